@@ -1,0 +1,76 @@
+/**
+ * Forward pass of the seed's model (DESIGN.md, "The model"), float64.
+ *   a_t = U x_t + W s_{t−1} [+ b]      s_t = f(a_t)      s_{−1} = initial state or 0
+ *   z_t = V s_t [+ c]                  ŷ_t = softmax(z_t)
+ *   L   = Σ_b Σ_t −log ŷ_t[y_t]
+ * Dimension letters: B batch, T steps, I input size, H hidden, K output classes.
+ */
+import type { Case } from '../model/case.js';
+import { activate } from './activations.js';
+import { matVecAdd } from './kernels.js';
+
+export interface ForwardCache {
+  /** states of row b: s_{t−1} at [(b·(T+1) + t)·H, …), so s_{−1} sits at t = 0 and s_t at t + 1 */
+  s: Float64Array;
+  /** softmax outputs ŷ_t of row b at [(b·T + t)·K, …) */
+  p: Float64Array;
+  /** L_t = −log ŷ_t[y_t] at [b·T + t] */
+  stepLoss: Float64Array;
+  loss: number;
+}
+
+/** x_t's contribution: a += U x_t (a column of U for a token, a matrix–vector product for a vector). */
+export function addInput(c: Case, b: number, t: number, a: Float64Array): void {
+  const U = c.params.U!;
+  const { inputSize: I, hiddenSize: H } = c.model;
+  if (c.tokens) {
+    const x = c.tokens[b * c.steps + t]!;
+    for (let i = 0; i < H; i++) a[i]! += U.data[i * I + x]!; // U x_t = U[:, x_t]
+  } else {
+    const off = (b * c.steps + t) * I;
+    matVecAdd(U, c.vectors!.subarray(off, off + I), a);
+  }
+}
+
+/** ŷ = softmax(z) written into p; returns −log ŷ[y] computed stably as logsumexp(z) − z[y]. */
+function softmaxLoss(z: Float64Array, y: number, p: Float64Array): number {
+  let max = -Infinity;
+  for (let k = 0; k < z.length; k++) if (z[k]! > max) max = z[k]!;
+  let sum = 0;
+  for (let k = 0; k < z.length; k++) {
+    p[k] = Math.exp(z[k]! - max);
+    sum += p[k]!;
+  }
+  for (let k = 0; k < z.length; k++) p[k]! /= sum;
+  return Math.log(sum) - (z[y]! - max);
+}
+
+export function forward(c: Case): ForwardCache {
+  const { batch: B, steps: T } = c;
+  const { hiddenSize: H, outputSize: K, activation, bias } = c.model;
+  const { W, V, b: bh, c: cy } = c.params;
+  const s = new Float64Array(B * (T + 1) * H);
+  const p = new Float64Array(B * T * K);
+  const stepLoss = new Float64Array(B * T);
+  const z = new Float64Array(K);
+  let loss = 0;
+  for (let b = 0; b < B; b++) {
+    const base = b * (T + 1) * H;
+    if (c.initialState) s.set(c.initialState.data.subarray(b * H, (b + 1) * H), base);
+    for (let t = 0; t < T; t++) {
+      const sPrev = s.subarray(base + t * H, base + (t + 1) * H);
+      const a = s.subarray(base + (t + 1) * H, base + (t + 2) * H); // a_t is computed in place of s_t
+      if (bias) a.set(bh!.data); // a_t = b
+      addInput(c, b, t, a); //      a_t += U x_t
+      matVecAdd(W!, sPrev, a); //   a_t += W s_{t−1}
+      activate(activation, a); //   s_t = f(a_t)
+      if (bias) z.set(cy!.data);
+      else z.fill(0);
+      matVecAdd(V!, a, z); //       z_t = V s_t [+ c]
+      const L = softmaxLoss(z, c.targets[b * T + t]!, p.subarray((b * T + t) * K, (b * T + t + 1) * K));
+      stepLoss[b * T + t] = L;
+      loss += L;
+    }
+  }
+  return { s, p, stepLoss, loss };
+}

@@ -1,0 +1,123 @@
+/**
+ * Seeded case generation. The same options and seed give the same case, bit for bit, on any machine:
+ * the generator is xoroshiro128+ (pure-rand), every value is derived from its integer outputs with
+ * exactly rounded IEEE operations (multiply, add, sqrt), and the draw order is fixed:
+ *   U, W, b, V, c (math layout, row-major), then inputs (row by row), targets, initial state.
+ *
+ * Weights: entry ~ Uniform(−a, a) with a = σ·√3/√fanIn, i.e. standard deviation σ/√fanIn,
+ *   fanIn = I for U, H for W and V, 1 for b and c.
+ * Dense inputs ~ Uniform(−√3, √3) (unit variance); initial state ~ Uniform(−1, 1).
+ */
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { Case } from './case.js';
+import { InputError, shown } from './errors.js';
+import type { Matrix } from './matrix.js';
+import { ACTIVATIONS, paramSpecs, type Activation, type ModelConfig } from './spec.js';
+
+export interface GenerateOptions {
+  activation: Activation;
+  bias: boolean;
+  inputSize: number;
+  hiddenSize: number;
+  outputSize?: number; // default: inputSize
+  steps: number;
+  batch: number;
+  denseInputs: boolean;
+  initialState: boolean;
+  initScale: number;
+  seed: number;
+  id?: string;
+}
+
+export const GENERATE_DEFAULTS: GenerateOptions = {
+  activation: 'tanh',
+  bias: false,
+  inputSize: 8,
+  hiddenSize: 16,
+  steps: 10,
+  batch: 1,
+  denseInputs: false,
+  initialState: false,
+  initScale: 1,
+  seed: 1,
+};
+
+/** A readable id that names the configuration, e.g. `rnn-tanh-bias-tok-I8-H16-K8-T10-B1-s0-seed1`. */
+export function configId(o: GenerateOptions): string {
+  const K = o.outputSize ?? o.inputSize;
+  return [
+    'rnn',
+    o.activation,
+    o.bias ? 'bias' : 'nobias',
+    o.denseInputs ? 'dense' : 'tok',
+    `I${o.inputSize}`,
+    `H${o.hiddenSize}`,
+    `K${K}`,
+    `T${o.steps}`,
+    `B${o.batch}`,
+    ...(o.initialState ? ['s0'] : []),
+    ...(o.initScale !== 1 ? [`scale${o.initScale}`] : []),
+    `seed${o.seed}`,
+  ].join('-');
+}
+
+export function checkGenerateOptions(o: GenerateOptions): void {
+  const positive = (field: string, v: number) => {
+    if (!Number.isInteger(v) || v <= 0) throw new InputError(`${field} is ${shown(v)}, expected a positive integer`);
+  };
+  if (!(ACTIVATIONS as readonly string[]).includes(o.activation))
+    throw new InputError(`--activation is ${shown(o.activation)}, expected one of ${ACTIVATIONS.join('|')}`);
+  positive('--input-size', o.inputSize);
+  positive('--hidden-size', o.hiddenSize);
+  if (o.outputSize !== undefined) positive('--output-size', o.outputSize);
+  positive('--steps', o.steps);
+  positive('--batch', o.batch);
+  if (!Number.isFinite(o.initScale) || o.initScale <= 0) throw new InputError(`--init-scale is ${shown(o.initScale)}, expected a positive number`);
+  if (!Number.isSafeInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
+    throw new InputError(`--seed is ${shown(o.seed)}, expected an integer in [0, 4294967295]`);
+}
+
+export function generateCase(o: GenerateOptions): Case {
+  checkGenerateOptions(o);
+  const rng = xoroshiro128plus(o.seed);
+  const uniform = (a: number) => (2 * uniformFloat64(rng) - 1) * a; // Uniform(−a, a)
+  const model: ModelConfig = {
+    cell: 'rnn',
+    activation: o.activation,
+    bias: o.bias,
+    inputSize: o.inputSize,
+    hiddenSize: o.hiddenSize,
+    outputSize: o.outputSize ?? o.inputSize,
+  };
+  const { inputSize: I, hiddenSize: H, outputSize: K } = model;
+  const B = o.batch;
+  const T = o.steps;
+  const fanIn: Record<string, number> = { U: I, W: H, V: H, b: 1, c: 1 };
+  const params: Record<string, Matrix> = {};
+  for (const s of paramSpecs(model)) {
+    const a = (o.initScale * Math.sqrt(3)) / Math.sqrt(fanIn[s.name]!);
+    const data = new Float64Array(s.rows * s.cols);
+    for (let k = 0; k < data.length; k++) data[k] = uniform(a);
+    params[s.name] = { rows: s.rows, cols: s.cols, data };
+  }
+  let tokens: Int32Array | null = null;
+  let vectors: Float64Array | null = null;
+  if (o.denseInputs) {
+    vectors = new Float64Array(B * T * I);
+    for (let k = 0; k < vectors.length; k++) vectors[k] = uniform(Math.sqrt(3));
+  } else {
+    tokens = new Int32Array(B * T);
+    for (let k = 0; k < tokens.length; k++) tokens[k] = uniformInt(rng, 0, I - 1);
+  }
+  const targets = new Int32Array(B * T);
+  for (let k = 0; k < targets.length; k++) targets[k] = uniformInt(rng, 0, K - 1);
+  let initialState: Matrix | null = null;
+  if (o.initialState) {
+    const data = new Float64Array(B * H);
+    for (let k = 0; k < data.length; k++) data[k] = uniform(1);
+    initialState = { rows: B, cols: H, data };
+  }
+  return { id: o.id ?? configId(o), model, batch: B, steps: T, params, tokens, vectors, targets, initialState };
+}

@@ -1,0 +1,49 @@
+/**
+ * Which tensors a model has and their shapes, in math layout (DESIGN.md, "The model").
+ * Dimension letters: B batch, T steps, I input size, H hidden, K output classes.
+ */
+export const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'linear'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+export interface ModelConfig {
+  cell: 'rnn';
+  activation: Activation;
+  bias: boolean;
+  inputSize: number; // I
+  hiddenSize: number; // H
+  outputSize: number; // K
+}
+
+export interface TensorSpec {
+  name: string;
+  rows: number;
+  cols: number;
+  /** 1-D in files (b, c); 2-D otherwise */
+  vector: boolean;
+  /** the shape formula for messages, e.g. "H×H" */
+  formula: string;
+}
+
+/** The parameters of a model, in the order they are generated, saved and reported. */
+export function paramSpecs(m: ModelConfig): TensorSpec[] {
+  const { inputSize: I, hiddenSize: H, outputSize: K } = m;
+  const specs: TensorSpec[] = [
+    { name: 'U', rows: H, cols: I, vector: false, formula: 'H×I' },
+    { name: 'W', rows: H, cols: H, vector: false, formula: 'H×H' },
+  ];
+  if (m.bias) specs.push({ name: 'b', rows: H, cols: 1, vector: true, formula: 'H' });
+  specs.push({ name: 'V', rows: K, cols: H, vector: false, formula: 'K×H' });
+  if (m.bias) specs.push({ name: 'c', rows: K, cols: 1, vector: true, formula: 'K' });
+  return specs;
+}
+
+/** The gradient tensors of a case: the parameters, plus the initial state when the case gives one. */
+export function gradientSpecs(m: ModelConfig, batch: number, hasInitialState: boolean): TensorSpec[] {
+  const specs = paramSpecs(m);
+  if (hasInitialState) specs.push({ name: 'initialState', rows: batch, cols: m.hiddenSize, vector: false, formula: 'B×H' });
+  return specs;
+}
+
+export function shapeText(spec: { rows: number; cols: number; vector: boolean }): string {
+  return spec.vector ? `${spec.rows}` : `${spec.rows}×${spec.cols}`;
+}
