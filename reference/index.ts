@@ -1,0 +1,14 @@
+/** The oracle: TensorFlow.js gradients of a case, in math layout. Never imports the hand-written side. */
+import type { Case } from '../src/model/case.js';
+import type { Gradients } from '../src/model/gradients.js';
+import { layersGradients } from './layers.js';
+import { opsGradients } from './ops.js';
+
+export { BACKENDS, useBackend, tf, type Backend, type BackendInfo } from './tf.js';
+
+export const REFERENCES = ['tfjs-layers', 'tfjs-ops'] as const;
+export type ReferenceName = (typeof REFERENCES)[number];
+
+export function referenceGradients(c: Case, which: ReferenceName): Promise<Gradients> {
+  return which === 'tfjs-layers' ? layersGradients(c) : opsGradients(c);
+}

@@ -1,0 +1,50 @@
+/**
+ * Loading TensorFlow.js and choosing its backend. Only tfjs-core, the cpu backend and tfjs-layers are
+ * loaded by default (about half the start-up time of the full @tensorflow/tfjs bundle); wasm and the
+ * native backend are loaded only when asked for.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { InputError, shown } from '../src/model/errors.js';
+
+export { tf };
+
+export const BACKENDS = ['cpu', 'wasm', 'tensorflow'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+export interface BackendInfo {
+  backend: Backend;
+  tfjsVersion: string;
+}
+
+/** The message `--backend tensorflow` gets where @tensorflow/tfjs-node did not install. */
+function nativeMissing(reason: string): InputError {
+  return new InputError(
+    `--backend is "tensorflow", but @tensorflow/tfjs-node is not usable here (${reason}); it is an optional dependency whose install step downloads libtensorflow, and where that download fails npm leaves it out. Expected cpu or wasm, or install @tensorflow/tfjs-node on a machine with network access`,
+  );
+}
+
+async function register(backend: Backend): Promise<void> {
+  if (backend === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+  } else if (backend === 'tensorflow') {
+    try {
+      await import('@tensorflow/tfjs-node' as string);
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0] ?? 'unknown error';
+      throw nativeMissing(/Cannot find (package|module)/.test(msg) ? 'the package is not installed' : msg);
+    }
+    if (!tf.findBackend('tensorflow')) throw nativeMissing('it loaded but registered no "tensorflow" backend');
+  }
+}
+
+/** Selects the backend, loading it first when needed. Throws InputError for an unknown or missing one. */
+export async function useBackend(name: string): Promise<BackendInfo> {
+  if (!(BACKENDS as readonly string[]).includes(name)) throw new InputError(`--backend is ${shown(name)}, expected one of ${BACKENDS.join('|')}`);
+  const backend = name as Backend;
+  tf.enableProdMode(); // silences tfjs's "install the node backend" banner, which would pollute --json output
+  await register(backend);
+  if (!(await tf.setBackend(backend))) throw nativeMissing(`tf.setBackend("${backend}") failed`);
+  await tf.ready();
+  return { backend, tfjsVersion: tf.version_core };
+}
