@@ -1,0 +1,29 @@
+/**
+ * The default comparison suite (`npm start`): every activation × three sizes × four variants that
+ * between them put every option in both states (bias on/off, token/dense inputs, batch 1/4, zero/given
+ * initial state) next to every activation and size.
+ */
+import { GENERATE_DEFAULTS, type GenerateOptions } from '../model/generate.js';
+import { ACTIVATIONS } from '../model/spec.js';
+
+export const SUITE_SIZES = [
+  { inputSize: 4, hiddenSize: 4, steps: 5 },
+  { inputSize: 16, hiddenSize: 32, steps: 30 },
+  { inputSize: 64, hiddenSize: 128, steps: 100 },
+] as const;
+
+const VARIANTS = [
+  { bias: false, denseInputs: false, batch: 1, initialState: false },
+  { bias: true, denseInputs: true, batch: 4, initialState: true },
+  { bias: true, denseInputs: false, batch: 4, initialState: false },
+  { bias: false, denseInputs: true, batch: 1, initialState: true },
+] as const;
+
+export function defaultSuite(): GenerateOptions[] {
+  const out: GenerateOptions[] = [];
+  let seed = 1;
+  for (const activation of ACTIVATIONS)
+    for (const size of SUITE_SIZES)
+      for (const variant of VARIANTS) out.push({ ...GENERATE_DEFAULTS, activation, ...size, ...variant, seed: seed++ });
+  return out;
+}

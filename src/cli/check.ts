@@ -1,0 +1,74 @@
+/** `compare` and `suite`: run cases through the harness, print the table, write the reports. */
+import pc from 'picocolors';
+import { checkCase, type CaseResult } from '../check/compare.js';
+import type { Tolerance } from '../check/metrics.js';
+import type { Case } from '../model/case.js';
+import { buildReport, verdictLine, type Report } from '../report/model.js';
+import { alignedTable, caseTitle, ROW_HEADER, rowCells } from '../report/table.js';
+import { reportJson, writeReports } from '../report/write.js';
+import { useBackend, type ReferenceName } from '../../reference/index.js';
+import type { Io } from './io.js';
+
+export const REFERENCE_CHOICES = { layers: ['tfjs-layers'], ops: ['tfjs-ops'], both: ['tfjs-layers', 'tfjs-ops'] } as const;
+
+export interface CheckRun {
+  kind: Report['kind'];
+  cases: () => Iterable<Case>;
+  references: readonly ReferenceName[];
+  backend: string;
+  tolerance: Tolerance;
+  outDir: string;
+  json: boolean;
+  command: string;
+}
+
+function caseLine(c: CaseResult): string {
+  const failed = c.rows.filter((r) => !r.pass);
+  const mark = c.pass ? pc.green('pass') : pc.red('FAIL');
+  const worst = Math.max(...c.rows.map((r) => r.relErrNorm));
+  return `${mark}  ${c.id}  (worst relErrNorm ${worst.toExponential(1)}${failed.length ? `, ${failed.length} failing: ${failed.map((r) => `${r.tensor} ${r.a} vs ${r.r}`).join(', ')}` : ''})`;
+}
+
+export async function runCheck(run: CheckRun, io: Io): Promise<number> {
+  const info = await useBackend(run.backend);
+  const results: CaseResult[] = [];
+  let n = 0;
+  for (const c of run.cases()) {
+    const result = await checkCase(c, run.references, run.tolerance);
+    results.push(result);
+    n++;
+    if (io.errIsTty && run.kind === 'suite') io.err(`\r${caseLine(result).slice(0, 100).padEnd(100)} [${n}]`);
+  }
+  if (io.errIsTty && run.kind === 'suite') io.err('\n');
+  const report = buildReport(results, {
+    kind: run.kind,
+    backend: info.backend,
+    tfjsVersion: info.tfjsVersion,
+    command: run.command,
+    tolerance: run.tolerance,
+    references: [...run.references],
+  });
+  const written = writeReports(run.outDir, report);
+  if (run.json) io.out(reportJson(report));
+  else io.out(renderConsole(report, written));
+  return report.pass ? 0 : 1;
+}
+
+function renderConsole(r: Report, written: string[]): string {
+  const lines: string[] = [];
+  if (r.kind === 'compare') {
+    for (const c of r.cases) {
+      lines.push(pc.bold(caseTitle(c)), '');
+      lines.push(...alignedTable(ROW_HEADER, c.rows.map(rowCells)).map((l) => (l.includes('FAIL') ? pc.red(l) : l)), '');
+    }
+  } else {
+    lines.push(...r.cases.map(caseLine), '');
+    for (const c of r.cases.filter((x) => !x.pass)) {
+      lines.push(pc.bold(caseTitle(c)), ...alignedTable(ROW_HEADER, c.rows.filter((x) => !x.pass).map(rowCells)), '');
+    }
+  }
+  lines.push(`tolerance: |a − r| ≤ atol·S + rtol·|r| with atol=${r.tolerance.atol}, rtol=${r.tolerance.rtol}; backend ${r.backend}, tfjs ${r.tfjsVersion}`);
+  lines.push(`reports: ${written.join(', ')}`);
+  lines.push((r.pass ? pc.green : pc.red)(pc.bold(verdictLine(r))), '');
+  return lines.join('\n');
+}

@@ -1,0 +1,111 @@
+/**
+ * The `bptt-check` command. Exit codes: 0 every check passed, 1 a gradient check failed, 2 bad input
+ * or usage (one line on stderr naming the field, the value and what was expected; nothing written),
+ * 3 an internal error (a bug in bptt-check: the message and the stack trace).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { handGradients } from '../bptt/index.js';
+import { generateCase } from '../model/generate.js';
+import { InputError } from '../model/errors.js';
+import { writeFileAtomic } from '../model/files.js';
+import { gradientsJson, type Gradients } from '../model/gradients.js';
+import { caseJson, loadCase } from '../model/io.js';
+import { defaultSuite } from '../check/suite.js';
+import { BACKENDS, REFERENCES, referenceGradients, useBackend } from '../../reference/index.js';
+import { TOOL_VERSION } from '../version.js';
+import { REFERENCE_CHOICES, runCheck } from './check.js';
+import { processIo, type Io } from './io.js';
+import { addGenerationOptions, addToleranceOptions, caseFromOptions, commandLine, oneOf } from './options.js';
+
+const IMPLS = ['hand', ...REFERENCES] as const;
+
+function backendOption(): Option {
+  return new Option('--backend <name>', `tfjs backend for the references: ${BACKENDS.join('|')}`).default('cpu').argParser(oneOf('--backend', BACKENDS));
+}
+
+function referenceOption(): Option {
+  const choices = Object.keys(REFERENCE_CHOICES) as (keyof typeof REFERENCE_CHOICES)[];
+  return new Option('--reference <which>', `tfjs oracle(s) to check against: ${choices.join('|')}`).default('both').argParser(oneOf('--reference', choices));
+}
+
+function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) => void): Command {
+  const program = new Command('bptt-check')
+    .description('Check hand-written BPTT gradients of a recurrent network against TensorFlow.js tf.grad')
+    .version(TOOL_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => {} });
+
+  addGenerationOptions(program.command('case').description('write a generated case file'))
+    .option('--out <file>', 'where to write the case (default: stdout)')
+    .action((opts: { out?: string }, cmd: Command) => {
+      const text = caseJson(caseFromOptions(cmd));
+      if (opts.out) writeFileAtomic(opts.out, text);
+      else io.out(text);
+    });
+
+  addToleranceOptions(addGenerationOptions(program.command('compare').description('compare hand-written BPTT with tfjs on one case')))
+    .option('--case <file>', 'a case file (instead of generation options)')
+    .addOption(referenceOption())
+    .addOption(backendOption())
+    .option('--out <dir>', 'report directory', 'reports')
+    .option('--json', 'print the report JSON on stdout instead of the table', false)
+    .action(async (opts, cmd: Command) => {
+      const c = caseFromOptions(cmd);
+      setCode(await runCheck({ kind: 'compare', cases: () => [c], references: REFERENCE_CHOICES[opts.reference as keyof typeof REFERENCE_CHOICES], backend: opts.backend, tolerance: { atol: opts.atol, rtol: opts.rtol }, outDir: opts.out, json: opts.json, command: commandLine(argv) }, io));
+    });
+
+  addToleranceOptions(program.command('suite').description('run the default comparison suite (npm start) and write one combined report'))
+    .addOption(referenceOption())
+    .addOption(backendOption())
+    .option('--out <dir>', 'report directory', 'reports')
+    .option('--json', 'print the report JSON on stdout instead of the table', false)
+    .action(async (opts) => {
+      const cases = () => defaultSuite().map(generateCase);
+      setCode(await runCheck({ kind: 'suite', cases, references: REFERENCE_CHOICES[opts.reference as keyof typeof REFERENCE_CHOICES], backend: opts.backend, tolerance: { atol: opts.atol, rtol: opts.rtol }, outDir: opts.out, json: opts.json, command: commandLine(argv) }, io));
+    });
+
+  program
+    .command('grads')
+    .description("write one implementation's gradients file for a case")
+    .requiredOption('--case <file>', 'the case file')
+    .addOption(new Option('--impl <name>', `implementation: ${IMPLS.join('|')}`).default('hand').argParser(oneOf('--impl', IMPLS)))
+    .addOption(backendOption())
+    .option('--out <file>', 'where to write the gradients file (default: stdout)')
+    .action(async (opts: { case: string; impl: (typeof IMPLS)[number]; backend: string; out?: string }) => {
+      const c = loadCase(opts.case);
+      let g: Gradients;
+      let source: string = opts.impl;
+      if (opts.impl === 'hand') g = handGradients(c);
+      else {
+        const info = await useBackend(opts.backend);
+        g = await referenceGradients(c, opts.impl);
+        source = `${opts.impl} (tfjs ${info.tfjsVersion}, ${info.backend} backend)`;
+      }
+      const text = gradientsJson(c, g, source);
+      if (opts.out) writeFileAtomic(opts.out, text);
+      else io.out(text);
+    });
+  return program;
+}
+
+/** Runs the command line; returns the exit code. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const program = buildProgram(argv, io, (c) => (code = c));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return 0;
+      io.err(`bptt-check: ${e.message.replace(/^error: /, '').split('\n')[0]}\n`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      io.err(`bptt-check: ${e.message}\n`);
+      return 2;
+    }
+    io.err(`bptt-check: internal error (please report it): ${(e as Error).stack ?? String(e)}\n`);
+    return 3;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The report, built once as a typed object; every format (console table, CSV, JSON, Markdown) renders
+ * from it.
+ */
+import type { CaseResult } from '../check/compare.js';
+import type { Tolerance } from '../check/metrics.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface Report {
+  schemaVersion: number;
+  tool: { name: string; version: string };
+  kind: 'compare' | 'suite';
+  createdAt: string;
+  /** the tfjs backend that ran the references, and the tfjs version */
+  backend: string;
+  tfjsVersion: string;
+  node: string;
+  /** the command that reproduces this report */
+  command: string;
+  tolerance: Tolerance;
+  references: string[];
+  pass: boolean;
+  counts: { cases: number; failedCases: number; rows: number; failedRows: number };
+  cases: CaseResult[];
+}
+
+export interface ReportMeta {
+  kind: Report['kind'];
+  backend: string;
+  tfjsVersion: string;
+  command: string;
+  tolerance: Tolerance;
+  references: string[];
+}
+
+export function buildReport(cases: CaseResult[], meta: ReportMeta): Report {
+  const rows = cases.flatMap((c) => c.rows);
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    kind: meta.kind,
+    createdAt: new Date().toISOString(),
+    backend: meta.backend,
+    tfjsVersion: meta.tfjsVersion,
+    node: process.version,
+    command: meta.command,
+    tolerance: meta.tolerance,
+    references: meta.references,
+    pass: cases.every((c) => c.pass),
+    counts: {
+      cases: cases.length,
+      failedCases: cases.filter((c) => !c.pass).length,
+      rows: rows.length,
+      failedRows: rows.filter((r) => !r.pass).length,
+    },
+    cases,
+  };
+}
+
+/** Numbers as reports show them: 3 significant digits, exponent form for the small and the large. */
+export function num(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Inf' : '-Inf';
+  if (x === 0) return '0';
+  const ax = Math.abs(x);
+  return ax >= 1e-3 && ax < 1e4 ? String(Number(x.toPrecision(4))) : x.toExponential(2);
+}
+
+export function verdictLine(r: Report): string {
+  const { cases, failedCases, rows, failedRows } = r.counts;
+  return r.pass
+    ? `PASS: every gradient agrees (${cases} case${cases === 1 ? '' : 's'}, ${rows} comparisons)`
+    : `FAIL: ${failedRows} of ${rows} comparisons disagree, in ${failedCases} of ${cases} case${cases === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,34 @@
+/** Plain-text tables for the terminal and for Markdown, rendered from the report. */
+import type { CaseResult, PairRow } from '../check/compare.js';
+import { num } from './model.js';
+
+export const ROW_HEADER = ['tensor', 'shape', 'pair', 'maxAbsErr', 'maxRelErr', 'relErrNorm', 'cosine', 'worst element (a vs r)', 'verdict'];
+
+export function worstText(row: PairRow): string {
+  if (!row.worst) return '';
+  const at = row.worst.index.length ? `[${row.worst.index.join(', ')}] ` : '';
+  return `${at}${num(row.worst.a)} vs ${num(row.worst.r)}`;
+}
+
+export function rowCells(row: PairRow): string[] {
+  const verdict = row.pass ? 'pass' : `FAIL${row.reason ? `: ${row.reason}` : ` (${row.failing} of ${row.count} outside tolerance)`}`;
+  const cos = Number.isFinite(row.cosine) ? row.cosine.toFixed(9) : num(row.cosine);
+  return [row.tensor, row.shape, `${row.a} vs ${row.r}`, num(row.maxAbsErr), num(row.maxRelErr), num(row.relErrNorm), cos, worstText(row), verdict];
+}
+
+/** Columns padded to their widest cell. */
+export function alignedTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
+export function markdownTable(header: string[], rows: string[][]): string[] {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)];
+}
+
+export function caseTitle(c: CaseResult): string {
+  const k = c.config;
+  return `${c.id}: ${k.cell}/${k.activation}, bias ${k.bias ? 'on' : 'off'}, ${k.inputs} inputs, I=${k.I} H=${k.H} K=${k.K} T=${k.T} B=${k.B}${k.initialState ? ', given s₋₁' : ''}`;
+}
