@@ -5,7 +5,7 @@ import { InputError } from './errors.js';
 
 /** A bare NaN / Infinity / -Infinity token, as Python's json module writes them. */
 const NON_FINITE_TOKEN = /([[,:]\s*)(-?Infinity|NaN)(?=\s*[\],}])/g;
-const SENTINEL = '\u0000nonfinite:';
+const SENTINEL = '@@bptt-check-nonfinite@@';
 
 /**
  * Parses JSON text. Bare NaN and ±Infinity tokens (written by Python's json module) are read as the

@@ -90,10 +90,13 @@ class Checker {
     });
   }
 
+  /** B sequences of T integer ids in [0, limit); B and T are set by the targets (T by targets[0]). */
   ids(value: unknown, path: Path, B: number, T: number, limit: number, letter: string): void {
-    if (!Array.isArray(value) || value.length !== B) this.fail(path, shown(value), `B = ${B} sequences, one per target sequence`);
+    const isTargets = path[0] === 'targets';
+    if (!Array.isArray(value) || value.length !== B) this.fail(path, shown(value), `B = ${B} sequences, as many as targets`);
     value.forEach((row: unknown, b) => {
-      if (!Array.isArray(row) || row.length !== T) this.fail([...path, b], shown(row), `T = ${T} token ids, as many as targets[${b}]`);
+      if (!Array.isArray(row) || row.length !== T)
+        this.fail([...path, b], shown(row), `T = ${T} ids, as many as ${isTargets ? 'targets[0]' : `targets[${b}]`}`);
       row.forEach((x: unknown, t) => {
         if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= limit)
           this.fail([...path, b, t], shown(x), `an integer token id in [0, ${letter}) = [0, ${limit})`);

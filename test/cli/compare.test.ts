@@ -1,0 +1,82 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
+import { fixturePath } from '../helpers/fixtures.js';
+
+const require = createRequire(import.meta.url);
+const tfjsVersion = (require('@tensorflow/tfjs-core/package.json') as { version: string }).version;
+const toolVersion = (require('../../package.json') as { version: string }).version;
+
+describe('bptt-check compare', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bptt-compare-'));
+
+  it('passes the default case, prints the table and writes the three reports', async () => {
+    const run = await cli(['compare', '--out', 'out'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/PASS: every gradient agrees \(1 case, 12 comparisons\)/);
+    expect(run.stdout).toMatch(/^W\s+16×16\s+hand vs tfjs-layers .* pass$/m);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['report.json', 'report.md', 'summary.csv']);
+
+    const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'));
+    expect(report).toMatchObject({ schemaVersion: 1, pass: true, backend: 'cpu', tfjsVersion, tool: { name: 'bptt-check', version: toolVersion } });
+    expect(report.cases[0].rows).toHaveLength(12); // (loss, U, W, V) × 3 pairs
+    expect(report.cases[0].rows[0]).toMatchObject({ tensor: 'loss', a: 'hand', r: 'tfjs-layers', pass: true });
+
+    const csv = readFileSync(join(dir, 'out/summary.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^case,cell,activation,bias,inputs,I,H,K,T,B,initialState,tensor,shape,a,r,maxAbsErr,maxRelErr,relErrNorm,cosine,worstIndex,worstA,worstR,failing,count,atol,rtol,pass,reason$/);
+    expect(csv).toHaveLength(13);
+
+    const md = readFileSync(join(dir, 'out/report.md'), 'utf8');
+    expect(md.split('\n')[0]).toBe('# bptt-check compare: PASS');
+    expect(md).toContain('bptt-check compare --out out');
+    expect(md.indexOf('PASS')).toBeLessThan(md.indexOf('| tensor |'));
+  });
+
+  it('prints the report JSON with --json', async () => {
+    const run = await cli(['compare', '--json', '--activation', 'relu', '--bias', '--reference', 'ops', '--out', 'json'], dir);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.references).toEqual(['tfjs-ops']);
+    expect(report.cases[0].config).toMatchObject({ activation: 'relu', bias: true });
+    expect(report.cases[0].rows.map((r: { tensor: string }) => r.tensor)).toEqual(['loss', 'U', 'W', 'b', 'V', 'c']);
+  });
+
+  it('exits 1 and says FAIL when a tolerance is too tight for float32', async () => {
+    const run = await cli(['compare', '--atol', '0', '--rtol', '0', '--out', 'tight'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/FAIL: \d+ of 12 comparisons disagree/);
+    expect(JSON.parse(readFileSync(join(dir, 'tight/report.json'), 'utf8')).pass).toBe(false);
+  });
+
+  it('reports an exploding case as failing rows with the reason, not a crash', async () => {
+    const run = await cli(['compare', '--activation', 'linear', '--init-scale', '4', '--steps', '200', '--json', '--out', 'explode'], dir);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    const reasons = report.cases[0].rows.filter((r: { pass: boolean }) => !r.pass).map((r: { reason?: string }) => r.reason);
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(reasons.some((r: string) => /non-finite/.test(r))).toBe(true);
+  });
+
+  it('reads a case file, checks the initial-state gradient, and matches on a PyTorch fixture', async () => {
+    const run = await cli(['compare', '--case', fixturePath('rnn-linear-s0.case.json'), '--json', '--out', 'fixture'], dir);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.cases[0].id).toBe('rnn-linear-s0');
+    expect(report.cases[0].rows.filter((r: { tensor: string }) => r.tensor === 'initialState')).toHaveLength(3);
+  });
+
+  it('runs on the wasm backend and records it', async () => {
+    const run = await cli(['compare', '--backend', 'wasm', '--json', '--out', 'wasm'], dir);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).backend).toBe('wasm');
+  });
+
+  it('leaves no temporary files next to the reports', () => {
+    for (const sub of ['out', 'json', 'tight', 'explode', 'fixture', 'wasm']) {
+      if (existsSync(join(dir, sub))) expect(readdirSync(join(dir, sub)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    }
+  });
+});

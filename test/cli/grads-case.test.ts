@@ -1,0 +1,61 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCase } from '../../src/model/io.js';
+import { cli } from '../helpers/cli.js';
+import { fixtureGrads, fixturePath, relErr } from '../helpers/fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bptt-grads-'));
+
+/** Worst relative error of a gradients file's contents against a fixture's. */
+function worst(file: { loss: number; gradients: Record<string, unknown> }, expected: ReturnType<typeof fixtureGrads>): number {
+  let w = relErr([file.loss], [expected.loss]);
+  for (const [name, v] of Object.entries(expected.gradients)) w = Math.max(w, relErr((file.gradients[name] as number[]).flat(), (v as number[]).flat()));
+  return w;
+}
+
+describe('bptt-check grads', () => {
+  it.each([
+    ['hand', 1e-12],
+    ['tfjs-layers', 1e-6],
+    ['tfjs-ops', 1e-6],
+  ] as const)('writes the %s gradients of a case in the gradients-file format', async (impl, bound) => {
+    const run = await cli(['grads', '--case', fixturePath('rnn-linear-s0.case.json'), '--impl', impl], dir);
+    expect(run.code).toBe(0);
+    const file = JSON.parse(run.stdout);
+    expect(file).toMatchObject({ schemaVersion: 1, source: expect.stringContaining(impl) });
+    expect(Object.keys(file.gradients)).toEqual(['U', 'W', 'b', 'V', 'c', 'initialState']);
+    expect(file.gradients.b).toHaveLength(4); // a vector stays 1-D
+    expect(worst(file, fixtureGrads('rnn-linear-s0.grads.json'))).toBeLessThan(bound);
+  });
+
+  it('writes to --out atomically and rejects an unknown implementation', async () => {
+    const ok = await cli(['grads', '--case', fixturePath('rnn-tanh.case.json'), '--out', 'g.json'], dir);
+    expect(ok.code).toBe(0);
+    expect(worst(JSON.parse(readFileSync(join(dir, 'g.json'), 'utf8')), fixtureGrads('rnn-tanh.grads.json'))).toBeLessThan(1e-12);
+    const bad = await cli(['grads', '--case', fixturePath('rnn-tanh.case.json'), '--impl', 'numpy'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--impl is "numpy", expected one of hand\|tfjs-layers\|tfjs-ops/);
+  });
+});
+
+describe('bptt-check case', () => {
+  it('writes the same case, byte for byte, for the same options and seed, and compare reads it back', async () => {
+    const args = ['case', '--activation', 'sigmoid', '--bias', '--dense-inputs', '--initial-state', '--batch', '2', '--steps', '6', '--hidden-size', '5', '--input-size', '3', '--output-size', '4', '--init-scale', '0.7', '--seed', '42'];
+    expect((await cli([...args, '--out', 'a.json'], dir)).code).toBe(0);
+    expect((await cli([...args, '--out', 'b.json'], dir)).code).toBe(0);
+    const a = readFileSync(join(dir, 'a.json'), 'utf8');
+    expect(readFileSync(join(dir, 'b.json'), 'utf8')).toBe(a);
+    const c = loadCase(join(dir, 'a.json'));
+    expect(c.model).toEqual({ cell: 'rnn', activation: 'sigmoid', bias: true, inputSize: 3, hiddenSize: 5, outputSize: 4 });
+    expect([c.batch, c.steps, c.tokens, c.vectors?.length, c.initialState?.rows]).toEqual([2, 6, null, 2 * 6 * 3, 2]);
+    const run = await cli(['compare', '--case', 'a.json', '--out', 'r'], dir);
+    expect(run.code).toBe(0);
+  });
+
+  it('prints the case on stdout without --out', async () => {
+    const run = await cli(['case', '--seed', '3'], dir);
+    expect(JSON.parse(run.stdout).model.hiddenSize).toBe(16);
+  });
+});
