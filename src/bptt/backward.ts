@@ -5,20 +5,23 @@
  *   da_t = ds_t ⊙ f′(a_t)                          (f′ from the saved s_t)
  *   dV = Σ_t dz_t s_tᵀ   dc = Σ_t dz_t   dU = Σ_t da_t x_tᵀ   dW = Σ_t da_t s_{t−1}ᵀ   db = Σ_t da_t
  *   ∂L/∂s_{−1} = Wᵀ da_0
+ * The recursion over t (ds_t, da_t) runs step by step; the sums over t (dV, dW, dU) are then taken in
+ * one pass each over the saved dz_t and da_t, which is the same sum, accumulated in a faster order.
  * Summed over the batch: every row runs its own recurrence and adds into the same buffers.
  * Dimension letters: B batch, T steps, I input size, H hidden, K output classes.
  */
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
-import { zeros, type Matrix } from '../model/matrix.js';
+import { transpose, zeros, type Matrix } from '../model/matrix.js';
 import { backpropActivation } from './activations.js';
 import type { ForwardCache } from './forward.js';
-import { matTVecAdd, outerAdd } from './kernels.js';
+import { matVecAdd, sumOfOuters, transposeInto, type Series } from './kernels.js';
 
 export function backward(c: Case, cache: ForwardCache): Gradients {
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, outputSize: K, activation, bias } = c.model;
-  const { W, V } = c.params as Record<'U' | 'W' | 'V', Matrix>;
+  const WT = transpose(c.params.W!); // Wᵀ, so that Wᵀ da_t is a row-blocked product
+  const VT = transpose(c.params.V!); // Vᵀ
   const dU = zeros(H, I);
   const dW = zeros(H, H);
   const dV = zeros(K, H);
@@ -29,33 +32,41 @@ export function backward(c: Case, cache: ForwardCache): Gradients {
   const ds = new Float64Array(H);
   const da = new Float64Array(H);
   const dsNext = new Float64Array(H); // Wᵀ da_{t+1}: what s_t receives from the future
+  const DZ: Series = { data: new Float64Array(K * T), stride: T, offset: 0 }; // dz_t[k] at k·T + t
+  const DA: Series = { data: new Float64Array(H * T), stride: T, offset: 0 }; // da_t[i] at i·T + t
+  const sSeries = new Float64Array(H * (T + 1));
+  const xSeries = c.vectors ? new Float64Array(I * T) : null;
 
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
     dsNext.fill(0);
     for (let t = T - 1; t >= 0; t--) {
-      const sPrev = cache.s.subarray(base + t * H, base + (t + 1) * H);
       const st = cache.s.subarray(base + (t + 1) * H, base + (t + 2) * H);
       dz.set(cache.p.subarray((b * T + t) * K, (b * T + t + 1) * K));
       dz[c.targets[b * T + t]!]! -= 1; //             dz_t = ŷ_t − onehot(y_t)
-      outerAdd(dV, dz, st); //                        dV += dz_t s_tᵀ
-      if (bias) for (let k = 0; k < K; k++) dc.data[k]! += dz[k]!; // dc += dz_t
       ds.set(dsNext); //                              ds_t = Wᵀ da_{t+1}
-      matTVecAdd(V, dz, ds); //                       ds_t += Vᵀ dz_t
+      matVecAdd(VT, dz, ds); //                       ds_t += Vᵀ dz_t
       backpropActivation(activation, st, ds, da); //  da_t = ds_t ⊙ f′(a_t)
+      for (let k = 0; k < K; k++) DZ.data[k * T + t] = dz[k]!;
+      for (let i = 0; i < H; i++) DA.data[i * T + t] = da[i]!;
       if (c.tokens) {
-        const x = c.tokens[b * T + t]!; //             dU += da_t x_tᵀ = da_t into column x_t
+        const x = c.tokens[b * T + t]!; //             dU += da_t x_tᵀ: da_t into column x_t (x_t one-hot)
         for (let i = 0; i < H; i++) dU.data[i * I + x]! += da[i]!;
-      } else {
-        const off = (b * T + t) * I;
-        outerAdd(dU, da, c.vectors!.subarray(off, off + I)); // dU += da_t x_tᵀ
       }
-      if (bias) for (let i = 0; i < H; i++) db.data[i]! += da[i]!; // db += da_t
-      outerAdd(dW, da, sPrev); //                     dW += da_t s_{t−1}ᵀ
       dsNext.fill(0);
-      matTVecAdd(W, da, dsNext); //                   ∂L/∂s_{t−1} (future part) = Wᵀ da_t
+      matVecAdd(WT, da, dsNext); //                   Wᵀ da_t, the future part of ds_{t−1}
     }
     dInitialState.data.set(dsNext, b * H); //         ∂L/∂s_{−1} = Wᵀ da_0
+
+    // s_{t−1} for t = 0 … T (s_{−1} first), element i of s_{t−1} at i·(T+1) + t
+    const S = transposeInto(cache.s, b * (T + 1), T + 1, H, sSeries);
+    sumOfOuters(dW, DA, S, T); //                                   dW += Σ_t da_t s_{t−1}ᵀ
+    sumOfOuters(dV, DZ, { ...S, offset: 1 }, T); //                 dV += Σ_t dz_t s_tᵀ
+    if (xSeries) sumOfOuters(dU, DA, transposeInto(c.vectors!, b * T, T, I, xSeries), T); // dU += Σ_t da_t x_tᵀ
+    if (bias) {
+      for (let i = 0; i < H; i++) for (let t = 0; t < T; t++) db.data[i]! += DA.data[i * T + t]!; // db += Σ_t da_t
+      for (let k = 0; k < K; k++) for (let t = 0; t < T; t++) dc.data[k]! += DZ.data[k * T + t]!; // dc += Σ_t dz_t
+    }
   }
   const tensors: Record<string, Matrix> = { U: dU, W: dW, V: dV };
   if (bias) Object.assign(tensors, { b: db, c: dc });

@@ -1,36 +1,120 @@
 /**
- * The three matrix kernels BPTT needs, on row-major float64 (element (i, j) of an r×c matrix at
- * i·c + j). Callers pass subarray views; the kernels accumulate (+=) into their output.
+ * The matrix kernels BPTT needs, on row-major float64. They are written for speed (row blocking,
+ * several independent accumulators) so that the BPTT files can stay plain: each call there carries the
+ * formula it computes.
+ *
+ *   matVecAdd:     y += A x                      (4 rows at a time, x loaded once for the 4)
+ *   sumOfOuters:   C += Σ_t a_t b_tᵀ = Aᵀ B      (2×4 blocks of C, each a register accumulation over t)
+ *   transposeInto: Bᵀ of a slice, for the above
  */
 import type { Matrix } from '../model/matrix.js';
 
 /** y += A x   (A: r×c, x: c, y: r) */
 export function matVecAdd(A: Matrix, x: Float64Array, y: Float64Array): void {
   const { rows, cols, data } = A;
-  for (let i = 0; i < rows; i++) {
+  let i = 0;
+  for (; i + 3 < rows; i += 4) {
+    const r0 = i * cols;
+    const r1 = r0 + cols;
+    const r2 = r1 + cols;
+    const r3 = r2 + cols;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    for (let j = 0; j < cols; j++) {
+      const xj = x[j]!;
+      a0 += data[r0 + j]! * xj;
+      a1 += data[r1 + j]! * xj;
+      a2 += data[r2 + j]! * xj;
+      a3 += data[r3 + j]! * xj;
+    }
+    y[i]! += a0;
+    y[i + 1]! += a1;
+    y[i + 2]! += a2;
+    y[i + 3]! += a3;
+  }
+  for (; i < rows; i++) {
+    const r = i * cols;
     let acc = 0;
-    const row = i * cols;
-    for (let j = 0; j < cols; j++) acc += data[row + j]! * x[j]!;
+    for (let j = 0; j < cols; j++) acc += data[r + j]! * x[j]!;
     y[i]! += acc;
   }
 }
 
-/** y += Aᵀ v   (A: r×c, v: r, y: c) */
-export function matTVecAdd(A: Matrix, v: Float64Array, y: Float64Array): void {
-  const { rows, cols, data } = A;
-  for (let i = 0; i < rows; i++) {
-    const vi = v[i]!;
-    const row = i * cols;
-    for (let j = 0; j < cols; j++) y[j]! += data[row + j]! * vi;
-  }
+/**
+ * A sequence of T vectors of length m stored transposed: element i of vector t at data[i·stride + t].
+ * Storing sequences this way makes every dot product over t contiguous.
+ */
+export interface Series {
+  data: Float64Array;
+  stride: number;
+  /** where t = 0 sits in each row */
+  offset: number;
 }
 
-/** G += u vᵀ   (G: r×c, u: r, v: c) */
-export function outerAdd(G: Matrix, u: Float64Array, v: Float64Array): void {
-  const { rows, cols, data } = G;
-  for (let i = 0; i < rows; i++) {
-    const ui = u[i]!;
-    const row = i * cols;
-    for (let j = 0; j < cols; j++) data[row + j]! += ui * v[j]!;
+/** C += Σ_{t<T} a_t b_tᵀ   (C: m×n; a_t of length m from A, b_t of length n from B) */
+export function sumOfOuters(C: Matrix, A: Series, B: Series, T: number): void {
+  const { rows: m, cols: n, data: c } = C;
+  const a = A.data;
+  const b = B.data;
+  let i = 0;
+  for (; i + 1 < m; i += 2) {
+    const a0 = i * A.stride + A.offset;
+    const a1 = a0 + A.stride;
+    let j = 0;
+    for (; j + 3 < n; j += 4) {
+      const b0 = j * B.stride + B.offset;
+      const b1 = b0 + B.stride;
+      const b2 = b1 + B.stride;
+      const b3 = b2 + B.stride;
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0; // prettier-ignore
+      for (let t = 0; t < T; t++) {
+        const x0 = a[a0 + t]!;
+        const x1 = a[a1 + t]!;
+        const y0 = b[b0 + t]!;
+        const y1 = b[b1 + t]!;
+        const y2 = b[b2 + t]!;
+        const y3 = b[b3 + t]!;
+        c00 += x0 * y0;
+        c01 += x0 * y1;
+        c02 += x0 * y2;
+        c03 += x0 * y3;
+        c10 += x1 * y0;
+        c11 += x1 * y1;
+        c12 += x1 * y2;
+        c13 += x1 * y3;
+      }
+      const r0 = i * n + j;
+      const r1 = r0 + n;
+      c[r0]! += c00;
+      c[r0 + 1]! += c01;
+      c[r0 + 2]! += c02;
+      c[r0 + 3]! += c03;
+      c[r1]! += c10;
+      c[r1 + 1]! += c11;
+      c[r1 + 2]! += c12;
+      c[r1 + 3]! += c13;
+    }
+    for (; j < n; j++) {
+      c[i * n + j]! += dot(a, a0, b, j * B.stride + B.offset, T);
+      c[(i + 1) * n + j]! += dot(a, a1, b, j * B.stride + B.offset, T);
+    }
   }
+  for (; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j]! += dot(a, i * A.stride + A.offset, b, j * B.stride + B.offset, T);
+}
+
+function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, T: number): number {
+  let acc = 0;
+  for (let t = 0; t < T; t++) acc += a[ai + t]! * b[bi + t]!;
+  return acc;
+}
+
+/** Writes the T vectors of length m at src[(start + t)·m + i] into a Series (element i of vector t at i·T + t). */
+export function transposeInto(src: Float64Array, start: number, T: number, m: number, out: Float64Array): Series {
+  for (let t = 0; t < T; t++) {
+    const row = (start + t) * m;
+    for (let i = 0; i < m; i++) out[i * T + t] = src[row + i]!;
+  }
+  return { data: out, stride: T, offset: 0 };
 }

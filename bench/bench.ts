@@ -1,0 +1,76 @@
+/**
+ * `npm run bench`: the numbers the issues ask for, measured side by side in one process, each the median
+ * of repeated runs. Prints a table and writes bench.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { handGradients } from '../src/bptt/index.js';
+import type { Case } from '../src/model/case.js';
+import { GENERATE_DEFAULTS, generateCase } from '../src/model/generate.js';
+import { referenceGradients, useBackend, type ReferenceName } from '../reference/index.js';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function timeMs(f: () => unknown, reps: number, warmup = 2): Promise<number> {
+  for (let i = 0; i < warmup; i++) await f();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await f();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** 2 FLOPs per multiply-add of the matrix products of one forward + backward pass. */
+function bpttFlops(c: Case): number {
+  const { inputSize: I, hiddenSize: H, outputSize: K } = c.model;
+  // forward: W s_{t−1} (H²), V s_t (KH), U x_t (HI, dense only)
+  // backward: Vᵀ dz_t (KH), dV += dz sᵀ (KH), dW += da s_{t−1}ᵀ (H²), Wᵀ da_t (H²), dU += da x_tᵀ (HI, dense only)
+  const dense = c.vectors ? 2 * H * I : 0;
+  return 2 * c.batch * c.steps * (3 * H * H + 3 * K * H + dense);
+}
+
+interface Row { name: string; value: number; unit: string; target?: string; ok?: boolean }
+const rows: Row[] = [];
+const add = (r: Row) => {
+  rows.push(r);
+  const mark = r.ok === undefined ? '' : r.ok ? '  ok' : '  MISSED';
+  console.log(`${r.name.padEnd(64)} ${r.value.toPrecision(4).padStart(10)} ${r.unit.padEnd(8)} ${r.target ?? ''}${mark}`);
+};
+
+const backendName = process.env.BENCH_BACKEND ?? 'cpu';
+const info = await useBackend(backendName);
+console.log(`bptt-check bench: tfjs ${info.tfjsVersion}, ${info.backend} backend, Node ${process.version}\n`);
+
+// 1. hand BPTT against tf.grad at I=K=32, H=64, T=50, B=1
+const small = generateCase({ ...GENERATE_DEFAULTS, inputSize: 32, hiddenSize: 64, steps: 50, seed: 7 });
+const handSmall = await timeMs(() => handGradients(small), 200, 20);
+add({ name: 'hand BPTT, I=K=32 H=64 T=50 B=1', value: handSmall, unit: 'ms' });
+for (const ref of ['tfjs-layers', 'tfjs-ops'] as ReferenceName[]) {
+  const t = await timeMs(() => referenceGradients(small, ref), 15);
+  add({ name: `tf.grad via ${ref} (${info.backend}), same case`, value: t, unit: 'ms' });
+  add({ name: `  speed-up of hand over ${ref}`, value: t / handSmall, unit: '×', target: '≥ 30×', ok: t / handSmall >= 30 });
+}
+
+// 2. hand BPTT throughput at I=K=64, H=256, T=100
+for (const dense of [false, true]) {
+  const big = generateCase({ ...GENERATE_DEFAULTS, inputSize: 64, hiddenSize: 256, steps: 100, denseInputs: dense, seed: 8 });
+  const t = await timeMs(() => handGradients(big), 30, 5);
+  const gflops = bpttFlops(big) / (t * 1e6);
+  add({ name: `hand BPTT, I=K=64 H=256 T=100 B=1, ${dense ? 'dense' : 'token'} inputs`, value: t, unit: 'ms' });
+  add({ name: `  GFLOP/s (2 per multiply-add of the matrix products)`, value: gflops, unit: 'GFLOP/s', target: '≥ 1.5', ok: gflops >= 1.5 });
+}
+
+// 3. the whole `bptt-check compare` process on the default case
+const bin = fileURLToPath(new URL('../../bin/bptt-check.js', import.meta.url));
+const out = fileURLToPath(new URL('../../reports/bench-compare', import.meta.url));
+const proc = await timeMs(() => execFileSync(process.execPath, [bin, 'compare', '--out', out], { stdio: 'ignore' }), 7, 1);
+add({ name: 'bptt-check compare (default case), whole process', value: proc / 1000, unit: 's', target: '< 2 s', ok: proc < 2000 });
+
+add({ name: 'peak resident memory of this benchmark', value: process.resourceUsage().maxRSS / 1024, unit: 'MiB' });
+
+writeFileSync('bench.json', `${JSON.stringify({ tfjsVersion: info.tfjsVersion, backend: info.backend, node: process.version, date: new Date().toISOString(), rows }, null, 2)}\n`);
+console.log('\nwritten: bench.json');
+if (rows.some((r) => r.ok === false)) process.exitCode = 1;
