@@ -19,6 +19,9 @@ export interface Tolerance {
   rtol: number;
 }
 
+/** Calibrated defaults: see the README's calibration table (npm run calibrate). */
+export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
+
 export interface WorstElement {
   /** position in math layout: [i, j] for a matrix, [i] for a vector, [] for a scalar */
   index: number[];

@@ -4,8 +4,8 @@ import type { Case } from '../model/case.js';
 import { InputError, shown } from '../model/errors.js';
 import { GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
 import { loadCase } from '../model/io.js';
-import { ACTIVATIONS, type Activation } from '../model/spec.js';
-import type { Tolerance } from '../check/metrics.js';
+import { ACTIVATIONS } from '../model/spec.js';
+import { DEFAULT_TOLERANCE } from '../check/metrics.js';
 
 export function integer(flag: string) {
   return (v: string): number => {
@@ -60,37 +60,9 @@ export function addGenerationOptions(cmd: Command): Command {
     .option('--id <label>', 'a label for the case, shown in reports');
 }
 
-interface GenerationValues {
-  activation: Activation;
-  bias: boolean;
-  inputSize: number;
-  hiddenSize: number;
-  outputSize?: number;
-  steps: number;
-  batch: number;
-  denseInputs: boolean;
-  initialState: boolean;
-  initScale: number;
-  seed: number;
-  id?: string;
-}
-
-export function generationOptions(v: GenerationValues): GenerateOptions {
-  const o: GenerateOptions = {
-    activation: v.activation,
-    bias: v.bias,
-    inputSize: v.inputSize,
-    hiddenSize: v.hiddenSize,
-    steps: v.steps,
-    batch: v.batch,
-    denseInputs: v.denseInputs,
-    initialState: v.initialState,
-    initScale: v.initScale,
-    seed: v.seed,
-  };
-  if (v.outputSize !== undefined) o.outputSize = v.outputSize;
-  if (v.id !== undefined) o.id = v.id;
-  return o;
+/** The generation options among a command's parsed options (they carry GenerateOptions' names). */
+export function generationOptions(values: Record<string, unknown>): GenerateOptions {
+  return Object.fromEntries(GENERATION_FLAGS.filter((f) => values[f] !== undefined).map((f) => [f, values[f]])) as unknown as GenerateOptions;
 }
 
 /** The case of a command: `--case FILE`, or generated from the generation options (not both). */
@@ -104,10 +76,8 @@ export function caseFromOptions(cmd: Command): Case {
     }
     return loadCase(opts.case as string);
   }
-  return generateCase(generationOptions(opts as GenerationValues));
+  return generateCase(generationOptions(opts));
 }
-
-export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
 
 export function addToleranceOptions(cmd: Command): Command {
   return cmd

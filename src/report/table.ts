@@ -2,12 +2,14 @@
 import type { CaseResult, PairRow } from '../check/compare.js';
 import { num } from './model.js';
 
-export const ROW_HEADER = ['tensor', 'shape', 'pair', 'maxAbsErr', 'maxRelErr', 'relErrNorm', 'cosine', 'worst element (a vs r)', 'verdict'];
+export const ROW_HEADER = ['tensor', 'shape', 'pair', 'maxAbsErr', 'maxRelErr', 'relErrNorm', 'cosine', 'worst element: a vs r, error/bound', 'verdict'];
 
 export function worstText(row: PairRow): string {
   if (!row.worst) return '';
   const at = row.worst.index.length ? `[${row.worst.index.join(', ')}] ` : '';
-  return `${at}${num(row.worst.a)} vs ${num(row.worst.r)}`;
+  const full = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(9))) : num(x));
+  const used = Number.isFinite(row.worst.excess) ? `, ${num(row.worst.excess)}× bound` : '';
+  return `${at}${full(row.worst.a)} vs ${full(row.worst.r)}${used}`;
 }
 
 export function rowCells(row: PairRow): string[] {
@@ -30,5 +32,5 @@ export function markdownTable(header: string[], rows: string[][]): string[] {
 
 export function caseTitle(c: CaseResult): string {
   const k = c.config;
-  return `${c.id}: ${k.cell}/${k.activation}, bias ${k.bias ? 'on' : 'off'}, ${k.inputs} inputs, I=${k.I} H=${k.H} K=${k.K} T=${k.T} B=${k.B}${k.initialState ? ', given s₋₁' : ''}`;
+  return `${c.id}: ${k.cell}/${k.activation}, bias ${k.bias ? 'on' : 'off'}, ${k.inputs === 'tokens' ? 'token' : 'dense'} inputs, I=${k.I} H=${k.H} K=${k.K} T=${k.T} B=${k.B}${k.initialState ? ', given s₋₁' : ''}`;
 }

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compareGradients } from '../../src/check/compare.js';
 import { generateCase } from '../../src/model/generate.js';
 import { GENERATE_DEFAULTS } from '../../src/model/generate.js';
-import { DEFAULT_TOLERANCE } from '../../src/cli/options.js';
+import { DEFAULT_TOLERANCE } from '../../src/check/metrics.js';
 import { referenceGradients, useBackend } from '../../reference/index.js';
 import { BUGS, buggyGradients } from '../bugs/buggy-bptt.js';
 import type { Gradients } from '../../src/model/gradients.js';

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { checkCase } from '../../src/check/compare.js';
 import { defaultSuite } from '../../src/check/suite.js';
 import { generateCase } from '../../src/model/generate.js';
-import { DEFAULT_TOLERANCE } from '../../src/cli/options.js';
+import { DEFAULT_TOLERANCE } from '../../src/check/metrics.js';
 import { useBackend } from '../../reference/index.js';
 
 beforeAll(async () => {

@@ -1,0 +1,21 @@
+/** bptt-check as a library: named exports only. */
+export type { Case, CaseFile } from './model/case.js';
+export { caseToFile } from './model/case.js';
+export type { Matrix } from './model/matrix.js';
+export type { Activation, ModelConfig, TensorSpec } from './model/spec.js';
+export { ACTIVATIONS, gradientSpecs, paramSpecs } from './model/spec.js';
+export { InputError } from './model/errors.js';
+export { generateCase, GENERATE_DEFAULTS, type GenerateOptions } from './model/generate.js';
+export { caseJson, loadCase, saveCase } from './model/io.js';
+export { parseCase } from './model/validate.js';
+export type { Gradients, GradientsFile } from './model/gradients.js';
+export { gradientsJson, gradientsToFile } from './model/gradients.js';
+export { backward, forward, handGradients, type ForwardCache } from './bptt/index.js';
+export { referenceGradients, REFERENCES, useBackend, BACKENDS, type Backend, type BackendInfo, type ReferenceName } from '../reference/index.js';
+export { compareArrays, DEFAULT_TOLERANCE, type TensorMetrics, type Tolerance, type WorstElement } from './check/metrics.js';
+export { checkCase, compareGradients, type CaseResult, type CaseConfig, type ImplName, type PairRow } from './check/compare.js';
+export { defaultSuite } from './check/suite.js';
+export { buildReport, type Report } from './report/model.js';
+export { renderCsv } from './report/csv.js';
+export { renderMarkdown } from './report/markdown.js';
+export { reportJson, writeReports } from './report/write.js';
