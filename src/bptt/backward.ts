@@ -8,6 +8,8 @@
  * The recursion over t (ds_t, da_t) runs step by step; the sums over t (dV, dW, dU) are then taken in
  * one pass each over the saved dz_t and da_t, which is the same sum, accumulated in a faster order.
  * Summed over the batch: every row runs its own recurrence and adds into the same buffers.
+ * Variants (options.ts): detachEvery cuts the Wᵀ da_{t+1} term at chunk starts; truncate replaces the
+ * recursion by per-output windows (truncated.ts); outputStep keeps dz_t of one output only.
  * Dimension letters: B batch, T steps, I input size, H hidden, K output classes.
  */
 import type { Case } from '../model/case.js';
@@ -16,8 +18,22 @@ import { transpose, zeros, type Matrix } from '../model/matrix.js';
 import { backpropActivation } from './activations.js';
 import type { ForwardCache } from './forward.js';
 import { matVecAdd, sumOfOuters, transposeInto, type Series } from './kernels.js';
+import { outputIncluded, type BpttOptions } from './options.js';
+import { windowedAdjoints } from './truncated.js';
 
-export function backward(c: Case, cache: ForwardCache): Gradients {
+/** What --steps-detail needs: ∂L/∂s_t and ∂L/∂a_t of every row and step. */
+export interface StepAdjoints {
+  /** ∂L/∂s_t of row b at [(b·T + t)·H, …) */
+  ds: Float64Array;
+  /** ∂L/∂a_t of row b, element i at [b·H·T + i·T + t] */
+  da: Float64Array;
+}
+
+export interface BackwardResult extends Gradients {
+  steps?: StepAdjoints;
+}
+
+export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}): BackwardResult {
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, outputSize: K, activation, bias } = c.model;
   const WT = transpose(c.params.W!); // Wᵀ, so that Wᵀ da_t is a row-blocked product
@@ -36,33 +52,53 @@ export function backward(c: Case, cache: ForwardCache): Gradients {
   const DA: Series = { data: new Float64Array(H * T), stride: T, offset: 0 }; // da_t[i] at i·T + t
   const sSeries = new Float64Array(H * (T + 1));
   const xSeries = c.vectors ? new Float64Array(I * T) : null;
+  const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: new Float64Array(B * T * H), da: new Float64Array(B * H * T) } : undefined;
+  let loss = 0;
 
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
-    dsNext.fill(0);
-    for (let t = T - 1; t >= 0; t--) {
-      const st = cache.s.subarray(base + (t + 1) * H, base + (t + 2) * H);
-      dz.set(cache.p.subarray((b * T + t) * K, (b * T + t + 1) * K));
-      dz[c.targets[b * T + t]!]! -= 1; //             dz_t = ŷ_t − onehot(y_t)
-      ds.set(dsNext); //                              ds_t = Wᵀ da_{t+1}
-      matVecAdd(VT, dz, ds); //                       ds_t += Vᵀ dz_t
-      backpropActivation(activation, st, ds, da); //  da_t = ds_t ⊙ f′(a_t)
-      for (let k = 0; k < K; k++) DZ.data[k * T + t] = dz[k]!;
-      for (let i = 0; i < H; i++) DA.data[i * T + t] = da[i]!;
-      if (c.tokens) {
-        const x = c.tokens[b * T + t]!; //             dU += da_t x_tᵀ: da_t into column x_t (x_t one-hot)
-        for (let i = 0; i < H; i++) dU.data[i * I + x]! += da[i]!;
+    for (let t = 0; t < T; t++) {
+      if (!outputIncluded(opts, t)) {
+        for (let k = 0; k < K; k++) DZ.data[k * T + t] = 0; //  L_t is not part of the loss
+        continue;
       }
-      dsNext.fill(0);
-      matVecAdd(WT, da, dsNext); //                   Wᵀ da_t, the future part of ds_{t−1}
+      loss += cache.stepLoss[b * T + t]!;
+      dz.set(cache.p.subarray((b * T + t) * K, (b * T + t + 1) * K));
+      dz[c.targets[b * T + t]!]! -= 1; //                         dz_t = ŷ_t − onehot(y_t)
+      for (let k = 0; k < K; k++) DZ.data[k * T + t] = dz[k]!;
     }
-    dInitialState.data.set(dsNext, b * H); //         ∂L/∂s_{−1} = Wᵀ da_0
+
+    if (opts.truncate !== undefined) {
+      dsNext.fill(0);
+      windowedAdjoints(c, cache, b, opts.truncate, WT, VT, DZ.data, DA.data, dsNext);
+    } else {
+      dsNext.fill(0);
+      for (let t = T - 1; t >= 0; t--) {
+        const st = cache.s.subarray(base + (t + 1) * H, base + (t + 2) * H);
+        for (let k = 0; k < K; k++) dz[k] = DZ.data[k * T + t]!;
+        ds.set(dsNext); //                              ds_t = Wᵀ da_{t+1}
+        matVecAdd(VT, dz, ds); //                       ds_t += Vᵀ dz_t
+        backpropActivation(activation, st, ds, da); //  da_t = ds_t ⊙ f′(a_t)
+        for (let i = 0; i < H; i++) DA.data[i * T + t] = da[i]!;
+        if (steps) steps.ds.set(ds, (b * T + t) * H);
+        dsNext.fill(0);
+        const detached = opts.detachEvery !== undefined && t > 0 && t % opts.detachEvery === 0;
+        if (!detached) matVecAdd(WT, da, dsNext); //    Wᵀ da_t, the future part of ds_{t−1} (none past a detach)
+      }
+    }
+    dInitialState.data.set(dsNext, b * H); //           ∂L/∂s_{−1} = Wᵀ da_0
+    if (steps) steps.da.set(DA.data, b * H * T);
 
     // s_{t−1} for t = 0 … T (s_{−1} first), element i of s_{t−1} at i·(T+1) + t
     const S = transposeInto(cache.s, b * (T + 1), T + 1, H, sSeries);
     sumOfOuters(dW, DA, S, T); //                                   dW += Σ_t da_t s_{t−1}ᵀ
     sumOfOuters(dV, DZ, { ...S, offset: 1 }, T); //                 dV += Σ_t dz_t s_tᵀ
     if (xSeries) sumOfOuters(dU, DA, transposeInto(c.vectors!, b * T, T, I, xSeries), T); // dU += Σ_t da_t x_tᵀ
+    else
+      for (let t = 0; t < T; t++) {
+        const x = c.tokens![b * T + t]!; //              dU += da_t x_tᵀ: da_t into column x_t (x_t one-hot)
+        for (let i = 0; i < H; i++) dU.data[i * I + x]! += DA.data[i * T + t]!;
+      }
     if (bias) {
       for (let i = 0; i < H; i++) for (let t = 0; t < T; t++) db.data[i]! += DA.data[i * T + t]!; // db += Σ_t da_t
       for (let k = 0; k < K; k++) for (let t = 0; t < T; t++) dc.data[k]! += DZ.data[k * T + t]!; // dc += Σ_t dz_t
@@ -71,5 +107,5 @@ export function backward(c: Case, cache: ForwardCache): Gradients {
   const tensors: Record<string, Matrix> = { U: dU, W: dW, V: dV };
   if (bias) Object.assign(tensors, { b: db, c: dc });
   if (c.initialState) tensors.initialState = dInitialState;
-  return { loss: cache.loss, tensors };
+  return { loss: opts.outputStep === undefined ? cache.loss : loss, tensors, ...(steps ? { steps } : {}) };
 }

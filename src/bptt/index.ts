@@ -1,12 +1,14 @@
 /** The hand-written BPTT: float64, no TensorFlow.js. */
 import type { Case } from '../model/case.js';
-import type { Gradients } from '../model/gradients.js';
-import { backward } from './backward.js';
+import { backward, type BackwardResult } from './backward.js';
 import { forward } from './forward.js';
+import type { BpttOptions } from './options.js';
 
-export { backward } from './backward.js';
+export { backward, type BackwardResult, type StepAdjoints } from './backward.js';
+export { clipGradients, globalNorm, type ClipOptions, type Clipped } from './clip.js';
 export { forward, type ForwardCache } from './forward.js';
+export type { BpttOptions } from './options.js';
 
-export function handGradients(c: Case): Gradients {
-  return backward(c, forward(c));
+export function handGradients(c: Case, opts: BpttOptions = {}): BackwardResult {
+  return backward(c, forward(c), opts);
 }
