@@ -3,12 +3,15 @@ import type { Case } from '../src/model/case.js';
 import type { Gradients } from '../src/model/gradients.js';
 import { layersGradients } from './layers.js';
 import { opsGradients } from './ops.js';
+import type { ReferenceOptions } from './clip.js';
 
 export { BACKENDS, useBackend, tf, type Backend, type BackendInfo } from './tf.js';
 
 export const REFERENCES = ['tfjs-layers', 'tfjs-ops'] as const;
 export type ReferenceName = (typeof REFERENCES)[number];
 
-export function referenceGradients(c: Case, which: ReferenceName): Promise<Gradients> {
-  return which === 'tfjs-layers' ? layersGradients(c) : opsGradients(c);
+export type { ReferenceOptions } from './clip.js';
+
+export function referenceGradients(c: Case, which: ReferenceName, opts: ReferenceOptions = {}): Promise<Gradients> {
+  return which === 'tfjs-layers' ? layersGradients(c, opts) : opsGradients(c, opts);
 }

@@ -13,12 +13,6 @@ export interface ClipOptions {
   norm?: number;
 }
 
-export interface Clipped {
-  gradients: Gradients;
-  normBefore: number;
-  normAfter: number;
-}
-
 const isParam = (name: string) => name !== 'initialState';
 
 export function globalNorm(g: Gradients): number {
@@ -27,7 +21,8 @@ export function globalNorm(g: Gradients): number {
   return Math.sqrt(sum);
 }
 
-export function clipGradients(g: Gradients, clip: ClipOptions): Clipped {
+/** The clipped gradients, with `clip` recording the global norm before and after. */
+export function clipGradients(g: Gradients, clip: ClipOptions): Gradients {
   const normBefore = globalNorm(g);
   const tensors: Record<string, Matrix> = {};
   for (const [name, m] of Object.entries(g.tensors)) {
@@ -43,5 +38,6 @@ export function clipGradients(g: Gradients, clip: ClipOptions): Clipped {
       for (const [name, m] of Object.entries(tensors)) if (isParam(name)) for (let k = 0; k < m.data.length; k++) m.data[k]! *= scale;
     }
   }
-  return { gradients: clipped, normBefore, normAfter: globalNorm(clipped) };
+  clipped.clip = { normBefore, normAfter: globalNorm(clipped) };
+  return clipped;
 }

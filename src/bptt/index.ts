@@ -5,7 +5,7 @@ import { forward } from './forward.js';
 import type { BpttOptions } from './options.js';
 
 export { backward, type BackwardResult, type StepAdjoints } from './backward.js';
-export { clipGradients, globalNorm, type ClipOptions, type Clipped } from './clip.js';
+export { clipGradients, globalNorm, type ClipOptions } from './clip.js';
 export { forward, type ForwardCache } from './forward.js';
 export type { BpttOptions } from './options.js';
 

@@ -15,6 +15,8 @@ export interface Gradients {
   loss: number;
   /** ∂L/∂θ per tensor, math layout */
   tensors: Record<string, Matrix>;
+  /** when the gradients were clipped: the global norm of the parameter gradients before and after */
+  clip?: { normBefore: number; normAfter: number };
 }
 
 export interface GradientsFile {
