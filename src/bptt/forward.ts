@@ -74,3 +74,54 @@ export function forward(c: Case): ForwardCache {
   }
   return { s, p, stepLoss, loss };
 }
+
+/**
+ * Σ_b Σ_{t ≥ t0} L_t with the current parameters, starting from the states s_{t0−1} of `cache` (a
+ * forward pass that agrees with the current parameters before step t0), over batch rows [rows[0], rows[1]).
+ * Allocates only a few vectors:
+ * the finite-difference oracle calls it many times.
+ */
+export function lossFrom(c: Case, cache: ForwardCache, t0: number, rows: readonly [number, number] = [0, c.batch]): number {
+  const T = c.steps;
+  const { hiddenSize: H, outputSize: K, activation, bias } = c.model;
+  const { W, V, b: bh, c: cy } = c.params;
+  let sPrev = new Float64Array(H);
+  let a = new Float64Array(H);
+  const z = new Float64Array(K);
+  const p = new Float64Array(K);
+  let loss = 0;
+  for (let b = rows[0]; b < rows[1]; b++) {
+    sPrev.set(cache.s.subarray((b * (T + 1) + t0) * H, (b * (T + 1) + t0 + 1) * H));
+    for (let t = t0; t < T; t++) {
+      if (bias) a.set(bh!.data);
+      else a.fill(0);
+      addInput(c, b, t, a); //      a_t = U x_t [+ b]
+      matVecAdd(W!, sPrev, a); //   a_t += W s_{t−1}
+      activate(activation, a); //   s_t = f(a_t)
+      if (bias) z.set(cy!.data);
+      else z.fill(0);
+      matVecAdd(V!, a, z); //       z_t = V s_t [+ c]
+      loss += softmaxLoss(z, c.targets[b * T + t]!, p);
+      [sPrev, a] = [a, sPrev];
+    }
+  }
+  return loss;
+}
+
+/** Σ_b Σ_t L_t with the current output layer (V, c) on the states of `cache`. */
+export function outputLossFrom(c: Case, cache: ForwardCache): number {
+  const { batch: B, steps: T } = c;
+  const { hiddenSize: H, outputSize: K, bias } = c.model;
+  const z = new Float64Array(K);
+  const p = new Float64Array(K);
+  let loss = 0;
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++) {
+      if (bias) z.set(c.params.c!.data);
+      else z.fill(0);
+      const off = (b * (T + 1) + t + 1) * H;
+      matVecAdd(c.params.V!, cache.s.subarray(off, off + H), z); // z_t = V s_t [+ c]
+      loss += softmaxLoss(z, c.targets[b * T + t]!, p);
+    }
+  return loss;
+}
