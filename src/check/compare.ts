@@ -2,15 +2,31 @@
  * The harness: runs the hand-written BPTT and the references on one case and compares every tensor,
  * for every pair. This is the only module where the hand side and the reference side meet.
  */
-import { handGradients } from '../bptt/index.js';
+import { clipGradients, handGradients, type ClipOptions } from '../bptt/index.js';
 import { referenceGradients, type ReferenceName } from '../../reference/index.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
 import { indexOf } from '../model/matrix.js';
 import { gradientSpecs, shapeText } from '../model/spec.js';
+import { InputError } from '../model/errors.js';
+import { project, type FdMode, type FdProbe } from './fd.js';
+import { fdOracleParallel } from './fd-parallel.js';
 import { compareArrays, type TensorMetrics, type Tolerance } from './metrics.js';
+import { checkSteps, type StepsResult } from './steps.js';
 
-export type ImplName = 'hand' | ReferenceName;
+export type ImplName = 'hand' | ReferenceName | 'fd' | 'fd (full rerun)';
+
+/** What a comparison runs: BPTT variants, clipping, the finite-difference oracle, the per-step detail. */
+export interface CheckOptions {
+  truncate?: number;
+  detachEvery?: number;
+  clipValue?: number;
+  clipNorm?: number;
+  fd?: FdMode;
+  fdSeed?: number;
+  stepsDetail?: boolean;
+  outputStep?: number;
+}
 
 export interface CaseConfig {
   cell: string;
@@ -42,6 +58,14 @@ export interface CaseResult {
   /** wall time of each implementation's gradient, in milliseconds */
   ms: Partial<Record<ImplName, number>>;
   rows: PairRow[];
+  /** which pairs disagree, and the likely culprit */
+  disagreement: string;
+  /** what was left out and why (e.g. the layers reference on a truncated run) */
+  notes?: string[];
+  fd?: { mode: FdMode; eps: Record<string, number> };
+  /** when clipping: the global norm of the parameter gradients before and after, per implementation */
+  clip?: Record<string, { normBefore: number; normAfter: number }>;
+  steps?: StepsResult;
 }
 
 export function caseConfig(c: Case): CaseConfig {
@@ -92,13 +116,120 @@ async function timed<T>(f: () => T | Promise<T>): Promise<[T, number]> {
   return [v, performance.now() - t0];
 }
 
-export async function checkCase(c: Case, references: readonly ReferenceName[], tol: Tolerance): Promise<CaseResult> {
+/** Rows for one side against the finite-difference probes: entries, or directional derivatives vᵀ∇L. */
+export function compareWithFd(c: Case, g: Gradients, probes: readonly FdProbe[], name: ImplName, fdName: 'fd' | 'fd (full rerun)', tol: Tolerance): PairRow[] {
+  return probes.map((p) => {
+    const s = gradientSpecs(c.model, c.batch, c.initialState !== null).find((x) => x.name === p.tensor)!;
+    const m = g.tensors[p.tensor]!;
+    const what = p.mode === 'entries' ? (p.indices.length === s.rows * s.cols ? shapeText(s) : `${p.indices.length} of ${s.rows * s.cols} entries`) : `${p.directions.length} directions`;
+    const at = p.mode === 'entries' ? (k: number) => indexOf(m, p.indices[k]!, s.vector) : (k: number) => [k];
+    return { tensor: p.tensor, shape: what, a: name, r: fdName, ...compareArrays(project(m, p), p.values, tol, at) };
+  });
+}
+
+export async function checkCase(c: Case, references: readonly ReferenceName[], tol: Tolerance, opts: CheckOptions = {}): Promise<CaseResult> {
+  checkOptions(opts);
+  const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
+  const refs = truncated ? references.filter((r) => r !== 'tfjs-layers') : [...references];
+  const notes: string[] = [];
+  if (truncated && refs.length < references.length) notes.push('tfjs-layers skipped: tf.layers.simpleRNN cannot truncate or detach; the hand side is checked against tfjs-ops');
+  if (truncated && refs.length === 0) throw new InputError(`--reference is "layers", but truncation is supported by the tfjs-ops reference only; expected --reference ops or both`);
+  const variant = { ...(opts.truncate !== undefined ? { truncate: opts.truncate } : {}), ...(opts.detachEvery !== undefined ? { detachEvery: opts.detachEvery } : {}) };
+  const clip = { ...(opts.clipValue !== undefined ? { value: opts.clipValue } : {}), ...(opts.clipNorm !== undefined ? { norm: opts.clipNorm } : {}) };
+  const clipping = opts.clipValue !== undefined || opts.clipNorm !== undefined;
+
   const grads: Partial<Record<ImplName, Gradients>> = {};
   const ms: CaseResult['ms'] = {};
-  [grads.hand, ms.hand] = await timed(() => handGradients(c));
-  for (const ref of references) [grads[ref], ms[ref]] = await timed(() => referenceGradients(c, ref));
-  const rows = pairsFor(references).flatMap(([a, r]) => compareGradients(c, grads[a]!, grads[r]!, [a, r], tol));
+  [grads.hand, ms.hand] = await timed(() => {
+    const g = handGradients(c, variant);
+    return clipping ? clipGradients(g, clip) : g;
+  });
+  for (const ref of refs) [grads[ref], ms[ref]] = await timed(() => referenceGradients(c, ref, { ...variant, ...(clip.value !== undefined ? { clipValue: clip.value } : {}), ...(clip.norm !== undefined ? { clipNorm: clip.norm } : {}) }));
+  const rows = pairsFor(refs).flatMap(([a, r]) => compareGradients(c, grads[a]!, grads[r]!, [a, r], tol));
+
+  let fd: CaseResult['fd'];
+  if (opts.fd) {
+    const t0 = performance.now();
+    let probes = await fdOracleParallel(c, opts.fd, opts.fdSeed);
+    if (clipping) probes = clipFdProbes(c, probes, clip);
+    ms.fd = performance.now() - t0;
+    const impls = ['hand', ...refs] as ImplName[];
+    const fdRows = impls.flatMap((name) => compareWithFd(c, grads[name]!, probes, name, 'fd', tol));
+    rows.push(...fdRows);
+    if (opts.fd.kind === 'fast') {
+      // a failing direction says that something is wrong, not where: measure that tensor entry by entry
+      for (const row of fdRows.filter((r) => r.a === 'hand' && !r.pass)) {
+        const full = await fdOracleParallel(c, { kind: 'full' }, opts.fdSeed, row.tensor);
+        rows.push(...compareWithFd(c, grads.hand!, full, 'hand', 'fd (full rerun)', tol));
+      }
+    }
+    fd = { mode: opts.fd, eps: Object.fromEntries(probes.map((p) => [p.tensor, p.eps])) };
+  }
+
   const loss: CaseResult['loss'] = {};
   for (const [name, g] of Object.entries(grads)) loss[name as ImplName] = g.loss;
-  return { id: c.id, config: caseConfig(c), pass: rows.every((row) => row.pass), loss, ms, rows };
+  const clipNorms = clipping ? Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, g.clip!])) : undefined;
+  const steps = opts.stepsDetail ? await checkSteps(c, tol, opts.outputStep) : undefined;
+  const pass = rows.every((row) => row.pass) && (steps?.pass ?? true);
+  return {
+    id: c.id,
+    config: caseConfig(c),
+    pass,
+    loss,
+    ms,
+    rows,
+    disagreement: disagreement(rows),
+    ...(notes.length ? { notes } : {}),
+    ...(fd ? { fd } : {}),
+    ...(clipNorms ? { clip: clipNorms } : {}),
+    ...(steps ? { steps } : {}),
+  };
+}
+
+/** Bad combinations of options: one line each, exit 2. */
+export function checkOptions(opts: CheckOptions): void {
+  const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
+  if (opts.truncate !== undefined && opts.detachEvery !== undefined)
+    throw new InputError(`--truncate is ${opts.truncate} together with --detach-every ${opts.detachEvery}, expected one of the two`);
+  if (opts.fd && truncated)
+    throw new InputError(`--fd is ${opts.fd.kind} with ${opts.truncate !== undefined ? '--truncate' : '--detach-every'}, expected no --fd: a truncated gradient is not the derivative of any loss, so finite differences cannot check it`);
+  if (opts.fd && opts.fd.kind !== 'full' && (opts.clipValue !== undefined || opts.clipNorm !== undefined))
+    throw new InputError(`--fd is ${opts.fd.kind} with clipping, expected --fd full: clipping needs every entry of the finite-difference gradient`);
+  if (opts.outputStep !== undefined && !opts.stepsDetail) throw new InputError(`--output-step is ${opts.outputStep} without --steps-detail, expected --steps-detail too`);
+  if (opts.stepsDetail && truncated) throw new InputError(`--steps-detail is given with ${opts.truncate !== undefined ? '--truncate' : '--detach-every'}, expected full BPTT: the per-step terms are those of the seed's full sum over k`);
+}
+
+/** Full finite-difference gradients clipped the way the other sides are. */
+function clipFdProbes(c: Case, probes: FdProbe[], clip: ClipOptions): FdProbe[] {
+  const specs = gradientSpecs(c.model, c.batch, c.initialState !== null);
+  const tensors = Object.fromEntries(probes.map((p) => {
+    const s = specs.find((x) => x.name === p.tensor)!;
+    return [p.tensor, { rows: s.rows, cols: s.cols, data: p.values }];
+  }));
+  const clipped = clipGradients({ loss: 0, tensors }, clip);
+  return probes.map((p) => ({ ...p, values: clipped.tensors[p.tensor]!.data }));
+}
+
+/**
+ * Which pairs disagree, and what that suggests: with three sides, the odd one out is the suspect.
+ */
+export function disagreement(rows: readonly PairRow[]): string {
+  const failing = [...new Set(rows.filter((r) => !r.pass).map((r) => `${r.a} vs ${r.r}`))];
+  if (!failing.length) return 'every pair agrees';
+  const fails = (a: string, r: string) => rows.some((x) => !x.pass && x.a === a && x.r === r);
+  const has = (a: string, r: string) => rows.some((x) => x.a === a && x.r === r);
+  let hint = '';
+  const tfjs = ['tfjs-layers', 'tfjs-ops'].filter((t) => has('hand', t));
+  if (has('hand', 'fd')) {
+    const handFd = fails('hand', 'fd');
+    const tfjsBad = tfjs.filter((t) => fails('hand', t));
+    const tfjsFd = tfjs.filter((t) => fails(t, 'fd'));
+    if (handFd && tfjsBad.length && !tfjsFd.length) hint = ': the hand-written gradient disagrees with both tfjs and float64 finite differences, which agree with each other: the hand side is wrong';
+    else if (!handFd && tfjsBad.length && tfjsFd.length) hint = ': tfjs disagrees with both float64 sides, which agree: float32 rounding (or a layout problem) in the reference, not an error in the hand side';
+  } else if (tfjs.length === 2 && tfjs.every((t) => fails('hand', t)) && !fails('tfjs-layers', 'tfjs-ops')) {
+    hint = ': both references agree with each other and not with the hand side: the hand side is wrong';
+  } else if (tfjs.length === 2 && fails('tfjs-layers', 'tfjs-ops')) {
+    hint = ': the two references disagree with each other: look at float32 rounding or the layout conversion';
+  }
+  return `disagreeing: ${failing.join(', ')}${hint}`;
 }

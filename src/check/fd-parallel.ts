@@ -6,6 +6,9 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Case } from '../model/case.js';
+import { forward } from '../bptt/forward.js';
+import type { Gradients } from '../model/gradients.js';
+import { gradientSpecs } from '../model/spec.js';
 import { fdMeasure, fdPlan, type FdMode, type FdProbe } from './fd.js';
 
 /** Below this many multiply-adds of work the worker's start-up (~0.1 s) is not worth it. */
@@ -54,4 +57,14 @@ export async function fdOracleParallel(c: Case, mode: FdMode, seed = 1, only?: s
     const values = Float64Array.from(p.indices, (_, k) => (k % 2 === 0 ? a[k >> 1]! : b[k >> 1]!));
     return { ...p, values };
   });
+}
+
+/** The full finite-difference gradient, as a gradients object (loss from the same forward pass). */
+export async function fdGradients(c: Case): Promise<Gradients> {
+  const tensors: Gradients['tensors'] = {};
+  for (const p of await fdOracleParallel(c, { kind: 'full' })) {
+    const spec = gradientSpecs(c.model, c.batch, c.initialState !== null).find((s) => s.name === p.tensor)!;
+    tensors[p.tensor] = { rows: spec.rows, cols: spec.cols, data: p.values };
+  }
+  return { loss: forward(c).loss, tensors };
 }

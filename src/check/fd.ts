@@ -16,10 +16,8 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { forward, lossFrom, outputLossFrom, type ForwardCache } from '../bptt/forward.js';
 import type { Case } from '../model/case.js';
 import { InputError } from '../model/errors.js';
-import type { Gradients } from '../model/gradients.js';
 import type { Matrix } from '../model/matrix.js';
 import { gradientSpecs, type TensorSpec } from '../model/spec.js';
-import { fdOracleParallel } from './fd-parallel.js';
 
 export type FdMode = { kind: 'full' } | { kind: 'sample'; n: number } | { kind: 'fast'; k: number };
 
@@ -183,16 +181,6 @@ export function fdMeasure(c: Case, probes: FdProbe[]): FdProbe[] {
 /** Runs the oracle on every gradient tensor of the case (or on `only`), in this thread. */
 export function fdOracle(c: Case, mode: FdMode, seed = 1, only?: string): FdProbe[] {
   return fdMeasure(c, fdPlan(c, mode, seed, only));
-}
-
-/** The full finite-difference gradient, as a gradients object (loss from the same forward pass). */
-export async function fdGradients(c: Case): Promise<Gradients> {
-  const tensors: Gradients['tensors'] = {};
-  for (const p of await fdOracleParallel(c, { kind: 'full' })) {
-    const spec = gradientSpecs(c.model, c.batch, c.initialState !== null).find((s) => s.name === p.tensor)!;
-    tensors[p.tensor] = { rows: spec.rows, cols: spec.cols, data: p.values };
-  }
-  return { loss: forward(c).loss, tensors };
 }
 
 type Rng = ReturnType<typeof xoroshiro128plus>;

@@ -1,9 +1,10 @@
 /** `compare` and `suite`: run cases through the harness, print the table, write the reports. */
 import pc from 'picocolors';
-import { checkCase, type CaseResult } from '../check/compare.js';
+import { checkCase, type CaseResult, type CheckOptions } from '../check/compare.js';
 import type { Tolerance } from '../check/metrics.js';
 import type { Case } from '../model/case.js';
-import { buildReport, verdictLine, type Report } from '../report/model.js';
+import { buildReport, num, verdictLine, type Report } from '../report/model.js';
+import { fdModeText } from '../report/markdown.js';
 import { alignedTable, caseTitle, ROW_HEADER, rowCells } from '../report/table.js';
 import { reportJson, writeReports } from '../report/write.js';
 import { useBackend, type ReferenceName } from '../../reference/index.js';
@@ -17,6 +18,7 @@ export interface CheckRun {
   references: readonly ReferenceName[];
   backend: string;
   tolerance: Tolerance;
+  options: CheckOptions;
   outDir: string;
   json: boolean;
   command: string;
@@ -34,7 +36,7 @@ export async function runCheck(run: CheckRun, io: Io): Promise<number> {
   const results: CaseResult[] = [];
   let n = 0;
   for (const c of run.cases()) {
-    const result = await checkCase(c, run.references, run.tolerance);
+    const result = await checkCase(c, run.references, run.tolerance, run.options);
     results.push(result);
     n++;
     if (io.errIsTty && run.kind === 'suite') io.err(`\r${caseLine(result).slice(0, 100).padEnd(100)} [${n}]`);
@@ -60,6 +62,7 @@ function renderConsole(r: Report, written: string[]): string {
     for (const c of r.cases) {
       lines.push(pc.bold(caseTitle(c)), '');
       lines.push(...alignedTable(ROW_HEADER, c.rows.map(rowCells)).map((l) => (l.includes('FAIL') ? pc.red(l) : l)), '');
+      lines.push(...caseNotes(c), '');
     }
   } else {
     lines.push(...r.cases.map(caseLine), '');
@@ -71,4 +74,18 @@ function renderConsole(r: Report, written: string[]): string {
   lines.push(`reports: ${written.join(', ')}`);
   lines.push((r.pass ? pc.green : pc.red)(pc.bold(verdictLine(r))), '');
   return lines.join('\n');
+}
+
+/** What a case result says beyond its table: pairs, notes, clipping, finite differences, steps. */
+function caseNotes(c: CaseResult): string[] {
+  const out = [`pairs: ${c.disagreement}`];
+  for (const note of c.notes ?? []) out.push(`note: ${note}`);
+  if (c.clip) out.push(`clipping, global norm before → after: ${Object.entries(c.clip).map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`).join(', ')}`);
+  if (c.fd) out.push(`finite differences: ${fdModeText(c.fd.mode)}; ε ${Object.entries(c.fd.eps).map(([k, v]) => `${k} ${num(v)}`).join(', ')}`);
+  if (c.steps) {
+    const s = c.steps;
+    out.push(`per step (${s.outputStep === null ? 'L = Σ_t L_t' : `L_${s.outputStep} only`}, ${s.rows.length} steps, against ${s.reference}): ` +
+      (s.firstDivergence === null ? 'hand and reference agree at every step' : `first divergence at step ${s.firstDivergence}`) + ' (steps.csv)');
+  }
+  return out;
 }

@@ -4,7 +4,12 @@
  * 3 an internal error (a bug in bptt-check: the message and the stack trace).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { handGradients } from '../bptt/index.js';
+import { clipGradients, handGradients } from '../bptt/index.js';
+import type { Case } from '../model/case.js';
+import { checkFdMode } from '../check/fd.js';
+import { checkOptions } from '../check/compare.js';
+import { fdGradients } from '../check/fd-parallel.js';
+import { checkOutputStep } from '../check/steps.js';
 import { generateCase } from '../model/generate.js';
 import { InputError } from '../model/errors.js';
 import { writeFileAtomic } from '../model/files.js';
@@ -15,9 +20,9 @@ import { BACKENDS, REFERENCES, referenceGradients, useBackend } from '../../refe
 import { TOOL_VERSION } from '../version.js';
 import { REFERENCE_CHOICES, runCheck } from './check.js';
 import { processIo, type Io } from './io.js';
-import { addGenerationOptions, addToleranceOptions, caseFromOptions, commandLine, oneOf } from './options.js';
+import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOptions, caseFromOptions, checkOptionsFrom, commandLine, integer, oneOf, parseFd } from './options.js';
 
-const IMPLS = ['hand', ...REFERENCES] as const;
+const IMPLS = ['hand', ...REFERENCES, 'fd'] as const;
 
 function backendOption(): Option {
   return new Option('--backend <name>', `tfjs backend for the references: ${BACKENDS.join('|')}`).default('cpu').argParser(oneOf('--backend', BACKENDS));
@@ -43,44 +48,77 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       else io.out(text);
     });
 
-  addToleranceOptions(addGenerationOptions(program.command('compare').description('compare hand-written BPTT with tfjs on one case')))
+  const run = (kind: 'compare' | 'suite', cases: () => Iterable<Case>, opts: Record<string, any>) =>
+    runCheck(
+      {
+        kind,
+        cases,
+        references: REFERENCE_CHOICES[opts.reference as keyof typeof REFERENCE_CHOICES],
+        backend: opts.backend,
+        tolerance: { atol: opts.atol, rtol: opts.rtol },
+        options: checkOptionsFrom(opts),
+        outDir: opts.out,
+        json: opts.json,
+        command: commandLine(argv),
+      },
+      io,
+    );
+
+  addFdOptions(addVariantOptions(addToleranceOptions(addGenerationOptions(program.command('compare').description('compare hand-written BPTT with tfjs (and finite differences) on one case')))))
     .option('--case <file>', 'a case file (instead of generation options)')
     .addOption(referenceOption())
     .addOption(backendOption())
+    .option('--steps-detail', "check the seed's sum over k term by term: ∂L/∂s_t and each step's contribution to dW, dU, db", false)
+    .option('--output-step <t>', 'with --steps-detail: differentiate the single output L_t', integer('--output-step'))
     .option('--out <dir>', 'report directory', 'reports')
     .option('--json', 'print the report JSON on stdout instead of the table', false)
     .action(async (opts, cmd: Command) => {
       const c = caseFromOptions(cmd);
-      setCode(await runCheck({ kind: 'compare', cases: () => [c], references: REFERENCE_CHOICES[opts.reference as keyof typeof REFERENCE_CHOICES], backend: opts.backend, tolerance: { atol: opts.atol, rtol: opts.rtol }, outDir: opts.out, json: opts.json, command: commandLine(argv) }, io));
+      const check = checkOptionsFrom(opts);
+      checkOptions(check);
+      if (check.fd) checkFdMode(c, check.fd);
+      checkOutputStep(c, check.outputStep);
+      setCode(await run('compare', () => [c], opts));
     });
 
-  addToleranceOptions(program.command('suite').description('run the default comparison suite (npm start) and write one combined report'))
+  addFdOptions(addToleranceOptions(program.command('suite').description('run the default comparison suite (npm start) and write one combined report')))
     .addOption(referenceOption())
     .addOption(backendOption())
     .option('--out <dir>', 'report directory', 'reports')
     .option('--json', 'print the report JSON on stdout instead of the table', false)
     .action(async (opts) => {
-      const cases = () => defaultSuite().map(generateCase);
-      setCode(await runCheck({ kind: 'suite', cases, references: REFERENCE_CHOICES[opts.reference as keyof typeof REFERENCE_CHOICES], backend: opts.backend, tolerance: { atol: opts.atol, rtol: opts.rtol }, outDir: opts.out, json: opts.json, command: commandLine(argv) }, io));
+      const cases = defaultSuite().map(generateCase);
+      if (opts.fd) for (const c of cases) checkFdMode(c, parseFd(opts.fd)!);
+      setCode(await run('suite', () => cases, opts));
     });
 
-  program
-    .command('grads')
-    .description("write one implementation's gradients file for a case")
+  addVariantOptions(program.command('grads').description("write one implementation's gradients file for a case"))
     .requiredOption('--case <file>', 'the case file')
-    .addOption(new Option('--impl <name>', `implementation: ${IMPLS.join('|')}`).default('hand').argParser(oneOf('--impl', IMPLS)))
+    .addOption(new Option('--impl <name>', `implementation: ${IMPLS.join('|')} (fd: float64 central differences of every entry)`).default('hand').argParser(oneOf('--impl', IMPLS)))
     .addOption(backendOption())
     .option('--out <file>', 'where to write the gradients file (default: stdout)')
-    .action(async (opts: { case: string; impl: (typeof IMPLS)[number]; backend: string; out?: string }) => {
+    .action(async (opts: { case: string; impl: (typeof IMPLS)[number]; backend: string; out?: string } & Record<string, unknown>) => {
       const c = loadCase(opts.case);
+      const o = checkOptionsFrom(opts);
+      const variant = { ...(o.truncate !== undefined ? { truncate: o.truncate } : {}), ...(o.detachEvery !== undefined ? { detachEvery: o.detachEvery } : {}) };
+      const clip = { ...(o.clipValue !== undefined ? { value: o.clipValue } : {}), ...(o.clipNorm !== undefined ? { norm: o.clipNorm } : {}) };
+      const clipping = clip.value !== undefined || clip.norm !== undefined;
+      if (Object.keys(variant).length && (opts.impl === 'tfjs-layers' || opts.impl === 'fd')) {
+        const flag = o.truncate !== undefined ? '--truncate' : '--detach-every';
+        throw new InputError(`${flag} is given with --impl ${opts.impl}, expected --impl hand or tfjs-ops: only they support truncation`);
+      }
       let g: Gradients;
       let source: string = opts.impl;
-      if (opts.impl === 'hand') g = handGradients(c);
-      else {
+      if (opts.impl === 'hand') g = handGradients(c, variant);
+      else if (opts.impl === 'fd') {
+        g = await fdGradients(c);
+        source = 'fd (float64 central differences, every entry)';
+      } else {
         const info = await useBackend(opts.backend);
-        g = await referenceGradients(c, opts.impl);
+        g = await referenceGradients(c, opts.impl, { ...variant, ...(clipping ? { clipValue: clip.value, clipNorm: clip.norm } : {}) });
         source = `${opts.impl} (tfjs ${info.tfjsVersion}, ${info.backend} backend)`;
       }
+      if (clipping && (opts.impl === 'hand' || opts.impl === 'fd')) g = clipGradients(g, clip);
       const text = gradientsJson(c, g, source);
       if (opts.out) writeFileAtomic(opts.out, text);
       else io.out(text);

@@ -5,6 +5,8 @@ import { InputError, shown } from '../model/errors.js';
 import { GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
 import { loadCase } from '../model/io.js';
 import { ACTIVATIONS } from '../model/spec.js';
+import type { CheckOptions } from '../check/compare.js';
+import type { FdMode } from '../check/fd.js';
 import { DEFAULT_TOLERANCE } from '../check/metrics.js';
 
 export function integer(flag: string) {
@@ -89,4 +91,65 @@ export function addToleranceOptions(cmd: Command): Command {
 export function commandLine(argv: readonly string[]): string {
   const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
   return ['bptt-check', ...argv.map(q)].join(' ');
+}
+
+export function nonNegativeInteger(flag: string) {
+  return (v: string): number => {
+    if (!/^\s*\d+\s*$/.test(v)) throw new InputError(`${flag} is ${shown(v)}, expected an integer ≥ 0`);
+    return Number(v);
+  };
+}
+
+export function positiveInteger(flag: string) {
+  return (v: string): number => {
+    if (!/^\s*\d+\s*$/.test(v) || Number(v) === 0) throw new InputError(`${flag} is ${shown(v)}, expected a positive integer`);
+    return Number(v);
+  };
+}
+
+/** `--fd full`, `--fd sample N`, `--fd fast [k]` (k random directions per tensor, default 2). */
+export function parseFd(words: string[] | undefined): FdMode | undefined {
+  if (!words) return undefined;
+  const [kind, n, ...rest] = words;
+  const bad = (expected: string) => new InputError(`--fd is ${shown(words.join(' '))}, expected ${expected}`);
+  if (rest.length) throw bad('full, sample N or fast [k]');
+  if (kind === 'full' && n === undefined) return { kind: 'full' };
+  if (kind === 'sample') {
+    if (n === undefined || !/^\d+$/.test(n) || Number(n) === 0) throw bad('sample N with N a positive integer');
+    return { kind: 'sample', n: Number(n) };
+  }
+  if (kind === 'fast') {
+    if (n !== undefined && (!/^\d+$/.test(n) || Number(n) === 0)) throw bad('fast [k] with k a positive integer');
+    return { kind: 'fast', k: n === undefined ? 2 : Number(n) };
+  }
+  throw bad('full, sample N or fast [k]');
+}
+
+/** Truncation and clipping, shared by compare and grads. */
+export function addVariantOptions(cmd: Command): Command {
+  return cmd
+    .option('--truncate <k>', 'truncated BPTT: each output back-propagates through at most k recurrent steps', nonNegativeInteger('--truncate'))
+    .option('--detach-every <k>', 'detach the hidden state at steps k, 2k, … (stateful training)', positiveInteger('--detach-every'))
+    .option('--clip-value <v>', 'clip every parameter-gradient element to [−v, v]', positiveNumber('--clip-value'))
+    .option('--clip-norm <n>', 'scale the parameter gradients to global L2 norm n when above it', positiveNumber('--clip-norm'));
+}
+
+export function addFdOptions(cmd: Command): Command {
+  return cmd
+    .option('--fd <mode...>', 'add the float64 finite-difference oracle: full | sample N | fast [k]')
+    .option('--fd-seed <n>', 'seed of the sampled entries and directions', integer('--fd-seed'), 1);
+}
+
+export function checkOptionsFrom(o: Record<string, unknown>): CheckOptions {
+  const pick = <K extends keyof CheckOptions>(k: K) => (o[k] !== undefined ? { [k]: o[k] } : {});
+  const fd = parseFd(o.fd as string[] | undefined);
+  return {
+    ...pick('truncate'),
+    ...pick('detachEvery'),
+    ...pick('clipValue'),
+    ...pick('clipNorm'),
+    ...(fd ? { fd, fdSeed: o.fdSeed as number } : {}),
+    ...(o.stepsDetail ? { stepsDetail: true } : {}),
+    ...pick('outputStep'),
+  };
 }

@@ -35,3 +35,24 @@ export function renderCsv(report: Report): string {
   );
   return csv.getHeaderString()! + csv.stringifyRecords(records);
 }
+
+/** steps.csv: one row per case × step of --steps-detail, with both norms and the error of each term. */
+export function renderStepsCsv(report: Report): string | null {
+  const withSteps = report.cases.filter((c) => c.steps);
+  if (!withSteps.length) return null;
+  const parts = ['adjoint', 'W', 'U', 'b'] as const;
+  const header = ['case', 'outputStep', 'step', ...parts.flatMap((p) => [`${p}_hand`, `${p}_reference`, `${p}_relErrNorm`, `${p}_pass`]), 'pass'];
+  const csv = createObjectCsvStringifier({ header: header.map((id) => ({ id, title: id })) });
+  const records = withSteps.flatMap((c) =>
+    c.steps!.rows.map((row) => {
+      const rec: Record<string, unknown> = { case: c.id, outputStep: c.steps!.outputStep ?? 'all', step: row.step, pass: row.pass };
+      for (const p of parts) {
+        const v = row[p];
+        if (!v) continue;
+        Object.assign(rec, { [`${p}_hand`]: v.hand, [`${p}_reference`]: v.reference, [`${p}_relErrNorm`]: v.relErrNorm, [`${p}_pass`]: v.pass });
+      }
+      return rec;
+    }),
+  );
+  return csv.getHeaderString()! + csv.stringifyRecords(records);
+}

@@ -1,4 +1,6 @@
-import { verdictLine, type Report } from './model.js';
+import type { StepCompare, StepsResult } from '../check/steps.js';
+import type { FdMode } from '../check/fd.js';
+import { num, verdictLine, type Report } from './model.js';
 import { caseTitle, markdownTable, ROW_HEADER, rowCells } from './table.js';
 
 /** report.md: the verdict first, then the tables, the tolerances and how to reproduce the run. */
@@ -15,7 +17,12 @@ export function renderMarkdown(r: Report): string {
     const losses = Object.entries(c.loss).map(([k, v]) => `${k} ${v}`).join(', ');
     const times = Object.entries(c.ms).map(([k, v]) => `${k} ${v!.toFixed(1)} ms`).join(', ');
     out.push(`Loss: ${losses}. Time: ${times}.`, '');
+    out.push(`**Pairs:** ${c.disagreement}.`, '');
+    for (const note of c.notes ?? []) out.push(`Note: ${note}.`, '');
+    if (c.clip) out.push(`Clipping: global norm of the parameter gradients ${Object.entries(c.clip).map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`).join(', ')}.`, '');
+    if (c.fd) out.push(`Finite differences: ${fdModeText(c.fd.mode)}, central, ε per tensor ${Object.entries(c.fd.eps).map(([k, v]) => `${k} ${num(v)}`).join(', ')}.`, '');
     out.push(...markdownTable(ROW_HEADER, c.rows.map(rowCells)), '');
+    if (c.steps) out.push(...stepsSection(c.steps), '');
   }
   out.push(
     '## Tolerances',
@@ -35,4 +42,22 @@ export function renderMarkdown(r: Report): string {
     '',
   );
   return out.join('\n');
+}
+
+export function fdModeText(m: FdMode): string {
+  return m.kind === 'full' ? 'every entry' : m.kind === 'sample' ? `${m.n} random entries per tensor` : `${m.k} random directions per tensor (fast mode)`;
+}
+
+function stepsSection(s: StepsResult): string[] {
+  const cell = (v?: StepCompare) => (v ? `${num(v.hand)} / ${num(v.reference)} / ${num(v.relErrNorm)}${v.pass ? '' : ' ✗'}` : '');
+  const first = s.firstDivergence === null ? 'The two sides agree at every step.' : `**First step where the two sides diverge beyond tolerance: ${s.firstDivergence}.**`;
+  return [
+    `#### Per step: ${s.outputStep === null ? 'L = Σ_t L_t' : `the single output L_${s.outputStep}`}, hand against ${s.reference}`,
+    '',
+    first,
+    '',
+    'Each cell: ‖hand‖ / ‖reference‖ / relErrNorm. The adjoint is ∂L/∂s_k; W, U, b are the contributions of step k (da_k s_{k−1}ᵀ, da_k x_kᵀ, da_k).',
+    '',
+    ...markdownTable(['step k', '∂L/∂s_k', 'dW_k', 'dU_k', 'db_k'], s.rows.map((r) => [String(r.step), cell(r.adjoint), cell(r.W), cell(r.U), cell(r.b)])),
+  ];
 }
