@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { handGradients } from '../../src/bptt/index.js';
+import { fdOracle, project, FD_EPS_FACTOR } from '../../src/check/fd.js';
+import { fdGradients, fdOracleParallel } from '../../src/check/fd-parallel.js';
+import { defaultSuite } from '../../src/check/suite.js';
+import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';
+import { fixtureCase, fixtureGrads, relErr, RNN_FIXTURES, worstRelErr } from '../helpers/fixtures.js';
+
+describe('the finite-difference oracle', () => {
+  it.each(RNN_FIXTURES)('agrees with PyTorch float64 autograd on %s to 1e-7 relative', async (name) => {
+    const g = await fdGradients(fixtureCase(name));
+    expect(worstRelErr(g, fixtureGrads(`${name}.grads.json`))).toBeLessThan(1e-7);
+  });
+
+  // the small and medium cases of the default matrix (the large ones take minutes in full mode)
+  const suite = defaultSuite().filter((o) => o.hiddenSize <= 32);
+  it.each(suite.map((o) => [generateCase(o).id, o] as const))('agrees with the hand-written gradients to 1e-7 relative on %s', (_id, o) => {
+    const c = generateCase(o);
+    const g = handGradients(c);
+    for (const p of fdOracle(c, { kind: 'full' })) expect(relErr(project(g.tensors[p.tensor]!, p), p.values), p.tensor).toBeLessThan(1e-7);
+  });
+
+  it('uses ε = ∛(2⁻⁵²)·max(1, ‖θ‖∞) per tensor', () => {
+    const c = generateCase({ ...GENERATE_DEFAULTS, initScale: 4, seed: 3 });
+    const maxU = Math.max(...c.params.U!.data.map(Math.abs));
+    expect(maxU).toBeGreaterThan(1);
+    const p = fdOracle(c, { kind: 'sample', n: 1 });
+    expect(p.find((x) => x.tensor === 'U')!.eps).toBe(FD_EPS_FACTOR * maxU);
+    expect(FD_EPS_FACTOR).toBeCloseTo(6.06e-6, 8);
+  });
+
+  it('samples distinct entries, seeded, whose values are those of the full oracle', () => {
+    const c = generateCase({ ...GENERATE_DEFAULTS, bias: true, initialState: true, seed: 4 });
+    const full = fdOracle(c, { kind: 'full' });
+    const a = fdOracle(c, { kind: 'sample', n: 6 }, 7);
+    expect(fdOracle(c, { kind: 'sample', n: 6 }, 7).map((p) => p.indices)).toEqual(a.map((p) => p.indices));
+    expect(fdOracle(c, { kind: 'sample', n: 6 }, 8).map((p) => p.indices)).not.toEqual(a.map((p) => p.indices));
+    for (const p of a) {
+      expect(new Set(p.indices).size).toBe(6);
+      const f = full.find((x) => x.tensor === p.tensor)!;
+      p.indices.forEach((k, n) => expect(p.values[n]).toBe(f.values[k]));
+    }
+  });
+
+  it('in fast mode, compares vᵀ∇L with the directional difference along unit directions', () => {
+    const c = generateCase({ ...GENERATE_DEFAULTS, bias: true, seed: 5 });
+    const g = handGradients(c);
+    for (const p of fdOracle(c, { kind: 'fast', k: 3 })) {
+      expect(p.directions).toHaveLength(3);
+      for (const v of p.directions) expect(Math.hypot(...v)).toBeCloseTo(1, 12);
+      expect(relErr(project(g.tensors[p.tensor]!, p), p.values)).toBeLessThan(1e-7);
+    }
+  });
+
+  it('gives the same values on two threads as on one', async () => {
+    const c = generateCase({ ...GENERATE_DEFAULTS, inputSize: 24, hiddenSize: 48, steps: 40, seed: 6 });
+    const one = fdOracle(c, { kind: 'full' }, 1, 'W');
+    const two = await fdOracleParallel(c, { kind: 'full' }, 1, 'W');
+    expect(two[0]!.values).toEqual(one[0]!.values);
+  });
+
+  it('refuses a sample larger than a tensor', () => {
+    const c = generateCase({ ...GENERATE_DEFAULTS, bias: true });
+    expect(() => fdOracle(c, { kind: 'sample', n: 9 })).toThrow(/--fd sample is 9, larger than tensor c \(8 entries\); expected at most 8/);
+    expect(() => fdOracle(c, { kind: 'sample', n: 8 })).not.toThrow();
+  });
+});
