@@ -9,6 +9,9 @@ import { handGradients } from '../src/bptt/index.js';
 import type { Case } from '../src/model/case.js';
 import { GENERATE_DEFAULTS, generateCase } from '../src/model/generate.js';
 import { referenceGradients, useBackend, type ReferenceName } from '../reference/index.js';
+import { project } from '../src/check/fd.js';
+import { fdOracleParallel } from '../src/check/fd-parallel.js';
+import { defaultSuite } from '../src/check/suite.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -63,7 +66,36 @@ for (const dense of [false, true]) {
   add({ name: `  GFLOP/s (2 per multiply-add of the matrix products)`, value: gflops, unit: 'GFLOP/s', target: '≥ 1.5', ok: gflops >= 1.5 });
 }
 
-// 3. the whole `bptt-check compare` process on the default case
+// 3. the finite-difference oracle on the I=K=32, H=64, T=50 model (8,192 parameters)
+const fdFull = await timeMs(() => fdOracleParallel(small, { kind: 'full' }), 3, 1);
+add({ name: '--fd full, I=K=32 H=64 T=50 (8,192 parameters), 2 threads', value: fdFull / 1000, unit: 's', target: '< 3 s', ok: fdFull < 3000 });
+const fdFast = await timeMs(() => fdOracleParallel(small, { kind: 'fast', k: 2 }), 30, 3);
+add({ name: '--fd fast (2 directions per tensor), same model', value: fdFast, unit: 'ms', target: '< 10 ms', ok: fdFast < 10 });
+
+// 4. agreement of the finite differences with the hand-written gradients over the default matrix:
+// every entry on the small and medium cases, 16 sampled entries per tensor on the large ones
+let worstFd = 0;
+let worstFdCase = '';
+for (const o of defaultSuite()) {
+  const c = generateCase(o);
+  const g = handGradients(c);
+  const probes = await fdOracleParallel(c, o.hiddenSize > 32 ? { kind: 'sample', n: 16 } : { kind: 'full' });
+  for (const p of probes) {
+    const a = project(g.tensors[p.tensor]!, p);
+    let d = 0;
+    let n = 0;
+    a.forEach((x, k) => {
+      d += (x - p.values[k]!) ** 2;
+      n += Math.max(x * x, p.values[k]! ** 2);
+    });
+    const rel = n === 0 ? 0 : Math.sqrt(d / n);
+    if (rel > worstFd) [worstFd, worstFdCase] = [rel, `${c.id} ${p.tensor}`];
+  }
+}
+add({ name: `finite differences vs hand, worst relErrNorm over the default matrix`, value: worstFd, unit: '', target: '≤ 1e-7', ok: worstFd <= 1e-7 });
+console.log(`  (worst: ${worstFdCase})`);
+
+// 5. the whole `bptt-check compare` process on the default case
 const bin = fileURLToPath(new URL('../../bin/bptt-check.js', import.meta.url));
 const out = fileURLToPath(new URL('../../reports/bench-compare', import.meta.url));
 const proc = await timeMs(() => execFileSync(process.execPath, [bin, 'compare', '--out', out], { stdio: 'ignore' }), 7, 1);

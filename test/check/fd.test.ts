@@ -7,26 +7,26 @@ import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';
 import { fixtureCase, fixtureGrads, relErr, RNN_FIXTURES, worstRelErr } from '../helpers/fixtures.js';
 
 describe('the finite-difference oracle', () => {
-  it.each(RNN_FIXTURES)('agrees with PyTorch float64 autograd on %s to 1e-7 relative', async (name) => {
+  it.each(RNN_FIXTURES)('agrees with PyTorch float64 autograd on %s to 1e-10 relative', async (name) => {
     const g = await fdGradients(fixtureCase(name));
-    expect(worstRelErr(g, fixtureGrads(`${name}.grads.json`))).toBeLessThan(1e-7);
+    expect(worstRelErr(g, fixtureGrads(`${name}.grads.json`))).toBeLessThan(1e-10);
   });
 
   // the small and medium cases of the default matrix (the large ones take minutes in full mode)
   const suite = defaultSuite().filter((o) => o.hiddenSize <= 32);
-  it.each(suite.map((o) => [generateCase(o).id, o] as const))('agrees with the hand-written gradients to 1e-7 relative on %s', (_id, o) => {
+  it.each(suite.map((o) => [generateCase(o).id, o] as const))('agrees with the hand-written gradients to 1e-10 relative on %s', (_id, o) => {
     const c = generateCase(o);
     const g = handGradients(c);
-    for (const p of fdOracle(c, { kind: 'full' })) expect(relErr(project(g.tensors[p.tensor]!, p), p.values), p.tensor).toBeLessThan(1e-7);
+    for (const p of fdOracle(c, { kind: 'full' })) expect(relErr(project(g.tensors[p.tensor]!, p), p.values), p.tensor).toBeLessThan(1e-10);
   });
 
-  it('uses ε = ∛(2⁻⁵²)·max(1, ‖θ‖∞) per tensor', () => {
+  it('uses ε = 1e-7·max(1, ‖θ‖∞) per tensor', () => {
     const c = generateCase({ ...GENERATE_DEFAULTS, initScale: 4, seed: 3 });
     const maxU = Math.max(...c.params.U!.data.map(Math.abs));
     expect(maxU).toBeGreaterThan(1);
     const p = fdOracle(c, { kind: 'sample', n: 1 });
     expect(p.find((x) => x.tensor === 'U')!.eps).toBe(FD_EPS_FACTOR * maxU);
-    expect(FD_EPS_FACTOR).toBeCloseTo(6.06e-6, 8);
+    expect(FD_EPS_FACTOR).toBe(1e-7);
   });
 
   it('samples distinct entries, seeded, whose values are those of the full oracle', () => {
@@ -47,8 +47,8 @@ describe('the finite-difference oracle', () => {
     const g = handGradients(c);
     for (const p of fdOracle(c, { kind: 'fast', k: 3 })) {
       expect(p.directions).toHaveLength(3);
-      for (const v of p.directions) expect(Math.hypot(...v)).toBeCloseTo(1, 12);
-      expect(relErr(project(g.tensors[p.tensor]!, p), p.values)).toBeLessThan(1e-7);
+      for (const v of p.directions) expect(Math.hypot(...v)).toBeCloseTo(1, 8); // the direction actually applied
+      expect(relErr(project(g.tensors[p.tensor]!, p), p.values)).toBeLessThan(1e-10);
     }
   });
 

@@ -21,7 +21,7 @@ describe('per-step adjoints and contributions', () => {
     const steps = backward(c, cache, { keepSteps: true }).steps!;
     const ref = await referenceSteps(c);
     const expected = fixtureGrads(`${name}.grads.json`).gradients;
-    for (const t of ['W', 'U', ...(c.model.bias ? ['b'] : [])] as const) {
+    for (const t of ['W', 'U', ...(c.model.bias ? ['b'] : [])] as ('W' | 'U' | 'b')[]) {
       const handSum = new Float64Array(c.params[t]!.data.length);
       const refSum = new Float64Array(handSum.length);
       for (let k = 0; k < c.steps; k++) {

@@ -1,0 +1,152 @@
+/**
+ * The loss difference L(θ⁺) − L(θ⁻) of a central difference, computed accurately. Evaluating the two
+ * losses separately and subtracting loses everything below eps·|L| (|L| sums B·T step losses, up to ~2·10³
+ * on the default matrix), which at a small step ε swamps the difference. Instead one forward pass runs
+ * the θ⁺ trajectory and carries the difference of the two trajectories exactly as far as floating point
+ * allows:
+ *   a⁺_t = W⁻ s⁺_{t−1} + U⁻ x_t + b⁻ + Δ(W s⁺_{t−1} + U x_t + b)          (θ⁺ = θ⁻ + Δ)
+ *   δa_t = a⁺_t − a⁻_t = W⁻ δs_{t−1} + Δ(W s⁺_{t−1} + U x_t + b)
+ *   δs_t = f(a⁺_t) − f(a⁻_t):  tanh: (1 − s⁺s⁻)·tanh(δa);  sigmoid: −expm1(−δa)·σ(a⁺)·σ(−a⁻);  relu, linear: exact
+ *   δz_t = V⁻ δs_t + Δ(V s⁺_t + c)
+ *   L⁺_t − L⁻_t = [lse(z⁺) − lse(z⁻)] − δz_t[y] = −log1p(Σ_k ŷ⁺_k expm1(−δz_k) / Σ_k ŷ⁺_k) − δz_t[y]
+ * The caller holds the perturbed tensor at θ⁻ in the case and passes Δ = θ⁺ − θ⁻.
+ */
+import { addInput, type ForwardCache } from '../bptt/forward.js';
+import { matVecAdd } from '../bptt/kernels.js';
+import type { Case } from '../model/case.js';
+import type { Matrix } from '../model/matrix.js';
+import type { Activation } from '../model/spec.js';
+
+export interface Delta {
+  tensor: string;
+  /** θ⁺ − θ⁻, laid out like the tensor */
+  data: Float64Array;
+  /** the nonzero entries of data (all of them for a direction) */
+  nonzero: number[];
+}
+
+/** δs = f(a⁺) − f(a⁻), with a⁻ = a⁺ − δa, without cancellation; s⁺ = f(a⁺) is given. */
+function activationDifference(kind: Activation, aPlus: Float64Array, da: Float64Array, sPlus: Float64Array, ds: Float64Array): void {
+  const n = aPlus.length;
+  switch (kind) {
+    case 'tanh':
+      for (let i = 0; i < n; i++) ds[i] = (1 - sPlus[i]! * Math.tanh(aPlus[i]! - da[i]!)) * Math.tanh(da[i]!);
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) ds[i] = -Math.expm1(-da[i]!) * sPlus[i]! / (1 + Math.exp(aPlus[i]! - da[i]!));
+      return;
+    case 'relu':
+      for (let i = 0; i < n; i++) {
+        const am = aPlus[i]! - da[i]!;
+        ds[i] = aPlus[i]! > 0 && am > 0 ? da[i]! : aPlus[i]! <= 0 && am <= 0 ? 0 : Math.max(aPlus[i]!, 0) - Math.max(am, 0);
+      }
+      return;
+    case 'linear':
+      ds.set(da);
+      return;
+  }
+}
+
+function activate(kind: Activation, a: Float64Array, s: Float64Array): void {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    s[i] = kind === 'tanh' ? Math.tanh(x) : kind === 'sigmoid' ? 1 / (1 + Math.exp(-x)) : kind === 'relu' ? (x > 0 ? x : 0) : x;
+  }
+}
+
+/** y += Δ x for a Δ laid out as an r×c matrix: a matrix–vector product for a direction, else entry by entry. */
+function deltaTimes(d: Delta, cols: number, x: Float64Array, y: Float64Array): void {
+  if (d.nonzero.length === d.data.length) matVecAdd({ rows: d.data.length / cols, cols, data: d.data }, x, y);
+  else for (const k of d.nonzero) y[Math.floor(k / cols)]! += d.data[k]! * x[k % cols]!;
+}
+
+/**
+ * Σ_{b in rows} Σ_{t ≥ t0} (L⁺_t − L⁻_t). The case holds θ⁻; `cache` is a forward pass at parameters that
+ * agree with θ± before step t0 (the states s_{t0−1} are taken from it, except for a perturbed s₋₁).
+ */
+export function lossDifference(c: Case, cache: ForwardCache, d: Delta, t0: number, rows: readonly [number, number]): number {
+  const T = c.steps;
+  const { inputSize: I, hiddenSize: H, outputSize: K, activation, bias } = c.model;
+  const { W, V } = c.params as Record<'W' | 'V', Matrix>;
+  let sPrev = new Float64Array(H);
+  let dsPrev = new Float64Array(H);
+  let s = new Float64Array(H);
+  let ds = new Float64Array(H);
+  const a = new Float64Array(H);
+  const da = new Float64Array(H);
+  const corr = new Float64Array(H);
+  const z = new Float64Array(K);
+  const dz = new Float64Array(K);
+  const zc = new Float64Array(K);
+  /** s⁺_t and δs_t from s⁺_{t−1} and δs_{t−1} (in sPrev, dsPrev). */
+  const stepStates = (t: number, b: number) => {
+    // Δ(W s⁺_{t−1} + U x_t + b): the part of a⁺ that θ⁻ does not give
+    corr.fill(0);
+    if (d.tensor === 'W') deltaTimes(d, H, sPrev, corr);
+    else if (d.tensor === 'b') for (const k of d.nonzero) corr[k]! += d.data[k]!;
+    else if (d.tensor === 'U') {
+      if (c.tokens) {
+        const x = c.tokens[b * T + t]!;
+        for (const k of d.nonzero) if (k % I === x) corr[Math.floor(k / I)]! += d.data[k]!;
+      } else deltaTimes(d, I, c.vectors!.subarray((b * T + t) * I, (b * T + t + 1) * I), corr);
+    }
+    if (bias) a.set(c.params.b!.data);
+    else a.fill(0);
+    addInput(c, b, t, a); //                 U⁻ x_t [+ b⁻]
+    matVecAdd(W, sPrev, a); //               + W⁻ s⁺_{t−1}
+    da.fill(0);
+    matVecAdd(W, dsPrev, da); //             δa = W⁻ δs_{t−1}
+    for (let i = 0; i < H; i++) {
+      a[i]! += corr[i]!; //                  a⁺ = … + Δ(…)
+      da[i]! += corr[i]!; //                 δa += Δ(…)
+    }
+    activate(activation, a, s); //           s⁺ = f(a⁺)
+    activationDifference(activation, a, da, s, ds); // δs = f(a⁺) − f(a⁻)
+  };
+  const statesFixed = d.tensor === 'V' || d.tensor === 'c'; // the output layer does not change the states
+  let total = 0;
+  for (let b = rows[0]; b < rows[1]; b++) {
+    if (d.tensor === 'initialState') {
+      for (let i = 0; i < H; i++) {
+        dsPrev[i] = d.data[b * H + i]!; //                       δs₋₁ = Δ
+        sPrev[i] = c.initialState!.data[b * H + i]! + dsPrev[i]!; // s⁺₋₁ = s⁻₋₁ + Δ
+      }
+    } else {
+      sPrev.set(cache.s.subarray((b * (T + 1) + t0) * H, (b * (T + 1) + t0 + 1) * H));
+      dsPrev.fill(0);
+    }
+    for (let t = t0; t < T; t++) {
+      if (statesFixed) {
+        s.set(cache.s.subarray((b * (T + 1) + t + 1) * H, (b * (T + 1) + t + 2) * H));
+        ds.fill(0);
+      } else stepStates(t, b);
+
+      // outputs: z⁺ = V⁻ s⁺ + c⁻ + Δ(V s⁺ + c), δz = V⁻ δs + Δ(V s⁺ + c)
+      zc.fill(0);
+      if (d.tensor === 'V') deltaTimes(d, H, s, zc);
+      else if (d.tensor === 'c') for (const k of d.nonzero) zc[k]! += d.data[k]!;
+      if (bias) z.set(c.params.c!.data);
+      else z.fill(0);
+      matVecAdd(V, s, z);
+      dz.fill(0);
+      matVecAdd(V, ds, dz);
+      let max = -Infinity;
+      for (let k = 0; k < K; k++) {
+        z[k]! += zc[k]!;
+        dz[k]! += zc[k]!;
+        if (z[k]! > max) max = z[k]!;
+      }
+      let num = 0;
+      let den = 0;
+      for (let k = 0; k < K; k++) {
+        const w = Math.exp(z[k]! - max); //     ∝ ŷ⁺_k
+        num += w * Math.expm1(-dz[k]!);
+        den += w;
+      }
+      total += -Math.log1p(num / den) - dz[c.targets[b * T + t]!]!; // L⁺_t − L⁻_t
+      [sPrev, s] = [s, sPrev];
+      [dsPrev, ds] = [ds, dsPrev];
+    }
+  }
+  return total;
+}
