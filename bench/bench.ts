@@ -54,7 +54,9 @@ add({ name: 'hand BPTT, I=K=32 H=64 T=50 B=1', value: handSmall, unit: 'ms' });
 for (const ref of ['tfjs-layers', 'tfjs-ops'] as ReferenceName[]) {
   const t = await timeMs(() => referenceGradients(small, ref), 15);
   add({ name: `tf.grad via ${ref} (${info.backend}), same case`, value: t, unit: 'ms' });
-  add({ name: `  speed-up of hand over ${ref}`, value: t / handSmall, unit: '×', target: '≥ 30×', ok: t / handSmall >= 30 });
+  // the target is against the tfjs model, tf.layers.simpleRNN + dense; the raw-ops oracle is shown beside it
+  const target = ref === 'tfjs-layers' ? { target: '≥ 30×', ok: t / handSmall >= 30 } : { target: '(no target)' };
+  add({ name: `  speed-up of hand over ${ref}`, value: t / handSmall, unit: '×', ...target });
 }
 
 // 2. hand BPTT throughput at I=K=64, H=256, T=100

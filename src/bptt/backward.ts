@@ -5,8 +5,9 @@
  *   da_t = ds_t ⊙ f′(a_t)                          (f′ from the saved s_t)
  *   dV = Σ_t dz_t s_tᵀ   dc = Σ_t dz_t   dU = Σ_t da_t x_tᵀ   dW = Σ_t da_t s_{t−1}ᵀ   db = Σ_t da_t
  *   ∂L/∂s_{−1} = Wᵀ da_0
- * The recursion over t (ds_t, da_t) runs step by step; the sums over t (dV, dW, dU) are then taken in
- * one pass each over the saved dz_t and da_t, which is the same sum, accumulated in a faster order.
+ * Only the recursion ds_t → da_t → Wᵀ da_t runs step by step. What does not depend on it is taken for
+ * all steps at once, the same sums accumulated in a faster order: Vᵀ dz_t for every t before it, and
+ * the sums over t (dV, dW, dU) after it, over the saved dz_t and da_t.
  * Summed over the batch: every row runs its own recurrence and adds into the same buffers.
  * Variants (options.ts): detachEvery cuts the Wᵀ da_{t+1} term at chunk starts; truncate replaces the
  * recursion by per-output windows (truncated.ts); outputStep keeps dz_t of one output only.
@@ -17,7 +18,7 @@ import type { Gradients } from '../model/gradients.js';
 import { transpose, zeros, type Matrix } from '../model/matrix.js';
 import { backpropActivation } from './activations.js';
 import type { ForwardCache } from './forward.js';
-import { matVecAdd, sumOfOuters, transposeInto, type Series } from './kernels.js';
+import { addABt, matVecAdd, transposeInto, type Rows } from './kernels.js';
 import { outputIncluded, type BpttOptions } from './options.js';
 import { windowedAdjoints } from './truncated.js';
 
@@ -44,64 +45,65 @@ export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}): 
   const db = zeros(H, 1);
   const dc = zeros(K, 1);
   const dInitialState = zeros(B, H);
-  const dz = new Float64Array(K);
   const ds = new Float64Array(H);
   const da = new Float64Array(H);
   const dsNext = new Float64Array(H); // Wᵀ da_{t+1}: what s_t receives from the future
-  const DZ: Series = { data: new Float64Array(K * T), stride: T, offset: 0 }; // dz_t[k] at k·T + t
-  const DA: Series = { data: new Float64Array(H * T), stride: T, offset: 0 }; // da_t[i] at i·T + t
-  const sSeries = new Float64Array(H * (T + 1));
-  const xSeries = c.vectors ? new Float64Array(I * T) : null;
+  const DZ = new Float64Array(T * K); // dz_t as row t
+  const G = zeros(T, H); //              Vᵀ dz_t as row t
+  const DA: Rows = { data: new Float64Array(H * T), stride: T, offset: 0 }; // da_t[i] at i·T + t
+  const DZT = new Float64Array(K * T);
+  const sRows = new Float64Array(H * (T + 1));
+  const xRows = c.vectors ? new Float64Array(I * T) : null;
   const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: new Float64Array(B * T * H), da: new Float64Array(B * H * T) } : undefined;
   let loss = 0;
 
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
+    DZ.set(cache.p.subarray(b * T * K, (b + 1) * T * K));
     for (let t = 0; t < T; t++) {
       if (!outputIncluded(opts, t)) {
-        for (let k = 0; k < K; k++) DZ.data[k * T + t] = 0; //  L_t is not part of the loss
+        DZ.fill(0, t * K, (t + 1) * K); //                     L_t is not part of the loss
         continue;
       }
       loss += cache.stepLoss[b * T + t]!;
-      dz.set(cache.p.subarray((b * T + t) * K, (b * T + t + 1) * K));
-      dz[c.targets[b * T + t]!]! -= 1; //                         dz_t = ŷ_t − onehot(y_t)
-      for (let k = 0; k < K; k++) DZ.data[k * T + t] = dz[k]!;
+      DZ[t * K + c.targets[b * T + t]!]! -= 1; //               dz_t = ŷ_t − onehot(y_t)
     }
+    G.data.fill(0);
+    addABt(G, { data: DZ, stride: K, offset: 0 }, { data: VT.data, stride: K, offset: 0 }, K); // row t: Vᵀ dz_t
 
     if (opts.truncate !== undefined) {
       dsNext.fill(0);
-      windowedAdjoints(c, cache, b, opts.truncate, WT, VT, DZ.data, DA.data, dsNext);
+      windowedAdjoints(c, cache, b, opts.truncate, WT, G, DA.data, dsNext);
     } else {
       dsNext.fill(0);
       for (let t = T - 1; t >= 0; t--) {
         const st = cache.s.subarray(base + (t + 1) * H, base + (t + 2) * H);
-        for (let k = 0; k < K; k++) dz[k] = DZ.data[k * T + t]!;
-        ds.set(dsNext); //                              ds_t = Wᵀ da_{t+1}
-        matVecAdd(VT, dz, ds); //                       ds_t += Vᵀ dz_t
-        backpropActivation(activation, st, ds, da); //  da_t = ds_t ⊙ f′(a_t)
+        for (let i = 0; i < H; i++) ds[i] = G.data[t * H + i]! + dsNext[i]!; // ds_t = Vᵀ dz_t + Wᵀ da_{t+1}
+        backpropActivation(activation, st, ds, da); //          da_t = ds_t ⊙ f′(a_t)
         for (let i = 0; i < H; i++) DA.data[i * T + t] = da[i]!;
         if (steps) steps.ds.set(ds, (b * T + t) * H);
         dsNext.fill(0);
         const detached = opts.detachEvery !== undefined && t > 0 && t % opts.detachEvery === 0;
-        if (!detached) matVecAdd(WT, da, dsNext); //    Wᵀ da_t, the future part of ds_{t−1} (none past a detach)
+        if (!detached) matVecAdd(WT, da, dsNext); //            Wᵀ da_t, the future part of ds_{t−1} (none past a detach)
       }
     }
-    dInitialState.data.set(dsNext, b * H); //           ∂L/∂s_{−1} = Wᵀ da_0
+    dInitialState.data.set(dsNext, b * H); //                   ∂L/∂s_{−1} = Wᵀ da_0
     if (steps) steps.da.set(DA.data, b * H * T);
 
-    // s_{t−1} for t = 0 … T (s_{−1} first), element i of s_{t−1} at i·(T+1) + t
-    const S = transposeInto(cache.s, b * (T + 1), T + 1, H, sSeries);
-    sumOfOuters(dW, DA, S, T); //                                   dW += Σ_t da_t s_{t−1}ᵀ
-    sumOfOuters(dV, DZ, { ...S, offset: 1 }, T); //                 dV += Σ_t dz_t s_tᵀ
-    if (xSeries) sumOfOuters(dU, DA, transposeInto(c.vectors!, b * T, T, I, xSeries), T); // dU += Σ_t da_t x_tᵀ
+    // s_{t−1} for t = 0 … T (s_{−1} first) as rows over t: element i of s_{t−1} at i·(T+1) + t
+    const S = transposeInto(cache.s, b * (T + 1), T + 1, H, sRows);
+    const dZ = transposeInto(DZ, 0, T, K, DZT);
+    addABt(dW, DA, S, T); //                                    dW += Σ_t da_t s_{t−1}ᵀ
+    addABt(dV, dZ, { ...S, offset: 1 }, T); //                  dV += Σ_t dz_t s_tᵀ
+    if (xRows) addABt(dU, DA, transposeInto(c.vectors!, b * T, T, I, xRows), T); // dU += Σ_t da_t x_tᵀ
     else
       for (let t = 0; t < T; t++) {
-        const x = c.tokens![b * T + t]!; //              dU += da_t x_tᵀ: da_t into column x_t (x_t one-hot)
+        const x = c.tokens![b * T + t]!; //                      dU += da_t x_tᵀ: da_t into column x_t (x_t one-hot)
         for (let i = 0; i < H; i++) dU.data[i * I + x]! += DA.data[i * T + t]!;
       }
     if (bias) {
       for (let i = 0; i < H; i++) for (let t = 0; t < T; t++) db.data[i]! += DA.data[i * T + t]!; // db += Σ_t da_t
-      for (let k = 0; k < K; k++) for (let t = 0; t < T; t++) dc.data[k]! += DZ.data[k * T + t]!; // dc += Σ_t dz_t
+      for (let k = 0; k < K; k++) for (let t = 0; t < T; t++) dc.data[k]! += DZT[k * T + t]!; //    dc += Σ_t dz_t
     }
   }
   const tensors: Record<string, Matrix> = { U: dU, W: dW, V: dV };

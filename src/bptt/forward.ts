@@ -7,7 +7,7 @@
  */
 import type { Case } from '../model/case.js';
 import { activate } from './activations.js';
-import { matVecAdd } from './kernels.js';
+import { addABt, matVecAdd } from './kernels.js';
 
 export interface ForwardCache {
   /** states of row b: s_{t−1} at [(b·(T+1) + t)·H, …), so s_{−1} sits at t = 0 and s_t at t + 1 */
@@ -32,17 +32,18 @@ export function addInput(c: Case, b: number, t: number, a: Float64Array): void {
   }
 }
 
-/** ŷ = softmax(z) written into p; returns −log ŷ[y] computed stably as logsumexp(z) − z[y]. */
+/** ŷ = softmax(z) written into p (which may be z itself); returns −log ŷ[y] = logsumexp(z) − z[y]. */
 function softmaxLoss(z: Float64Array, y: number, p: Float64Array): number {
   let max = -Infinity;
   for (let k = 0; k < z.length; k++) if (z[k]! > max) max = z[k]!;
+  const zy = z[y]!;
   let sum = 0;
   for (let k = 0; k < z.length; k++) {
     p[k] = Math.exp(z[k]! - max);
     sum += p[k]!;
   }
   for (let k = 0; k < z.length; k++) p[k]! /= sum;
-  return Math.log(sum) - (z[y]! - max);
+  return Math.log(sum) - (zy - max);
 }
 
 export function forward(c: Case): ForwardCache {
@@ -52,7 +53,6 @@ export function forward(c: Case): ForwardCache {
   const s = new Float64Array(B * (T + 1) * H);
   const p = new Float64Array(B * T * K);
   const stepLoss = new Float64Array(B * T);
-  const z = new Float64Array(K);
   let loss = 0;
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
@@ -64,14 +64,17 @@ export function forward(c: Case): ForwardCache {
       addInput(c, b, t, a); //      a_t += U x_t
       matVecAdd(W!, sPrev, a); //   a_t += W s_{t−1}
       activate(activation, a); //   s_t = f(a_t)
-      if (bias) z.set(cy!.data);
-      else z.fill(0);
-      matVecAdd(V!, a, z); //       z_t = V s_t [+ c]
-      const L = softmaxLoss(z, c.targets[b * T + t]!, p.subarray((b * T + t) * K, (b * T + t + 1) * K));
+    }
+    // the output layer for all steps at once: Z = S Vᵀ [+ c], row t of Z is z_t = V s_t [+ c]
+    const Z = { rows: T, cols: K, data: p.subarray(b * T * K, (b + 1) * T * K) };
+    if (bias) for (let t = 0; t < T; t++) Z.data.set(cy!.data, t * K);
+    addABt(Z, { data: s, stride: H, offset: base + H }, { data: V!.data, stride: H, offset: 0 }, H);
+    for (let t = 0; t < T; t++) {
+      const zt = Z.data.subarray(t * K, (t + 1) * K); // ŷ_t = softmax(z_t) replaces z_t
+      const L = softmaxLoss(zt, c.targets[b * T + t]!, zt);
       stepLoss[b * T + t] = L;
       loss += L;
     }
   }
   return { s, p, stepLoss, loss };
 }
-

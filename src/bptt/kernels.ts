@@ -4,8 +4,10 @@
  * formula it computes.
  *
  *   matVecAdd:     y += A x                      (4 rows at a time, x loaded once for the 4)
- *   sumOfOuters:   C += Σ_t a_t b_tᵀ = Aᵀ B      (2×4 blocks of C, each a register accumulation over t)
- *   transposeInto: Bᵀ of a slice, for the above
+ *   addABt:        C += A Bᵀ                     (2×4 blocks of C, each a register accumulation)
+ *   transposeInto: a slice transposed, for the above
+ * addABt serves both the output layer over all steps at once (Z = S Vᵀ) and the sums over t of BPTT
+ * (dW = Σ_t da_t s_{t−1}ᵀ, with the da_t and s_{t−1} stored as rows over t).
  */
 import type { Matrix } from '../model/matrix.js';
 
@@ -42,19 +44,15 @@ export function matVecAdd(A: Matrix, x: Float64Array, y: Float64Array): void {
   }
 }
 
-/**
- * A sequence of T vectors of length m stored transposed: element i of vector t at data[i·stride + t].
- * Storing sequences this way makes every dot product over t contiguous.
- */
-export interface Series {
+/** The rows of an operand inside a larger array: row i at data[offset + i·stride …]. */
+export interface Rows {
   data: Float64Array;
   stride: number;
-  /** where t = 0 sits in each row */
   offset: number;
 }
 
-/** C += Σ_{t<T} a_t b_tᵀ   (C: m×n; a_t of length m from A, b_t of length n from B) */
-export function sumOfOuters(C: Matrix, A: Series, B: Series, T: number): void {
+/** C += A Bᵀ, i.e. C[i][j] += Σ_{t<T} A_i[t] B_j[t]   (C: m×n; rows A_0 … A_{m−1} and B_0 … B_{n−1} of length T) */
+export function addABt(C: Matrix, A: Rows, B: Rows, T: number): void {
   const { rows: m, cols: n, data: c } = C;
   const a = A.data;
   const b = B.data;
@@ -110,8 +108,8 @@ function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, T: number
   return acc;
 }
 
-/** Writes the T vectors of length m at src[(start + t)·m + i] into a Series (element i of vector t at i·T + t). */
-export function transposeInto(src: Float64Array, start: number, T: number, m: number, out: Float64Array): Series {
+/** Writes the T vectors of length m at src[(start + t)·m + i] as m rows over t (element i of vector t at i·T + t). */
+export function transposeInto(src: Float64Array, start: number, T: number, m: number, out: Float64Array): Rows {
   for (let t = 0; t < T; t++) {
     const row = (start + t) * m;
     for (let i = 0; i < m; i++) out[i * T + t] = src[row + i]!;

@@ -15,31 +15,18 @@ import type { ForwardCache } from './forward.js';
 import { matVecAdd } from './kernels.js';
 
 /**
- * Fills da_k (element i at DA[i·T + k]) for batch row b, given dz_t (DZ[k·T + t]), and adds ∂L/∂s_{−1}
+ * Fills da_k (element i at DA[i·T + k]) for batch row b, given Vᵀ dz_t as row t of G, and adds ∂L/∂s_{−1}
  * into ds0. `window` is K.
  */
-export function windowedAdjoints(
-  c: Case,
-  cache: ForwardCache,
-  b: number,
-  window: number,
-  WT: Matrix,
-  VT: Matrix,
-  DZ: Float64Array,
-  DA: Float64Array,
-  ds0: Float64Array,
-): void {
+export function windowedAdjoints(c: Case, cache: ForwardCache, b: number, window: number, WT: Matrix, G: Matrix, DA: Float64Array, ds0: Float64Array): void {
   const T = c.steps;
-  const { hiddenSize: H, outputSize: K, activation } = c.model;
+  const { hiddenSize: H, activation } = c.model;
   const base = b * (T + 1) * H;
-  const dz = new Float64Array(K);
   const delta = new Float64Array(H);
   const da = new Float64Array(H);
   DA.fill(0);
   for (let t = 0; t < T; t++) {
-    for (let k = 0; k < K; k++) dz[k] = DZ[k * T + t]!;
-    delta.fill(0);
-    matVecAdd(VT, dz, delta); //                                   δ = Vᵀ dz_t
+    delta.set(G.data.subarray(t * H, (t + 1) * H)); //             δ = Vᵀ dz_t
     for (let k = t; k >= Math.max(0, t - window); k--) {
       const sk = cache.s.subarray(base + (k + 1) * H, base + (k + 2) * H);
       backpropActivation(activation, sk, delta, da); //            δ ⊙ f′(a_k)
