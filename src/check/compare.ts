@@ -11,7 +11,7 @@ import { gradientSpecs, shapeText } from '../model/spec.js';
 import { InputError } from '../model/errors.js';
 import { project, type FdMode, type FdProbe } from './fd.js';
 import { fdOracleParallel } from './fd-parallel.js';
-import { compareArrays, type TensorMetrics, type Tolerance } from './metrics.js';
+import { compareArrays, FLOAT64_TOLERANCE, type TensorMetrics, type Tolerance } from './metrics.js';
 import { checkSteps, type StepsResult } from './steps.js';
 
 export type ImplName = 'hand' | ReferenceName | 'fd' | 'fd (full rerun)';
@@ -24,6 +24,8 @@ export interface CheckOptions {
   clipNorm?: number;
   fd?: FdMode;
   fdSeed?: number;
+  /** tolerance of the float64 pairs (hand vs fd); FLOAT64_TOLERANCE when absent */
+  fdTolerance?: Tolerance;
   stepsDetail?: boolean;
   outputStep?: number;
   /** the implementation under test in place of the built-in hand-written BPTT (its gradients are clipped here) */
@@ -64,7 +66,7 @@ export interface CaseResult {
   disagreement: string;
   /** what was left out and why (e.g. the layers reference on a truncated run) */
   notes?: string[];
-  fd?: { mode: FdMode; eps: Record<string, number> };
+  fd?: { mode: FdMode; eps: Record<string, number>; /** of the hand vs fd rows */ tolerance: Tolerance };
   /** when clipping: the global norm of the parameter gradients before and after, per implementation */
   clip?: Record<string, { normBefore: number; normAfter: number }>;
   steps?: StepsResult;
@@ -155,17 +157,18 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
     let probes = await fdOracleParallel(c, opts.fd, opts.fdSeed);
     if (clipping) probes = clipFdProbes(c, probes, clip);
     ms.fd = performance.now() - t0;
+    const tol64 = opts.fdTolerance ?? FLOAT64_TOLERANCE;
     const impls = ['hand', ...refs] as ImplName[];
-    const fdRows = impls.flatMap((name) => compareWithFd(c, grads[name]!, probes, name, 'fd', tol));
+    const fdRows = impls.flatMap((name) => compareWithFd(c, grads[name]!, probes, name, 'fd', name === 'hand' ? tol64 : tol));
     rows.push(...fdRows);
     if (opts.fd.kind === 'fast') {
       // a failing direction says that something is wrong, not where: measure that tensor entry by entry
       for (const row of fdRows.filter((r) => r.a === 'hand' && !r.pass)) {
         const full = await fdOracleParallel(c, { kind: 'full' }, opts.fdSeed, row.tensor);
-        rows.push(...compareWithFd(c, grads.hand!, full, 'hand', 'fd (full rerun)', tol));
+        rows.push(...compareWithFd(c, grads.hand!, full, 'hand', 'fd (full rerun)', tol64));
       }
     }
-    fd = { mode: opts.fd, eps: Object.fromEntries(probes.map((p) => [p.tensor, p.eps])) };
+    fd = { mode: opts.fd, eps: Object.fromEntries(probes.map((p) => [p.tensor, p.eps])), tolerance: tol64 };
   }
 
   const loss: CaseResult['loss'] = {};

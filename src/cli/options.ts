@@ -7,7 +7,7 @@ import { loadCase } from '../model/io.js';
 import { ACTIVATIONS } from '../model/spec.js';
 import type { CheckOptions } from '../check/compare.js';
 import type { FdMode } from '../check/fd.js';
-import { DEFAULT_TOLERANCE } from '../check/metrics.js';
+import { DEFAULT_TOLERANCE, FLOAT64_TOLERANCE } from '../check/metrics.js';
 
 export function integer(flag: string) {
   return (v: string): number => {
@@ -137,7 +137,9 @@ export function addVariantOptions(cmd: Command): Command {
 export function addFdOptions(cmd: Command): Command {
   return cmd
     .option('--fd <mode...>', 'add the float64 finite-difference oracle: full | sample N | fast [k]')
-    .option('--fd-seed <n>', 'seed of the sampled entries and directions', integer('--fd-seed'), 1);
+    .option('--fd-seed <n>', 'seed of the sampled entries and directions', integer('--fd-seed'), 1)
+    .option('--fd-atol <x>', 'atol of the float64 pair hand vs fd', nonNegativeNumber('--fd-atol'), FLOAT64_TOLERANCE.atol)
+    .option('--fd-rtol <x>', 'rtol of the float64 pair hand vs fd', nonNegativeNumber('--fd-rtol'), FLOAT64_TOLERANCE.rtol);
 }
 
 export function checkOptionsFrom(o: Record<string, unknown>): CheckOptions {
@@ -148,7 +150,7 @@ export function checkOptionsFrom(o: Record<string, unknown>): CheckOptions {
     ...pick('detachEvery'),
     ...pick('clipValue'),
     ...pick('clipNorm'),
-    ...(fd ? { fd, fdSeed: o.fdSeed as number } : {}),
+    ...(fd ? { fd, fdSeed: o.fdSeed as number, fdTolerance: { atol: o.fdAtol as number, rtol: o.fdRtol as number } } : {}),
     ...(o.stepsDetail ? { stepsDetail: true } : {}),
     ...pick('outputStep'),
   };

@@ -20,7 +20,12 @@ export function renderMarkdown(r: Report): string {
     out.push(`**Pairs:** ${c.disagreement}.`, '');
     for (const note of c.notes ?? []) out.push(`Note: ${note}.`, '');
     if (c.clip) out.push(`Clipping: global norm of the parameter gradients ${Object.entries(c.clip).map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`).join(', ')}.`, '');
-    if (c.fd) out.push(`Finite differences: ${fdModeText(c.fd.mode)}, central, ε per tensor ${Object.entries(c.fd.eps).map(([k, v]) => `${k} ${num(v)}`).join(', ')}.`, '');
+    if (c.fd)
+      out.push(
+        `Finite differences: ${fdModeText(c.fd.mode)}, central, ε per tensor ${Object.entries(c.fd.eps).map(([k, v]) => `${k} ${num(v)}`).join(', ')}; ` +
+          `the float64 pair hand vs fd is held to atol ${c.fd.tolerance.atol}, rtol ${c.fd.tolerance.rtol}.`,
+        '',
+      );
     out.push(...markdownTable(ROW_HEADER, c.rows.map(rowCells)), '');
     if (c.steps) out.push(...stepsSection(c.steps), '');
   }

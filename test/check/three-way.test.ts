@@ -5,6 +5,7 @@ import { DEFAULT_TOLERANCE } from '../../src/check/metrics.js';
 import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';
 import { useBackend } from '../../reference/index.js';
 import { buggyGradients } from '../bugs/buggy-bptt.js';
+import { handGradients } from '../../src/bptt/index.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -40,6 +41,18 @@ describe('compare with the finite-difference oracle', () => {
     expect(rerun.pass).toBe(false);
     expect(rerun.worst!.index).toHaveLength(2);
     expect(r.rows.some((x) => x.tensor === 'V' && x.r === 'fd (full rerun)')).toBe(false); // V was right
+  });
+
+  it('holds the float64 pair hand vs fd to float64 tolerances: an error float32 hides is caught there', async () => {
+    const slightlyOff = (x: typeof c) => {
+      const g = handGradients(x);
+      for (const m of Object.values(g.tensors)) m.data.forEach((v, k) => (m.data[k] = v * (1 + 1e-5)));
+      return g;
+    };
+    const r = await checkCase(c, ['tfjs-ops'], DEFAULT_TOLERANCE, { fd: { kind: 'full' }, impl: slightlyOff });
+    expect(r.rows.filter((x) => x.r === 'tfjs-ops').every((x) => x.pass)).toBe(true); // within float32 noise
+    expect(r.rows.filter((x) => x.a === 'hand' && x.r === 'fd').every((x) => !x.pass)).toBe(true);
+    expect(r.fd!.tolerance).toEqual({ atol: 1e-8, rtol: 1e-6 });
   });
 
   it('skips the layers reference on a truncated run and says so', async () => {
