@@ -96,10 +96,13 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .requiredOption('--case <file>', 'the case file')
     .addOption(new Option('--impl <name>', `implementation: ${IMPLS.join('|')} (fd: float64 central differences of every entry)`).default('hand').argParser(oneOf('--impl', IMPLS)))
     .addOption(backendOption())
+    .option('--fd <mode...>', 'with --impl fd: full (a gradients file holds every entry)')
     .option('--out <file>', 'where to write the gradients file (default: stdout)')
     .action(async (opts: { case: string; impl: (typeof IMPLS)[number]; backend: string; out?: string } & Record<string, unknown>) => {
       const c = loadCase(opts.case);
       const o = checkOptionsFrom(opts);
+      if (o.fd && o.fd.kind !== 'full') throw new InputError(`--fd is ${o.fd.kind} for grads, expected full: a gradients file holds every entry`);
+      if (o.fd && opts.impl !== 'fd') throw new InputError(`--fd is given with --impl ${opts.impl}, expected --impl fd`);
       const variant = { ...(o.truncate !== undefined ? { truncate: o.truncate } : {}), ...(o.detachEvery !== undefined ? { detachEvery: o.detachEvery } : {}) };
       const clip = { ...(o.clipValue !== undefined ? { value: o.clipValue } : {}), ...(o.clipNorm !== undefined ? { norm: o.clipNorm } : {}) };
       const clipping = clip.value !== undefined || clip.norm !== undefined;

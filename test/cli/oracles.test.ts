@@ -87,6 +87,7 @@ describe('bad options get exit 2 and one line', () => {
     [['compare', '--reference', 'layers', '--truncate', '2'], /--reference is "layers", but truncation is supported by the tfjs-ops reference only/],
     [['grads', '--case', tanh, '--impl', 'tfjs-layers', '--truncate', '2'], /--truncate is given with --impl tfjs-layers, expected --impl hand or tfjs-ops: only they support truncation/],
     [['grads', '--case', tanh, '--impl', 'fd', '--detach-every', '2'], /--detach-every is given with --impl fd, expected --impl hand or tfjs-ops/],
+    [['grads', '--case', tanh, '--impl', 'fd', '--fd', 'sample', '3'], /--fd is sample for grads, expected full: a gradients file holds every entry/],
   ] as const)('%s', async (args, pattern) => {
     const run = await cli([...args, ...(args[0] === 'compare' ? ['--out', dir] : [])], dir);
     expect(run.code).toBe(2);
