@@ -28,6 +28,8 @@ export interface CheckOptions {
   fdTolerance?: Tolerance;
   stepsDetail?: boolean;
   outputStep?: number;
+  /** keep |hand − reference| of dW for a heatmap */
+  heatmap?: boolean;
   /** the implementation under test in place of the built-in hand-written BPTT (its gradients are clipped here) */
   impl?: (c: Case) => Gradients | Promise<Gradients>;
 }
@@ -70,6 +72,8 @@ export interface CaseResult {
   /** when clipping: the global norm of the parameter gradients before and after, per implementation */
   clip?: Record<string, { normBefore: number; normAfter: number }>;
   steps?: StepsResult;
+  /** |a − r| of dW, hand against the first reference, in math layout (blocks of `block`×`block` by their max when W is large) */
+  heatmap?: { tensor: 'W'; a: ImplName; r: ImplName; rows: number; cols: number; block: number; values: number[] };
 }
 
 export function caseConfig(c: Case): CaseConfig {
@@ -176,6 +180,7 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   const clipNorms = clipping ? Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, g.clip!])) : undefined;
   const steps = opts.stepsDetail ? await checkSteps(c, tol, opts.outputStep) : undefined;
   const pass = rows.every((row) => row.pass) && (steps?.pass ?? true);
+  const heatmap = opts.heatmap && refs.length ? wHeatmap(grads.hand!, grads[refs[0]!]!, refs[0]!) : undefined;
   return {
     id: c.id,
     config: caseConfig(c),
@@ -188,7 +193,24 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
     ...(fd ? { fd } : {}),
     ...(clipNorms ? { clip: clipNorms } : {}),
     ...(steps ? { steps } : {}),
+    ...(heatmap ? { heatmap } : {}),
   };
+}
+
+/** At most 64×64 cells: larger W are shown in blocks, each the max |a − r| inside it. */
+function wHeatmap(a: Gradients, r: Gradients, rName: ImplName): CaseResult['heatmap'] {
+  const A = a.tensors.W!;
+  const R = r.tensors.W!;
+  const block = Math.ceil(Math.max(A.rows, A.cols) / 64);
+  const rows = Math.ceil(A.rows / block);
+  const cols = Math.ceil(A.cols / block);
+  const values = new Array<number>(rows * cols).fill(0);
+  for (let i = 0; i < A.rows; i++)
+    for (let j = 0; j < A.cols; j++) {
+      const k = Math.floor(i / block) * cols + Math.floor(j / block);
+      values[k] = Math.max(values[k]!, Math.abs(A.data[i * A.cols + j]! - R.data[i * A.cols + j]!));
+    }
+  return { tensor: 'W', a: 'hand', r: rName, rows, cols, block, values };
 }
 
 /** Bad combinations of options: one line each, exit 2. */

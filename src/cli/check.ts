@@ -50,7 +50,7 @@ export async function runCheck(run: CheckRun, io: Io): Promise<number> {
     tolerance: run.tolerance,
     references: [...run.references],
   });
-  const written = writeReports(run.outDir, report);
+  const written = await writeReports(run.outDir, report);
   if (run.json) io.out(reportJson(report));
   else io.out(renderConsole(report, written));
   return report.pass ? 0 : 1;

@@ -10,6 +10,11 @@ import { checkFdMode } from '../check/fd.js';
 import { checkOptions } from '../check/compare.js';
 import { fdGradients } from '../check/fd-parallel.js';
 import { checkOutputStep } from '../check/steps.js';
+import { analyseVanishing, checkVanishingOptions } from '../check/vanishing.js';
+import type { Activation } from '../model/spec.js';
+import { SERIES_HEADER, seriesRows, vanishingVerdict } from '../report/html.js';
+import { alignedTable } from '../report/table.js';
+import { vanishingJson, writeVanishingReports } from '../report/vanishing.js';
 import { generateCase } from '../model/generate.js';
 import { InputError } from '../model/errors.js';
 import { writeFileAtomic } from '../model/files.js';
@@ -20,7 +25,7 @@ import { BACKENDS, REFERENCES, referenceGradients, useBackend } from '../../refe
 import { TOOL_VERSION } from '../version.js';
 import { REFERENCE_CHOICES, runCheck } from './check.js';
 import { processIo, type Io } from './io.js';
-import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOptions, caseFromOptions, checkOptionsFrom, commandLine, integer, oneOf, parseFd } from './options.js';
+import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOptions, caseFromOptions, checkOptionsFrom, commandLine, integer, oneOf, parseFd, positiveNumber } from './options.js';
 
 const IMPLS = ['hand', ...REFERENCES, 'fd'] as const;
 
@@ -68,12 +73,16 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--case <file>', 'a case file (instead of generation options)')
     .addOption(referenceOption())
     .addOption(backendOption())
-    .option('--steps-detail', "check the seed's sum over k term by term: ∂L/∂s_t and each step's contribution to dW, dU, db", false)
+    .option('--steps-detail', "check the seed's sum over k term by term: ∂L/∂s_t and each step's contribution to dW, dU, db (default with full BPTT)")
+    .option('--no-steps-detail', 'leave the per-step check out')
     .option('--output-step <t>', 'with --steps-detail: differentiate the single output L_t', integer('--output-step'))
     .option('--out <dir>', 'report directory', 'reports')
     .option('--json', 'print the report JSON on stdout instead of the table', false)
     .action(async (opts, cmd: Command) => {
       const c = caseFromOptions(cmd);
+      const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
+      opts.stepsDetail ??= !truncated; // the per-step check runs by default wherever it is defined
+      opts.heatmap = true;
       const check = checkOptionsFrom(opts);
       checkOptions(check);
       if (check.fd) checkFdMode(c, check.fd);
@@ -90,6 +99,29 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       const cases = defaultSuite().map(generateCase);
       if (opts.fd) for (const c of cases) checkFdMode(c, parseFd(opts.fd)!);
       setCode(await run('suite', () => cases, opts));
+    });
+
+  addToleranceOptions(addGenerationOptions(program.command('vanishing').description('measure how gradients vanish or explode through time, per activation and W scale')))
+    .option('--case <file>', 'a case file (instead of generation options)')
+    .option('--activations <list>', 'comma-separated activations', 'tanh,sigmoid,relu')
+    .option('--w-norm <list>', 'comma-separated spectral norms to rescale W to', '0.5,1,2,4')
+    .option('--clip-norm <n>', 'the gradient clipping shown on the exploding side', positiveNumber('--clip-norm'), 1)
+    .addOption(backendOption())
+    .option('--out <dir>', 'report directory', 'reports')
+    .option('--json', 'print the report JSON on stdout instead of the table', false)
+    .action(async (opts, cmd: Command) => {
+      if (opts.case === undefined && cmd.getOptionValueSource('steps') === 'default') opts.steps = 40;
+      const activations = String(opts.activations).split(',').map((a) => a.trim()).filter(Boolean);
+      const wNorms = String(opts.wNorm).split(',').map((w) => (w.trim() === '' ? NaN : Number(w)));
+      const c = caseFromOptions(cmd);
+      checkVanishingOptions({ activations, wNorms, steps: c.steps });
+      const info = await useBackend(opts.backend);
+      const v = await analyseVanishing(c, { activations: activations as Activation[], wNorms, clipNorm: opts.clipNorm, tolerance: { atol: opts.atol, rtol: opts.rtol } });
+      const meta = { command: commandLine(argv), backend: info.backend, tfjsVersion: info.tfjsVersion, createdAt: new Date().toISOString(), toolVersion: TOOL_VERSION };
+      const written = await writeVanishingReports(opts.out, v, meta);
+      if (opts.json) io.out(vanishingJson(v, meta));
+      else io.out([...alignedTable(SERIES_HEADER, seriesRows(v)), '', v.answer, '', `reports: ${written.join(', ')}`, vanishingVerdict(v), ''].join('\n'));
+      setCode(v.pass ? 0 : 1);
     });
 
   addVariantOptions(program.command('grads').description("write one implementation's gradients file for a case"))

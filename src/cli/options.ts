@@ -152,6 +152,7 @@ export function checkOptionsFrom(o: Record<string, unknown>): CheckOptions {
     ...pick('clipNorm'),
     ...(fd ? { fd, fdSeed: o.fdSeed as number, fdTolerance: { atol: o.fdAtol as number, rtol: o.fdRtol as number } } : {}),
     ...(o.stepsDetail ? { stepsDetail: true } : {}),
+    ...(o.heatmap ? { heatmap: true } : {}),
     ...pick('outputStep'),
   };
 }

@@ -1,0 +1,150 @@
+/**
+ * Charts as vega-lite specs, rendered at report time to SVG (vega, no browser) and to PNG (resvg).
+ * Every chart has a title, axis titles with units and a legend. vega and resvg are loaded only when a
+ * chart is drawn, so commands that draw none start faster.
+ */
+import type { StepsResult } from '../check/steps.js';
+import type { Series } from '../check/vanishing.js';
+
+export interface ChartSpec {
+  /** file-name stem of the PNG */
+  name: string;
+  spec: Record<string, unknown>;
+}
+
+export interface RenderedChart {
+  name: string;
+  svg: string;
+  png: Uint8Array;
+}
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+export async function renderChart(c: ChartSpec): Promise<RenderedChart> {
+  const [vega, vl, { Resvg }] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
+  const view = new vega.View(vega.parse(vl.compile(c.spec as never).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  const png = new Resvg(svg, { font: { loadSystemFonts: true }, fitTo: { mode: 'zoom', value: 2 }, background: 'white' }).render().asPng();
+  return { name: c.name, svg, png };
+}
+
+export function seriesLabel(s: Pick<Series, 'activation' | 'wNorm' | 'exploding'>): string {
+  return `${s.activation}, ‖W‖₂ = ${s.wNorm}${s.exploding ? ' (exploding)' : ''}`;
+}
+
+/** Norm against lag on a log axis: one solid line per series, its bound (σ_max γ)^lag dashed. */
+export function normChart(name: string, title: string, yTitle: string, series: Series[], pick: (s: Series) => (number | null)[], boundScale: (s: Series) => number = () => 1): ChartSpec {
+  const values: Record<string, unknown>[] = [];
+  for (const s of series) {
+    const T = s.bound.length;
+    const label = seriesLabel(s);
+    pick(s).forEach((y, k) => {
+      if (y !== null && y > 0) values.push({ lag: T - 1 - k, value: y, series: label, quantity: 'measured' });
+    });
+    const scale = boundScale(s);
+    s.bound.forEach((y, k) => {
+      const b = y * scale;
+      if (b > 0 && Number.isFinite(b)) values.push({ lag: T - 1 - k, value: b, series: label, quantity: 'bound (σ_max(W)·γ)^lag' });
+    });
+  }
+  return {
+    name,
+    spec: {
+      $schema: SCHEMA,
+      title,
+      width: 560,
+      height: 320,
+      data: { values },
+      mark: { type: 'line', point: false },
+      encoding: {
+        x: { field: 'lag', type: 'quantitative', title: 'lag T−1−k (steps back from the last output)', axis: { format: 'd', tickMinStep: 1 } },
+        y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: yTitle },
+        color: { field: 'series', type: 'nominal', title: 'activation, W scale', scale: { scheme: 'category20' }, legend: { labelLimit: 300 } },
+        strokeDash: { field: 'quantity', type: 'nominal', title: 'line', sort: ['measured'], legend: { labelLimit: 300 } },
+        detail: { field: 'quantity' },
+      },
+    },
+  };
+}
+
+export function decayChart(series: Series[]): ChartSpec {
+  const values = series.filter((s) => s.decay !== null).map((s) => ({ series: seriesLabel(s), decay: s.decay, activation: s.activation }));
+  return {
+    name: 'decay',
+    spec: {
+      $schema: SCHEMA,
+      title: 'Fitted per-step factor of ‖∂L_{T−1}/∂s_k‖ (below 1 vanishes, above 1 explodes)',
+      width: 560,
+      height: { step: 18 },
+      data: { values },
+      layer: [
+        {
+          mark: { type: 'point', filled: true, size: 90 },
+          encoding: {
+            y: { field: 'series', type: 'nominal', title: 'activation, W scale', sort: null, axis: { labelLimit: 300 } },
+            x: { field: 'decay', type: 'quantitative', title: 'factor per step (ratio, log scale)', scale: { type: 'log' } },
+            color: { field: 'activation', type: 'nominal', title: 'activation' },
+          },
+        },
+        { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { x: { datum: 1 } } },
+      ],
+    },
+  };
+}
+
+/** |hand − reference| for W as a heatmap, in math layout (row i, column j). */
+export function heatmapChart(h: { a: string; r: string; rows: number; cols: number; values: number[] }): ChartSpec {
+  const values = h.values.map((v, k) => ({ i: Math.floor(k / h.cols), j: k % h.cols, err: v }));
+  return {
+    name: 'heatmap-W',
+    spec: {
+      $schema: SCHEMA,
+      title: `|${h.a} − ${h.r}| for dW, element by element`,
+      width: Math.min(480, 12 * h.cols),
+      height: Math.min(480, 12 * h.rows),
+      data: { values },
+      mark: 'rect',
+      encoding: {
+        x: { field: 'j', type: 'ordinal', title: 'column j of W (index)', axis: { labelOverlap: true } },
+        y: { field: 'i', type: 'ordinal', title: 'row i of W (index)', axis: { labelOverlap: true } },
+        color: { field: 'err', type: 'quantitative', title: '|a − r|', scale: { scheme: 'viridis' }, legend: { format: '.1e' } },
+      },
+    },
+  };
+}
+
+/** Error against time step, from the per-step detail. */
+export function stepsChart(s: StepsResult): ChartSpec {
+  const values: Record<string, unknown>[] = [];
+  for (const r of s.rows) {
+    for (const [q, v] of [['∂L/∂s_k', r.adjoint], ['dW_k', r.W], ['dU_k', r.U], ['db_k', r.b]] as const)
+      if (v && v.relErrNorm > 0 && Number.isFinite(v.relErrNorm)) values.push({ step: r.step, err: v.relErrNorm, quantity: q });
+  }
+  return {
+    name: 'steps',
+    spec: {
+      $schema: SCHEMA,
+      title: 'Relative error of each step’s term, hand vs reference',
+      width: 560,
+      height: 280,
+      data: { values },
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'step', type: 'quantitative', title: 'time step k', axis: { format: 'd', tickMinStep: 1 } },
+        y: { field: 'err', type: 'quantitative', scale: { type: 'log' }, title: 'relErrNorm ‖a − r‖ / max(‖a‖, ‖r‖) (ratio, log scale)' },
+        color: { field: 'quantity', type: 'nominal', title: 'term' },
+      },
+    },
+  };
+}
+
+/** The three charts of a vanishing report. */
+export function vanishingCharts(series: Series[]): ChartSpec[] {
+  const lastAdjoint = (s: Series) => s.dLlast_ds[s.dLlast_ds.length - 1] ?? 1;
+  return [
+    normChart('adjoints', 'How far back the last output’s gradient reaches: ‖∂L_{T−1}/∂s_k‖', '‖∂L_{T−1}/∂s_k‖₂ (log scale)', series, (s) => s.dLlast_ds, lastAdjoint),
+    normChart('jacobian', 'The Jacobian product and its bound: ‖∂s_{T−1}/∂s_k‖', '‖∂s_{T−1}/∂s_k‖₂ (spectral norm, log scale)', series, (s) => s.jacobianNorm),
+    decayChart(series),
+  ];
+}

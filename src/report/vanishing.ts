@@ -1,0 +1,76 @@
+/** The vanishing report: JSON, Markdown, CSV, and HTML with its charts, written atomically together. */
+import { createObjectCsvStringifier } from 'csv-writer';
+import { join } from 'node:path';
+import type { VanishingResult } from '../check/vanishing.js';
+import { writeFilesAtomic } from '../model/files.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { renderChart, vanishingCharts } from './charts.js';
+import { renderVanishingHtml, SERIES_HEADER, seriesRows, vanishingVerdict, type VanishingMeta } from './html.js';
+import { REPORT_SCHEMA_VERSION } from './model.js';
+import { markdownTable } from './table.js';
+
+export function vanishingJson(v: VanishingResult, meta: VanishingMeta): string {
+  const doc = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    kind: 'vanishing',
+    createdAt: meta.createdAt,
+    backend: meta.backend,
+    tfjsVersion: meta.tfjsVersion,
+    command: meta.command,
+    ...v,
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta): string {
+  return [
+    `# bptt-check vanishing: ${v.pass ? 'PASS' : 'FAIL'}`,
+    '',
+    `**${vanishingVerdict(v)}**`,
+    '',
+    `Case ${v.caseId}: T = ${v.T}, H = ${v.H}; batch row 0; W rescaled to each spectral norm, everything else the same.`,
+    '',
+    '## Would sigmoid help?',
+    '',
+    v.answer,
+    '',
+    '## Series',
+    '',
+    ...markdownTable(SERIES_HEADER, seriesRows(v)),
+    '',
+    'dLlast_ds[k] = ‖∂L_{T−1}/∂s_k‖₂, jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂, bound[k] = (σ_max(W)·γ)^{T−1−k} with γ = sup f′ (tanh 1, sigmoid 1/4, relu 1). ' +
+      'jacobianNorm ≤ bound at every lag is the sufficient condition for vanishing of Pascanu, Mikolov & Bengio (2013) when σ_max(W)·γ < 1. ' +
+      'The per-lag values are in vanishing.csv and report.json; the charts in report.html.',
+    '',
+    '## Reproduce',
+    '',
+    '```sh',
+    meta.command,
+    '```',
+    '',
+  ].join('\n');
+}
+
+/** vanishing.csv: one row per series × k. */
+export function vanishingCsv(v: VanishingResult): string {
+  const header = ['activation', 'wNorm', 'k', 'lag', 'dLlast_ds', 'jacobianNorm', 'bound'];
+  const csv = createObjectCsvStringifier({ header: header.map((id) => ({ id, title: id })) });
+  const rows = v.series.flatMap((s) =>
+    s.bound.map((b, k) => ({ activation: s.activation, wNorm: s.wNorm, k, lag: v.T - 1 - k, dLlast_ds: s.dLlast_ds[k] ?? '', jacobianNorm: s.jacobianNorm[k] ?? '', bound: b })),
+  );
+  return csv.getHeaderString()! + csv.stringifyRecords(rows);
+}
+
+export async function writeVanishingReports(dir: string, v: VanishingResult, meta: VanishingMeta): Promise<string[]> {
+  const charts = await Promise.all(vanishingCharts(v.series).map(renderChart));
+  const files: { path: string; content: string | Uint8Array }[] = [
+    { path: join(dir, 'report.json'), content: vanishingJson(v, meta) },
+    { path: join(dir, 'report.md'), content: vanishingMarkdown(v, meta) },
+    { path: join(dir, 'vanishing.csv'), content: vanishingCsv(v) },
+    { path: join(dir, 'report.html'), content: renderVanishingHtml(v, meta, charts) },
+    ...charts.map((c) => ({ path: join(dir, `${c.name}.png`), content: c.png })),
+  ];
+  writeFilesAtomic(files);
+  return files.map((f) => f.path);
+}
