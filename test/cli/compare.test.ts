@@ -18,11 +18,13 @@ describe('bptt-check compare', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/PASS: every gradient agrees \(1 case, 12 comparisons\)/);
     expect(run.stdout).toMatch(/^W\s+16×16\s+hand vs tfjs-layers .* pass$/m);
-    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['report.json', 'report.md', 'summary.csv']);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['heatmap-W.png', 'report.html', 'report.json', 'report.md', 'steps.csv', 'steps.png', 'summary.csv']);
 
     const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'));
     expect(report).toMatchObject({ schemaVersion: 1, pass: true, backend: 'cpu', tfjsVersion, tool: { name: 'bptt-check', version: toolVersion } });
     expect(report.cases[0].rows).toHaveLength(12); // (loss, U, W, V) × 3 pairs
+    expect(report.cases[0].steps.rows).toHaveLength(10); // the per-step check runs by default
+    expect(report.cases[0].heatmap).toMatchObject({ tensor: 'W', rows: 16, cols: 16, block: 1 });
     expect(report.cases[0].rows[0]).toMatchObject({ tensor: 'loss', a: 'hand', r: 'tfjs-layers', pass: true });
 
     const csv = readFileSync(join(dir, 'out/summary.csv'), 'utf8').trim().split('\n');

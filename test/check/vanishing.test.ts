@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { forward } from '../../src/bptt/index.js';
+import { jacobianNorms } from '../../src/bptt/jacobian.js';
+import { spectralNorm } from '../../src/bptt/spectral.js';
+import { DEFAULT_TOLERANCE } from '../../src/check/metrics.js';
+import { analyseVanishing, checkVanishingOptions, wouldSigmoidHelp, type Series } from '../../src/check/vanishing.js';
+import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';
+import { fromNested } from '../../src/model/matrix.js';
+import { useBackend } from '../../reference/index.js';
+import { fixtureCase, fixturePath, relErr, RNN_FIXTURES } from '../helpers/fixtures.js';
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+
+describe('the spectral norm and the Jacobian product', () => {
+  it('gives σ_max of matrices whose singular values are known', () => {
+    expect(spectralNorm(fromNested([[3, 0], [0, -5]]))).toBeCloseTo(5, 12);
+    expect(spectralNorm(fromNested([[1, 1], [0, 1]]))).toBeCloseTo((1 + Math.sqrt(5)) / 2, 10); // golden ratio
+    expect(spectralNorm(fromNested([[2, 0, 0]]))).toBeCloseTo(2, 12);
+  });
+
+  it.each(RNN_FIXTURES)('‖∂s_{T−1}/∂s_k‖₂ matches PyTorch (exact SVD) on %s', (name) => {
+    const c = fixtureCase(name);
+    const { jacobianNorm } = JSON.parse(readFileSync(fixturePath(`${name}.adjoints.json`), 'utf8')) as { jacobianNorm: number[] };
+    expect(relErr(jacobianNorms(c, forward(c)), jacobianNorm)).toBeLessThan(1e-9);
+  });
+});
+
+describe('the vanishing analysis', () => {
+  const c = generateCase({ ...GENERATE_DEFAULTS, steps: 25, seed: 8 });
+  const opts = { activations: ['tanh', 'sigmoid', 'relu'] as const, wNorms: [0.5, 3], clipNorm: 1, tolerance: DEFAULT_TOLERANCE };
+
+  it('measures every series, checks the adjoints against tf.grad, and the bound holds at every lag', async () => {
+    const v = await analyseVanishing(c, { ...opts, activations: [...opts.activations] });
+    expect(v.series.map((s) => `${s.activation}@${s.wNorm}`)).toEqual(['tanh@0.5', 'tanh@3', 'sigmoid@0.5', 'sigmoid@3', 'relu@0.5', 'relu@3']);
+    expect(v.pass).toBe(true);
+    for (const s of v.series) {
+      expect(s.dLlast_ds).toHaveLength(25);
+      expect(s.adjointCheck.comparedLags).toBeGreaterThan(0);
+      s.jacobianNorm.forEach((j, k) => expect(j!).toBeLessThanOrEqual(s.bound[k]! * (1 + 1e-9)));
+      // bound[k] = (σ_max(W)·γ)^{T−1−k} with σ_max(W) = the requested scale
+      const gamma = s.activation === 'sigmoid' ? 0.25 : 1;
+      expect(s.bound[0]).toBeCloseTo((s.wNorm * gamma) ** 24, 6);
+      expect(s.jacobianNorm[24]).toBe(1);
+    }
+    const at = (a: string, w: number) => v.series.find((s) => s.activation === a && s.wNorm === w)!;
+    // small W: everything vanishes, sigmoid fastest (σ′ ≤ 1/4)
+    expect(at('sigmoid', 0.5).decay!).toBeLessThan(at('tanh', 0.5).decay!);
+    expect(at('tanh', 0.5).decay!).toBeLessThan(1);
+    expect(at('sigmoid', 0.5).lagTo1e6).not.toBeNull();
+    // relu at ‖W‖₂ = 3 explodes; clipping brings the gradient norm back to the bound
+    expect(at('relu', 3).exploding).toBe(true);
+    expect(at('relu', 3).clip.after).toBeCloseTo(1, 12);
+    expect(at('relu', 3).clip.before).toBeGreaterThan(1);
+    expect(v.answer).toMatch(/^Would sigmoid help\? No\. /);
+  });
+
+  it('draws a series that overflows up to the overflow and marks it exploding, without crashing', async () => {
+    const long = generateCase({ ...GENERATE_DEFAULTS, activation: 'linear', steps: 400, hiddenSize: 8, seed: 3 });
+    const v = await analyseVanishing(long, { activations: ['linear'], wNorms: [20], clipNorm: 1, tolerance: DEFAULT_TOLERANCE });
+    const s = v.series[0]!;
+    expect(s.exploding).toBe(true);
+    expect(s.overflowAtLag).not.toBeNull();
+    const cut = 399 - s.overflowAtLag!; // k of the first value past the overflow
+    expect(s.dLlast_ds.slice(0, cut + 1).every((x) => x === null)).toBe(true);
+    expect(s.dLlast_ds.slice(cut + 1).every((x) => x !== null && Number.isFinite(x))).toBe(true);
+  });
+
+  it('answers from the data, whichever way the data goes', () => {
+    const mk = (activation: 'tanh' | 'sigmoid', decay: number) => ({ activation, wNorm: 1, decay, lagTo1e6: null }) as unknown as Series;
+    expect(wouldSigmoidHelp([mk('tanh', 0.5), mk('sigmoid', 0.1)], 10)).toMatch(/^Would sigmoid help\? No\./);
+    expect(wouldSigmoidHelp([mk('tanh', 0.1), mk('sigmoid', 0.5)], 10)).toMatch(/^Would sigmoid help\? Yes\./);
+    expect(wouldSigmoidHelp([mk('tanh', 0.5)], 10)).toMatch(/Run with both tanh and sigmoid/);
+  });
+
+  it.each([
+    [{ activations: [], wNorms: [1], steps: 10 }, /--activations is empty/],
+    [{ activations: ['tanh', 'gelu'], wNorms: [1], steps: 10 }, /--activations has "gelu", expected only tanh\|sigmoid\|relu\|linear/],
+    [{ activations: ['tanh'], wNorms: [0], steps: 10 }, /--w-norm has 0, expected positive numbers/],
+    [{ activations: ['tanh'], wNorms: [-1], steps: 10 }, /--w-norm has -1/],
+    [{ activations: ['tanh'], wNorms: [NaN], steps: 10 }, /--w-norm has NaN/],
+    [{ activations: ['tanh'], wNorms: [1], steps: 1 }, /--steps is 1, expected T ≥ 2/],
+  ])('refuses %o', (o, pattern) => {
+    expect(() => checkVanishingOptions(o)).toThrow(pattern);
+  });
+});
