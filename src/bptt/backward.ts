@@ -79,7 +79,7 @@ export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}): 
       for (let t = T - 1; t >= 0; t--) {
         const st = cache.s.subarray(base + (t + 1) * H, base + (t + 2) * H);
         for (let i = 0; i < H; i++) ds[i] = G.data[t * H + i]! + dsNext[i]!; // ds_t = Vᵀ dz_t + Wᵀ da_{t+1}
-        backpropActivation(activation, st, ds, da); //          da_t = ds_t ⊙ f′(a_t)
+        backpropActivation(opts.withoutActivationDerivative ? 'linear' : activation, st, ds, da); // da_t = ds_t ⊙ f′(a_t)
         for (let i = 0; i < H; i++) DA.data[i * T + t] = da[i]!;
         if (steps) steps.ds.set(ds, (b * T + t) * H);
         dsNext.fill(0);

@@ -31,3 +31,19 @@ export function stepContribution(c: Case, cache: ForwardCache, steps: StepAdjoin
   }
   return { W, U, ...(b ? { b } : {}) };
 }
+
+/** dW accumulated with s_t in place of s_{t−1} (Σ_t da_t s_tᵀ): a known mistake, to recognise it. */
+export function stateOffByOneDW(c: Case, cache: ForwardCache, steps: StepAdjoints): Float64Array {
+  const { batch: B, steps: T } = c;
+  const H = c.model.hiddenSize;
+  const dW = new Float64Array(H * H);
+  for (let r = 0; r < B; r++)
+    for (let k = 0; k < T; k++) {
+      const st = (r * (T + 1) + k + 1) * H; // s_k of row r
+      for (let i = 0; i < H; i++) {
+        const da = steps.da[r * H * T + i * T + k]!;
+        for (let j = 0; j < H; j++) dW[i * H + j]! += da * cache.s[st + j]!;
+      }
+    }
+  return dW;
+}

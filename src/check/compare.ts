@@ -13,8 +13,9 @@ import { project, type FdMode, type FdProbe } from './fd.js';
 import { fdOracleParallel } from './fd-parallel.js';
 import { compareArrays, FLOAT64_TOLERANCE, type TensorMetrics, type Tolerance } from './metrics.js';
 import { checkSteps, type StepsResult } from './steps.js';
+import { diagnose, type Diagnosis } from './diagnose.js';
 
-export type ImplName = 'hand' | ReferenceName | 'fd' | 'fd (full rerun)';
+export type ImplName = 'hand' | 'yours' | ReferenceName | 'fd' | 'fd (full rerun)';
 
 /** What a comparison runs: BPTT variants, clipping, the finite-difference oracle, the per-step detail. */
 export interface CheckOptions {
@@ -28,6 +29,8 @@ export interface CheckOptions {
   fdTolerance?: Tolerance;
   stepsDetail?: boolean;
   outputStep?: number;
+  /** the name of the side under test: 'hand' (built in) or 'yours' (a gradients file or a module) */
+  subject?: 'hand' | 'yours';
   /** keep |hand − reference| of dW for a heatmap */
   heatmap?: boolean;
   /** the implementation under test in place of the built-in hand-written BPTT (its gradients are clipped here) */
@@ -72,6 +75,8 @@ export interface CaseResult {
   /** when clipping: the global norm of the parameter gradients before and after, per implementation */
   clip?: Record<string, { normBefore: number; normAfter: number }>;
   steps?: StepsResult;
+  /** the probable causes of failing tensors, when a known bug pattern fits */
+  diagnosis?: Diagnosis[];
   /** |a − r| of dW, hand against the first reference, in math layout (blocks of `block`×`block` by their max when W is large) */
   heatmap?: { tensor: 'W'; a: ImplName; r: ImplName; rows: number; cols: number; block: number; values: number[] };
 }
@@ -92,9 +97,9 @@ export function caseConfig(c: Case): CaseConfig {
   };
 }
 
-/** The pairs compared for a choice of references: hand against each, and the references against each other. */
-export function pairsFor(references: readonly ReferenceName[]): [ImplName, ImplName][] {
-  const pairs: [ImplName, ImplName][] = references.map((r) => ['hand', r]);
+/** The pairs compared for a choice of references: the subject against each, and the references against each other. */
+export function pairsFor(references: readonly ReferenceName[], subject: ImplName = 'hand'): [ImplName, ImplName][] {
+  const pairs: [ImplName, ImplName][] = references.map((r) => [subject, r]);
   if (references.length === 2) pairs.push([references[0]!, references[1]!]);
   return pairs;
 }
@@ -146,14 +151,15 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   const clip = { ...(opts.clipValue !== undefined ? { value: opts.clipValue } : {}), ...(opts.clipNorm !== undefined ? { norm: opts.clipNorm } : {}) };
   const clipping = opts.clipValue !== undefined || opts.clipNorm !== undefined;
 
+  const subject: ImplName = opts.subject ?? 'hand';
   const grads: Partial<Record<ImplName, Gradients>> = {};
   const ms: CaseResult['ms'] = {};
-  [grads.hand, ms.hand] = await timed(async () => {
+  [grads[subject], ms[subject]] = await timed(async () => {
     const g = opts.impl ? await opts.impl(c) : handGradients(c, variant);
     return clipping ? clipGradients(g, clip) : g;
   });
   for (const ref of refs) [grads[ref], ms[ref]] = await timed(() => referenceGradients(c, ref, { ...variant, ...(clip.value !== undefined ? { clipValue: clip.value } : {}), ...(clip.norm !== undefined ? { clipNorm: clip.norm } : {}) }));
-  const rows = pairsFor(refs).flatMap(([a, r]) => compareGradients(c, grads[a]!, grads[r]!, [a, r], tol));
+  const rows = pairsFor(refs, subject).flatMap(([a, r]) => compareGradients(c, grads[a]!, grads[r]!, [a, r], tol));
 
   let fd: CaseResult['fd'];
   if (opts.fd) {
@@ -162,14 +168,14 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
     if (clipping) probes = clipFdProbes(c, probes, clip);
     ms.fd = performance.now() - t0;
     const tol64 = opts.fdTolerance ?? FLOAT64_TOLERANCE;
-    const impls = ['hand', ...refs] as ImplName[];
-    const fdRows = impls.flatMap((name) => compareWithFd(c, grads[name]!, probes, name, 'fd', name === 'hand' ? tol64 : tol));
+    const impls = [subject, ...refs] as ImplName[];
+    const fdRows = impls.flatMap((name) => compareWithFd(c, grads[name]!, probes, name, 'fd', name === subject ? tol64 : tol));
     rows.push(...fdRows);
     if (opts.fd.kind === 'fast') {
       // a failing direction says that something is wrong, not where: measure that tensor entry by entry
-      for (const row of fdRows.filter((r) => r.a === 'hand' && !r.pass)) {
+      for (const row of fdRows.filter((r) => r.a === subject && !r.pass)) {
         const full = await fdOracleParallel(c, { kind: 'full' }, opts.fdSeed, row.tensor);
-        rows.push(...compareWithFd(c, grads.hand!, full, 'hand', 'fd (full rerun)', tol64));
+        rows.push(...compareWithFd(c, grads[subject]!, full, subject, 'fd (full rerun)', tol64));
       }
     }
     fd = { mode: opts.fd, eps: Object.fromEntries(probes.map((p) => [p.tensor, p.eps])), tolerance: tol64 };
@@ -180,7 +186,9 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   const clipNorms = clipping ? Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, g.clip!])) : undefined;
   const steps = opts.stepsDetail ? await checkSteps(c, tol, opts.outputStep) : undefined;
   const pass = rows.every((row) => row.pass) && (steps?.pass ?? true);
-  const heatmap = opts.heatmap && refs.length ? wHeatmap(grads.hand!, grads[refs[0]!]!, refs[0]!) : undefined;
+  const heatmap = opts.heatmap && refs.length ? wHeatmap(grads[subject]!, grads[refs[0]!]!, subject, refs[0]!) : undefined;
+  const failing = [...new Set(rows.filter((r) => r.a === subject && !r.pass && r.tensor !== 'loss').map((r) => r.tensor))];
+  const diagnosis = failing.length && grads[subject] ? diagnose(c, grads[subject]!, failing, tol) : [];
   return {
     id: c.id,
     config: caseConfig(c),
@@ -188,7 +196,8 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
     loss,
     ms,
     rows,
-    disagreement: disagreement(rows),
+    disagreement: disagreement(rows, subject),
+    ...(diagnosis.length ? { diagnosis } : {}),
     ...(notes.length ? { notes } : {}),
     ...(fd ? { fd } : {}),
     ...(clipNorms ? { clip: clipNorms } : {}),
@@ -198,9 +207,10 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
 }
 
 /** At most 64×64 cells: larger W are shown in blocks, each the max |a − r| inside it. */
-function wHeatmap(a: Gradients, r: Gradients, rName: ImplName): CaseResult['heatmap'] {
-  const A = a.tensors.W!;
-  const R = r.tensors.W!;
+function wHeatmap(a: Gradients, r: Gradients, aName: ImplName, rName: ImplName): CaseResult['heatmap'] {
+  const A = a.tensors.W;
+  const R = r.tensors.W;
+  if (!A || !R) return undefined;
   const block = Math.ceil(Math.max(A.rows, A.cols) / 64);
   const rows = Math.ceil(A.rows / block);
   const cols = Math.ceil(A.cols / block);
@@ -210,7 +220,7 @@ function wHeatmap(a: Gradients, r: Gradients, rName: ImplName): CaseResult['heat
       const k = Math.floor(i / block) * cols + Math.floor(j / block);
       values[k] = Math.max(values[k]!, Math.abs(A.data[i * A.cols + j]! - R.data[i * A.cols + j]!));
     }
-  return { tensor: 'W', a: 'hand', r: rName, rows, cols, block, values };
+  return { tensor: 'W', a: aName, r: rName, rows, cols, block, values };
 }
 
 /** Bad combinations of options: one line each, exit 2. */
@@ -240,21 +250,21 @@ function clipFdProbes(c: Case, probes: FdProbe[], clip: ClipOptions): FdProbe[] 
 /**
  * Which pairs disagree, and what that suggests: with three sides, the odd one out is the suspect.
  */
-export function disagreement(rows: readonly PairRow[]): string {
+export function disagreement(rows: readonly PairRow[], subject: ImplName = 'hand'): string {
   const failing = [...new Set(rows.filter((r) => !r.pass).map((r) => `${r.a} vs ${r.r}`))];
   if (!failing.length) return 'every pair agrees';
   const fails = (a: string, r: string) => rows.some((x) => !x.pass && x.a === a && x.r === r);
   const has = (a: string, r: string) => rows.some((x) => x.a === a && x.r === r);
   let hint = '';
-  const tfjs = ['tfjs-layers', 'tfjs-ops'].filter((t) => has('hand', t));
-  if (has('hand', 'fd')) {
-    const handFd = fails('hand', 'fd');
-    const tfjsBad = tfjs.filter((t) => fails('hand', t));
+  const tfjs = ['tfjs-layers', 'tfjs-ops'].filter((t) => has(subject, t));
+  if (has(subject, 'fd')) {
+    const handFd = fails(subject, 'fd');
+    const tfjsBad = tfjs.filter((t) => fails(subject, t));
     const tfjsFd = tfjs.filter((t) => fails(t, 'fd'));
-    if (handFd && tfjsBad.length && !tfjsFd.length) hint = ': the hand-written gradient disagrees with both tfjs and float64 finite differences, which agree with each other: the hand side is wrong';
-    else if (!handFd && tfjsBad.length && tfjsFd.length) hint = ': tfjs disagrees with both float64 sides, which agree: float32 rounding (or a layout problem) in the reference, not an error in the hand side';
-  } else if (tfjs.length === 2 && tfjs.every((t) => fails('hand', t)) && !fails('tfjs-layers', 'tfjs-ops')) {
-    hint = ': both references agree with each other and not with the hand side: the hand side is wrong';
+    if (handFd && tfjsBad.length && !tfjsFd.length) hint = ': the gradient under test disagrees with both tfjs and float64 finite differences, which agree with each other: it is wrong';
+    else if (!handFd && tfjsBad.length && tfjsFd.length) hint = ': tfjs disagrees with both float64 sides, which agree: float32 rounding (or a layout problem) in the reference, not an error in the gradient under test';
+  } else if (tfjs.length === 2 && tfjs.every((t) => fails(subject, t)) && !fails('tfjs-layers', 'tfjs-ops')) {
+    hint = ': both references agree with each other and not with the gradient under test: it is wrong';
   } else if (tfjs.length === 2 && fails('tfjs-layers', 'tfjs-ops')) {
     hint = ': the two references disagree with each other: look at float32 rounding or the layout conversion';
   }

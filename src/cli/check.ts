@@ -4,7 +4,11 @@ import { checkCase, type CaseResult, type CheckOptions } from '../check/compare.
 import type { Tolerance } from '../check/metrics.js';
 import type { Case } from '../model/case.js';
 import { buildReport, num, verdictLine, type Report } from '../report/model.js';
-import { fdModeText } from '../report/markdown.js';
+import { appendFileSync } from 'node:fs';
+import { fdModeText, renderMarkdown } from '../report/markdown.js';
+import { renderJunit } from '../report/junit.js';
+import { writeFileAtomic } from '../model/files.js';
+import { ADVICE } from '../check/diagnose.js';
 import { alignedTable, caseTitle, ROW_HEADER, rowCells } from '../report/table.js';
 import { reportJson, writeReports } from '../report/write.js';
 import { useBackend, type ReferenceName } from '../../reference/index.js';
@@ -22,6 +26,8 @@ export interface CheckRun {
   outDir: string;
   json: boolean;
   command: string;
+  /** also write JUnit XML here */
+  junit?: string;
 }
 
 function caseLine(c: CaseResult): string {
@@ -51,6 +57,13 @@ export async function runCheck(run: CheckRun, io: Io): Promise<number> {
     references: [...run.references],
   });
   const written = await writeReports(run.outDir, report);
+  if (run.junit) {
+    writeFileAtomic(run.junit, renderJunit(report));
+    written.push(run.junit);
+  }
+  // on GitHub Actions, the Markdown summary goes to the job's summary page
+  const summary = process.env.GITHUB_STEP_SUMMARY;
+  if (summary) appendFileSync(summary, `${renderMarkdown(report)}\n`);
   if (run.json) io.out(reportJson(report));
   else io.out(renderConsole(report, written));
   return report.pass ? 0 : 1;
@@ -67,7 +80,7 @@ function renderConsole(r: Report, written: string[]): string {
   } else {
     lines.push(...r.cases.map(caseLine), '');
     for (const c of r.cases.filter((x) => !x.pass)) {
-      lines.push(pc.bold(caseTitle(c)), ...alignedTable(ROW_HEADER, c.rows.filter((x) => !x.pass).map(rowCells)), '');
+      lines.push(pc.bold(caseTitle(c)), ...alignedTable(ROW_HEADER, c.rows.filter((x) => !x.pass).map(rowCells)), ...caseNotes(c), '');
     }
   }
   lines.push(`tolerance: |a − r| ≤ atol·S + rtol·|r| with atol=${r.tolerance.atol}, rtol=${r.tolerance.rtol}; backend ${r.backend}, tfjs ${r.tfjsVersion}`);
@@ -79,6 +92,7 @@ function renderConsole(r: Report, written: string[]): string {
 /** What a case result says beyond its table: pairs, notes, clipping, finite differences, steps. */
 function caseNotes(c: CaseResult): string[] {
   const out = [`pairs: ${c.disagreement}`];
+  for (const d of c.diagnosis ?? []) out.push(`diagnosis: ${d.tensor}: ${d.pattern}: ${d.detail}. ${ADVICE[d.pattern] ?? ''}`);
   for (const note of c.notes ?? []) out.push(`note: ${note}`);
   if (c.clip) out.push(`clipping, global norm before → after: ${Object.entries(c.clip).map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`).join(', ')}`);
   if (c.fd) out.push(`finite differences: ${fdModeText(c.fd.mode)}; ε ${Object.entries(c.fd.eps).map(([k, v]) => `${k} ${num(v)}`).join(', ')}`);

@@ -7,7 +7,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { clipGradients, handGradients } from '../bptt/index.js';
 import type { Case } from '../model/case.js';
 import { checkFdMode } from '../check/fd.js';
-import { checkOptions } from '../check/compare.js';
+import { checkOptions, type CheckOptions } from '../check/compare.js';
+import { loadGradientsModule, runGradientsModule } from '../check/user-module.js';
+import { readJsonFile } from '../model/files.js';
 import { fdGradients } from '../check/fd-parallel.js';
 import { checkOutputStep } from '../check/steps.js';
 import { analyseVanishing, checkVanishingOptions } from '../check/vanishing.js';
@@ -18,7 +20,7 @@ import { vanishingJson, writeVanishingReports } from '../report/vanishing.js';
 import { generateCase } from '../model/generate.js';
 import { InputError } from '../model/errors.js';
 import { writeFileAtomic } from '../model/files.js';
-import { gradientsJson, type Gradients } from '../model/gradients.js';
+import { gradientsJson, parseGradients, type Gradients } from '../model/gradients.js';
 import { caseJson, loadCase } from '../model/io.js';
 import { defaultSuite } from '../check/suite.js';
 import { BACKENDS, REFERENCES, referenceGradients, useBackend } from '../../reference/index.js';
@@ -53,18 +55,19 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       else io.out(text);
     });
 
-  const run = (kind: 'compare' | 'suite', cases: () => Iterable<Case>, opts: Record<string, any>) =>
+  const run = (kind: 'compare' | 'suite' | 'verify', cases: () => Iterable<Case>, opts: Record<string, any>, extra: CheckOptions = {}) =>
     runCheck(
       {
         kind,
         cases,
-        references: REFERENCE_CHOICES[opts.reference as keyof typeof REFERENCE_CHOICES],
+        references: opts.reference === 'fd' ? [] : opts.reference === 'all' ? REFERENCE_CHOICES.both : REFERENCE_CHOICES[opts.reference as keyof typeof REFERENCE_CHOICES],
         backend: opts.backend,
         tolerance: { atol: opts.atol, rtol: opts.rtol },
-        options: checkOptionsFrom(opts),
+        options: { ...checkOptionsFrom(opts), ...extra },
         outDir: opts.out,
         json: opts.json,
         command: commandLine(argv),
+        ...(opts.junit ? { junit: opts.junit } : {}),
       },
       io,
     );
@@ -76,10 +79,21 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--steps-detail', "check the seed's sum over k term by term: ∂L/∂s_t and each step's contribution to dW, dU, db (default with full BPTT)")
     .option('--no-steps-detail', 'leave the per-step check out')
     .option('--output-step <t>', 'with --steps-detail: differentiate the single output L_t', integer('--output-step'))
+    .option('--impl <module>', 'your gradient code (.js, .mjs or .ts exporting gradients(case)) in place of the built-in hand-written BPTT')
+    .option('--timeout <seconds>', 'how long --impl may take per case', positiveNumber('--timeout'), 60)
     .option('--out <dir>', 'report directory', 'reports')
+    .option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)')
     .option('--json', 'print the report JSON on stdout instead of the table', false)
     .action(async (opts, cmd: Command) => {
       const c = caseFromOptions(cmd);
+      const extra: CheckOptions = {};
+      if (opts.impl !== undefined) {
+        if (opts.truncate !== undefined || opts.detachEvery !== undefined)
+          throw new InputError('--impl is given with truncation, expected full BPTT: your module computes the full gradient of the case');
+        const fn = await loadGradientsModule(opts.impl);
+        Object.assign(extra, { subject: 'yours', impl: (x: Case) => runGradientsModule(fn, x, opts.impl, opts.timeout) });
+        opts.stepsDetail = false; // the per-step terms are the built-in side's; your module gives totals only
+      }
       const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
       opts.stepsDetail ??= !truncated; // the per-step check runs by default wherever it is defined
       opts.heatmap = true;
@@ -87,13 +101,30 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       checkOptions(check);
       if (check.fd) checkFdMode(c, check.fd);
       checkOutputStep(c, check.outputStep);
-      setCode(await run('compare', () => [c], opts));
+      setCode(await run('compare', () => [c], opts, extra));
+    });
+
+  addFdOptions(addToleranceOptions(program.command('verify').description('check a gradients file computed anywhere against the references for its case')))
+    .requiredOption('--case <file>', 'the case file (from bptt-check case)')
+    .requiredOption('--grads <file>', 'your gradients file (DESIGN.md format)')
+    .addOption(new Option('--reference <which>', 'what to check against: layers|ops|fd|all').default('all').argParser(oneOf('--reference', ['layers', 'ops', 'fd', 'all'] as const)))
+    .addOption(backendOption())
+    .option('--out <dir>', 'report directory', 'reports')
+    .option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)')
+    .option('--json', 'print the report JSON on stdout instead of the table', false)
+    .action(async (opts) => {
+      const c = loadCase(opts.case);
+      const given = parseGradients(readJsonFile(opts.grads, 'gradients file'), `gradients file ${JSON.stringify(opts.grads)}`, c);
+      if (opts.reference === 'fd' || opts.reference === 'all') opts.fd ??= ['full'];
+      opts.heatmap = true;
+      setCode(await run('verify', () => [c], opts, { subject: 'yours', impl: () => given }));
     });
 
   addFdOptions(addToleranceOptions(program.command('suite').description('run the default comparison suite (npm start) and write one combined report')))
     .addOption(referenceOption())
     .addOption(backendOption())
     .option('--out <dir>', 'report directory', 'reports')
+    .option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)')
     .option('--json', 'print the report JSON on stdout instead of the table', false)
     .action(async (opts) => {
       const cases = defaultSuite().map(generateCase);

@@ -6,7 +6,8 @@
 import type { Case } from './case.js';
 import type { Matrix } from './matrix.js';
 import { toNested, toVector } from './matrix.js';
-import { gradientSpecs } from './spec.js';
+import { InputError, shown } from './errors.js';
+import { gradientSpecs, shapeText, type TensorSpec } from './spec.js';
 
 export const GRADIENTS_SCHEMA_VERSION = 1;
 
@@ -41,4 +42,46 @@ export function gradientsToFile(c: Case, g: Gradients, source: string): Gradient
  */
 export function gradientsJson(c: Case, g: Gradients, source: string): string {
   return `${JSON.stringify(gradientsToFile(c, g, source))}\n`;
+}
+
+/**
+ * Reads a gradients file (or a module's return value) for a case. A tensor the file lacks is left out,
+ * to be reported per tensor; an unknown tensor, a wrong shape or a non-number is bad input (InputError,
+ * naming the tensor).
+ */
+export function parseGradients(raw: unknown, where: string, c: Case, requireHeader = true): Gradients {
+  const obj = raw as Record<string, unknown> | null;
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputError(`${where} is ${shown(raw)}, expected a gradients object { loss, gradients }`);
+  if (requireHeader && obj.schemaVersion !== GRADIENTS_SCHEMA_VERSION)
+    throw new InputError(`${where}: schemaVersion is ${shown(obj.schemaVersion)}, expected ${GRADIENTS_SCHEMA_VERSION}`);
+  if (typeof obj.loss !== 'number') throw new InputError(`${where}: loss is ${shown(obj.loss)}, expected a number`);
+  const grads = obj.gradients as Record<string, unknown> | undefined;
+  if (grads === null || typeof grads !== 'object' || Array.isArray(grads)) throw new InputError(`${where}: gradients is ${shown(grads)}, expected an object of tensors`);
+  const specs = gradientSpecs(c.model, c.batch, c.initialState !== null);
+  const tensors: Record<string, Matrix> = {};
+  for (const [name, value] of Object.entries(grads)) {
+    const s = specs.find((x) => x.name === name);
+    if (!s) throw new InputError(`${where}: gradients.${name} is not a tensor of this case, expected only ${specs.map((x) => x.name).join(', ')}`);
+    tensors[name] = tensorValue(value, s, `${where}: gradients.${name}`);
+  }
+  return { loss: obj.loss, tensors };
+}
+
+function tensorValue(value: unknown, s: TensorSpec, field: string): Matrix {
+  const expected = `${s.formula} = ${shapeText(s)}`;
+  const shapeOf = (v: unknown): string =>
+    Array.isArray(v) ? (v.every((r) => Array.isArray(r)) ? `${v.length}×${[...new Set(v.map((r: unknown[]) => r.length))].join('|')}` : `${v.length}`) : shown(v);
+  const flat = s.vector ? value : Array.isArray(value) && value.every((r) => Array.isArray(r)) && value.length === s.rows && value.every((r: unknown[]) => r.length === s.cols) ? value.flat() : null;
+  if (!Array.isArray(flat) || flat.length !== s.rows * s.cols || (s.vector && flat.some((x) => Array.isArray(x)))) {
+    const hint = !s.vector && shapeOf(value) === `${s.cols}×${s.rows}` && s.rows !== s.cols ? ' (that is the transpose: math layout is rows × columns as in the case params)' : '';
+    throw new InputError(`${field} is ${shapeOf(value)}, expected ${expected}${hint}`);
+  }
+  const data = new Float64Array(flat.length);
+  flat.forEach((x: unknown, k) => {
+    // JSON has no NaN or Infinity: null stands for a non-finite value, which the comparison reports
+    if (x === null) data[k] = NaN;
+    else if (typeof x === 'number') data[k] = x;
+    else throw new InputError(`${field} holds ${shown(x)} at flat index ${k}, expected numbers`);
+  });
+  return { rows: s.rows, cols: s.cols, data };
 }

@@ -3,6 +3,7 @@
  * charts inline as SVG. Every string from the user (case ids, the command line, notes) is HTML-escaped.
  */
 import type { VanishingResult } from '../check/vanishing.js';
+import { ADVICE } from '../check/diagnose.js';
 import type { RenderedChart } from './charts.js';
 import { num, verdictLine, type Report } from './model.js';
 import { caseTitle, ROW_HEADER, rowCells } from './table.js';
@@ -61,6 +62,7 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
     body.push(`<h2>${escapeHtml(caseTitle(c))}</h2>`, `<p>Pairs: ${escapeHtml(c.disagreement)}.</p>`);
     for (const note of c.notes ?? []) body.push(`<p>Note: ${escapeHtml(note)}.</p>`);
     if (c.clip) body.push(`<p>Clipping, global norm before → after: ${escapeHtml(Object.entries(c.clip).map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`).join(', '))}.</p>`);
+    for (const d of c.diagnosis ?? []) body.push(`<p class="diagnosis"><strong>${escapeHtml(`${d.tensor}: ${d.pattern}`)}</strong>: ${escapeHtml(`${d.detail}. ${ADVICE[d.pattern] ?? ''}`)}</p>`);
     body.push(table(ROW_HEADER, c.rows.map(rowCells), (n) => !c.rows[n]!.pass));
   }
   const heat = charts.find((x) => x.name === 'heatmap-W');

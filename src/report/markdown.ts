@@ -1,6 +1,7 @@
 import type { StepCompare, StepsResult } from '../check/steps.js';
 import type { FdMode } from '../check/fd.js';
 import { num, verdictLine, type Report } from './model.js';
+import { ADVICE } from '../check/diagnose.js';
 import { caseTitle, markdownTable, ROW_HEADER, rowCells } from './table.js';
 
 /** report.md: the verdict first, then the tables, the tolerances and how to reproduce the run. */
@@ -11,6 +12,12 @@ export function renderMarkdown(r: Report): string {
     out.push('## Failing comparisons', '');
     out.push(...markdownTable(['case', ...ROW_HEADER], failed.map(({ c, row }) => [c.id, ...rowCells(row)])), '');
   }
+  const diagnoses = r.cases.flatMap((c) => (c.diagnosis ?? []).map((d) => ({ c, d })));
+  if (diagnoses.length) {
+    out.push('## Diagnosis', '');
+    for (const { c, d } of diagnoses) out.push(`- **${d.tensor}: ${d.pattern}** (${c.id}): ${d.detail}. ${ADVICE[d.pattern] ?? ''}`);
+    out.push('');
+  } else if (failed.length) out.push('No known bug pattern fits the failing tensors.', '');
   out.push('## Results', '');
   for (const c of r.cases) {
     out.push(`### ${c.pass ? '✓' : '✗'} ${caseTitle(c)}`, '');

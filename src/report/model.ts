@@ -11,7 +11,7 @@ export const REPORT_SCHEMA_VERSION = 1;
 export interface Report {
   schemaVersion: number;
   tool: { name: string; version: string };
-  kind: 'compare' | 'suite';
+  kind: 'compare' | 'suite' | 'verify';
   createdAt: string;
   /** the tfjs backend that ran the references, and the tfjs version */
   backend: string;

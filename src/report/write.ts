@@ -12,7 +12,7 @@ export function reportJson(r: Report): string {
 
 /** The compare report's charts: the dW heatmap and the error against time step, when the data is there. */
 async function compareCharts(r: Report): Promise<RenderedChart[]> {
-  const c = r.kind === 'compare' ? r.cases[0] : undefined;
+  const c = r.kind !== 'suite' ? r.cases[0] : undefined;
   const specs: ChartSpec[] = [];
   if (c?.heatmap) specs.push(heatmapChart(c.heatmap));
   if (c?.steps) specs.push(stepsChart(c.steps));
@@ -31,7 +31,7 @@ export async function writeReports(dir: string, r: Report): Promise<string[]> {
   ];
   const steps = renderStepsCsv(r);
   if (steps) files.push({ path: join(dir, 'steps.csv'), content: steps });
-  if (r.kind === 'compare') {
+  if (r.kind !== 'suite') {
     const charts = await compareCharts(r);
     files.push({ path: join(dir, 'report.html'), content: renderCompareHtml(r, charts) });
     for (const c of charts) files.push({ path: join(dir, `${c.name}.png`), content: c.png });

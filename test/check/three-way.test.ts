@@ -28,7 +28,7 @@ describe('compare with the finite-difference oracle', () => {
     const r = await checkCase(c, ['tfjs-ops'], DEFAULT_TOLERANCE, { fd: { kind: 'full' }, impl: (x) => buggyGradients(x, 'W-not-transposed') });
     expect(r.pass).toBe(false);
     expect(r.rows.filter((x) => x.a === 'tfjs-ops' && x.r === 'fd').every((x) => x.pass)).toBe(true);
-    expect(r.disagreement).toMatch(/disagreeing: hand vs tfjs-ops, hand vs fd: .*the hand side is wrong/);
+    expect(r.disagreement).toMatch(/disagreeing: hand vs tfjs-ops, hand vs fd: .*the gradient under test disagrees .*it is wrong/);
   });
 
   it('re-runs a failing fast-mode tensor entry by entry and reports its worst element', async () => {

@@ -1,0 +1,87 @@
+/**
+ * Diagnosis of a failing gradient: the common mistakes, each computed by the hand-written side for the
+ * same case, tried in turn; a pattern is named only when the given gradient matches its candidate within
+ * tolerance. No pattern is claimed when none fits.
+ */
+import { backward, forward, handGradients } from '../bptt/index.js';
+import { stateOffByOneDW } from '../bptt/steps.js';
+import type { Case } from '../model/case.js';
+import type { Gradients } from '../model/gradients.js';
+import { transpose, type Matrix } from '../model/matrix.js';
+import { compareArrays, type Tolerance } from './metrics.js';
+
+export interface Diagnosis {
+  tensor: string;
+  pattern: string;
+  detail: string;
+}
+
+/** One sentence of advice per pattern, pointing at the formula of the seed notes. */
+export const ADVICE: Record<string, string> = {
+  transposed: 'With a_t = W s_{t−1}, ∂L/∂W = Σ_t da_t s_{t−1}ᵀ (a column times a row), not its transpose s_{t−1} da_tᵀ.',
+  scaled: 'The seed’s loss is a sum, L = Σ_t L_t (and over the batch); averaging divides every gradient by T, B or B·T.',
+  'sign-flipped': 'For softmax with cross-entropy ∂L_t/∂z_t = ŷ_t − y_t (prediction minus target), not y_t − ŷ_t.',
+  'no-recurrence': 'ds_t must also receive Wᵀ da_{t+1} from the next step: the seed’s ∂s_t/∂s_k = ∏_j ∂s_j/∂s_{j−1} is missing.',
+  'truncated-k': 'The seed’s sum over k runs over every earlier step k = 0 … t, not only the last few (that is truncated BPTT, --truncate k).',
+  'state-off-by-one': 'a_t = U x_t + W s_{t−1}, so ∂a_t/∂W brings s_{t−1}: dW += da_t s_{t−1}ᵀ, not da_t s_tᵀ.',
+  'missing-activation-derivative': 'ds_t must be multiplied by f′(a_t) (for tanh 1 − s_t², the seed’s tanh′ ∈ [0, 1]) before it reaches W, U and earlier states.',
+  'last-step-only': 'L = Σ_t L_t: every step’s ŷ_t − y_t contributes, as in the seed’s ∂L/∂W = Σ_t ∂L_t/∂W, not only the last output’s.',
+};
+
+const MAX_TRUNCATION_TRIED = 16;
+
+function fits(given: Matrix, candidate: ArrayLike<number>, tol: Tolerance): boolean {
+  return compareArrays(given.data, candidate, tol, () => []).pass;
+}
+
+/** Names the first pattern that fits each failing tensor of `given`. */
+export function diagnose(c: Case, given: Gradients, tensors: readonly string[], tol: Tolerance): Diagnosis[] {
+  const T = c.steps;
+  const B = c.batch;
+  const cache = forward(c);
+  const truth = backward(c, cache, { keepSteps: true });
+  const lazy = <V>(f: () => V) => {
+    let v: V | undefined;
+    return () => (v ??= f());
+  };
+  const noRecurrence = lazy(() => handGradients(c, { truncate: 0 }));
+  const lastOnly = lazy(() => backward(c, cache, { outputStep: T - 1 }));
+  const noDerivative = lazy(() => backward(c, cache, { withoutActivationDerivative: true }));
+  const offByOne = lazy(() => stateOffByOneDW(c, cache, truth.steps!));
+  const truncated = new Map<number, Gradients>();
+
+  const out: Diagnosis[] = [];
+  for (const name of tensors) {
+    const g = given.tensors[name];
+    const t = truth.tensors[name];
+    if (!g || !t) continue;
+    const found = ((): Omit<Diagnosis, 'tensor'> | null => {
+      let tt = 0;
+      let gt = 0;
+      for (let k = 0; k < t.data.length; k++) {
+        tt += t.data[k]! * t.data[k]!;
+        gt += g.data[k]! * t.data[k]!;
+      }
+      const alpha = tt > 0 ? gt / tt : NaN; // least-squares α in g ≈ α·truth
+      if (Number.isFinite(alpha) && Math.abs(alpha - 1) > 1e-3 && fits(g, t.data.map((x) => alpha * x), tol)) {
+        if (Math.abs(alpha + 1) < 1e-3) return { pattern: 'sign-flipped', detail: `${name} is −1 × the true gradient` };
+        const near = (x: number) => Math.abs(alpha - x) <= 1e-3 * x;
+        const mean = near(1 / (B * T)) ? 'mean over batch and time (1/(B·T))' : near(1 / T) ? 'mean over time (1/T)' : near(1 / B) ? 'mean over the batch (1/B)' : null;
+        return { pattern: 'scaled', detail: `${name} is α × the true gradient, α = ${alpha.toPrecision(6)}${mean ? `: a ${mean} where the loss is a sum` : ''}` };
+      }
+      if (t.rows === t.cols && t.cols > 1 && fits(g, transpose(t).data, tol)) return { pattern: 'transposed', detail: `${name} equals the true gradient transposed` };
+      if (fits(g, noRecurrence().tensors[name]!.data, tol)) return { pattern: 'no-recurrence', detail: `${name} equals the gradient without the recurrent term (--truncate 0)` };
+      for (let k = 1; k <= Math.min(T - 2, MAX_TRUNCATION_TRIED); k++) {
+        if (!truncated.has(k)) truncated.set(k, handGradients(c, { truncate: k }));
+        if (fits(g, truncated.get(k)!.tensors[name]!.data, tol)) return { pattern: 'truncated-k', detail: `${name} equals the gradient truncated at k = ${k} steps (--truncate ${k})` };
+      }
+      if (name === 'W' && fits(g, offByOne(), tol)) return { pattern: 'state-off-by-one', detail: 'W was accumulated as Σ_t da_t s_tᵀ, with s_t where s_{t−1} belongs' };
+      if (c.model.activation !== 'linear' && fits(g, noDerivative().tensors[name]!.data, tol))
+        return { pattern: 'missing-activation-derivative', detail: `${name} equals the gradient with f′ left out of the backward pass` };
+      if (fits(g, lastOnly().tensors[name]!.data, tol)) return { pattern: 'last-step-only', detail: `${name} equals the gradient of the last output's loss L_${T - 1} alone` };
+      return null;
+    })();
+    if (found) out.push({ tensor: name, ...found });
+  }
+  return out;
+}

@@ -1,0 +1,35 @@
+/** JUnit XML for CI: one testcase per case × tensor; a failure message carries the metrics of every failing pair. */
+import { XMLBuilder } from 'fast-xml-parser';
+import { num, type Report } from './model.js';
+
+export function renderJunit(r: Report): string {
+  const suites = r.cases.map((c) => {
+    const tensors = [...new Set(c.rows.map((row) => row.tensor))];
+    const testcase = tensors.map((tensor) => {
+      const failing = c.rows.filter((row) => row.tensor === tensor && !row.pass);
+      const diagnosis = (c.diagnosis ?? []).filter((d) => d.tensor === tensor).map((d) => ` Diagnosis: ${d.pattern} (${d.detail}).`);
+      const tc: Record<string, unknown> = { '@_classname': c.id, '@_name': tensor };
+      if (failing.length)
+        tc.failure = {
+          '@_message':
+            failing
+              .map((row) => `${row.a} vs ${row.r}: relErrNorm ${num(row.relErrNorm)}, maxAbsErr ${num(row.maxAbsErr)}, maxRelErr ${num(row.maxRelErr)}, ${row.failing} of ${row.count} outside tolerance${row.reason ? ` (${row.reason})` : ''}`)
+              .join('; ') + diagnosis.join(''),
+          '@_type': 'GradientMismatch',
+          '#text': `atol ${r.tolerance.atol}, rtol ${r.tolerance.rtol}; ${c.disagreement}`,
+        };
+      return tc;
+    });
+    return { '@_name': c.id, '@_tests': tensors.length, '@_failures': testcase.filter((t) => t.failure).length, testcase };
+  });
+  const doc = {
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    testsuites: {
+      '@_name': `bptt-check ${r.kind}`,
+      '@_tests': suites.reduce((n, s) => n + s['@_tests'], 0),
+      '@_failures': suites.reduce((n, s) => n + s['@_failures'], 0),
+      testsuite: suites,
+    },
+  };
+  return `${new XMLBuilder({ ignoreAttributes: false, format: true, suppressEmptyNode: true }).build(doc)}`;
+}
