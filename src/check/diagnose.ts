@@ -66,7 +66,7 @@ export function diagnose(c: Case, given: Gradients, tensors: readonly string[], 
       if (Number.isFinite(alpha) && Math.abs(alpha - 1) > 1e-3 && fits(g, t.data.map((x) => alpha * x), tol)) {
         if (Math.abs(alpha + 1) < 1e-3) return { pattern: 'sign-flipped', detail: `${name} is −1 × the true gradient` };
         const near = (x: number) => Math.abs(alpha - x) <= 1e-3 * x;
-        const mean = near(1 / (B * T)) ? 'mean over batch and time (1/(B·T))' : near(1 / T) ? 'mean over time (1/T)' : near(1 / B) ? 'mean over the batch (1/B)' : null;
+        const mean = near(1 / T) ? 'mean over time (1/T)' : near(1 / (B * T)) ? 'mean over batch and time (1/(B·T))' : near(1 / B) ? 'mean over the batch (1/B)' : null;
         return { pattern: 'scaled', detail: `${name} is α × the true gradient, α = ${alpha.toPrecision(6)}${mean ? `: a ${mean} where the loss is a sum` : ''}` };
       }
       if (t.rows === t.cols && t.cols > 1 && fits(g, transpose(t).data, tol)) return { pattern: 'transposed', detail: `${name} equals the true gradient transposed` };

@@ -15,6 +15,8 @@ export const BUGS = [
   'no-recurrence', //                ds_t = Vᵀ dz_t         (the term through s_{t+1} dropped)
   'last-step-dropped', //            the backward loop starts at T−2
   'scaled-1.01', //                  every gradient × 1.01
+  'last-step-only', //               only the last output's loss is differentiated
+  'truncated-2', //                  each output back-propagates through 2 recurrent steps only
 ] as const;
 export type Bug = (typeof BUGS)[number];
 
@@ -64,10 +66,11 @@ export function buggyGradients(c: Case, bug: Bug): Gradients {
       loss += Math.log(sum) - (z[c.targets[b * T + t]!]! - m);
     }
     // backward
+    const V_T = (dz: number[]) => Array.from({ length: H }, (_, i) => dz.reduce((acc, d, k) => acc + P('V', k, i) * d, 0));
     let dsNext = new Array<number>(H).fill(0);
     const last = bug === 'last-step-dropped' ? T - 2 : T - 1;
     for (let t = last; t >= 0; t--) {
-      const dz = p[t]!.map((v, k) => v - (k === c.targets[b * T + t] ? 1 : 0));
+      const dz = p[t]!.map((v, k) => (bug === 'last-step-only' && t < T - 1 ? 0 : v - (k === c.targets[b * T + t] ? 1 : 0)));
       const ds = new Array<number>(H).fill(0);
       for (let i = 0; i < H; i++) {
         ds[i] = bug === 'no-recurrence' ? 0 : dsNext[i]!;
@@ -78,6 +81,21 @@ export function buggyGradients(c: Case, bug: Bug): Gradients {
         for (let j = 0; j < H; j++) add(g.V, k, j, dz[k]! * s[t + 1]![j]!);
       }
       const da = ds.map((v, i) => (bug === 'missing-activation-derivative' ? v : v * fPrime[activation](s[t + 1]![i]!)));
+      if (bug === 'truncated-2') {
+        // output t alone, through steps t, t−1, t−2
+        let delta = V_T(dz);
+        for (let k = t; k >= Math.max(0, t - 2); k--) {
+          const dk = delta.map((v, i) => v * fPrime[activation](s[k + 1]![i]!));
+          for (let i = 0; i < H; i++) {
+            if (bias) add(g.b, i, 0, dk[i]!);
+            for (let j = 0; j < I; j++) add(g.U, i, j, dk[i]! * x(b, k, j));
+            for (let j = 0; j < H; j++) add(g.W, i, j, dk[i]! * s[k]![j]!);
+          }
+          delta = Array.from({ length: H }, (_, j) => dk.reduce((acc, v, i) => acc + P('W', i, j) * v, 0));
+          if (k === 0) for (let j = 0; j < H; j++) g.initialState.data[b * H + j]! += delta[j]!;
+        }
+        continue;
+      }
       for (let i = 0; i < H; i++) {
         if (bias) add(g.b, i, 0, da[i]!);
         for (let j = 0; j < I; j++) add(g.U, i, j, da[i]! * x(b, t, j));
@@ -88,7 +106,7 @@ export function buggyGradients(c: Case, bug: Bug): Gradients {
       for (let j = 0; j < H; j++)
         for (let i = 0; i < H; i++) dsNext[j]! += (bug === 'W-not-transposed' ? P('W', j, i) : P('W', i, j)) * da[i]!;
     }
-    for (let j = 0; j < H; j++) g.initialState.data[b * H + j] = dsNext[j]!;
+    if (bug !== 'truncated-2') for (let j = 0; j < H; j++) g.initialState.data[b * H + j] = dsNext[j]!;
   }
   const tensors: Gradients['tensors'] = { U: g.U, W: g.W, V: g.V };
   if (bias) Object.assign(tensors, { b: g.b, c: g.c });

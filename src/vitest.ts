@@ -1,0 +1,36 @@
+/**
+ * `import 'bptt-check/vitest'` in a setup file adds
+ *   await expect(grads).toMatchReferenceGradients(case, { atol, rtol, reference })
+ * where grads is `{ loss, gradients }` in the gradients-file shape and case is a case object (as in the
+ * case file) or a loaded Case. On failure the message shows the comparison table and the diagnosis.
+ */
+import { expect } from 'vitest';
+import { checkGradients, type CheckGradientsOptions } from './api.js';
+import type { Case, CaseFile } from './model/case.js';
+import { ADVICE } from './check/diagnose.js';
+import { alignedTable, ROW_HEADER, rowCells } from './report/table.js';
+import type { UserGradients } from './check/user-module.js';
+
+expect.extend({
+  async toMatchReferenceGradients(received: UserGradients, kase: Case | CaseFile, options: CheckGradientsOptions = {}) {
+    const result = await checkGradients(kase, received, options);
+    const lines = [
+      ...alignedTable(ROW_HEADER, result.rows.map(rowCells)),
+      `pairs: ${result.disagreement}`,
+      ...(result.diagnosis ?? []).map((d) => `diagnosis: ${d.tensor}: ${d.pattern}: ${d.detail}. ${ADVICE[d.pattern] ?? ''}`),
+    ];
+    return {
+      pass: result.pass,
+      message: () =>
+        result.pass
+          ? `expected the gradients not to match the references for case ${result.id}, but every tensor agrees`
+          : `expected the gradients to match the references for case ${result.id}:\n${lines.join('\n')}`,
+    };
+  },
+});
+
+declare module 'vitest' {
+  interface Assertion<T> {
+    toMatchReferenceGradients(kase: Case | CaseFile, options?: CheckGradientsOptions): Promise<T>;
+  }
+}

@@ -1,0 +1,3 @@
+export default function gradients() {
+  return new Promise(() => {}); // never settles
+}

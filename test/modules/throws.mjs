@@ -1,0 +1,3 @@
+export function gradients() {
+  throw new Error('dW not implemented yet');
+}
