@@ -8,6 +8,7 @@ import { clipGradients, handGradients } from '../bptt/index.js';
 import type { Case } from '../model/case.js';
 import { checkFdMode } from '../check/fd.js';
 import { checkOptions, type CheckOptions } from '../check/compare.js';
+import { goldenUpdate, goldenVerify } from '../check/golden.js';
 import { loadGradientsModule, runGradientsModule } from '../check/user-module.js';
 import { readJsonFile } from '../model/files.js';
 import { fdGradients } from '../check/fd-parallel.js';
@@ -153,6 +154,32 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       if (opts.json) io.out(vanishingJson(v, meta));
       else io.out([...alignedTable(SERIES_HEADER, seriesRows(v)), '', v.answer, '', `reports: ${written.join(', ')}`, vanishingVerdict(v), ''].join('\n'));
       setCode(v.pass ? 0 : 1);
+    });
+
+  const golden = program.command('golden').description('golden regression snapshots of the default matrix');
+  golden
+    .command('update')
+    .description('store, for each case of the default matrix, the case and the hand and reference gradients')
+    .option('--dir <dir>', 'where the snapshots go', 'reference/golden')
+    .addOption(backendOption())
+    .action(async (opts: { dir: string; backend: string }) => {
+      await useBackend(opts.backend);
+      const written = await goldenUpdate(opts.dir, opts.backend);
+      io.out(`wrote ${written.length} golden files to ${opts.dir}\n`);
+    });
+  addToleranceOptions(golden.command('verify').description('recompute every snapshot and fail with a readable diff when a side drifts beyond tolerance'))
+    .option('--dir <dir>', 'the snapshots', 'reference/golden')
+    .addOption(backendOption())
+    .option('--json', 'print the result as JSON', false)
+    .action(async (opts: { dir: string; backend: string; atol: number; rtol: number; json: boolean }) => {
+      await useBackend(opts.backend);
+      const r = await goldenVerify(opts.dir, { atol: opts.atol, rtol: opts.rtol });
+      if (opts.json) io.out(`${JSON.stringify(r, null, 2)}\n`);
+      else {
+        for (const d of r.drifts) io.out(`DRIFT  ${d.case}  ${d.side}  ${d.tensor}: ${d.message}\n`);
+        io.out(r.pass ? `PASS: ${r.files} golden cases, every side within tolerance\n` : `FAIL: ${r.drifts.length} drifts in ${new Set(r.drifts.map((d) => d.case)).size} of ${r.files} golden cases\n`);
+      }
+      setCode(r.pass ? 0 : 1);
     });
 
   addVariantOptions(program.command('grads').description("write one implementation's gradients file for a case"))

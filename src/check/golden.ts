@@ -1,0 +1,125 @@
+/**
+ * Golden regression snapshots: for each case of the default matrix, the case (as its generation recipe
+ * and the SHA-256 of its case file, since generation is bit-exact), and the gradients of the hand side and
+ * of both references, stored as float32 (base64). `verify` recomputes everything and compares with the
+ * tolerances, so float noise across machines does not fail it; drift beyond tolerance does, with a readable
+ * diff: which case, which tensor, how far.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { handGradients } from '../bptt/index.js';
+import { referenceGradients, tf, type ReferenceName } from '../../reference/index.js';
+import type { Case } from '../model/case.js';
+import { InputError } from '../model/errors.js';
+import { readJsonFile, writeFilesAtomic } from '../model/files.js';
+import { generateCase, type GenerateOptions } from '../model/generate.js';
+import type { Gradients } from '../model/gradients.js';
+import { caseJson } from '../model/io.js';
+import { indexOf } from '../model/matrix.js';
+import { gradientSpecs } from '../model/spec.js';
+import { TOOL_VERSION } from '../version.js';
+import { compareArrays, type Tolerance } from './metrics.js';
+import { defaultSuite } from './suite.js';
+
+export const GOLDEN_SCHEMA_VERSION = 1;
+const SIDES = ['hand', 'tfjs-layers', 'tfjs-ops'] as const;
+type Side = (typeof SIDES)[number];
+
+interface StoredTensor {
+  shape: [number, number];
+  f32: string;
+}
+interface GoldenFile {
+  schemaVersion: number;
+  toolVersion: string;
+  tfjsVersion: string;
+  backend: string;
+  case: { id: string; generate: GenerateOptions; sha256: string };
+  gradients: Record<Side, { loss: number; tensors: Record<string, StoredTensor> }>;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const encode = (data: Float64Array) => Buffer.from(Float32Array.from(data).buffer).toString('base64');
+const decode = (s: string) => {
+  const b = Buffer.from(s, 'base64');
+  return Float64Array.from(new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4));
+};
+
+async function sideGradients(c: Case, side: Side): Promise<Gradients> {
+  return side === 'hand' ? handGradients(c) : referenceGradients(c, side as ReferenceName);
+}
+
+/** Writes one file per case of the default matrix into dir. */
+export async function goldenUpdate(dir: string, backend: string): Promise<string[]> {
+  const files: { path: string; content: string }[] = [];
+  for (const o of defaultSuite()) {
+    const c = generateCase(o);
+    const gradients = {} as GoldenFile['gradients'];
+    for (const side of SIDES) {
+      const g = await sideGradients(c, side);
+      gradients[side] = { loss: g.loss, tensors: Object.fromEntries(Object.entries(g.tensors).map(([n, m]) => [n, { shape: [m.rows, m.cols], f32: encode(m.data) }])) };
+    }
+    const file: GoldenFile = { schemaVersion: GOLDEN_SCHEMA_VERSION, toolVersion: TOOL_VERSION, tfjsVersion: tf.version_core, backend, case: { id: c.id, generate: o, sha256: sha256(caseJson(c)) }, gradients };
+    files.push({ path: join(dir, `${c.id}.json`), content: `${JSON.stringify(file, null, 1)}\n` });
+  }
+  writeFilesAtomic(files);
+  return files.map((f) => f.path);
+}
+
+export interface GoldenDrift {
+  case: string;
+  side: string;
+  tensor: string;
+  message: string;
+}
+
+export interface GoldenResult {
+  files: number;
+  drifts: GoldenDrift[];
+  pass: boolean;
+}
+
+/** Reads the golden files of dir (exit 2 on an unreadable or newer one) and checks every side against them. */
+export async function goldenVerify(dir: string, tol: Tolerance): Promise<GoldenResult> {
+  if (!existsSync(dir)) throw new InputError(`--dir ${JSON.stringify(dir)} does not exist, expected a golden directory (bptt-check golden update writes one)`);
+  const names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  if (!names.length) throw new InputError(`--dir ${JSON.stringify(dir)} holds no golden files, expected the output of bptt-check golden update`);
+  const drifts: GoldenDrift[] = [];
+  for (const name of names) {
+    const where = `golden file ${JSON.stringify(join(dir, name))}`;
+    const g = readJsonFile(join(dir, name), 'golden file') as GoldenFile;
+    if (typeof g?.schemaVersion !== 'number') throw new InputError(`${where}: schemaVersion is missing, expected ${GOLDEN_SCHEMA_VERSION}`);
+    if (g.schemaVersion > GOLDEN_SCHEMA_VERSION)
+      throw new InputError(`${where}: schemaVersion is ${g.schemaVersion}, newer than this bptt-check reads (${GOLDEN_SCHEMA_VERSION}); expected a golden directory written by this version or an older one`);
+    const c = generateCase(g.case.generate);
+    const id = g.case.id;
+    if (sha256(caseJson(c)) !== g.case.sha256) {
+      drifts.push({ case: id, side: 'case', tensor: '-', message: 'the generated case differs from the one the snapshot was taken on (the generator changed)' });
+      continue;
+    }
+    for (const side of SIDES) {
+      const stored = g.gradients[side];
+      const now = await sideGradients(c, side);
+      const loss = compareArrays([now.loss], [stored.loss], tol, () => []);
+      if (!loss.pass) drifts.push({ case: id, side, tensor: 'loss', message: `loss ${now.loss} now vs ${stored.loss} stored` });
+      for (const s of gradientSpecs(c.model, c.batch, c.initialState !== null)) {
+        const st = stored.tensors[s.name];
+        const m = now.tensors[s.name]!;
+        if (!st) {
+          drifts.push({ case: id, side, tensor: s.name, message: 'not in the snapshot' });
+          continue;
+        }
+        const d = compareArrays(Float32Array.from(m.data), decode(st.f32), tol, (k) => indexOf(m, k, s.vector));
+        if (!d.pass)
+          drifts.push({
+            case: id,
+            side,
+            tensor: s.name,
+            message: `relErrNorm ${d.relErrNorm.toExponential(2)}, ${d.failing} of ${d.count} entries beyond tolerance; worst [${d.worst?.index.join(', ')}]: ${d.worst?.a} now vs ${d.worst?.r} stored`,
+          });
+      }
+    }
+  }
+  return { files: names.length, drifts, pass: drifts.length === 0 };
+}
