@@ -3,6 +3,8 @@
  * of repeated runs. Prints a table and writes bench.json.
  */
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { handGradients } from '../src/bptt/index.js';
@@ -68,6 +70,27 @@ for (const dense of [false, true]) {
   add({ name: `  GFLOP/s (2 per multiply-add of the matrix products)`, value: gflops, unit: 'GFLOP/s', target: '≥ 1.5', ok: gflops >= 1.5 });
 }
 
+// 2b. long sequences: I=K=64, T=2,000 at H=128 and H=256
+for (const H of [128, 256]) {
+  const long = generateCase({ ...GENERATE_DEFAULTS, inputSize: 64, hiddenSize: H, steps: 2000, seed: 9 });
+  const t = await timeMs(() => handGradients(long), 7, 2);
+  const gflops = bpttFlops(long) / (t * 1e6);
+  add({ name: `hand BPTT, I=K=64 H=${H} T=2000 B=1, token inputs`, value: t, unit: 'ms' });
+  add({ name: `  GFLOP/s`, value: gflops, unit: 'GFLOP/s', target: '≥ 3', ok: gflops >= 3 });
+}
+
+// 2c. tf.grad per backend and path
+for (const backend of ['wasm', 'cpu']) {
+  await useBackend(backend);
+  const times: Record<string, number> = {};
+  for (const ref of ['tfjs-layers', 'tfjs-ops'] as ReferenceName[]) {
+    times[ref] = await timeMs(() => referenceGradients(small, ref), 15, 2);
+    add({ name: `tf.grad via ${ref} on ${backend}, I=K=32 H=64 T=50`, value: times[ref]!, unit: 'ms' });
+  }
+  const faster = times['tfjs-layers']! < times['tfjs-ops']! ? 'tfjs-layers' : 'tfjs-ops';
+  console.log(`  on ${backend} the faster path is ${faster}; hand is ${(Math.min(...Object.values(times)) / handSmall).toFixed(1)}× faster than it`);
+}
+
 // 3. the finite-difference oracle on the I=K=32, H=64, T=50 model (8,192 parameters)
 const fdFull = await timeMs(() => fdOracleParallel(small, { kind: 'full' }), 3, 1);
 add({ name: '--fd full, I=K=32 H=64 T=50 (8,192 parameters), 2 threads', value: fdFull / 1000, unit: 's', target: '< 3 s', ok: fdFull < 3000 });
@@ -102,6 +125,21 @@ const bin = fileURLToPath(new URL('../../bin/bptt-check.js', import.meta.url));
 const out = fileURLToPath(new URL('../../reports/bench-compare', import.meta.url));
 const proc = await timeMs(() => execFileSync(process.execPath, [bin, 'compare', '--out', out], { stdio: 'ignore' }), 7, 1);
 add({ name: 'bptt-check compare (default case), whole process', value: proc / 1000, unit: 's', target: '< 2 s', ok: proc < 2000 });
+
+// 6. sweep throughput: the default preset with 1 worker and with N, each a whole process, side by side;
+// and the machine's own ceiling: the same arithmetic loop on 1 thread and on N at once
+const cores = availableParallelism();
+const sweepTime = (w: number) => timeMs(() => execFileSync(process.execPath, [bin, 'sweep', '--preset', 'default', '--workers', String(w), '--out', `${out}-sweep${w}`], { stdio: 'ignore' }), 3, 0);
+const one = await sweepTime(1);
+const many = await sweepTime(cores);
+add({ name: 'sweep --preset default (48 cases), 1 worker, whole process', value: one / 1000, unit: 's' });
+add({ name: `sweep --preset default, ${cores} workers`, value: many / 1000, unit: 's' });
+add({ name: `  throughput ${cores} workers / 1 worker`, value: one / many, unit: '×', target: '≥ 1.7×', ok: one / many >= 1.7 });
+const loop = `let x = 0; for (let i = 0; i < 2e8; i++) x += Math.sqrt(i); require('node:worker_threads').parentPort?.postMessage(x);`;
+const spin = (n: number) => timeMs(() => Promise.all(Array.from({ length: n }, () => new Promise((res) => new Worker(loop, { eval: true }).once('message', res)))), 3, 1);
+const spin1 = await spin(1);
+const spinN = await spin(cores);
+add({ name: `  machine ceiling: ${cores} threads of arithmetic / 1 (same work per thread)`, value: (cores * spin1) / spinN, unit: '×' });
 
 add({ name: 'peak resident memory of this benchmark', value: process.resourceUsage().maxRSS / 1024, unit: 'MiB' });
 

@@ -77,6 +77,8 @@ export interface CaseResult {
   steps?: StepsResult;
   /** the probable causes of failing tensors, when a known bug pattern fits */
   diagnosis?: Diagnosis[];
+  /** why the case did not complete (a crashed worker, an error), when it did not */
+  error?: string;
   /** |a − r| of dW, hand against the first reference, in math layout (blocks of `block`×`block` by their max when W is large) */
   heatmap?: { tensor: 'W'; a: ImplName; r: ImplName; rows: number; cols: number; block: number; values: number[] };
 }

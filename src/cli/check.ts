@@ -56,6 +56,11 @@ export async function runCheck(run: CheckRun, io: Io): Promise<number> {
     tolerance: run.tolerance,
     references: [...run.references],
   });
+  return publish(report, run, io);
+}
+
+/** Writes every report format (and JUnit, and the GitHub step summary), prints, and gives the exit code. */
+export async function publish(report: Report, run: Pick<CheckRun, 'outDir' | 'junit' | 'json'>, io: Io): Promise<number> {
   const written = await writeReports(run.outDir, report);
   if (run.junit) {
     writeFileAtomic(run.junit, renderJunit(report));
@@ -71,7 +76,7 @@ export async function runCheck(run: CheckRun, io: Io): Promise<number> {
 
 function renderConsole(r: Report, written: string[]): string {
   const lines: string[] = [];
-  if (r.kind === 'compare') {
+  if (r.kind === 'compare' || r.kind === 'verify') {
     for (const c of r.cases) {
       lines.push(pc.bold(caseTitle(c)), '');
       lines.push(...alignedTable(ROW_HEADER, c.rows.map(rowCells)).map((l) => (l.includes('FAIL') ? pc.red(l) : l)), '');

@@ -9,6 +9,7 @@ import type { Case } from '../model/case.js';
 import { checkFdMode } from '../check/fd.js';
 import { checkOptions, type CheckOptions } from '../check/compare.js';
 import { goldenUpdate, goldenVerify } from '../check/golden.js';
+import { mergeCommand, sweepCommand } from './sweep.js';
 import { loadGradientsModule, runGradientsModule } from '../check/user-module.js';
 import { readJsonFile } from '../model/files.js';
 import { fdGradients } from '../check/fd-parallel.js';
@@ -28,7 +29,7 @@ import { BACKENDS, REFERENCES, referenceGradients, useBackend } from '../../refe
 import { TOOL_VERSION } from '../version.js';
 import { REFERENCE_CHOICES, runCheck } from './check.js';
 import { processIo, type Io } from './io.js';
-import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOptions, caseFromOptions, checkOptionsFrom, commandLine, integer, oneOf, parseFd, positiveNumber } from './options.js';
+import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOptions, caseFromOptions, checkOptionsFrom, commandLine, integer, oneOf, parseFd, positiveInteger, positiveNumber } from './options.js';
 
 const IMPLS = ['hand', ...REFERENCES, 'fd'] as const;
 
@@ -154,6 +155,52 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       if (opts.json) io.out(vanishingJson(v, meta));
       else io.out([...alignedTable(SERIES_HEADER, seriesRows(v)), '', v.answer, '', `reports: ${written.join(', ')}`, vanishingVerdict(v), ''].join('\n'));
       setCode(v.pass ? 0 : 1);
+    });
+
+  addFdOptions(addToleranceOptions(program.command('sweep').description('run many cases (a matrix file or a preset) over worker threads, optionally one shard of them')))
+    .option('--matrix <file>', 'a matrix file: value lists per generation option and seeds, and/or case files')
+    .option('--preset <name>', 'a built-in matrix: default|large|stress')
+    .option('--workers <n>', 'worker threads (default: the number of cores)', positiveInteger('--workers'))
+    .option('--shard <i/n>', 'run the i-th of n deterministic shards')
+    .addOption(referenceOption())
+    .addOption(backendOption())
+    .option('--out <dir>', 'report directory', 'reports')
+    .option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)')
+    .option('--json', 'print the report JSON on stdout instead of the table', false)
+    .action(async (opts) => {
+      const check = checkOptionsFrom(opts);
+      checkOptions(check);
+      // --workers does not change the results: the reproduce command leaves it out
+      const args = argv.filter((a, k) => a !== '--workers' && argv[k - 1] !== '--workers');
+      setCode(
+        await sweepCommand(
+          {
+            ...(opts.matrix !== undefined ? { matrix: opts.matrix } : {}),
+            ...(opts.preset !== undefined ? { preset: opts.preset } : {}),
+            ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+            ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
+            references: [...REFERENCE_CHOICES[opts.reference as keyof typeof REFERENCE_CHOICES]],
+            tolerance: { atol: opts.atol, rtol: opts.rtol },
+            options: check,
+            backend: opts.backend,
+            outDir: opts.out,
+            json: opts.json,
+            ...(opts.junit ? { junit: opts.junit } : {}),
+            command: commandLine(args),
+          },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command('merge')
+    .description('join shard reports of one sweep into one report with every format')
+    .argument('<dirs...>', 'the shard report directories')
+    .option('--out <dir>', 'report directory', 'reports')
+    .option('--json', 'print the report JSON on stdout instead of the table', false)
+    .action(async (dirs: string[], opts: { out: string; json: boolean }) => {
+      setCode(await mergeCommand(dirs, opts.out, opts.json, io));
     });
 
   const golden = program.command('golden').description('golden regression snapshots of the default matrix');

@@ -11,7 +11,9 @@ export const REPORT_SCHEMA_VERSION = 1;
 export interface Report {
   schemaVersion: number;
   tool: { name: string; version: string };
-  kind: 'compare' | 'suite' | 'verify';
+  kind: 'compare' | 'suite' | 'verify' | 'sweep';
+  /** for sweeps: the matrix and the shard this report covers */
+  sweep?: { matrix: string; hash: string; total: number; shard: { index: number; count: number } | null };
   createdAt: string;
   /** the tfjs backend that ran the references, and the tfjs version */
   backend: string;
@@ -28,6 +30,7 @@ export interface Report {
 
 export interface ReportMeta {
   kind: Report['kind'];
+  sweep?: Report['sweep'];
   backend: string;
   tfjsVersion: string;
   command: string;
@@ -41,6 +44,7 @@ export function buildReport(cases: CaseResult[], meta: ReportMeta): Report {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     kind: meta.kind,
+    ...(meta.sweep ? { sweep: meta.sweep } : {}),
     createdAt: new Date().toISOString(),
     backend: meta.backend,
     tfjsVersion: meta.tfjsVersion,

@@ -1,0 +1,117 @@
+/**
+ * Sweep matrices: value lists for each generation option plus seeds, whose cross product is the list of
+ * cases, and optional explicit case files. Validated like the case file; presets are built in.
+ */
+import { createHash } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import type { Case } from '../model/case.js';
+import { InputError } from '../model/errors.js';
+import { readJsonFile } from '../model/files.js';
+import { GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
+import { loadCase } from '../model/io.js';
+import { ACTIVATIONS } from '../model/spec.js';
+import { zodIssueText } from '../model/validate.js';
+import { defaultSuite } from './suite.js';
+
+const positive = z.number().int().positive();
+const list = <T extends z.ZodType>(t: T) => z.array(t).min(1);
+const matrixSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  id: z.string().optional(),
+  generate: z
+    .strictObject({
+      activation: list(z.enum(ACTIVATIONS)).optional(),
+      bias: list(z.boolean()).optional(),
+      inputSize: list(positive).optional(),
+      hiddenSize: list(positive).optional(),
+      outputSize: list(positive).optional(),
+      steps: list(positive).optional(),
+      batch: list(positive).optional(),
+      denseInputs: list(z.boolean()).optional(),
+      initialState: list(z.boolean()).optional(),
+      initScale: list(z.number().positive()).optional(),
+      seeds: list(z.number().int().nonnegative()).optional(),
+    })
+    .optional(),
+  cases: z.array(z.string()).optional(),
+});
+
+/** One entry of a sweep: generated from options, or a case file. */
+export type SweepEntry = { generate: GenerateOptions } | { file: string };
+
+export interface SweepMatrix {
+  id: string;
+  /** identifies the matrix across shards: a hash of its entries */
+  hash: string;
+  entries: SweepEntry[];
+}
+
+const KEYS = ['activation', 'bias', 'inputSize', 'hiddenSize', 'outputSize', 'steps', 'batch', 'denseInputs', 'initialState', 'initScale'] as const;
+
+function crossProduct(g: NonNullable<z.infer<typeof matrixSchema>['generate']>): GenerateOptions[] {
+  let out: Record<string, unknown>[] = [{}];
+  for (const key of KEYS) {
+    const values: unknown[] = g[key] ?? (key === 'outputSize' ? [undefined] : [GENERATE_DEFAULTS[key]]);
+    out = out.flatMap((o) => values.map((v) => (v === undefined ? o : { ...o, [key]: v })));
+  }
+  const seeds = g.seeds ?? [GENERATE_DEFAULTS.seed];
+  return out.flatMap((o) => seeds.map((seed) => ({ ...(o as unknown as GenerateOptions), seed })));
+}
+
+function hashOf(entries: SweepEntry[]): string {
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16);
+}
+
+export function matrixFromEntries(id: string, entries: SweepEntry[]): SweepMatrix {
+  return { id, hash: hashOf(entries), entries };
+}
+
+export function loadMatrix(path: string): SweepMatrix {
+  const raw = readJsonFile(path, 'matrix file');
+  const where = `matrix file ${JSON.stringify(path)}`;
+  const parsed = matrixSchema.safeParse(raw);
+  if (!parsed.success) throw new InputError(`${where}: ${zodIssueText(parsed.error.issues[0]!, raw)}`);
+  const m = parsed.data;
+  const entries: SweepEntry[] = [
+    ...(m.generate ? crossProduct(m.generate).map((generate) => ({ generate })) : []),
+    ...(m.cases ?? []).map((f) => ({ file: resolve(dirname(path), f) })),
+  ];
+  if (!entries.length) throw new InputError(`${where} lists no cases, expected "generate" value lists or "cases" files`);
+  return matrixFromEntries(m.id ?? path, entries);
+}
+
+export const PRESETS = ['default', 'large', 'stress'] as const;
+
+/** default: the default suite (48 cases); large: 4 activations × bias × inputs × 3 sizes × 2 seeds; stress: long sequences and large scales. */
+export function presetMatrix(name: (typeof PRESETS)[number]): SweepMatrix {
+  if (name === 'default') return matrixFromEntries('preset:default', defaultSuite().map((generate) => ({ generate })));
+  const sizes = name === 'large' ? [[8, 16, 20], [16, 64, 50], [32, 128, 100]] : [[8, 32, 200], [16, 64, 200]];
+  const entries: SweepEntry[] = [];
+  for (const activation of ACTIVATIONS)
+    for (const bias of [false, true])
+      for (const denseInputs of [false, true])
+        for (const [inputSize, hiddenSize, steps] of sizes)
+          for (const seed of name === 'large' ? [1, 2] : [1])
+            for (const initScale of name === 'large' ? [1] : [0.5, 1.5])
+              entries.push({ generate: { ...GENERATE_DEFAULTS, activation, bias, denseInputs, inputSize: inputSize!, hiddenSize: hiddenSize!, steps: steps!, batch: seed === 2 ? 4 : 1, initialState: seed === 2, initScale, seed } });
+  return matrixFromEntries(`preset:${name}`, entries);
+}
+
+export function entryCase(e: SweepEntry): Case {
+  return 'file' in e ? loadCase(e.file) : generateCase(e.generate);
+}
+
+/** `--shard i/n`: entries whose index is ≡ i−1 (mod n). The n shards cover every entry exactly once. */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new InputError(`--shard is ${JSON.stringify(text)}, expected i/n with 1 ≤ i ≤ n`);
+  return { index, count };
+}
+
+export function shardIndices(total: number, shard?: { index: number; count: number }): number[] {
+  const all = Array.from({ length: total }, (_, k) => k);
+  return shard ? all.filter((k) => k % shard.count === shard.index - 1) : all;
+}

@@ -1,0 +1,25 @@
+/** A sweep worker thread (piscina): runs one case through the harness and returns its result. */
+import { useBackend } from '../../reference/index.js';
+import { checkCase, type CheckOptions } from './compare.js';
+import { entryCase, type SweepEntry } from './matrix.js';
+import type { Tolerance } from './metrics.js';
+import type { ReferenceName } from '../../reference/index.js';
+
+export interface SweepTask {
+  entry: SweepEntry;
+  references: ReferenceName[];
+  tolerance: Tolerance;
+  backend: string;
+  options: CheckOptions;
+}
+
+let ready: Promise<unknown> | null = null;
+
+export default async function run(task: SweepTask) {
+  ready ??= useBackend(task.backend);
+  await ready;
+  const c = entryCase(task.entry);
+  // fault injection for the tests of crash handling: BPTT_CHECK_FAULT=exit:<case id> ends this thread
+  if (process.env.BPTT_CHECK_FAULT === `exit:${c.id}`) process.exit(1);
+  return checkCase(c, task.references, task.tolerance, task.options);
+}

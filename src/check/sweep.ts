@@ -1,0 +1,106 @@
+/**
+ * Sweeps: many cases in worker threads (piscina), in a deterministic order whatever the number of
+ * workers; a failing or crashing case never stops the others.
+ */
+import { existsSync } from 'node:fs';
+import { Piscina } from 'piscina';
+import type { ReferenceName } from '../../reference/index.js';
+import { caseConfig, checkCase, type CaseResult, type CheckOptions } from './compare.js';
+import { entryCase, shardIndices, type SweepEntry, type SweepMatrix } from './matrix.js';
+import type { Tolerance } from './metrics.js';
+import { useBackend } from '../../reference/index.js';
+import { configId } from '../model/generate.js';
+
+export interface SweepRun {
+  matrix: SweepMatrix;
+  shard?: { index: number; count: number };
+  workers: number;
+  references: ReferenceName[];
+  tolerance: Tolerance;
+  backend: string;
+  options: CheckOptions;
+  /** called after each case with the number done and the failures so far */
+  onProgress?: (done: number, failures: number, total: number) => void;
+}
+
+export interface IndexedResult extends CaseResult {
+  /** the case's position in the matrix */
+  index: number;
+}
+
+function crashed(entry: SweepEntry, index: number, error: unknown): IndexedResult {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+  let config: CaseResult['config'] | undefined;
+  let id = `case ${index}`;
+  try {
+    const c = entryCase(entry);
+    [config, id] = [caseConfig(c), c.id];
+  } catch {
+    if ('generate' in entry) id = configId(entry.generate);
+  }
+  return {
+    index,
+    id,
+    config: config ?? ({} as CaseResult['config']),
+    pass: false,
+    loss: {},
+    ms: {},
+    rows: [],
+    disagreement: `the case did not complete: ${message}`,
+    error: message,
+  };
+}
+
+export function workerFile(): URL | null {
+  const js = new URL('./sweep-worker.js', import.meta.url);
+  return existsSync(js) ? js : null;
+}
+
+export async function runSweep(run: SweepRun): Promise<IndexedResult[]> {
+  const indices = shardIndices(run.matrix.entries.length, run.shard);
+  const results: IndexedResult[] = [];
+  let failures = 0;
+  const done = (r: IndexedResult) => {
+    results.push(r);
+    if (!r.pass) failures++;
+    run.onProgress?.(results.length, failures, indices.length);
+  };
+  const file = workerFile();
+  if (run.workers < 1 || !file) {
+    // in this thread (also where the compiled worker is not there, as when running from source)
+    await useBackend(run.backend);
+    for (const i of indices) {
+      const entry = run.matrix.entries[i]!;
+      try {
+        done({ ...(await checkCase(entryCase(entry), run.references, run.tolerance, run.options)), index: i });
+      } catch (e) {
+        done(crashed(entry, i, e));
+      }
+    }
+  } else {
+    const pool = new Piscina({ filename: file.href, minThreads: run.workers, maxThreads: run.workers, idleTimeout: 1000 });
+    // the longest cases first, so that no long case is left to run alone at the end (results are sorted back)
+    const byCost = [...indices].sort((a, b) => cost(run.matrix.entries[b]!) - cost(run.matrix.entries[a]!) || a - b);
+    try {
+      await Promise.all(
+        byCost.map((i) => {
+          const entry = run.matrix.entries[i]!;
+          return pool
+            .run({ entry, references: run.references, tolerance: run.tolerance, backend: run.backend, options: run.options })
+            .then((r: CaseResult) => done({ ...r, index: i }), (e: unknown) => done(crashed(entry, i, e)));
+        }),
+      );
+    } finally {
+      await pool.destroy();
+    }
+  }
+  return results.sort((a, b) => a.index - b.index);
+}
+
+/** A rough cost of a case, B·T·(H² + H·(I + K)), for scheduling; case files count as large. */
+function cost(e: SweepEntry): number {
+  if ('file' in e) return Number.MAX_SAFE_INTEGER;
+  const g = e.generate;
+  const K = g.outputSize ?? g.inputSize;
+  return g.batch * g.steps * g.hiddenSize * (g.hiddenSize + g.inputSize + K);
+}

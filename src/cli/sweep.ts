@@ -1,0 +1,110 @@
+/** `sweep` and `merge`: many cases over worker threads and shards, and shard reports joined into one. */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { ReferenceName } from '../../reference/index.js';
+import { tf } from '../../reference/index.js';
+import type { CheckOptions } from '../check/compare.js';
+import type { Tolerance } from '../check/metrics.js';
+import { loadMatrix, parseShard, presetMatrix, PRESETS, type SweepMatrix } from '../check/matrix.js';
+import { runSweep } from '../check/sweep.js';
+import { InputError } from '../model/errors.js';
+import { readJsonFile } from '../model/files.js';
+import { buildReport, type Report } from '../report/model.js';
+import { TOOL_VERSION } from '../version.js';
+import { publish } from './check.js';
+import type { Io } from './io.js';
+
+export interface SweepCommand {
+  matrix?: string;
+  preset?: string;
+  workers?: number;
+  shard?: string;
+  references: ReferenceName[];
+  tolerance: Tolerance;
+  options: CheckOptions;
+  backend: string;
+  outDir: string;
+  json: boolean;
+  junit?: string;
+  command: string;
+}
+
+export function chooseMatrix(o: Pick<SweepCommand, 'matrix' | 'preset'>): SweepMatrix {
+  if ((o.matrix === undefined) === (o.preset === undefined))
+    throw new InputError(`--matrix and --preset are ${o.matrix === undefined ? 'both missing' : 'both given'}, expected exactly one`);
+  if (o.matrix !== undefined) return loadMatrix(o.matrix);
+  if (!(PRESETS as readonly string[]).includes(o.preset!)) throw new InputError(`--preset is ${JSON.stringify(o.preset)}, expected one of ${PRESETS.join('|')}`);
+  return presetMatrix(o.preset as (typeof PRESETS)[number]);
+}
+
+export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
+  const matrix = chooseMatrix(o);
+  const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
+  const workers = o.workers ?? availableParallelism();
+  const bar = io.errIsTty ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} cases | {failures} failing | ETA {eta_formatted}', stream: process.stderr }) : null;
+  let started = false;
+  const results = await runSweep({
+    matrix,
+    ...(shard ? { shard } : {}),
+    workers,
+    references: o.references,
+    tolerance: o.tolerance,
+    backend: o.backend,
+    options: o.options,
+    onProgress: (done, failures, total) => {
+      if (!bar) return;
+      if (!started) bar.start(total, 0, { failures: 0 });
+      started = true;
+      bar.update(done, { failures });
+    },
+  });
+  bar?.stop();
+  const report = buildReport(results, {
+    kind: 'sweep',
+    sweep: { matrix: matrix.id, hash: matrix.hash, total: matrix.entries.length, shard: shard ?? null },
+    backend: o.backend,
+    tfjsVersion: tf.version_core,
+    command: o.command,
+    tolerance: o.tolerance,
+    references: [...o.references],
+  });
+  return publish(report, o, io);
+}
+
+/** Joins shard reports: the same matrix and tool version, each case once. */
+export async function mergeCommand(dirs: string[], out: string, json: boolean, io: Io): Promise<number> {
+  const reports = dirs.map((d) => ({ d, r: readJsonFile(join(d, 'report.json'), 'shard report') as Report }));
+  const first = reports[0]!.r;
+  for (const { d, r } of reports) {
+    if (r.kind !== 'sweep' || !r.sweep) throw new InputError(`shard report ${JSON.stringify(d)} is a ${r.kind} report, expected a sweep report`);
+    if (r.sweep.hash !== first.sweep!.hash)
+      throw new InputError(`shard report ${JSON.stringify(d)} is from matrix ${r.sweep.matrix} (${r.sweep.hash}), expected the matrix of ${JSON.stringify(reports[0]!.d)}: ${first.sweep!.matrix} (${first.sweep!.hash})`);
+    if (r.tool.version !== first.tool.version || r.tool.version !== TOOL_VERSION)
+      throw new InputError(`shard report ${JSON.stringify(d)} was written by bptt-check ${r.tool.version}, expected ${TOOL_VERSION} for every shard`);
+  }
+  const seen = new Map<number, string>();
+  const cases = reports.flatMap(({ d, r }) =>
+    r.cases.map((c) => {
+      const index = (c as { index?: number }).index ?? -1;
+      if (seen.has(index)) throw new InputError(`shard report ${JSON.stringify(d)} repeats case ${c.id} (index ${index}) from ${JSON.stringify(seen.get(index))}, expected each case in one shard`);
+      seen.set(index, d);
+      return c;
+    }),
+  );
+  cases.sort((a, b) => ((a as { index?: number }).index ?? 0) - ((b as { index?: number }).index ?? 0));
+  const total = first.sweep!.total;
+  const report = buildReport(cases, {
+    kind: 'sweep',
+    sweep: { matrix: first.sweep!.matrix, hash: first.sweep!.hash, total, shard: null },
+    backend: first.backend,
+    tfjsVersion: first.tfjsVersion,
+    command: `bptt-check merge ${dirs.join(' ')} --out ${out}`,
+    tolerance: first.tolerance,
+    references: first.references,
+  });
+  const code = await publish(report, { outDir: out, json }, io);
+  if (cases.length === total) return code;
+  io.err(`bptt-check: merged ${cases.length} of the matrix's ${total} cases: a shard is missing\n`);
+  return Math.max(code, 1);
+}
