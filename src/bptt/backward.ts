@@ -51,6 +51,7 @@ export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}): 
   const DZ = new Float64Array(T * K); // dz_t as row t
   const G = zeros(T, H); //              Vᵀ dz_t as row t
   const DA: Rows = { data: new Float64Array(H * T), stride: T, offset: 0 }; // da_t[i] at i·T + t
+  const daRows = new Float64Array(T * H); //                                    da_t as row t (written step by step)
   const DZT = new Float64Array(K * T);
   const sRows = new Float64Array(H * (T + 1));
   const xRows = c.vectors ? new Float64Array(I * T) : null;
@@ -80,12 +81,13 @@ export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}): 
         const st = cache.s.subarray(base + (t + 1) * H, base + (t + 2) * H);
         for (let i = 0; i < H; i++) ds[i] = G.data[t * H + i]! + dsNext[i]!; // ds_t = Vᵀ dz_t + Wᵀ da_{t+1}
         backpropActivation(opts.withoutActivationDerivative ? 'linear' : activation, st, ds, da); // da_t = ds_t ⊙ f′(a_t)
-        for (let i = 0; i < H; i++) DA.data[i * T + t] = da[i]!;
+        daRows.set(da, t * H);
         if (steps) steps.ds.set(ds, (b * T + t) * H);
         dsNext.fill(0);
         const detached = opts.detachEvery !== undefined && t > 0 && t % opts.detachEvery === 0;
         if (!detached) matVecAdd(WT, da, dsNext); //            Wᵀ da_t, the future part of ds_{t−1} (none past a detach)
       }
+      transposeInto(daRows, 0, T, H, DA.data); //               da_t as rows over t, for the sums over t
     }
     dInitialState.data.set(dsNext, b * H); //                   ∂L/∂s_{−1} = Wᵀ da_0
     if (steps) steps.da.set(DA.data, b * H * T);

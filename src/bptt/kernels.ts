@@ -110,9 +110,12 @@ function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, T: number
 
 /** Writes the T vectors of length m at src[(start + t)·m + i] as m rows over t (element i of vector t at i·T + t). */
 export function transposeInto(src: Float64Array, start: number, T: number, m: number, out: Float64Array): Rows {
-  for (let t = 0; t < T; t++) {
-    const row = (start + t) * m;
-    for (let i = 0; i < m; i++) out[i * T + t] = src[row + i]!;
-  }
+  const TILE = 32; // in tiles, so that the strided writes stay within a few pages at a time
+  for (let t0 = 0; t0 < T; t0 += TILE)
+    for (let i0 = 0; i0 < m; i0 += TILE)
+      for (let t = t0; t < Math.min(t0 + TILE, T); t++) {
+        const row = (start + t) * m;
+        for (let i = i0; i < Math.min(i0 + TILE, m); i++) out[i * T + t] = src[row + i]!;
+      }
   return { data: out, stride: T, offset: 0 };
 }

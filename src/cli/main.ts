@@ -42,6 +42,10 @@ function referenceOption(): Option {
   return new Option('--reference <which>', `tfjs oracle(s) to check against: ${choices.join('|')}`).default('both').argParser(oneOf('--reference', choices));
 }
 
+const outOption = () => new Option('--out <dir>', 'report directory').default('reports');
+const junitOption = () => new Option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)');
+const jsonOption = () => new Option('--json', 'print the report JSON on stdout instead of the table').default(false);
+
 function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) => void): Command {
   const program = new Command('bptt-check')
     .description('Check hand-written BPTT gradients of a recurrent network against TensorFlow.js tf.grad')
@@ -83,9 +87,9 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--output-step <t>', 'with --steps-detail: differentiate the single output L_t', integer('--output-step'))
     .option('--impl <module>', 'your gradient code (.js, .mjs or .ts exporting gradients(case)) in place of the built-in hand-written BPTT')
     .option('--timeout <seconds>', 'how long --impl may take per case', positiveNumber('--timeout'), 60)
-    .option('--out <dir>', 'report directory', 'reports')
-    .option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)')
-    .option('--json', 'print the report JSON on stdout instead of the table', false)
+    .addOption(outOption())
+    .addOption(junitOption())
+    .addOption(jsonOption())
     .action(async (opts, cmd: Command) => {
       const c = caseFromOptions(cmd);
       const extra: CheckOptions = {};
@@ -111,9 +115,9 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .requiredOption('--grads <file>', 'your gradients file (DESIGN.md format)')
     .addOption(new Option('--reference <which>', 'what to check against: layers|ops|fd|all').default('all').argParser(oneOf('--reference', ['layers', 'ops', 'fd', 'all'] as const)))
     .addOption(backendOption())
-    .option('--out <dir>', 'report directory', 'reports')
-    .option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)')
-    .option('--json', 'print the report JSON on stdout instead of the table', false)
+    .addOption(outOption())
+    .addOption(junitOption())
+    .addOption(jsonOption())
     .action(async (opts) => {
       const c = loadCase(opts.case);
       const given = parseGradients(readJsonFile(opts.grads, 'gradients file'), `gradients file ${JSON.stringify(opts.grads)}`, c);
@@ -125,9 +129,9 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
   addFdOptions(addToleranceOptions(program.command('suite').description('run the default comparison suite (npm start) and write one combined report')))
     .addOption(referenceOption())
     .addOption(backendOption())
-    .option('--out <dir>', 'report directory', 'reports')
-    .option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)')
-    .option('--json', 'print the report JSON on stdout instead of the table', false)
+    .addOption(outOption())
+    .addOption(junitOption())
+    .addOption(jsonOption())
     .action(async (opts) => {
       const cases = defaultSuite().map(generateCase);
       if (opts.fd) for (const c of cases) checkFdMode(c, parseFd(opts.fd)!);
@@ -140,8 +144,8 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--w-norm <list>', 'comma-separated spectral norms to rescale W to', '0.5,1,2,4')
     .option('--clip-norm <n>', 'the gradient clipping shown on the exploding side', positiveNumber('--clip-norm'), 1)
     .addOption(backendOption())
-    .option('--out <dir>', 'report directory', 'reports')
-    .option('--json', 'print the report JSON on stdout instead of the table', false)
+    .addOption(outOption())
+    .addOption(jsonOption())
     .action(async (opts, cmd: Command) => {
       if (opts.case === undefined && cmd.getOptionValueSource('steps') === 'default') opts.steps = 40;
       const activations = String(opts.activations).split(',').map((a) => a.trim()).filter(Boolean);
@@ -164,9 +168,9 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--shard <i/n>', 'run the i-th of n deterministic shards')
     .addOption(referenceOption())
     .addOption(backendOption())
-    .option('--out <dir>', 'report directory', 'reports')
-    .option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)')
-    .option('--json', 'print the report JSON on stdout instead of the table', false)
+    .addOption(outOption())
+    .addOption(junitOption())
+    .addOption(jsonOption())
     .action(async (opts) => {
       const check = checkOptionsFrom(opts);
       checkOptions(check);
@@ -197,8 +201,8 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .command('merge')
     .description('join shard reports of one sweep into one report with every format')
     .argument('<dirs...>', 'the shard report directories')
-    .option('--out <dir>', 'report directory', 'reports')
-    .option('--json', 'print the report JSON on stdout instead of the table', false)
+    .addOption(outOption())
+    .addOption(jsonOption())
     .action(async (dirs: string[], opts: { out: string; json: boolean }) => {
       setCode(await mergeCommand(dirs, opts.out, opts.json, io));
     });
