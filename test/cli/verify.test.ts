@@ -57,6 +57,7 @@ describe('compare --impl names the bug pattern of a user module', () => {
     ['wrong-shape.mjs', [], /gradients\.W is 1×2, expected H×H = 16×16/],
     ['no-export.mjs', [], /exports no function "gradients"/],
     ['missing.mjs', [], /cannot be read \(no such file\)/],
+    ['syntax-error.mjs', [], /--impl module ".*syntax-error\.mjs" failed to load \(.*\), expected a module that imports cleanly/],
   ])('a module that fails (%s) gets exit 2 and one line', async (file, extra, pattern) => {
     const run = await cli(['compare', '--impl', mod(file), ...extra, '--out', 'bad'], dir);
     expect(run.code).toBe(2);
@@ -119,11 +120,12 @@ describe('verify', () => {
     ['a transposed non-square tensor', (g: any) => (g.gradients.U = g.gradients.U[0].map((_: number, j: number) => g.gradients.U.map((r: number[]) => r[j]))), /gradients\.U is 5×6, expected H×I = 6×5 \(that is the transpose/],
     ['a newer schemaVersion', (g: any) => (g.schemaVersion = 2), /schemaVersion is 2, expected 1/],
     ['a malformed file', null, /is not valid JSON/],
-  ])('%s gets exit 2 naming the tensor or field, and nothing written', async (_what, edit, pattern) => {
+    ['an unreadable path', 'missing', /gradients file ".*nowhere\.json" cannot be read \(no such file\)/],
+  ] as [string, ((g: any) => void) | null | 'missing', RegExp][])('%s gets exit 2 naming the tensor or field, and nothing written', async (_what, edit, pattern) => {
     const g = JSON.parse(readFileSync(fixturePath('rnn-tanh.grads.json'), 'utf8'));
     const path = join(dir, `bad-${_what.replace(/ /g, '-')}.json`);
-    writeFileSync(path, edit ? (edit(g), JSON.stringify(g)) : '{"loss": ');
-    const run = await cli(['verify', '--case', fixturePath('rnn-tanh.case.json'), '--grads', path, '--out', 'never'], dir);
+    if (edit !== 'missing') writeFileSync(path, edit ? (edit(g), JSON.stringify(g)) : '{"loss": ');
+    const run = await cli(['verify', '--case', fixturePath('rnn-tanh.case.json'), '--grads', edit === 'missing' ? join(dir, 'nowhere.json') : path, '--out', 'never'], dir);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(pattern);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
