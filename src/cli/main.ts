@@ -46,6 +46,9 @@ const outOption = () => new Option('--out <dir>', 'report directory').default('r
 const junitOption = () => new Option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)');
 const jsonOption = () => new Option('--json', 'print the report JSON on stdout instead of the table').default(false);
 
+/** The options every checking command shares: which references, which backend, where the reports go. */
+const addRunOptions = (cmd: Command) => cmd.addOption(referenceOption()).addOption(backendOption()).addOption(outOption()).addOption(junitOption()).addOption(jsonOption());
+
 function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) => void): Command {
   const program = new Command('bptt-check')
     .description('Check hand-written BPTT gradients of a recurrent network against TensorFlow.js tf.grad')
@@ -126,12 +129,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       setCode(await run('verify', () => [c], opts, { subject: 'yours', impl: () => given }));
     });
 
-  addFdOptions(addToleranceOptions(program.command('suite').description('run the default comparison suite (npm start) and write one combined report')))
-    .addOption(referenceOption())
-    .addOption(backendOption())
-    .addOption(outOption())
-    .addOption(junitOption())
-    .addOption(jsonOption())
+  addRunOptions(addFdOptions(addToleranceOptions(program.command('suite').description('run the default comparison suite (npm start) and write one combined report'))))
     .action(async (opts) => {
       const cases = defaultSuite().map(generateCase);
       if (opts.fd) for (const c of cases) checkFdMode(c, parseFd(opts.fd)!);
@@ -161,16 +159,11 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       setCode(v.pass ? 0 : 1);
     });
 
-  addFdOptions(addToleranceOptions(program.command('sweep').description('run many cases (a matrix file or a preset) over worker threads, optionally one shard of them')))
+  addRunOptions(addFdOptions(addToleranceOptions(program.command('sweep').description('run many cases (a matrix file or a preset) over worker threads, optionally one shard of them'))))
     .option('--matrix <file>', 'a matrix file: value lists per generation option and seeds, and/or case files')
     .option('--preset <name>', 'a built-in matrix: default|large|stress')
     .option('--workers <n>', 'worker threads (default: the number of cores)', positiveInteger('--workers'))
     .option('--shard <i/n>', 'run the i-th of n deterministic shards')
-    .addOption(referenceOption())
-    .addOption(backendOption())
-    .addOption(outOption())
-    .addOption(junitOption())
-    .addOption(jsonOption())
     .action(async (opts) => {
       const check = checkOptionsFrom(opts);
       checkOptions(check);

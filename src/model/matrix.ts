@@ -34,10 +34,6 @@ export function toVector(m: Matrix): number[] {
   return Array.from(m.data);
 }
 
-export function cloneMatrix(m: Matrix): Matrix {
-  return { rows: m.rows, cols: m.cols, data: m.data.slice() };
-}
-
 export function transpose(m: Matrix): Matrix {
   const out = zeros(m.cols, m.rows);
   for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) out.data[j * m.rows + i] = m.data[i * m.cols + j]!;
