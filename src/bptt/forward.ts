@@ -48,12 +48,9 @@ function softmaxLoss(z: Float64Array, y: number, p: Float64Array): number {
 
 export function forward(c: Case): ForwardCache {
   const { batch: B, steps: T } = c;
-  const { hiddenSize: H, outputSize: K, activation, bias } = c.model;
-  const { W, V, b: bh, c: cy } = c.params;
+  const { hiddenSize: H, activation, bias } = c.model;
+  const { W, b: bh } = c.params;
   const s = new Float64Array(B * (T + 1) * H);
-  const p = new Float64Array(B * T * K);
-  const stepLoss = new Float64Array(B * T);
-  let loss = 0;
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
     if (c.initialState) s.set(c.initialState.data.subarray(b * H, (b + 1) * H), base);
@@ -65,10 +62,25 @@ export function forward(c: Case): ForwardCache {
       matVecAdd(W!, sPrev, a); //   a_t += W s_{t−1}
       activate(activation, a); //   s_t = f(a_t)
     }
-    // the output layer for all steps at once: Z = S Vᵀ [+ c], row t of Z is z_t = V s_t [+ c]
+  }
+  return { s, ...outputLayer(c, s) };
+}
+
+/**
+ * The output layer for all steps at once, from the states s (laid out as in ForwardCache):
+ * Z = S Vᵀ [+ c], row t of Z is z_t = V s_t [+ c]; ŷ_t = softmax(z_t); L_t = −log ŷ_t[y_t].
+ */
+export function outputLayer(c: Case, s: Float64Array): Pick<ForwardCache, 'p' | 'stepLoss' | 'loss'> {
+  const { batch: B, steps: T } = c;
+  const { hiddenSize: H, outputSize: K, bias } = c.model;
+  const { V, c: cy } = c.params;
+  const p = new Float64Array(B * T * K);
+  const stepLoss = new Float64Array(B * T);
+  let loss = 0;
+  for (let b = 0; b < B; b++) {
     const Z = { rows: T, cols: K, data: p.subarray(b * T * K, (b + 1) * T * K) };
     if (bias) for (let t = 0; t < T; t++) Z.data.set(cy!.data, t * K);
-    addABt(Z, { data: s, stride: H, offset: base + H }, { data: V!.data, stride: H, offset: 0 }, H);
+    addABt(Z, { data: s, stride: H, offset: b * (T + 1) * H + H }, { data: V!.data, stride: H, offset: 0 }, H);
     for (let t = 0; t < T; t++) {
       const zt = Z.data.subarray(t * K, (t + 1) * K); // ŷ_t = softmax(z_t) replaces z_t
       const L = softmaxLoss(zt, c.targets[b * T + t]!, zt);
@@ -76,5 +88,5 @@ export function forward(c: Case): ForwardCache {
       loss += L;
     }
   }
-  return { s, p, stepLoss, loss };
+  return { p, stepLoss, loss };
 }

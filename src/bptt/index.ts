@@ -3,12 +3,18 @@ import type { Case } from '../model/case.js';
 import { backward, type BackwardResult } from './backward.js';
 import { forward } from './forward.js';
 import type { BpttOptions } from './options.js';
+import { gatedBackward, gatedForward } from './gated.js';
+import { InputError } from '../model/errors.js';
 
 export { backward, type BackwardResult, type StepAdjoints } from './backward.js';
 export { clipGradients, globalNorm, type ClipOptions } from './clip.js';
 export { forward, type ForwardCache } from './forward.js';
 export type { BpttOptions } from './options.js';
+export { gatedBackward, gatedForward, type GatedCache } from './gated.js';
 
 export function handGradients(c: Case, opts: BpttOptions = {}): BackwardResult {
-  return backward(c, forward(c), opts);
+  if (c.model.cell === 'rnn') return backward(c, forward(c), opts);
+  const unsupported = Object.entries(opts).find(([, v]) => v !== undefined && v !== false);
+  if (unsupported) throw new InputError(`${unsupported[0]} is set for cell ${c.model.cell}, expected full BPTT: the gated cells support full BPTT only so far`);
+  return gatedBackward(c, gatedForward(c));
 }

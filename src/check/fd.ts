@@ -133,6 +133,7 @@ function workingCopy(c: Case): Case {
 }
 
 export function checkFdMode(c: Case, mode: FdMode): void {
+  if (c.model.cell !== 'rnn') throw new InputError(`--fd is ${mode.kind} for cell ${c.model.cell}, expected cell rnn: the finite-difference oracle supports the plain RNN only so far`);
   if (mode.kind !== 'sample') return;
   const specs = gradientSpecs(c.model, c.batch, c.initialState !== null);
   const smallest = specs.reduce((a, s) => (s.rows * s.cols < a.rows * a.cols ? s : a));

@@ -58,6 +58,7 @@ export function checkOutputStep(c: Case, t: number | undefined): void {
 }
 
 export async function checkSteps(c: Case, tol: Tolerance, outputStep?: number): Promise<StepsResult> {
+  if (c.model.cell !== 'rnn') throw new InputError(`--steps-detail is given for cell ${c.model.cell}, expected cell rnn: the per-step check covers the plain RNN only so far`);
   checkOutputStep(c, outputStep);
   const { batch: B, steps: T } = c;
   const H = c.model.hiddenSize;

@@ -166,6 +166,7 @@ async function analyse(c: Case, activation: Activation, wNorm: number, o: Vanish
 }
 
 export async function analyseVanishing(c: Case, o: VanishingOptions): Promise<VanishingResult> {
+  if (c.model.cell !== 'rnn') throw new InputError(`model.cell is "${c.model.cell}", expected rnn: the vanishing analysis covers the plain RNN only so far`);
   const series: Series[] = [];
   for (const a of o.activations) for (const s of o.wNorms) series.push(await analyse(c, a, s, o));
   return {

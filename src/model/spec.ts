@@ -5,8 +5,18 @@
 export const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'linear'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
+export const CELLS = ['rnn', 'lstm', 'gru'] as const;
+export type Cell = (typeof CELLS)[number];
+export const RECURRENT_ACTIVATIONS = ['sigmoid', 'hardSigmoid'] as const;
+export type RecurrentActivation = (typeof RECURRENT_ACTIVATIONS)[number];
+
+/** The gates of the gated cells, in the order tfjs concatenates their kernels. */
+export const GATES = { lstm: ['i', 'f', 'g', 'o'], gru: ['z', 'r', 'h'] } as const;
+
 export interface ModelConfig {
-  cell: 'rnn';
+  cell: Cell;
+  /** σ of the gated cells' gates (tfjs's default is hardSigmoid = clip(0.2x + 0.5, 0, 1)); absent for rnn */
+  recurrentActivation?: RecurrentActivation;
   activation: Activation;
   bias: boolean;
   inputSize: number; // I
@@ -27,6 +37,17 @@ export interface TensorSpec {
 /** The parameters of a model, in the order they are generated, saved and reported. */
 export function paramSpecs(m: ModelConfig): TensorSpec[] {
   const { inputSize: I, hiddenSize: H, outputSize: K } = m;
+  if (m.cell !== 'rnn') {
+    // per gate: U_* (H×I), W_* (H×H), b_* (H), then the output layer
+    const specs: TensorSpec[] = GATES[m.cell].flatMap((g) => [
+      { name: `U_${g}`, rows: H, cols: I, vector: false, formula: 'H×I' },
+      { name: `W_${g}`, rows: H, cols: H, vector: false, formula: 'H×H' },
+      ...(m.bias ? [{ name: `b_${g}`, rows: H, cols: 1, vector: true, formula: 'H' }] : []),
+    ]);
+    specs.push({ name: 'V', rows: K, cols: H, vector: false, formula: 'K×H' });
+    if (m.bias) specs.push({ name: 'c', rows: K, cols: 1, vector: true, formula: 'K' });
+    return specs;
+  }
   const specs: TensorSpec[] = [
     { name: 'U', rows: H, cols: I, vector: false, formula: 'H×I' },
     { name: 'W', rows: H, cols: H, vector: false, formula: 'H×H' },

@@ -5,11 +5,12 @@
 import { z } from 'zod';
 import { CASE_SCHEMA_VERSION, caseFromValidFile, type Case, type CaseFile } from './case.js';
 import { InputError, shown } from './errors.js';
-import { ACTIVATIONS, paramSpecs, shapeText, type ModelConfig, type TensorSpec } from './spec.js';
+import { ACTIVATIONS, CELLS, paramSpecs, RECURRENT_ACTIVATIONS, shapeText, type ModelConfig, type TensorSpec } from './spec.js';
 
 const size = z.number().int().positive();
 const modelSchema = z.strictObject({
-  cell: z.literal('rnn'),
+  cell: z.enum(CELLS),
+  recurrentActivation: z.enum(RECURRENT_ACTIVATIONS).optional(),
   activation: z.enum(ACTIVATIONS),
   bias: z.boolean(),
   inputSize: size,
@@ -117,6 +118,9 @@ export function parseCase(raw: unknown, where: string, fallbackId = 'case'): Cas
   const check: Checker = new Checker(where);
   const model: ModelConfig = f.model;
   const { inputSize: I, hiddenSize: H, outputSize: K } = model;
+  if (model.cell === 'rnn' && model.recurrentActivation !== undefined)
+    check.fail(['model', 'recurrentActivation'], JSON.stringify(model.recurrentActivation), 'no recurrentActivation for cell rnn (it has no gates)');
+  if (model.cell !== 'rnn' && model.recurrentActivation === undefined) model.recurrentActivation = 'hardSigmoid'; // tfjs's default
 
   const specs = paramSpecs(model);
   for (const name of Object.keys(f.params)) {
@@ -126,7 +130,7 @@ export function parseCase(raw: unknown, where: string, fallbackId = 'case'): Cas
   }
   for (const s of specs) {
     if (!(s.name in f.params)) {
-      const why = s.vector ? ' (model.bias is true)' : '';
+      const why = model.cell !== 'rnn' ? ` for cell ${model.cell}` : s.vector ? ' (model.bias is true)' : '';
       throw new InputError(`${where}: params.${s.name} is missing, expected ${s.formula} = ${shapeText(s)}${why}`);
     }
     check.tensor(f.params[s.name], ['params', s.name], s);

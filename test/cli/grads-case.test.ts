@@ -59,3 +59,16 @@ describe('bptt-check case', () => {
     expect(JSON.parse(run.stdout).model.hiddenSize).toBe(16);
   });
 });
+
+describe('gated cells from the command line', () => {
+  it('grads --impl hand writes the LSTM gradients that PyTorch computes', async () => {
+    const run = await cli(['grads', '--case', fixturePath('lstm-sigmoid-bias.case.json'), '--impl', 'hand'], dir);
+    expect(run.code).toBe(0);
+    expect(worst(JSON.parse(run.stdout), fixtureGrads('lstm-sigmoid-bias.grads.json'))).toBeLessThan(1e-12);
+  });
+  it('compare says the references do not support the cell yet, with exit 2', async () => {
+    const run = await cli(['compare', '--case', fixturePath('gru-sigmoid-bias-s0.case.json'), '--out', 'gru'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/model\.cell is "gru", but the tfjs references support cell rnn only so far/);
+  });
+});
