@@ -4,7 +4,7 @@ import type { Gradients } from '../src/model/gradients.js';
 import { layersGradients } from './layers.js';
 import { opsGradients } from './ops.js';
 import type { ReferenceOptions } from './clip.js';
-import { InputError } from '../src/model/errors.js';
+import { layersGatedGradients, opsGatedGradients } from './gated.js';
 
 export { BACKENDS, useBackend, tf, type Backend, type BackendInfo } from './tf.js';
 
@@ -14,7 +14,6 @@ export type ReferenceName = (typeof REFERENCES)[number];
 export type { ReferenceOptions } from './clip.js';
 
 export async function referenceGradients(c: Case, which: ReferenceName, opts: ReferenceOptions = {}): Promise<Gradients> {
-  if (c.model.cell !== 'rnn')
-    throw new InputError(`model.cell is "${c.model.cell}", but the tfjs references support cell rnn only so far; expected rnn (the hand-written ${c.model.cell} is available: bptt-check grads --impl hand)`);
+  if (c.model.cell !== 'rnn') return which === 'tfjs-layers' ? layersGatedGradients(c, opts) : opsGatedGradients(c, opts);
   return which === 'tfjs-layers' ? layersGradients(c, opts) : opsGradients(c, opts);
 }

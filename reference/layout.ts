@@ -78,3 +78,45 @@ export function variableOf(value: tf.Tensor, name: string): tf.Variable {
   value.dispose();
   return v;
 }
+
+/**
+ * Gated cells (tf.layers.lstm / gru): the gates' blocks side by side in tfjs's order,
+ *   kernel = [U_aᵀ | U_bᵀ | …] (I × G·H), recurrent kernel = [W_aᵀ | W_bᵀ | …] (H × G·H), bias = [b_a, b_b, …].
+ */
+export function gatedWeights(c: Case, gates: readonly string[]): tf.Tensor[] {
+  const { inputSize: I, hiddenSize: H } = c.model;
+  const G = gates.length;
+  const kernel = new Float32Array(I * G * H);
+  const recurrent = new Float32Array(H * G * H);
+  const bias = new Float32Array(G * H);
+  gates.forEach((g, k) => {
+    const U = c.params[`U_${g}`]!;
+    const W = c.params[`W_${g}`]!;
+    for (let i = 0; i < H; i++) {
+      for (let j = 0; j < I; j++) kernel[j * G * H + k * H + i] = U.data[i * I + j]!; //      kernel[j, kH + i] = U_g[i, j]
+      for (let j = 0; j < H; j++) recurrent[j * G * H + k * H + i] = W.data[i * H + j]!; //   recurrent[j, kH + i] = W_g[i, j]
+      if (c.model.bias) bias[k * H + i] = c.params[`b_${g}`]!.data[i]!;
+    }
+  });
+  return [tf.tensor2d(kernel, [I, G * H]), tf.tensor2d(recurrent, [H, G * H]), ...(c.model.bias ? [tf.tensor1d(bias)] : [])];
+}
+
+/** Gradients of [kernel, recurrent kernel, bias?] of a gated layer back to U_*, W_*, b_* in math layout. */
+export async function gatedGradientsToMath(c: Case, gates: readonly string[], grads: tf.Tensor[]): Promise<Record<string, Matrix>> {
+  const { inputSize: I, hiddenSize: H, bias } = c.model;
+  const G = gates.length;
+  const [k, r, b] = await Promise.all(grads.map((t) => t.data()));
+  const out: Record<string, Matrix> = {};
+  gates.forEach((g, n) => {
+    const U = new Float64Array(H * I);
+    const W = new Float64Array(H * H);
+    for (let i = 0; i < H; i++) {
+      for (let j = 0; j < I; j++) U[i * I + j] = k![j * G * H + n * H + i]!;
+      for (let j = 0; j < H; j++) W[i * H + j] = r![j * G * H + n * H + i]!;
+    }
+    out[`U_${g}`] = { rows: H, cols: I, data: U };
+    out[`W_${g}`] = { rows: H, cols: H, data: W };
+    if (bias) out[`b_${g}`] = { rows: H, cols: 1, data: Float64Array.from(b!.subarray(n * H, (n + 1) * H)) };
+  });
+  return out;
+}

@@ -12,7 +12,7 @@
 import type { Case } from '../src/model/case.js';
 import type { Gradients } from '../src/model/gradients.js';
 import type { Matrix } from '../src/model/matrix.js';
-import type { Activation } from '../src/model/spec.js';
+import { paramSpecs, type Activation } from '../src/model/spec.js';
 import { clipInTf, type ReferenceOptions } from './clip.js';
 import { inputTensor, matrixOf, targetTensor, tensorOf, variableOf, vectorOf } from './layout.js';
 import { tf } from './tf.js';
@@ -41,7 +41,8 @@ export interface OpsInputs {
 
 export function opsInputs(c: Case): OpsInputs {
   const vars: Record<string, tf.Variable> = {};
-  for (const [name, m] of Object.entries(c.params)) vars[name] = variableOf(name === 'b' || name === 'c' ? vectorOf(m) : tensorOf(m), name);
+  const vectors = new Set(paramSpecs(c.model).filter((s) => s.vector).map((s) => s.name)); // b, c, b_*
+  for (const [name, m] of Object.entries(c.params)) vars[name] = variableOf(vectors.has(name) ? vectorOf(m) : tensorOf(m), name);
   if (c.initialState) vars.initialState = variableOf(tensorOf(c.initialState), 'initialState');
   return { vars, xs: inputTensor(c), y: targetTensor(c) };
 }

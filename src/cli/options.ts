@@ -4,7 +4,7 @@ import type { Case } from '../model/case.js';
 import { InputError, shown } from '../model/errors.js';
 import { GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
 import { loadCase } from '../model/io.js';
-import { ACTIVATIONS } from '../model/spec.js';
+import { ACTIVATIONS, CELLS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
 import type { CheckOptions } from '../check/compare.js';
 import type { FdMode } from '../check/fd.js';
 import { DEFAULT_TOLERANCE, FLOAT64_TOLERANCE } from '../check/metrics.js';
@@ -40,7 +40,7 @@ export function oneOf<T extends string>(flag: string, values: readonly T[]) {
 }
 
 const GENERATION_FLAGS = [
-  'activation', 'bias', 'inputSize', 'hiddenSize', 'outputSize', 'steps', 'batch',
+  'cell', 'recurrentActivation', 'activation', 'bias', 'inputSize', 'hiddenSize', 'outputSize', 'steps', 'batch',
   'denseInputs', 'initialState', 'initScale', 'seed', 'id',
 ] as const;
 
@@ -48,6 +48,8 @@ const GENERATION_FLAGS = [
 export function addGenerationOptions(cmd: Command): Command {
   const d = GENERATE_DEFAULTS;
   return cmd
+    .addOption(new Option('--cell <cell>', `the recurrent cell: ${CELLS.join('|')}`).argParser(oneOf('--cell', CELLS)))
+    .addOption(new Option('--recurrent-activation <σ>', `the gated cells' gate activation: ${RECURRENT_ACTIVATIONS.join('|')} (default hardSigmoid, as tfjs)`).argParser(oneOf('--recurrent-activation', RECURRENT_ACTIVATIONS)))
     .addOption(new Option('--activation <f>', `f in s_t = f(U x_t + W s_{t-1} + b): ${ACTIVATIONS.join('|')}`).default(d.activation).argParser(oneOf('--activation', ACTIVATIONS)))
     .option('--bias', 'add biases b and c', false)
     .option('--input-size <I>', 'input size (vocabulary for token inputs)', integer('--input-size'), d.inputSize)

@@ -5,7 +5,8 @@
  *   U, W, b, V, c (math layout, row-major), then inputs (row by row), targets, initial state.
  *
  * Weights: entry ~ Uniform(−a, a) with a = σ·√3/√fanIn, i.e. standard deviation σ/√fanIn,
- *   fanIn = I for U, H for W and V, 1 for b and c.
+ *   fanIn = I for U (and every U_*), H for W, W_* and V, 1 for b, b_* and c; gated cells draw their
+ *   parameters gate by gate (U_*, W_*, b_* per gate, in tfjs's gate order).
  * Dense inputs ~ Uniform(−√3, √3) (unit variance); initial state ~ Uniform(−1, 1).
  */
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
@@ -14,9 +15,13 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { Case } from './case.js';
 import { InputError, shown } from './errors.js';
 import type { Matrix } from './matrix.js';
-import { ACTIVATIONS, paramSpecs, type Activation, type ModelConfig } from './spec.js';
+import { ACTIVATIONS, CELLS, paramSpecs, RECURRENT_ACTIVATIONS, type Activation, type Cell, type ModelConfig, type RecurrentActivation } from './spec.js';
 
 export interface GenerateOptions {
+  /** rnn (default), lstm or gru */
+  cell?: Cell;
+  /** the gated cells' σ (default hardSigmoid, as tfjs) */
+  recurrentActivation?: RecurrentActivation;
   activation: Activation;
   bias: boolean;
   inputSize: number;
@@ -47,8 +52,9 @@ export const GENERATE_DEFAULTS: GenerateOptions = {
 /** A readable id that names the configuration, e.g. `rnn-tanh-bias-tok-I8-H16-K8-T10-B1-s0-seed1`. */
 export function configId(o: GenerateOptions): string {
   const K = o.outputSize ?? o.inputSize;
+  const cell = o.cell ?? 'rnn';
   return [
-    'rnn',
+    cell === 'rnn' ? 'rnn' : `${cell}-${o.recurrentActivation ?? 'hardSigmoid'}`,
     o.activation,
     o.bias ? 'bias' : 'nobias',
     o.denseInputs ? 'dense' : 'tok',
@@ -67,6 +73,11 @@ export function checkGenerateOptions(o: GenerateOptions): void {
   const positive = (field: string, v: number) => {
     if (!Number.isInteger(v) || v <= 0) throw new InputError(`${field} is ${shown(v)}, expected a positive integer`);
   };
+  if (o.cell !== undefined && !(CELLS as readonly string[]).includes(o.cell)) throw new InputError(`--cell is ${shown(o.cell)}, expected one of ${CELLS.join('|')}`);
+  if (o.recurrentActivation !== undefined && (o.cell ?? 'rnn') === 'rnn')
+    throw new InputError(`--recurrent-activation is ${shown(o.recurrentActivation)} for cell rnn, expected it only with --cell lstm or gru`);
+  if (o.recurrentActivation !== undefined && !(RECURRENT_ACTIVATIONS as readonly string[]).includes(o.recurrentActivation))
+    throw new InputError(`--recurrent-activation is ${shown(o.recurrentActivation)}, expected one of ${RECURRENT_ACTIVATIONS.join('|')}`);
   if (!(ACTIVATIONS as readonly string[]).includes(o.activation))
     throw new InputError(`--activation is ${shown(o.activation)}, expected one of ${ACTIVATIONS.join('|')}`);
   positive('--input-size', o.inputSize);
@@ -83,8 +94,10 @@ export function generateCase(o: GenerateOptions): Case {
   checkGenerateOptions(o);
   const rng = xoroshiro128plus(o.seed);
   const uniform = (a: number) => (2 * uniformFloat64(rng) - 1) * a; // Uniform(−a, a)
+  const cell = o.cell ?? 'rnn';
   const model: ModelConfig = {
-    cell: 'rnn',
+    cell,
+    ...(cell !== 'rnn' ? { recurrentActivation: o.recurrentActivation ?? 'hardSigmoid' } : {}),
     activation: o.activation,
     bias: o.bias,
     inputSize: o.inputSize,
@@ -94,10 +107,10 @@ export function generateCase(o: GenerateOptions): Case {
   const { inputSize: I, hiddenSize: H, outputSize: K } = model;
   const B = o.batch;
   const T = o.steps;
-  const fanIn: Record<string, number> = { U: I, W: H, V: H, b: 1, c: 1 };
+  const fanIn: Record<string, number> = { U: I, W: H, V: H, b: 1, c: 1 }; // by the name's letter: U_i is like U
   const params: Record<string, Matrix> = {};
   for (const s of paramSpecs(model)) {
-    const a = (o.initScale * Math.sqrt(3)) / Math.sqrt(fanIn[s.name]!);
+    const a = (o.initScale * Math.sqrt(3)) / Math.sqrt(fanIn[s.name[0]!]!);
     const data = new Float64Array(s.rows * s.cols);
     for (let k = 0; k < data.length; k++) data[k] = uniform(a);
     params[s.name] = { rows: s.rows, cols: s.cols, data };

@@ -66,9 +66,16 @@ describe('gated cells from the command line', () => {
     expect(run.code).toBe(0);
     expect(worst(JSON.parse(run.stdout), fixtureGrads('lstm-sigmoid-bias.grads.json'))).toBeLessThan(1e-12);
   });
-  it('compare says the references do not support the cell yet, with exit 2', async () => {
-    const run = await cli(['compare', '--case', fixturePath('gru-sigmoid-bias-s0.case.json'), '--out', 'gru'], dir);
+  it.each(['gru-sigmoid-bias-s0', 'lstm-hardsigmoid'])('compare checks the hand-written %s against tf.layers and the raw-ops cell', async (name) => {
+    const run = await cli(['compare', '--case', fixturePath(`${name}.case.json`), '--json', '--out', name], dir);
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.stdout).cases[0].rows as { tensor: string; a: string; r: string; pass: boolean }[];
+    expect(rows.some((r) => r.tensor === (name.startsWith('gru') ? 'W_h' : 'W_f') && r.a === 'hand' && r.r === 'tfjs-layers')).toBe(true);
+    expect(rows.every((r) => r.pass)).toBe(true);
+  });
+  it('--fd on a gated case says the oracle covers the plain RNN only so far, with exit 2', async () => {
+    const run = await cli(['compare', '--case', fixturePath('lstm-hardsigmoid.case.json'), '--fd', 'full', '--out', 'lstm-fd'], dir);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/model\.cell is "gru", but the tfjs references support cell rnn only so far/);
+    expect(run.stderr).toMatch(/--fd is full for cell lstm, expected cell rnn/);
   });
 });
