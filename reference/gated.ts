@@ -14,7 +14,7 @@ import type { Matrix } from '../src/model/matrix.js';
 import { GATES, type Activation } from '../src/model/spec.js';
 import { clipInTf, type ReferenceOptions } from './clip.js';
 import { denseWeights, gatedGradientsToMath, gatedWeights, inputTensor, matrixOf, targetTensor, tensorOf, variableOf } from './layout.js';
-import { disposeOpsInputs, opsInputs, outputLoss } from './ops.js';
+import { disposeOpsInputs, opsInputs, outputLoss, readGradients } from './ops.js';
 import { tf } from './tf.js';
 
 const gatesOf = (c: Case) => GATES[c.model.cell as 'lstm' | 'gru'];
@@ -111,15 +111,7 @@ export async function opsGatedGradients(c: Case, opts: ReferenceOptions = {}): P
       }
       return outputLoss(c, inp, states);
     }, Object.values(vars));
-    const { grads: clipped, normBefore, normAfter } = clipInTf(grads, vars, opts);
-    const tensors: Record<string, Matrix> = {};
-    for (const [name, v] of Object.entries(vars)) {
-      const shape = v.shape.length === 1 ? [v.shape[0]!, 1] : v.shape;
-      tensors[name] = await matrixOf(clipped[v.name]!, shape[0]!, shape[1]!);
-    }
-    const loss = (await value.data())[0]!;
-    tf.dispose([value, ...Object.values(grads), ...Object.values(clipped)]);
-    return { loss, tensors, ...(normBefore !== undefined ? { clip: { normBefore, normAfter: normAfter! } } : {}) };
+    return await readGradients(vars, value, grads, opts);
   } finally {
     disposeOpsInputs(inp);
   }

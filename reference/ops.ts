@@ -76,6 +76,19 @@ export function outputLoss(c: Case, inp: OpsInputs, states: tf.Tensor[], only?: 
   return tf.sum(perRow) as tf.Scalar;
 }
 
+/** The gradients of variables kept in math layout, clipped as asked, as float64 matrices; disposes the tensors. */
+export async function readGradients(vars: Record<string, tf.Variable>, value: tf.Scalar, grads: tf.NamedTensorMap, opts: ReferenceOptions): Promise<Gradients> {
+  const tensors: Record<string, Matrix> = {};
+  const { grads: clipped, normBefore, normAfter } = clipInTf(grads, vars, opts);
+  for (const [name, v] of Object.entries(vars)) {
+    const shape = v.shape.length === 1 ? [v.shape[0]!, 1] : v.shape;
+    tensors[name] = await matrixOf(clipped[v.name]!, shape[0]!, shape[1]!);
+  }
+  const loss = (await value.data())[0]!;
+  tf.dispose([value, ...Object.values(grads), ...Object.values(clipped)]);
+  return { loss, tensors, ...(normBefore !== undefined ? { clip: { normBefore, normAfter: normAfter! } } : {}) };
+}
+
 const detach = (s: tf.Tensor) => tf.tensor(s.dataSync(), s.shape); // a fresh tensor: no gradient flows through
 
 export async function opsGradients(c: Case, opts: ReferenceOptions = {}): Promise<Gradients> {
@@ -104,15 +117,7 @@ export async function opsGradients(c: Case, opts: ReferenceOptions = {}): Promis
       });
       return outputLoss(c, inp, windowed, opts.outputStep);
     }, Object.values(vars));
-    const tensors: Record<string, Matrix> = {};
-    const { grads: clipped, normBefore, normAfter } = clipInTf(grads, vars, opts);
-    for (const [name, v] of Object.entries(vars)) {
-      const shape = v.shape.length === 1 ? [v.shape[0]!, 1] : v.shape;
-      tensors[name] = await matrixOf(clipped[v.name]!, shape[0]!, shape[1]!);
-    }
-    const loss = (await value.data())[0]!;
-    tf.dispose([value, ...Object.values(grads), ...Object.values(clipped)]);
-    return { loss, tensors, ...(normBefore !== undefined ? { clip: { normBefore, normAfter: normAfter! } } : {}) };
+    return await readGradients(vars, value, grads, opts);
   } finally {
     disposeOpsInputs(inp);
   }
