@@ -26,6 +26,7 @@ export const ADVICE: Record<string, string> = {
   'state-off-by-one': 'a_t = U x_t + W s_{t−1}, so ∂a_t/∂W brings s_{t−1}: dW += da_t s_{t−1}ᵀ, not da_t s_tᵀ.',
   'missing-activation-derivative': 'ds_t must be multiplied by f′(a_t) (for tanh 1 − s_t², the seed’s tanh′ ∈ [0, 1]) before it reaches W, U and earlier states.',
   'last-step-only': 'L = Σ_t L_t: every step’s ŷ_t − y_t contributes, as in the seed’s ∂L/∂W = Σ_t ∂L_t/∂W, not only the last output’s.',
+  'gate-order': 'The gates’ blocks are in another order than the case’s (tfjs: i, f, g, o for the LSTM, z, r, h for the GRU; ONNX and PyTorch order them differently): map each gate to its own U_*, W_*, b_*.',
 };
 
 const MAX_TRUNCATION_TRIED = 16;
@@ -36,6 +37,7 @@ function fits(given: Matrix, candidate: ArrayLike<number>, tol: Tolerance): bool
 
 /** Names the first pattern that fits each failing tensor of `given`. */
 export function diagnose(c: Case, given: Gradients, tensors: readonly string[], tol: Tolerance): Diagnosis[] {
+  if (c.model.cell !== 'rnn') return diagnoseGated(c, given, tensors, tol);
   const T = c.steps;
   const B = c.batch;
   const cache = forward(c);
@@ -82,6 +84,31 @@ export function diagnose(c: Case, given: Gradients, tensors: readonly string[], 
       return null;
     })();
     if (found) out.push({ tensor: name, ...found });
+  }
+  return out;
+}
+
+/**
+ * Gated cells: the whole-tensor patterns (sign, scale, transpose) and gate-order: the gradient given
+ * for one gate's U_*, W_* or b_* is the true gradient of another gate's.
+ */
+function diagnoseGated(c: Case, given: Gradients, tensors: readonly string[], tol: Tolerance): Diagnosis[] {
+  const truth = handGradients(c);
+  const out: Diagnosis[] = [];
+  for (const name of tensors) {
+    const g = given.tensors[name];
+    const t = truth.tensors[name];
+    if (!g || !t) continue;
+    const m = /^([UWb])_(\w)$/.exec(name);
+    const swapped = m
+      ? Object.keys(truth.tensors).find((other) => other !== name && other.startsWith(`${m[1]}_`) && fits(g, truth.tensors[other]!.data, tol))
+      : undefined;
+    if (swapped) {
+      out.push({ tensor: name, pattern: 'gate-order', detail: `${name} holds the gradient of ${swapped}: gates ${m![2]} and ${swapped.slice(2)} are swapped` });
+      continue;
+    }
+    if (fits(g, t.data.map((x) => -x), tol)) out.push({ tensor: name, pattern: 'sign-flipped', detail: `${name} is −1 × the true gradient` });
+    else if (t.rows === t.cols && t.cols > 1 && fits(g, transpose(t).data, tol)) out.push({ tensor: name, pattern: 'transposed', detail: `${name} equals the true gradient transposed` });
   }
   return out;
 }

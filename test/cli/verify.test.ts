@@ -131,3 +131,18 @@ describe('verify', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('gate-order diagnosis', () => {
+  it('names two swapped gate blocks: a GRU written out in PyTorch’s order r, z, n', async () => {
+    expect((await cli(['case', '--cell', 'gru', '--bias', '--steps', '6', '--seed', '4', '--out', 'gru.case.json'], dir)).code).toBe(0);
+    const g = await cli(['grads', '--case', 'gru.case.json', '--impl', 'hand'], dir);
+    const file = JSON.parse(g.stdout);
+    for (const x of ['U', 'W', 'b']) [file.gradients[`${x}_z`], file.gradients[`${x}_r`]] = [file.gradients[`${x}_r`], file.gradients[`${x}_z`]];
+    writeFileSync(join(dir, 'gru-swapped.json'), JSON.stringify(file));
+    const run = await cli(['verify', '--case', 'gru.case.json', '--grads', 'gru-swapped.json', '--reference', 'ops', '--json', '--out', 'gate'], dir);
+    expect(run.code).toBe(1);
+    const d = JSON.parse(run.stdout).cases[0].diagnosis as { tensor: string; pattern: string; detail: string }[];
+    expect(d.map((x) => `${x.tensor}:${x.pattern}`).sort()).toEqual(['U_r:gate-order', 'U_z:gate-order', 'W_r:gate-order', 'W_z:gate-order', 'b_r:gate-order', 'b_z:gate-order']);
+    expect(d.find((x) => x.tensor === 'W_z')!.detail).toMatch(/W_z holds the gradient of W_r: gates z and r are swapped/);
+  });
+});
