@@ -19,6 +19,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { forward, type ForwardCache } from '../bptt/forward.js';
+import { gatedForward } from '../bptt/gated.js';
 import { lossDifference, type Delta } from './fd-forward.js';
 import type { Case } from '../model/case.js';
 import { InputError } from '../model/errors.js';
@@ -29,11 +30,21 @@ export type FdMode = { kind: 'full' } | { kind: 'sample'; n: number } | { kind: 
 
 export const FD_EPS_FACTOR = 1e-7;
 
-export function fdStep(m: Matrix): number {
+/**
+ * Gated cells have no difference-carrying forward pass yet: their central difference subtracts two
+ * separately computed losses, so it takes the textbook step ∛eps ≈ 6.1e-6 that balances truncation
+ * against rounding (good to ~1e-8 relative on the fixtures' sizes; rounding grows with |L|).
+ */
+export const FD_EPS_FACTOR_GATED = Math.cbrt(2 ** -52);
+
+export function fdStep(m: Matrix, gated = false): number {
   let max = 0;
   for (const x of m.data) max = Math.max(max, Math.abs(x));
-  return FD_EPS_FACTOR * Math.max(1, max);
+  return (gated ? FD_EPS_FACTOR_GATED : FD_EPS_FACTOR) * Math.max(1, max);
 }
+
+/** L(θ) of a gated case: its forward pass alone. */
+const gatedLoss = (c: Case) => gatedForward(c).loss;
 
 /** What the oracle measured for one tensor: entries by flat index, or directional derivatives. */
 export interface FdProbe {
@@ -133,7 +144,6 @@ function workingCopy(c: Case): Case {
 }
 
 export function checkFdMode(c: Case, mode: FdMode): void {
-  if (c.model.cell !== 'rnn') throw new InputError(`--fd is ${mode.kind} for cell ${c.model.cell}, expected cell rnn: the finite-difference oracle supports the plain RNN only so far`);
   if (mode.kind !== 'sample') return;
   const specs = gradientSpecs(c.model, c.batch, c.initialState !== null);
   const smallest = specs.reduce((a, s) => (s.rows * s.cols < a.rows * a.cols ? s : a));
@@ -149,7 +159,7 @@ export function fdPlan(c: Case, mode: FdMode, seed = 1, only?: string): FdProbe[
   for (const spec of gradientSpecs(c.model, c.batch, c.initialState !== null)) {
     if (only !== undefined && spec.name !== only) continue;
     const size = spec.rows * spec.cols;
-    const eps = fdStep(spec.name === 'initialState' ? c.initialState! : c.params[spec.name]!);
+    const eps = fdStep(spec.name === 'initialState' ? c.initialState! : c.params[spec.name]!, c.model.cell !== 'rnn');
     if (mode.kind === 'fast') {
       const directions = Array.from({ length: mode.k }, () => unitVector(size, rng));
       probes.push({ tensor: spec.name, mode: 'directions', eps, indices: [], directions, values: new Float64Array(mode.k) });
@@ -164,11 +174,29 @@ export function fdPlan(c: Case, mode: FdMode, seed = 1, only?: string): FdProbe[
 /** Measures the planned probes in this thread (fills `values`). */
 export function fdMeasure(c: Case, probes: FdProbe[]): FdProbe[] {
   const w = workingCopy(c);
+  if (c.model.cell !== 'rnn') return fdMeasurePlain(w, probes);
   const cache = forward(w);
   const specs = gradientSpecs(w.model, w.batch, w.initialState !== null);
   for (const p of probes) {
     const spec = specs.find((s) => s.name === p.tensor)!;
     p.values = p.mode === 'directions' ? fdDirections(w, cache, spec, p.directions, p.eps) : fdEntries(w, cache, spec, p.indices, p.eps);
+  }
+  return probes;
+}
+
+/** Plain central differences, (L(θ + εv) − L(θ − εv)) / 2ε with two forward passes, for the gated cells. */
+function fdMeasurePlain(w: Case, probes: FdProbe[]): FdProbe[] {
+  for (const p of probes) {
+    const data = p.tensor === 'initialState' ? w.initialState!.data : w.params[p.tensor]!.data;
+    const orig = data.slice();
+    const at = (v: (k: number) => number, h: number) => {
+      for (let k = 0; k < data.length; k++) data[k] = orig[k]! + h * v(k);
+      return gatedLoss(w);
+    };
+    const central = (v: (k: number) => number) => (at(v, p.eps) - at(v, -p.eps)) / (2 * p.eps);
+    p.values =
+      p.mode === 'directions' ? Float64Array.from(p.directions, (d) => central((k) => d[k]!)) : Float64Array.from(p.indices, (i) => central((k) => (k === i ? 1 : 0)));
+    data.set(orig);
   }
   return probes;
 }

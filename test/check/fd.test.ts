@@ -20,6 +20,11 @@ describe('the finite-difference oracle', () => {
     for (const p of fdOracle(c, { kind: 'full' })) expect(relErr(project(g.tensors[p.tensor]!, p), p.values), p.tensor).toBeLessThan(1e-10);
   });
 
+  it.each(['lstm-sigmoid-bias', 'lstm-hardsigmoid', 'gru-sigmoid-bias-s0', 'gru-hardsigmoid-dense'])('agrees with PyTorch on the gated %s to 1e-7 relative (plain central differences)', (name) => {
+    const expected = fixtureGrads(`${name}.grads.json`).gradients;
+    for (const p of fdOracle(fixtureCase(name), { kind: 'full' })) expect(relErr(p.values, (expected[p.tensor] as number[]).flat()), p.tensor).toBeLessThan(1e-7);
+  });
+
   it('uses ε = 1e-7·max(1, ‖θ‖∞) per tensor', () => {
     const c = generateCase({ ...GENERATE_DEFAULTS, initScale: 4, seed: 3 });
     const maxU = Math.max(...c.params.U!.data.map(Math.abs));
