@@ -51,14 +51,24 @@ console.log(`bptt-check bench: tfjs ${info.tfjsVersion}, ${info.backend} backend
 
 // 1. hand BPTT against tf.grad at I=K=32, H=64, T=50, B=1
 const small = generateCase({ ...GENERATE_DEFAULTS, inputSize: 32, hiddenSize: 64, steps: 50, seed: 7 });
-const handSmall = await timeMs(() => handGradients(small), 200, 20);
+const handSmall = await timeMs(() => handGradients(small), 300, 300); // both sides warmed: the hand side JIT-compiles within a few hundred calls
 add({ name: 'hand BPTT, I=K=32 H=64 T=50 B=1', value: handSmall, unit: 'ms' });
 for (const ref of ['tfjs-layers', 'tfjs-ops'] as ReferenceName[]) {
-  const t = await timeMs(() => referenceGradients(small, ref), 15);
+  const t = await timeMs(() => referenceGradients(small, ref), 40, 5);
   add({ name: `tf.grad via ${ref} (${info.backend}), same case`, value: t, unit: 'ms' });
   // the target is against the tfjs model, tf.layers.simpleRNN + dense; the raw-ops oracle is shown beside it
   const target = ref === 'tfjs-layers' ? { target: '≥ 30×', ok: t / handSmall >= 30 } : { target: '(no target)' };
   add({ name: `  speed-up of hand over ${ref}`, value: t / handSmall, unit: '×', ...target });
+}
+
+// 1b. the gated cells at the same size: hand against tf.grad through tf.layers.lstm / gru
+for (const cell of ['lstm', 'gru'] as const) {
+  const g = generateCase({ ...GENERATE_DEFAULTS, cell, inputSize: 32, hiddenSize: 64, steps: 50, seed: 7 });
+  const hand = await timeMs(() => handGradients(g), 100, 10);
+  const layers = await timeMs(() => referenceGradients(g, 'tfjs-layers'), 10, 2);
+  add({ name: `hand ${cell.toUpperCase()} BPTT, I=K=32 H=64 T=50 B=1`, value: hand, unit: 'ms' });
+  add({ name: `tf.grad via tf.layers.${cell} (${info.backend}), same case`, value: layers, unit: 'ms' });
+  add({ name: `  speed-up of hand over tf.layers.${cell}`, value: layers / hand, unit: '×', ...(cell === 'lstm' ? { target: '≥ 20×', ok: layers / hand >= 20 } : { target: '(no target)' }) });
 }
 
 // 2. hand BPTT throughput at I=K=64, H=256, T=100
