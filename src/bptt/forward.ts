@@ -6,6 +6,7 @@
  * Dimension letters: B batch, T steps, I input size, H hidden, K output classes.
  */
 import type { Case } from '../model/case.js';
+import type { Matrix } from '../model/matrix.js';
 import { activate } from './activations.js';
 import { addABt, matVecAdd } from './kernels.js';
 
@@ -19,9 +20,11 @@ export interface ForwardCache {
   loss: number;
 }
 
-/** x_t's contribution: a += U x_t (a column of U for a token, a matrix–vector product for a vector). */
-export function addInput(c: Case, b: number, t: number, a: Float64Array): void {
-  const U = c.params.U!;
+/**
+ * x_t's contribution: a += U x_t (a column of U for a token, a matrix–vector product for a vector).
+ * U is the case's U unless given (the gated cells pass each gate's U_*).
+ */
+export function addInput(c: Case, b: number, t: number, a: Float64Array, U: Matrix = c.params.U!): void {
   const { inputSize: I, hiddenSize: H } = c.model;
   if (c.tokens) {
     const x = c.tokens[b * c.steps + t]!;

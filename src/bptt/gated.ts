@@ -76,7 +76,7 @@ export function gatedForward(c: Case): GatedCache {
       gates.forEach((g, k) => {
         const a = at(k);
         if (P[g]!.b) a.set(P[g]!.b!.data);
-        addInputWith(c, P[g]!.U, b, t, a); //                         U_* x_t [+ b_*]
+        addInput(c, b, t, a, P[g]!.U); //                             U_* x_t [+ b_*]
         if (cell === 'gru' && g === 'h') return; //                   W_h (r ⊙ s_{t−1}) once r is known
         matVecAdd(P[g]!.W, sPrev, a); //                              + W_* s_{t−1}
       });
@@ -113,11 +113,6 @@ export function gatedForward(c: Case): GatedCache {
   }
   const { p, stepLoss, loss } = outputLayer(c, s);
   return { s, c: cs, gates: post, pre, p, stepLoss, loss };
-}
-
-/** a += U x_t for a gate's U (token: a column; dense: a product). */
-function addInputWith(c: Case, U: Matrix, b: number, t: number, a: Float64Array): void {
-  addInput({ ...c, params: { ...c.params, U } }, b, t, a);
 }
 
 export function gatedBackward(c: Case, cache: GatedCache): Gradients {
