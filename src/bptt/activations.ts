@@ -4,17 +4,17 @@
  */
 import type { Activation } from '../model/spec.js';
 
-/** s = f(a), elementwise, in place. */
-export function activate(kind: Activation, a: Float64Array): void {
+/** s = f(a), elementwise, in place (on a[from … to), the whole of a by default). */
+export function activate(kind: Activation, a: Float64Array, from = 0, to = a.length): void {
   switch (kind) {
     case 'tanh':
-      for (let i = 0; i < a.length; i++) a[i] = Math.tanh(a[i]!);
+      for (let i = from; i < to; i++) a[i] = Math.tanh(a[i]!);
       return;
     case 'sigmoid':
-      for (let i = 0; i < a.length; i++) a[i] = 1 / (1 + Math.exp(-a[i]!));
+      for (let i = from; i < to; i++) a[i] = 1 / (1 + Math.exp(-a[i]!));
       return;
     case 'relu':
-      for (let i = 0; i < a.length; i++) a[i] = a[i]! > 0 ? a[i]! : 0;
+      for (let i = from; i < to; i++) a[i] = a[i]! > 0 ? a[i]! : 0;
       return;
     case 'linear':
       return;

@@ -21,17 +21,32 @@ export interface ForwardCache {
 }
 
 /**
- * x_t's contribution: a += U x_t (a column of U for a token, a matrix–vector product for a vector).
- * U is the case's U unless given (the gated cells pass each gate's U_*).
+ * x_t's contribution: a += U x_t (a column of U for a token, a matrix–vector product for a vector), with
+ * a_t at a[aOff …]. U is the case's U unless given (the gated cells pass each gate's U_*).
  */
-export function addInput(c: Case, b: number, t: number, a: Float64Array, U: Matrix = c.params.U!): void {
+export function addInput(c: Case, b: number, t: number, a: Float64Array, U: Matrix = c.params.U!, aOff = 0): void {
   const { inputSize: I, hiddenSize: H } = c.model;
   if (c.tokens) {
     const x = c.tokens[b * c.steps + t]!;
-    for (let i = 0; i < H; i++) a[i]! += U.data[i * I + x]!; // U x_t = U[:, x_t]
-  } else {
-    const off = (b * c.steps + t) * I;
-    matVecAdd(U, c.vectors!.subarray(off, off + I), a);
+    for (let i = 0; i < H; i++) a[aOff + i]! += U.data[i * I + x]!; // U x_t = U[:, x_t]
+  } else matVecAdd(U, c.vectors!, a, (b * c.steps + t) * I, aOff);
+}
+
+/**
+ * a_t += U x_t for every step t of row b, with a_t at a[aOff + t·H …]: the gathered column U[:, x_t] for
+ * tokens, and for vectors all steps in one product, A += X Uᵀ (row t of X is x_t).
+ */
+export function addInputs(c: Case, b: number, U: Matrix, a: Float64Array, aOff: number): void {
+  const { inputSize: I, hiddenSize: H } = c.model;
+  const T = c.steps;
+  if (c.vectors) {
+    addABt({ rows: T, cols: H, data: a.subarray(aOff, aOff + T * H) }, { data: c.vectors, stride: I, offset: b * T * I }, { data: U.data, stride: I, offset: 0 }, I);
+    return;
+  }
+  for (let t = 0; t < T; t++) {
+    const x = c.tokens![b * T + t]!;
+    const at = aOff + t * H;
+    for (let i = 0; i < H; i++) a[at + i]! += U.data[i * I + x]!; // U x_t = U[:, x_t]
   }
 }
 
@@ -52,18 +67,19 @@ function softmaxLoss(z: Float64Array, y: number, p: Float64Array): number {
 export function forward(c: Case): ForwardCache {
   const { batch: B, steps: T } = c;
   const { hiddenSize: H, activation, bias } = c.model;
-  const { W, b: bh } = c.params;
+  const { U, W, b: bh } = c.params;
   const s = new Float64Array(B * (T + 1) * H);
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
     if (c.initialState) s.set(c.initialState.data.subarray(b * H, (b + 1) * H), base);
+    // U x_t [+ b] does not depend on the recurrence: written for all steps first, where the a_t go
+    for (let t = 0; t < T; t++) if (bias) s.set(bh!.data, base + (t + 1) * H); // a_t = b
+    addInputs(c, b, U!, s, base + H); //                                          a_t += U x_t
     for (let t = 0; t < T; t++) {
-      const sPrev = s.subarray(base + t * H, base + (t + 1) * H);
-      const a = s.subarray(base + (t + 1) * H, base + (t + 2) * H); // a_t is computed in place of s_t
-      if (bias) a.set(bh!.data); // a_t = b
-      addInput(c, b, t, a); //      a_t += U x_t
-      matVecAdd(W!, sPrev, a); //   a_t += W s_{t−1}
-      activate(activation, a); //   s_t = f(a_t)
+      const prev = base + t * H; //       s_{t−1} at s[prev …]
+      const cur = prev + H; //            a_t, then s_t, at s[cur …]: a_t is computed in place of s_t
+      matVecAdd(W!, s, s, prev, cur); //  a_t += W s_{t−1}
+      activate(activation, s, cur, cur + H); // s_t = f(a_t)
     }
   }
   return { s, ...outputLayer(c, s) };

@@ -11,8 +11,8 @@
  */
 import type { Matrix } from '../model/matrix.js';
 
-/** y += A x   (A: r×c, x: c, y: r) */
-export function matVecAdd(A: Matrix, x: Float64Array, y: Float64Array): void {
+/** y += A x   (A: r×c, x: c, y: r; x and y may start at an offset into a larger array) */
+export function matVecAdd(A: Matrix, x: Float64Array, y: Float64Array, xOff = 0, yOff = 0): void {
   const { rows, cols, data } = A;
   let i = 0;
   for (; i + 3 < rows; i += 4) {
@@ -25,22 +25,22 @@ export function matVecAdd(A: Matrix, x: Float64Array, y: Float64Array): void {
     let a2 = 0;
     let a3 = 0;
     for (let j = 0; j < cols; j++) {
-      const xj = x[j]!;
+      const xj = x[xOff + j]!;
       a0 += data[r0 + j]! * xj;
       a1 += data[r1 + j]! * xj;
       a2 += data[r2 + j]! * xj;
       a3 += data[r3 + j]! * xj;
     }
-    y[i]! += a0;
-    y[i + 1]! += a1;
-    y[i + 2]! += a2;
-    y[i + 3]! += a3;
+    y[yOff + i]! += a0;
+    y[yOff + i + 1]! += a1;
+    y[yOff + i + 2]! += a2;
+    y[yOff + i + 3]! += a3;
   }
   for (; i < rows; i++) {
     const r = i * cols;
     let acc = 0;
-    for (let j = 0; j < cols; j++) acc += data[r + j]! * x[j]!;
-    y[i]! += acc;
+    for (let j = 0; j < cols; j++) acc += data[r + j]! * x[xOff + j]!;
+    y[yOff + i]! += acc;
   }
 }
 
