@@ -5,27 +5,25 @@
  * one variable per gate in math layout:
  *   LSTM: i, f, o = σ(x U_*ᵀ + s W_*ᵀ + b_*), g = act(…), c_t = f⊙c_{t−1} + i⊙g, s_t = o⊙act(c_t)
  *   GRU:  z, r = σ(…), h̃ = act(x U_hᵀ + (r⊙s) W_hᵀ + b_h), s_t = z⊙s_{t−1} + (1−z)⊙h̃
+ * The ops oracle supports the variants as ops.ts does for the RNN, with the LSTM's cell state c treated like
+ * s: detachEvery k makes (s, c) entering steps k, 2k, … fresh tensors; truncate k recomputes output t from
+ * fresh copies of (s_{t−k−1}, c_{t−k−1}) (or from s₋₁ and c₋₁ = 0 when t − k ≤ 0).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Case } from '../src/model/case.js';
-import { InputError } from '../src/model/errors.js';
 import type { Gradients } from '../src/model/gradients.js';
 import type { Matrix } from '../src/model/matrix.js';
 import { GATES, type Activation } from '../src/model/spec.js';
 import { clipInTf, type ReferenceOptions } from './clip.js';
 import { denseWeights, gatedGradientsToMath, gatedWeights, inputTensor, matrixOf, targetTensor, tensorOf, variableOf } from './layout.js';
-import { disposeOpsInputs, opsInputs, outputLoss, readGradients } from './ops.js';
+import { layersRefuse } from './layers.js';
+import { detach, disposeOpsInputs, opsInputs, outputLoss, readGradients } from './ops.js';
 import { tf } from './tf.js';
 
 const gatesOf = (c: Case) => GATES[c.model.cell as 'lstm' | 'gru'];
 
-function refuseVariants(opts: ReferenceOptions, c: Case): void {
-  const flag = opts.truncate !== undefined ? '--truncate' : opts.detachEvery !== undefined ? '--detach-every' : opts.outputStep !== undefined ? '--output-step' : null;
-  if (flag) throw new InputError(`${flag} is given for cell ${c.model.cell}, expected full BPTT: the gated cells support full BPTT only so far`);
-}
-
 export async function layersGatedGradients(c: Case, opts: ReferenceOptions = {}): Promise<Gradients> {
-  refuseVariants(opts, c);
+  layersRefuse(opts);
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, outputSize: K, activation, bias } = c.model;
   const args = {
@@ -78,38 +76,61 @@ export async function layersGatedGradients(c: Case, opts: ReferenceOptions = {})
 
 const ACT: Record<Activation, (a: tf.Tensor) => tf.Tensor> = { tanh: tf.tanh, sigmoid: tf.sigmoid, relu: tf.relu, linear: (a) => a };
 
-export async function opsGatedGradients(c: Case, opts: ReferenceOptions = {}): Promise<Gradients> {
-  refuseVariants(opts, c);
-  const { batch: B, steps: T } = c;
-  const { inputSize: I, hiddenSize: H } = c.model;
-  const inp = opsInputs(c);
-  const { vars, xs } = inp;
+/** The state a gated cell carries: s_t, and for the LSTM its cell state c_t (unused by the GRU). */
+export interface GatedState {
+  s: tf.Tensor;
+  cell: tf.Tensor;
+}
+
+/** One step of the cell for the B rows at once, with the weights w (U_*, W_*, b_* by name, math layout). */
+export function gatedStep(c: Case, xs: tf.Tensor3D, t: number, prev: GatedState, w: Record<string, tf.Tensor>): GatedState {
+  const { batch: B } = c;
+  const I = c.model.inputSize;
   const act = ACT[c.model.activation];
   const sig = c.model.recurrentActivation === 'sigmoid' ? (a: tf.Tensor) => tf.sigmoid(a) : (a: tf.Tensor) => tf.clipByValue(tf.add(tf.mul(a, 0.2), 0.5), 0, 1);
-  const lin = (g: string, x: tf.Tensor, s: tf.Tensor) => {
-    const a = tf.add(tf.matMul(x, vars[`U_${g}`]!, false, true), tf.matMul(s, vars[`W_${g}`]!, false, true)); // x U_*ᵀ + s W_*ᵀ
-    return vars[`b_${g}`] ? tf.add(a, vars[`b_${g}`]!) : a;
+  const x = tf.reshape(tf.slice(xs, [0, t, 0], [B, 1, I]), [B, I]);
+  const lin = (g: string, s: tf.Tensor) => {
+    const a = tf.add(tf.matMul(x, w[`U_${g}`]!, false, true), tf.matMul(s, w[`W_${g}`]!, false, true)); // x U_*ᵀ + s W_*ᵀ
+    return w[`b_${g}`] ? tf.add(a, w[`b_${g}`]!) : a;
   };
+  const s = prev.s;
+  if (c.model.cell === 'lstm') {
+    const [i, f, g, o] = [sig(lin('i', s)), sig(lin('f', s)), act(lin('g', s)), sig(lin('o', s))];
+    const cell = tf.add(tf.mul(f, prev.cell), tf.mul(i, g)); //   c_t = f ⊙ c_{t−1} + i ⊙ g
+    return { s: tf.mul(o, act(cell)), cell }; //                   s_t = o ⊙ act(c_t)
+  }
+  const z = sig(lin('z', s));
+  const r = sig(lin('r', s));
+  const h = act(lin('h', tf.mul(r, s))); //                         h̃ = act(x U_hᵀ + (r ⊙ s) W_hᵀ + b_h)
+  return { s: tf.add(tf.mul(z, s), tf.mul(tf.sub(1, z), h)), cell: prev.cell }; // s_t = z ⊙ s_{t−1} + (1 − z) ⊙ h̃
+}
+
+const detachState = (st: GatedState): GatedState => ({ s: detach(st.s), cell: detach(st.cell) });
+
+export async function opsGatedGradients(c: Case, opts: ReferenceOptions = {}): Promise<Gradients> {
+  const { batch: B, steps: T } = c;
+  const H = c.model.hiddenSize;
+  const inp = opsInputs(c);
+  const { vars, xs } = inp;
   try {
     const { value, grads } = tf.variableGrads(() => {
-      let s: tf.Tensor = vars.initialState ?? tf.zeros([B, H]);
-      let cell: tf.Tensor = tf.zeros([B, H]);
-      const states: tf.Tensor[] = [];
+      const start: GatedState = { s: vars.initialState ?? tf.zeros([B, H]), cell: tf.zeros([B, H]) }; // c₋₁ = 0
+      const states: GatedState[] = [];
+      let st = start;
       for (let t = 0; t < T; t++) {
-        const x = tf.reshape(tf.slice(xs, [0, t, 0], [B, 1, I]), [B, I]);
-        if (c.model.cell === 'lstm') {
-          const [i, f, g, o] = [sig(lin('i', x, s)), sig(lin('f', x, s)), act(lin('g', x, s)), sig(lin('o', x, s))];
-          cell = tf.add(tf.mul(f, cell), tf.mul(i, g)); //           c_t = f ⊙ c_{t−1} + i ⊙ g
-          s = tf.mul(o, act(cell)); //                               s_t = o ⊙ act(c_t)
-        } else {
-          const z = sig(lin('z', x, s));
-          const r = sig(lin('r', x, s));
-          const h = act(lin('h', x, tf.mul(r, s))); //               h̃ = act(x U_hᵀ + (r ⊙ s) W_hᵀ + b_h)
-          s = tf.add(tf.mul(z, s), tf.mul(tf.sub(1, z), h)); //      s_t = z ⊙ s_{t−1} + (1 − z) ⊙ h̃
-        }
-        states.push(s);
+        if (opts.detachEvery !== undefined && t > 0 && t % opts.detachEvery === 0) st = detachState(st);
+        st = gatedStep(c, xs, t, st, vars);
+        states.push(st);
       }
-      return outputLoss(c, inp, states);
+      if (opts.truncate === undefined) return outputLoss(c, inp, states.map((x) => x.s), opts.outputStep);
+      // output t sees only steps max(0, t−k) … t, recomputed from detached (s, c)_{t−k−1}
+      const k = opts.truncate;
+      const windowed = states.map((_, t) => {
+        let sw = t - k <= 0 ? start : detachState(states[t - k - 1]!);
+        for (let j = Math.max(0, t - k); j <= t; j++) sw = gatedStep(c, xs, j, sw, vars);
+        return sw.s;
+      });
+      return outputLoss(c, inp, windowed, opts.outputStep);
     }, Object.values(vars));
     return await readGradients(vars, value, grads, opts);
   } finally {

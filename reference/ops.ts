@@ -89,7 +89,7 @@ export async function readGradients(vars: Record<string, tf.Variable>, value: tf
   return { loss, tensors, ...(normBefore !== undefined ? { clip: { normBefore, normAfter: normAfter! } } : {}) };
 }
 
-const detach = (s: tf.Tensor) => tf.tensor(s.dataSync(), s.shape); // a fresh tensor: no gradient flows through
+export const detach = (s: tf.Tensor) => tf.tensor(s.dataSync(), s.shape); // a fresh tensor: no gradient flows through
 
 export async function opsGradients(c: Case, opts: ReferenceOptions = {}): Promise<Gradients> {
   const { batch: B, steps: T } = c;

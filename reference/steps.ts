@@ -4,9 +4,13 @@
  * (s_k = f(a_k) + e_k). Then
  *   ∂L/∂W_k = the contribution of step k to dW (likewise U, b),   ∂L/∂e_k = ∂L/∂s_k (the adjoint).
  * With `outputStep` t the loss is L_t alone, giving the terms ∂L_t/∂W_k of the seed's formula.
+ * Gated cells likewise, with a copy of every gate's U_*, W_*, b_* per step; the probe is added to s_k
+ * alone (the LSTM's cell state c_k is not probed, so ∂L/∂e_k is the adjoint of s_k through s_k).
  */
 import type { Case } from '../src/model/case.js';
 import { matrixOf, tensorOf, variableOf, vectorOf } from './layout.js';
+import { GATES } from '../src/model/spec.js';
+import { gatedStep, type GatedState } from './gated.js';
 import { disposeOpsInputs, opsInputs, outputLoss, stepState } from './ops.js';
 import { tf } from './tf.js';
 
@@ -14,28 +18,38 @@ export interface ReferenceSteps {
   loss: number;
   /** ∂L/∂s_t of row b at [(b·T + t)·H, …) */
   ds: Float64Array;
-  /** per step k: the contribution of step k to dW, dU and (with bias) db, flattened in math layout */
+  /** per step k: the contribution of step k to dW, dU and (with bias) db, flattened in math layout (gated cells: the
+   * gates' W_* one after another in gate order, likewise U_* and b_*) */
   contributions: { W: Float64Array; U: Float64Array; b?: Float64Array }[];
+}
+
+/** The names of the recurrent weights whose per-step contributions are checked, grouped as W, U, b (gates in order). */
+function recurrentNames(c: Case): { W: string[]; U: string[]; b: string[] } {
+  const gates: readonly string[] = c.model.cell === 'rnn' ? [''] : GATES[c.model.cell];
+  const named = (p: string) => gates.map((g) => (g ? `${p}_${g}` : p));
+  return { W: named('W'), U: named('U'), b: c.model.bias ? named('b') : [] };
 }
 
 export async function referenceSteps(c: Case, outputStep?: number): Promise<ReferenceSteps> {
   const { batch: B, steps: T } = c;
-  const { inputSize: I, hiddenSize: H, bias } = c.model;
+  const H = c.model.hiddenSize;
+  const names = recurrentNames(c);
   const inp = opsInputs(c);
-  const copies = Array.from({ length: T }, (_, k) => ({
-    U: variableOf(tensorOf(c.params.U!), `U${k}`),
-    W: variableOf(tensorOf(c.params.W!), `W${k}`),
-    ...(bias ? { b: variableOf(vectorOf(c.params.b!), `b${k}`) } : {}),
-  }));
+  const vectors = new Set(names.b);
+  const copies = Array.from({ length: T }, (_, k) =>
+    Object.fromEntries([...names.W, ...names.U, ...names.b].map((n) => [n, variableOf(vectors.has(n) ? vectorOf(c.params[n]!) : tensorOf(c.params[n]!), `${n}@${k}`)])),
+  );
   const probes = Array.from({ length: T }, (_, k) => variableOf(tf.zeros([B, H]), `probe${k}`));
   try {
     const varList = [...copies.flatMap((w) => Object.values(w)), ...probes, ...Object.values(inp.vars)];
     const { value, grads } = tf.variableGrads(() => {
-      let s: tf.Tensor = inp.vars.initialState ?? tf.zeros([B, H]);
+      let st: GatedState = { s: inp.vars.initialState ?? tf.zeros([B, H]), cell: tf.zeros([B, H]) };
       const states: tf.Tensor[] = [];
       for (let k = 0; k < T; k++) {
-        s = tf.add(stepState(c, inp.xs, k, s, copies[k]!), probes[k]!); // s_k = f(a_k; W_k, U_k, b_k) + e_k
-        states.push(s);
+        const w = copies[k]!; //                            s_k = (the cell's step with W_k, U_k, b_k) + e_k
+        const next = c.model.cell === 'rnn' ? { s: stepState(c, inp.xs, k, st.s, { U: w.U!, W: w.W!, ...(w.b ? { b: w.b } : {}) }), cell: st.cell } : gatedStep(c, inp.xs, k, st, w);
+        st = { s: tf.add(next.s, probes[k]!), cell: next.cell };
+        states.push(st.s);
       }
       return outputLoss(c, inp, states, outputStep);
     }, varList);
@@ -44,14 +58,15 @@ export async function referenceSteps(c: Case, outputStep?: number): Promise<Refe
       const g = await grads[probes[k]!.name]!.data();
       for (let b = 0; b < B; b++) ds.set(g.subarray(b * H, (b + 1) * H), (b * T + k) * H);
     }
+    const joined = async (w: Record<string, tf.Variable>, group: string[]) => {
+      const parts = [];
+      for (const n of group) parts.push((await matrixOf(grads[w[n]!.name]!, c.params[n]!.rows, c.params[n]!.cols)).data);
+      const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+      parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+      return out;
+    };
     const contributions = [];
-    for (const w of copies) {
-      contributions.push({
-        W: (await matrixOf(grads[w.W.name]!, H, H)).data,
-        U: (await matrixOf(grads[w.U.name]!, H, I)).data,
-        ...(w.b ? { b: (await matrixOf(grads[w.b.name]!, H, 1)).data } : {}),
-      });
-    }
+    for (const w of copies) contributions.push({ W: await joined(w, names.W), U: await joined(w, names.U), ...(names.b.length ? { b: await joined(w, names.b) } : {}) });
     const loss = (await value.data())[0]!;
     tf.dispose([value, ...Object.values(grads)]);
     return { loss, ds, contributions };

@@ -21,20 +21,35 @@ export function activate(kind: Activation, a: Float64Array, from = 0, to = a.len
   }
 }
 
-/** da = ds ⊙ f′(a), with f′ computed from s = f(a). */
-export function backpropActivation(kind: Activation, s: Float64Array, ds: Float64Array, da: Float64Array): void {
+/** f′(a) from s = f(a), for one entry. */
+export function derivativeFromOutput(kind: Activation, s: number): number {
+  switch (kind) {
+    case 'tanh':
+      return 1 - s * s;
+    case 'sigmoid':
+      return s * (1 - s);
+    case 'relu':
+      return s > 0 ? 1 : 0;
+    case 'linear':
+      return 1;
+  }
+}
+
+/** da = ds ⊙ f′(a), with f′ computed from s = f(a) (s read from s[sOff …], as many entries as da has). */
+export function backpropActivation(kind: Activation, s: Float64Array, ds: Float64Array, da: Float64Array, sOff = 0): void {
+  const n = da.length;
   switch (kind) {
     case 'tanh': // tanh′(a) = 1 − s²
-      for (let i = 0; i < s.length; i++) da[i] = ds[i]! * (1 - s[i]! * s[i]!);
+      for (let i = 0; i < n; i++) da[i] = ds[i]! * (1 - s[sOff + i]! * s[sOff + i]!);
       return;
     case 'sigmoid': // σ′(a) = s (1 − s)
-      for (let i = 0; i < s.length; i++) da[i] = ds[i]! * s[i]! * (1 - s[i]!);
+      for (let i = 0; i < n; i++) da[i] = ds[i]! * s[sOff + i]! * (1 - s[sOff + i]!);
       return;
     case 'relu': // relu′(a) = [a > 0] = [s > 0]
-      for (let i = 0; i < s.length; i++) da[i] = s[i]! > 0 ? ds[i]! : 0;
+      for (let i = 0; i < n; i++) da[i] = s[sOff + i]! > 0 ? ds[i]! : 0;
       return;
     case 'linear': // f′ = 1
-      da.set(ds);
+      da.set(ds.subarray(0, n));
       return;
   }
 }

@@ -22,13 +22,13 @@ export interface ForwardCache {
 
 /**
  * x_t's contribution: a += U x_t (a column of U for a token, a matrix–vector product for a vector), with
- * a_t at a[aOff …]. U is the case's U unless given (the gated cells pass each gate's U_*).
+ * a_t at a[aOff …]. U is the case's U unless given (the gated cells pass their U_* stacked, all gates at once).
  */
 export function addInput(c: Case, b: number, t: number, a: Float64Array, U: Matrix = c.params.U!, aOff = 0): void {
-  const { inputSize: I, hiddenSize: H } = c.model;
+  const I = c.model.inputSize;
   if (c.tokens) {
     const x = c.tokens[b * c.steps + t]!;
-    for (let i = 0; i < H; i++) a[aOff + i]! += U.data[i * I + x]!; // U x_t = U[:, x_t]
+    for (let i = 0; i < U.rows; i++) a[aOff + i]! += U.data[i * I + x]!; // U x_t = U[:, x_t]
   } else matVecAdd(U, c.vectors!, a, (b * c.steps + t) * I, aOff);
 }
 

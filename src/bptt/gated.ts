@@ -10,22 +10,28 @@
  *   o = σ(U_o x + W_o s_{t−1} + b_o)                   s_t = z ⊙ s_{t−1} + (1 − z) ⊙ h̃
  *   c_t = f ⊙ c_{t−1} + i ⊙ g,  s_t = o ⊙ act(c_t)
  * then z_t = V s_t [+ c], ŷ_t = softmax(z_t), L = Σ_b Σ_t −log ŷ_t[y_t], as for the plain RNN.
+ * The gates that multiply s_{t−1} directly are computed together: their W_* stacked into one matrix, so one
+ * product gives every gate's W_* s_{t−1} (and, transposed, every W_*ᵀ da_* of the backward pass).
+ * Backward: this file supplies each cell's step; the recursion with its variants (truncate, detachEvery)
+ * and the sums over t (dW_* = Σ_t da_* s_{t−1}ᵀ, …) are recursion.ts's, shared with the RNN.
  * Dimension letters: B batch, T steps, I input size, H hidden, K output classes.
  */
 import type { Case } from '../model/case.js';
-import type { Gradients } from '../model/gradients.js';
-import { transpose, zeros, type Matrix } from '../model/matrix.js';
-import { GATES, type Activation } from '../model/spec.js';
-import { activate, backpropActivation } from './activations.js';
+import { stackRows, transpose, zeros, type Matrix } from '../model/matrix.js';
+import { GATES, type RecurrentActivation } from '../model/spec.js';
+import { activate, derivativeFromOutput } from './activations.js';
+import type { BackwardResult, StepAdjoints } from './backward.js';
 import { addInput, outputLayer } from './forward.js';
 import { matVecAdd } from './kernels.js';
+import type { BpttOptions } from './options.js';
+import { addOutputSums, addStepSums, outputAdjoints, recurse, sumScratch, type CellStep, type SumScratch } from './recursion.js';
 
 export interface GatedCache {
   /** s_{t−1} of row b at [(b·(T+1) + t)·H, …): s₋₁ first */
   s: Float64Array;
   /** LSTM: c_t of row b at [(b·(T+1) + t + 1)·H, …), c₋₁ = 0 first; GRU: unused */
   c: Float64Array;
-  /** gate g of step t, row b, after its activation, at [((b·T + t)·G + g)·H, …) */
+  /** gate k of step t, row b, after its activation, at [((b·T + t)·G + k)·H, …) */
   gates: Float64Array;
   /** gate pre-activations, same layout (hardSigmoid's derivative needs them) */
   pre: Float64Array;
@@ -34,80 +40,73 @@ export interface GatedCache {
   loss: number;
 }
 
-/** σ(a) elementwise, in place. */
-function sigma(kind: 'sigmoid' | 'hardSigmoid', a: Float64Array): void {
-  for (let i = 0; i < a.length; i++) a[i] = kind === 'sigmoid' ? 1 / (1 + Math.exp(-a[i]!)) : Math.min(Math.max(0.2 * a[i]! + 0.5, 0), 1);
+/** σ(a), for one entry. */
+const sigma = (kind: RecurrentActivation, a: number) => (kind === 'sigmoid' ? 1 / (1 + Math.exp(-a)) : Math.min(Math.max(0.2 * a + 0.5, 0), 1));
+
+/** σ′(a), from the output y = σ(a) (sigmoid: y(1 − y)) or the pre-activation a (hardSigmoid: 0.2 inside the ramp, else 0). */
+function sigmaPrime(kind: RecurrentActivation, y: number, a: number): number {
+  if (kind === 'sigmoid') return y * (1 - y);
+  const ramp = 0.2 * a + 0.5;
+  return ramp >= 0 && ramp <= 1 ? 0.2 : 0;
 }
 
-/** da = dy ⊙ σ′(a), from the output y = σ(a) (sigmoid: y(1 − y)) or the pre-activation a (hardSigmoid: 0.2 inside the ramp). */
-function sigmaBackward(kind: 'sigmoid' | 'hardSigmoid', y: Float64Array, a: Float64Array, dy: Float64Array, da: Float64Array): void {
-  for (let i = 0; i < y.length; i++) {
-    const ramp = 0.2 * a[i]! + 0.5;
-    da[i] = dy[i]! * (kind === 'sigmoid' ? y[i]! * (1 - y[i]!) : ramp >= 0 && ramp <= 1 ? 0.2 : 0);
-  }
+/** The case's per-gate parameters, stacked in gate order: U (G·H × I), b (G·H), and W of the gates fed by s_{t−1} directly. */
+function stacked(c: Case) {
+  const gates = GATES[c.model.cell as 'lstm' | 'gru'];
+  const direct = c.model.cell === 'lstm' ? gates : gates.slice(0, 2); // the GRU's h̃ sees r ⊙ s_{t−1} instead
+  return {
+    gates,
+    U: stackRows(gates.map((g) => c.params[`U_${g}`]!)),
+    b: c.model.bias ? stackRows(gates.map((g) => c.params[`b_${g}`]!)) : null,
+    W: stackRows(direct.map((g) => c.params[`W_${g}`]!)),
+  };
 }
-
-/** act′ from act's output y, for the gate g / h̃ and the LSTM's act(c_t). */
-const actBackward = (kind: Activation, y: Float64Array, dy: Float64Array, da: Float64Array) => backpropActivation(kind, y, dy, da);
 
 export function gatedForward(c: Case): GatedCache {
-  const cell = c.model.cell as 'lstm' | 'gru';
-  const gates = GATES[cell];
+  const lstm = c.model.cell === 'lstm';
+  const { gates, U, b: bs, W } = stacked(c);
   const G = gates.length;
   const { batch: B, steps: T } = c;
-  const { hiddenSize: H, activation, bias } = c.model;
+  const { hiddenSize: H, activation } = c.model;
   const rec = c.model.recurrentActivation ?? 'hardSigmoid';
   const s = new Float64Array(B * (T + 1) * H);
-  const cs = new Float64Array(cell === 'lstm' ? B * (T + 1) * H : 0);
+  const cs = new Float64Array(lstm ? B * (T + 1) * H : 0);
   const pre = new Float64Array(B * T * G * H);
   const post = new Float64Array(B * T * G * H);
   const rs = new Float64Array(H);
-  const ac = new Float64Array(H);
-  const gateParams = (g: string) => ({ U: c.params[`U_${g}`]!, W: c.params[`W_${g}`]!, b: bias ? c.params[`b_${g}`]! : null });
-  const P = Object.fromEntries(gates.map((g) => [g, gateParams(g)]));
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
     if (c.initialState) s.set(c.initialState.data.subarray(b * H, (b + 1) * H), base);
     for (let t = 0; t < T; t++) {
-      const sPrev = s.subarray(base + t * H, base + (t + 1) * H);
-      const st = s.subarray(base + (t + 1) * H, base + (t + 2) * H);
-      const at = (k: number) => pre.subarray(((b * T + t) * G + k) * H, ((b * T + t) * G + k + 1) * H);
-      const yt = (k: number) => post.subarray(((b * T + t) * G + k) * H, ((b * T + t) * G + k + 1) * H);
-      gates.forEach((g, k) => {
-        const a = at(k);
-        if (P[g]!.b) a.set(P[g]!.b!.data);
-        addInput(c, b, t, a, P[g]!.U); //                             U_* x_t [+ b_*]
-        if (cell === 'gru' && g === 'h') return; //                   W_h (r ⊙ s_{t−1}) once r is known
-        matVecAdd(P[g]!.W, sPrev, a); //                              + W_* s_{t−1}
-      });
-      if (cell === 'lstm') {
-        const [i, f, gg, o] = [0, 1, 2, 3].map((k) => {
-          const y = yt(k);
-          y.set(at(k));
-          if (k === 2) activate(activation, y); //                    g = act(a_g)
-          else sigma(rec, y); //                                      i, f, o = σ(a_*)
-          return y;
-        }) as [Float64Array, Float64Array, Float64Array, Float64Array];
-        const cPrev = cs.subarray(base + t * H, base + (t + 1) * H);
-        const ct = cs.subarray(base + (t + 1) * H, base + (t + 2) * H);
-        for (let j = 0; j < H; j++) ct[j] = f[j]! * cPrev[j]! + i[j]! * gg[j]!; // c_t = f ⊙ c_{t−1} + i ⊙ g
-        ac.set(ct);
-        activate(activation, ac);
-        for (let j = 0; j < H; j++) st[j] = o[j]! * ac[j]!; //       s_t = o ⊙ act(c_t)
+      const prev = base + t * H; //                                   s_{t−1} (and c_{t−1}) at [prev …)
+      const cur = prev + H; //                                        s_t (and c_t) at [cur …)
+      const off = (b * T + t) * G * H; //                             gate k's a_* at pre[off + k·H …]
+      if (bs) pre.set(bs.data, off); //                               a_* = b_*
+      addInput(c, b, t, pre, U, off); //                              a_* += U_* x_t
+      matVecAdd(W, s, pre, prev, off); //                             a_* += W_* s_{t−1} (all gates fed by s_{t−1})
+      if (lstm) {
+        for (let k = 0; k < 4; k++)
+          for (let j = off + k * H; j < off + (k + 1) * H; j++) post[j] = k === 2 ? pre[j]! : sigma(rec, pre[j]!); // i, f, o = σ(a_*)
+        activate(activation, post, off + 2 * H, off + 3 * H); //      g = act(a_g)
+        for (let j = 0; j < H; j++) {
+          const i = post[off + j]!;
+          const f = post[off + H + j]!;
+          const g = post[off + 2 * H + j]!;
+          cs[cur + j] = f * cs[prev + j]! + i * g; //                 c_t = f ⊙ c_{t−1} + i ⊙ g
+          s[cur + j] = cs[cur + j]!; //                               (act(c_t) next, in place)
+        }
+        activate(activation, s, cur, cur + H);
+        for (let j = 0; j < H; j++) s[cur + j]! *= post[off + 3 * H + j]!; // s_t = o ⊙ act(c_t)
       } else {
-        const [z, r] = [0, 1].map((k) => {
-          const y = yt(k);
-          y.set(at(k));
-          sigma(rec, y); //                                           z, r = σ(a_*)
-          return y;
-        }) as [Float64Array, Float64Array];
-        for (let j = 0; j < H; j++) rs[j] = r[j]! * sPrev[j]!; //     r ⊙ s_{t−1}
-        const ah = at(2);
-        matVecAdd(P.h!.W, rs, ah); //                                 a_h += W_h (r ⊙ s_{t−1})
-        const h = yt(2);
-        h.set(ah);
-        activate(activation, h); //                                   h̃ = act(a_h)
-        for (let j = 0; j < H; j++) st[j] = z[j]! * sPrev[j]! + (1 - z[j]!) * h[j]!; // s_t = z ⊙ s_{t−1} + (1 − z) ⊙ h̃
+        for (let j = off; j < off + 2 * H; j++) post[j] = sigma(rec, pre[j]!); // z, r = σ(a_*)
+        for (let j = 0; j < H; j++) rs[j] = post[off + H + j]! * s[prev + j]!; // r ⊙ s_{t−1}
+        matVecAdd(c.params.W_h!, rs, pre, 0, off + 2 * H); //          a_h += W_h (r ⊙ s_{t−1})
+        for (let j = off + 2 * H; j < off + 3 * H; j++) post[j] = pre[j]!;
+        activate(activation, post, off + 2 * H, off + 3 * H); //      h̃ = act(a_h)
+        for (let j = 0; j < H; j++) {
+          const z = post[off + j]!;
+          s[cur + j] = z * s[prev + j]! + (1 - z) * post[off + 2 * H + j]!; // s_t = z ⊙ s_{t−1} + (1 − z) ⊙ h̃
+        }
       }
     }
   }
@@ -115,16 +114,20 @@ export function gatedForward(c: Case): GatedCache {
   return { s, c: cs, gates: post, pre, p, stepLoss, loss };
 }
 
-export function gatedBackward(c: Case, cache: GatedCache): Gradients {
-  const cell = c.model.cell as 'lstm' | 'gru';
-  const gates = GATES[cell];
+/**
+ * BPTT of the gated cells. With keepSteps, steps.ds holds ∂L/∂s_t as for the RNN and steps.da the gates'
+ * pre-activation adjoints: gate k, element i, step t of row b at [((b·G + k)·H + i)·T + t].
+ */
+export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}): BackwardResult {
+  const lstm = c.model.cell === 'lstm';
+  const { gates, W } = stacked(c);
   const G = gates.length;
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, outputSize: K, activation, bias } = c.model;
   const rec = c.model.recurrentActivation ?? 'hardSigmoid';
-  const V = c.params.V!;
-  const VT = transpose(V);
-  const WT = Object.fromEntries(gates.map((g) => [g, transpose(c.params[`W_${g}`]!)]));
+  const VT = transpose(c.params.V!);
+  const WT = transpose(W); //                       [W_*ᵀ …] side by side: WT · [da_*; …] = Σ_* W_*ᵀ da_*
+  const WhT = lstm ? null : transpose(c.params.W_h!);
   const grads: Record<string, Matrix> = {};
   for (const g of gates) {
     grads[`U_${g}`] = zeros(H, I);
@@ -132,107 +135,84 @@ export function gatedBackward(c: Case, cache: GatedCache): Gradients {
     if (bias) grads[`b_${g}`] = zeros(H, 1);
   }
   const dV = zeros(K, H);
-  const dc = zeros(K, 1);
+  const dc = bias ? zeros(K, 1) : null;
   const dS0 = zeros(B, H);
-  const dz = new Float64Array(K);
-  const ds = new Float64Array(H);
-  const dsNext = new Float64Array(H);
-  const dcNext = new Float64Array(H);
-  const dcell = new Float64Array(H);
-  const ac = new Float64Array(H);
-  const tmp = new Float64Array(H);
+  const DZ = new Float64Array(T * K);
+  const Gz = new Float64Array(T * H); //            Vᵀ dz_t as row t
+  const DA = new Float64Array(G * H * T); //        gate k's da_t as rows over t: element i at (k·H + i)·T + t
+  const dpre = new Float64Array(G * H); //          this step's da_*, gate after gate
+  const dsPrev = new Float64Array(H);
   const drs = new Float64Array(H);
-  const dGate = Array.from({ length: G }, () => new Float64Array(H)); // ∂L/∂(gate output)
-  const dPre = Array.from({ length: G }, () => new Float64Array(H)); //  ∂L/∂(gate pre-activation)
-  const rs = new Float64Array(H);
-
-  /** dU_* += da x_tᵀ, db_* += da */
-  const addInputGrads = (g: string, b: number, t: number, da: Float64Array) => {
-    const dU = grads[`U_${g}`]!;
-    if (c.tokens) {
-      const x = c.tokens[b * T + t]!;
-      for (let i = 0; i < H; i++) dU.data[i * I + x]! += da[i]!;
-    } else {
-      const off = (b * T + t) * I;
-      for (let i = 0; i < H; i++) for (let j = 0; j < I; j++) dU.data[i * I + j]! += da[i]! * c.vectors![off + j]!;
-    }
-    if (bias) for (let i = 0; i < H; i++) grads[`b_${g}`]!.data[i]! += da[i]!;
-  };
-  /** dW += u vᵀ */
-  const outer = (W: Matrix, u: Float64Array, v: Float64Array) => {
-    for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) W.data[i * H + j]! += u[i]! * v[j]!;
-  };
+  const ac = new Float64Array(H);
+  const RS = lstm ? null : new Float64Array(H * T); // GRU: r_t ⊙ s_{t−1} as rows over t, for dW_h
+  const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: new Float64Array(B * T * H), da: new Float64Array(B * G * H * T) } : undefined;
+  let loss = 0;
+  let sc: SumScratch | undefined;
 
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
-    dsNext.fill(0);
-    dcNext.fill(0);
-    for (let t = T - 1; t >= 0; t--) {
-      const sPrev = cache.s.subarray(base + t * H, base + (t + 1) * H);
-      const st = cache.s.subarray(base + (t + 1) * H, base + (t + 2) * H);
-      const yt = (k: number) => cache.gates.subarray(((b * T + t) * G + k) * H, ((b * T + t) * G + k + 1) * H);
-      const at = (k: number) => cache.pre.subarray(((b * T + t) * G + k) * H, ((b * T + t) * G + k + 1) * H);
-      dz.set(cache.p.subarray((b * T + t) * K, (b * T + t + 1) * K));
-      dz[c.targets[b * T + t]!]! -= 1; //                                 dz_t = ŷ_t − onehot(y_t)
-      for (let k = 0; k < K; k++) {
-        if (bias) dc.data[k]! += dz[k]!; //                              dc += dz_t
-        for (let j = 0; j < H; j++) dV.data[k * H + j]! += dz[k]! * st[j]!; // dV += dz_t s_tᵀ
+    const { s, gates: y, pre: a } = cache;
+    loss += outputAdjoints(c, cache.p, cache.stepLoss, b, opts, VT, DZ, Gz); // dz_t, and Vᵀ dz_t for every t
+    DA.fill(0);
+    const addDA = (t: number) => {
+      for (let k = 0; k < G * H; k++) DA[k * T + t]! += dpre[k]!;
+    };
+    const lstmStep: CellStep = (t, ds, dcarry) => {
+      const off = (b * T + t) * G * H; //                   i, f, g, o at y[off], y[off + H], y[off + 2H], y[off + 3H]
+      const prev = base + t * H;
+      const cur = prev + H;
+      ac.set(cache.c.subarray(cur, cur + H));
+      activate(activation, ac); //                                              act(c_t)
+      for (let j = 0; j < H; j++) {
+        const i = y[off + j]!;
+        const f = y[off + H + j]!;
+        const g = y[off + 2 * H + j]!;
+        const o = y[off + 3 * H + j]!;
+        const dcell = ds[j]! * o * derivativeFromOutput(activation, ac[j]!) + dcarry[j]!; // dc_t = ds_t ⊙ o ⊙ act′(c_t) + (from c_{t+1})
+        dpre[j] = dcell * g * sigmaPrime(rec, i, a[off + j]!); //                  da_i = dc_t ⊙ g ⊙ σ′(a_i)
+        dpre[H + j] = dcell * cache.c[prev + j]! * sigmaPrime(rec, f, a[off + H + j]!); // da_f = dc_t ⊙ c_{t−1} ⊙ σ′(a_f)
+        dpre[2 * H + j] = dcell * i * derivativeFromOutput(activation, g); //     da_g = dc_t ⊙ i ⊙ act′(a_g)
+        dpre[3 * H + j] = ds[j]! * ac[j]! * sigmaPrime(rec, o, a[off + 3 * H + j]!); // da_o = ds_t ⊙ act(c_t) ⊙ σ′(a_o)
+        dcarry[j] = dcell * f; //                                                 ∂L/∂c_{t−1} from step t = dc_t ⊙ f
       }
-      ds.set(dsNext);
-      matVecAdd(VT, dz, ds); //                                          ds_t = Vᵀ dz_t + (from step t+1)
-      dsNext.fill(0);
-      if (cell === 'lstm') {
-        const [i, f, g, o] = [0, 1, 2, 3].map(yt) as [Float64Array, Float64Array, Float64Array, Float64Array];
-        const cPrev = cache.c.subarray(base + t * H, base + (t + 1) * H);
-        const ct = cache.c.subarray(base + (t + 1) * H, base + (t + 2) * H);
-        ac.set(ct);
-        activate(activation, ac); //                                      act(c_t)
-        for (let j = 0; j < H; j++) {
-          dGate[3]![j] = ds[j]! * ac[j]!; //                              do = ds_t ⊙ act(c_t)
-          tmp[j] = ds[j]! * o[j]!; //                                     ∂L/∂act(c_t) = ds_t ⊙ o
-        }
-        actBackward(activation, ac, tmp, dcell); //                       ⊙ act′(c_t)
-        for (let j = 0; j < H; j++) {
-          dcell[j]! += dcNext[j]!; //                                     dc_t += dc_{t+1} ⊙ f_{t+1} (carried)
-          dGate[0]![j] = dcell[j]! * g[j]!; //                            di = dc_t ⊙ g
-          dGate[1]![j] = dcell[j]! * cPrev[j]!; //                        df = dc_t ⊙ c_{t−1}
-          dGate[2]![j] = dcell[j]! * i[j]!; //                            dg = dc_t ⊙ i
-          dcNext[j] = dcell[j]! * f[j]!; //                               dc_{t−1} (through the cell) = dc_t ⊙ f
-        }
-        gates.forEach((gate, k) => {
-          if (k === 2) actBackward(activation, g, dGate[2]!, dPre[2]!); // da_g = dg ⊙ act′(a_g)
-          else sigmaBackward(rec, yt(k), at(k), dGate[k]!, dPre[k]!); //    da_* = d* ⊙ σ′(a_*)
-          outer(grads[`W_${gate}`]!, dPre[k]!, sPrev); //                   dW_* += da_* s_{t−1}ᵀ
-          addInputGrads(gate, b, t, dPre[k]!); //                           dU_* += da_* x_tᵀ, db_* += da_*
-          matVecAdd(WT[gate]!, dPre[k]!, dsNext); //                        ds_{t−1} += W_*ᵀ da_*
-        });
-      } else {
-        const [z, r, h] = [0, 1, 2].map(yt) as [Float64Array, Float64Array, Float64Array];
-        for (let j = 0; j < H; j++) {
-          dGate[0]![j] = ds[j]! * (sPrev[j]! - h[j]!); //                 dz = ds_t ⊙ (s_{t−1} − h̃)
-          dGate[2]![j] = ds[j]! * (1 - z[j]!); //                         dh̃ = ds_t ⊙ (1 − z)
-          dsNext[j] = ds[j]! * z[j]!; //                                  ds_{t−1} = ds_t ⊙ z + …
-          rs[j] = r[j]! * sPrev[j]!;
-        }
-        actBackward(activation, h, dGate[2]!, dPre[2]!); //               da_h = dh̃ ⊙ act′(a_h)
-        outer(grads.W_h!, dPre[2]!, rs); //                                dW_h += da_h (r ⊙ s_{t−1})ᵀ
-        addInputGrads('h', b, t, dPre[2]!);
-        drs.fill(0);
-        matVecAdd(WT.h!, dPre[2]!, drs); //                                ∂L/∂(r ⊙ s_{t−1}) = W_hᵀ da_h
-        for (let j = 0; j < H; j++) {
-          dGate[1]![j] = drs[j]! * sPrev[j]!; //                          dr = … ⊙ s_{t−1}
-          dsNext[j]! += drs[j]! * r[j]!; //                               ds_{t−1} += … ⊙ r
-        }
-        for (const k of [0, 1]) {
-          const gate = gates[k]!;
-          sigmaBackward(rec, yt(k), at(k), dGate[k]!, dPre[k]!); //        da_z, da_r = d* ⊙ σ′(a_*)
-          outer(grads[`W_${gate}`]!, dPre[k]!, sPrev); //                   dW_* += da_* s_{t−1}ᵀ
-          addInputGrads(gate, b, t, dPre[k]!);
-          matVecAdd(WT[gate]!, dPre[k]!, dsNext); //                        ds_{t−1} += W_*ᵀ da_*
-        }
+      addDA(t);
+      ds.fill(0);
+      matVecAdd(WT, dpre, ds); //                                                ∂L/∂s_{t−1} = Σ_* W_*ᵀ da_*
+    };
+    const gruStep: CellStep = (t, ds) => {
+      const off = (b * T + t) * G * H; //                   z, r, h̃ at y[off], y[off + H], y[off + 2H]
+      const prev = base + t * H;
+      for (let j = 0; j < H; j++) {
+        const z = y[off + j]!;
+        const h = y[off + 2 * H + j]!;
+        dpre[j] = ds[j]! * (s[prev + j]! - h) * sigmaPrime(rec, z, a[off + j]!); // da_z = ds_t ⊙ (s_{t−1} − h̃) ⊙ σ′(a_z)
+        dpre[2 * H + j] = ds[j]! * (1 - z) * derivativeFromOutput(activation, h); // da_h = ds_t ⊙ (1 − z) ⊙ act′(a_h)
+        dsPrev[j] = ds[j]! * z; //                                                 ∂L/∂s_{t−1} = ds_t ⊙ z + …
       }
-    }
-    dS0.data.set(dsNext, b * H); //                                       ∂L/∂s₋₁
+      drs.fill(0);
+      matVecAdd(WhT!, dpre, drs, 2 * H); //                                       ∂L/∂(r ⊙ s_{t−1}) = W_hᵀ da_h
+      for (let j = 0; j < H; j++) {
+        const r = y[off + H + j]!;
+        dpre[H + j] = drs[j]! * s[prev + j]! * sigmaPrime(rec, r, a[off + H + j]!); // da_r = (W_hᵀ da_h) ⊙ s_{t−1} ⊙ σ′(a_r)
+        dsPrev[j]! += drs[j]! * r; //                                             … + (W_hᵀ da_h) ⊙ r
+      }
+      addDA(t);
+      ds.set(dsPrev);
+      matVecAdd(WT, dpre, ds); //                                                 … + W_zᵀ da_z + W_rᵀ da_r
+    };
+    const keep = steps ? (t: number, ds: Float64Array) => steps.ds.set(ds, (b * T + t) * H) : undefined;
+    recurse(c, opts, Gz, lstm ? lstmStep : gruStep, dS0.data.subarray(b * H, (b + 1) * H), keep);
+    if (steps) steps.da.set(DA, b * G * H * T);
+
+    sc = sumScratch(c, s, b, DZ, sc);
+    if (RS)
+      for (let i = 0; i < H; i++)
+        for (let t = 0; t < T; t++) RS[i * T + t] = y[((b * T + t) * G + 1) * H + i]! * sc.S.data[i * (T + 1) + t]!; // r_t ⊙ s_{t−1}
+    gates.forEach((g, k) => {
+      const Vr = g === 'h' && RS ? { data: RS, stride: T, offset: 0 } : sc!.S; // what W_* multiplies: s_{t−1}, or r_t ⊙ s_{t−1} for h̃
+      addStepSums(c, b, sc!, { data: DA, stride: T, offset: k * H * T }, Vr, grads[`W_${g}`]!, grads[`U_${g}`]!, grads[`b_${g}`] ?? null); // dW_* += Σ_t da_* v_tᵀ, dU_*, db_*
+    });
+    addOutputSums(c, sc, dV, dc); //                                              dV += Σ_t dz_t s_tᵀ, dc += Σ_t dz_t
   }
   const tensors: Record<string, Matrix> = {};
   for (const g of gates) {
@@ -241,7 +221,7 @@ export function gatedBackward(c: Case, cache: GatedCache): Gradients {
     if (bias) tensors[`b_${g}`] = grads[`b_${g}`]!;
   }
   tensors.V = dV;
-  if (bias) tensors.c = dc;
+  if (dc) tensors.c = dc;
   if (c.initialState) tensors.initialState = dS0;
-  return { loss: cache.loss, tensors };
+  return { loss: opts.outputStep === undefined ? cache.loss : loss, tensors, ...(steps ? { steps } : {}) };
 }

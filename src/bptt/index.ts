@@ -14,7 +14,6 @@ export { gatedBackward, gatedForward, type GatedCache } from './gated.js';
 
 export function handGradients(c: Case, opts: BpttOptions = {}): BackwardResult {
   if (c.model.cell === 'rnn') return backward(c, forward(c), opts);
-  const unsupported = Object.entries(opts).find(([, v]) => v !== undefined && v !== false);
-  if (unsupported) throw new InputError(`${unsupported[0]} is set for cell ${c.model.cell}, expected full BPTT: the gated cells support full BPTT only so far`);
-  return gatedBackward(c, gatedForward(c));
+  if (opts.withoutActivationDerivative) throw new InputError(`withoutActivationDerivative is set for cell ${c.model.cell}, expected cell rnn`);
+  return gatedBackward(c, gatedForward(c), opts);
 }

@@ -147,7 +147,7 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
   const refs = truncated ? references.filter((r) => r !== 'tfjs-layers') : [...references];
   const notes: string[] = [];
-  if (truncated && refs.length < references.length) notes.push('tfjs-layers skipped: tf.layers.simpleRNN cannot truncate or detach; the hand side is checked against tfjs-ops');
+  if (truncated && refs.length < references.length) notes.push(`tfjs-layers skipped: tf.layers.${{ rnn: 'simpleRNN', lstm: 'lstm', gru: 'gru' }[c.model.cell]} cannot truncate or detach; the hand side is checked against tfjs-ops`);
   if (truncated && refs.length === 0) throw new InputError(`--reference is "layers", but truncation is supported by the tfjs-ops reference only; expected --reference ops or both`);
   const variant = { ...(opts.truncate !== undefined ? { truncate: opts.truncate } : {}), ...(opts.detachEvery !== undefined ? { detachEvery: opts.detachEvery } : {}) };
   const clip = { ...(opts.clipValue !== undefined ? { value: opts.clipValue } : {}), ...(opts.clipNorm !== undefined ? { norm: opts.clipNorm } : {}) };

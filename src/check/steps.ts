@@ -2,9 +2,11 @@
  * --steps-detail: the seed's ∂L/∂W = Σ_k (∂L/∂ŷ)(∂ŷ/∂s)(∂s/∂s_k)(∂s_k/∂W), checked term by term.
  * For every step k: the adjoint ∂L/∂s_k (hand δ's against tf.grad with respect to the state), and the
  * contribution of step k to dW, dU and db (hand da_k s_{k−1}ᵀ … against tf.grad with respect to a
- * separate copy W_k of the weights at step k). With an output step t, L is L_t alone.
+ * separate copy W_k of the weights at step k). With an output step t, L is L_t alone. Gated cells alike:
+ * the adjoint of s_k (through s_k alone), and the contributions of step k to every gate's W_*, U_*, b_*
+ * compared together (the gates' blocks one after another).
  */
-import { backward, forward } from '../bptt/index.js';
+import { backward, forward, gatedBackward, gatedForward, type ForwardCache, type GatedCache } from '../bptt/index.js';
 import { stepContribution } from '../bptt/steps.js';
 import { referenceSteps } from '../../reference/steps.js';
 import type { Case } from '../model/case.js';
@@ -32,7 +34,8 @@ export interface StepRow {
 }
 
 export interface StepsResult {
-  reference: 'tfjs-ops (unrolled, a copy of W, U, b per step)';
+  /** how the reference's per-step terms were taken */
+  reference: string;
   /** the single output whose loss L_t was differentiated, or null for L = Σ_t L_t */
   outputStep: number | null;
   rows: StepRow[];
@@ -58,12 +61,12 @@ export function checkOutputStep(c: Case, t: number | undefined): void {
 }
 
 export async function checkSteps(c: Case, tol: Tolerance, outputStep?: number): Promise<StepsResult> {
-  if (c.model.cell !== 'rnn') throw new InputError(`--steps-detail is given for cell ${c.model.cell}, expected cell rnn: the per-step check covers the plain RNN only so far`);
   checkOutputStep(c, outputStep);
   const { batch: B, steps: T } = c;
   const H = c.model.hiddenSize;
-  const cache = forward(c);
-  const hand = backward(c, cache, { keepSteps: true, ...(outputStep !== undefined ? { outputStep } : {}) });
+  const cache = c.model.cell === 'rnn' ? forward(c) : gatedForward(c);
+  const opts = { keepSteps: true, ...(outputStep !== undefined ? { outputStep } : {}) };
+  const hand = c.model.cell === 'rnn' ? backward(c, cache as ForwardCache, opts) : gatedBackward(c, cache as GatedCache, opts);
   const ref = await referenceSteps(c, outputStep);
   const rows: StepRow[] = [];
   for (let k = 0; k < T; k++) {
@@ -88,7 +91,7 @@ export async function checkSteps(c: Case, tol: Tolerance, outputStep?: number): 
   }
   const first = rows.find((r) => !r.pass);
   return {
-    reference: 'tfjs-ops (unrolled, a copy of W, U, b per step)',
+    reference: c.model.cell === 'rnn' ? 'tfjs-ops (unrolled, a copy of W, U, b per step)' : "tfjs-ops (unrolled, a copy of every gate's W_*, U_*, b_* per step)",
     outputStep: outputStep ?? null,
     rows,
     firstDivergence: first ? first.step : null,

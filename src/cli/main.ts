@@ -104,7 +104,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
         opts.stepsDetail = false; // the per-step terms are the built-in side's; your module gives totals only
       }
       const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
-      opts.stepsDetail ??= !truncated && c.model.cell === 'rnn'; // the per-step check runs by default wherever it is defined
+      opts.stepsDetail ??= !truncated; // the per-step check runs by default wherever it is defined
       opts.heatmap = true;
       const check = checkOptionsFrom(opts);
       checkOptions(check);

@@ -40,6 +40,17 @@ export function transpose(m: Matrix): Matrix {
   return out;
 }
 
+/** The matrices one above the other (all with the same number of columns). */
+export function stackRows(ms: readonly Matrix[]): Matrix {
+  const out = zeros(ms.reduce((n, m) => n + m.rows, 0), ms[0]!.cols);
+  let at = 0;
+  for (const m of ms) {
+    out.data.set(m.data, at);
+    at += m.data.length;
+  }
+  return out;
+}
+
 /** A position in math layout: [i, j] for a matrix, [i] for a vector. */
 export function indexOf(m: Matrix, flat: number, vector: boolean): number[] {
   return vector ? [flat] : [Math.floor(flat / m.cols), flat % m.cols];

@@ -1,0 +1,125 @@
+/**
+ * What the BPTT of every cell (RNN, LSTM, GRU) shares: the output layer's adjoints, the recursion over
+ * steps with its variants (options.ts), and the sums over t that turn per-step adjoints into parameter
+ * gradients. A cell only supplies its step: how ∂L/∂s_t becomes its pre-activation adjoints and ∂L/∂s_{t−1}.
+ *
+ * Layouts, for one batch row: Vᵀ dz_t is row t of G (T×H); a cell's pre-activation adjoints are rows over t,
+ * element i of da_t at DA[i·T + t] (for gated cells, gate k's rows follow gate k−1's: DA[(k·H + i)·T + t]).
+ */
+import type { Case } from '../model/case.js';
+import type { Matrix } from '../model/matrix.js';
+import { addABt, transposeInto, type Rows } from './kernels.js';
+import { outputIncluded, type BpttOptions } from './options.js';
+
+/**
+ * One step of a cell, backwards. On entry ds = ∂L/∂s_t (everything s_t feeds: its output and step t+1) and
+ * dcarry = the adjoint of the cell's carried state from step t+1 (the LSTM's ∂L/∂c_t through c_{t+1}; zero
+ * and unused for RNN and GRU). The step adds its pre-activation adjoints da_t into its DA and leaves
+ * ∂L/∂s_{t−1} (from step t) in ds and ∂L/∂c_{t−1} (from step t) in dcarry.
+ */
+export type CellStep = (t: number, ds: Float64Array, dcarry: Float64Array) => void;
+
+/**
+ * The recursion for one batch row, from G (row t = Vᵀ dz_t):
+ *   full BPTT      ds_t = Vᵀ dz_t + ∂L/∂s_t from step t+1, for t = T−1 … 0
+ *   detachEvery k  the same, but what step ck (c ≥ 1) returns is dropped: s_{ck−1} (and c_{ck−1}) enter step
+ *                  ck as constants
+ *   truncate k     each output t on its own: ds = Vᵀ dz_t, dcarry = 0, then steps t, t−1, …, max(0, t−k)
+ * Adds ∂L/∂s_{−1} (what step 0 returns; under truncation, summed over the windows that reach step 0) into
+ * ds0. keep(t, ds_t), when given, sees every full ∂L/∂s_t (full BPTT and detachEvery only).
+ */
+export function recurse(c: Case, opts: BpttOptions, G: Float64Array, step: CellStep, ds0: Float64Array, keep?: (t: number, ds: Float64Array) => void): void {
+  const T = c.steps;
+  const H = c.model.hiddenSize;
+  const ds = new Float64Array(H);
+  const dcarry = new Float64Array(H);
+  if (opts.truncate === undefined) {
+    for (let t = T - 1; t >= 0; t--) {
+      for (let i = 0; i < H; i++) ds[i]! += G[t * H + i]!; //   ds_t = Vᵀ dz_t + (from step t+1)
+      keep?.(t, ds);
+      step(t, ds, dcarry); //                                   ds, dcarry ← ∂L/∂s_{t−1}, ∂L/∂c_{t−1} from step t
+      if (opts.detachEvery !== undefined && t > 0 && t % opts.detachEvery === 0) {
+        ds.fill(0); //                                          s_{t−1} entered step t detached
+        dcarry.fill(0);
+      }
+    }
+    for (let i = 0; i < H; i++) ds0[i]! += ds[i]!;
+    return;
+  }
+  const k = opts.truncate;
+  for (let t = 0; t < T; t++) {
+    if (!outputIncluded(opts, t)) continue;
+    ds.set(G.subarray(t * H, (t + 1) * H)); //                  ∂L_t/∂s_t = Vᵀ dz_t
+    dcarry.fill(0);
+    for (let j = t; j >= Math.max(0, t - k); j--) step(j, ds, dcarry); // ∂L_t/∂s_{j−1}
+    if (t - k <= 0) for (let i = 0; i < H; i++) ds0[i]! += ds[i]!; // the window reached s_{−1}
+  }
+}
+
+/**
+ * The output layer's adjoints for batch row b: row t of DZ = dz_t = ŷ_t − onehot(y_t) (zero for an output
+ * left out of the loss), row t of G = Vᵀ dz_t (G = DZ V, all steps in one product). Returns Σ of the L_t kept.
+ */
+export function outputAdjoints(c: Case, p: Float64Array, stepLoss: Float64Array, b: number, opts: BpttOptions, VT: Matrix, DZ: Float64Array, G: Float64Array): number {
+  const T = c.steps;
+  const { hiddenSize: H, outputSize: K } = c.model;
+  let loss = 0;
+  DZ.set(p.subarray(b * T * K, (b + 1) * T * K));
+  for (let t = 0; t < T; t++) {
+    if (!outputIncluded(opts, t)) {
+      DZ.fill(0, t * K, (t + 1) * K); //                          L_t is not part of the loss
+      continue;
+    }
+    loss += stepLoss[b * T + t]!;
+    DZ[t * K + c.targets[b * T + t]!]! -= 1; //                  dz_t = ŷ_t − onehot(y_t)
+  }
+  G.fill(0);
+  addABt({ rows: T, cols: H, data: G }, { data: DZ, stride: K, offset: 0 }, { data: VT.data, stride: K, offset: 0 }, K); // row t: Vᵀ dz_t
+  return loss;
+}
+
+/** Scratch space for the sums over t of one batch row (reused across rows). */
+export interface SumScratch {
+  /** s_{t−1}, t = 0 … T, as rows over t: element i at i·(T+1) + t */
+  S: Rows;
+  /** dz_t as rows over t */
+  DZT: Float64Array;
+  /** x_t as rows over t (dense inputs) */
+  X: Float64Array | null;
+}
+
+/** Lays out batch row b's states (from the cache's s) and dz_t (from DZ) as rows over t. */
+export function sumScratch(c: Case, s: Float64Array, b: number, DZ: Float64Array, into?: SumScratch): SumScratch {
+  const T = c.steps;
+  const { inputSize: I, hiddenSize: H, outputSize: K } = c.model;
+  const S = transposeInto(s, b * (T + 1), T + 1, H, into?.S.data ?? new Float64Array(H * (T + 1)));
+  const DZT = transposeInto(DZ, 0, T, K, into?.DZT ?? new Float64Array(K * T)).data;
+  const X = c.vectors ? transposeInto(c.vectors, b * T, T, I, into?.X ?? new Float64Array(I * T)).data : null;
+  return { S, DZT, X };
+}
+
+/** dV += Σ_t dz_t s_tᵀ   dc += Σ_t dz_t */
+export function addOutputSums(c: Case, sc: SumScratch, dV: Matrix, dc: Matrix | null): void {
+  const T = c.steps;
+  addABt(dV, { data: sc.DZT, stride: T, offset: 0 }, { ...sc.S, offset: 1 }, T);
+  if (dc) for (let k = 0; k < dc.rows; k++) for (let t = 0; t < T; t++) dc.data[k]! += sc.DZT[k * T + t]!;
+}
+
+/**
+ * For pre-activation adjoints da_t (rows over t in DA) and the vectors v_t they multiply (rows over t in
+ * Vr, s_{t−1} for the RNN and most gates):
+ *   dW += Σ_t da_t v_tᵀ    dU += Σ_t da_t x_tᵀ    db += Σ_t da_t
+ */
+export function addStepSums(c: Case, b: number, sc: SumScratch, DA: Rows, Vr: Rows, dW: Matrix, dU: Matrix, db: Matrix | null): void {
+  const T = c.steps;
+  const { inputSize: I, hiddenSize: H } = c.model;
+  const da = DA.data;
+  addABt(dW, DA, Vr, T); //                                                   dW += Σ_t da_t v_tᵀ
+  if (sc.X) addABt(dU, DA, { data: sc.X, stride: T, offset: 0 }, T); //      dU += Σ_t da_t x_tᵀ
+  else
+    for (let t = 0; t < T; t++) {
+      const x = c.tokens![b * T + t]!; //                                     x_t one-hot: da_t into column x_t
+      for (let i = 0; i < H; i++) dU.data[i * I + x]! += da[DA.offset + i * DA.stride + t]!;
+    }
+  if (db) for (let i = 0; i < H; i++) for (let t = 0; t < T; t++) db.data[i]! += da[DA.offset + i * DA.stride + t]!; // db += Σ_t da_t
+}
