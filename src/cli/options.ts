@@ -16,21 +16,18 @@ export function integer(flag: string) {
   };
 }
 
-export function positiveNumber(flag: string) {
+/** A parser for a numeric option: finite, and passing ok, else a one-line error naming the flag. */
+function numberOption(flag: string, ok: (n: number) => boolean, expected: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InputError(`${flag} is ${shown(v)}, expected a positive number`);
+    if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InputError(`${flag} is ${shown(v)}, expected ${expected}`);
     return n;
   };
 }
 
-export function nonNegativeNumber(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InputError(`${flag} is ${shown(v)}, expected a number ≥ 0`);
-    return n;
-  };
-}
+export const positiveNumber = (flag: string) => numberOption(flag, (n) => n > 0, 'a positive number');
+export const nonNegativeNumber = (flag: string) => numberOption(flag, (n) => n >= 0, 'a number ≥ 0');
+export const finiteNumber = (flag: string) => numberOption(flag, () => true, 'a finite number');
 
 export function oneOf<T extends string>(flag: string, values: readonly T[]) {
   return (v: string): T => {

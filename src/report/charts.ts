@@ -33,31 +33,39 @@ export function seriesLabel(s: Pick<Series, 'activation' | 'wNorm' | 'exploding'
   return `${s.activation}, ‖W‖₂ = ${s.wNorm}${s.exploding ? ' (exploding)' : ''}`;
 }
 
-/** Norm against lag on a log axis: one solid line per series, its bound (σ_max γ)^lag dashed. */
+const CELL_ORDER = ['rnn', 'lstm', 'gru'];
+const cellsOf = (series: Series[]) => new Set(series.map((s) => s.cell));
+
+/**
+ * Norm against lag on a log axis: one solid line per series, its bound (σ_max γ)^lag dashed (where there is
+ * one). Several cells are drawn side by side, one panel per cell, a setting in the same colour in each.
+ */
 export function normChart(name: string, title: string, yTitle: string, series: Series[], pick: (s: Series) => (number | null)[], boundScale: (s: Series) => number = () => 1): ChartSpec {
   const values: Record<string, unknown>[] = [];
   for (const s of series) {
     const T = s.bound.length;
     const label = seriesLabel(s);
     pick(s).forEach((y, k) => {
-      if (y !== null && y > 0) values.push({ lag: T - 1 - k, value: y, series: label, quantity: 'measured' });
+      if (y !== null && y > 0) values.push({ lag: T - 1 - k, value: y, series: label, cell: s.cell, quantity: 'measured' });
     });
     const scale = boundScale(s);
     s.bound.forEach((y, k) => {
-      const b = y * scale;
-      if (b > 0 && Number.isFinite(b)) values.push({ lag: T - 1 - k, value: b, series: label, quantity: 'bound (σ_max(W)·γ)^lag' });
+      const b = y === null ? 0 : y * scale;
+      if (b > 0 && Number.isFinite(b)) values.push({ lag: T - 1 - k, value: b, series: label, cell: s.cell, quantity: 'bound (σ_max(W)·γ)^lag' });
     });
   }
+  const panels = cellsOf(series.filter((s) => pick(s).some((y) => y !== null))).size > 1;
   return {
     name,
     spec: {
       $schema: SCHEMA,
       title,
-      width: 560,
+      width: panels ? 300 : 560,
       height: 320,
       data: { values },
       mark: { type: 'line', point: false },
       encoding: {
+        ...(panels ? { column: { field: 'cell', type: 'nominal', title: 'cell', sort: CELL_ORDER } } : {}),
         x: { field: 'lag', type: 'quantitative', title: 'lag T−1−k (steps back from the last output)', axis: { format: 'd', tickMinStep: 1 } },
         y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: yTitle },
         color: { field: 'series', type: 'nominal', title: 'activation, W scale', scale: { scheme: 'category20' }, legend: { labelLimit: 300 } },
@@ -69,7 +77,8 @@ export function normChart(name: string, title: string, yTitle: string, series: S
 }
 
 export function decayChart(series: Series[]): ChartSpec {
-  const values = series.filter((s) => s.decay !== null).map((s) => ({ series: seriesLabel(s), decay: s.decay, activation: s.activation }));
+  const several = cellsOf(series).size > 1;
+  const values = series.filter((s) => s.decay !== null).map((s) => ({ series: `${several ? `${s.cell}: ` : ''}${seriesLabel(s)}`, decay: s.decay, activation: s.activation, cell: s.cell }));
   return {
     name: 'decay',
     spec: {
@@ -82,9 +91,9 @@ export function decayChart(series: Series[]): ChartSpec {
         {
           mark: { type: 'point', filled: true, size: 90 },
           encoding: {
-            y: { field: 'series', type: 'nominal', title: 'activation, W scale', sort: null, axis: { labelLimit: 300 } },
+            y: { field: 'series', type: 'nominal', title: several ? 'cell: activation, W scale' : 'activation, W scale', sort: null, axis: { labelLimit: 300 } },
             x: { field: 'decay', type: 'quantitative', title: 'factor per step (ratio, log scale)', scale: { type: 'log' } },
-            color: { field: 'activation', type: 'nominal', title: 'activation' },
+            color: several ? { field: 'cell', type: 'nominal', title: 'cell', sort: CELL_ORDER } : { field: 'activation', type: 'nominal', title: 'activation' },
           },
         },
         { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { x: { datum: 1 } } },

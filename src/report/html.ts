@@ -97,18 +97,19 @@ export function vanishingVerdict(v: VanishingResult): string {
 
 export function seriesRows(v: VanishingResult): string[][] {
   return v.series.map((s) => [
+    s.cell,
     s.activation,
     String(s.wNorm),
     s.decay === null ? 'n/a' : s.decay.toPrecision(4),
     s.lagTo1e6 === null ? `not within ${v.T - 1}` : String(s.lagTo1e6),
     s.exploding ? `yes${s.overflowAtLag !== null ? ` (overflow at lag ${s.overflowAtLag})` : ''}` : 'no',
     s.adjointCheck.pass ? `pass (${s.adjointCheck.comparedLags} lags, worst ${num(s.adjointCheck.worstRelErrNorm)})` : `FAIL at lag ${s.adjointCheck.firstFailingLag}`,
-    s.boundCheck.pass ? 'holds' : `VIOLATED at lag ${s.boundCheck.firstViolationLag}`,
+    s.cell !== 'rnn' ? 'n/a (RNN only)' : s.boundCheck.pass ? 'holds' : `VIOLATED at lag ${s.boundCheck.firstViolationLag}`,
     `${num(s.clip.before)} → ${num(s.clip.after)}`,
   ]);
 }
 
-export const SERIES_HEADER = ['activation', '‖W‖₂', 'decay per step', 'lag to 1e-6', 'exploding', 'adjoints vs tf.grad', 'Jacobian ≤ bound', 'clip-norm: ‖∇‖ before → after'];
+export const SERIES_HEADER = ['cell', 'activation', '‖W‖₂', 'decay per step', 'lag to 1e-6', 'exploding', 'adjoints vs tf.grad', 'Jacobian ≤ bound', 'clip-norm: ‖∇‖ before → after'];
 
 export function renderVanishingHtml(v: VanishingResult, meta: VanishingMeta, charts: RenderedChart[]): string {
   const captions: Record<string, string> = {
@@ -119,8 +120,9 @@ export function renderVanishingHtml(v: VanishingResult, meta: VanishingMeta, cha
   const body = [
     '<h1>bptt-check vanishing</h1>',
     verdict(v.pass, vanishingVerdict(v)),
-    `<p>Case ${escapeHtml(v.caseId)}: T = ${v.T}, H = ${v.H}. Same inputs and weights for every series; W rescaled to the given spectral norm.</p>`,
+    `<p>Case ${escapeHtml(v.caseId)}: T = ${v.T}, H = ${v.H}. Same inputs and weights for every series; W rescaled to the given spectral norm${v.cellsAnswer ? ' (for gated cells every gate’s W_*; their gate weights drawn from the seed, σ = sigmoid)' : ''}.</p>`,
     `<h2>Would sigmoid help?</h2><p id="answer">${escapeHtml(v.answer)}</p>`,
+    ...(v.cellsAnswer ? [`<h2>How much longer do gradients survive in gated cells?</h2><p id="cells-answer">${escapeHtml(v.cellsAnswer)}</p>`] : []),
     table(SERIES_HEADER, seriesRows(v), (n) => !(v.series[n]!.adjointCheck.pass && v.series[n]!.boundCheck.pass)),
     ...charts.map((c) => figure(c, captions[c.name] ?? c.name)),
     ...footer(meta.command, `bptt-check ${meta.toolVersion}, tfjs ${meta.tfjsVersion} on the ${meta.backend} backend, ${meta.createdAt}.`),

@@ -35,6 +35,7 @@ export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta): stri
     '',
     v.answer,
     '',
+    ...(v.cellsAnswer ? ['## How much longer do gradients survive in gated cells?', '', v.cellsAnswer, ''] : []),
     '## Series',
     '',
     ...markdownTable(SERIES_HEADER, seriesRows(v)),
@@ -54,10 +55,10 @@ export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta): stri
 
 /** vanishing.csv: one row per series × k. */
 export function vanishingCsv(v: VanishingResult): string {
-  const header = ['activation', 'wNorm', 'k', 'lag', 'dLlast_ds', 'jacobianNorm', 'bound'];
+  const header = ['cell', 'activation', 'wNorm', 'k', 'lag', 'dLlast_ds', 'jacobianNorm', 'bound'];
   const csv = createObjectCsvStringifier({ header: header.map((id) => ({ id, title: id })) });
   const rows = v.series.flatMap((s) =>
-    s.bound.map((b, k) => ({ activation: s.activation, wNorm: s.wNorm, k, lag: v.T - 1 - k, dLlast_ds: s.dLlast_ds[k] ?? '', jacobianNorm: s.jacobianNorm[k] ?? '', bound: b })),
+    s.bound.map((b, k) => ({ cell: s.cell, activation: s.activation, wNorm: s.wNorm, k, lag: v.T - 1 - k, dLlast_ds: s.dLlast_ds[k] ?? '', jacobianNorm: s.jacobianNorm[k] ?? '', bound: b ?? '' })),
   );
   return csv.getHeaderString()! + csv.stringifyRecords(rows);
 }

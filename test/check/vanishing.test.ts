@@ -75,7 +75,34 @@ describe('the vanishing analysis', () => {
     expect(wouldSigmoidHelp([mk('tanh', 0.5)], 10)).toMatch(/Run with both tanh and sigmoid/);
   });
 
+  it('sets LSTM and GRU beside the RNN: their adjoints agree with tf.grad, and the LSTM carries the gradient further', async () => {
+    const base = generateCase({ ...GENERATE_DEFAULTS, steps: 30, seed: 8 });
+    const v = await analyseVanishing(base, { activations: ['tanh', 'sigmoid'], wNorms: [1], cells: ['rnn', 'lstm', 'gru'], clipNorm: 1, tolerance: DEFAULT_TOLERANCE });
+    expect(v.series.map((s) => `${s.cell}:${s.activation}`)).toEqual(['rnn:tanh', 'rnn:sigmoid', 'lstm:tanh', 'lstm:sigmoid', 'gru:tanh', 'gru:sigmoid']);
+    expect(v.pass).toBe(true);
+    const at = (cell: string, a: string) => v.series.find((s) => s.cell === cell && s.activation === a)!;
+    for (const s of v.series.filter((x) => x.cell !== 'rnn')) {
+      expect(s.adjointCheck.comparedLags).toBe(30); // every lag checked against tf.grad through the gated ops
+      expect(s.jacobianNorm.every((j) => j === null) && s.bound.every((b) => b === null)).toBe(true);
+    }
+    // with the forget gate near σ(1) ≈ 0.73 the LSTM's cell path decays more slowly than the RNN's W-and-f′ chain
+    for (const a of ['tanh', 'sigmoid']) expect(at('lstm', a).decay!).toBeGreaterThan(at('rnn', a).decay!);
+    expect(v.cellsAnswer).toMatch(/^How much longer do gradients survive in gated cells\? LSTM [\d.]+× as long as the RNN/);
+    expect(v.answer).toMatch(/^Would sigmoid help\?/); // from the RNN series alone
+    // the LSTM's forget-gate bias is what keeps its gradient: a lower bias makes it vanish faster
+    const low = await analyseVanishing(base, { activations: ['tanh'], wNorms: [1], cells: ['lstm'], forgetBias: -2, clipNorm: 1, tolerance: DEFAULT_TOLERANCE });
+    expect(low.series[0]!.decay!).toBeLessThan(at('lstm', 'tanh').decay!);
+    expect(low.cellsAnswer).toMatch(/Run with rnn and a gated cell/);
+  });
+
+  it('refuses a gated case as the starting point, naming the cell', async () => {
+    const gated = generateCase({ ...GENERATE_DEFAULTS, cell: 'lstm', steps: 5 });
+    await expect(analyseVanishing(gated, { activations: ['tanh'], wNorms: [1], clipNorm: 1, tolerance: DEFAULT_TOLERANCE })).rejects.toThrow(/model.cell is "lstm", expected rnn/);
+  });
+
   it.each([
+    [{ activations: ['tanh'], wNorms: [1], steps: 10, cells: ['rnn', 'transformer'] }, /--cells has "transformer", expected only rnn\|lstm\|gru/],
+    [{ activations: ['tanh'], wNorms: [1], steps: 10, cells: [] }, /--cells is empty/],
     [{ activations: [], wNorms: [1], steps: 10 }, /--activations is empty/],
     [{ activations: ['tanh', 'gelu'], wNorms: [1], steps: 10 }, /--activations has "gelu", expected only tanh\|sigmoid\|relu\|linear/],
     [{ activations: ['tanh'], wNorms: [0], steps: 10 }, /--w-norm has 0, expected positive numbers/],

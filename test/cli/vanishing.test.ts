@@ -24,7 +24,24 @@ describe('bptt-check vanishing', () => {
     expect(png.subarray(1, 4).toString()).toBe('PNG');
   });
 
+  it('--cells rnn,lstm,gru puts the three cells side by side in every report, with the data-driven answer', async () => {
+    const run = await cli(['vanishing', '--cells', 'rnn,lstm,gru', '--activations', 'tanh', '--w-norm', '1', '--steps', '15', '--out', 'cells'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^lstm\s+tanh\s+1\s/m);
+    expect(run.stdout).toMatch(/How much longer do gradients survive in gated cells\? LSTM/);
+    const doc = JSON.parse(readFileSync(join(dir, 'cells/report.json'), 'utf8'));
+    expect(doc.series.map((s: { cell: string }) => s.cell)).toEqual(['rnn', 'lstm', 'gru']);
+    const csv = readFileSync(join(dir, 'cells/vanishing.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('cell,activation,wNorm,k,lag,dLlast_ds,jacobianNorm,bound');
+    expect(csv.filter((l) => l.startsWith('gru,'))).toHaveLength(15);
+    const html = readFileSync(join(dir, 'cells/report.html'), 'utf8');
+    expect(html).toContain('id="cells-answer"');
+    expect(readFileSync(join(dir, 'cells/report.md'), 'utf8')).toContain('## How much longer do gradients survive in gated cells?');
+  });
+
   it.each([
+    [['--cells', 'rnn,lsmt'], /--cells has "lsmt", expected only rnn\|lstm\|gru/],
+    [['--forget-bias', 'x'], /--forget-bias is "x", expected a finite number/],
     [['--activations', ''], /--activations is empty/],
     [['--activations', 'tanh,swish'], /--activations has "swish"/],
     [['--w-norm', '0'], /--w-norm has 0, expected positive numbers/],
