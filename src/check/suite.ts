@@ -1,7 +1,8 @@
 /**
  * The default comparison suite (`npm start`): every activation × three sizes × four variants that
  * between them put every option in both states (bias on/off, token/dense inputs, batch 1/4, zero/given
- * initial state) next to every activation and size.
+ * initial state) next to every activation and size; then the gated cells, LSTM and GRU each in the four
+ * variants, over the two smaller sizes, both recurrent activations and two activations.
  */
 import { GENERATE_DEFAULTS, type GenerateOptions } from '../model/generate.js';
 import { ACTIVATIONS } from '../model/spec.js';
@@ -25,5 +26,10 @@ export function defaultSuite(): GenerateOptions[] {
   for (const activation of ACTIVATIONS)
     for (const size of SUITE_SIZES)
       for (const variant of VARIANTS) out.push({ ...GENERATE_DEFAULTS, activation, ...size, ...variant, seed: seed++ });
+  for (const cell of ['lstm', 'gru'] as const)
+    VARIANTS.forEach((variant, k) => {
+      const gated = { cell, recurrentActivation: k % 2 ? 'sigmoid' : 'hardSigmoid', activation: k === 3 ? 'relu' : 'tanh' } as const;
+      out.push({ ...GENERATE_DEFAULTS, ...gated, ...SUITE_SIZES[k < 2 ? 0 : 1], ...variant, seed: seed++ });
+    });
   return out;
 }

@@ -14,10 +14,14 @@ describe('the finite-difference oracle', () => {
 
   // the small and medium cases of the default matrix (the large ones take minutes in full mode)
   const suite = defaultSuite().filter((o) => o.hiddenSize <= 32);
-  it.each(suite.map((o) => [generateCase(o).id, o] as const))('agrees with the hand-written gradients to 1e-10 relative on %s', (_id, o) => {
+  // rnn: ε = 1e-7 through one forward pass, 1e-10; gated: plain central differences, the 1e-7
+  it.each(suite.map((o) => [generateCase(o).id, o] as const))('agrees with the hand-written gradients on %s (1e-10 relative; gated cells 1e-7)', (_id, o) => {
     const c = generateCase(o);
     const g = handGradients(c);
-    for (const p of fdOracle(c, { kind: 'full' })) expect(relErr(project(g.tensors[p.tensor]!, p), p.values), p.tensor).toBeLessThan(1e-10);
+    const bound = c.model.cell === 'rnn' ? 1e-10 : 1e-7;
+    // two whole forward passes per entry make the gated H=32 cases slow in full: 16 sampled entries per tensor there (c has 16)
+    const mode = c.model.cell !== 'rnn' && c.model.hiddenSize > 4 ? ({ kind: 'sample', n: 16 } as const) : ({ kind: 'full' } as const);
+    for (const p of fdOracle(c, mode)) expect(relErr(project(g.tensors[p.tensor]!, p), p.values), p.tensor).toBeLessThan(bound);
   });
 
   it.each(['lstm-sigmoid-bias', 'lstm-hardsigmoid', 'gru-sigmoid-bias-s0', 'gru-hardsigmoid-dense'])('agrees with PyTorch on the gated %s to 1e-7 relative (plain central differences)', (name) => {

@@ -12,8 +12,14 @@ beforeAll(async () => {
 
 describe('the hand-written BPTT across the default matrix', () => {
   const suite = defaultSuite();
-  it('covers every activation, bias on and off, both input kinds, batch 1 and 4, an initial state, and H up to 128, T up to 100', () => {
+  it('covers every cell and activation, bias on and off, both input kinds, batch 1 and 4, an initial state, and H up to 128, T up to 100', () => {
     const seen = (f: (o: (typeof suite)[number]) => unknown) => new Set(suite.map(f));
+    expect(seen((o) => o.cell ?? 'rnn')).toEqual(new Set(['rnn', 'lstm', 'gru']));
+    expect(seen((o) => o.recurrentActivation)).toEqual(new Set([undefined, 'sigmoid', 'hardSigmoid']));
+    for (const cell of ['lstm', 'gru']) {
+      const gated = suite.filter((o) => o.cell === cell);
+      expect(new Set(gated.map((o) => `${o.bias}/${o.denseInputs}/${o.batch}/${o.initialState}`)).size, cell).toBe(4);
+    }
     expect(seen((o) => o.activation)).toEqual(new Set(['tanh', 'sigmoid', 'relu', 'linear']));
     expect(seen((o) => o.bias)).toEqual(new Set([true, false]));
     expect(seen((o) => o.denseInputs)).toEqual(new Set([true, false]));
