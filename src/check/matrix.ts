@@ -10,7 +10,7 @@ import { InputError } from '../model/errors.js';
 import { readJsonFile } from '../model/files.js';
 import { GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
 import { loadCase } from '../model/io.js';
-import { ACTIVATIONS } from '../model/spec.js';
+import { ACTIVATIONS, CELLS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
 import { zodIssueText } from '../model/validate.js';
 import { defaultSuite } from './suite.js';
 
@@ -21,6 +21,8 @@ const matrixSchema = z.strictObject({
   id: z.string().optional(),
   generate: z
     .strictObject({
+      cell: list(z.enum(CELLS)).optional(),
+      recurrentActivation: list(z.enum(RECURRENT_ACTIVATIONS)).optional(),
       activation: list(z.enum(ACTIVATIONS)).optional(),
       bias: list(z.boolean()).optional(),
       inputSize: list(positive).optional(),
@@ -47,13 +49,22 @@ export interface SweepMatrix {
   entries: SweepEntry[];
 }
 
-const KEYS = ['activation', 'bias', 'inputSize', 'hiddenSize', 'outputSize', 'steps', 'batch', 'denseInputs', 'initialState', 'initScale'] as const;
+const KEYS = ['cell', 'recurrentActivation', 'activation', 'bias', 'inputSize', 'hiddenSize', 'outputSize', 'steps', 'batch', 'denseInputs', 'initialState', 'initScale'] as const;
+
+/** A plain RNN has no recurrent activation: one case per RNN combination (the first listed value's), without it. */
+function withoutRnnRecurrentActivation(o: Record<string, unknown>, first: unknown): Record<string, unknown>[] {
+  if (o.cell !== undefined && o.cell !== 'rnn') return [o];
+  if (o.recurrentActivation !== first) return [];
+  const { recurrentActivation: _dropped, ...rest } = o;
+  return [rest];
+}
 
 function crossProduct(g: NonNullable<z.infer<typeof matrixSchema>['generate']>): GenerateOptions[] {
   let out: Record<string, unknown>[] = [{}];
   for (const key of KEYS) {
     const values: unknown[] = g[key] ?? (key === 'outputSize' ? [undefined] : [GENERATE_DEFAULTS[key]]);
     out = out.flatMap((o) => values.map((v) => (v === undefined ? o : { ...o, [key]: v })));
+    if (key === 'recurrentActivation') out = out.flatMap((o) => withoutRnnRecurrentActivation(o, g.recurrentActivation?.[0]));
   }
   const seeds = g.seeds ?? [GENERATE_DEFAULTS.seed];
   return out.flatMap((o) => seeds.map((seed) => ({ ...(o as unknown as GenerateOptions), seed })));

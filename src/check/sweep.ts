@@ -97,10 +97,11 @@ export async function runSweep(run: SweepRun): Promise<IndexedResult[]> {
   return results.sort((a, b) => a.index - b.index);
 }
 
-/** A rough cost of a case, B·T·(H² + H·(I + K)), for scheduling; case files count as large. */
+/** A rough cost of a case, B·T·(G·H·(H + I) + H·K) with G gate blocks (1, LSTM 4, GRU 3), for scheduling; case files count as large. */
 function cost(e: SweepEntry): number {
   if ('file' in e) return Number.MAX_SAFE_INTEGER;
   const g = e.generate;
   const K = g.outputSize ?? g.inputSize;
-  return g.batch * g.steps * g.hiddenSize * (g.hiddenSize + g.inputSize + K);
+  const G = { rnn: 1, lstm: 4, gru: 3 }[g.cell ?? 'rnn'];
+  return g.batch * g.steps * g.hiddenSize * (G * (g.hiddenSize + g.inputSize) + K);
 }

@@ -33,6 +33,17 @@ describe('sweep', () => {
     expect(m.entries.filter((e) => 'file' in e)).toHaveLength(1);
   });
 
+  it('crosses cells and recurrent activations, with one RNN case per combination (an RNN has no recurrent activation)', () => {
+    const path = join(dir, 'cells.json');
+    writeFileSync(path, JSON.stringify({ schemaVersion: 1, generate: { cell: ['rnn', 'lstm', 'gru'], recurrentActivation: ['sigmoid', 'hardSigmoid'], hiddenSize: [4], seeds: [1, 2] } }));
+    const gen = loadMatrix(path).entries.map((e) => ('generate' in e ? e.generate : null)!);
+    expect(gen).toHaveLength((1 + 2 + 2) * 2);
+    expect(gen.filter((g) => g.cell === 'rnn').every((g) => !('recurrentActivation' in g))).toBe(true);
+    expect(new Set(gen.filter((g) => g.cell === 'gru').map((g) => g.recurrentActivation))).toEqual(new Set(['sigmoid', 'hardSigmoid']));
+    writeFileSync(path, JSON.stringify({ schemaVersion: 1, generate: { cell: ['lstm', 'cnn'] } }));
+    expect(() => loadMatrix(path)).toThrow(/generate\.cell\[1\]/);
+  });
+
   it('writes a report.json that is byte-identical, timing aside, with 1 and with 2 workers', async () => {
     const one = await cli(['sweep', '--matrix', 'matrix.json', '--workers', '1', '--out', 'w1'], dir);
     const two = await cli(['sweep', '--matrix', 'matrix.json', '--workers', '2', '--out', 'w2'], dir);
