@@ -78,12 +78,26 @@ export function matrixFromEntries(id: string, entries: SweepEntry[]): SweepMatri
   return { id, hash: hashOf(entries), entries };
 }
 
-export function loadMatrix(path: string): SweepMatrix {
+export const DEFAULT_MAX_CASES = 10_000;
+
+/** How many cases the cross product has, counted without building it (an RNN case once, whatever recurrentActivation lists). */
+function crossProductSize(g: NonNullable<z.infer<typeof matrixSchema>['generate']>): number {
+  let n = (g.seeds ?? [0]).length;
+  for (const key of KEYS) if (key !== 'cell' && key !== 'recurrentActivation') n *= g[key]?.length ?? 1;
+  const cells = g.cell ?? ['rnn'];
+  const rnn = cells.filter((c) => c === 'rnn').length;
+  return n * (rnn + (cells.length - rnn) * (g.recurrentActivation?.length ?? 1));
+}
+
+export function loadMatrix(path: string, maxCases = DEFAULT_MAX_CASES): SweepMatrix {
   const raw = readJsonFile(path, 'matrix file');
   const where = `matrix file ${JSON.stringify(path)}`;
   const parsed = matrixSchema.safeParse(raw);
   if (!parsed.success) throw new InputError(`${where}: ${zodIssueText(parsed.error.issues[0]!, raw)}`);
   const m = parsed.data;
+  const size = (m.generate ? crossProductSize(m.generate) : 0) + (m.cases?.length ?? 0);
+  if (size > maxCases)
+    throw new InputError(`${where}: the cross product has ${size} cases, more than --max-cases ${maxCases}; expected at most ${maxCases} (raise --max-cases, or split the matrix and use --shard)`);
   const entries: SweepEntry[] = [
     ...(m.generate ? crossProduct(m.generate).map((generate) => ({ generate })) : []),
     ...(m.cases ?? []).map((f) => ({ file: resolve(dirname(path), f) })),
@@ -94,19 +108,47 @@ export function loadMatrix(path: string): SweepMatrix {
 
 export const PRESETS = ['default', 'large', 'stress'] as const;
 
-/** default: the default suite (48 cases); large: 4 activations × bias × inputs × 3 sizes × 2 seeds; stress: long sequences and large scales. */
+/**
+ * default: the default suite (56 cases: 48 RNN, 4 LSTM, 4 GRU).
+ * large (200 cases): the RNN core, 4 activations × bias × input kind × 3 sizes up to H=128, T=100 × 2 seeds
+ * (96); the gated cells, LSTM and GRU × both recurrent activations × bias × input kind × 2 sizes × 2 seeds
+ * (64); long sequences, RNN × 4 activations × T 500 and 1,000 × H 32 and 64 × 2 seeds (32), and LSTM and
+ * GRU × T 500 and 1,000 at H=32 × 2 seeds (8), at init scale 0.4 so that they neither overflow nor vanish
+ * to zero. Seed 2 runs batch 4 with an initial state.
+ * stress: T=200 at init scales 0.5 and 1.5 (64 cases), where gradients vanish or explode.
+ */
 export function presetMatrix(name: (typeof PRESETS)[number]): SweepMatrix {
   if (name === 'default') return matrixFromEntries('preset:default', defaultSuite().map((generate) => ({ generate })));
-  const sizes = name === 'large' ? [[8, 16, 20], [16, 64, 50], [32, 128, 100]] : [[8, 32, 200], [16, 64, 200]];
   const entries: SweepEntry[] = [];
+  const add = (o: Partial<GenerateOptions> & { size: readonly number[]; seed: number }) => {
+    const [inputSize, hiddenSize, steps] = o.size as [number, number, number];
+    const { size: _size, ...rest } = o;
+    entries.push({ generate: { ...GENERATE_DEFAULTS, batch: o.seed === 2 ? 4 : 1, initialState: o.seed === 2, ...rest, inputSize, hiddenSize, steps } });
+  };
+  const bools = [false, true];
+  if (name === 'stress') {
+    for (const activation of ACTIVATIONS)
+      for (const bias of bools)
+        for (const denseInputs of bools)
+          for (const size of [[8, 32, 200], [16, 64, 200]])
+            for (const initScale of [0.5, 1.5]) add({ activation, bias, denseInputs, size, initScale, seed: 1 });
+    return matrixFromEntries('preset:stress', entries);
+  }
   for (const activation of ACTIVATIONS)
-    for (const bias of [false, true])
-      for (const denseInputs of [false, true])
-        for (const [inputSize, hiddenSize, steps] of sizes)
-          for (const seed of name === 'large' ? [1, 2] : [1])
-            for (const initScale of name === 'large' ? [1] : [0.5, 1.5])
-              entries.push({ generate: { ...GENERATE_DEFAULTS, activation, bias, denseInputs, inputSize: inputSize!, hiddenSize: hiddenSize!, steps: steps!, batch: seed === 2 ? 4 : 1, initialState: seed === 2, initScale, seed } });
-  return matrixFromEntries(`preset:${name}`, entries);
+    for (const bias of bools)
+      for (const denseInputs of bools)
+        for (const size of [[8, 16, 20], [16, 64, 50], [32, 128, 100]]) for (const seed of [1, 2]) add({ activation, bias, denseInputs, size, seed });
+  for (const cell of ['lstm', 'gru'] as const)
+    for (const recurrentActivation of RECURRENT_ACTIVATIONS)
+      for (const bias of bools)
+        for (const denseInputs of bools)
+          for (const size of [[8, 16, 20], [16, 64, 50]]) for (const seed of [1, 2]) add({ cell, recurrentActivation, bias, denseInputs, size, seed });
+  for (const activation of ACTIVATIONS)
+    for (const steps of [500, 1000])
+      for (const hiddenSize of [32, 64]) for (const seed of [1, 2]) add({ activation, size: [8, hiddenSize, steps], initScale: 0.4, seed });
+  for (const cell of ['lstm', 'gru'] as const)
+    for (const steps of [500, 1000]) for (const seed of [1, 2]) add({ cell, recurrentActivation: 'sigmoid', size: [8, 32, steps], initScale: 0.4, seed });
+  return matrixFromEntries('preset:large', entries);
 }
 
 export function entryCase(e: SweepEntry): Case {

@@ -25,6 +25,7 @@ import { writeFileAtomic } from '../model/files.js';
 import { gradientsJson, parseGradients, type Gradients } from '../model/gradients.js';
 import { caseJson, loadCase } from '../model/io.js';
 import { defaultSuite } from '../check/suite.js';
+import { DEFAULT_MAX_CASES } from '../check/matrix.js';
 import { BACKENDS, REFERENCES, referenceGradients, useBackend } from '../../reference/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { REFERENCE_CHOICES, runCheck } from './check.js';
@@ -166,6 +167,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--matrix <file>', 'a matrix file: value lists per generation option and seeds, and/or case files')
     .option('--preset <name>', 'a built-in matrix: default|large|stress')
     .option('--workers <n>', 'worker threads (default: the number of cores)', positiveInteger('--workers'))
+    .option('--max-cases <n>', 'refuse a matrix whose cross product has more cases', positiveInteger('--max-cases'), DEFAULT_MAX_CASES)
     .option('--shard <i/n>', 'run the i-th of n deterministic shards')
     .action(async (opts) => {
       const check = checkOptionsFrom(opts);
@@ -177,6 +179,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
           {
             ...(opts.matrix !== undefined ? { matrix: opts.matrix } : {}),
             ...(opts.preset !== undefined ? { preset: opts.preset } : {}),
+            maxCases: opts.maxCases,
             ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
             ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
             references: [...REFERENCE_CHOICES[opts.reference as keyof typeof REFERENCE_CHOICES]],

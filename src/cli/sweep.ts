@@ -18,6 +18,8 @@ import type { Io } from './io.js';
 export interface SweepCommand {
   matrix?: string;
   preset?: string;
+  /** the most cases a matrix file may expand to */
+  maxCases?: number;
   workers?: number;
   shard?: string;
   references: ReferenceName[];
@@ -30,10 +32,10 @@ export interface SweepCommand {
   command: string;
 }
 
-export function chooseMatrix(o: Pick<SweepCommand, 'matrix' | 'preset'>): SweepMatrix {
+export function chooseMatrix(o: Pick<SweepCommand, 'matrix' | 'preset' | 'maxCases'>): SweepMatrix {
   if ((o.matrix === undefined) === (o.preset === undefined))
     throw new InputError(`--matrix and --preset are ${o.matrix === undefined ? 'both missing' : 'both given'}, expected exactly one`);
-  if (o.matrix !== undefined) return loadMatrix(o.matrix);
+  if (o.matrix !== undefined) return loadMatrix(o.matrix, o.maxCases);
   if (!(PRESETS as readonly string[]).includes(o.preset!)) throw new InputError(`--preset is ${JSON.stringify(o.preset)}, expected one of ${PRESETS.join('|')}`);
   return presetMatrix(o.preset as (typeof PRESETS)[number]);
 }

@@ -100,8 +100,14 @@ describe('sweep', () => {
     [['--preset', 'default', '--shard', '3/2'], /--shard is "3\/2", expected i\/n with 1 ≤ i ≤ n/],
     [['--preset', 'default', '--workers', '0'], /--workers is "0", expected a positive integer/],
     [['--matrix', 'bad-matrix.json'], /matrix file "bad-matrix\.json": generate\.activation\[1\] is "gelu", expected one of tanh\|sigmoid\|relu\|linear/],
+    // 120 sizes × 100 lengths × 2 seeds = 24,000 cases, counted without building them
+    [['--matrix', 'huge-matrix.json'], /the cross product has 24000 cases, more than --max-cases 10000; expected at most 10000/],
+    [['--matrix', 'matrix.json', '--max-cases', '16'], /the cross product has 17 cases, more than --max-cases 16/],
+    [['--matrix', 'matrix.json', '--max-cases', '0'], /--max-cases is "0", expected a positive integer/],
   ])('%s gets exit 2 and one line', async (args, pattern) => {
     writeFileSync(join(dir, 'bad-matrix.json'), JSON.stringify({ schemaVersion: 1, generate: { activation: ['tanh', 'gelu'] } }));
+    const range = (n: number) => Array.from({ length: n }, (_, k) => k + 1);
+    writeFileSync(join(dir, 'huge-matrix.json'), JSON.stringify({ schemaVersion: 1, generate: { hiddenSize: range(120), steps: range(100), seeds: [1, 2] } }));
     const run = await cli(['sweep', ...args, '--out', 'never'], dir);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(pattern);
