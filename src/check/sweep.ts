@@ -2,6 +2,7 @@
  * Sweeps: many cases in worker threads (piscina), in a deterministic order whatever the number of
  * workers; a failing or crashing case never stops the others.
  */
+import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import type { ReferenceName } from '../../reference/index.js';
@@ -21,6 +22,8 @@ export interface SweepRun {
   options: CheckOptions;
   /** called after each case with the number done and the failures so far */
   onProgress?: (done: number, failures: number, total: number) => void;
+  /** stops the sweep: no new case starts, running ones are abandoned, and the cases done are returned */
+  signal?: AbortSignal;
 }
 
 export interface IndexedResult extends CaseResult {
@@ -70,6 +73,7 @@ export async function runSweep(run: SweepRun): Promise<IndexedResult[]> {
     // in this thread (also where the compiled worker is not there, as when running from source)
     await useBackend(run.backend);
     for (const i of indices) {
+      if (run.signal?.aborted) break;
       const entry = run.matrix.entries[i]!;
       try {
         done({ ...(await checkCase(entryCase(entry), run.references, run.tolerance, run.options)), index: i });
@@ -78,6 +82,7 @@ export async function runSweep(run: SweepRun): Promise<IndexedResult[]> {
       }
     }
   } else {
+    if (run.signal) setMaxListeners(0, run.signal); // one listener per queued case
     const pool = new Piscina({ filename: file.href, minThreads: run.workers, maxThreads: run.workers, idleTimeout: 1000 });
     // the longest cases first, so that no long case is left to run alone at the end (results are sorted back)
     const byCost = [...indices].sort((a, b) => cost(run.matrix.entries[b]!) - cost(run.matrix.entries[a]!) || a - b);
@@ -86,8 +91,11 @@ export async function runSweep(run: SweepRun): Promise<IndexedResult[]> {
         byCost.map((i) => {
           const entry = run.matrix.entries[i]!;
           return pool
-            .run({ entry, references: run.references, tolerance: run.tolerance, backend: run.backend, options: run.options })
-            .then((r: CaseResult) => done({ ...r, index: i }), (e: unknown) => done(crashed(entry, i, e)));
+            .run({ entry, references: run.references, tolerance: run.tolerance, backend: run.backend, options: run.options }, run.signal ? { signal: run.signal } : {})
+            .then(
+              (r: CaseResult) => done({ ...r, index: i }),
+              (e: unknown) => run.signal?.aborted || done(crashed(entry, i, e)), // an abandoned case is not a crash
+            );
         }),
       );
     } finally {

@@ -6,7 +6,7 @@ import type { ReferenceName } from '../../reference/index.js';
 import { tf } from '../../reference/index.js';
 import type { CheckOptions } from '../check/compare.js';
 import type { Tolerance } from '../check/metrics.js';
-import { loadMatrix, parseShard, presetMatrix, PRESETS, type SweepMatrix } from '../check/matrix.js';
+import { loadMatrix, parseShard, presetMatrix, PRESETS, shardIndices, type SweepMatrix } from '../check/matrix.js';
 import { runSweep } from '../check/sweep.js';
 import { InputError } from '../model/errors.js';
 import { readJsonFile } from '../model/files.js';
@@ -46,7 +46,12 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
   const workers = o.workers ?? availableParallelism();
   const bar = io.errIsTty ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} cases | {failures} failing | ETA {eta_formatted}', stream: process.stderr }) : null;
   let started = false;
+  // Ctrl-C: stop starting cases, keep what is done, and write it as a partial report beside (never over) the last one
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
   const results = await runSweep({
+    signal: stop.signal,
     matrix,
     ...(shard ? { shard } : {}),
     workers,
@@ -61,17 +66,24 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
       bar.update(done, { failures });
     },
   });
+  process.off('SIGINT', onSigint);
   bar?.stop();
+  const planned = shardIndices(matrix.entries.length, shard).length;
+  const interrupted = stop.signal.aborted ? { done: results.length, of: planned } : undefined;
   const report = buildReport(results, {
     kind: 'sweep',
-    sweep: { matrix: matrix.id, hash: matrix.hash, total: matrix.entries.length, shard: shard ?? null },
+    sweep: { matrix: matrix.id, hash: matrix.hash, total: matrix.entries.length, shard: shard ?? null, ...(interrupted ? { interrupted } : {}) },
     backend: o.backend,
     tfjsVersion: tf.version_core,
     command: o.command,
     tolerance: o.tolerance,
     references: [...o.references],
   });
-  return publish(report, o, io);
+  if (!interrupted) return publish(report, o, io);
+  const partialDir = join(o.outDir, 'partial');
+  await publish(report, { ...o, outDir: partialDir, junit: undefined }, io);
+  io.err(`bptt-check: interrupted after ${interrupted.done} of ${interrupted.of} cases; the partial report is in ${partialDir}, the report in ${o.outDir} is untouched\n`);
+  return 130;
 }
 
 /** Joins shard reports: the same matrix and tool version, each case once. */
@@ -80,6 +92,8 @@ export async function mergeCommand(dirs: string[], out: string, json: boolean, i
   const first = reports[0]!.r;
   for (const { d, r } of reports) {
     if (r.kind !== 'sweep' || !r.sweep) throw new InputError(`shard report ${JSON.stringify(d)} is a ${r.kind} report, expected a sweep report`);
+    if (r.sweep.interrupted)
+      throw new InputError(`shard report ${JSON.stringify(d)} is partial (interrupted after ${r.sweep.interrupted.done} of ${r.sweep.interrupted.of} cases), expected a complete shard: run it again`);
     if (r.sweep.hash !== first.sweep!.hash)
       throw new InputError(`shard report ${JSON.stringify(d)} is from matrix ${r.sweep.matrix} (${r.sweep.hash}), expected the matrix of ${JSON.stringify(reports[0]!.d)}: ${first.sweep!.matrix} (${first.sweep!.hash})`);
     if (r.tool.version !== first.tool.version || r.tool.version !== TOOL_VERSION)

@@ -5,7 +5,7 @@
 import type { VanishingResult } from '../check/vanishing.js';
 import { ADVICE } from '../check/diagnose.js';
 import type { RenderedChart } from './charts.js';
-import { num, verdictLine, type Report } from './model.js';
+import { num, verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, ROW_HEADER, rowCells } from './table.js';
 
 export function escapeHtml(s: string): string {
@@ -76,7 +76,7 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
     `<p>An element passes when |a − r| ≤ atol·S + rtol·|r| with S = max(‖a‖∞, ‖r‖∞), atol = ${r.tolerance.atol}, rtol = ${r.tolerance.rtol}.</p>`,
     ...footer(r.command, `bptt-check ${r.tool.version}, tfjs ${r.tfjsVersion} on the ${r.backend} backend, Node ${r.node}, ${r.createdAt}.`),
   );
-  return page(`bptt-check ${r.kind}: ${r.pass ? 'PASS' : 'FAIL'}`, body);
+  return page(`bptt-check ${r.kind}: ${verdictWord(r)}`, body);
 }
 
 export interface VanishingMeta {

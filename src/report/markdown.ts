@@ -1,12 +1,12 @@
 import type { StepCompare, StepsResult } from '../check/steps.js';
 import type { FdMode } from '../check/fd.js';
-import { num, verdictLine, type Report } from './model.js';
+import { num, verdictLine, verdictWord, type Report } from './model.js';
 import { ADVICE } from '../check/diagnose.js';
 import { caseTitle, markdownTable, ROW_HEADER, rowCells } from './table.js';
 
 /** report.md: the verdict first, then the tables, the tolerances and how to reproduce the run. */
 export function renderMarkdown(r: Report): string {
-  const out: string[] = [`# bptt-check ${r.kind}: ${r.pass ? 'PASS' : 'FAIL'}`, '', `**${verdictLine(r)}**`, ''];
+  const out: string[] = [`# bptt-check ${r.kind}: ${verdictWord(r)}`, '', `**${verdictLine(r)}**`, ''];
   const failed = r.cases.flatMap((c) => c.rows.filter((row) => !row.pass).map((row) => ({ c, row })));
   if (failed.length) {
     out.push('## Failing comparisons', '');

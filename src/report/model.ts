@@ -12,8 +12,8 @@ export interface Report {
   schemaVersion: number;
   tool: { name: string; version: string };
   kind: 'compare' | 'suite' | 'verify' | 'sweep';
-  /** for sweeps: the matrix and the shard this report covers */
-  sweep?: { matrix: string; hash: string; total: number; shard: { index: number; count: number } | null };
+  /** for sweeps: the matrix and the shard this report covers; `interrupted` when it was stopped (Ctrl-C) part way */
+  sweep?: { matrix: string; hash: string; total: number; shard: { index: number; count: number } | null; interrupted?: { done: number; of: number } };
   createdAt: string;
   /** the tfjs backend that ran the references, and the tfjs version */
   backend: string;
@@ -52,7 +52,7 @@ export function buildReport(cases: CaseResult[], meta: ReportMeta): Report {
     command: meta.command,
     tolerance: meta.tolerance,
     references: meta.references,
-    pass: cases.every((c) => c.pass),
+    pass: !meta.sweep?.interrupted && cases.every((c) => c.pass),
     counts: {
       cases: cases.length,
       failedCases: cases.filter((c) => !c.pass).length,
@@ -72,8 +72,15 @@ export function num(x: number): string {
   return ax >= 1e-3 && ax < 1e4 ? String(Number(x.toPrecision(4))) : x.toExponential(2);
 }
 
+/** The one word a report's title carries. */
+export function verdictWord(r: Report): 'PASS' | 'FAIL' | 'PARTIAL' {
+  return r.sweep?.interrupted ? 'PARTIAL' : r.pass ? 'PASS' : 'FAIL';
+}
+
 export function verdictLine(r: Report): string {
   const { cases, failedCases, rows, failedRows } = r.counts;
+  const cut = r.sweep?.interrupted;
+  if (cut) return `PARTIAL: interrupted after ${cut.done} of ${cut.of} cases; ${failedRows} of ${rows} comparisons disagree so far, in ${failedCases} case${failedCases === 1 ? '' : 's'}`;
   return r.pass
     ? `PASS: every gradient agrees (${cases} case${cases === 1 ? '' : 's'}, ${rows} comparisons)`
     : `FAIL: ${failedRows} of ${rows} comparisons disagree, in ${failedCases} of ${cases} case${cases === 1 ? '' : 's'}`;

@@ -1,10 +1,11 @@
 /** sweep, shards and merge through the real command (the compiled worker runs in piscina threads). */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMatrix, shardIndices } from '../../src/check/matrix.js';
-import { cli } from '../helpers/cli.js';
+import { BIN, cli } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bptt-sweep-'));
@@ -14,6 +15,7 @@ const matrix = {
   generate: { activation: ['tanh', 'relu'], bias: [false, true], hiddenSize: [6], inputSize: [4], steps: [5, 9], seeds: [1, 2] },
   cases: [fixturePath('rnn-sigmoid-bias-batch.case.json')],
 };
+const range = (n: number) => Array.from({ length: n }, (_, k) => k + 1);
 const report = (sub: string) => JSON.parse(readFileSync(join(dir, sub, 'report.json'), 'utf8'));
 /** report.json without its timing fields (and the output directory in the command) */
 const untimed = (sub: string) => {
@@ -94,6 +96,26 @@ describe('sweep', () => {
     expect(partial.stderr).toMatch(/merged \d+ of the matrix's 17 cases: a shard is missing/);
   });
 
+  it('on Ctrl-C (SIGINT) leaves the previous report untouched and writes a partial report beside it, marked as partial', async () => {
+    writeFileSync(join(dir, 'slow.json'), JSON.stringify({ schemaVersion: 1, generate: { hiddenSize: [64], steps: [300], batch: [4], seeds: range(40) } }));
+    const before = readFileSync(join(dir, 'w1', 'report.json'));
+    const child = execFile(process.execPath, [BIN, 'sweep', '--matrix', 'slow.json', '--out', 'w1'], { cwd: dir });
+    const code = await new Promise<number | null>((resolve) => {
+      setTimeout(() => child.kill('SIGINT'), 3000); // 40 cases of ~0.6 s: not done by then
+      child.on('exit', resolve);
+    });
+    expect(code).toBe(130);
+    expect(readFileSync(join(dir, 'w1', 'report.json')).equals(before)).toBe(true);
+    const partial = report('w1/partial');
+    expect(partial.sweep.interrupted).toEqual({ done: partial.cases.length, of: 40 });
+    expect(partial.cases.length).toBeLessThan(40);
+    expect(partial.pass).toBe(false);
+    expect(readFileSync(join(dir, 'w1', 'partial', 'report.md'), 'utf8')).toMatch(/^# bptt-check sweep: PARTIAL\n\n\*\*PARTIAL: interrupted after \d+ of 40 cases/);
+    const merged = await cli(['merge', 'w1/partial', '--out', 'never'], dir);
+    expect(merged.code).toBe(2);
+    expect(merged.stderr).toMatch(/is partial \(interrupted after \d+ of 40 cases\), expected a complete shard/);
+  });
+
   it.each([
     [['--preset', 'huge'], /--preset is "huge", expected one of default\|large\|stress/],
     [['--matrix', 'matrix.json', '--preset', 'default'], /--matrix and --preset are both given, expected exactly one/],
@@ -106,7 +128,6 @@ describe('sweep', () => {
     [['--matrix', 'matrix.json', '--max-cases', '0'], /--max-cases is "0", expected a positive integer/],
   ])('%s gets exit 2 and one line', async (args, pattern) => {
     writeFileSync(join(dir, 'bad-matrix.json'), JSON.stringify({ schemaVersion: 1, generate: { activation: ['tanh', 'gelu'] } }));
-    const range = (n: number) => Array.from({ length: n }, (_, k) => k + 1);
     writeFileSync(join(dir, 'huge-matrix.json'), JSON.stringify({ schemaVersion: 1, generate: { hiddenSize: range(120), steps: range(100), seeds: [1, 2] } }));
     const run = await cli(['sweep', ...args, '--out', 'never'], dir);
     expect(run.code).toBe(2);
