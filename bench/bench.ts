@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { handGradients } from '../src/bptt/index.js';
 import type { Case } from '../src/model/case.js';
 import { GENERATE_DEFAULTS, generateCase } from '../src/model/generate.js';
-import { referenceGradients, useBackend, type ReferenceName } from '../reference/index.js';
+import { referenceGradients, tf, useBackend, type ReferenceName } from '../reference/index.js';
 import { project } from '../src/check/fd.js';
 import { fdOracleParallel } from '../src/check/fd-parallel.js';
 import { defaultSuite } from '../src/check/suite.js';
@@ -180,6 +180,32 @@ const spin = (n: number) => timeMs(() => Promise.all(Array.from({ length: n }, (
 const spin1 = await spin(1);
 const spinN = await spin(cores);
 add({ name: `  machine ceiling: ${cores} threads of arithmetic / 1 (same work per thread)`, value: (cores * spin1) / spinN, unit: '×' });
+
+// 7. long sequences: the hand side's peak memory at T = 10,000 (a fresh process, so that the peak is its own),
+// and the reference at T = 1,000, H = 64 completing with no tensor left behind
+const dist = (p: string) => new URL(`../src/${p}`, import.meta.url).href;
+const longRun = JSON.parse(
+  execFileSync(process.execPath, ['--input-type=module', '-e', `
+    const { handGradients } = await import(${JSON.stringify(dist('bptt/index.js'))});
+    const { GENERATE_DEFAULTS, generateCase } = await import(${JSON.stringify(dist('model/generate.js'))});
+    const c = generateCase({ ...GENERATE_DEFAULTS, inputSize: 64, hiddenSize: 128, steps: 10000, seed: 1 });
+    const t0 = performance.now();
+    const g = handGradients(c);
+    console.log(JSON.stringify({ ms: performance.now() - t0, rssMiB: process.resourceUsage().maxRSS / 1024, finite: Number.isFinite(g.loss) }));
+  `]).toString(),
+) as { ms: number; rssMiB: number; finite: boolean };
+add({ name: 'hand BPTT, I=K=64 H=128 T=10,000 B=1, time (own process)', value: longRun.ms, unit: 'ms' });
+add({ name: '  peak resident memory of that process', value: longRun.rssMiB, unit: 'MiB', target: '< 200 MiB', ok: longRun.rssMiB < 200 && longRun.finite });
+const ref1000 = generateCase({ ...GENERATE_DEFAULTS, inputSize: 8, hiddenSize: 64, steps: 1000, seed: 2 });
+for (const ref of ['tfjs-layers', 'tfjs-ops'] as ReferenceName[]) {
+  const before = tf.memory().numTensors;
+  const t0 = performance.now();
+  const g = await referenceGradients(ref1000, ref);
+  const ms = performance.now() - t0;
+  const left = tf.memory().numTensors - before;
+  add({ name: `tf.grad via ${ref} at T=1,000 H=64 (${info.backend}): time`, value: ms, unit: 'ms' });
+  add({ name: '  tensors left behind (tf.memory().numTensors after − before)', value: left, unit: '', target: '= 0, finite', ok: left === 0 && Number.isFinite(g.loss) });
+}
 
 add({ name: 'peak resident memory of this benchmark', value: process.resourceUsage().maxRSS / 1024, unit: 'MiB' });
 
