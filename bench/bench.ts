@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { handGradients } from '../src/bptt/index.js';
 import type { Case } from '../src/model/case.js';
 import { GENERATE_DEFAULTS, generateCase } from '../src/model/generate.js';
-import { referenceGradients, tf, useBackend, type ReferenceName } from '../reference/index.js';
+import { FASTER_PATH, referenceGradients, tf, useBackend, type Backend, type ReferenceName } from '../reference/index.js';
 import { project } from '../src/check/fd.js';
 import { fdOracleParallel } from '../src/check/fd-parallel.js';
 import { defaultSuite } from '../src/check/suite.js';
@@ -99,6 +99,8 @@ for (const backend of ['wasm', 'cpu']) {
   }
   const faster = times['tfjs-layers']! < times['tfjs-ops']! ? 'tfjs-layers' : 'tfjs-ops';
   console.log(`  on ${backend} the faster path is ${faster}; hand is ${(Math.min(...Object.values(times)) / handSmall).toFixed(1)}× faster than it`);
+  const chosen = FASTER_PATH[backend as Backend];
+  add({ name: `  --reference fast on ${backend} runs ${chosen}: the measured faster path (1 = yes)`, value: Number(chosen === faster), unit: '', target: '= 1', ok: chosen === faster });
 }
 
 // 3. the finite-difference oracle on the I=K=32, H=64, T=50 model (8,192 parameters)

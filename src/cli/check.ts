@@ -11,10 +11,18 @@ import { writeFileAtomic } from '../model/files.js';
 import { ADVICE } from '../check/diagnose.js';
 import { alignedTable, caseTitle, ROW_HEADER, rowCells } from '../report/table.js';
 import { reportJson, writeReports } from '../report/write.js';
-import { useBackend, type ReferenceName } from '../../reference/index.js';
+import { FASTER_PATH, useBackend, type Backend, type ReferenceName } from '../../reference/index.js';
 import type { Io } from './io.js';
 
-export const REFERENCE_CHOICES = { layers: ['tfjs-layers'], ops: ['tfjs-ops'], both: ['tfjs-layers', 'tfjs-ops'] } as const;
+export const REFERENCE_CHOICES = { layers: ['tfjs-layers'], ops: ['tfjs-ops'], both: ['tfjs-layers', 'tfjs-ops'], fast: [] } as const;
+
+/** The references a --reference choice names on a backend: `fast` is the faster path there (FASTER_PATH). */
+export function referencesFor(choice: string, backend: Backend): ReferenceName[] {
+  if (choice === 'fast') return [FASTER_PATH[backend]];
+  if (choice === 'all') return [...REFERENCE_CHOICES.both];
+  if (choice === 'fd') return [];
+  return [...REFERENCE_CHOICES[choice as keyof typeof REFERENCE_CHOICES]];
+}
 
 export interface CheckRun {
   kind: Report['kind'];

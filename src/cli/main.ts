@@ -28,7 +28,7 @@ import { defaultSuite } from '../check/suite.js';
 import { DEFAULT_MAX_CASES } from '../check/matrix.js';
 import { BACKENDS, REFERENCES, referenceGradients, useBackend } from '../../reference/index.js';
 import { TOOL_VERSION } from '../version.js';
-import { REFERENCE_CHOICES, runCheck } from './check.js';
+import { REFERENCE_CHOICES, referencesFor, runCheck } from './check.js';
 import { processIo, type Io } from './io.js';
 import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOptions, caseFromOptions, checkOptionsFrom, commandLine, finiteNumber, integer, oneOf, parseFd, positiveInteger, positiveNumber } from './options.js';
 
@@ -40,7 +40,7 @@ function backendOption(): Option {
 
 function referenceOption(): Option {
   const choices = Object.keys(REFERENCE_CHOICES) as (keyof typeof REFERENCE_CHOICES)[];
-  return new Option('--reference <which>', `tfjs oracle(s) to check against: ${choices.join('|')}`).default('both').argParser(oneOf('--reference', choices));
+  return new Option('--reference <which>', `tfjs oracle(s) to check against: ${choices.join('|')} (fast: the faster path on the backend)`).default('both').argParser(oneOf('--reference', choices));
 }
 
 const outOption = () => new Option('--out <dir>', 'report directory').default('reports');
@@ -70,7 +70,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       {
         kind,
         cases,
-        references: opts.reference === 'fd' ? [] : opts.reference === 'all' ? REFERENCE_CHOICES.both : REFERENCE_CHOICES[opts.reference as keyof typeof REFERENCE_CHOICES],
+        references: referencesFor(opts.reference, opts.backend),
         backend: opts.backend,
         tolerance: { atol: opts.atol, rtol: opts.rtol },
         options: { ...checkOptionsFrom(opts), ...extra },
@@ -117,7 +117,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
   addFdOptions(addToleranceOptions(program.command('verify').description('check a gradients file computed anywhere against the references for its case')))
     .requiredOption('--case <file>', 'the case file (from bptt-check case)')
     .requiredOption('--grads <file>', 'your gradients file (DESIGN.md format)')
-    .addOption(new Option('--reference <which>', 'what to check against: layers|ops|fd|all').default('all').argParser(oneOf('--reference', ['layers', 'ops', 'fd', 'all'] as const)))
+    .addOption(new Option('--reference <which>', 'what to check against: layers|ops|fast|fd|all').default('all').argParser(oneOf('--reference', ['layers', 'ops', 'fast', 'fd', 'all'] as const)))
     .addOption(backendOption())
     .addOption(outOption())
     .addOption(junitOption())
@@ -182,7 +182,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
             maxCases: opts.maxCases,
             ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
             ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
-            references: [...REFERENCE_CHOICES[opts.reference as keyof typeof REFERENCE_CHOICES]],
+            references: referencesFor(opts.reference, opts.backend),
             tolerance: { atol: opts.atol, rtol: opts.rtol },
             options: check,
             backend: opts.backend,

@@ -76,6 +76,16 @@ describe('bptt-check compare', () => {
     expect(JSON.parse(run.stdout).backend).toBe('wasm');
   });
 
+  it('--reference fast runs the one reference path the bench measured faster on the backend (tfjs-ops on cpu and wasm)', async () => {
+    for (const backend of ['cpu', 'wasm']) {
+      const run = await cli(['compare', '--reference', 'fast', '--backend', backend, '--json', '--out', `fast-${backend}`], dir);
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout);
+      expect(report.references).toEqual(['tfjs-ops']);
+      expect(new Set(report.cases[0].rows.map((r: { r: string }) => r.r))).toEqual(new Set(['tfjs-ops']));
+    }
+  });
+
   it('leaves no temporary files next to the reports', () => {
     for (const sub of ['out', 'json', 'tight', 'explode', 'fixture', 'wasm']) {
       if (existsSync(join(dir, sub))) expect(readdirSync(join(dir, sub)).filter((f) => f.includes('.tmp-'))).toEqual([]);
