@@ -18,7 +18,7 @@ import type { Gradients } from '../model/gradients.js';
 import { transpose, zeros, type Matrix } from '../model/matrix.js';
 import { backpropActivation } from './activations.js';
 import type { ForwardCache } from './forward.js';
-import { matVecAdd, type Rows } from './kernels.js';
+import { matTVecAdd, type Rows } from './kernels.js';
 import type { BpttOptions } from './options.js';
 import { addOutputSums, addStepSums, outputAdjoints, recurse, sumScratch, type CellStep, type SumScratch } from './recursion.js';
 
@@ -37,7 +37,6 @@ export interface BackwardResult extends Gradients {
 export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}): BackwardResult {
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, outputSize: K, activation, bias } = c.model;
-  const WT = transpose(c.params.W!); // Wᵀ, so that Wᵀ da_t is a row-blocked product
   const VT = transpose(c.params.V!); // Vᵀ
   const dU = zeros(H, I);
   const dW = zeros(H, H);
@@ -62,7 +61,7 @@ export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}): 
       backpropActivation(kind, cache.s, ds, da, base + (t + 1) * H); // da_t = ds_t ⊙ f′(a_t), f′ from the saved s_t
       for (let i = 0; i < H; i++) DA.data[i * T + t]! += da[i]!;
       ds.fill(0);
-      matVecAdd(WT, da, ds); //                                          ∂L/∂s_{t−1} = Wᵀ da_t
+      matTVecAdd(c.params.W!, da, ds); //                                ∂L/∂s_{t−1} = Wᵀ da_t
     };
     const keep = steps ? (t: number, ds: Float64Array) => steps.ds.set(ds, (b * T + t) * H) : undefined;
     recurse(c, opts, G, step, dInitialState.data.subarray(b * H, (b + 1) * H), keep);

@@ -11,7 +11,8 @@
  *   c_t = f ⊙ c_{t−1} + i ⊙ g,  s_t = o ⊙ act(c_t)
  * then z_t = V s_t [+ c], ŷ_t = softmax(z_t), L = Σ_b Σ_t −log ŷ_t[y_t], as for the plain RNN.
  * The gates that multiply s_{t−1} directly are computed together: their W_* stacked into one matrix, so one
- * product gives every gate's W_* s_{t−1} (and, transposed, every W_*ᵀ da_* of the backward pass).
+ * product gives every gate's W_* s_{t−1} (and one product with its transpose the sum Σ_* W_*ᵀ da_* of the
+ * backward pass).
  * Backward: this file supplies each cell's step; the recursion with its variants (truncate, detachEvery)
  * and the sums over t (dW_* = Σ_t da_* s_{t−1}ᵀ, …) are recursion.ts's, shared with the RNN.
  * Dimension letters: B batch, T steps, I input size, H hidden, K output classes.
@@ -22,7 +23,7 @@ import { GATES, type RecurrentActivation } from '../model/spec.js';
 import { activate, derivativeFromOutput } from './activations.js';
 import type { BackwardResult, StepAdjoints } from './backward.js';
 import { addInput, outputLayer } from './forward.js';
-import { matVecAdd } from './kernels.js';
+import { matTVecAdd, matVecAdd } from './kernels.js';
 import type { BpttOptions } from './options.js';
 import { addOutputSums, addStepSums, outputAdjoints, recurse, sumScratch, type CellStep, type SumScratch } from './recursion.js';
 
@@ -126,8 +127,6 @@ export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}
   const { inputSize: I, hiddenSize: H, outputSize: K, activation, bias } = c.model;
   const rec = c.model.recurrentActivation ?? 'hardSigmoid';
   const VT = transpose(c.params.V!);
-  const WT = transpose(W); //                       [W_*ᵀ …] side by side: WT · [da_*; …] = Σ_* W_*ᵀ da_*
-  const WhT = lstm ? null : transpose(c.params.W_h!);
   const grads: Record<string, Matrix> = {};
   for (const g of gates) {
     grads[`U_${g}`] = zeros(H, I);
@@ -177,7 +176,7 @@ export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}
       }
       addDA(t);
       ds.fill(0);
-      matVecAdd(WT, dpre, ds); //                                                ∂L/∂s_{t−1} = Σ_* W_*ᵀ da_*
+      matTVecAdd(W, dpre, ds); //                                                ∂L/∂s_{t−1} = Σ_* W_*ᵀ da_* = [W_i; W_f; …]ᵀ [da_i; da_f; …]
     };
     const gruStep: CellStep = (t, ds) => {
       const off = (b * T + t) * G * H; //                   z, r, h̃ at y[off], y[off + H], y[off + 2H]
@@ -190,7 +189,7 @@ export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}
         dsPrev[j] = ds[j]! * z; //                                                 ∂L/∂s_{t−1} = ds_t ⊙ z + …
       }
       drs.fill(0);
-      matVecAdd(WhT!, dpre, drs, 2 * H); //                                       ∂L/∂(r ⊙ s_{t−1}) = W_hᵀ da_h
+      matTVecAdd(c.params.W_h!, dpre, drs, 2 * H); //                             ∂L/∂(r ⊙ s_{t−1}) = W_hᵀ da_h
       for (let j = 0; j < H; j++) {
         const r = y[off + H + j]!;
         dpre[H + j] = drs[j]! * s[prev + j]! * sigmaPrime(rec, r, a[off + H + j]!); // da_r = (W_hᵀ da_h) ⊙ s_{t−1} ⊙ σ′(a_r)
@@ -198,7 +197,7 @@ export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}
       }
       addDA(t);
       ds.set(dsPrev);
-      matVecAdd(WT, dpre, ds); //                                                 … + W_zᵀ da_z + W_rᵀ da_r
+      matTVecAdd(W, dpre, ds); //                                                 … + W_zᵀ da_z + W_rᵀ da_r
     };
     const keep = steps ? (t: number, ds: Float64Array) => steps.ds.set(ds, (b * T + t) * H) : undefined;
     recurse(c, opts, Gz, lstm ? lstmStep : gruStep, dS0.data.subarray(b * H, (b + 1) * H), keep);

@@ -4,6 +4,7 @@
  * formula it computes.
  *
  *   matVecAdd:     y += A x                      (4 rows at a time, x loaded once for the 4)
+ *   matTVecAdd:    y += Aᵀ x                     (8 rows at a time, y updated once for the 8; no transposed copy)
  *   addABt:        C += A Bᵀ                     (2×4 blocks of C, each a register accumulation)
  *   transposeInto: a slice transposed, for the above
  * addABt serves both the output layer over all steps at once (Z = S Vᵀ) and the sums over t of BPTT
@@ -41,6 +42,40 @@ export function matVecAdd(A: Matrix, x: Float64Array, y: Float64Array, xOff = 0,
     let acc = 0;
     for (let j = 0; j < cols; j++) acc += data[r + j]! * x[xOff + j]!;
     y[yOff + i]! += acc;
+  }
+}
+
+/**
+ * y += Aᵀ x   (A: r×c row-major, x: r, y: c), without a transposed copy: 8 rows of A at a time, each
+ * element of y updated once per 8 rows (y_j += Σ_{i in the 8} A_ij x_i).
+ */
+export function matTVecAdd(A: Matrix, x: Float64Array, y: Float64Array, xOff = 0, yOff = 0): void {
+  const { rows, cols, data } = A;
+  let i = 0;
+  for (; i + 7 < rows; i += 8) {
+    const r0 = i * cols;
+    const r1 = r0 + cols;
+    const r2 = r1 + cols;
+    const r3 = r2 + cols;
+    const r4 = r3 + cols;
+    const r5 = r4 + cols;
+    const r6 = r5 + cols;
+    const r7 = r6 + cols;
+    const x0 = x[xOff + i]!;
+    const x1 = x[xOff + i + 1]!;
+    const x2 = x[xOff + i + 2]!;
+    const x3 = x[xOff + i + 3]!;
+    const x4 = x[xOff + i + 4]!;
+    const x5 = x[xOff + i + 5]!;
+    const x6 = x[xOff + i + 6]!;
+    const x7 = x[xOff + i + 7]!;
+    for (let j = 0; j < cols; j++)
+      y[yOff + j]! += data[r0 + j]! * x0 + data[r1 + j]! * x1 + data[r2 + j]! * x2 + data[r3 + j]! * x3 + data[r4 + j]! * x4 + data[r5 + j]! * x5 + data[r6 + j]! * x6 + data[r7 + j]! * x7;
+  }
+  for (; i < rows; i++) {
+    const r = i * cols;
+    const xi = x[xOff + i]!;
+    for (let j = 0; j < cols; j++) y[yOff + j]! += data[r + j]! * xi;
   }
 }
 

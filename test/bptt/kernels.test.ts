@@ -1,0 +1,53 @@
+/** The blocked kernels against the textbook loops, on shapes that leave every kind of remainder. */
+import { describe, expect, it } from 'vitest';
+import { addABt, matTVecAdd, matVecAdd, transposeInto } from '../../src/bptt/kernels.js';
+import type { Matrix } from '../../src/model/matrix.js';
+import { relErr } from '../helpers/fixtures.js';
+
+let seed = 12345;
+const rand = () => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31; // a small LCG: these are test inputs, not statistics
+  return seed / 2 ** 31 - 0.5;
+};
+const randomMatrix = (rows: number, cols: number): Matrix => ({ rows, cols, data: Float64Array.from({ length: rows * cols }, rand) });
+const SHAPES = [[1, 1], [3, 5], [4, 4], [7, 9], [8, 8], [9, 3], [13, 16], [16, 13], [33, 17]] as const;
+
+describe('kernels', () => {
+  it.each(SHAPES)('matVecAdd: y += A x at %i×%i, with offsets', (r, c) => {
+    const A = randomMatrix(r, c);
+    const x = Float64Array.from({ length: c + 2 }, rand);
+    const y = Float64Array.from({ length: r + 3 }, rand);
+    const want = y.slice();
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) want[3 + i]! += A.data[i * c + j]! * x[2 + j]!;
+    matVecAdd(A, x, y, 2, 3);
+    expect(relErr(y, want)).toBeLessThan(1e-14);
+  });
+
+  it.each(SHAPES)('matTVecAdd: y += Aᵀ x at %i×%i, with offsets', (r, c) => {
+    const A = randomMatrix(r, c);
+    const x = Float64Array.from({ length: r + 1 }, rand);
+    const y = Float64Array.from({ length: c + 2 }, rand);
+    const want = y.slice();
+    for (let j = 0; j < c; j++) for (let i = 0; i < r; i++) want[2 + j]! += A.data[i * c + j]! * x[1 + i]!;
+    matTVecAdd(A, x, y, 1, 2);
+    expect(relErr(y, want)).toBeLessThan(1e-14);
+  });
+
+  it.each(SHAPES)('addABt: C += A Bᵀ with C %i×%i, rows read through stride and offset', (m, n) => {
+    const T = 11;
+    const A = Float64Array.from({ length: 2 + m * (T + 1) }, rand); // row i at 2 + i·(T+1)
+    const B = Float64Array.from({ length: n * T }, rand); //         row j at j·T
+    const C = randomMatrix(m, n);
+    const want = C.data.slice();
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let t = 0; t < T; t++) want[i * n + j]! += A[2 + i * (T + 1) + t]! * B[j * T + t]!;
+    addABt(C, { data: A, stride: T + 1, offset: 2 }, { data: B, stride: T, offset: 0 }, T);
+    expect(relErr(C.data, want)).toBeLessThan(1e-14);
+  });
+
+  it('transposeInto lays T vectors of length m out as m rows over t, across tile edges', () => {
+    const [T, m, start] = [70, 35, 3];
+    const src = Float64Array.from({ length: (start + T) * m }, (_, k) => k);
+    const out = transposeInto(src, start, T, m, new Float64Array(m * T)).data;
+    for (let i = 0; i < m; i++) for (let t = 0; t < T; t++) expect(out[i * T + t]).toBe(src[(start + t) * m + i]);
+  });
+});
