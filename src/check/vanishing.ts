@@ -268,6 +268,7 @@ export function wouldSigmoidHelp(series: Series[], T: number): string {
     const sig = series.find((s) => s.activation === 'sigmoid' && s.wNorm === w);
     return tanh && sig && tanh.decay !== null && sig.decay !== null ? [{ w, tanh, sig }] : [];
   });
+  if (!series.length) return 'Would sigmoid help? The question is about the plain RNN: add rnn to --cells to answer it from data.';
   if (!pairs.length) return 'Would sigmoid help? Run with both tanh and sigmoid in --activations to answer from data.';
   const faster = pairs.filter((p) => p.sig.decay! < p.tanh.decay!);
   const verdict = faster.length === pairs.length ? 'No.' : faster.length === 0 ? 'Yes.' : 'Not in general.';

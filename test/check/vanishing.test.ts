@@ -93,6 +93,7 @@ describe('the vanishing analysis', () => {
     const low = await analyseVanishing(base, { activations: ['tanh'], wNorms: [1], cells: ['lstm'], forgetBias: -2, clipNorm: 1, tolerance: DEFAULT_TOLERANCE });
     expect(low.series[0]!.decay!).toBeLessThan(at('lstm', 'tanh').decay!);
     expect(low.cellsAnswer).toMatch(/Run with rnn and a gated cell/);
+    expect(low.answer).toMatch(/add rnn to --cells/);
   });
 
   it('refuses a gated case as the starting point, naming the cell', async () => {
