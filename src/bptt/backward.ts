@@ -18,15 +18,15 @@ import type { Gradients } from '../model/gradients.js';
 import { transpose, zeros, type Matrix } from '../model/matrix.js';
 import { backpropActivation } from './activations.js';
 import type { ForwardCache } from './forward.js';
-import { matTVecAdd, type Rows } from './kernels.js';
+import { matTVecAdd } from './kernels.js';
 import type { BpttOptions } from './options.js';
-import { addOutputSums, addStepSums, outputAdjoints, recurse, sumScratch, type CellStep, type SumScratch } from './recursion.js';
+import { addOutputSums, addStepSums, outputAdjoints, recurse, type CellStep } from './recursion.js';
 
 /** What --steps-detail needs: ∂L/∂s_t and ∂L/∂a_t of every row and step. */
 export interface StepAdjoints {
   /** ∂L/∂s_t of row b at [(b·T + t)·H, …) */
   ds: Float64Array;
-  /** ∂L/∂a_t of row b, element i at [b·H·T + i·T + t] */
+  /** ∂L/∂a_t of row b, element i at [(b·T + t)·H + i] (gated cells: gate k's at [((b·T + t)·G + k)·H + i]) */
   da: Float64Array;
 }
 
@@ -47,29 +47,27 @@ export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}): 
   const da = new Float64Array(H);
   const DZ = new Float64Array(T * K); // dz_t as row t
   const G = new Float64Array(T * H); //  Vᵀ dz_t as row t
-  const DA: Rows = { data: new Float64Array(H * T), stride: T, offset: 0 }; // da_t as rows over t
+  const DA = new Float64Array(T * H); // da_t at DA[t·H …]
   const kind = opts.withoutActivationDerivative ? 'linear' : activation;
   const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: new Float64Array(B * T * H), da: new Float64Array(B * H * T) } : undefined;
   let loss = 0;
-  let sc: SumScratch | undefined;
 
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
     loss += outputAdjoints(c, cache.p, cache.stepLoss, b, opts, VT, DZ, G); // dz_t, and Vᵀ dz_t for every t
-    DA.data.fill(0);
+    DA.fill(0);
     const step: CellStep = (t, ds) => {
       backpropActivation(kind, cache.s, ds, da, base + (t + 1) * H); // da_t = ds_t ⊙ f′(a_t), f′ from the saved s_t
-      for (let i = 0; i < H; i++) DA.data[i * T + t]! += da[i]!;
+      for (let i = 0; i < H; i++) DA[t * H + i]! += da[i]!;
       ds.fill(0);
       matTVecAdd(c.params.W!, da, ds); //                                ∂L/∂s_{t−1} = Wᵀ da_t
     };
     const keep = steps ? (t: number, ds: Float64Array) => steps.ds.set(ds, (b * T + t) * H) : undefined;
     recurse(c, opts, G, step, dInitialState.data.subarray(b * H, (b + 1) * H), keep);
-    if (steps) steps.da.set(DA.data, b * H * T);
+    if (steps) steps.da.set(DA, b * T * H);
 
-    sc = sumScratch(c, cache.s, b, DZ, sc);
-    addStepSums(c, b, sc, DA, sc.S, dW, dU, db); //                     dW += Σ_t da_t s_{t−1}ᵀ, dU += Σ_t da_t x_tᵀ, db += Σ_t da_t
-    addOutputSums(c, sc, dV, dc); //                                      dV += Σ_t dz_t s_tᵀ, dc += Σ_t dz_t
+    addStepSums(c, b, { data: DA, stride: H, offset: 0 }, { data: cache.s, stride: H, offset: base }, dW, dU, db); // dW += Σ_t da_t s_{t−1}ᵀ, dU += Σ_t da_t x_tᵀ, db += Σ_t da_t
+    addOutputSums(c, b, DZ, cache.s, dV, dc); //                          dV += Σ_t dz_t s_tᵀ, dc += Σ_t dz_t
   }
   const tensors: Record<string, Matrix> = { U: dU, W: dW, V: dV };
   if (db && dc) Object.assign(tensors, { b: db, c: dc });

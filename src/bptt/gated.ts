@@ -25,7 +25,7 @@ import type { BackwardResult, StepAdjoints } from './backward.js';
 import { addInput, outputLayer } from './forward.js';
 import { matTVecAdd, matVecAdd } from './kernels.js';
 import type { BpttOptions } from './options.js';
-import { addOutputSums, addStepSums, outputAdjoints, recurse, sumScratch, type CellStep, type SumScratch } from './recursion.js';
+import { addOutputSums, addStepSums, outputAdjoints, recurse, type CellStep } from './recursion.js';
 
 export interface GatedCache {
   /** s_{t−1} of row b at [(b·(T+1) + t)·H, …): s₋₁ first */
@@ -117,7 +117,7 @@ export function gatedForward(c: Case): GatedCache {
 
 /**
  * BPTT of the gated cells. With keepSteps, steps.ds holds ∂L/∂s_t as for the RNN and steps.da the gates'
- * pre-activation adjoints: gate k, element i, step t of row b at [((b·G + k)·H + i)·T + t].
+ * pre-activation adjoints: gate k, element i, step t of row b at [((b·T + t)·G + k)·H + i].
  */
 export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}): BackwardResult {
   const lstm = c.model.cell === 'lstm';
@@ -138,15 +138,14 @@ export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}
   const dS0 = zeros(B, H);
   const DZ = new Float64Array(T * K);
   const Gz = new Float64Array(T * H); //            Vᵀ dz_t as row t
-  const DA = new Float64Array(G * H * T); //        gate k's da_t as rows over t: element i at (k·H + i)·T + t
+  const DA = new Float64Array(T * G * H); //        step t's da_* gate after gate: gate k's element i at (t·G + k)·H + i
   const dpre = new Float64Array(G * H); //          this step's da_*, gate after gate
   const dsPrev = new Float64Array(H);
   const drs = new Float64Array(H);
   const ac = new Float64Array(H);
-  const RS = lstm ? null : new Float64Array(H * T); // GRU: r_t ⊙ s_{t−1} as rows over t, for dW_h
+  const RS = lstm ? null : new Float64Array(T * H); // GRU: r_t ⊙ s_{t−1} at RS[t·H …], for dW_h
   const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: new Float64Array(B * T * H), da: new Float64Array(B * G * H * T) } : undefined;
   let loss = 0;
-  let sc: SumScratch | undefined;
 
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
@@ -154,7 +153,7 @@ export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}
     loss += outputAdjoints(c, cache.p, cache.stepLoss, b, opts, VT, DZ, Gz); // dz_t, and Vᵀ dz_t for every t
     DA.fill(0);
     const addDA = (t: number) => {
-      for (let k = 0; k < G * H; k++) DA[k * T + t]! += dpre[k]!;
+      for (let k = 0; k < G * H; k++) DA[t * G * H + k]! += dpre[k]!;
     };
     const lstmStep: CellStep = (t, ds, dcarry) => {
       const off = (b * T + t) * G * H; //                   i, f, g, o at y[off], y[off + H], y[off + 2H], y[off + 3H]
@@ -201,17 +200,17 @@ export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}
     };
     const keep = steps ? (t: number, ds: Float64Array) => steps.ds.set(ds, (b * T + t) * H) : undefined;
     recurse(c, opts, Gz, lstm ? lstmStep : gruStep, dS0.data.subarray(b * H, (b + 1) * H), keep);
-    if (steps) steps.da.set(DA, b * G * H * T);
+    if (steps) steps.da.set(DA, b * T * G * H);
 
-    sc = sumScratch(c, s, b, DZ, sc);
     if (RS)
-      for (let i = 0; i < H; i++)
-        for (let t = 0; t < T; t++) RS[i * T + t] = y[((b * T + t) * G + 1) * H + i]! * sc.S.data[i * (T + 1) + t]!; // r_t ⊙ s_{t−1}
+      for (let t = 0; t < T; t++)
+        for (let i = 0; i < H; i++) RS[t * H + i] = y[((b * T + t) * G + 1) * H + i]! * s[base + t * H + i]!; // r_t ⊙ s_{t−1}
     gates.forEach((g, k) => {
-      const Vr = g === 'h' && RS ? { data: RS, stride: T, offset: 0 } : sc!.S; // what W_* multiplies: s_{t−1}, or r_t ⊙ s_{t−1} for h̃
-      addStepSums(c, b, sc!, { data: DA, stride: T, offset: k * H * T }, Vr, grads[`W_${g}`]!, grads[`U_${g}`]!, grads[`b_${g}`] ?? null); // dW_* += Σ_t da_* v_tᵀ, dU_*, db_*
+      // what W_* multiplies: s_{t−1}, or r_t ⊙ s_{t−1} for h̃
+      const v = g === 'h' && RS ? { data: RS, stride: H, offset: 0 } : { data: s, stride: H, offset: base };
+      addStepSums(c, b, { data: DA, stride: G * H, offset: k * H }, v, grads[`W_${g}`]!, grads[`U_${g}`]!, grads[`b_${g}`] ?? null); // dW_* += Σ_t da_* v_tᵀ, dU_*, db_*
     });
-    addOutputSums(c, sc, dV, dc); //                                              dV += Σ_t dz_t s_tᵀ, dc += Σ_t dz_t
+    addOutputSums(c, b, DZ, s, dV, dc); //                                        dV += Σ_t dz_t s_tᵀ, dc += Σ_t dz_t
   }
   const tensors: Record<string, Matrix> = {};
   for (const g of gates) {

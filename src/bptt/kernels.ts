@@ -5,10 +5,9 @@
  *
  *   matVecAdd:     y += A x                      (4 rows at a time, x loaded once for the 4)
  *   matTVecAdd:    y += Aᵀ x                     (8 rows at a time, y updated once for the 8; no transposed copy)
- *   addABt:        C += A Bᵀ                     (2×4 blocks of C, each a register accumulation)
- *   transposeInto: a slice transposed, for the above
- * addABt serves both the output layer over all steps at once (Z = S Vᵀ) and the sums over t of BPTT
- * (dW = Σ_t da_t s_{t−1}ᵀ, with the da_t and s_{t−1} stored as rows over t).
+ *   addABt:        C += A Bᵀ                     (2×4 blocks of C; the products over all steps at once: Z = S Vᵀ)
+ *   addOuterSum:   C += Σ_t a_t b_tᵀ             (2×4 blocks of C; the sums over t of BPTT, dW = Σ_t da_t s_{t−1}ᵀ,
+ *                                                 reading the per-step vectors where they are stored)
  */
 import type { Matrix } from '../model/matrix.js';
 
@@ -137,20 +136,44 @@ export function addABt(C: Matrix, A: Rows, B: Rows, T: number): void {
   for (; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j]! += dot(a, i * A.stride + A.offset, b, j * B.stride + B.offset, T);
 }
 
+/** One vector per step t: v_t[i] at data[offset + t·stride + i]. */
+export interface Steps {
+  data: Float64Array;
+  stride: number;
+  offset: number;
+}
+
+/**
+ * C += Σ_{t<T} a_t b_tᵀ, i.e. C[i][j] += Σ_t a_t[i] b_t[j]   (C: m×n; a_t of length ≥ m, b_t of length ≥ n).
+ * Computed as C += A Bᵀ over chunks of OUTER_CHUNK steps: each chunk's vectors are first laid out as rows
+ * over t (element i of a_t at i·len + t), so that addABt reads them contiguously.
+ */
+export function addOuterSum(C: Matrix, A: Steps, B: Steps, T: number): void {
+  const { rows: m, cols: n } = C;
+  if (scratch.length < (m + n) * OUTER_CHUNK) scratch = new Float64Array((m + n) * OUTER_CHUNK);
+  for (let t0 = 0; t0 < T; t0 += OUTER_CHUNK) {
+    const len = Math.min(OUTER_CHUNK, T - t0);
+    const at = chunkRows(A, t0, len, m, scratch, 0);
+    const bt = chunkRows(B, t0, len, n, scratch, m * len);
+    addABt(C, { data: scratch, stride: len, offset: at }, { data: scratch, stride: len, offset: bt }, len);
+  }
+}
+
+const OUTER_CHUNK = 64;
+let scratch = new Float64Array(0); // reused across calls (each thread has its own module instance)
+
+/** Writes v_t[i] for t in [t0, t0 + len), i < m, at out[at + i·len + (t − t0)]; returns at. */
+function chunkRows(V: Steps, t0: number, len: number, m: number, out: Float64Array, at: number): number {
+  for (let t = 0; t < len; t++) {
+    const v = V.offset + (t0 + t) * V.stride;
+    for (let i = 0; i < m; i++) out[at + i * len + t] = V.data[v + i]!;
+  }
+  return at;
+}
+
 function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, T: number): number {
   let acc = 0;
   for (let t = 0; t < T; t++) acc += a[ai + t]! * b[bi + t]!;
   return acc;
 }
 
-/** Writes the T vectors of length m at src[(start + t)·m + i] as m rows over t (element i of vector t at i·T + t). */
-export function transposeInto(src: Float64Array, start: number, T: number, m: number, out: Float64Array): Rows {
-  const TILE = 32; // in tiles, so that the strided writes stay within a few pages at a time
-  for (let t0 = 0; t0 < T; t0 += TILE)
-    for (let i0 = 0; i0 < m; i0 += TILE)
-      for (let t = t0; t < Math.min(t0 + TILE, T); t++) {
-        const row = (start + t) * m;
-        for (let i = i0; i < Math.min(i0 + TILE, m); i++) out[i * T + t] = src[row + i]!;
-      }
-  return { data: out, stride: T, offset: 0 };
-}

@@ -3,12 +3,13 @@
  * steps with its variants (options.ts), and the sums over t that turn per-step adjoints into parameter
  * gradients. A cell only supplies its step: how ∂L/∂s_t becomes its pre-activation adjoints and ∂L/∂s_{t−1}.
  *
- * Layouts, for one batch row: Vᵀ dz_t is row t of G (T×H); a cell's pre-activation adjoints are rows over t,
- * element i of da_t at DA[i·T + t] (for gated cells, gate k's rows follow gate k−1's: DA[(k·H + i)·T + t]).
+ * Layouts, for one batch row: Vᵀ dz_t is row t of G (T×H); a cell's pre-activation adjoints da_t are one
+ * vector per step (kernels.ts's Steps): element i at DA[t·H + i] (gated cells: every gate's, gate after
+ * gate, DA[(t·G + k)·H + i]).
  */
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
-import { addABt, transposeInto, type Rows } from './kernels.js';
+import { addABt, addOuterSum, type Steps } from './kernels.js';
 import { outputIncluded, type BpttOptions } from './options.js';
 
 /**
@@ -78,48 +79,29 @@ export function outputAdjoints(c: Case, p: Float64Array, stepLoss: Float64Array,
   return loss;
 }
 
-/** Scratch space for the sums over t of one batch row (reused across rows). */
-export interface SumScratch {
-  /** s_{t−1}, t = 0 … T, as rows over t: element i at i·(T+1) + t */
-  S: Rows;
-  /** dz_t as rows over t */
-  DZT: Float64Array;
-  /** x_t as rows over t (dense inputs) */
-  X: Float64Array | null;
-}
-
-/** Lays out batch row b's states (from the cache's s) and dz_t (from DZ) as rows over t. */
-export function sumScratch(c: Case, s: Float64Array, b: number, DZ: Float64Array, into?: SumScratch): SumScratch {
+/** dV += Σ_t dz_t s_tᵀ   dc += Σ_t dz_t   (batch row b; DZ row t = dz_t, s the cache's states) */
+export function addOutputSums(c: Case, b: number, DZ: Float64Array, s: Float64Array, dV: Matrix, dc: Matrix | null): void {
   const T = c.steps;
-  const { inputSize: I, hiddenSize: H, outputSize: K } = c.model;
-  const S = transposeInto(s, b * (T + 1), T + 1, H, into?.S.data ?? new Float64Array(H * (T + 1)));
-  const DZT = transposeInto(DZ, 0, T, K, into?.DZT ?? new Float64Array(K * T)).data;
-  const X = c.vectors ? transposeInto(c.vectors, b * T, T, I, into?.X ?? new Float64Array(I * T)).data : null;
-  return { S, DZT, X };
-}
-
-/** dV += Σ_t dz_t s_tᵀ   dc += Σ_t dz_t */
-export function addOutputSums(c: Case, sc: SumScratch, dV: Matrix, dc: Matrix | null): void {
-  const T = c.steps;
-  addABt(dV, { data: sc.DZT, stride: T, offset: 0 }, { ...sc.S, offset: 1 }, T);
-  if (dc) for (let k = 0; k < dc.rows; k++) for (let t = 0; t < T; t++) dc.data[k]! += sc.DZT[k * T + t]!;
+  const { hiddenSize: H, outputSize: K } = c.model;
+  addOuterSum(dV, { data: DZ, stride: K, offset: 0 }, { data: s, stride: H, offset: (b * (T + 1) + 1) * H }, T);
+  if (dc) for (let t = 0; t < T; t++) for (let k = 0; k < K; k++) dc.data[k]! += DZ[t * K + k]!;
 }
 
 /**
- * For pre-activation adjoints da_t (rows over t in DA) and the vectors v_t they multiply (rows over t in
- * Vr, s_{t−1} for the RNN and most gates):
+ * For batch row b's pre-activation adjoints da_t (DA) and the vectors v_t they multiply (V: s_{t−1} for the
+ * RNN and most gates):
  *   dW += Σ_t da_t v_tᵀ    dU += Σ_t da_t x_tᵀ    db += Σ_t da_t
  */
-export function addStepSums(c: Case, b: number, sc: SumScratch, DA: Rows, Vr: Rows, dW: Matrix, dU: Matrix, db: Matrix | null): void {
+export function addStepSums(c: Case, b: number, DA: Steps, V: Steps, dW: Matrix, dU: Matrix, db: Matrix | null): void {
   const T = c.steps;
   const { inputSize: I, hiddenSize: H } = c.model;
-  const da = DA.data;
-  addABt(dW, DA, Vr, T); //                                                   dW += Σ_t da_t v_tᵀ
-  if (sc.X) addABt(dU, DA, { data: sc.X, stride: T, offset: 0 }, T); //      dU += Σ_t da_t x_tᵀ
+  const da = (t: number) => DA.offset + t * DA.stride; //                     da_t at DA.data[da(t) …]
+  addOuterSum(dW, DA, V, T); //                                               dW += Σ_t da_t v_tᵀ
+  if (c.vectors) addOuterSum(dU, DA, { data: c.vectors, stride: I, offset: b * T * I }, T); // dU += Σ_t da_t x_tᵀ
   else
     for (let t = 0; t < T; t++) {
       const x = c.tokens![b * T + t]!; //                                     x_t one-hot: da_t into column x_t
-      for (let i = 0; i < H; i++) dU.data[i * I + x]! += da[DA.offset + i * DA.stride + t]!;
+      for (let i = 0; i < H; i++) dU.data[i * I + x]! += DA.data[da(t) + i]!;
     }
-  if (db) for (let i = 0; i < H; i++) for (let t = 0; t < T; t++) db.data[i]! += da[DA.offset + i * DA.stride + t]!; // db += Σ_t da_t
+  if (db) for (let t = 0; t < T; t++) for (let i = 0; i < H; i++) db.data[i]! += DA.data[da(t) + i]!; // db += Σ_t da_t
 }

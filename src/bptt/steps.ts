@@ -32,7 +32,7 @@ export function stepContribution(c: Case, cache: { s: Float64Array; gates?: Floa
       for (let j = 0; j < H; j++) v[j] = cache.s[sPrev + j]! * (gate === 'h' ? cache.gates![((r * T + k) * G + 1) * H + j]! : 1);
       for (let i = 0; i < H; i++) {
         const row = q * H + i; //                                                 row i of gate q's block
-        const da = steps.da[(r * G * H + row) * T + k]!;
+        const da = steps.da[((r * T + k) * G + q) * H + i]!;
         for (let j = 0; j < H; j++) W[row * H + j]! += da * v[j]!; //             dW_k += da_k v_kᵀ
         if (c.tokens) U[row * I + c.tokens[r * T + k]!]! += da; //                 dU_k += da_k x_kᵀ (one-hot)
         else for (let j = 0; j < I; j++) U[row * I + j]! += da * c.vectors![(r * T + k) * I + j]!;
@@ -52,7 +52,7 @@ export function stateOffByOneDW(c: Case, cache: ForwardCache, steps: StepAdjoint
     for (let k = 0; k < T; k++) {
       const st = (r * (T + 1) + k + 1) * H; // s_k of row r
       for (let i = 0; i < H; i++) {
-        const da = steps.da[r * H * T + i * T + k]!;
+        const da = steps.da[(r * T + k) * H + i]!;
         for (let j = 0; j < H; j++) dW[i * H + j]! += da * cache.s[st + j]!;
       }
     }

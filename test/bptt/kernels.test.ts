@@ -1,6 +1,6 @@
 /** The blocked kernels against the textbook loops, on shapes that leave every kind of remainder. */
 import { describe, expect, it } from 'vitest';
-import { addABt, matTVecAdd, matVecAdd, transposeInto } from '../../src/bptt/kernels.js';
+import { addABt, addOuterSum, matTVecAdd, matVecAdd } from '../../src/bptt/kernels.js';
 import type { Matrix } from '../../src/model/matrix.js';
 import { relErr } from '../helpers/fixtures.js';
 
@@ -44,10 +44,14 @@ describe('kernels', () => {
     expect(relErr(C.data, want)).toBeLessThan(1e-14);
   });
 
-  it('transposeInto lays T vectors of length m out as m rows over t, across tile edges', () => {
-    const [T, m, start] = [70, 35, 3];
-    const src = Float64Array.from({ length: (start + T) * m }, (_, k) => k);
-    const out = transposeInto(src, start, T, m, new Float64Array(m * T)).data;
-    for (let i = 0; i < m; i++) for (let t = 0; t < T; t++) expect(out[i * T + t]).toBe(src[(start + t) * m + i]);
+  it.each(SHAPES)('addOuterSum: C += Σ_t a_t b_tᵀ with C %i×%i, the vectors read in place', (m, n) => {
+    const T = 7;
+    const A = Float64Array.from({ length: 3 + T * (m + 2) }, rand); // a_t at 3 + t·(m+2)
+    const B = Float64Array.from({ length: T * n }, rand); //         b_t at t·n
+    const C = randomMatrix(m, n);
+    const want = C.data.slice();
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let t = 0; t < T; t++) want[i * n + j]! += A[3 + t * (m + 2) + i]! * B[t * n + j]!;
+    addOuterSum(C, { data: A, stride: m + 2, offset: 3 }, { data: B, stride: n, offset: 0 }, T);
+    expect(relErr(C.data, want)).toBeLessThan(1e-14);
   });
 });
