@@ -6,7 +6,7 @@ import { clipGradients, handGradients, type ClipOptions } from '../bptt/index.js
 import { referenceGradients, type ReferenceName } from '../../reference/index.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
-import { indexOf } from '../model/matrix.js';
+import { indexOf, stackRows } from '../model/matrix.js';
 import { gradientSpecs, shapeText } from '../model/spec.js';
 import { InputError } from '../model/errors.js';
 import { project, type FdMode, type FdProbe } from './fd.js';
@@ -80,7 +80,8 @@ export interface CaseResult {
   /** why the case did not complete (a crashed worker, an error), when it did not */
   error?: string;
   /** |a − r| of dW, hand against the first reference, in math layout (blocks of `block`×`block` by their max when W is large) */
-  heatmap?: { tensor: 'W'; a: ImplName; r: ImplName; rows: number; cols: number; block: number; values: number[] };
+  /** |a − r| over the recurrent weights: W, or the gated cells' W_* one above the other (tensor "W_i; W_f; …") */
+  heatmap?: { tensor: string; a: ImplName; r: ImplName; rows: number; cols: number; block: number; values: number[] };
 }
 
 export function caseConfig(c: Case): CaseConfig {
@@ -210,9 +211,11 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
 
 /** At most 64×64 cells: larger W are shown in blocks, each the max |a − r| inside it. */
 function wHeatmap(a: Gradients, r: Gradients, aName: ImplName, rName: ImplName): CaseResult['heatmap'] {
-  const A = a.tensors.W;
-  const R = r.tensors.W;
-  if (!A || !R) return undefined;
+  // the recurrent weights: W, or for gated cells every gate's W_* one above the other
+  const names = a.tensors.W ? ['W'] : Object.keys(a.tensors).filter((k) => k.startsWith('W_'));
+  if (!names.length || names.some((n) => !a.tensors[n] || !r.tensors[n])) return undefined;
+  const A = stackRows(names.map((n) => a.tensors[n]!));
+  const R = stackRows(names.map((n) => r.tensors[n]!));
   const block = Math.ceil(Math.max(A.rows, A.cols) / 64);
   const rows = Math.ceil(A.rows / block);
   const cols = Math.ceil(A.cols / block);
@@ -222,7 +225,7 @@ function wHeatmap(a: Gradients, r: Gradients, aName: ImplName, rName: ImplName):
       const k = Math.floor(i / block) * cols + Math.floor(j / block);
       values[k] = Math.max(values[k]!, Math.abs(A.data[i * A.cols + j]! - R.data[i * A.cols + j]!));
     }
-  return { tensor: 'W', a: aName, r: rName, rows, cols, block, values };
+  return { tensor: names.join('; '), a: aName, r: rName, rows, cols, block, values };
 }
 
 /** Bad combinations of options: one line each, exit 2. */

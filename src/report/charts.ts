@@ -102,21 +102,22 @@ export function decayChart(series: Series[]): ChartSpec {
   };
 }
 
-/** |hand − reference| for W as a heatmap, in math layout (row i, column j). */
-export function heatmapChart(h: { a: string; r: string; rows: number; cols: number; values: number[] }): ChartSpec {
+/** |hand − reference| for W (gated cells: the gates' W_* one above the other) as a heatmap, in math layout (row i, column j). */
+export function heatmapChart(h: { tensor: string; a: string; r: string; rows: number; cols: number; values: number[] }): ChartSpec {
+  const what = h.tensor.includes(';') ? `[${h.tensor}]` : h.tensor; // W, or [W_i; W_f; W_g; W_o]
   const values = h.values.map((v, k) => ({ i: Math.floor(k / h.cols), j: k % h.cols, err: v }));
   return {
     name: 'heatmap-W',
     spec: {
       $schema: SCHEMA,
-      title: `|${h.a} − ${h.r}| for dW, element by element`,
+      title: `|${h.a} − ${h.r}| for d${what}, element by element`,
       width: Math.min(480, 12 * h.cols),
       height: Math.min(480, 12 * h.rows),
       data: { values },
       mark: 'rect',
       encoding: {
-        x: { field: 'j', type: 'ordinal', title: 'column j of W (index)', axis: { labelOverlap: true } },
-        y: { field: 'i', type: 'ordinal', title: 'row i of W (index)', axis: { labelOverlap: true } },
+        x: { field: 'j', type: 'ordinal', title: `column j of ${what} (index)`, axis: { labelOverlap: true } },
+        y: { field: 'i', type: 'ordinal', title: `row i of ${what} (index)`, axis: { labelOverlap: true } },
         color: { field: 'err', type: 'quantitative', title: '|a − r|', scale: { scheme: 'viridis' }, legend: { format: '.1e' } },
       },
     },

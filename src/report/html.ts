@@ -67,7 +67,8 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
   }
   const heat = charts.find((x) => x.name === 'heatmap-W');
   const h = r.cases[0]?.heatmap;
-  if (heat && h) body.push(figure(heat, `|hand − ${h.r}| for every element of dW${h.block > 1 ? `, in ${h.block}×${h.block} blocks (the largest in each)` : ''}.`));
+  const stacked = h?.tensor.includes(';') ? ` = d[${h.tensor}], the gates' blocks one above the other` : '';
+  if (heat && h) body.push(figure(heat, `|${h.a} − ${h.r}| for every element of dW${stacked}${h.block > 1 ? `, in ${h.block}×${h.block} blocks (the largest in each)` : ''}.`));
   const steps = charts.find((x) => x.name === 'steps');
   if (steps) body.push(figure(steps, 'Relative error of each step’s adjoint and contributions (the data of steps.csv).'));
   else body.push('<p>No per-step detail in this run (it needs full BPTT): the error-against-step chart is left out.</p>');

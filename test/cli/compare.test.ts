@@ -86,6 +86,16 @@ describe('bptt-check compare', () => {
     }
   });
 
+  it('draws the heatmap of a gated case over every gate\'s W_*, one above the other, agreeing with the table\'s worst errors', async () => {
+    const run = await cli(['compare', '--cell', 'gru', '--hidden-size', '6', '--json', '--out', 'gated-heat'], dir);
+    expect(run.code).toBe(0);
+    const c = JSON.parse(run.stdout).cases[0];
+    expect(c.heatmap).toMatchObject({ tensor: 'W_z; W_r; W_h', a: 'hand', r: 'tfjs-layers', rows: 18, cols: 6, block: 1 });
+    const worst = Math.max(...c.rows.filter((r: { tensor: string; r: string }) => r.tensor.startsWith('W_') && r.r === 'tfjs-layers').map((r: { maxAbsErr: number }) => r.maxAbsErr));
+    expect(Math.max(...c.heatmap.values)).toBe(worst);
+    expect(readFileSync(join(dir, 'gated-heat/heatmap-W.png')).subarray(1, 4).toString()).toBe('PNG');
+  });
+
   it('leaves no temporary files next to the reports', () => {
     for (const sub of ['out', 'json', 'tight', 'explode', 'fixture', 'wasm']) {
       if (existsSync(join(dir, sub))) expect(readdirSync(join(dir, sub)).filter((f) => f.includes('.tmp-'))).toEqual([]);
