@@ -17,7 +17,7 @@ import { GATES, type Activation } from '../src/model/spec.js';
 import { clipInTf, type ReferenceOptions } from './clip.js';
 import { denseWeights, gatedGradientsToMath, gatedWeights, inputTensor, matrixOf, targetTensor, tensorOf, variableOf } from './layout.js';
 import { layersRefuse } from './layers.js';
-import { detach, disposeOpsInputs, opsInputs, outputLoss, readGradients } from './ops.js';
+import { detach, disposeOpsInputs, inputTerms, opsInputs, outputLoss, readGradients } from './ops.js';
 import { tf } from './tf.js';
 
 const gatesOf = (c: Case) => GATES[c.model.cell as 'lstm' | 'gru'];
@@ -82,15 +82,15 @@ export interface GatedState {
   cell: tf.Tensor;
 }
 
-/** One step of the cell for the B rows at once, with the weights w (U_*, W_*, b_* by name, math layout). */
-export function gatedStep(c: Case, xs: tf.Tensor3D, t: number, prev: GatedState, w: Record<string, tf.Tensor>): GatedState {
-  const { batch: B } = c;
-  const I = c.model.inputSize;
+/** The input term x_t U_*ᵀ of a gate at one step, B×H. */
+export type GateInput = (gate: string) => tf.Tensor;
+
+/** One step of the cell for the B rows at once, with the input terms xU and the weights w (W_*, b_* by name, math layout). */
+export function gatedStep(c: Case, xU: GateInput, prev: GatedState, w: Record<string, tf.Tensor>): GatedState {
   const act = ACT[c.model.activation];
   const sig = c.model.recurrentActivation === 'sigmoid' ? (a: tf.Tensor) => tf.sigmoid(a) : (a: tf.Tensor) => tf.clipByValue(tf.add(tf.mul(a, 0.2), 0.5), 0, 1);
-  const x = tf.reshape(tf.slice(xs, [0, t, 0], [B, 1, I]), [B, I]);
   const lin = (g: string, s: tf.Tensor) => {
-    const a = tf.add(tf.matMul(x, w[`U_${g}`]!, false, true), tf.matMul(s, w[`W_${g}`]!, false, true)); // x U_*ᵀ + s W_*ᵀ
+    const a = tf.add(xU(g), tf.matMul(s, w[`W_${g}`]!, false, true)); // x U_*ᵀ + s W_*ᵀ
     return w[`b_${g}`] ? tf.add(a, w[`b_${g}`]!) : a;
   };
   const s = prev.s;
@@ -114,12 +114,14 @@ export async function opsGatedGradients(c: Case, opts: ReferenceOptions = {}): P
   const { vars, xs } = inp;
   try {
     const { value, grads } = tf.variableGrads(() => {
+      const terms = Object.fromEntries(gatesOf(c).map((g) => [g, inputTerms(c, xs, vars[`U_${g}`]!)])); // x_t U_*ᵀ, all steps at once
+      const at = (t: number): GateInput => (g) => terms[g]![t]!;
       const start: GatedState = { s: vars.initialState ?? tf.zeros([B, H]), cell: tf.zeros([B, H]) }; // c₋₁ = 0
       const states: GatedState[] = [];
       let st = start;
       for (let t = 0; t < T; t++) {
         if (opts.detachEvery !== undefined && t > 0 && t % opts.detachEvery === 0) st = detachState(st);
-        st = gatedStep(c, xs, t, st, vars);
+        st = gatedStep(c, at(t), st, vars);
         states.push(st);
       }
       if (opts.truncate === undefined) return outputLoss(c, inp, states.map((x) => x.s), opts.outputStep);
@@ -127,7 +129,7 @@ export async function opsGatedGradients(c: Case, opts: ReferenceOptions = {}): P
       const k = opts.truncate;
       const windowed = states.map((_, t) => {
         let sw = t - k <= 0 ? start : detachState(states[t - k - 1]!);
-        for (let j = Math.max(0, t - k); j <= t; j++) sw = gatedStep(c, xs, j, sw, vars);
+        for (let j = Math.max(0, t - k); j <= t; j++) sw = gatedStep(c, at(j), sw, vars);
         return sw.s;
       });
       return outputLoss(c, inp, windowed, opts.outputStep);

@@ -24,8 +24,8 @@ const ACT: Record<Activation, (a: tf.Tensor) => tf.Tensor> = {
   linear: (a) => a,
 };
 
+/** The recurrent weights of a step (its input term x_t Uᵀ comes separately). */
 export interface StepWeights {
-  U: tf.Tensor;
   W: tf.Tensor;
   b?: tf.Tensor;
 }
@@ -51,12 +51,24 @@ export function disposeOpsInputs(inp: OpsInputs): void {
   tf.dispose([inp.xs, inp.y, ...Object.values(inp.vars)]);
 }
 
-/** s_t = f(x_t Uᵀ + s_{t−1} Wᵀ [+ b]) for the B rows at once. */
-export function stepState(c: Case, xs: tf.Tensor3D, t: number, sPrev: tf.Tensor, w: StepWeights): tf.Tensor {
-  const { batch: B } = c;
-  const I = c.model.inputSize;
-  const xt = tf.reshape(tf.slice(xs, [0, t, 0], [B, 1, I]), [B, I]);
-  let a = tf.add(tf.matMul(xt, w.U, false, true), tf.matMul(sPrev, w.W, false, true));
+/** x_t for the B rows at once, B×I. */
+export function inputAt(c: Case, xs: tf.Tensor3D, t: number): tf.Tensor {
+  return tf.reshape(tf.slice(xs, [0, t, 0], [c.batch, 1, c.model.inputSize]), [c.batch, c.model.inputSize]);
+}
+
+/**
+ * x_t Uᵀ for every step, as T tensors B×H: one product instead of one per step, split by unstack (whose
+ * gradient is one stack, where T slices would each scatter into a zero B×T×H tensor).
+ */
+export function inputTerms(c: Case, xs: tf.Tensor3D, U: tf.Tensor): tf.Tensor[] {
+  const { batch: B, steps: T } = c;
+  const { inputSize: I, hiddenSize: H } = c.model;
+  return tf.unstack(tf.reshape(tf.matMul(tf.reshape(xs, [B * T, I]), U, false, true), [B, T, H]), 1);
+}
+
+/** s_t = f(x_t Uᵀ + s_{t−1} Wᵀ [+ b]) for the B rows at once, from the input term x_t Uᵀ (B×H). */
+export function stepState(c: Case, xU: tf.Tensor, sPrev: tf.Tensor, w: StepWeights): tf.Tensor {
+  let a = tf.add(xU, tf.matMul(sPrev, w.W, false, true));
   if (w.b) a = tf.add(a, w.b);
   return ACT[c.model.activation](a);
 }
@@ -96,15 +108,16 @@ export async function opsGradients(c: Case, opts: ReferenceOptions = {}): Promis
   const H = c.model.hiddenSize;
   const inp = opsInputs(c);
   const { vars, xs } = inp;
-  const w: StepWeights = { U: vars.U!, W: vars.W!, ...(vars.b ? { b: vars.b } : {}) };
+  const w: StepWeights = { W: vars.W!, ...(vars.b ? { b: vars.b } : {}) };
   try {
     const { value, grads } = tf.variableGrads(() => {
+      const xU = inputTerms(c, xs, vars.U!); //                  x_t Uᵀ, all steps in one product
       const s0: tf.Tensor = vars.initialState ?? tf.zeros([B, H]);
       const states: tf.Tensor[] = [];
       let s = s0;
       for (let t = 0; t < T; t++) {
         if (opts.detachEvery !== undefined && t > 0 && t % opts.detachEvery === 0) s = detach(s);
-        s = stepState(c, xs, t, s, w);
+        s = stepState(c, xU[t]!, s, w);
         states.push(s);
       }
       if (opts.truncate === undefined) return outputLoss(c, inp, states, opts.outputStep);
@@ -112,7 +125,7 @@ export async function opsGradients(c: Case, opts: ReferenceOptions = {}): Promis
       const k = opts.truncate;
       const windowed = states.map((_, t) => {
         let sw = t - k <= 0 ? s0 : detach(states[t - k - 1]!);
-        for (let j = Math.max(0, t - k); j <= t; j++) sw = stepState(c, xs, j, sw, w);
+        for (let j = Math.max(0, t - k); j <= t; j++) sw = stepState(c, xU[j]!, sw, w);
         return sw;
       });
       return outputLoss(c, inp, windowed, opts.outputStep);

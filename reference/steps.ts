@@ -11,7 +11,7 @@ import type { Case } from '../src/model/case.js';
 import { matrixOf, tensorOf, variableOf, vectorOf } from './layout.js';
 import { GATES } from '../src/model/spec.js';
 import { gatedStep, type GatedState } from './gated.js';
-import { disposeOpsInputs, opsInputs, outputLoss, stepState } from './ops.js';
+import { disposeOpsInputs, inputAt, opsInputs, outputLoss, stepState } from './ops.js';
 import { tf } from './tf.js';
 
 export interface ReferenceSteps {
@@ -47,7 +47,9 @@ export async function referenceSteps(c: Case, outputStep?: number): Promise<Refe
       const states: tf.Tensor[] = [];
       for (let k = 0; k < T; k++) {
         const w = copies[k]!; //                            s_k = (the cell's step with W_k, U_k, b_k) + e_k
-        const next = c.model.cell === 'rnn' ? { s: stepState(c, inp.xs, k, st.s, { U: w.U!, W: w.W!, ...(w.b ? { b: w.b } : {}) }), cell: st.cell } : gatedStep(c, inp.xs, k, st, w);
+        const rnnStep = () => stepState(c, tf.matMul(inputAt(c, inp.xs, k), w.U!, false, true), st.s, { W: w.W!, ...(w.b ? { b: w.b } : {}) }); // x_k U_kᵀ with step k's copy
+        const gateInput = (g: string) => tf.matMul(inputAt(c, inp.xs, k), w[`U_${g}`]!, false, true); // x_k U_{*,k}ᵀ
+        const next = c.model.cell === 'rnn' ? { s: rnnStep(), cell: st.cell } : gatedStep(c, gateInput, st, w);
         st = { s: tf.add(next.s, probes[k]!), cell: next.cell };
         states.push(st.s);
       }
