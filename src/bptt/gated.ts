@@ -116,16 +116,81 @@ export function gatedForward(c: Case): GatedCache {
 }
 
 /**
+ * The backward step of batch row b's cell (recursion.ts's CellStep), which adds each step's pre-activation
+ * adjoints into DA: step t's da_*, gate after gate, at DA[t·G·H …].
+ */
+export function gatedCellStep(c: Case, cache: GatedCache, b: number, DA: Float64Array): CellStep {
+  const lstm = c.model.cell === 'lstm';
+  const { gates, W } = stacked(c);
+  const G = gates.length;
+  const T = c.steps;
+  const { hiddenSize: H, activation } = c.model;
+  const rec = c.model.recurrentActivation ?? 'hardSigmoid';
+  const base = b * (T + 1) * H;
+  const { s, gates: y, pre: a } = cache;
+  const dpre = new Float64Array(G * H); //          this step's da_*, gate after gate
+  const dsPrev = new Float64Array(H);
+  const drs = new Float64Array(H);
+  const ac = new Float64Array(H);
+  const addDA = (t: number) => {
+    for (let k = 0; k < G * H; k++) DA[t * G * H + k]! += dpre[k]!;
+  };
+  const lstmStep: CellStep = (t, ds, dcarry) => {
+    const off = (b * T + t) * G * H; //                   i, f, g, o at y[off], y[off + H], y[off + 2H], y[off + 3H]
+    const prev = base + t * H;
+    const cur = prev + H;
+    ac.set(cache.c.subarray(cur, cur + H));
+    activate(activation, ac); //                                              act(c_t)
+    for (let j = 0; j < H; j++) {
+      const i = y[off + j]!;
+      const f = y[off + H + j]!;
+      const g = y[off + 2 * H + j]!;
+      const o = y[off + 3 * H + j]!;
+      const dcell = ds[j]! * o * derivativeFromOutput(activation, ac[j]!) + dcarry[j]!; // dc_t = ds_t ⊙ o ⊙ act′(c_t) + (from c_{t+1})
+      dpre[j] = dcell * g * sigmaPrime(rec, i, a[off + j]!); //                  da_i = dc_t ⊙ g ⊙ σ′(a_i)
+      dpre[H + j] = dcell * cache.c[prev + j]! * sigmaPrime(rec, f, a[off + H + j]!); // da_f = dc_t ⊙ c_{t−1} ⊙ σ′(a_f)
+      dpre[2 * H + j] = dcell * i * derivativeFromOutput(activation, g); //     da_g = dc_t ⊙ i ⊙ act′(a_g)
+      dpre[3 * H + j] = ds[j]! * ac[j]! * sigmaPrime(rec, o, a[off + 3 * H + j]!); // da_o = ds_t ⊙ act(c_t) ⊙ σ′(a_o)
+      dcarry[j] = dcell * f; //                                                 ∂L/∂c_{t−1} from step t = dc_t ⊙ f
+    }
+    addDA(t);
+    ds.fill(0);
+    matTVecAdd(W, dpre, ds); //                                                ∂L/∂s_{t−1} = Σ_* W_*ᵀ da_* = [W_i; W_f; …]ᵀ [da_i; da_f; …]
+  };
+  const gruStep: CellStep = (t, ds) => {
+    const off = (b * T + t) * G * H; //                   z, r, h̃ at y[off], y[off + H], y[off + 2H]
+    const prev = base + t * H;
+    for (let j = 0; j < H; j++) {
+      const z = y[off + j]!;
+      const h = y[off + 2 * H + j]!;
+      dpre[j] = ds[j]! * (s[prev + j]! - h) * sigmaPrime(rec, z, a[off + j]!); // da_z = ds_t ⊙ (s_{t−1} − h̃) ⊙ σ′(a_z)
+      dpre[2 * H + j] = ds[j]! * (1 - z) * derivativeFromOutput(activation, h); // da_h = ds_t ⊙ (1 − z) ⊙ act′(a_h)
+      dsPrev[j] = ds[j]! * z; //                                                 ∂L/∂s_{t−1} = ds_t ⊙ z + …
+    }
+    drs.fill(0);
+    matTVecAdd(c.params.W_h!, dpre, drs, 2 * H); //                             ∂L/∂(r ⊙ s_{t−1}) = W_hᵀ da_h
+    for (let j = 0; j < H; j++) {
+      const r = y[off + H + j]!;
+      dpre[H + j] = drs[j]! * s[prev + j]! * sigmaPrime(rec, r, a[off + H + j]!); // da_r = (W_hᵀ da_h) ⊙ s_{t−1} ⊙ σ′(a_r)
+      dsPrev[j]! += drs[j]! * r; //                                             … + (W_hᵀ da_h) ⊙ r
+    }
+    addDA(t);
+    ds.set(dsPrev);
+    matTVecAdd(W, dpre, ds); //                                                 … + W_zᵀ da_z + W_rᵀ da_r
+  };
+  return lstm ? lstmStep : gruStep;
+}
+
+/**
  * BPTT of the gated cells. With keepSteps, steps.ds holds ∂L/∂s_t as for the RNN and steps.da the gates'
  * pre-activation adjoints: gate k, element i, step t of row b at [((b·T + t)·G + k)·H + i].
  */
 export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}): BackwardResult {
   const lstm = c.model.cell === 'lstm';
-  const { gates, W } = stacked(c);
+  const { gates } = stacked(c);
   const G = gates.length;
   const { batch: B, steps: T } = c;
-  const { inputSize: I, hiddenSize: H, outputSize: K, activation, bias } = c.model;
-  const rec = c.model.recurrentActivation ?? 'hardSigmoid';
+  const { inputSize: I, hiddenSize: H, outputSize: K, bias } = c.model;
   const VT = transpose(c.params.V!);
   const grads: Record<string, Matrix> = {};
   for (const g of gates) {
@@ -139,67 +204,17 @@ export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}
   const DZ = new Float64Array(T * K);
   const Gz = new Float64Array(T * H); //            Vᵀ dz_t as row t
   const DA = new Float64Array(T * G * H); //        step t's da_* gate after gate: gate k's element i at (t·G + k)·H + i
-  const dpre = new Float64Array(G * H); //          this step's da_*, gate after gate
-  const dsPrev = new Float64Array(H);
-  const drs = new Float64Array(H);
-  const ac = new Float64Array(H);
   const RS = lstm ? null : new Float64Array(T * H); // GRU: r_t ⊙ s_{t−1} at RS[t·H …], for dW_h
   const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: new Float64Array(B * T * H), da: new Float64Array(B * G * H * T) } : undefined;
   let loss = 0;
 
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
-    const { s, gates: y, pre: a } = cache;
+    const { s, gates: y } = cache;
     loss += outputAdjoints(c, cache.p, cache.stepLoss, b, opts, VT, DZ, Gz); // dz_t, and Vᵀ dz_t for every t
     DA.fill(0);
-    const addDA = (t: number) => {
-      for (let k = 0; k < G * H; k++) DA[t * G * H + k]! += dpre[k]!;
-    };
-    const lstmStep: CellStep = (t, ds, dcarry) => {
-      const off = (b * T + t) * G * H; //                   i, f, g, o at y[off], y[off + H], y[off + 2H], y[off + 3H]
-      const prev = base + t * H;
-      const cur = prev + H;
-      ac.set(cache.c.subarray(cur, cur + H));
-      activate(activation, ac); //                                              act(c_t)
-      for (let j = 0; j < H; j++) {
-        const i = y[off + j]!;
-        const f = y[off + H + j]!;
-        const g = y[off + 2 * H + j]!;
-        const o = y[off + 3 * H + j]!;
-        const dcell = ds[j]! * o * derivativeFromOutput(activation, ac[j]!) + dcarry[j]!; // dc_t = ds_t ⊙ o ⊙ act′(c_t) + (from c_{t+1})
-        dpre[j] = dcell * g * sigmaPrime(rec, i, a[off + j]!); //                  da_i = dc_t ⊙ g ⊙ σ′(a_i)
-        dpre[H + j] = dcell * cache.c[prev + j]! * sigmaPrime(rec, f, a[off + H + j]!); // da_f = dc_t ⊙ c_{t−1} ⊙ σ′(a_f)
-        dpre[2 * H + j] = dcell * i * derivativeFromOutput(activation, g); //     da_g = dc_t ⊙ i ⊙ act′(a_g)
-        dpre[3 * H + j] = ds[j]! * ac[j]! * sigmaPrime(rec, o, a[off + 3 * H + j]!); // da_o = ds_t ⊙ act(c_t) ⊙ σ′(a_o)
-        dcarry[j] = dcell * f; //                                                 ∂L/∂c_{t−1} from step t = dc_t ⊙ f
-      }
-      addDA(t);
-      ds.fill(0);
-      matTVecAdd(W, dpre, ds); //                                                ∂L/∂s_{t−1} = Σ_* W_*ᵀ da_* = [W_i; W_f; …]ᵀ [da_i; da_f; …]
-    };
-    const gruStep: CellStep = (t, ds) => {
-      const off = (b * T + t) * G * H; //                   z, r, h̃ at y[off], y[off + H], y[off + 2H]
-      const prev = base + t * H;
-      for (let j = 0; j < H; j++) {
-        const z = y[off + j]!;
-        const h = y[off + 2 * H + j]!;
-        dpre[j] = ds[j]! * (s[prev + j]! - h) * sigmaPrime(rec, z, a[off + j]!); // da_z = ds_t ⊙ (s_{t−1} − h̃) ⊙ σ′(a_z)
-        dpre[2 * H + j] = ds[j]! * (1 - z) * derivativeFromOutput(activation, h); // da_h = ds_t ⊙ (1 − z) ⊙ act′(a_h)
-        dsPrev[j] = ds[j]! * z; //                                                 ∂L/∂s_{t−1} = ds_t ⊙ z + …
-      }
-      drs.fill(0);
-      matTVecAdd(c.params.W_h!, dpre, drs, 2 * H); //                             ∂L/∂(r ⊙ s_{t−1}) = W_hᵀ da_h
-      for (let j = 0; j < H; j++) {
-        const r = y[off + H + j]!;
-        dpre[H + j] = drs[j]! * s[prev + j]! * sigmaPrime(rec, r, a[off + H + j]!); // da_r = (W_hᵀ da_h) ⊙ s_{t−1} ⊙ σ′(a_r)
-        dsPrev[j]! += drs[j]! * r; //                                             … + (W_hᵀ da_h) ⊙ r
-      }
-      addDA(t);
-      ds.set(dsPrev);
-      matTVecAdd(W, dpre, ds); //                                                 … + W_zᵀ da_z + W_rᵀ da_r
-    };
     const keep = steps ? (t: number, ds: Float64Array) => steps.ds.set(ds, (b * T + t) * H) : undefined;
-    recurse(c, opts, Gz, lstm ? lstmStep : gruStep, dS0.data.subarray(b * H, (b + 1) * H), keep);
+    recurse(c, opts, Gz, gatedCellStep(c, cache, b, DA), dS0.data.subarray(b * H, (b + 1) * H), keep);
     if (steps) steps.da.set(DA, b * T * G * H);
 
     if (RS)

@@ -9,11 +9,12 @@
  * checked at every lag.
  * With --cells, LSTM and GRU series sit beside the RNN's: the same inputs, targets, V, c and s₋₁, act = the
  * series' activation, σ = sigmoid, every gate's W_* rescaled to the same spectral norm as the RNN's W, and
- * biases as tfjs initialises them (gatedVariant). For them dLlast_ds is the adjoint of s_k (through
- * s_k alone; the LSTM's long path runs through c_{k+1} … c_{T−1}); the Jacobian bound is the RNN's only.
+ * biases as tfjs initialises them (gatedVariant). For them dLlast_ds is the adjoint of s_k and
+ * jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂, both through s_k alone (the LSTM's long path runs through
+ * c_{k+1} … c_{T−1}); the bound is the RNN's only.
  */
-import { clipGradients, forward, globalNorm, handGradients } from '../bptt/index.js';
-import { jacobianNorms } from '../bptt/jacobian.js';
+import { clipGradients, forward, gatedForward, globalNorm, handGradients } from '../bptt/index.js';
+import { gatedJacobianNorms, jacobianNorms } from '../bptt/jacobian.js';
 import { spectralNorm } from '../bptt/spectral.js';
 import { referenceSteps } from '../../reference/steps.js';
 import type { Case } from '../model/case.js';
@@ -134,23 +135,23 @@ async function analyse(c: Case, cell: Cell, activation: Activation, wNorm: numbe
   const H = v.model.hiddenSize;
   const hand = handGradients(v, { keepSteps: true, outputStep: T - 1 }).steps!.ds;
   const norms = Array.from({ length: T }, (_, k) => Math.hypot(...hand.subarray(k * H, (k + 1) * H)));
-  // the Jacobian product and its bound: the RNN's (a gated cell's state Jacobian has no such bound)
-  const jac: number[] | null = cell === 'rnn' ? jacobianNorms(v, forward(v), 0) : null;
+  // the Jacobian ∂s_{T−1}/∂s_k, and the bound of the RNN's (a gated cell's has no such bound)
+  const jac = cell === 'rnn' ? jacobianNorms(v, forward(v), 0) : gatedJacobianNorms(v, gatedForward(v), 0);
   const sigma = cell === 'rnn' ? spectralNorm(v.params.W!) : NaN;
-  const bound = Array.from({ length: T }, (_, k) => (jac ? (sigma * GAMMA[activation]) ** (T - 1 - k) : null));
+  const bound = Array.from({ length: T }, (_, k) => (cell === 'rnn' ? (sigma * GAMMA[activation]) ** (T - 1 - k) : null));
 
   // overflow: keep the series up to the first non-finite value (counting from lag 0)
   let overflowAtLag: number | null = null;
   for (let lag = 0; lag < T; lag++) {
     const k = T - 1 - lag;
-    if (!Number.isFinite(norms[k]!) || (jac && !Number.isFinite(jac[k]!))) {
+    if (!Number.isFinite(norms[k]!) || !Number.isFinite(jac[k]!)) {
       overflowAtLag = lag;
       break;
     }
   }
   const cut = (xs: number[]) => xs.map((x, k) => (overflowAtLag !== null && T - 1 - k >= overflowAtLag ? null : finiteOrNull(x)));
   const dLlast_ds = cut(norms);
-  const jacobianNorm = jac ? cut(jac) : norms.map(() => null);
+  const jacobianNorm = cut(jac);
 
   // the hand adjoints against tf.grad with respect to the states, lag by lag (where float32 can hold them)
   const ref = (await referenceSteps(v, T - 1)).ds;

@@ -40,7 +40,7 @@ export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta): stri
     '',
     ...markdownTable(SERIES_HEADER, seriesRows(v)),
     '',
-    'dLlast_ds[k] = ‖∂L_{T−1}/∂s_k‖₂, jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂, bound[k] = (σ_max(W)·γ)^{T−1−k} with γ = sup f′ (tanh 1, sigmoid 1/4, relu 1). ' +
+    'dLlast_ds[k] = ‖∂L_{T−1}/∂s_k‖₂, jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂ (gated cells: through s_k alone), bound[k] = (σ_max(W)·γ)^{T−1−k} with γ = sup f′ (tanh 1, sigmoid 1/4, relu 1; the RNN only). ' +
       'jacobianNorm ≤ bound at every lag is the sufficient condition for vanishing of Pascanu, Mikolov & Bengio (2013) when σ_max(W)·γ < 1. ' +
       'The per-lag values are in vanishing.csv and report.json; the charts in report.html.',
     '',
