@@ -29,11 +29,13 @@ export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
 export const FLOAT64_TOLERANCE: Tolerance = { atol: 1e-8, rtol: 1e-6 };
 
 /**
- * For gated cells, whose finite differences subtract two separately computed losses (see fd.ts): their
- * rounding, ~eps·|L|/ε, reaches 2e-9 absolute on an LSTM with T = 20, too much for atol 1e-8·S when a
- * gate's gradients are small. Still a thousand times tighter than the float32 pairs.
+ * For gated cells, whose finite differences subtract the step losses of two forward passes (see fd.ts):
+ * rounding ~eps·|L_t|/ε per step loss. Calibrated on 20 gated cases (the default suite's 8 and 12 more with
+ * biases, a batch and s₋₁), where the worst element needs atol 3.3e-9 with rtol = 100·atol, and on an LSTM
+ * and a GRU at H=64, T=50 in full, whose worst element uses 14% of this bound. Ten times looser than the
+ * RNN's, a hundred times tighter than the float32 pairs.
  */
-export const GATED_FD_TOLERANCE: Tolerance = { atol: 1e-6, rtol: 1e-4 };
+export const GATED_FD_TOLERANCE: Tolerance = { atol: 1e-7, rtol: 1e-5 };
 
 export interface WorstElement {
   /** position in math layout: [i, j] for a matrix, [i] for a vector, [] for a scalar */

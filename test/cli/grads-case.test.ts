@@ -78,6 +78,6 @@ describe('gated cells from the command line', () => {
     expect(run.code).toBe(0);
     const c = JSON.parse(run.stdout).cases[0];
     expect(c.rows.filter((r: { a: string; r: string }) => r.a === 'hand' && r.r === 'fd')).toHaveLength(9);
-    expect(c.fd.tolerance).toEqual({ atol: 1e-6, rtol: 1e-4 });
+    expect(c.fd.tolerance).toEqual({ atol: 1e-7, rtol: 1e-5 });
   });
 });
