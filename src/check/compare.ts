@@ -11,7 +11,7 @@ import { gradientSpecs, shapeText } from '../model/spec.js';
 import { InputError } from '../model/errors.js';
 import { project, type FdMode, type FdProbe } from './fd.js';
 import { fdOracleParallel } from './fd-parallel.js';
-import { compareArrays, FLOAT64_TOLERANCE, GATED_FD_TOLERANCE, type TensorMetrics, type Tolerance } from './metrics.js';
+import { compareArrays, FLOAT64_TOLERANCE, type TensorMetrics, type Tolerance } from './metrics.js';
 import { checkSteps, type StepsResult } from './steps.js';
 import { diagnose, type Diagnosis } from './diagnose.js';
 
@@ -25,7 +25,7 @@ export interface CheckOptions {
   clipNorm?: number;
   fd?: FdMode;
   fdSeed?: number;
-  /** tolerance of the float64 pairs (hand vs fd), over FLOAT64_TOLERANCE (GATED_FD_TOLERANCE for gated cells) */
+  /** tolerance of the float64 pairs (hand vs fd), over FLOAT64_TOLERANCE */
   fdTolerance?: Partial<Tolerance>;
   stepsDetail?: boolean;
   outputStep?: number;
@@ -170,7 +170,7 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
     let probes = await fdOracleParallel(c, opts.fd, opts.fdSeed);
     if (clipping) probes = clipFdProbes(c, probes, clip);
     ms.fd = performance.now() - t0;
-    const tol64 = { ...(c.model.cell === 'rnn' ? FLOAT64_TOLERANCE : GATED_FD_TOLERANCE), ...opts.fdTolerance };
+    const tol64 = { ...FLOAT64_TOLERANCE, ...opts.fdTolerance };
     const impls = [subject, ...refs] as ImplName[];
     const fdRows = impls.flatMap((name) => compareWithFd(c, grads[name]!, probes, name, 'fd', name === subject ? tol64 : tol));
     rows.push(...fdRows);

@@ -14,7 +14,6 @@
 import { addInput, type ForwardCache } from '../bptt/forward.js';
 import { matVecAdd } from '../bptt/kernels.js';
 import type { Case } from '../model/case.js';
-import type { Matrix } from '../model/matrix.js';
 import type { Activation } from '../model/spec.js';
 
 export interface Delta {
@@ -26,7 +25,7 @@ export interface Delta {
 }
 
 /** δs = f(a⁺) − f(a⁻), with a⁻ = a⁺ − δa, without cancellation; s⁺ = f(a⁺) is given. */
-function activationDifference(kind: Activation, aPlus: Float64Array, da: Float64Array, sPlus: Float64Array, ds: Float64Array): void {
+export function activationDifference(kind: Activation, aPlus: Float64Array, da: Float64Array, sPlus: Float64Array, ds: Float64Array): void {
   const n = aPlus.length;
   switch (kind) {
     case 'tanh':
@@ -47,7 +46,8 @@ function activationDifference(kind: Activation, aPlus: Float64Array, da: Float64
   }
 }
 
-function activate(kind: Activation, a: Float64Array, s: Float64Array): void {
+/** s = f(a) */
+export function activate(kind: Activation, a: Float64Array, s: Float64Array): void {
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     s[i] = kind === 'tanh' ? Math.tanh(x) : kind === 'sigmoid' ? 1 / (1 + Math.exp(-x)) : kind === 'relu' ? (x > 0 ? x : 0) : x;
@@ -55,7 +55,7 @@ function activate(kind: Activation, a: Float64Array, s: Float64Array): void {
 }
 
 /** y += Δ x for a Δ laid out as an r×c matrix: a matrix–vector product for a direction, else entry by entry. */
-function deltaTimes(d: Delta, cols: number, x: Float64Array, y: Float64Array): void {
+export function deltaTimes(d: Delta, cols: number, x: Float64Array, y: Float64Array): void {
   if (d.nonzero.length === d.data.length) matVecAdd({ rows: d.data.length / cols, cols, data: d.data }, x, y);
   else for (const k of d.nonzero) y[Math.floor(k / cols)]! += d.data[k]! * x[k % cols]!;
 }
@@ -66,8 +66,8 @@ function deltaTimes(d: Delta, cols: number, x: Float64Array, y: Float64Array): v
  */
 export function lossDifference(c: Case, cache: ForwardCache, d: Delta, t0: number, rows: readonly [number, number]): number {
   const T = c.steps;
-  const { inputSize: I, hiddenSize: H, outputSize: K, activation, bias } = c.model;
-  const { W, V } = c.params as Record<'W' | 'V', Matrix>;
+  const { inputSize: I, hiddenSize: H, activation, bias } = c.model;
+  const W = c.params.W!;
   let sPrev = new Float64Array(H);
   let dsPrev = new Float64Array(H);
   let s = new Float64Array(H);
@@ -75,9 +75,7 @@ export function lossDifference(c: Case, cache: ForwardCache, d: Delta, t0: numbe
   const a = new Float64Array(H);
   const da = new Float64Array(H);
   const corr = new Float64Array(H);
-  const z = new Float64Array(K);
-  const dz = new Float64Array(K);
-  const zc = new Float64Array(K);
+  const out = outputScratch(c);
   /** s⁺_t and δs_t from s⁺_{t−1} and δs_{t−1} (in sPrev, dsPrev). */
   const stepStates = (t: number, b: number) => {
     // Δ(W s⁺_{t−1} + U x_t + b): the part of a⁺ that θ⁻ does not give
@@ -121,32 +119,48 @@ export function lossDifference(c: Case, cache: ForwardCache, d: Delta, t0: numbe
         ds.fill(0);
       } else stepStates(t, b);
 
-      // outputs: z⁺ = V⁻ s⁺ + c⁻ + Δ(V s⁺ + c), δz = V⁻ δs + Δ(V s⁺ + c)
-      zc.fill(0);
-      if (d.tensor === 'V') deltaTimes(d, H, s, zc);
-      else if (d.tensor === 'c') for (const k of d.nonzero) zc[k]! += d.data[k]!;
-      if (bias) z.set(c.params.c!.data);
-      else z.fill(0);
-      matVecAdd(V, s, z);
-      dz.fill(0);
-      matVecAdd(V, ds, dz);
-      let max = -Infinity;
-      for (let k = 0; k < K; k++) {
-        z[k]! += zc[k]!;
-        dz[k]! += zc[k]!;
-        if (z[k]! > max) max = z[k]!;
-      }
-      let num = 0;
-      let den = 0;
-      for (let k = 0; k < K; k++) {
-        const w = Math.exp(z[k]! - max); //     ∝ ŷ⁺_k
-        num += w * Math.expm1(-dz[k]!);
-        den += w;
-      }
-      total += -Math.log1p(num / den) - dz[c.targets[b * T + t]!]!; // L⁺_t − L⁻_t
+      total += stepLossDifference(c, d, b, t, s, ds, out);
       [sPrev, s] = [s, sPrev];
       [dsPrev, ds] = [ds, dsPrev];
     }
   }
   return total;
+}
+
+/** Buffers for stepLossDifference, one set per loss difference. */
+export function outputScratch(c: Case) {
+  const K = c.model.outputSize;
+  return { z: new Float64Array(K), dz: new Float64Array(K), zc: new Float64Array(K) };
+}
+
+/**
+ * L⁺_t − L⁻_t of batch row b from s⁺_t and δs_t: z⁺ = V⁻ s⁺ + c⁻ + Δ(V s⁺ + c), δz = V⁻ δs + Δ(V s⁺ + c),
+ * then −log1p(Σ_k ŷ⁺_k expm1(−δz_k) / Σ_k ŷ⁺_k) − δz[y].
+ */
+export function stepLossDifference(c: Case, d: Delta, b: number, t: number, s: Float64Array, ds: Float64Array, out: ReturnType<typeof outputScratch>): number {
+  const { hiddenSize: H, outputSize: K, bias } = c.model;
+  const V = c.params.V!;
+  const { z, dz, zc } = out;
+  zc.fill(0);
+  if (d.tensor === 'V') deltaTimes(d, H, s, zc);
+  else if (d.tensor === 'c') for (const k of d.nonzero) zc[k]! += d.data[k]!;
+  if (bias) z.set(c.params.c!.data);
+  else z.fill(0);
+  matVecAdd(V, s, z);
+  dz.fill(0);
+  matVecAdd(V, ds, dz);
+  let max = -Infinity;
+  for (let k = 0; k < K; k++) {
+    z[k]! += zc[k]!;
+    dz[k]! += zc[k]!;
+    if (z[k]! > max) max = z[k]!;
+  }
+  let num = 0;
+  let den = 0;
+  for (let k = 0; k < K; k++) {
+    const w = Math.exp(z[k]! - max); //     ∝ ŷ⁺_k
+    num += w * Math.expm1(-dz[k]!);
+    den += w;
+  }
+  return -Math.log1p(num / den) - dz[c.targets[b * c.steps + t]!]!; // L⁺_t − L⁻_t
 }

@@ -8,6 +8,7 @@
  * (fd-forward.ts) with rounding relative to the difference itself, which leaves only the truncation part:
  * measured over the default matrix, 1e-14 relative at ε = 1e-7 (1e-12 at 1e-6, 1e-9 at 3e-5). A small step
  * also makes crossing a relu kink (a wrong difference) unlikely.
+ * The gated cells carry the difference the same way (fd-forward-gated.ts), with the same step.
  * Only what a perturbation can change is recomputed: the output layer alone for V and c; the steps from
  * the first one the entry enters (t0) for U, W, b, s₋₁; only its batch row for an entry of s₋₁. The
  * difference is taken between the two recomputed parts, whose common prefix cancels exactly.
@@ -18,9 +19,10 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { forward, type ForwardCache } from '../bptt/forward.js';
+import { forward } from '../bptt/forward.js';
 import { gatedForward } from '../bptt/gated.js';
 import { lossDifference, type Delta } from './fd-forward.js';
+import { gatedLossDifference } from './fd-forward-gated.js';
 import type { Case } from '../model/case.js';
 import { InputError } from '../model/errors.js';
 import type { Matrix } from '../model/matrix.js';
@@ -30,18 +32,14 @@ export type FdMode = { kind: 'full' } | { kind: 'sample'; n: number } | { kind: 
 
 export const FD_EPS_FACTOR = 1e-7;
 
-/**
- * Gated cells have no difference-carrying forward pass yet: their central difference subtracts the step
- * losses of two forward passes (fdMeasurePlain), so it takes the textbook step ∛eps ≈ 6.1e-6 that balances
- * truncation against rounding: measured over the default suite's gated cases, 1e-8 relative at worst.
- */
-export const FD_EPS_FACTOR_GATED = Math.cbrt(2 ** -52);
-
-export function fdStep(m: Matrix, gated = false): number {
+export function fdStep(m: Matrix): number {
   let max = 0;
   for (const x of m.data) max = Math.max(max, Math.abs(x));
-  return (gated ? FD_EPS_FACTOR_GATED : FD_EPS_FACTOR) * Math.max(1, max);
+  return FD_EPS_FACTOR * Math.max(1, max);
 }
+
+/** L(θ⁺) − L(θ⁻) over rows [r0, r1) and steps t ≥ t0, the case holding θ⁻ (fd-forward.ts, fd-forward-gated.ts). */
+type LossDifference = (d: Delta, t0: number, rows: readonly [number, number]) => number;
 
 /** What the oracle measured for one tensor: entries by flat index, or directional derivatives. */
 export interface FdProbe {
@@ -67,27 +65,24 @@ function target(c: Case, spec: TensorSpec): Target {
   const { steps: T } = c;
   const { hiddenSize: H, inputSize: I } = c.model;
   const all = [0, c.batch] as const;
-  switch (spec.name) {
-    case 'V':
-    case 'c':
-      return { data: c.params[spec.name]!.data, t0: () => 0, rows: () => all };
+  if (spec.name === 'initialState') return { data: c.initialState!.data, t0: () => 0, rows: (k) => [Math.floor(k / H), Math.floor(k / H) + 1] };
+  const data = c.params[spec.name]!.data;
+  switch (spec.name[0]) { // W, U, b and the gates' W_*, U_*, b_*; V and c
     case 'W': // W s_{−1} = 0 when s_{−1} is zero: the entry first matters at step 1
-      return { data: c.params.W!.data, t0: () => (c.initialState ? 0 : Math.min(1, T)), rows: () => all };
+      return { data, t0: () => (c.initialState ? 0 : Math.min(1, T)), rows: () => all };
     case 'U': {
-      if (!c.tokens) return { data: c.params.U!.data, t0: () => 0, rows: () => all };
+      if (!c.tokens) return { data, t0: () => 0, rows: () => all };
       const first = new Array<number>(I).fill(T); // first step at which token j appears in any row
       c.tokens.forEach((x, r) => (first[x] = Math.min(first[x]!, r % T)));
-      return { data: c.params.U!.data, t0: (k) => first[k % I]!, rows: () => all };
+      return { data, t0: (k) => first[k % I]!, rows: () => all };
     }
-    case 'initialState':
-      return { data: c.initialState!.data, t0: () => 0, rows: (k) => [Math.floor(k / H), Math.floor(k / H) + 1] };
-    default: // b
-      return { data: c.params[spec.name]!.data, t0: () => 0, rows: () => all };
+    default: // b, b_*, V, c
+      return { data, t0: () => 0, rows: () => all };
   }
 }
 
 /** Central differences of single entries: (L(θ + ε e_k) − L(θ − ε e_k)) / (θ⁺_k − θ⁻_k). */
-export function fdEntries(c: Case, cache: ForwardCache, spec: TensorSpec, indices: readonly number[], eps: number): Float64Array {
+export function fdEntries(c: Case, diff: LossDifference, spec: TensorSpec, indices: readonly number[], eps: number): Float64Array {
   const tg = target(c, spec);
   const out = new Float64Array(indices.length);
   const delta: Delta = { tensor: spec.name, data: new Float64Array(tg.data.length), nonzero: [0] };
@@ -99,7 +94,7 @@ export function fdEntries(c: Case, cache: ForwardCache, spec: TensorSpec, indice
     delta.data[k] = orig + eps - minus; // Δ = θ⁺ − θ⁻ as floating point has it
     delta.nonzero[0] = k;
     tg.data[k] = minus; //                 the case holds θ⁻
-    out[n] = lossDifference(c, cache, delta, t0, tg.rows(k)) / delta.data[k]!;
+    out[n] = diff(delta, t0, tg.rows(k)) / delta.data[k]!;
     tg.data[k] = orig;
     delta.data[k] = 0;
   });
@@ -111,7 +106,7 @@ export function fdEntries(c: Case, cache: ForwardCache, spec: TensorSpec, indice
  * round, so each v is replaced by the direction actually applied, (θ⁺ − θ⁻)/2ε (unit to ~1e-9), which the
  * comparison then projects the gradients on.
  */
-export function fdDirections(c: Case, cache: ForwardCache, spec: TensorSpec, directions: Float64Array[], eps: number): Float64Array {
+export function fdDirections(c: Case, diff: LossDifference, spec: TensorSpec, directions: Float64Array[], eps: number): Float64Array {
   const tg = target(c, spec);
   const orig = tg.data.slice();
   const all = Array.from({ length: orig.length }, (_, k) => k);
@@ -122,7 +117,7 @@ export function fdDirections(c: Case, cache: ForwardCache, spec: TensorSpec, dir
       data[k] = orig[k]! + eps * v[k]! - tg.data[k]!; //    Δ = θ⁺ − θ⁻
     }
     for (let k = 0; k < orig.length; k++) v[k] = data[k]! / (2 * eps);
-    return lossDifference(c, cache, { tensor: spec.name, data, nonzero: all }, 0, [0, c.batch]) / (2 * eps);
+    return diff({ tensor: spec.name, data, nonzero: all }, 0, [0, c.batch]) / (2 * eps);
   });
   tg.data.set(orig);
   return Float64Array.from(out);
@@ -156,7 +151,7 @@ export function fdPlan(c: Case, mode: FdMode, seed = 1, only?: string): FdProbe[
   for (const spec of gradientSpecs(c.model, c.batch, c.initialState !== null)) {
     if (only !== undefined && spec.name !== only) continue;
     const size = spec.rows * spec.cols;
-    const eps = fdStep(spec.name === 'initialState' ? c.initialState! : c.params[spec.name]!, c.model.cell !== 'rnn');
+    const eps = fdStep(spec.name === 'initialState' ? c.initialState! : c.params[spec.name]!);
     if (mode.kind === 'fast') {
       const directions = Array.from({ length: mode.k }, () => unitVector(size, rng));
       probes.push({ tensor: spec.name, mode: 'directions', eps, indices: [], directions, values: new Float64Array(mode.k) });
@@ -171,39 +166,18 @@ export function fdPlan(c: Case, mode: FdMode, seed = 1, only?: string): FdProbe[
 /** Measures the planned probes in this thread (fills `values`). */
 export function fdMeasure(c: Case, probes: FdProbe[]): FdProbe[] {
   const w = workingCopy(c);
-  if (c.model.cell !== 'rnn') return fdMeasurePlain(w, probes);
-  const cache = forward(w);
+  let diff: LossDifference;
+  if (w.model.cell === 'rnn') {
+    const cache = forward(w);
+    diff = (d, t0, rows) => lossDifference(w, cache, d, t0, rows);
+  } else {
+    const cache = gatedForward(w);
+    diff = (d, t0, rows) => gatedLossDifference(w, cache, d, t0, rows);
+  }
   const specs = gradientSpecs(w.model, w.batch, w.initialState !== null);
   for (const p of probes) {
     const spec = specs.find((s) => s.name === p.tensor)!;
-    p.values = p.mode === 'directions' ? fdDirections(w, cache, spec, p.directions, p.eps) : fdEntries(w, cache, spec, p.indices, p.eps);
-  }
-  return probes;
-}
-
-/**
- * Plain central differences for the gated cells, two forward passes per probe. The loss difference is taken
- * step loss by step loss, Σ_{b,t} (L⁺_{bt} − L⁻_{bt}): steps the perturbation does not reach cancel exactly,
- * and rounding scales with the step losses (~ln K) instead of with |L| (which sums B·T of them).
- */
-function fdMeasurePlain(w: Case, probes: FdProbe[]): FdProbe[] {
-  for (const p of probes) {
-    const data = p.tensor === 'initialState' ? w.initialState!.data : w.params[p.tensor]!.data;
-    const orig = data.slice();
-    const at = (v: (k: number) => number, h: number) => {
-      for (let k = 0; k < data.length; k++) data[k] = orig[k]! + h * v(k);
-      return gatedForward(w).stepLoss;
-    };
-    const central = (v: (k: number) => number, applied: number) => {
-      const plus = at(v, p.eps);
-      const minus = at(v, -p.eps);
-      let d = 0;
-      for (let i = 0; i < plus.length; i++) d += plus[i]! - minus[i]!;
-      return d / applied;
-    };
-    const entry = (i: number) => central((k) => (k === i ? 1 : 0), orig[i]! + p.eps - (orig[i]! - p.eps)); // θ⁺ − θ⁻ as floating point has it
-    p.values = p.mode === 'directions' ? Float64Array.from(p.directions, (d) => central((k) => d[k]!, 2 * p.eps)) : Float64Array.from(p.indices, entry);
-    data.set(orig);
+    p.values = p.mode === 'directions' ? fdDirections(w, diff, spec, p.directions, p.eps) : fdEntries(w, diff, spec, p.indices, p.eps);
   }
   return probes;
 }

@@ -7,7 +7,7 @@ import { loadCase } from '../model/io.js';
 import { ACTIVATIONS, CELLS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
 import type { CheckOptions } from '../check/compare.js';
 import type { FdMode } from '../check/fd.js';
-import { DEFAULT_TOLERANCE, FLOAT64_TOLERANCE, GATED_FD_TOLERANCE } from '../check/metrics.js';
+import { DEFAULT_TOLERANCE, FLOAT64_TOLERANCE } from '../check/metrics.js';
 
 export function integer(flag: string) {
   return (v: string): number => {
@@ -137,8 +137,8 @@ export function addFdOptions(cmd: Command): Command {
   return cmd
     .option('--fd <mode...>', 'add the float64 finite-difference oracle: full | sample N | fast [k]')
     .option('--fd-seed <n>', 'seed of the sampled entries and directions', integer('--fd-seed'), 1)
-    .option('--fd-atol <x>', `atol of the float64 pair hand vs fd (default ${FLOAT64_TOLERANCE.atol}; ${GATED_FD_TOLERANCE.atol} for gated cells)`, nonNegativeNumber('--fd-atol'))
-    .option('--fd-rtol <x>', `rtol of the float64 pair hand vs fd (default ${FLOAT64_TOLERANCE.rtol}; ${GATED_FD_TOLERANCE.rtol} for gated cells)`, nonNegativeNumber('--fd-rtol'));
+    .option('--fd-atol <x>', `atol of the float64 pair hand vs fd (default ${FLOAT64_TOLERANCE.atol})`, nonNegativeNumber('--fd-atol'))
+    .option('--fd-rtol <x>', `rtol of the float64 pair hand vs fd (default ${FLOAT64_TOLERANCE.rtol})`, nonNegativeNumber('--fd-rtol'));
 }
 
 export function checkOptionsFrom(o: Record<string, unknown>): CheckOptions {

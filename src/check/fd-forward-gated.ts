@@ -1,0 +1,160 @@
+/**
+ * L(θ⁺) − L(θ⁻) for the gated cells, carried through one forward pass as fd-forward.ts does for the RNN:
+ * the θ⁺ trajectory runs, and beside it the difference of the two trajectories (δx = x⁺ − x⁻), each formula
+ * written so that nothing of size x is subtracted from something of size x. With Δ = θ⁺ − θ⁻:
+ *   δa_*  = W_*⁻ δs_{t−1} + Δ(W_* s⁺_{t−1} + U_* x_t + b_*)                 (GRU h̃: W_h⁻ δ(r⊙s) + …)
+ *   δσ    = σ(a⁺) − σ(a⁻): sigmoid as fd-forward.ts; hardSigmoid 0.2·δa inside the ramp (else direct)
+ *   δ(u⊙v) = δu⊙v⁺ + u⁻⊙δv                                                  (every product of the cells)
+ * LSTM: δc_t = δf⊙c⁺_{t−1} + f⁻⊙δc_{t−1} + δi⊙g⁺ + i⁻⊙δg,  δs_t = δo⊙act(c⁺_t) + o⁻⊙δact(c_t)
+ * GRU:  δs_t = δz⊙(s⁺_{t−1} − h̃⁺) + z⁻⊙δs_{t−1} + (1 − z⁻)⊙δh̃
+ * then the output layer's L⁺_t − L⁻_t as for the RNN. The caller holds the perturbed tensor at θ⁻.
+ */
+import type { GatedCache } from '../bptt/gated.js';
+import { matVecAdd } from '../bptt/kernels.js';
+import type { Case } from '../model/case.js';
+import { GATES, type RecurrentActivation } from '../model/spec.js';
+import { activate, activationDifference, deltaTimes, outputScratch, stepLossDifference, type Delta } from './fd-forward.js';
+
+/** σ(a) */
+const sigma = (kind: RecurrentActivation, a: number) => (kind === 'sigmoid' ? 1 / (1 + Math.exp(-a)) : Math.min(Math.max(0.2 * a + 0.5, 0), 1));
+
+/** δσ = σ(a⁺) − σ(a⁻), a⁻ = a⁺ − δa, given y⁺ = σ(a⁺): sigmoid as fd-forward.ts; hardSigmoid 0.2·δa inside the ramp. */
+function sigmaDifference(kind: RecurrentActivation, aPlus: number, da: number, yPlus: number): number {
+  if (kind === 'sigmoid') return (-Math.expm1(-da) * yPlus) / (1 + Math.exp(aPlus - da));
+  const inside = (a: number) => Math.abs(0.2 * a) <= 0.5;
+  return inside(aPlus) && inside(aPlus - da) ? 0.2 * da : yPlus - sigma(kind, aPlus - da);
+}
+
+/**
+ * Σ_{b in rows} Σ_{t ≥ t0} (L⁺_t − L⁻_t) for a gated case that holds θ⁻; `cache` is a forward pass that agrees
+ * with θ± before step t0 (s_{t0−1} and c_{t0−1} are taken from it, except for a perturbed s₋₁).
+ */
+export function gatedLossDifference(c: Case, cache: GatedCache, d: Delta, t0: number, rows: readonly [number, number]): number {
+  const lstm = c.model.cell === 'lstm';
+  const gates = GATES[c.model.cell as 'lstm' | 'gru'];
+  const T = c.steps;
+  const { inputSize: I, hiddenSize: H, activation, bias } = c.model;
+  const rec = c.model.recurrentActivation ?? 'hardSigmoid';
+  const P = c.params;
+  const out = outputScratch(c);
+  const buf = () => new Float64Array(H);
+  const [sPrev, dsPrev, cPrev, dcPrev, s, ds, cNow, dcNow] = [buf(), buf(), buf(), buf(), buf(), buf(), buf(), buf()] as const; // s⁺, δs, c⁺, δc: previous step and this one
+  const [a, da, corr, rs, drs, act, dact] = [buf(), buf(), buf(), buf(), buf(), buf(), buf()] as const;
+  const gate = gates.map(() => ({ y: new Float64Array(H), dy: new Float64Array(H) })); // each gate's σ(a⁺) or act(a⁺), and its δ
+
+  // each gate's parameters, and whether the perturbed tensor is one of them
+  const gp = gates.map((g) => ({
+    U: P[`U_${g}`]!,
+    W: P[`W_${g}`]!,
+    b: bias ? P[`b_${g}`]! : null,
+    dW: d.tensor === `W_${g}`,
+    dU: d.tensor === `U_${g}`,
+    db: d.tensor === `b_${g}`,
+  }));
+  /** a⁺ and δa of gate k, whose recurrent input is v⁺ (δv): W_k⁻ v⁺ + U_k⁻ x_t + b_k⁻ + Δ(…), W_k⁻ δv + Δ(…). */
+  const preActivation = (k: number, b: number, t: number, v: Float64Array, dv: Float64Array) => {
+    const g = gp[k]!;
+    corr.fill(0); //                                                          Δ(W_k v⁺ + U_k x_t + b_k): what θ⁻ does not give
+    if (g.dW) deltaTimes(d, H, v, corr);
+    else if (g.db) for (const e of d.nonzero) corr[e]! += d.data[e]!;
+    else if (g.dU) {
+      if (c.tokens) {
+        const x = c.tokens[b * T + t]!;
+        for (const e of d.nonzero) if (e % I === x) corr[Math.floor(e / I)]! += d.data[e]!;
+      } else deltaTimes(d, I, c.vectors!.subarray((b * T + t) * I, (b * T + t + 1) * I), corr);
+    }
+    if (g.b) a.set(g.b.data);
+    else a.fill(0);
+    if (c.tokens) {
+      const x = c.tokens[b * T + t]!;
+      for (let i = 0; i < H; i++) a[i]! += g.U.data[i * I + x]!; //           U_k⁻ x_t
+    } else matVecAdd(g.U, c.vectors!, a, (b * T + t) * I, 0);
+    matVecAdd(g.W, v, a); //                                                  + W_k⁻ v⁺
+    da.fill(0);
+    matVecAdd(g.W, dv, da); //                                                δa = W_k⁻ δv
+    for (let i = 0; i < H; i++) {
+      a[i]! += corr[i]!;
+      da[i]! += corr[i]!;
+    }
+  };
+  /** The gate's output and its δ, from a⁺ and δa (σ, or act for the LSTM's g and the GRU's h̃). */
+  const gateOutput = (k: number, useAct: boolean) => {
+    const { y: yk, dy: dyk } = gate[k]!;
+    if (useAct) {
+      activate(activation, a, yk);
+      activationDifference(activation, a, da, yk, dyk);
+    } else
+        for (let i = 0; i < H; i++) {
+        const a0 = a[i]!;
+        const d0 = da[i]!;
+        yk[i] = sigma(rec, a0);
+        dyk[i] = sigmaDifference(rec, a0, d0, yk[i]!);
+      }
+  };
+
+  let total = 0;
+  for (let b = rows[0]; b < rows[1]; b++) {
+    const base = b * (T + 1) * H;
+    cPrev.fill(0);
+    dcPrev.fill(0);
+    if (d.tensor === 'initialState') {
+      for (let i = 0; i < H; i++) {
+        dsPrev[i] = d.data[b * H + i]!; //                              δs₋₁ = Δ
+        sPrev[i] = c.initialState!.data[b * H + i]! + dsPrev[i]!; //    s⁺₋₁ = s⁻₋₁ + Δ
+      }
+    } else {
+      sPrev.set(cache.s.subarray(base + t0 * H, base + (t0 + 1) * H));
+      if (lstm) cPrev.set(cache.c.subarray(base + t0 * H, base + (t0 + 1) * H));
+      dsPrev.fill(0);
+    }
+    const statesFixed = d.tensor === 'V' || d.tensor === 'c'; // the output layer does not change the states
+    for (let t = t0; t < T; t++) {
+      if (statesFixed) {
+        s.set(cache.s.subarray(base + (t + 1) * H, base + (t + 2) * H));
+        ds.fill(0);
+      } else if (lstm) {
+        for (let k = 0; k < 4; k++) {
+          preActivation(k, b, t, sPrev, dsPrev);
+          gateOutput(k, k === 2); //                                              g = act(a_g), the others σ
+        }
+        const [gi, gf, gg, go] = gate as [(typeof gate)[0], (typeof gate)[0], (typeof gate)[0], (typeof gate)[0]];
+        for (let j = 0; j < H; j++) {
+          cNow[j] = gf.y[j]! * cPrev[j]! + gi.y[j]! * gg.y[j]!; //                c⁺_t
+          const fm = gf.y[j]! - gf.dy[j]!; //                                     f⁻ (and i⁻ below)
+          const im = gi.y[j]! - gi.dy[j]!;
+          dcNow[j] = gf.dy[j]! * cPrev[j]! + fm * dcPrev[j]! + gi.dy[j]! * gg.y[j]! + im * gg.dy[j]!; // δc_t
+        }
+        activate(activation, cNow, act);
+        activationDifference(activation, cNow, dcNow, act, dact); //             δact(c_t)
+        for (let j = 0; j < H; j++) {
+          s[j] = go.y[j]! * act[j]!; //                                           s⁺_t = o⁺ act(c⁺_t)
+          ds[j] = go.dy[j]! * act[j]! + (go.y[j]! - go.dy[j]!) * dact[j]!; //     δs_t = δo act(c⁺) + o⁻ δact
+        }
+      } else {
+        preActivation(0, b, t, sPrev, dsPrev); //                                z
+        gateOutput(0, false);
+        preActivation(1, b, t, sPrev, dsPrev); //                                r
+        gateOutput(1, false);
+        const [gz, gr] = gate as [(typeof gate)[0], (typeof gate)[0]];
+        for (let j = 0; j < H; j++) {
+          rs[j] = gr.y[j]! * sPrev[j]!; //                                        (r⊙s)⁺
+          drs[j] = gr.dy[j]! * sPrev[j]! + (gr.y[j]! - gr.dy[j]!) * dsPrev[j]!; // δ(r⊙s) = δr s⁺ + r⁻ δs
+        }
+        preActivation(2, b, t, rs, drs); //                                      h̃, from r ⊙ s
+        gateOutput(2, true);
+        const gh = gate[2]!;
+        for (let j = 0; j < H; j++) {
+          const [z, dz] = [gz.y[j]!, gz.dy[j]!];
+          s[j] = z * sPrev[j]! + (1 - z) * gh.y[j]!; //                            s⁺_t
+          ds[j] = dz * (sPrev[j]! - gh.y[j]!) + (z - dz) * dsPrev[j]! + (1 - (z - dz)) * gh.dy[j]!; // δs_t
+        }
+      }
+      total += stepLossDifference(c, d, b, t, s, ds, out);
+      sPrev.set(s);
+      dsPrev.set(ds);
+      cPrev.set(cNow);
+      dcPrev.set(dcNow);
+    }
+  }
+  return total;
+}
