@@ -21,8 +21,8 @@ const sigma = (kind: RecurrentActivation, a: number) => (kind === 'sigmoid' ? 1 
 /** δσ = σ(a⁺) − σ(a⁻), a⁻ = a⁺ − δa, given y⁺ = σ(a⁺): sigmoid as fd-forward.ts; hardSigmoid 0.2·δa inside the ramp. */
 function sigmaDifference(kind: RecurrentActivation, aPlus: number, da: number, yPlus: number): number {
   if (kind === 'sigmoid') return (-Math.expm1(-da) * yPlus) / (1 + Math.exp(aPlus - da));
-  const inside = (a: number) => Math.abs(0.2 * a) <= 0.5;
-  return inside(aPlus) && inside(aPlus - da) ? 0.2 * da : yPlus - sigma(kind, aPlus - da);
+  const aMinus = aPlus - da; //                                                  on the ramp: |0.2a| ≤ 0.5
+  return Math.abs(0.2 * aPlus) <= 0.5 && Math.abs(0.2 * aMinus) <= 0.5 ? 0.2 * da : yPlus - sigma(kind, aMinus);
 }
 
 /**
@@ -144,7 +144,8 @@ export function gatedLossDifference(c: Case, cache: GatedCache, d: Delta, t0: nu
         gateOutput(2, true);
         const gh = gate[2]!;
         for (let j = 0; j < H; j++) {
-          const [z, dz] = [gz.y[j]!, gz.dy[j]!];
+          const z = gz.y[j]!;
+          const dz = gz.dy[j]!;
           s[j] = z * sPrev[j]! + (1 - z) * gh.y[j]!; //                            s⁺_t
           ds[j] = dz * (sPrev[j]! - gh.y[j]!) + (z - dz) * dsPrev[j]! + (1 - (z - dz)) * gh.dy[j]!; // δs_t
         }
