@@ -39,15 +39,9 @@ export function addInput(c: Case, b: number, t: number, a: Float64Array, U: Matr
 export function addInputs(c: Case, b: number, U: Matrix, a: Float64Array, aOff: number): void {
   const { inputSize: I, hiddenSize: H } = c.model;
   const T = c.steps;
-  if (c.vectors) {
+  if (c.vectors)
     addABt({ rows: T, cols: H, data: a.subarray(aOff, aOff + T * H) }, { data: c.vectors, stride: I, offset: b * T * I }, { data: U.data, stride: I, offset: 0 }, I);
-    return;
-  }
-  for (let t = 0; t < T; t++) {
-    const x = c.tokens![b * T + t]!;
-    const at = aOff + t * H;
-    for (let i = 0; i < H; i++) a[at + i]! += U.data[i * I + x]!; // U x_t = U[:, x_t]
-  }
+  else for (let t = 0; t < T; t++) addInput(c, b, t, a, U, aOff + t * H);
 }
 
 /** ŷ = softmax(z) written into p (which may be z itself); returns −log ŷ[y] = logsumexp(z) − z[y]. */
@@ -73,7 +67,7 @@ export function forward(c: Case): ForwardCache {
     const base = b * (T + 1) * H;
     if (c.initialState) s.set(c.initialState.data.subarray(b * H, (b + 1) * H), base);
     // U x_t [+ b] does not depend on the recurrence: written for all steps first, where the a_t go
-    for (let t = 0; t < T; t++) if (bias) s.set(bh!.data, base + (t + 1) * H); // a_t = b
+    if (bias) for (let t = 0; t < T; t++) s.set(bh!.data, base + (t + 1) * H); // a_t = b
     addInputs(c, b, U!, s, base + H); //                                          a_t += U x_t
     for (let t = 0; t < T; t++) {
       const prev = base + t * H; //       s_{t−1} at s[prev …]

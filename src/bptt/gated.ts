@@ -42,7 +42,7 @@ export interface GatedCache {
 }
 
 /** σ(a), for one entry. */
-const sigma = (kind: RecurrentActivation, a: number) => (kind === 'sigmoid' ? 1 / (1 + Math.exp(-a)) : Math.min(Math.max(0.2 * a + 0.5, 0), 1));
+export const sigma = (kind: RecurrentActivation, a: number) => (kind === 'sigmoid' ? 1 / (1 + Math.exp(-a)) : Math.min(Math.max(0.2 * a + 0.5, 0), 1));
 
 /** σ′(a), from the output y = σ(a) (sigmoid: y(1 − y)) or the pre-activation a (hardSigmoid: 0.2 inside the ramp, else 0). */
 function sigmaPrime(kind: RecurrentActivation, y: number, a: number): number {
@@ -51,21 +51,19 @@ function sigmaPrime(kind: RecurrentActivation, y: number, a: number): number {
   return ramp >= 0 && ramp <= 1 ? 0.2 : 0;
 }
 
-/** The case's per-gate parameters, stacked in gate order: U (G·H × I), b (G·H), and W of the gates fed by s_{t−1} directly. */
-function stacked(c: Case) {
+/** W_* of the gates fed by s_{t−1} directly, stacked in gate order: [W_i; W_f; W_g; W_o] or [W_z; W_r]. */
+function stackedW(c: Case): Matrix {
   const gates = GATES[c.model.cell as 'lstm' | 'gru'];
   const direct = c.model.cell === 'lstm' ? gates : gates.slice(0, 2); // the GRU's h̃ sees r ⊙ s_{t−1} instead
-  return {
-    gates,
-    U: stackRows(gates.map((g) => c.params[`U_${g}`]!)),
-    b: c.model.bias ? stackRows(gates.map((g) => c.params[`b_${g}`]!)) : null,
-    W: stackRows(direct.map((g) => c.params[`W_${g}`]!)),
-  };
+  return stackRows(direct.map((g) => c.params[`W_${g}`]!));
 }
 
 export function gatedForward(c: Case): GatedCache {
   const lstm = c.model.cell === 'lstm';
-  const { gates, U, b: bs, W } = stacked(c);
+  const gates = GATES[c.model.cell as 'lstm' | 'gru'];
+  const U = stackRows(gates.map((g) => c.params[`U_${g}`]!)); //   [U_i; U_f; …]: every gate's U_* x_t in one product
+  const bs = c.model.bias ? stackRows(gates.map((g) => c.params[`b_${g}`]!)) : null;
+  const W = stackedW(c);
   const G = gates.length;
   const { batch: B, steps: T } = c;
   const { hiddenSize: H, activation } = c.model;
@@ -121,8 +119,8 @@ export function gatedForward(c: Case): GatedCache {
  */
 export function gatedCellStep(c: Case, cache: GatedCache, b: number, DA: Float64Array): CellStep {
   const lstm = c.model.cell === 'lstm';
-  const { gates, W } = stacked(c);
-  const G = gates.length;
+  const G = GATES[c.model.cell as 'lstm' | 'gru'].length;
+  const W = stackedW(c);
   const T = c.steps;
   const { hiddenSize: H, activation } = c.model;
   const rec = c.model.recurrentActivation ?? 'hardSigmoid';
@@ -187,7 +185,7 @@ export function gatedCellStep(c: Case, cache: GatedCache, b: number, DA: Float64
  */
 export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}): BackwardResult {
   const lstm = c.model.cell === 'lstm';
-  const { gates } = stacked(c);
+  const gates = GATES[c.model.cell as 'lstm' | 'gru'];
   const G = gates.length;
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, outputSize: K, bias } = c.model;

@@ -1,9 +1,9 @@
 /** The hand-written BPTT: float64, no TensorFlow.js. */
 import type { Case } from '../model/case.js';
 import { backward, type BackwardResult } from './backward.js';
-import { forward } from './forward.js';
+import { forward, type ForwardCache } from './forward.js';
 import type { BpttOptions } from './options.js';
-import { gatedBackward, gatedForward } from './gated.js';
+import { gatedBackward, gatedForward, type GatedCache } from './gated.js';
 import { InputError } from '../model/errors.js';
 
 export { backward, type BackwardResult, type StepAdjoints } from './backward.js';
@@ -12,8 +12,20 @@ export { forward, type ForwardCache } from './forward.js';
 export type { BpttOptions } from './options.js';
 export { gatedBackward, gatedForward, type GatedCache } from './gated.js';
 
-export function handGradients(c: Case, opts: BpttOptions = {}): BackwardResult {
-  if (c.model.cell === 'rnn') return backward(c, forward(c), opts);
+/** The forward pass of the case's cell: a ForwardCache for the RNN, a GatedCache for LSTM and GRU. */
+export type HandCache = ForwardCache | GatedCache;
+
+export function handForward(c: Case): HandCache {
+  return c.model.cell === 'rnn' ? forward(c) : gatedForward(c);
+}
+
+/** BPTT of the case's cell from its forward pass (handForward's, for the same case). */
+export function handBackward(c: Case, cache: HandCache, opts: BpttOptions = {}): BackwardResult {
+  if (c.model.cell === 'rnn') return backward(c, cache as ForwardCache, opts);
   if (opts.withoutActivationDerivative) throw new InputError(`withoutActivationDerivative is set for cell ${c.model.cell}, expected cell rnn`);
-  return gatedBackward(c, gatedForward(c), opts);
+  return gatedBackward(c, cache as GatedCache, opts);
+}
+
+export function handGradients(c: Case, opts: BpttOptions = {}): BackwardResult {
+  return handBackward(c, handForward(c), opts);
 }

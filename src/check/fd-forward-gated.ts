@@ -9,14 +9,10 @@
  * GRU:  δs_t = δz⊙(s⁺_{t−1} − h̃⁺) + z⁻⊙δs_{t−1} + (1 − z⁻)⊙δh̃
  * then the output layer's L⁺_t − L⁻_t as for the RNN. The caller holds the perturbed tensor at θ⁻.
  */
-import type { GatedCache } from '../bptt/gated.js';
-import { matVecAdd } from '../bptt/kernels.js';
+import { sigma, type GatedCache } from '../bptt/gated.js';
 import type { Case } from '../model/case.js';
 import { GATES, type RecurrentActivation } from '../model/spec.js';
-import { activate, activationDifference, deltaTimes, outputScratch, stepLossDifference, type Delta } from './fd-forward.js';
-
-/** σ(a) */
-const sigma = (kind: RecurrentActivation, a: number) => (kind === 'sigmoid' ? 1 / (1 + Math.exp(-a)) : Math.min(Math.max(0.2 * a + 0.5, 0), 1));
+import { activate, activationDifference, outputScratch, preActivationDifference, stepLossDifference, type Delta, type Layer } from './fd-forward.js';
 
 /** δσ = σ(a⁺) − σ(a⁻), a⁻ = a⁺ − δa, given y⁺ = σ(a⁺): sigmoid as fd-forward.ts; hardSigmoid 0.2·δa inside the ramp. */
 function sigmaDifference(kind: RecurrentActivation, aPlus: number, da: number, yPlus: number): number {
@@ -33,7 +29,7 @@ export function gatedLossDifference(c: Case, cache: GatedCache, d: Delta, t0: nu
   const lstm = c.model.cell === 'lstm';
   const gates = GATES[c.model.cell as 'lstm' | 'gru'];
   const T = c.steps;
-  const { inputSize: I, hiddenSize: H, activation, bias } = c.model;
+  const { hiddenSize: H, activation, bias } = c.model;
   const rec = c.model.recurrentActivation ?? 'hardSigmoid';
   const P = c.params;
   const out = outputScratch(c);
@@ -42,41 +38,9 @@ export function gatedLossDifference(c: Case, cache: GatedCache, d: Delta, t0: nu
   const [a, da, corr, rs, drs, act, dact] = [buf(), buf(), buf(), buf(), buf(), buf(), buf()] as const;
   const gate = gates.map(() => ({ y: new Float64Array(H), dy: new Float64Array(H) })); // each gate's σ(a⁺) or act(a⁺), and its δ
 
-  // each gate's parameters, and whether the perturbed tensor is one of them
-  const gp = gates.map((g) => ({
-    U: P[`U_${g}`]!,
-    W: P[`W_${g}`]!,
-    b: bias ? P[`b_${g}`]! : null,
-    dW: d.tensor === `W_${g}`,
-    dU: d.tensor === `U_${g}`,
-    db: d.tensor === `b_${g}`,
-  }));
-  /** a⁺ and δa of gate k, whose recurrent input is v⁺ (δv): W_k⁻ v⁺ + U_k⁻ x_t + b_k⁻ + Δ(…), W_k⁻ δv + Δ(…). */
-  const preActivation = (k: number, b: number, t: number, v: Float64Array, dv: Float64Array) => {
-    const g = gp[k]!;
-    corr.fill(0); //                                                          Δ(W_k v⁺ + U_k x_t + b_k): what θ⁻ does not give
-    if (g.dW) deltaTimes(d, H, v, corr);
-    else if (g.db) for (const e of d.nonzero) corr[e]! += d.data[e]!;
-    else if (g.dU) {
-      if (c.tokens) {
-        const x = c.tokens[b * T + t]!;
-        for (const e of d.nonzero) if (e % I === x) corr[Math.floor(e / I)]! += d.data[e]!;
-      } else deltaTimes(d, I, c.vectors!.subarray((b * T + t) * I, (b * T + t + 1) * I), corr);
-    }
-    if (g.b) a.set(g.b.data);
-    else a.fill(0);
-    if (c.tokens) {
-      const x = c.tokens[b * T + t]!;
-      for (let i = 0; i < H; i++) a[i]! += g.U.data[i * I + x]!; //           U_k⁻ x_t
-    } else matVecAdd(g.U, c.vectors!, a, (b * T + t) * I, 0);
-    matVecAdd(g.W, v, a); //                                                  + W_k⁻ v⁺
-    da.fill(0);
-    matVecAdd(g.W, dv, da); //                                                δa = W_k⁻ δv
-    for (let i = 0; i < H; i++) {
-      a[i]! += corr[i]!;
-      da[i]! += corr[i]!;
-    }
-  };
+  const layers: Layer[] = gates.map((g) => ({ W: P[`W_${g}`]!, U: P[`U_${g}`]!, b: bias ? P[`b_${g}`]! : null, names: { W: `W_${g}`, U: `U_${g}`, b: `b_${g}` } }));
+  /** a⁺ and δa of gate k, whose recurrent input is v⁺ (δv). */
+  const preActivation = (k: number, b: number, t: number, v: Float64Array, dv: Float64Array) => preActivationDifference(c, d, layers[k]!, b, t, v, dv, a, da, corr);
   /** The gate's output and its δ, from a⁺ and δa (σ, or act for the LSTM's g and the GRU's h̃). */
   const gateOutput = (k: number, useAct: boolean) => {
     const { y: yk, dy: dyk } = gate[k]!;

@@ -14,6 +14,7 @@
 import { addInput, type ForwardCache } from '../bptt/forward.js';
 import { matVecAdd } from '../bptt/kernels.js';
 import type { Case } from '../model/case.js';
+import type { Matrix } from '../model/matrix.js';
 import type { Activation } from '../model/spec.js';
 
 export interface Delta {
@@ -60,14 +61,50 @@ export function deltaTimes(d: Delta, cols: number, x: Float64Array, y: Float64Ar
   else for (const k of d.nonzero) y[Math.floor(k / cols)]! += d.data[k]! * x[k % cols]!;
 }
 
+/** One layer a = W v + U x_t [+ b]: the RNN's, or one gate's W_*, U_*, b_*, with the tensors' names. */
+export interface Layer {
+  W: Matrix;
+  U: Matrix;
+  b: Matrix | null;
+  names: { W: string; U: string; b: string };
+}
+
+/**
+ * a⁺ = W⁻ v⁺ + U⁻ x_t + b⁻ + Δ(W v⁺ + U x_t + b) and δa = W⁻ δv + Δ(…) of one layer, for batch row b at step
+ * t, whose recurrent input is v⁺ (δv). Δ(…) is the part of a⁺ that θ⁻ does not give: zero unless the
+ * perturbed tensor is one of the layer's. corr is scratch.
+ */
+export function preActivationDifference(c: Case, d: Delta, layer: Layer, b: number, t: number, v: Float64Array, dv: Float64Array, a: Float64Array, da: Float64Array, corr: Float64Array): void {
+  const { inputSize: I, hiddenSize: H } = c.model;
+  corr.fill(0);
+  if (d.tensor === layer.names.W) deltaTimes(d, H, v, corr);
+  else if (d.tensor === layer.names.b) for (const k of d.nonzero) corr[k]! += d.data[k]!;
+  else if (d.tensor === layer.names.U) {
+    if (c.tokens) {
+      const x = c.tokens[b * c.steps + t]!;
+      for (const k of d.nonzero) if (k % I === x) corr[Math.floor(k / I)]! += d.data[k]!;
+    } else deltaTimes(d, I, c.vectors!.subarray((b * c.steps + t) * I, (b * c.steps + t + 1) * I), corr);
+  }
+  if (layer.b) a.set(layer.b.data);
+  else a.fill(0);
+  addInput(c, b, t, a, layer.U); //          U⁻ x_t [+ b⁻]
+  matVecAdd(layer.W, v, a); //               + W⁻ v⁺
+  da.fill(0);
+  matVecAdd(layer.W, dv, da); //             δa = W⁻ δv
+  for (let i = 0; i < H; i++) {
+    a[i]! += corr[i]!; //                    a⁺ = … + Δ(…)
+    da[i]! += corr[i]!; //                   δa += Δ(…)
+  }
+}
+
 /**
  * Σ_{b in rows} Σ_{t ≥ t0} (L⁺_t − L⁻_t). The case holds θ⁻; `cache` is a forward pass at parameters that
  * agree with θ± before step t0 (the states s_{t0−1} are taken from it, except for a perturbed s₋₁).
  */
 export function lossDifference(c: Case, cache: ForwardCache, d: Delta, t0: number, rows: readonly [number, number]): number {
   const T = c.steps;
-  const { inputSize: I, hiddenSize: H, activation, bias } = c.model;
-  const W = c.params.W!;
+  const { hiddenSize: H, activation, bias } = c.model;
+  const layer: Layer = { W: c.params.W!, U: c.params.U!, b: bias ? c.params.b! : null, names: { W: 'W', U: 'U', b: 'b' } };
   let sPrev = new Float64Array(H);
   let dsPrev = new Float64Array(H);
   let s = new Float64Array(H);
@@ -78,26 +115,7 @@ export function lossDifference(c: Case, cache: ForwardCache, d: Delta, t0: numbe
   const out = outputScratch(c);
   /** s⁺_t and δs_t from s⁺_{t−1} and δs_{t−1} (in sPrev, dsPrev). */
   const stepStates = (t: number, b: number) => {
-    // Δ(W s⁺_{t−1} + U x_t + b): the part of a⁺ that θ⁻ does not give
-    corr.fill(0);
-    if (d.tensor === 'W') deltaTimes(d, H, sPrev, corr);
-    else if (d.tensor === 'b') for (const k of d.nonzero) corr[k]! += d.data[k]!;
-    else if (d.tensor === 'U') {
-      if (c.tokens) {
-        const x = c.tokens[b * T + t]!;
-        for (const k of d.nonzero) if (k % I === x) corr[Math.floor(k / I)]! += d.data[k]!;
-      } else deltaTimes(d, I, c.vectors!.subarray((b * T + t) * I, (b * T + t + 1) * I), corr);
-    }
-    if (bias) a.set(c.params.b!.data);
-    else a.fill(0);
-    addInput(c, b, t, a); //                 U⁻ x_t [+ b⁻]
-    matVecAdd(W, sPrev, a); //               + W⁻ s⁺_{t−1}
-    da.fill(0);
-    matVecAdd(W, dsPrev, da); //             δa = W⁻ δs_{t−1}
-    for (let i = 0; i < H; i++) {
-      a[i]! += corr[i]!; //                  a⁺ = … + Δ(…)
-      da[i]! += corr[i]!; //                 δa += Δ(…)
-    }
+    preActivationDifference(c, d, layer, b, t, sPrev, dsPrev, a, da, corr); // a⁺, δa = W⁻ δs_{t−1} + Δ(W s⁺_{t−1} + U x_t + b)
     activate(activation, a, s); //           s⁺ = f(a⁺)
     activationDifference(activation, a, da, s, ds); // δs = f(a⁺) − f(a⁻)
   };

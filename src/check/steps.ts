@@ -6,7 +6,7 @@
  * the adjoint of s_k (through s_k alone), and the contributions of step k to every gate's W_*, U_*, b_*
  * compared together (the gates' blocks one after another).
  */
-import { backward, forward, gatedBackward, gatedForward, type ForwardCache, type GatedCache } from '../bptt/index.js';
+import { handBackward, handForward } from '../bptt/index.js';
 import { stepContribution } from '../bptt/steps.js';
 import { referenceSteps } from '../../reference/steps.js';
 import type { Case } from '../model/case.js';
@@ -64,9 +64,8 @@ export async function checkSteps(c: Case, tol: Tolerance, outputStep?: number): 
   checkOutputStep(c, outputStep);
   const { batch: B, steps: T } = c;
   const H = c.model.hiddenSize;
-  const cache = c.model.cell === 'rnn' ? forward(c) : gatedForward(c);
-  const opts = { keepSteps: true, ...(outputStep !== undefined ? { outputStep } : {}) };
-  const hand = c.model.cell === 'rnn' ? backward(c, cache as ForwardCache, opts) : gatedBackward(c, cache as GatedCache, opts);
+  const cache = handForward(c);
+  const hand = handBackward(c, cache, { keepSteps: true, ...(outputStep !== undefined ? { outputStep } : {}) });
   const ref = await referenceSteps(c, outputStep);
   const rows: StepRow[] = [];
   for (let k = 0; k < T; k++) {

@@ -13,7 +13,7 @@
  * jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂, both through s_k alone (the LSTM's long path runs through
  * c_{k+1} … c_{T−1}); the bound is the RNN's only.
  */
-import { clipGradients, forward, gatedForward, globalNorm, handGradients } from '../bptt/index.js';
+import { clipGradients, globalNorm, handBackward, handForward, type ForwardCache, type GatedCache } from '../bptt/index.js';
 import { gatedJacobianNorms, jacobianNorms } from '../bptt/jacobian.js';
 import { spectralNorm } from '../bptt/spectral.js';
 import { referenceSteps } from '../../reference/steps.js';
@@ -133,10 +133,11 @@ async function analyse(c: Case, cell: Cell, activation: Activation, wNorm: numbe
   const v = cell === 'rnn' ? variant(c, activation, wNorm) : gatedVariant(c, cell, activation, wNorm, o.seed ?? 1, o.forgetBias ?? 1);
   const T = v.steps;
   const H = v.model.hiddenSize;
-  const hand = handGradients(v, { keepSteps: true, outputStep: T - 1 }).steps!.ds;
+  const cache = handForward(v); //                     one forward pass for the adjoints, the Jacobian and the clipping
+  const hand = handBackward(v, cache, { keepSteps: true, outputStep: T - 1 }).steps!.ds;
   const norms = Array.from({ length: T }, (_, k) => Math.hypot(...hand.subarray(k * H, (k + 1) * H)));
   // the Jacobian ∂s_{T−1}/∂s_k, and the bound of the RNN's (a gated cell's has no such bound)
-  const jac = cell === 'rnn' ? jacobianNorms(v, forward(v), 0) : gatedJacobianNorms(v, gatedForward(v), 0);
+  const jac = cell === 'rnn' ? jacobianNorms(v, cache as ForwardCache, 0) : gatedJacobianNorms(v, cache as GatedCache, 0);
   const sigma = cell === 'rnn' ? spectralNorm(v.params.W!) : NaN;
   const bound = Array.from({ length: T }, (_, k) => (cell === 'rnn' ? (sigma * GAMMA[activation]) ** (T - 1 - k) : null));
 
@@ -186,7 +187,7 @@ async function analyse(c: Case, cell: Cell, activation: Activation, wNorm: numbe
       break;
     }
   }
-  const g = handGradients(v);
+  const g = handBackward(v, cache);
   const clipped = clipGradients(g, { norm: o.clipNorm });
   return {
     cell,
