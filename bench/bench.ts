@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { handGradients } from '../src/bptt/index.js';
+import { kernelsInUse, useSimd } from '../src/bptt/kernels.js';
 import type { Case } from '../src/model/case.js';
 import { GENERATE_DEFAULTS, generateCase } from '../src/model/generate.js';
 import { FASTER_PATH, referenceGradients, tf, useBackend, type Backend, type ReferenceName } from '../reference/index.js';
@@ -47,12 +48,20 @@ const add = (r: Row) => {
 
 const backendName = process.env.BENCH_BACKEND ?? 'cpu';
 const info = await useBackend(backendName);
-console.log(`bptt-check bench: tfjs ${info.tfjsVersion}, ${info.backend} backend, Node ${process.version}\n`);
+console.log(`bptt-check bench: tfjs ${info.tfjsVersion}, ${info.backend} backend, Node ${process.version}, hand kernels ${kernelsInUse()}\n`);
 
 // 1. hand BPTT against tf.grad at I=K=32, H=64, T=50, B=1
 const small = generateCase({ ...GENERATE_DEFAULTS, inputSize: 32, hiddenSize: 64, steps: 50, seed: 7 });
 const handSmall = await timeMs(() => handGradients(small), 300, 300); // both sides warmed: the hand side JIT-compiles within a few hundred calls
-add({ name: 'hand BPTT, I=K=32 H=64 T=50 B=1', value: handSmall, unit: 'ms' });
+add({ name: `hand BPTT, I=K=32 H=64 T=50 B=1 (${kernelsInUse()} kernels)`, value: handSmall, unit: 'ms' });
+if (kernelsInUse() === 'wasm-simd') {
+  // the same with the JavaScript kernels, for comparison (BPTT_CHECK_KERNELS=js runs everything that way)
+  useSimd(false);
+  const handJs = await timeMs(() => handGradients(small), 300, 300);
+  useSimd(true);
+  add({ name: '  the same on the JavaScript kernels', value: handJs, unit: 'ms' });
+  add({ name: '  speed-up of the WebAssembly SIMD kernels', value: handJs / handSmall, unit: '×' });
+}
 for (const ref of ['tfjs-layers', 'tfjs-ops'] as ReferenceName[]) {
   const t = await timeMs(() => referenceGradients(small, ref), 40, 5);
   add({ name: `tf.grad via ${ref} (${info.backend}), same case`, value: t, unit: 'ms' });
@@ -216,6 +225,6 @@ for (const ref of ['tfjs-layers', 'tfjs-ops'] as ReferenceName[]) {
 
 add({ name: 'peak resident memory of this benchmark', value: process.resourceUsage().maxRSS / 1024, unit: 'MiB' });
 
-writeFileSync('bench.json', `${JSON.stringify({ tfjsVersion: info.tfjsVersion, backend: info.backend, node: process.version, date: new Date().toISOString(), rows }, null, 2)}\n`);
+writeFileSync('bench.json', `${JSON.stringify({ tfjsVersion: info.tfjsVersion, backend: info.backend, handKernels: kernelsInUse(), node: process.version, date: new Date().toISOString(), rows }, null, 2)}\n`);
 console.log('\nwritten: bench.json');
 if (rows.some((r) => r.ok === false)) process.exitCode = 1;

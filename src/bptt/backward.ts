@@ -15,10 +15,10 @@
  */
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
-import { transpose, zeros, type Matrix } from '../model/matrix.js';
+import { transpose, type Matrix } from '../model/matrix.js';
 import { backpropActivation } from './activations.js';
 import type { ForwardCache } from './forward.js';
-import { matTVecAdd } from './kernels.js';
+import { f64, matrix, matTVecAdd, resident } from './kernels.js';
 import type { BpttOptions } from './options.js';
 import { addOutputSums, addStepSums, outputAdjoints, recurse, type CellStep } from './recursion.js';
 
@@ -37,19 +37,19 @@ export interface BackwardResult extends Gradients {
 export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}): BackwardResult {
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, outputSize: K, activation, bias } = c.model;
-  const VT = transpose(c.params.V!); // Vᵀ
-  const dU = zeros(H, I);
-  const dW = zeros(H, H);
-  const dV = zeros(K, H);
-  const db = bias ? zeros(H, 1) : null;
-  const dc = bias ? zeros(K, 1) : null;
-  const dInitialState = zeros(B, H);
-  const da = new Float64Array(H);
-  const DZ = new Float64Array(T * K); // dz_t as row t
-  const G = new Float64Array(T * H); //  Vᵀ dz_t as row t
-  const DA = new Float64Array(T * H); // da_t at DA[t·H …]
+  const VT = resident(transpose(c.params.V!)); // Vᵀ
+  const dU = matrix(H, I);
+  const dW = matrix(H, H);
+  const dV = matrix(K, H);
+  const db = bias ? matrix(H, 1) : null;
+  const dc = bias ? matrix(K, 1) : null;
+  const dInitialState = matrix(B, H);
+  const da = f64(H);
+  const DZ = f64(T * K); // dz_t as row t
+  const G = f64(T * H); //  Vᵀ dz_t as row t
+  const DA = f64(T * H); // da_t at DA[t·H …]
   const kind = opts.withoutActivationDerivative ? 'linear' : activation;
-  const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: new Float64Array(B * T * H), da: new Float64Array(B * H * T) } : undefined;
+  const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: f64(B * T * H), da: f64(B * H * T) } : undefined;
   let loss = 0;
 
   for (let b = 0; b < B; b++) {

@@ -8,7 +8,7 @@
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
 import { activate } from './activations.js';
-import { addABt, matVecAdd } from './kernels.js';
+import { addABt, f64, matVecAdd } from './kernels.js';
 
 export interface ForwardCache {
   /** states of row b: s_{t−1} at [(b·(T+1) + t)·H, …), so s_{−1} sits at t = 0 and s_t at t + 1 */
@@ -62,7 +62,7 @@ export function forward(c: Case): ForwardCache {
   const { batch: B, steps: T } = c;
   const { hiddenSize: H, activation, bias } = c.model;
   const { U, W, b: bh } = c.params;
-  const s = new Float64Array(B * (T + 1) * H);
+  const s = f64(B * (T + 1) * H);
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
     if (c.initialState) s.set(c.initialState.data.subarray(b * H, (b + 1) * H), base);
@@ -87,8 +87,8 @@ export function outputLayer(c: Case, s: Float64Array): Pick<ForwardCache, 'p' | 
   const { batch: B, steps: T } = c;
   const { hiddenSize: H, outputSize: K, bias } = c.model;
   const { V, c: cy } = c.params;
-  const p = new Float64Array(B * T * K);
-  const stepLoss = new Float64Array(B * T);
+  const p = f64(B * T * K);
+  const stepLoss = f64(B * T);
   let loss = 0;
   for (let b = 0; b < B; b++) {
     const Z = { rows: T, cols: K, data: p.subarray(b * T * K, (b + 1) * T * K) };

@@ -18,12 +18,12 @@
  * Dimension letters: B batch, T steps, I input size, H hidden, K output classes.
  */
 import type { Case } from '../model/case.js';
-import { stackRows, transpose, zeros, type Matrix } from '../model/matrix.js';
+import { stackRows, transpose, type Matrix } from '../model/matrix.js';
 import { GATES, type RecurrentActivation } from '../model/spec.js';
 import { activate, derivativeFromOutput } from './activations.js';
 import type { BackwardResult, StepAdjoints } from './backward.js';
 import { addInput, outputLayer } from './forward.js';
-import { matTVecAdd, matVecAdd } from './kernels.js';
+import { f64, matrix, matTVecAdd, matVecAdd, resident } from './kernels.js';
 import type { BpttOptions } from './options.js';
 import { addOutputSums, addStepSums, outputAdjoints, recurse, type CellStep } from './recursion.js';
 
@@ -55,24 +55,24 @@ function sigmaPrime(kind: RecurrentActivation, y: number, a: number): number {
 function stackedW(c: Case): Matrix {
   const gates = GATES[c.model.cell as 'lstm' | 'gru'];
   const direct = c.model.cell === 'lstm' ? gates : gates.slice(0, 2); // the GRU's h̃ sees r ⊙ s_{t−1} instead
-  return stackRows(direct.map((g) => c.params[`W_${g}`]!));
+  return resident(stackRows(direct.map((g) => c.params[`W_${g}`]!)));
 }
 
 export function gatedForward(c: Case): GatedCache {
   const lstm = c.model.cell === 'lstm';
   const gates = GATES[c.model.cell as 'lstm' | 'gru'];
-  const U = stackRows(gates.map((g) => c.params[`U_${g}`]!)); //   [U_i; U_f; …]: every gate's U_* x_t in one product
+  const U = resident(stackRows(gates.map((g) => c.params[`U_${g}`]!))); //   [U_i; U_f; …]: every gate's U_* x_t in one product
   const bs = c.model.bias ? stackRows(gates.map((g) => c.params[`b_${g}`]!)) : null;
   const W = stackedW(c);
   const G = gates.length;
   const { batch: B, steps: T } = c;
   const { hiddenSize: H, activation } = c.model;
   const rec = c.model.recurrentActivation ?? 'hardSigmoid';
-  const s = new Float64Array(B * (T + 1) * H);
-  const cs = new Float64Array(lstm ? B * (T + 1) * H : 0);
-  const pre = new Float64Array(B * T * G * H);
-  const post = new Float64Array(B * T * G * H);
-  const rs = new Float64Array(H);
+  const s = f64(B * (T + 1) * H);
+  const cs = f64(lstm ? B * (T + 1) * H : 0);
+  const pre = f64(B * T * G * H);
+  const post = f64(B * T * G * H);
+  const rs = f64(H);
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
     if (c.initialState) s.set(c.initialState.data.subarray(b * H, (b + 1) * H), base);
@@ -126,10 +126,10 @@ export function gatedCellStep(c: Case, cache: GatedCache, b: number, DA: Float64
   const rec = c.model.recurrentActivation ?? 'hardSigmoid';
   const base = b * (T + 1) * H;
   const { s, gates: y, pre: a } = cache;
-  const dpre = new Float64Array(G * H); //          this step's da_*, gate after gate
-  const dsPrev = new Float64Array(H);
-  const drs = new Float64Array(H);
-  const ac = new Float64Array(H);
+  const dpre = f64(G * H); //          this step's da_*, gate after gate
+  const dsPrev = f64(H);
+  const drs = f64(H);
+  const ac = f64(H);
   const addDA = (t: number) => {
     for (let k = 0; k < G * H; k++) DA[t * G * H + k]! += dpre[k]!;
   };
@@ -189,21 +189,21 @@ export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}
   const G = gates.length;
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, outputSize: K, bias } = c.model;
-  const VT = transpose(c.params.V!);
+  const VT = resident(transpose(c.params.V!));
   const grads: Record<string, Matrix> = {};
   for (const g of gates) {
-    grads[`U_${g}`] = zeros(H, I);
-    grads[`W_${g}`] = zeros(H, H);
-    if (bias) grads[`b_${g}`] = zeros(H, 1);
+    grads[`U_${g}`] = matrix(H, I);
+    grads[`W_${g}`] = matrix(H, H);
+    if (bias) grads[`b_${g}`] = matrix(H, 1);
   }
-  const dV = zeros(K, H);
-  const dc = bias ? zeros(K, 1) : null;
-  const dS0 = zeros(B, H);
-  const DZ = new Float64Array(T * K);
-  const Gz = new Float64Array(T * H); //            Vᵀ dz_t as row t
-  const DA = new Float64Array(T * G * H); //        step t's da_* gate after gate: gate k's element i at (t·G + k)·H + i
-  const RS = lstm ? null : new Float64Array(T * H); // GRU: r_t ⊙ s_{t−1} at RS[t·H …], for dW_h
-  const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: new Float64Array(B * T * H), da: new Float64Array(B * G * H * T) } : undefined;
+  const dV = matrix(K, H);
+  const dc = bias ? matrix(K, 1) : null;
+  const dS0 = matrix(B, H);
+  const DZ = f64(T * K);
+  const Gz = f64(T * H); //            Vᵀ dz_t as row t
+  const DA = f64(T * G * H); //        step t's da_* gate after gate: gate k's element i at (t·G + k)·H + i
+  const RS = lstm ? null : f64(T * H); // GRU: r_t ⊙ s_{t−1} at RS[t·H …], for dW_h
+  const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: f64(B * T * H), da: f64(B * G * H * T) } : undefined;
   let loss = 0;
 
   for (let b = 0; b < B; b++) {

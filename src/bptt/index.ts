@@ -5,6 +5,7 @@ import { forward, type ForwardCache } from './forward.js';
 import type { BpttOptions } from './options.js';
 import { gatedBackward, gatedForward, type GatedCache } from './gated.js';
 import { InputError } from '../model/errors.js';
+import { resident, withHeap } from './kernels.js';
 
 export { backward, type BackwardResult, type StepAdjoints } from './backward.js';
 export { clipGradients, globalNorm, type ClipOptions } from './clip.js';
@@ -26,6 +27,20 @@ export function handBackward(c: Case, cache: HandCache, opts: BpttOptions = {}):
   return gatedBackward(c, cache as GatedCache, opts);
 }
 
+/**
+ * Forward and backward pass in one: run in the kernels' heap, with the case's parameters and input vectors
+ * copied there, so that every matrix product runs on the WebAssembly kernels (kernels.ts).
+ */
 export function handGradients(c: Case, opts: BpttOptions = {}): BackwardResult {
-  return handBackward(c, handForward(c), opts);
+  return withHeap(() => {
+    const r = residentCase(c);
+    return handBackward(r, handForward(r), opts);
+  });
+}
+
+/** c with its parameters, input vectors and initial state in the kernels' heap (c itself outside withHeap). */
+function residentCase(c: Case): Case {
+  const params = Object.fromEntries(Object.entries(c.params).map(([k, m]) => [k, resident(m)]));
+  const vectors = c.vectors && resident({ rows: 1, cols: c.vectors.length, data: c.vectors }).data;
+  return { ...c, params, vectors, initialState: c.initialState && resident(c.initialState) };
 }

@@ -9,7 +9,7 @@
  */
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
-import { addABt, addOuterSum, type Steps } from './kernels.js';
+import { addABt, addOuterSum, f64, type Steps } from './kernels.js';
 import { outputIncluded, type BpttOptions } from './options.js';
 
 /**
@@ -32,8 +32,8 @@ export type CellStep = (t: number, ds: Float64Array, dcarry: Float64Array) => vo
 export function recurse(c: Case, opts: BpttOptions, G: Float64Array, step: CellStep, ds0: Float64Array, keep?: (t: number, ds: Float64Array) => void): void {
   const T = c.steps;
   const H = c.model.hiddenSize;
-  const ds = new Float64Array(H);
-  const dcarry = new Float64Array(H);
+  const ds = f64(H);
+  const dcarry = f64(H);
   if (opts.truncate === undefined) {
     for (let t = T - 1; t >= 0; t--) {
       for (let i = 0; i < H; i++) ds[i]! += G[t * H + i]!; //   ds_t = Vᵀ dz_t + (from step t+1)
