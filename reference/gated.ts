@@ -9,7 +9,6 @@
  * s: detachEvery k makes (s, c) entering steps k, 2k, … fresh tensors; truncate k recomputes output t from
  * fresh copies of (s_{t−k−1}, c_{t−k−1}) (or from s₋₁ and c₋₁ = 0 when t − k ≤ 0).
  */
-import * as tfl from '@tensorflow/tfjs-layers';
 import type { Case } from '../src/model/case.js';
 import type { Gradients } from '../src/model/gradients.js';
 import type { Matrix } from '../src/model/matrix.js';
@@ -18,7 +17,7 @@ import { clipInTf, type ReferenceOptions } from './clip.js';
 import { denseWeights, gatedGradientsToMath, gatedWeights, inputTensor, matrixOf, targetTensor, tensorOf, variableOf } from './layout.js';
 import { layersRefuse } from './layers.js';
 import { detach, disposeOpsInputs, inputTerms, opsInputs, outputLoss, readGradients } from './ops.js';
-import { tf } from './tf.js';
+import { tf, tfl } from './tf.js';
 
 const gatesOf = (c: Case) => GATES[c.model.cell as 'lstm' | 'gru'];
 

@@ -3,12 +3,11 @@
  * set from the case through layout.ts, loss tf.losses.softmaxCrossEntropy with SUM reduction, and
  * gradients from tf.variableGrads with respect to the layers' own variables.
  */
-import * as tfl from '@tensorflow/tfjs-layers';
 import type { Case } from '../src/model/case.js';
 import type { Gradients } from '../src/model/gradients.js';
 import type { Matrix } from '../src/model/matrix.js';
 import { denseWeights, inputTensor, layerGradientsToMath, matrixOf, simpleRnnWeights, targetTensor, tensorOf, variableOf } from './layout.js';
-import { tf } from './tf.js';
+import { tf, tfl } from './tf.js';
 import { clipInTf, type ReferenceOptions } from './clip.js';
 import { InputError } from '../src/model/errors.js';
 

@@ -3,11 +3,28 @@
  * loaded by default (about half the start-up time of the full @tensorflow/tfjs bundle); wasm and the
  * native backend are loaded only when asked for.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import { createRequire } from 'node:module';
+import type * as Core from '@tensorflow/tfjs-core';
 import { InputError, shown } from '../src/model/errors.js';
 
-export { tf };
+// tfjs ships CommonJS bundles. Loaded with require() rather than import, Node does not first scan their
+// source for export names (cjs-module-lexer), which took ~180 ms of every process's and worker's start-up.
+const require = createRequire(import.meta.url);
+export const tf: typeof Core = require('@tensorflow/tfjs-core');
+/** the tfjs types the oracles name (tf.Tensor, …), beside the value */
+export declare namespace tf {
+  type Rank = Core.Rank;
+  type Tensor<R extends Rank = Rank> = Core.Tensor<R>;
+  type Tensor1D = Core.Tensor1D;
+  type Tensor2D = Core.Tensor2D;
+  type Tensor3D = Core.Tensor3D;
+  type Scalar = Core.Scalar;
+  type Variable<R extends Rank = Rank> = Core.Variable<R>;
+  type NamedTensorMap = Core.NamedTensorMap;
+}
+require('@tensorflow/tfjs-backend-cpu');
+/** tfjs-layers, for the tf.layers oracles */
+export const tfl: typeof import('@tensorflow/tfjs-layers') = require('@tensorflow/tfjs-layers');
 
 export const BACKENDS = ['cpu', 'wasm', 'tensorflow'] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -26,10 +43,10 @@ function nativeMissing(reason: string): InputError {
 
 async function register(backend: Backend): Promise<void> {
   if (backend === 'wasm') {
-    await import('@tensorflow/tfjs-backend-wasm');
+    require('@tensorflow/tfjs-backend-wasm');
   } else if (backend === 'tensorflow') {
     try {
-      await import('@tensorflow/tfjs-node' as string);
+      require('@tensorflow/tfjs-node');
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0] ?? 'unknown error';
       throw nativeMissing(/Cannot find (package|module)/.test(msg) ? 'the package is not installed' : msg);
