@@ -293,12 +293,15 @@ export function withHeap<R>(fn: () => R): R {
       return copiedOut(fn());
     } catch (e) {
       if (!(e instanceof HeapFull)) throw e;
-      const pages = Math.max(Math.ceil(e.bytes / PAGE), 2 * (heap.byteLength / PAGE)) - heap.byteLength / PAGE;
-      if (heap.byteLength / PAGE + pages > MAX_PAGES) {
+      const have = heap.byteLength / PAGE;
+      const pages = Math.min(Math.max(Math.ceil(e.bytes / PAGE), 2 * have), MAX_PAGES) - have;
+      try {
+        if (have + pages < Math.ceil(e.bytes / PAGE)) throw new RangeError('beyond the heap limit');
+        memory.grow(pages); // detaches the old buffer: nothing allocated in it is still in use
+      } catch {
         depth = 0;
         return fn(); // too large for the heap: plain arrays and the JavaScript kernels
       }
-      memory.grow(pages); // detaches the old buffer: nothing allocated in it is still in use
       heap = memory.buffer;
     } finally {
       depth = 0;

@@ -96,7 +96,7 @@ function renderConsole(r: Report, written: string[]): string {
       lines.push(pc.bold(caseTitle(c)), ...alignedTable(ROW_HEADER, c.rows.filter((x) => !x.pass).map(rowCells)), ...caseNotes(c), '');
     }
   }
-  lines.push(`tolerance: |a − r| ≤ atol·S + rtol·|r| with atol=${r.tolerance.atol}, rtol=${r.tolerance.rtol}; backend ${r.backend}, tfjs ${r.tfjsVersion}`);
+  lines.push(`tolerance: |a − r| ≤ atol·S + rtol·|r| with atol=${r.tolerance.atol}, rtol=${r.tolerance.rtol}; backend ${r.backend}, tfjs ${r.tfjsVersion}, hand kernels ${r.handKernels}`);
   lines.push(`reports: ${written.join(', ')}`);
   lines.push((r.pass ? pc.green : pc.red)(pc.bold(verdictLine(r))), '');
   return lines.join('\n');

@@ -115,6 +115,7 @@ export async function mergeCommand(dirs: string[], out: string, json: boolean, i
     sweep: { matrix: first.sweep!.matrix, hash: first.sweep!.hash, total, shard: null },
     backend: first.backend,
     tfjsVersion: first.tfjsVersion,
+    ...(first.handKernels ? { handKernels: first.handKernels } : {}),
     command: `bptt-check merge ${dirs.join(' ')} --out ${out}`,
     tolerance: first.tolerance,
     references: first.references,

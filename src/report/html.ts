@@ -75,7 +75,7 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
   body.push(
     '<h2>Tolerances</h2>',
     `<p>An element passes when |a − r| ≤ atol·S + rtol·|r| with S = max(‖a‖∞, ‖r‖∞), atol = ${r.tolerance.atol}, rtol = ${r.tolerance.rtol}.</p>`,
-    ...footer(r.command, `bptt-check ${r.tool.version}, tfjs ${r.tfjsVersion} on the ${r.backend} backend, Node ${r.node}, ${r.createdAt}.`),
+    ...footer(r.command, `bptt-check ${r.tool.version}, tfjs ${r.tfjsVersion} on the ${r.backend} backend, hand side on ${r.handKernels} kernels, Node ${r.node}, ${r.createdAt}.`),
   );
   return page(`bptt-check ${r.kind}: ${verdictWord(r)}`, body);
 }

@@ -50,7 +50,7 @@ export function renderMarkdown(r: Report): string {
     r.command,
     '```',
     '',
-    `bptt-check ${r.tool.version}, tfjs ${r.tfjsVersion} on the \`${r.backend}\` backend, Node ${r.node}, ${r.createdAt}.`,
+    `bptt-check ${r.tool.version}, tfjs ${r.tfjsVersion} on the \`${r.backend}\` backend, hand side on ${r.handKernels} kernels, Node ${r.node}, ${r.createdAt}.`,
     '',
   );
   return out.join('\n');

@@ -5,6 +5,7 @@
 import type { CaseResult } from '../check/compare.js';
 import type { Tolerance } from '../check/metrics.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { kernelsInUse } from '../bptt/kernels.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -18,6 +19,8 @@ export interface Report {
   /** the tfjs backend that ran the references, and the tfjs version */
   backend: string;
   tfjsVersion: string;
+  /** the hand side's matrix kernels: 'wasm-simd', or 'js (why)' */
+  handKernels: string;
   node: string;
   /** the command that reproduces this report */
   command: string;
@@ -33,6 +36,8 @@ export interface ReportMeta {
   sweep?: Report['sweep'];
   backend: string;
   tfjsVersion: string;
+  /** default: the kernels of this process (a merge passes its shards') */
+  handKernels?: string;
   command: string;
   tolerance: Tolerance;
   references: string[];
@@ -48,6 +53,7 @@ export function buildReport(cases: CaseResult[], meta: ReportMeta): Report {
     createdAt: new Date().toISOString(),
     backend: meta.backend,
     tfjsVersion: meta.tfjsVersion,
+    handKernels: meta.handKernels ?? kernelsInUse(),
     node: process.version,
     command: meta.command,
     tolerance: meta.tolerance,

@@ -21,7 +21,7 @@ describe('bptt-check compare', () => {
     expect(readdirSync(join(dir, 'out')).sort()).toEqual(['heatmap-W.png', 'report.html', 'report.json', 'report.md', 'steps.csv', 'steps.png', 'summary.csv']);
 
     const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'));
-    expect(report).toMatchObject({ schemaVersion: 1, pass: true, backend: 'cpu', tfjsVersion, tool: { name: 'bptt-check', version: toolVersion } });
+    expect(report).toMatchObject({ schemaVersion: 1, pass: true, backend: 'cpu', tfjsVersion, handKernels: 'wasm-simd', tool: { name: 'bptt-check', version: toolVersion } });
     expect(report.cases[0].rows).toHaveLength(12); // (loss, U, W, V) × 3 pairs
     expect(report.cases[0].steps.rows).toHaveLength(10); // the per-step check runs by default
     expect(report.cases[0].heatmap).toMatchObject({ tensor: 'W', rows: 16, cols: 16, block: 1 });
@@ -35,6 +35,15 @@ describe('bptt-check compare', () => {
     expect(md.split('\n')[0]).toBe('# bptt-check compare: PASS');
     expect(md).toContain('bptt-check compare --out out');
     expect(md.indexOf('PASS')).toBeLessThan(md.indexOf('| tensor |'));
+  });
+
+  it('runs the hand side on the JavaScript kernels with BPTT_CHECK_KERNELS=js, and says so in the report', async () => {
+    const run = await cli(['compare', '--json', '--out', 'js-kernels'], dir, { BPTT_CHECK_KERNELS: 'js' });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.pass).toBe(true);
+    expect(report.handKernels).toMatch(/^js \(BPTT_CHECK_KERNELS=js/);
+    expect(readFileSync(join(dir, 'js-kernels/report.md'), 'utf8')).toContain('hand side on js (BPTT_CHECK_KERNELS=js');
   });
 
   it('prints the report JSON with --json', async () => {
