@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { handGradients } from '../src/bptt/index.js';
-import { kernelsInUse, useSimd } from '../src/bptt/kernels.js';
+import { kernelsInUse, useSimd } from '../src/bptt/heap.js';
 import type { Case } from '../src/model/case.js';
 import { GENERATE_DEFAULTS, generateCase } from '../src/model/generate.js';
 import { FASTER_PATH, referenceGradients, tf, useBackend, type Backend, type ReferenceName } from '../reference/index.js';

@@ -11,17 +11,18 @@
  *
  * Each kernel has two implementations with the same blocking: the JavaScript below, and simd/kernels.ts,
  * the same loops in AssemblyScript with two float64 lanes per instruction, compiled to WebAssembly
- * (2.5–3.5× faster here). The WebAssembly one runs when every operand lives in its memory, the heap:
- * inside withHeap(), f64() and matrix() allocate there and resident() copies there. Everywhere else
- * (and with BPTT_CHECK_KERNELS=js, or where the .wasm was not built) the JavaScript runs.
+ * (2.5–3.5× faster here). The WebAssembly one runs when every operand lives in its memory, the heap
+(heap.ts); everywhere else (and with BPTT_CHECK_KERNELS=js, or where the .wasm was not built) the
+JavaScript runs.
  */
-import { readFileSync } from 'node:fs';
 import type { Matrix } from '../model/matrix.js';
+import { f64, heapActive, wasmKernels } from './heap.js';
 
 /** y += A x   (A: r×c, x: c, y: r; x and y may start at an offset into a larger array) */
 export function matVecAdd(A: Matrix, x: Float64Array, y: Float64Array, xOff = 0, yOff = 0): void {
   const { rows, cols, data } = A;
-  if (simd && data.buffer === heap && x.buffer === heap && y.buffer === heap) return simd.matVecAdd(data.byteOffset, rows, cols, x.byteOffset + 8 * xOff, y.byteOffset + 8 * yOff);
+  const wasm = wasmKernels(data, x, y);
+  if (wasm) return wasm.matVecAdd(data.byteOffset, rows, cols, x.byteOffset + 8 * xOff, y.byteOffset + 8 * yOff);
   let i = 0;
   for (; i + 3 < rows; i += 4) {
     const r0 = i * cols;
@@ -58,7 +59,8 @@ export function matVecAdd(A: Matrix, x: Float64Array, y: Float64Array, xOff = 0,
  */
 export function matTVecAdd(A: Matrix, x: Float64Array, y: Float64Array, xOff = 0, yOff = 0): void {
   const { rows, cols, data } = A;
-  if (simd && data.buffer === heap && x.buffer === heap && y.buffer === heap) return simd.matTVecAdd(data.byteOffset, rows, cols, x.byteOffset + 8 * xOff, y.byteOffset + 8 * yOff);
+  const wasm = wasmKernels(data, x, y);
+  if (wasm) return wasm.matTVecAdd(data.byteOffset, rows, cols, x.byteOffset + 8 * xOff, y.byteOffset + 8 * yOff);
   let i = 0;
   for (; i + 7 < rows; i += 8) {
     const r0 = i * cols;
@@ -99,8 +101,9 @@ export function addABt(C: Matrix, A: Rows, B: Rows, T: number): void {
   const { rows: m, cols: n, data: c } = C;
   const a = A.data;
   const b = B.data;
-  if (simd && c.buffer === heap && a.buffer === heap && b.buffer === heap)
-    return simd.addABt(c.byteOffset, m, n, a.byteOffset + 8 * A.offset, 8 * A.stride, b.byteOffset + 8 * B.offset, 8 * B.stride, T);
+  const wasm = wasmKernels(c, a, b);
+  if (wasm)
+    return wasm.addABt(c.byteOffset, m, n, a.byteOffset + 8 * A.offset, 8 * A.stride, b.byteOffset + 8 * B.offset, 8 * B.stride, T);
   let i = 0;
   for (; i + 1 < m; i += 2) {
     const a0 = i * A.stride + A.offset;
@@ -162,8 +165,7 @@ export interface Steps {
 export function addOuterSum(C: Matrix, A: Steps, B: Steps, T: number): void {
   const { rows: m, cols: n } = C;
   const size = (m + n) * Math.min(OUTER_CHUNK, T);
-  if (depth > 0) scratch = f64(size); // in the heap, where the WebAssembly addABt reads it
-  else if (scratch.length < size || scratch.buffer === heap) scratch = new Float64Array(size);
+  const scratch = heapActive() ? f64(size) : plainScratch(size); // in the heap, the WebAssembly addABt reads it
   for (let t0 = 0; t0 < T; t0 += OUTER_CHUNK) {
     const len = Math.min(OUTER_CHUNK, T - t0);
     const at = chunkRows(A, t0, len, m, scratch, 0);
@@ -173,7 +175,8 @@ export function addOuterSum(C: Matrix, A: Steps, B: Steps, T: number): void {
 }
 
 const OUTER_CHUNK = 64;
-let scratch: Float64Array = new Float64Array(0); // reused across calls outside the heap (each thread has its own module instance)
+let plain = new Float64Array(0); // reused across calls outside the heap (each thread has its own module instance)
+const plainScratch = (size: number) => (plain.length < size ? (plain = new Float64Array(size)) : plain);
 
 /** Writes v_t[i] for t in [t0, t0 + len), i < m, at out[at + i·len + (t − t0)]; returns at. */
 function chunkRows(V: Steps, t0: number, len: number, m: number, out: Float64Array, at: number): number {
@@ -188,133 +191,4 @@ function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, T: number
   let acc = 0;
   for (let t = 0; t < T; t++) acc += a[ai + t]! * b[bi + t]!;
   return acc;
-}
-
-
-// ---- the WebAssembly kernels and their heap ----
-
-interface SimdKernels {
-  matVecAdd(pA: number, rows: number, cols: number, px: number, py: number): void;
-  matTVecAdd(pA: number, rows: number, cols: number, px: number, py: number): void;
-  addABt(pC: number, m: number, n: number, pA: number, sa: number, pB: number, sb: number, T: number): void;
-}
-
-const PAGE = 65536;
-/** The heap stops growing at 2 GiB; a computation that needs more runs on the JavaScript kernels. */
-const MAX_PAGES = 32768;
-const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
-let heap: ArrayBuffer = memory.buffer;
-let top = 0;
-/** withHeap's nesting: allocations go to the heap only inside it */
-let depth = 0;
-let loaded: SimdKernels | null = null;
-let simd: SimdKernels | null = null;
-let unavailable = '';
-
-try {
-  // built by `npm run build:simd` next to the compiled kernels.js (dist/src/bptt/simd/), found from src/ too
-  const here = [new URL('./simd/kernels.wasm', import.meta.url), new URL('../../dist/src/bptt/simd/kernels.wasm', import.meta.url)];
-  const file = here.find((u) => {
-    try {
-      return readFileSync(u).length > 0;
-    } catch {
-      return false;
-    }
-  });
-  if (!file) unavailable = 'simd/kernels.wasm is not built (npm run build:simd)';
-  else loaded = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { memory } }).exports as unknown as SimdKernels;
-} catch (e) {
-  unavailable = `WebAssembly SIMD is not usable here: ${(e as Error).message}`;
-}
-useSimd(process.env.BPTT_CHECK_KERNELS !== 'js');
-
-/** Switches the WebAssembly kernels on (when they loaded) or off; returns the kernels now in use. */
-export function useSimd(on: boolean): string {
-  simd = on ? loaded : null;
-  return kernelsInUse();
-}
-
-/** 'wasm-simd', or 'js' with the reason. */
-export function kernelsInUse(): string {
-  if (simd) return 'wasm-simd';
-  return `js (${loaded ? 'BPTT_CHECK_KERNELS=js or useSimd(false)' : unavailable})`;
-}
-
-class HeapFull extends Error {
-  constructor(readonly bytes: number) {
-    super(`the kernels' heap needs ${bytes} bytes`);
-  }
-}
-
-/** n float64 zeros: in the heap inside withHeap(), a plain Float64Array elsewhere. */
-export function f64(n: number): Float64Array {
-  if (depth === 0) return new Float64Array(n);
-  const at = top;
-  top += (n * 8 + 15) & ~15; // 16-byte aligned, for the two-lane loads
-  if (top > heap.byteLength) throw new HeapFull(top);
-  return new Float64Array(heap, at, n).fill(0); // the heap is reused: earlier contents are cleared
-}
-
-/** The heap's size in bytes: it starts at 1 MiB and grows to what the largest computation needed. */
-export function heapBytes(): number {
-  return heap.byteLength;
-}
-
-/** Whether a lives in the heap, where the WebAssembly kernels read it. */
-export function inHeap(a: Float64Array): boolean {
-  return a.buffer === heap;
-}
-
-/** A rows × cols zero matrix, allocated by f64(). */
-export function matrix(rows: number, cols: number): Matrix {
-  return { rows, cols, data: f64(rows * cols) };
-}
-
-/** m itself outside withHeap(); inside, a copy of it in the heap. */
-export function resident(m: Matrix): Matrix {
-  if (depth === 0 || m.data.buffer === heap) return m;
-  const data = f64(m.data.length);
-  data.set(m.data);
-  return { rows: m.rows, cols: m.cols, data };
-}
-
-/**
- * Runs fn with the heap: what fn allocates through f64(), matrix() and resident() lives in WebAssembly
- * memory, where the SIMD kernels reach it. The heap is reused by the next call, so the result is copied
- * out (every Float64Array in it that lives there). When the heap is too small it grows and fn runs again
- * from the start: fn must compute its result from its inputs only. Nested calls share the outer heap.
- */
-export function withHeap<R>(fn: () => R): R {
-  if (depth > 0 || !simd) return fn();
-  for (;;) {
-    depth = 1;
-    top = 0;
-    try {
-      return copiedOut(fn());
-    } catch (e) {
-      if (!(e instanceof HeapFull)) throw e;
-      const have = heap.byteLength / PAGE;
-      const pages = Math.min(Math.max(Math.ceil(e.bytes / PAGE), 2 * have), MAX_PAGES) - have;
-      try {
-        if (have + pages < Math.ceil(e.bytes / PAGE)) throw new RangeError('beyond the heap limit');
-        memory.grow(pages); // detaches the old buffer: nothing allocated in it is still in use
-      } catch {
-        depth = 0;
-        return fn(); // too large for the heap: plain arrays and the JavaScript kernels
-      }
-      heap = memory.buffer;
-    } finally {
-      depth = 0;
-      top = 0;
-    }
-  }
-}
-
-/** value with every Float64Array that lives in the heap replaced by a copy (plain objects and arrays are walked). */
-function copiedOut<R>(value: R): R {
-  if (value instanceof Float64Array) return (value.buffer === heap ? value.slice() : value) as R;
-  if (Array.isArray(value)) return value.map(copiedOut) as R;
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copiedOut(v)])) as R;
-  return value;
 }

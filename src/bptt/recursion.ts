@@ -9,7 +9,8 @@
  */
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
-import { addABt, addOuterSum, f64, type Steps } from './kernels.js';
+import { f64 } from './heap.js';
+import { addABt, addOuterSum, type Steps } from './kernels.js';
 import { outputIncluded, type BpttOptions } from './options.js';
 
 /**

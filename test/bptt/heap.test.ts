@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { handGradients } from '../../src/bptt/index.js';
-import { heapBytes, inHeap, kernelsInUse, useSimd } from '../../src/bptt/kernels.js';
+import { heapBytes, inHeap, kernelsInUse, useSimd } from '../../src/bptt/heap.js';
 import { GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../../src/model/generate.js';
 import type { BackwardResult } from '../../src/bptt/index.js';
 import { relErr } from '../helpers/fixtures.js';

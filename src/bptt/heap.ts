@@ -1,0 +1,143 @@
+/**
+ * The heap of the WebAssembly kernels (simd/kernels.ts, used by kernels.ts): the WebAssembly memory where
+ * their operands must live. Inside withHeap(), f64() and matrix() allocate there and resident() copies
+ * there; outside it they give ordinary arrays, on which the JavaScript kernels run.
+ */
+import { readFileSync } from 'node:fs';
+import type { Matrix } from '../model/matrix.js';
+
+export interface SimdKernels {
+  matVecAdd(pA: number, rows: number, cols: number, px: number, py: number): void;
+  matTVecAdd(pA: number, rows: number, cols: number, px: number, py: number): void;
+  addABt(pC: number, m: number, n: number, pA: number, sa: number, pB: number, sb: number, T: number): void;
+}
+
+const PAGE = 65536;
+/** The heap stops growing at 2 GiB; a computation that needs more runs on the JavaScript kernels. */
+const MAX_PAGES = 32768;
+const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
+let heap: ArrayBuffer = memory.buffer;
+let top = 0;
+/** withHeap's nesting: allocations go to the heap only inside it */
+let depth = 0;
+let loaded: SimdKernels | null = null;
+let simd: SimdKernels | null = null;
+let unavailable = '';
+
+try {
+  // built by `npm run build:simd` next to the compiled kernels.js (dist/src/bptt/simd/), found from src/ too
+  const here = [new URL('./simd/kernels.wasm', import.meta.url), new URL('../../dist/src/bptt/simd/kernels.wasm', import.meta.url)];
+  const file = here.find((u) => {
+    try {
+      return readFileSync(u).length > 0;
+    } catch {
+      return false;
+    }
+  });
+  if (!file) unavailable = 'simd/kernels.wasm is not built (npm run build:simd)';
+  else loaded = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { memory } }).exports as unknown as SimdKernels;
+} catch (e) {
+  unavailable = `WebAssembly SIMD is not usable here: ${(e as Error).message}`;
+}
+useSimd(process.env.BPTT_CHECK_KERNELS !== 'js');
+
+/** Switches the WebAssembly kernels on (when they loaded) or off; returns the kernels now in use. */
+export function useSimd(on: boolean): string {
+  simd = on ? loaded : null;
+  return kernelsInUse();
+}
+
+/** 'wasm-simd', or 'js' with the reason. */
+export function kernelsInUse(): string {
+  if (simd) return 'wasm-simd';
+  return `js (${loaded ? 'BPTT_CHECK_KERNELS=js or useSimd(false)' : unavailable})`;
+}
+
+class HeapFull extends Error {
+  constructor(readonly bytes: number) {
+    super(`the kernels' heap needs ${bytes} bytes`);
+  }
+}
+
+/** n float64 zeros: in the heap inside withHeap(), a plain Float64Array elsewhere. */
+export function f64(n: number): Float64Array {
+  if (depth === 0) return new Float64Array(n);
+  const at = top;
+  top += (n * 8 + 15) & ~15; // 16-byte aligned, for the two-lane loads
+  if (top > heap.byteLength) throw new HeapFull(top);
+  return new Float64Array(heap, at, n).fill(0); // the heap is reused: earlier contents are cleared
+}
+
+/** The heap's size in bytes: it starts at 1 MiB and grows to what the largest computation needed. */
+export function heapBytes(): number {
+  return heap.byteLength;
+}
+
+/** Whether withHeap() is running: f64() allocates in the heap. */
+export function heapActive(): boolean {
+  return depth > 0;
+}
+
+/** The WebAssembly kernels when they are on and all three operands live in the heap, else null. */
+export function wasmKernels(a: Float64Array, b: Float64Array, c: Float64Array): SimdKernels | null {
+  return simd && a.buffer === heap && b.buffer === heap && c.buffer === heap ? simd : null;
+}
+
+/** Whether a lives in the heap, where the WebAssembly kernels read it. */
+export function inHeap(a: Float64Array): boolean {
+  return a.buffer === heap;
+}
+
+/** A rows × cols zero matrix, allocated by f64(). */
+export function matrix(rows: number, cols: number): Matrix {
+  return { rows, cols, data: f64(rows * cols) };
+}
+
+/** m itself outside withHeap(); inside, a copy of it in the heap. */
+export function resident(m: Matrix): Matrix {
+  if (depth === 0 || m.data.buffer === heap) return m;
+  const data = f64(m.data.length);
+  data.set(m.data);
+  return { rows: m.rows, cols: m.cols, data };
+}
+
+/**
+ * Runs fn with the heap: what fn allocates through f64(), matrix() and resident() lives in WebAssembly
+ * memory, where the SIMD kernels reach it. The heap is reused by the next call, so the result is copied
+ * out (every Float64Array in it that lives there). When the heap is too small it grows and fn runs again
+ * from the start: fn must compute its result from its inputs only. Nested calls share the outer heap.
+ */
+export function withHeap<R>(fn: () => R): R {
+  if (depth > 0 || !simd) return fn();
+  for (;;) {
+    depth = 1;
+    top = 0;
+    try {
+      return copiedOut(fn());
+    } catch (e) {
+      if (!(e instanceof HeapFull)) throw e;
+      const have = heap.byteLength / PAGE;
+      const pages = Math.min(Math.max(Math.ceil(e.bytes / PAGE), 2 * have), MAX_PAGES) - have;
+      try {
+        if (have + pages < Math.ceil(e.bytes / PAGE)) throw new RangeError('beyond the heap limit');
+        memory.grow(pages); // detaches the old buffer: nothing allocated in it is still in use
+      } catch {
+        depth = 0;
+        return fn(); // too large for the heap: plain arrays and the JavaScript kernels
+      }
+      heap = memory.buffer;
+    } finally {
+      depth = 0;
+      top = 0;
+    }
+  }
+}
+
+/** value with every Float64Array that lives in the heap replaced by a copy (plain objects and arrays are walked). */
+function copiedOut<R>(value: R): R {
+  if (value instanceof Float64Array) return (value.buffer === heap ? value.slice() : value) as R;
+  if (Array.isArray(value)) return value.map(copiedOut) as R;
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copiedOut(v)])) as R;
+  return value;
+}
