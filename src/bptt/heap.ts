@@ -93,12 +93,26 @@ export function matrix(rows: number, cols: number): Matrix {
   return { rows, cols, data: f64(rows * cols) };
 }
 
-/** m itself outside withHeap(); inside, a copy of it in the heap. */
-export function resident(m: Matrix): Matrix {
-  if (depth === 0 || m.data.buffer === heap) return m;
+/** A copy of m, allocated by f64(): in the heap inside withHeap(), an ordinary array elsewhere. */
+export function copy(m: Matrix): Matrix {
   const data = f64(m.data.length);
   data.set(m.data);
   return { rows: m.rows, cols: m.cols, data };
+}
+
+/** m itself outside withHeap(); inside, a copy of it in the heap. */
+export function resident(m: Matrix): Matrix {
+  return depth === 0 || m.data.buffer === heap ? m : copy(m);
+}
+
+/** Runs fn inside withHeap() and frees what it allocated there when it returns (its result must not be such an array). */
+export function scoped<R>(fn: () => R): R {
+  const mark = top;
+  try {
+    return fn();
+  } finally {
+    top = mark;
+  }
 }
 
 /**

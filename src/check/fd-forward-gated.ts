@@ -12,6 +12,7 @@
 import { sigma, type GatedCache } from '../bptt/gated.js';
 import type { Case } from '../model/case.js';
 import { GATES, type RecurrentActivation } from '../model/spec.js';
+import { f64 } from '../bptt/heap.js';
 import { activate, activationDifference, outputScratch, preActivationDifference, stepLossDifference, type Delta, type Layer } from './fd-forward.js';
 
 /** δσ = σ(a⁺) − σ(a⁻), a⁻ = a⁺ − δa, given y⁺ = σ(a⁺): sigmoid as fd-forward.ts; hardSigmoid 0.2·δa inside the ramp. */
@@ -33,10 +34,10 @@ export function gatedLossDifference(c: Case, cache: GatedCache, d: Delta, t0: nu
   const rec = c.model.recurrentActivation ?? 'hardSigmoid';
   const P = c.params;
   const out = outputScratch(c);
-  const buf = () => new Float64Array(H);
+  const buf = () => f64(H); // in the kernels' heap when fd.ts runs this there
   const [sPrev, dsPrev, cPrev, dcPrev, s, ds, cNow, dcNow] = [buf(), buf(), buf(), buf(), buf(), buf(), buf(), buf()] as const; // s⁺, δs, c⁺, δc: previous step and this one
   const [a, da, corr, rs, drs, act, dact] = [buf(), buf(), buf(), buf(), buf(), buf(), buf()] as const;
-  const gate = gates.map(() => ({ y: new Float64Array(H), dy: new Float64Array(H) })); // each gate's σ(a⁺) or act(a⁺), and its δ
+  const gate = gates.map(() => ({ y: buf(), dy: buf() })); // each gate's σ(a⁺) or act(a⁺), and its δ
 
   const layers: Layer[] = gates.map((g) => ({ W: P[`W_${g}`]!, U: P[`U_${g}`]!, b: bias ? P[`b_${g}`]! : null, names: { W: `W_${g}`, U: `U_${g}`, b: `b_${g}` } }));
   /** a⁺ and δa of gate k, whose recurrent input is v⁺ (δv). */

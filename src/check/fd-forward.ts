@@ -12,6 +12,7 @@
  * The caller holds the perturbed tensor at θ⁻ in the case and passes Δ = θ⁺ − θ⁻.
  */
 import { addInput, type ForwardCache } from '../bptt/forward.js';
+import { f64 } from '../bptt/heap.js';
 import { matVecAdd } from '../bptt/kernels.js';
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
@@ -105,13 +106,13 @@ export function lossDifference(c: Case, cache: ForwardCache, d: Delta, t0: numbe
   const T = c.steps;
   const { hiddenSize: H, activation, bias } = c.model;
   const layer: Layer = { W: c.params.W!, U: c.params.U!, b: bias ? c.params.b! : null, names: { W: 'W', U: 'U', b: 'b' } };
-  let sPrev = new Float64Array(H);
-  let dsPrev = new Float64Array(H);
-  let s = new Float64Array(H);
-  let ds = new Float64Array(H);
-  const a = new Float64Array(H);
-  const da = new Float64Array(H);
-  const corr = new Float64Array(H);
+  let sPrev = f64(H); // f64: in the kernels' heap when fd.ts runs this there
+  let dsPrev = f64(H);
+  let s = f64(H);
+  let ds = f64(H);
+  const a = f64(H);
+  const da = f64(H);
+  const corr = f64(H);
   const out = outputScratch(c);
   /** s⁺_t and δs_t from s⁺_{t−1} and δs_{t−1} (in sPrev, dsPrev). */
   const stepStates = (t: number, b: number) => {
@@ -148,7 +149,7 @@ export function lossDifference(c: Case, cache: ForwardCache, d: Delta, t0: numbe
 /** Buffers for stepLossDifference, one set per loss difference. */
 export function outputScratch(c: Case) {
   const K = c.model.outputSize;
-  return { z: new Float64Array(K), dz: new Float64Array(K), zc: new Float64Array(K) };
+  return { z: f64(K), dz: f64(K), zc: f64(K) };
 }
 
 /**

@@ -21,6 +21,7 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { forward } from '../bptt/forward.js';
 import { gatedForward } from '../bptt/gated.js';
+import { copy, scoped, withHeap } from '../bptt/heap.js';
 import { lossDifference, type Delta } from './fd-forward.js';
 import { gatedLossDifference } from './fd-forward-gated.js';
 import type { Case } from '../model/case.js';
@@ -129,10 +130,14 @@ export function project(g: Matrix, probe: FdProbe): Float64Array {
   return Float64Array.from(probe.directions, (v) => v.reduce((acc, x, k) => acc + x * g.data[k]!, 0));
 }
 
-/** A working copy of the case: the oracle perturbs parameters in place and must not touch the caller's. */
+/**
+ * A working copy of the case, in the kernels' heap when there is one: the oracle perturbs parameters in
+ * place and must not touch the caller's.
+ */
 function workingCopy(c: Case): Case {
-  const params = Object.fromEntries(Object.entries(c.params).map(([n, m]) => [n, { ...m, data: m.data.slice() }]));
-  return { ...c, params, initialState: c.initialState ? { ...c.initialState, data: c.initialState.data.slice() } : null };
+  const params = Object.fromEntries(Object.entries(c.params).map(([n, m]) => [n, copy(m)]));
+  const vectors = c.vectors && copy({ rows: 1, cols: c.vectors.length, data: c.vectors }).data;
+  return { ...c, params, vectors, initialState: c.initialState && copy(c.initialState) };
 }
 
 export function checkFdMode(c: Case, mode: FdMode): void {
@@ -165,20 +170,31 @@ export function fdPlan(c: Case, mode: FdMode, seed = 1, only?: string): FdProbe[
 
 /** Measures the planned probes in this thread (fills `values`). */
 export function fdMeasure(c: Case, probes: FdProbe[]): FdProbe[] {
-  const w = workingCopy(c);
-  let diff: LossDifference;
-  if (w.model.cell === 'rnn') {
-    const cache = forward(w);
-    diff = (d, t0, rows) => lossDifference(w, cache, d, t0, rows);
-  } else {
-    const cache = gatedForward(w);
-    diff = (d, t0, rows) => gatedLossDifference(w, cache, d, t0, rows);
-  }
-  const specs = gradientSpecs(w.model, w.batch, w.initialState !== null);
-  for (const p of probes) {
-    const spec = specs.find((s) => s.name === p.tensor)!;
-    p.values = p.mode === 'directions' ? fdDirections(w, diff, spec, p.directions, p.eps) : fdEntries(w, diff, spec, p.indices, p.eps);
-  }
+  // In the kernels' heap, so that the forward passes run on the WebAssembly kernels. withHeap may run this
+  // more than once (when the heap grows), so it changes nothing outside: it rescales copies of the
+  // directions, and each loss difference frees its buffers (scoped).
+  const measured = withHeap(() => {
+    const w = workingCopy(c);
+    let diff: LossDifference;
+    if (w.model.cell === 'rnn') {
+      const cache = forward(w);
+      diff = (d, t0, rows) => scoped(() => lossDifference(w, cache, d, t0, rows));
+    } else {
+      const cache = gatedForward(w);
+      diff = (d, t0, rows) => scoped(() => gatedLossDifference(w, cache, d, t0, rows));
+    }
+    const specs = gradientSpecs(w.model, w.batch, w.initialState !== null);
+    return probes.map((p) => {
+      const spec = specs.find((s) => s.name === p.tensor)!;
+      const directions = p.directions.map((v) => v.slice());
+      const values = p.mode === 'directions' ? fdDirections(w, diff, spec, directions, p.eps) : fdEntries(w, diff, spec, p.indices, p.eps);
+      return { values, directions };
+    });
+  });
+  probes.forEach((p, i) => {
+    p.values = measured[i]!.values;
+    p.directions.forEach((v, k) => v.set(measured[i]!.directions[k]!)); // the directions actually applied
+  });
   return probes;
 }
 

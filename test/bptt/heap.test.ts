@@ -10,6 +10,7 @@ import { heapBytes, inHeap, kernelsInUse, useSimd } from '../../src/bptt/heap.js
 import { GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../../src/model/generate.js';
 import type { BackwardResult } from '../../src/bptt/index.js';
 import { relErr } from '../helpers/fixtures.js';
+import { fdOracle } from '../../src/check/fd.js';
 
 const make = (o: Partial<GenerateOptions>) => generateCase({ ...GENERATE_DEFAULTS, ...o });
 
@@ -31,9 +32,27 @@ function worst(a: BackwardResult, b: BackwardResult): number {
 
 afterEach(() => void useSimd(true));
 
+describe("finite differences on the kernels' heap", () => {
+  it('measure the same whether or not the heap had to grow during the run, and agree with the JavaScript kernels', () => {
+    const c = make({ hiddenSize: 48, steps: 1000, batch: 4 }); // the forward pass alone needs 1.8 MB; the heap starts at 1 MiB
+    const before = heapBytes();
+    const first = fdOracle(c, { kind: 'fast', k: 2 }, 5);
+    expect(heapBytes()).toBeGreaterThan(before);
+    const again = fdOracle(c, { kind: 'fast', k: 2 }, 5); // the heap is large enough now: one pass
+    first.forEach((p, i) => {
+      expect(p.values).toEqual(again[i]!.values);
+      p.directions.forEach((v, k) => expect(v).toEqual(again[i]!.directions[k]));
+    });
+    useSimd(false);
+    const js = fdOracle(c, { kind: 'fast', k: 2 }, 5);
+    useSimd(true);
+    first.forEach((p, i) => expect(relErr(p.values, js[i]!.values)).toBeLessThan(1e-9));
+  });
+});
+
 describe("handGradients on the kernels' heap", () => {
   it('grows the heap for a case larger than it and agrees with the JavaScript kernels there', () => {
-    const big = make({ hiddenSize: 64, inputSize: 16, steps: 800, batch: 2 }); // the states alone are 800 KiB; the heap starts at 1 MiB
+    const big = make({ hiddenSize: 64, inputSize: 16, steps: 3000, batch: 2 }); // about 8 MB in all, more than the heap has grown to before it
     const before = heapBytes();
     const simd = handGradients(big);
     expect(heapBytes()).toBeGreaterThan(before);
