@@ -1,5 +1,7 @@
 /**
- * The spectral norm σ_max(M) = ‖M‖₂ by power iteration on MᵀM: v ← Mᵀ(M v)/‖Mᵀ(M v)‖ until σ settles.
+ * The spectral norm σ_max(M) = ‖M‖₂ by power iteration: u = M v / ‖M v‖, v ← Mᵀ u / ‖Mᵀ u‖, until
+ * σ = ‖M v‖ settles. Normalizing M v before Mᵀ keeps every vector near σ in size (not σ²), so the norms
+ * of exploded (1e200) and vanished (1e-200) Jacobians come out finite and non-zero.
  * Deterministic start (so reports are reproducible): v_j = 1 + j/n, normalized.
  */
 import type { Matrix } from '../model/matrix.js';
@@ -8,21 +10,40 @@ import { matTVecAdd, matVecAdd } from './kernels.js';
 export function spectralNorm(M: Matrix, maxIterations = 1000, tolerance = 1e-13): number {
   const { rows, cols } = M;
   if (rows === 0 || cols === 0) return 0;
-  let v = Float64Array.from({ length: cols }, (_, j) => 1 + j / cols);
+  const v = Float64Array.from({ length: cols }, (_, j) => 1 + j / cols);
+  const u = new Float64Array(rows);
   let sigma = 0;
-  const Mv = new Float64Array(rows);
   for (let it = 0; it < maxIterations; it++) {
-    const norm = Math.hypot(...v);
-    if (norm === 0 || !Number.isFinite(norm)) return norm === 0 ? 0 : Infinity;
-    v = v.map((x) => x / norm);
-    Mv.fill(0);
-    matVecAdd(M, v, Mv); //                 M v
-    const next = new Float64Array(cols);
-    matTVecAdd(M, Mv, next); //             Mᵀ M v
-    const s = Math.sqrt(Mv.reduce((acc, x) => acc + x * x, 0)); // ‖M v‖ → σ_max as v → top right singular vector
+    if (!normalize(v)) return norm2(v) === 0 ? 0 : Infinity;
+    u.fill(0);
+    matVecAdd(M, v, u); //                  M v
+    const s = norm2(u); //                  ‖M v‖ → σ_max as v → the top right singular vector
     if (Math.abs(s - sigma) <= tolerance * s) return s;
     sigma = s;
-    v = next;
+    if (!normalize(u)) return s === 0 ? 0 : Infinity;
+    v.fill(0);
+    matTVecAdd(M, u, v); //                 Mᵀ u
   }
   return sigma;
+}
+
+/** x ← x / ‖x‖₂; false when ‖x‖ is 0 or not finite (x is then left as it was). */
+function normalize(x: Float64Array): boolean {
+  const n = norm2(x);
+  if (n === 0 || !Number.isFinite(n)) return false;
+  for (let i = 0; i < x.length; i++) x[i]! /= n;
+  return true;
+}
+
+/** ‖x‖₂, scaled by max |x_i| so that neither huge nor tiny entries overflow or underflow when squared (as Math.hypot). */
+function norm2(x: Float64Array): number {
+  let max = 0;
+  for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i]!));
+  if (max === 0 || !Number.isFinite(max)) return max;
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) {
+    const y = x[i]! / max;
+    sum += y * y;
+  }
+  return max * Math.sqrt(sum);
 }

@@ -21,6 +21,11 @@ describe('the spectral norm and the Jacobian product', () => {
     expect(spectralNorm(fromNested([[2, 0, 0]]))).toBeCloseTo(2, 12);
   });
 
+  it('gives σ_max of exploded and vanished matrices, whose squared entries overflow or underflow', () => {
+    expect(spectralNorm(fromNested([[3e200, 0], [0, -5e200]])) / 5e200).toBeCloseTo(1, 12);
+    expect(spectralNorm(fromNested([[3e-200, 0], [0, -5e-200]])) / 5e-200).toBeCloseTo(1, 12);
+  });
+
   it.each(RNN_FIXTURES)('‖∂s_{T−1}/∂s_k‖₂ matches PyTorch (exact SVD) on %s', (name) => {
     const c = fixtureCase(name);
     const { jacobianNorm } = JSON.parse(readFileSync(fixturePath(`${name}.adjoints.json`), 'utf8')) as { jacobianNorm: number[] };
