@@ -1,5 +1,6 @@
 /** The hand-written BPTT: float64, no TensorFlow.js. */
 import type { Case } from '../model/case.js';
+import type { Matrix } from '../model/matrix.js';
 import { backward, type BackwardResult } from './backward.js';
 import { forward, type ForwardCache } from './forward.js';
 import type { BpttOptions } from './options.js';
@@ -33,14 +34,14 @@ export function handBackward(c: Case, cache: HandCache, opts: BpttOptions = {}):
  */
 export function handGradients(c: Case, opts: BpttOptions = {}): BackwardResult {
   return withHeap(() => {
-    const r = residentCase(c);
+    const r = caseWith(c, resident);
     return handBackward(r, handForward(r), opts);
   });
 }
 
-/** c with its parameters, input vectors and initial state in the kernels' heap (c itself outside withHeap). */
-function residentCase(c: Case): Case {
-  const params = Object.fromEntries(Object.entries(c.params).map(([k, m]) => [k, resident(m)]));
-  const vectors = c.vectors && resident({ rows: 1, cols: c.vectors.length, data: c.vectors }).data;
-  return { ...c, params, vectors, initialState: c.initialState && resident(c.initialState) };
+/** c with its parameters, input vectors and initial state passed through place (heap.ts's resident or copy). */
+export function caseWith(c: Case, place: (m: Matrix) => Matrix): Case {
+  const params = Object.fromEntries(Object.entries(c.params).map(([k, m]) => [k, place(m)]));
+  const vectors = c.vectors && place({ rows: 1, cols: c.vectors.length, data: c.vectors }).data;
+  return { ...c, params, vectors, initialState: c.initialState && place(c.initialState) };
 }

@@ -22,6 +22,7 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { forward } from '../bptt/forward.js';
 import { gatedForward } from '../bptt/gated.js';
 import { copy, scoped, withHeap } from '../bptt/heap.js';
+import { caseWith } from '../bptt/index.js';
 import { lossDifference, type Delta } from './fd-forward.js';
 import { gatedLossDifference } from './fd-forward-gated.js';
 import type { Case } from '../model/case.js';
@@ -135,9 +136,7 @@ export function project(g: Matrix, probe: FdProbe): Float64Array {
  * place and must not touch the caller's.
  */
 function workingCopy(c: Case): Case {
-  const params = Object.fromEntries(Object.entries(c.params).map(([n, m]) => [n, copy(m)]));
-  const vectors = c.vectors && copy({ rows: 1, cols: c.vectors.length, data: c.vectors }).data;
-  return { ...c, params, vectors, initialState: c.initialState && copy(c.initialState) };
+  return caseWith(c, copy);
 }
 
 export function checkFdMode(c: Case, mode: FdMode): void {
