@@ -116,12 +116,12 @@ export function gatedForward(c: Case): GatedCache {
 
 /**
  * The backward step of batch row b's cell (recursion.ts's CellStep), which adds each step's pre-activation
- * adjoints into DA: step t's da_*, gate after gate, at DA[t·G·H …].
+ * adjoints into DA: step t's da_*, gate after gate, at DA[t·G·H …]. W is stackedW(c), which a caller
+ * building the steps of several rows stacks once.
  */
-export function gatedCellStep(c: Case, cache: GatedCache, b: number, DA: Float64Array): CellStep {
+export function gatedCellStep(c: Case, cache: GatedCache, b: number, DA: Float64Array, W = stackedW(c)): CellStep {
   const lstm = c.model.cell === 'lstm';
   const G = GATES[c.model.cell as 'lstm' | 'gru'].length;
-  const W = stackedW(c);
   const T = c.steps;
   const { hiddenSize: H, activation } = c.model;
   const rec = c.model.recurrentActivation ?? 'hardSigmoid';
@@ -191,6 +191,7 @@ export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, outputSize: K, bias } = c.model;
   const VT = resident(transpose(c.params.V!));
+  const W = stackedW(c); //             one stacked copy for every batch row's steps
   const grads: Record<string, Matrix> = {};
   for (const g of gates) {
     grads[`U_${g}`] = matrix(H, I);
@@ -213,7 +214,7 @@ export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}
     loss += outputAdjoints(c, cache.p, cache.stepLoss, b, opts, VT, DZ, Gz); // dz_t, and Vᵀ dz_t for every t
     DA.fill(0);
     const keep = steps ? (t: number, ds: Float64Array) => steps.ds.set(ds, (b * T + t) * H) : undefined;
-    recurse(c, opts, Gz, gatedCellStep(c, cache, b, DA), dS0.data.subarray(b * H, (b + 1) * H), keep);
+    recurse(c, opts, Gz, gatedCellStep(c, cache, b, DA, W), dS0.data.subarray(b * H, (b + 1) * H), keep);
     if (steps) steps.da.set(DA, b * T * G * H);
 
     if (RS)

@@ -24,18 +24,22 @@ let loaded: SimdKernels | null = null;
 let simd: SimdKernels | null = null;
 let unavailable = '';
 
-try {
-  // built by `npm run build:simd` next to the compiled kernels.js (dist/src/bptt/simd/), found from src/ too
-  const here = [new URL('./simd/kernels.wasm', import.meta.url), new URL('../../dist/src/bptt/simd/kernels.wasm', import.meta.url)];
-  const file = here.find((u) => {
+/** The compiled kernels: built by `npm run build:simd` next to the compiled kernels.js (dist/src/bptt/simd/), found from src/ too. */
+function wasmBytes(): Uint8Array<ArrayBuffer> | null {
+  for (const u of [new URL('./simd/kernels.wasm', import.meta.url), new URL('../../dist/src/bptt/simd/kernels.wasm', import.meta.url)]) {
     try {
-      return readFileSync(u).length > 0;
+      return readFileSync(u);
     } catch {
-      return false;
+      // not there: the next place
     }
-  });
-  if (!file) unavailable = 'simd/kernels.wasm is not built (npm run build:simd)';
-  else loaded = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { memory } }).exports as unknown as SimdKernels;
+  }
+  return null;
+}
+
+try {
+  const bytes = wasmBytes();
+  if (!bytes) unavailable = 'simd/kernels.wasm is not built (npm run build:simd)';
+  else loaded = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as SimdKernels;
 } catch (e) {
   unavailable = `WebAssembly SIMD is not usable here: ${(e as Error).message}`;
 }
@@ -80,7 +84,7 @@ export function heapActive(): boolean {
 
 /** The WebAssembly kernels when they are on and all three operands live in the heap, else null. */
 export function wasmKernels(a: Float64Array, b: Float64Array, c: Float64Array): SimdKernels | null {
-  return simd && a.buffer === heap && b.buffer === heap && c.buffer === heap ? simd : null;
+  return simd && inHeap(a) && inHeap(b) && inHeap(c) ? simd : null;
 }
 
 /** Whether a lives in the heap, where the WebAssembly kernels read it. */
@@ -102,7 +106,7 @@ export function copy(m: Matrix): Matrix {
 
 /** m itself outside withHeap(); inside, a copy of it in the heap. */
 export function resident(m: Matrix): Matrix {
-  return depth === 0 || m.data.buffer === heap ? m : copy(m);
+  return depth === 0 || inHeap(m.data) ? m : copy(m);
 }
 
 /** Runs fn inside withHeap() and frees what it allocated there when it returns (its result must not be such an array). */
@@ -130,16 +134,10 @@ export function withHeap<R>(fn: () => R): R {
       return copiedOut(fn());
     } catch (e) {
       if (!(e instanceof HeapFull)) throw e;
-      const have = heap.byteLength / PAGE;
-      const pages = Math.min(Math.max(Math.ceil(e.bytes / PAGE), 2 * have), MAX_PAGES) - have;
-      try {
-        if (have + pages < Math.ceil(e.bytes / PAGE)) throw new RangeError('beyond the heap limit');
-        memory.grow(pages); // detaches the old buffer: nothing allocated in it is still in use
-      } catch {
+      if (!grow(e.bytes)) {
         depth = 0;
         return fn(); // too large for the heap: plain arrays and the JavaScript kernels
       }
-      heap = memory.buffer;
     } finally {
       depth = 0;
       top = 0;
@@ -147,9 +145,27 @@ export function withHeap<R>(fn: () => R): R {
   }
 }
 
+/**
+ * Grows the heap to at least `bytes`, doubling it at least (so that a computation is redone a few times at
+ * most); false when that passes the limit or the memory cannot grow. Detaches the old buffer: nothing
+ * allocated in it may still be in use.
+ */
+function grow(bytes: number): boolean {
+  const have = heap.byteLength / PAGE;
+  const need = Math.ceil(bytes / PAGE);
+  if (need > MAX_PAGES) return false;
+  try {
+    memory.grow(Math.min(Math.max(need, 2 * have), MAX_PAGES) - have);
+  } catch {
+    return false;
+  }
+  heap = memory.buffer;
+  return true;
+}
+
 /** value with every Float64Array that lives in the heap replaced by a copy (plain objects and arrays are walked). */
 function copiedOut<R>(value: R): R {
-  if (value instanceof Float64Array) return (value.buffer === heap ? value.slice() : value) as R;
+  if (value instanceof Float64Array) return (inHeap(value) ? value.slice() : value) as R;
   if (Array.isArray(value)) return value.map(copiedOut) as R;
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copiedOut(v)])) as R;

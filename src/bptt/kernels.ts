@@ -12,8 +12,8 @@
  * Each kernel has two implementations with the same blocking: the JavaScript below, and simd/kernels.ts,
  * the same loops in AssemblyScript with two float64 lanes per instruction, compiled to WebAssembly
  * (2.5–3.5× faster here). The WebAssembly one runs when every operand lives in its memory, the heap
-(heap.ts); everywhere else (and with BPTT_CHECK_KERNELS=js, or where the .wasm was not built) the
-JavaScript runs.
+ * (heap.ts); everywhere else (and with BPTT_CHECK_KERNELS=js, or where the .wasm was not built) the
+ * JavaScript runs.
  */
 import type { Matrix } from '../model/matrix.js';
 import { f64, heapActive, wasmKernels } from './heap.js';

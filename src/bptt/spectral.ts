@@ -14,25 +14,24 @@ export function spectralNorm(M: Matrix, maxIterations = 1000, tolerance = 1e-13)
   const u = new Float64Array(rows);
   let sigma = 0;
   for (let it = 0; it < maxIterations; it++) {
-    if (!normalize(v)) return norm2(v) === 0 ? 0 : Infinity;
+    const n = norm2(v);
+    if (n === 0 || !Number.isFinite(n)) return n === 0 ? 0 : Infinity;
+    divide(v, n); //                        v ← v / ‖v‖
     u.fill(0);
     matVecAdd(M, v, u); //                  M v
     const s = norm2(u); //                  ‖M v‖ → σ_max as v → the top right singular vector
     if (Math.abs(s - sigma) <= tolerance * s) return s;
     sigma = s;
-    if (!normalize(u)) return s === 0 ? 0 : Infinity;
+    if (s === 0 || !Number.isFinite(s)) return s === 0 ? 0 : Infinity;
+    divide(u, s); //                        u = M v / ‖M v‖
     v.fill(0);
     matTVecAdd(M, u, v); //                 Mᵀ u
   }
   return sigma;
 }
 
-/** x ← x / ‖x‖₂; false when ‖x‖ is 0 or not finite (x is then left as it was). */
-function normalize(x: Float64Array): boolean {
-  const n = norm2(x);
-  if (n === 0 || !Number.isFinite(n)) return false;
+function divide(x: Float64Array, n: number): void {
   for (let i = 0; i < x.length; i++) x[i]! /= n;
-  return true;
 }
 
 /** ‖x‖₂, scaled by max |x_i| so that neither huge nor tiny entries overflow or underflow when squared (as Math.hypot). */
