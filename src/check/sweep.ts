@@ -84,11 +84,9 @@ export async function runSweep(run: SweepRun): Promise<IndexedResult[]> {
   } else {
     if (run.signal) setMaxListeners(0, run.signal); // one listener per queued case
     const pool = new Piscina({ filename: file.href, minThreads: run.workers, maxThreads: run.workers, idleTimeout: 1000 });
-    // the longest cases first, so that no long case is left to run alone at the end (results are sorted back)
-    const byCost = [...indices].sort((a, b) => cost(run.matrix.entries[b]!) - cost(run.matrix.entries[a]!) || a - b);
     try {
       await Promise.all(
-        byCost.map((i) => {
+        scheduleOrder(run.matrix.entries, indices).map((i) => {
           const entry = run.matrix.entries[i]!;
           return pool
             .run({ entry, references: run.references, tolerance: run.tolerance, backend: run.backend, options: run.options }, run.signal ? { signal: run.signal } : {})
@@ -103,6 +101,30 @@ export async function runSweep(run: SweepRun): Promise<IndexedResult[]> {
     }
   }
   return results.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * The order in which the cases go to the workers (their results are sorted back). First the cheapest case
+ * of each kind (cell, activations, input kind, bias, batch, initial state) among the cheaper half, so that
+ * each worker meets every code path on small work and V8 optimises it there; then the rest longest first,
+ * so that no long case is left to run alone at the end. Longest first from the start made every worker
+ * meet the code paths in the long cases, which then ran unoptimised code while their optimisation waited
+ * for a core: `--preset default` on 2 workers took 5.0–5.4 s that way against 4.5–4.75 s this way.
+ */
+export function scheduleOrder(entries: readonly SweepEntry[], indices: readonly number[]): number[] {
+  const costOf = (i: number) => cost(entries[i]!);
+  const longestFirst = [...indices].sort((a, b) => costOf(b) - costOf(a) || a - b);
+  const cheaperHalf = [...indices].sort((a, b) => costOf(a) - costOf(b) || a - b).slice(0, Math.floor(indices.length / 2));
+  const firstOfKind = new Map<string, number>();
+  for (const i of cheaperHalf) {
+    const e = entries[i]!;
+    if ('file' in e) continue;
+    const g = e.generate;
+    const k = [g.cell ?? 'rnn', g.activation, g.recurrentActivation, g.denseInputs, g.bias, g.batch > 1, g.initialState].join(' ');
+    if (!firstOfKind.has(k)) firstOfKind.set(k, i);
+  }
+  const warm = new Set(firstOfKind.values());
+  return [...warm, ...longestFirst.filter((i) => !warm.has(i))];
 }
 
 /** A rough cost of a case, B·T·(G·H·(H + I) + H·K) with G gate blocks (1, LSTM 4, GRU 3), for scheduling; case files count as large. */
