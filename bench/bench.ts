@@ -15,6 +15,7 @@ import { FASTER_PATH, referenceGradients, tf, useBackend, type Backend, type Ref
 import { project } from '../src/check/fd.js';
 import { fdOracleParallel } from '../src/check/fd-parallel.js';
 import { defaultSuite } from '../src/check/suite.js';
+import { tuneV8, V8_FLAGS } from '../src/tuning.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -47,8 +48,9 @@ const add = (r: Row) => {
 };
 
 const backendName = process.env.BENCH_BACKEND ?? 'cpu';
+tuneV8(); // as the command does, so that the in-process figures are the command's
 const info = await useBackend(backendName);
-console.log(`bptt-check bench: tfjs ${info.tfjsVersion}, ${info.backend} backend, Node ${process.version}, hand kernels ${kernelsInUse()}\n`);
+console.log(`bptt-check bench: tfjs ${info.tfjsVersion}, ${info.backend} backend, Node ${process.version}, hand kernels ${kernelsInUse()}, V8 ${V8_FLAGS}\n`);
 
 // 1. hand BPTT against tf.grad at I=K=32, H=64, T=50, B=1
 const small = generateCase({ ...GENERATE_DEFAULTS, inputSize: 32, hiddenSize: 64, steps: 50, seed: 7 });
@@ -234,6 +236,6 @@ for (const ref of ['tfjs-layers', 'tfjs-ops'] as ReferenceName[]) {
 
 add({ name: 'peak resident memory of this benchmark', value: process.resourceUsage().maxRSS / 1024, unit: 'MiB' });
 
-writeFileSync('bench.json', `${JSON.stringify({ tfjsVersion: info.tfjsVersion, backend: info.backend, handKernels: kernelsInUse(), node: process.version, date: new Date().toISOString(), rows }, null, 2)}\n`);
+writeFileSync('bench.json', `${JSON.stringify({ tfjsVersion: info.tfjsVersion, backend: info.backend, handKernels: kernelsInUse(), v8Flags: V8_FLAGS, node: process.version, date: new Date().toISOString(), rows }, null, 2)}\n`);
 console.log('\nwritten: bench.json');
 if (rows.some((r) => r.ok === false)) process.exitCode = 1;

@@ -7,5 +7,7 @@ if (!existsSync(entry)) {
   process.stderr.write('bptt-check: dist/ is missing, expected a built package; run `npm ci` (or `npm run build`) first\n');
   process.exit(2);
 }
+const { tuneV8 } = await import(new URL('../dist/src/tuning.js', import.meta.url).href);
+tuneV8(); // before any work: see src/tuning.ts
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));
