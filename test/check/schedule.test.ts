@@ -38,7 +38,7 @@ describe('scheduleOrder', () => {
     const small = (seed: number, activation: GenerateOptions['activation']) => ({ generate: { ...GENERATE_DEFAULTS, activation, seed } });
     const mixed: SweepEntry[] = [small(1, 'tanh'), { file: 'a.case.json' }, small(2, 'relu'), { generate: { ...GENERATE_DEFAULTS, steps: 50, seed: 3 } }, small(4, 'tanh'), small(5, 'relu')];
     const o = scheduleOrder(mixed, [0, 1, 2, 3, 4, 5]);
-    // cheaper half: seeds 1, 2, 4, 5; the first tanh and the first relu case warm up, then the file, the T=50 case, the rest
+    // the cheaper half is seeds 1, 2 and 4 (ties go by index): seed 1 (tanh) and seed 2 (relu) warm up, then the file, the T=50 case, the rest
     expect(o).toEqual([0, 2, 1, 3, 4, 5]);
     expect(scheduleOrder(mixed, [1, 3, 5])).toEqual([5, 1, 3]);
   });
