@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Case } from '../model/case.js';
-import { forward } from '../bptt/forward.js';
+import { handForward } from '../bptt/index.js';
 import type { Gradients } from '../model/gradients.js';
 import { gradientSpecs } from '../model/spec.js';
 import { fdMeasure, fdPlan, type FdMode, type FdProbe } from './fd.js';
@@ -66,5 +66,5 @@ export async function fdGradients(c: Case): Promise<Gradients> {
     const spec = gradientSpecs(c.model, c.batch, c.initialState !== null).find((s) => s.name === p.tensor)!;
     tensors[p.tensor] = { rows: spec.rows, cols: spec.cols, data: p.values };
   }
-  return { loss: forward(c).loss, tensors };
+  return { loss: handForward(c).loss, tensors };
 }

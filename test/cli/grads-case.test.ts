@@ -61,6 +61,12 @@ describe('bptt-check case', () => {
 });
 
 describe('gated cells from the command line', () => {
+  it.each(['lstm-sigmoid-bias', 'gru-sigmoid-bias-s0'])('grads --impl fd writes the gated gradients that PyTorch computes (%s)', async (name) => {
+    const run = await cli(['grads', '--case', fixturePath(`${name}.case.json`), '--impl', 'fd'], dir);
+    expect(run.code).toBe(0);
+    expect(worst(JSON.parse(run.stdout), fixtureGrads(`${name}.grads.json`))).toBeLessThan(1e-8);
+  });
+
   it('grads --impl hand writes the LSTM gradients that PyTorch computes', async () => {
     const run = await cli(['grads', '--case', fixturePath('lstm-sigmoid-bias.case.json'), '--impl', 'hand'], dir);
     expect(run.code).toBe(0);
