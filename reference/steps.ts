@@ -47,8 +47,9 @@ export async function referenceSteps(c: Case, outputStep?: number): Promise<Refe
       const states: tf.Tensor[] = [];
       for (let k = 0; k < T; k++) {
         const w = copies[k]!; //                            s_k = (the cell's step with W_k, U_k, b_k) + e_k
-        const rnnStep = () => stepState(c, tf.matMul(inputAt(c, inp.xs, k), w.U!, false, true), st.s, { W: w.W!, ...(w.b ? { b: w.b } : {}) }); // x_k U_kᵀ with step k's copy
-        const gateInput = (g: string) => tf.matMul(inputAt(c, inp.xs, k), w[`U_${g}`]!, false, true); // x_k U_{*,k}ᵀ
+        const x = inputAt(c, inp.xs, k);
+        const rnnStep = () => stepState(c, tf.matMul(x, w.U!, false, true), st.s, { W: w.W!, ...(w.b ? { b: w.b } : {}) }); // x_k U_kᵀ with step k's copy
+        const gateInput = (g: string) => tf.matMul(x, w[`U_${g}`]!, false, true); // x_k U_{*,k}ᵀ
         const next = c.model.cell === 'rnn' ? { s: rnnStep(), cell: st.cell } : gatedStep(c, gateInput, st, w);
         st = { s: tf.add(next.s, probes[k]!), cell: next.cell };
         states.push(st.s);

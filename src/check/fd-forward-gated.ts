@@ -13,7 +13,7 @@ import { sigma, type GatedCache } from '../bptt/gated.js';
 import type { Case } from '../model/case.js';
 import { GATES, type RecurrentActivation } from '../model/spec.js';
 import { f64 } from '../bptt/heap.js';
-import { activate, activationDifference, outputScratch, preActivationDifference, stepLossDifference, type Delta, type Layer } from './fd-forward.js';
+import { activate, activationDifference, cachedStates, outputScratch, preActivationDifference, seedStates, stepLossDifference, type Delta, type Layer } from './fd-forward.js';
 
 /** δσ = σ(a⁺) − σ(a⁻), a⁻ = a⁺ − δa, given y⁺ = σ(a⁺): sigmoid as fd-forward.ts; hardSigmoid 0.2·δa inside the ramp. */
 function sigmaDifference(kind: RecurrentActivation, aPlus: number, da: number, yPlus: number): number {
@@ -48,36 +48,25 @@ export function gatedLossDifference(c: Case, cache: GatedCache, d: Delta, t0: nu
     if (useAct) {
       activate(activation, a, yk);
       activationDifference(activation, a, da, yk, dyk);
-    } else
-        for (let i = 0; i < H; i++) {
-        const a0 = a[i]!;
-        const d0 = da[i]!;
-        yk[i] = sigma(rec, a0);
-        dyk[i] = sigmaDifference(rec, a0, d0, yk[i]!);
+    } else {
+      for (let i = 0; i < H; i++) {
+        yk[i] = sigma(rec, a[i]!);
+        dyk[i] = sigmaDifference(rec, a[i]!, da[i]!, yk[i]!);
       }
+    }
   };
 
+  const statesFixed = d.tensor === 'V' || d.tensor === 'c'; // the output layer does not change the states
   let total = 0;
   for (let b = rows[0]; b < rows[1]; b++) {
     const base = b * (T + 1) * H;
-    cPrev.fill(0);
+    seedStates(c, cache.s, d, b, t0, sPrev, dsPrev);
+    cPrev.fill(0); //                                                   c₋₁ = 0, and a perturbation of s₋₁ leaves it so
     dcPrev.fill(0);
-    if (d.tensor === 'initialState') {
-      for (let i = 0; i < H; i++) {
-        dsPrev[i] = d.data[b * H + i]!; //                              δs₋₁ = Δ
-        sPrev[i] = c.initialState!.data[b * H + i]! + dsPrev[i]!; //    s⁺₋₁ = s⁻₋₁ + Δ
-      }
-    } else {
-      sPrev.set(cache.s.subarray(base + t0 * H, base + (t0 + 1) * H));
-      if (lstm) cPrev.set(cache.c.subarray(base + t0 * H, base + (t0 + 1) * H));
-      dsPrev.fill(0);
-    }
-    const statesFixed = d.tensor === 'V' || d.tensor === 'c'; // the output layer does not change the states
+    if (lstm && d.tensor !== 'initialState') cPrev.set(cache.c.subarray(base + t0 * H, base + (t0 + 1) * H));
     for (let t = t0; t < T; t++) {
-      if (statesFixed) {
-        s.set(cache.s.subarray(base + (t + 1) * H, base + (t + 2) * H));
-        ds.fill(0);
-      } else if (lstm) {
+      if (statesFixed) cachedStates(c, cache.s, b, t, s, ds);
+      else if (lstm) {
         for (let k = 0; k < 4; k++) {
           preActivation(k, b, t, sPrev, dsPrev);
           gateOutput(k, k === 2); //                                              g = act(a_g), the others σ

@@ -123,20 +123,10 @@ export function lossDifference(c: Case, cache: ForwardCache, d: Delta, t0: numbe
   const statesFixed = d.tensor === 'V' || d.tensor === 'c'; // the output layer does not change the states
   let total = 0;
   for (let b = rows[0]; b < rows[1]; b++) {
-    if (d.tensor === 'initialState') {
-      for (let i = 0; i < H; i++) {
-        dsPrev[i] = d.data[b * H + i]!; //                       δs₋₁ = Δ
-        sPrev[i] = c.initialState!.data[b * H + i]! + dsPrev[i]!; // s⁺₋₁ = s⁻₋₁ + Δ
-      }
-    } else {
-      sPrev.set(cache.s.subarray((b * (T + 1) + t0) * H, (b * (T + 1) + t0 + 1) * H));
-      dsPrev.fill(0);
-    }
+    seedStates(c, cache.s, d, b, t0, sPrev, dsPrev);
     for (let t = t0; t < T; t++) {
-      if (statesFixed) {
-        s.set(cache.s.subarray((b * (T + 1) + t + 1) * H, (b * (T + 1) + t + 2) * H));
-        ds.fill(0);
-      } else stepStates(t, b);
+      if (statesFixed) cachedStates(c, cache.s, b, t, s, ds);
+      else stepStates(t, b);
 
       total += stepLossDifference(c, d, b, t, s, ds, out);
       [sPrev, s] = [s, sPrev];
@@ -144,6 +134,29 @@ export function lossDifference(c: Case, cache: ForwardCache, d: Delta, t0: numbe
     }
   }
   return total;
+}
+
+/** s⁺_{t0−1} and δs_{t0−1} of batch row b: s⁻₋₁ + Δ and Δ for a perturbed s₋₁, else the forward pass's s_{t0−1} and 0. */
+export function seedStates(c: Case, cacheS: Float64Array, d: Delta, b: number, t0: number, sPrev: Float64Array, dsPrev: Float64Array): void {
+  const H = c.model.hiddenSize;
+  if (d.tensor === 'initialState') {
+    for (let i = 0; i < H; i++) {
+      dsPrev[i] = d.data[b * H + i]!; //                           δs₋₁ = Δ
+      sPrev[i] = c.initialState!.data[b * H + i]! + dsPrev[i]!; // s⁺₋₁ = s⁻₋₁ + Δ
+    }
+  } else {
+    const at = (b * (c.steps + 1) + t0) * H; //                     s_{t0−1} of row b
+    sPrev.set(cacheS.subarray(at, at + H));
+    dsPrev.fill(0);
+  }
+}
+
+/** s⁺_t = the forward pass's s_t and δs_t = 0: a perturbed output layer (V, c) leaves the states as they are. */
+export function cachedStates(c: Case, cacheS: Float64Array, b: number, t: number, s: Float64Array, ds: Float64Array): void {
+  const H = c.model.hiddenSize;
+  const at = (b * (c.steps + 1) + t + 1) * H; //                    s_t of row b
+  s.set(cacheS.subarray(at, at + H));
+  ds.fill(0);
 }
 
 /** Buffers for stepLossDifference, one set per loss difference. */

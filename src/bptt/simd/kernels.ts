@@ -2,7 +2,7 @@
  * kernels.ts's matrix kernels in AssemblyScript with 128-bit SIMD (two float64 lanes), compiled to
  * WebAssembly by `npm run build:simd`. The same formulas and blocking as kernels.ts; each lane pair
  * holds two consecutive elements of a row, so a product of two rows' slices is one f64x2.mul.
- * Operands live in the module's memory (imported from kernels.ts's heap); every argument named p… is a
+ * Operands live in the module's memory (imported from heap.ts, the kernels' heap); every argument named p… is a
  * byte address in it. Matrices are row-major float64.
  *
  *   matVecAdd   y += A x        (A rows × cols; 4 rows at a time)
