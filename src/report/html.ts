@@ -7,6 +7,7 @@ import { ADVICE } from '../check/diagnose.js';
 import type { RenderedChart } from './charts.js';
 import { num, verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, ROW_HEADER, rowCells } from './table.js';
+import { capitalize, toleranceRule } from './text.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
@@ -74,7 +75,7 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
   else body.push('<p>No per-step detail in this run (it needs full BPTT): the error-against-step chart is left out.</p>');
   body.push(
     '<h2>Tolerances</h2>',
-    `<p>An element passes when |a − r| ≤ atol·S + rtol·|r| with S = max(‖a‖∞, ‖r‖∞), atol = ${r.tolerance.atol}, rtol = ${r.tolerance.rtol}.</p>`,
+    `<p id="tolerance-rule">${escapeHtml(capitalize(toleranceRule(r.tolerance)))}.</p>`,
     ...footer(r.command, `bptt-check ${r.tool.version}, tfjs ${r.tfjsVersion} on the ${r.backend} backend, hand side on ${r.handKernels} kernels, Node ${r.node}, ${r.createdAt}.`),
   );
   return page(`bptt-check ${r.kind}: ${verdictWord(r)}`, body);

@@ -1,6 +1,7 @@
 /** JUnit XML for CI: one testcase per case × tensor; a failure message carries the metrics of every failing pair. */
 import { XMLBuilder } from 'fast-xml-parser';
 import { num, type Report } from './model.js';
+import { toleranceRule } from './text.js';
 
 export function renderJunit(r: Report): string {
   const suites = r.cases.map((c) => {
@@ -16,7 +17,7 @@ export function renderJunit(r: Report): string {
               .map((row) => `${row.a} vs ${row.r}: relErrNorm ${num(row.relErrNorm)}, maxAbsErr ${num(row.maxAbsErr)}, maxRelErr ${num(row.maxRelErr)}, ${row.failing} of ${row.count} outside tolerance${row.reason ? ` (${row.reason})` : ''}`)
               .join('; ') + diagnosis.join(''),
           '@_type': 'GradientMismatch',
-          '#text': `atol ${r.tolerance.atol}, rtol ${r.tolerance.rtol}; ${c.disagreement}`,
+          '#text': `${toleranceRule(r.tolerance)}; ${c.disagreement}`,
         };
       return tc;
     });
