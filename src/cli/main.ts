@@ -201,9 +201,10 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .description('join shard reports of one sweep into one report with every format')
     .argument('<dirs...>', 'the shard report directories')
     .addOption(outOption())
+    .addOption(junitOption())
     .addOption(jsonOption())
-    .action(async (dirs: string[], opts: { out: string; json: boolean }) => {
-      setCode(await mergeCommand(dirs, opts.out, opts.json, io));
+    .action(async (dirs: string[], opts: { out: string; json: boolean; junit?: string }) => {
+      setCode(await mergeCommand(dirs, opts.out, opts.json, io, opts.junit));
     });
 
   const golden = program.command('golden').description('golden regression snapshots of the default matrix');
