@@ -35,6 +35,8 @@ export interface CheckOptions {
   heatmap?: boolean;
   /** the implementation under test in place of the built-in hand-written BPTT (its gradients are clipped here) */
   impl?: (c: Case) => Gradients | Promise<Gradients>;
+  /** notes the caller adds to the case result (e.g. why a check did not run) */
+  notes?: string[];
 }
 
 export interface CaseConfig {
@@ -147,7 +149,7 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   checkOptions(opts);
   const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
   const refs = truncated ? references.filter((r) => r !== 'tfjs-layers') : [...references];
-  const notes: string[] = [];
+  const notes: string[] = [...(opts.notes ?? [])];
   if (truncated && refs.length < references.length) notes.push(`tfjs-layers skipped: tf.layers.${{ rnn: 'simpleRNN', lstm: 'lstm', gru: 'gru' }[c.model.cell]} cannot truncate or detach; the hand side is checked against tfjs-ops`);
   if (truncated && refs.length === 0) throw new InputError(`--reference is "layers", but truncation is supported by the tfjs-ops reference only; expected --reference ops or both`);
   const variant = { ...(opts.truncate !== undefined ? { truncate: opts.truncate } : {}), ...(opts.detachEvery !== undefined ? { detachEvery: opts.detachEvery } : {}) };

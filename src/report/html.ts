@@ -72,7 +72,11 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
   if (heat && h) body.push(figure(heat, `|${h.a} − ${h.r}| for every element of dW${stacked}${h.block > 1 ? `, in ${h.block}×${h.block} blocks (the largest in each)` : ''}.`));
   const steps = charts.find((x) => x.name === 'steps');
   if (steps) body.push(figure(steps, 'Relative error of each step’s adjoint and contributions (the data of steps.csv).'));
-  else body.push('<p>No per-step detail in this run (it needs full BPTT): the error-against-step chart is left out.</p>');
+  else {
+    // say why: the reason noted on the case (e.g. --impl), else the one that holds for a truncated run
+    const why = r.cases[0]?.notes?.find((n) => n.startsWith('per-step check not run'));
+    body.push(`<p>No per-step detail in this run (${escapeHtml(why ?? 'the per-step check is defined for full BPTT, and runs there unless --no-steps-detail is given')}): the error-against-step chart is left out.</p>`);
+  }
   body.push(
     '<h2>Tolerances</h2>',
     `<p id="tolerance-rule">${escapeHtml(capitalize(toleranceRule(r.tolerance)))}.</p>`,

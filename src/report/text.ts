@@ -13,3 +13,9 @@ export function toleranceRule(t: Tolerance): string {
 export function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/** Why `compare --impl` has no per-step check (until user code can return the per-step terms). */
+export const STEPS_NEED_TERMS = 'the per-step check needs the per-step terms, which a module does not return yet';
+
+/** The note a report carries when --impl left the per-step check out by default. */
+export const STEPS_NOT_RUN_IMPL = `per-step check not run: ${STEPS_NEED_TERMS} (--impl gives the totals only)`;
