@@ -16,6 +16,7 @@ import { project } from '../src/check/fd.js';
 import { fdOracleParallel } from '../src/check/fd-parallel.js';
 import { defaultSuite } from '../src/check/suite.js';
 import { tuneV8, V8_FLAGS } from '../src/tuning.js';
+import { benchSummary, type BenchRow } from './summary.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -39,7 +40,7 @@ function bpttFlops(c: Case): number {
   return 2 * c.batch * c.steps * (3 * H * H + 3 * K * H + dense);
 }
 
-interface Row { name: string; value: number; unit: string; target?: string; ok?: boolean }
+type Row = BenchRow;
 const rows: Row[] = [];
 const add = (r: Row) => {
   rows.push(r);
@@ -238,4 +239,6 @@ add({ name: 'peak resident memory of this benchmark', value: process.resourceUsa
 
 writeFileSync('bench.json', `${JSON.stringify({ tfjsVersion: info.tfjsVersion, backend: info.backend, handKernels: kernelsInUse(), v8Flags: V8_FLAGS, node: process.version, date: new Date().toISOString(), rows }, null, 2)}\n`);
 console.log('\nwritten: bench.json');
-if (rows.some((r) => r.ok === false)) process.exitCode = 1;
+const summary = benchSummary(rows);
+console.log(summary.lines.join('\n'));
+process.exitCode = summary.exitCode;

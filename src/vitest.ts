@@ -10,6 +10,8 @@ import type { Case, CaseFile } from './model/case.js';
 import { ADVICE } from './check/diagnose.js';
 import { alignedTable, ROW_HEADER, rowCells } from './report/table.js';
 import type { UserGradients } from './check/user-module.js';
+import { DEFAULT_TOLERANCE } from './check/metrics.js';
+import { toleranceRule } from './report/text.js';
 
 expect.extend({
   async toMatchReferenceGradients(received: UserGradients, kase: Case | CaseFile, options: CheckGradientsOptions = {}) {
@@ -17,6 +19,7 @@ expect.extend({
     const lines = [
       ...alignedTable(ROW_HEADER, result.rows.map(rowCells)),
       `pairs: ${result.disagreement}`,
+      `tolerance: ${toleranceRule({ atol: options.atol ?? DEFAULT_TOLERANCE.atol, rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol })}`,
       ...(result.diagnosis ?? []).map((d) => `diagnosis: ${d.tensor}: ${d.pattern}: ${d.detail}. ${ADVICE[d.pattern] ?? ''}`),
     ];
     return {

@@ -35,6 +35,8 @@ export interface CheckOptions {
   heatmap?: boolean;
   /** the implementation under test in place of the built-in hand-written BPTT (its gradients are clipped here) */
   impl?: (c: Case) => Gradients | Promise<Gradients>;
+  /** notes the caller adds to the case result (e.g. why a check did not run) */
+  notes?: string[];
 }
 
 export interface CaseConfig {
@@ -81,7 +83,24 @@ export interface CaseResult {
   error?: string;
   /** |a − r| of dW, hand against the first reference, in math layout (blocks of `block`×`block` by their max when W is large) */
   /** |a − r| over the recurrent weights: W, or the gated cells' W_* one above the other (tensor "W_i; W_f; …") */
-  heatmap?: { tensor: string; a: ImplName; r: ImplName; rows: number; cols: number; block: number; values: number[] };
+  heatmap?: Heatmap;
+}
+
+/**
+ * |a − r| over the recurrent weights, in cells of `block`×`block` entries (block 1: every entry). Cell (p, q)
+ * covers the entries [p·block, (p+1)·block) × [q·block, (q+1)·block) of the stacked W (size: its shape),
+ * values[p·cols + q] is the largest |a − r| there and at[p·cols + q] the entry [i, j] that holds it.
+ */
+export interface Heatmap {
+  tensor: string;
+  a: ImplName;
+  r: ImplName;
+  rows: number;
+  cols: number;
+  block: number;
+  values: number[];
+  size?: [number, number];
+  at?: [number, number][];
 }
 
 export function caseConfig(c: Case): CaseConfig {
@@ -147,7 +166,7 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   checkOptions(opts);
   const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
   const refs = truncated ? references.filter((r) => r !== 'tfjs-layers') : [...references];
-  const notes: string[] = [];
+  const notes: string[] = [...(opts.notes ?? [])];
   if (truncated && refs.length < references.length) notes.push(`tfjs-layers skipped: tf.layers.${{ rnn: 'simpleRNN', lstm: 'lstm', gru: 'gru' }[c.model.cell]} cannot truncate or detach; the hand side is checked against tfjs-ops`);
   if (truncated && refs.length === 0) throw new InputError(`--reference is "layers", but truncation is supported by the tfjs-ops reference only; expected --reference ops or both`);
   const variant = { ...(opts.truncate !== undefined ? { truncate: opts.truncate } : {}), ...(opts.detachEvery !== undefined ? { detachEvery: opts.detachEvery } : {}) };
@@ -219,13 +238,15 @@ function wHeatmap(a: Gradients, r: Gradients, aName: ImplName, rName: ImplName):
   const block = Math.ceil(Math.max(A.rows, A.cols) / 64);
   const rows = Math.ceil(A.rows / block);
   const cols = Math.ceil(A.cols / block);
-  const values = new Array<number>(rows * cols).fill(0);
+  const values = new Array<number>(rows * cols).fill(-1);
+  const at = new Array<[number, number]>(rows * cols);
   for (let i = 0; i < A.rows; i++)
     for (let j = 0; j < A.cols; j++) {
-      const k = Math.floor(i / block) * cols + Math.floor(j / block);
-      values[k] = Math.max(values[k]!, Math.abs(A.data[i * A.cols + j]! - R.data[i * A.cols + j]!));
+      const k = Math.floor(i / block) * cols + Math.floor(j / block); // the cell (⌊i/block⌋, ⌊j/block⌋)
+      const e = Math.abs(A.data[i * A.cols + j]! - R.data[i * A.cols + j]!);
+      if (e > values[k]! || Number.isNaN(e)) [values[k], at[k]] = [e, [i, j]];
     }
-  return { tensor: names.join('; '), a: aName, r: rName, rows, cols, block, values };
+  return { tensor: names.join('; '), a: aName, r: rName, rows, cols, block, values, size: [A.rows, A.cols], at };
 }
 
 /** Bad combinations of options: one line each, exit 2. */

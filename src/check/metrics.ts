@@ -34,7 +34,7 @@ export interface WorstElement {
   index: number[];
   a: number;
   r: number;
-  /** |a − r| / (atol + rtol·|r|): above 1 fails */
+  /** |a − r| / (atol·S + rtol·|r|): above 1 fails */
   excess: number;
 }
 

@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../model/files.js';
 import { ADVICE } from '../check/diagnose.js';
 import { alignedTable, caseTitle, ROW_HEADER, rowCells } from '../report/table.js';
 import { reportJson, writeReports } from '../report/write.js';
+import { toleranceRule } from '../report/text.js';
 import { FASTER_PATH, useBackend, type Backend, type ReferenceName } from '../../reference/index.js';
 import type { Io } from './io.js';
 
@@ -82,7 +83,7 @@ export async function publish(report: Report, run: Pick<CheckRun, 'outDir' | 'ju
   return report.pass ? 0 : 1;
 }
 
-function renderConsole(r: Report, written: string[]): string {
+export function renderConsole(r: Report, written: string[]): string {
   const lines: string[] = [];
   if (r.kind === 'compare' || r.kind === 'verify') {
     for (const c of r.cases) {
@@ -96,7 +97,7 @@ function renderConsole(r: Report, written: string[]): string {
       lines.push(pc.bold(caseTitle(c)), ...alignedTable(ROW_HEADER, c.rows.filter((x) => !x.pass).map(rowCells)), ...caseNotes(c), '');
     }
   }
-  lines.push(`tolerance: |a − r| ≤ atol·S + rtol·|r| with atol=${r.tolerance.atol}, rtol=${r.tolerance.rtol}; backend ${r.backend}, tfjs ${r.tfjsVersion}, hand kernels ${r.handKernels}`);
+  lines.push(`tolerance: ${toleranceRule(r.tolerance)}; backend ${r.backend}, tfjs ${r.tfjsVersion}, hand kernels ${r.handKernels}`);
   lines.push(`reports: ${written.join(', ')}`);
   lines.push((r.pass ? pc.green : pc.red)(pc.bold(verdictLine(r))), '');
   return lines.join('\n');

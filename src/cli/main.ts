@@ -18,6 +18,7 @@ import { analyseVanishing, checkVanishingOptions } from '../check/vanishing.js';
 import type { Activation, Cell } from '../model/spec.js';
 import { SERIES_HEADER, seriesRows, vanishingVerdict } from '../report/html.js';
 import { alignedTable } from '../report/table.js';
+import { STEPS_NEED_TERMS, STEPS_NOT_RUN_IMPL } from '../report/text.js';
 import { vanishingJson, writeVanishingReports } from '../report/vanishing.js';
 import { generateCase } from '../model/generate.js';
 import { InputError } from '../model/errors.js';
@@ -100,9 +101,13 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       if (opts.impl !== undefined) {
         if (opts.truncate !== undefined || opts.detachEvery !== undefined)
           throw new InputError('--impl is given with truncation, expected full BPTT: your module computes the full gradient of the case');
+        // the per-step terms are the built-in side's; your module gives totals only
+        if (opts.stepsDetail === true) throw new InputError(`--steps-detail is given with --impl, expected no --steps-detail: ${STEPS_NEED_TERMS}`);
+        if (opts.outputStep !== undefined) throw new InputError(`--output-step is given with --impl, expected no --output-step: ${STEPS_NEED_TERMS}`);
         const fn = await loadGradientsModule(opts.impl);
         Object.assign(extra, { subject: 'yours', impl: (x: Case) => runGradientsModule(fn, x, opts.impl, opts.timeout) });
-        opts.stepsDetail = false; // the per-step terms are the built-in side's; your module gives totals only
+        if (opts.stepsDetail === undefined) extra.notes = [STEPS_NOT_RUN_IMPL];
+        opts.stepsDetail = false;
       }
       const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
       opts.stepsDetail ??= !truncated; // the per-step check runs by default wherever it is defined
@@ -201,9 +206,10 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .description('join shard reports of one sweep into one report with every format')
     .argument('<dirs...>', 'the shard report directories')
     .addOption(outOption())
+    .addOption(junitOption())
     .addOption(jsonOption())
-    .action(async (dirs: string[], opts: { out: string; json: boolean }) => {
-      setCode(await mergeCommand(dirs, opts.out, opts.json, io));
+    .action(async (dirs: string[], opts: { out: string; json: boolean; junit?: string }) => {
+      setCode(await mergeCommand(dirs, opts.out, opts.json, io, opts.junit));
     });
 
   const golden = program.command('golden').description('golden regression snapshots of the default matrix');

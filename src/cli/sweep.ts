@@ -87,7 +87,7 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
 }
 
 /** Joins shard reports: the same matrix and tool version, each case once. */
-export async function mergeCommand(dirs: string[], out: string, json: boolean, io: Io): Promise<number> {
+export async function mergeCommand(dirs: string[], out: string, json: boolean, io: Io, junit?: string): Promise<number> {
   const reports = dirs.map((d) => ({ d, r: readJsonFile(join(d, 'report.json'), 'shard report') as Report }));
   const first = reports[0]!.r;
   for (const { d, r } of reports) {
@@ -110,6 +110,7 @@ export async function mergeCommand(dirs: string[], out: string, json: boolean, i
   );
   cases.sort((a, b) => ((a as { index?: number }).index ?? 0) - ((b as { index?: number }).index ?? 0));
   const total = first.sweep!.total;
+  const incomplete = cases.length < total ? { missing: total - cases.length, total, shards: missingShards(total, seen, first.sweep!.shard?.count) } : undefined;
   const report = buildReport(cases, {
     kind: 'sweep',
     sweep: { matrix: first.sweep!.matrix, hash: first.sweep!.hash, total, shard: null },
@@ -119,9 +120,17 @@ export async function mergeCommand(dirs: string[], out: string, json: boolean, i
     command: `bptt-check merge ${dirs.join(' ')} --out ${out}`,
     tolerance: first.tolerance,
     references: first.references,
+    ...(incomplete ? { incomplete } : {}),
   });
-  const code = await publish(report, { outDir: out, json }, io);
-  if (cases.length === total) return code;
-  io.err(`bptt-check: merged ${cases.length} of the matrix's ${total} cases: a shard is missing\n`);
+  const code = await publish(report, { outDir: out, json, ...(junit ? { junit } : {}) }, io);
+  if (!incomplete) return code;
+  io.err(`bptt-check: merged ${cases.length} of the matrix's ${total} cases: a shard is missing (${incomplete.shards.join(', ') || 'unknown'}); the report says INCOMPLETE\n`);
   return Math.max(code, 1);
+}
+
+/** The shards i/n (n of the given reports) that hold a case no report brought. */
+function missingShards(total: number, seen: Map<number, string>, count: number | undefined): string[] {
+  if (!count) return [];
+  const n = count;
+  return Array.from({ length: n }, (_, k) => k + 1).filter((i) => shardIndices(total, { index: i, count: n }).some((k) => !seen.has(k))).map((i) => `${i}/${n}`);
 }

@@ -102,23 +102,54 @@ export function decayChart(series: Series[]): ChartSpec {
   };
 }
 
-/** |hand − reference| for W (gated cells: the gates' W_* one above the other) as a heatmap, in math layout (row i, column j). */
-export function heatmapChart(h: { tensor: string; a: string; r: string; rows: number; cols: number; values: number[] }): ChartSpec {
+/** The entry [i, j] of the stacked W by its own name: W[i, j], or for gated cells W_f[i − H, j] (the gate's block). */
+export function entryName(tensor: string, rows: number, i: number, j: number): string {
+  const names = tensor.split('; ');
+  const per = rows / names.length;
+  const g = Math.min(names.length - 1, Math.floor(i / per));
+  return `${names[g]}[${i - g * per}, ${j}]`;
+}
+
+/** The indices a cell covers, in W's own indices: "14" (block 1) or "14–15" (block 2). */
+const indexRange = (p: number, block: number, n: number) => (block === 1 ? String(p) : `${p * block}–${Math.min(n, (p + 1) * block) - 1}`);
+
+/**
+ * |hand − reference| for W (gated cells: the gates' W_* one above the other) as a heatmap, in math layout (row i,
+ * column j). A large W is drawn in block×block cells, each the largest |a − r| inside it; the axes then name each
+ * cell by the range of W's indices it covers (rows 0–1, 2–3, …), and the tooltip names the entry that holds the max.
+ */
+export function heatmapChart(h: { tensor: string; a: string; r: string; rows: number; cols: number; block?: number; values: number[]; size?: [number, number]; at?: [number, number][] }): ChartSpec {
   const what = h.tensor.includes(';') ? `[${h.tensor}]` : h.tensor; // W, or [W_i; W_f; W_g; W_o]
-  const values = h.values.map((v, k) => ({ i: Math.floor(k / h.cols), j: k % h.cols, err: v }));
+  const block = h.block ?? 1;
+  const [n, m] = h.size ?? [h.rows * block, h.cols * block];
+  const rowLabels = Array.from({ length: h.rows }, (_, p) => indexRange(p, block, n));
+  const colLabels = Array.from({ length: h.cols }, (_, q) => indexRange(q, block, m));
+  const values = h.values.map((v, k) => {
+    const [p, q] = [Math.floor(k / h.cols), k % h.cols];
+    const [i, j] = h.at?.[k] ?? [p * block, q * block];
+    return { rows: rowLabels[p], cols: colLabels[q], err: v, entry: entryName(h.tensor, n, i, j) };
+  });
+  const blocks = block > 1;
+  const errTitle = blocks ? `max |a − r| in the ${block}×${block} block` : '|a − r|';
   return {
     name: 'heatmap-W',
     spec: {
       $schema: SCHEMA,
-      title: `|${h.a} − ${h.r}| for d${what}, element by element`,
+      title: blocks ? `|${h.a} − ${h.r}| for d${what}: the largest in each block of ${block}×${block} entries` : `|${h.a} − ${h.r}| for d${what}, element by element`,
       width: Math.min(480, 12 * h.cols),
       height: Math.min(480, 12 * h.rows),
       data: { values },
       mark: 'rect',
       encoding: {
-        x: { field: 'j', type: 'ordinal', title: `column j of ${what} (index)`, axis: { labelOverlap: true } },
-        y: { field: 'i', type: 'ordinal', title: `row i of ${what} (index)`, axis: { labelOverlap: true } },
-        color: { field: 'err', type: 'quantitative', title: '|a − r|', scale: { scheme: 'viridis' }, legend: { format: '.1e' } },
+        x: { field: 'cols', type: 'ordinal', sort: colLabels, title: blocks ? `columns j of ${what}, ${block} per block (${colLabels.slice(0, 2).join(', ')}, …)` : `column j of ${what} (index)`, axis: { labelOverlap: true } },
+        y: { field: 'rows', type: 'ordinal', sort: rowLabels, title: blocks ? `rows i of ${what}, ${block} per block (${rowLabels.slice(0, 2).join(', ')}, …)` : `row i of ${what} (index)`, axis: { labelOverlap: true } },
+        color: { field: 'err', type: 'quantitative', title: errTitle, scale: { scheme: 'viridis' }, legend: { format: '.1e', titleLimit: 300 } },
+        tooltip: [
+          { field: 'rows', type: 'ordinal', title: blocks ? 'rows i' : 'row i' },
+          { field: 'cols', type: 'ordinal', title: blocks ? 'columns j' : 'column j' },
+          { field: 'err', type: 'quantitative', title: errTitle, format: '.3e' },
+          { field: 'entry', type: 'nominal', title: blocks ? 'the entry with the max' : 'entry' },
+        ],
       },
     },
   };

@@ -7,6 +7,7 @@ import { ADVICE } from '../check/diagnose.js';
 import type { RenderedChart } from './charts.js';
 import { num, verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, ROW_HEADER, rowCells } from './table.js';
+import { capitalize, toleranceRule } from './text.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
@@ -71,10 +72,14 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
   if (heat && h) body.push(figure(heat, `|${h.a} − ${h.r}| for every element of dW${stacked}${h.block > 1 ? `, in ${h.block}×${h.block} blocks (the largest in each)` : ''}.`));
   const steps = charts.find((x) => x.name === 'steps');
   if (steps) body.push(figure(steps, 'Relative error of each step’s adjoint and contributions (the data of steps.csv).'));
-  else body.push('<p>No per-step detail in this run (it needs full BPTT): the error-against-step chart is left out.</p>');
+  else {
+    // say why: the reason noted on the case (e.g. --impl), else the one that holds for a truncated run
+    const why = r.cases[0]?.notes?.find((n) => n.startsWith('per-step check not run'));
+    body.push(`<p>No per-step detail in this run (${escapeHtml(why ?? 'the per-step check is defined for full BPTT, and runs there unless --no-steps-detail is given')}): the error-against-step chart is left out.</p>`);
+  }
   body.push(
     '<h2>Tolerances</h2>',
-    `<p>An element passes when |a − r| ≤ atol·S + rtol·|r| with S = max(‖a‖∞, ‖r‖∞), atol = ${r.tolerance.atol}, rtol = ${r.tolerance.rtol}.</p>`,
+    `<p id="tolerance-rule">${escapeHtml(capitalize(toleranceRule(r.tolerance)))}.</p>`,
     ...footer(r.command, `bptt-check ${r.tool.version}, tfjs ${r.tfjsVersion} on the ${r.backend} backend, hand side on ${r.handKernels} kernels, Node ${r.node}, ${r.createdAt}.`),
   );
   return page(`bptt-check ${r.kind}: ${verdictWord(r)}`, body);

@@ -1,6 +1,7 @@
 /** JUnit XML for CI: one testcase per case × tensor; a failure message carries the metrics of every failing pair. */
 import { XMLBuilder } from 'fast-xml-parser';
-import { num, type Report } from './model.js';
+import { num, verdictLine, type Report } from './model.js';
+import { toleranceRule } from './text.js';
 
 export function renderJunit(r: Report): string {
   const suites = r.cases.map((c) => {
@@ -16,12 +17,15 @@ export function renderJunit(r: Report): string {
               .map((row) => `${row.a} vs ${row.r}: relErrNorm ${num(row.relErrNorm)}, maxAbsErr ${num(row.maxAbsErr)}, maxRelErr ${num(row.maxRelErr)}, ${row.failing} of ${row.count} outside tolerance${row.reason ? ` (${row.reason})` : ''}`)
               .join('; ') + diagnosis.join(''),
           '@_type': 'GradientMismatch',
-          '#text': `atol ${r.tolerance.atol}, rtol ${r.tolerance.rtol}; ${c.disagreement}`,
+          '#text': `${toleranceRule(r.tolerance)}; ${c.disagreement}`,
         };
       return tc;
     });
     return { '@_name': c.id, '@_tests': tensors.length, '@_failures': testcase.filter((t) => t.failure).length, testcase };
   });
+  // an incomplete merge: one failing testcase that says so, so CI does not read the missing cases as passed
+  if (r.incomplete)
+    suites.push({ '@_name': 'merge', '@_tests': 1, '@_failures': 1, testcase: [{ '@_classname': 'merge', '@_name': 'every case of the matrix', failure: { '@_message': verdictLine(r), '@_type': 'Incomplete' } }] });
   const doc = {
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
     testsuites: {

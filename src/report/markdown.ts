@@ -3,6 +3,7 @@ import type { FdMode } from '../check/fd.js';
 import { num, verdictLine, verdictWord, type Report } from './model.js';
 import { ADVICE } from '../check/diagnose.js';
 import { caseTitle, markdownTable, ROW_HEADER, rowCells } from './table.js';
+import { capitalize, toleranceRule } from './text.js';
 
 /** report.md: the verdict first, then the tables, the tolerances and how to reproduce the run. */
 export function renderMarkdown(r: Report): string {
@@ -39,7 +40,7 @@ export function renderMarkdown(r: Report): string {
   out.push(
     '## Tolerances',
     '',
-    `An element passes when |a − r| ≤ atol + rtol·|r|, with atol = ${r.tolerance.atol} and rtol = ${r.tolerance.rtol}; a tensor passes when every element does. ` +
+    `${capitalize(toleranceRule(r.tolerance))}; a tensor passes when every element does. ` +
       'a is the side under test (the hand-written BPTT, or the first reference), r the side it is checked against. ' +
       'maxRelErr is max |a − r| / max(|a|, |r|); relErrNorm is ‖a − r‖ / max(‖a‖, ‖r‖). ' +
       'The worst element is the one closest to (or furthest past) its bound. The hand side computes in float64, tfjs in float32.',

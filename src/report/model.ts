@@ -27,8 +27,16 @@ export interface Report {
   tolerance: Tolerance;
   references: string[];
   pass: boolean;
+  /** a merge that lacks cases of its matrix: how many of how many, and the shards (i/n) that hold them; never passes */
+  incomplete?: Incomplete;
   counts: { cases: number; failedCases: number; rows: number; failedRows: number };
   cases: CaseResult[];
+}
+
+export interface Incomplete {
+  missing: number;
+  total: number;
+  shards: string[];
 }
 
 export interface ReportMeta {
@@ -41,6 +49,7 @@ export interface ReportMeta {
   command: string;
   tolerance: Tolerance;
   references: string[];
+  incomplete?: Incomplete;
 }
 
 export function buildReport(cases: CaseResult[], meta: ReportMeta): Report {
@@ -58,7 +67,8 @@ export function buildReport(cases: CaseResult[], meta: ReportMeta): Report {
     command: meta.command,
     tolerance: meta.tolerance,
     references: meta.references,
-    pass: !meta.sweep?.interrupted && cases.every((c) => c.pass),
+    pass: !meta.sweep?.interrupted && !meta.incomplete && cases.every((c) => c.pass),
+    ...(meta.incomplete ? { incomplete: meta.incomplete } : {}),
     counts: {
       cases: cases.length,
       failedCases: cases.filter((c) => !c.pass).length,
@@ -79,14 +89,20 @@ export function num(x: number): string {
 }
 
 /** The one word a report's title carries. */
-export function verdictWord(r: Report): 'PASS' | 'FAIL' | 'PARTIAL' {
-  return r.sweep?.interrupted ? 'PARTIAL' : r.pass ? 'PASS' : 'FAIL';
+export function verdictWord(r: Report): 'PASS' | 'FAIL' | 'PARTIAL' | 'INCOMPLETE' {
+  return r.sweep?.interrupted ? 'PARTIAL' : r.incomplete ? 'INCOMPLETE' : r.pass ? 'PASS' : 'FAIL';
 }
 
 export function verdictLine(r: Report): string {
   const { cases, failedCases, rows, failedRows } = r.counts;
   const cut = r.sweep?.interrupted;
   if (cut) return `PARTIAL: interrupted after ${cut.done} of ${cut.of} cases; ${failedRows} of ${rows} comparisons disagree so far, in ${failedCases} case${failedCases === 1 ? '' : 's'}`;
+  const gap = r.incomplete;
+  if (gap) {
+    const where = gap.shards.length ? ` (shard${gap.shards.length === 1 ? '' : 's'} ${gap.shards.join(', ')} not merged)` : '';
+    const merged = failedRows ? `${failedRows} of ${rows} comparisons disagree, in ${failedCases} of ${cases} merged cases` : `the ${cases} merged cases agree (${rows} comparisons)`;
+    return `INCOMPLETE: ${gap.missing} of ${gap.total} cases missing${where}; ${merged}`;
+  }
   return r.pass
     ? `PASS: every gradient agrees (${cases} case${cases === 1 ? '' : 's'}, ${rows} comparisons)`
     : `FAIL: ${failedRows} of ${rows} comparisons disagree, in ${failedCases} of ${cases} case${cases === 1 ? '' : 's'}`;

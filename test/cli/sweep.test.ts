@@ -96,6 +96,34 @@ describe('sweep', () => {
     expect(partial.stderr).toMatch(/merged \d+ of the matrix's 17 cases: a shard is missing/);
   });
 
+  it('merge with a shard missing writes a report that says INCOMPLETE in every format and does not pass', async () => {
+    // shard 3/3 holds the cases k with k mod 3 = 2: 2, 5, 8, 11, 14, i.e. 5 of 17
+    const missing = shardIndices(17, { index: 3, count: 3 }).length;
+    expect(missing).toBe(5);
+    const summary = join(dir, 'step-summary.md');
+    writeFileSync(summary, '');
+    const run = await cli(['merge', 's1', 's2', '--junit', 'incomplete.xml', '--out', 'incomplete'], dir, { GITHUB_STEP_SUMMARY: summary });
+    expect(run.code).toBe(1);
+    const r = report('incomplete');
+    expect(r.pass).toBe(false);
+    expect(r.incomplete).toEqual({ missing: 5, total: 17, shards: ['3/3'] });
+    expect(r.cases).toHaveLength(12);
+    const line = 'INCOMPLETE: 5 of 17 cases missing (shard 3/3 not merged); the 12 merged cases agree';
+    expect(run.stdout).toContain(line);
+    const md = readFileSync(join(dir, 'incomplete', 'report.md'), 'utf8');
+    expect(md).toMatch(/^# bptt-check sweep: INCOMPLETE\n/);
+    expect(md).toContain(`**${line}`);
+    expect(md).not.toMatch(/PASS/);
+    const html = readFileSync(join(dir, 'incomplete', 'report.html'), 'utf8');
+    expect(html).toContain('<title>bptt-check sweep: INCOMPLETE</title>');
+    expect(html).toMatch(new RegExp(`<p class="verdict fail" id="verdict">${line.replace(/[()/]/g, '\\$&')}`));
+    expect(html).not.toMatch(/PASS/);
+    expect(readFileSync(summary, 'utf8')).toMatch(/^# bptt-check sweep: INCOMPLETE\n/);
+    const xml = readFileSync(join(dir, 'incomplete.xml'), 'utf8');
+    expect(xml).toMatch(/<testsuites name="bptt-check sweep" tests="\d+" failures="1">/);
+    expect(xml).toContain(`<failure message="${line}`);
+  });
+
   it('on Ctrl-C (SIGINT) leaves the previous report untouched and writes a partial report beside it, marked as partial', async () => {
     writeFileSync(join(dir, 'slow.json'), JSON.stringify({ schemaVersion: 1, generate: { hiddenSize: [64], steps: [300], batch: [4], seeds: range(40) } }));
     const before = readFileSync(join(dir, 'w1', 'report.json'));

@@ -1,5 +1,5 @@
 /** verify, compare --impl and the diagnosis, through the real command. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,32 @@ describe('compare --impl names the bug pattern of a user module', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(pattern);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  const student = fileURLToPath(new URL('../../examples/my-bptt.mjs', import.meta.url));
+  const needsTerms = 'the per-step check needs the per-step terms, which a module does not return yet';
+  it.each([
+    [['--steps-detail'], `--steps-detail is given with --impl, expected no --steps-detail: ${needsTerms}`],
+    [['--output-step', '3', '--steps-detail'], `--steps-detail is given with --impl, expected no --steps-detail: ${needsTerms}`],
+    [['--output-step', '3'], `--output-step is given with --impl, expected no --output-step: ${needsTerms}`],
+  ])('refuses --impl with %j (exit 2, the reason, nothing written)', async (extra, message) => {
+    const out = `steps-refused-${extra.length}`;
+    const run = await cli(['compare', '--case', fixturePath('rnn-tanh.case.json'), '--impl', student, ...extra, '--out', out], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`bptt-check: ${message}\n`);
+    expect(existsSync(join(dir, out))).toBe(false);
+  });
+
+  it('says in the console, report.md and report.html why the per-step check did not run for a module', async () => {
+    const run = await cli(['compare', '--case', fixturePath('rnn-tanh.case.json'), '--impl', student, '--reference', 'ops', '--out', 'steps-note'], dir);
+    expect(run.code).toBe(0);
+    const note = `per-step check not run: ${needsTerms} (--impl gives the totals only)`;
+    expect(run.stdout).toContain(`note: ${note}`);
+    expect(readFileSync(join(dir, 'steps-note/report.md'), 'utf8')).toContain(`Note: ${note}.`);
+    const html = readFileSync(join(dir, 'steps-note/report.html'), 'utf8');
+    expect(html).toContain(`<p>No per-step detail in this run (${note}): the error-against-step chart is left out.</p>`);
+    expect(html).not.toMatch(/needs full BPTT/);
+    expect(existsSync(join(dir, 'steps-note/steps.csv'))).toBe(false);
   });
 
   it('refuses a --timeout of 0 or below', async () => {
