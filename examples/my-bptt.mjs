@@ -1,6 +1,7 @@
 // A user's own BPTT, written as a student would from the seed notes, in plain JavaScript.
-// bptt-check calls gradients(case) with the case object exactly as in the case file and expects
+// bptt-check calls gradients(case, options) with the case object exactly as in the case file and expects
 // { loss, gradients } in the gradients-file shape (math layout: U is H×I, W is H×H, V is K×H).
+// options holds the clipping asked for (--clip-value v, --clip-norm n): your code clips, as in training.
 //   npx bptt-check case --seed 3 --out my.case.json
 //   npx bptt-check compare --impl examples/my-bptt.mjs
 const act = {
@@ -11,7 +12,7 @@ const act = {
 };
 const zeros = (r, c) => Array.from({ length: r }, () => new Array(c).fill(0));
 
-export function gradients(kase) {
+export function gradients(kase, options = {}) {
   const { model, params } = kase;
   const { inputSize: I, hiddenSize: H, outputSize: K, bias } = model;
   const [f, df] = act[model.activation];
@@ -53,5 +54,17 @@ export function gradients(kase) {
   const gradients = { U: g.U, W: g.W, V: g.V };
   if (bias) Object.assign(gradients, { b: g.b, c: g.c });
   if (kase.initialState) gradients.initialState = dS0;
+  clip(gradients, options); // the initial-state gradient is not a parameter: left alone
   return { loss, gradients };
+}
+
+// min-char-rnn's np.clip(g, -v, v), then PyTorch's clip_grad_norm_: g ← g · n/‖g‖ when ‖g‖ > n
+function clip(gradients, { clipValue, clipNorm }) {
+  const params = Object.keys(gradients).filter((k) => k !== 'initialState');
+  const map = (f) => params.forEach((k) => (gradients[k] = gradients[k].map((r) => (Array.isArray(r) ? r.map(f) : f(r)))));
+  if (clipValue !== undefined) map((g) => Math.min(Math.max(g, -clipValue), clipValue));
+  if (clipNorm !== undefined) {
+    const norm = Math.sqrt(params.flatMap((k) => gradients[k].flat()).reduce((a, g) => a + g * g, 0));
+    if (norm > clipNorm) map((g) => (g * clipNorm) / norm);
+  }
 }

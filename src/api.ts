@@ -2,6 +2,8 @@
 import { checkCase, type CaseResult } from './check/compare.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from './check/metrics.js';
 import type { UserGradients } from './check/user-module.js';
+import { DTYPES, type Dtype } from './check/precision.js';
+import { InputError, shown } from './model/errors.js';
 import type { Case, CaseFile } from './model/case.js';
 import { gradientsToFile, parseGradients, type Gradients } from './model/gradients.js';
 import { parseCase } from './model/validate.js';
@@ -11,6 +13,8 @@ export interface CheckGradientsOptions extends Partial<Tolerance> {
   /** what to check against (default: all) */
   reference?: 'layers' | 'ops' | 'fd' | 'all';
   backend?: Backend;
+  /** the precision the gradients were computed in (default: the gradients' dtype field, else detected from the values) */
+  dtype?: Dtype;
 }
 
 const isCase = (c: Case | CaseFile): c is Case => (c as Case).params?.W?.data instanceof Float64Array;
@@ -31,7 +35,8 @@ export async function checkGradients(kase: Case | CaseFile, grads: UserGradients
   const which = options.reference ?? 'all';
   const refs: ReferenceName[] = which === 'layers' ? ['tfjs-layers'] : which === 'ops' ? ['tfjs-ops'] : which === 'fd' ? [] : ['tfjs-layers', 'tfjs-ops'];
   const tol = { atol: options.atol ?? DEFAULT_TOLERANCE.atol, rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol };
-  return checkCase(c, refs, tol, { subject: 'yours', impl: () => given, ...(which === 'fd' || which === 'all' ? { fd: { kind: 'full' } } : {}) });
+  if (options.dtype !== undefined && !(DTYPES as readonly string[]).includes(options.dtype)) throw new InputError(`options.dtype is ${shown(options.dtype)}, expected one of ${DTYPES.join('|')}`);
+  return checkCase(c, refs, tol, { subject: 'yours', impl: () => given, ...(options.dtype !== undefined ? { dtype: options.dtype } : {}), ...(which === 'fd' || which === 'all' ? { fd: { kind: 'full' } } : {}) });
 }
 
 /** The reference gradients of a case, in the gradients-file shape. */

@@ -2,7 +2,7 @@
  * The harness: runs the hand-written BPTT and the references on one case and compares every tensor,
  * for every pair. This is the only module where the hand side and the reference side meet.
  */
-import { clipGradients, handGradients, type ClipOptions } from '../bptt/index.js';
+import { clipGradients, handGradients, type BpttOptions, type ClipOptions } from '../bptt/index.js';
 import { referenceGradients, type ReferenceName } from '../../reference/index.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
@@ -14,6 +14,7 @@ import { fdOracleParallel } from './fd-parallel.js';
 import { compareArrays, FLOAT64_TOLERANCE, type TensorMetrics, type Tolerance } from './metrics.js';
 import { checkSteps, type StepsResult } from './steps.js';
 import { diagnose, type Diagnosis } from './diagnose.js';
+import { detectDtype, dtypeNote, type Dtype } from './precision.js';
 
 export type ImplName = 'hand' | 'yours' | ReferenceName | 'fd' | 'fd (full rerun)';
 
@@ -33,10 +34,21 @@ export interface CheckOptions {
   subject?: 'hand' | 'yours';
   /** keep |hand − reference| of dW for a heatmap */
   heatmap?: boolean;
-  /** the implementation under test in place of the built-in hand-written BPTT (its gradients are clipped here) */
-  impl?: (c: Case) => Gradients | Promise<Gradients>;
+  /**
+   * the implementation under test in place of the built-in hand-written BPTT. Its output is compared as
+   * given: it is told the clipping options and is expected to clip itself (the references are clipped here)
+   */
+  impl?: (c: Case, options: SubjectOptions) => Gradients | Promise<Gradients>;
+  /** the precision of the side under test (default: detected from its values; the built-in side is float64) */
+  dtype?: Dtype;
   /** notes the caller adds to the case result (e.g. why a check did not run) */
   notes?: string[];
+}
+
+/** What the side under test is told: the clipping it is expected to apply (keys present only when clipping). */
+export interface SubjectOptions {
+  clipValue?: number;
+  clipNorm?: number;
 }
 
 export interface CaseConfig {
@@ -73,7 +85,9 @@ export interface CaseResult {
   disagreement: string;
   /** what was left out and why (e.g. the layers reference on a truncated run) */
   notes?: string[];
-  fd?: { mode: FdMode; eps: Record<string, number>; /** of the hand vs fd rows */ tolerance: Tolerance };
+  fd?: { mode: FdMode; eps: Record<string, number>; /** of the subject vs fd rows */ tolerance: Tolerance };
+  /** the precision the side under test was held to, and whether it was given or detected */
+  dtype?: { dtype: Dtype; source: 'given' | 'detected' };
   /** when clipping: the global norm of the parameter gradients before and after, per implementation */
   clip?: Record<string, { normBefore: number; normAfter: number }>;
   steps?: StepsResult;
@@ -155,11 +169,24 @@ async function timed<T>(f: () => T | Promise<T>): Promise<[T, number]> {
 export function compareWithFd(c: Case, g: Gradients, probes: readonly FdProbe[], name: ImplName, fdName: 'fd' | 'fd (full rerun)', tol: Tolerance): PairRow[] {
   return probes.map((p) => {
     const s = gradientSpecs(c.model, c.batch, c.initialState !== null).find((x) => x.name === p.tensor)!;
-    const m = g.tensors[p.tensor]!;
+    const m = g.tensors[p.tensor];
+    if (!m) {
+      const n = s.rows * s.cols;
+      return { tensor: p.tensor, shape: shapeText(s), a: name, r: fdName, scale: NaN, maxAbsErr: NaN, maxRelErr: NaN, relErrNorm: NaN, cosine: NaN, worst: null, failing: n, count: n, pass: false, reason: `${name} gives no ${p.tensor}` };
+    }
     const what = p.mode === 'entries' ? (p.indices.length === s.rows * s.cols ? shapeText(s) : `${p.indices.length} of ${s.rows * s.cols} entries`) : `${p.directions.length} directions`;
     const at = p.mode === 'entries' ? (k: number) => indexOf(m, p.indices[k]!, s.vector) : (k: number) => [k];
     return { tensor: p.tensor, shape: what, a: name, r: fdName, ...compareArrays(project(m, p), p.values, tol, at) };
   });
+}
+
+/** The built-in side under test: the hand-written BPTT of the variant, clipping itself as it is told. */
+export function handSubject(variant: Pick<BpttOptions, 'truncate' | 'detachEvery'> = {}): (c: Case, options: SubjectOptions) => Gradients {
+  return (c, options) => {
+    const g = handGradients(c, variant);
+    if (options.clipValue === undefined && options.clipNorm === undefined) return g;
+    return clipGradients(g, { ...(options.clipValue !== undefined ? { value: options.clipValue } : {}), ...(options.clipNorm !== undefined ? { norm: options.clipNorm } : {}) });
+  };
 }
 
 export async function checkCase(c: Case, references: readonly ReferenceName[], tol: Tolerance, opts: CheckOptions = {}): Promise<CaseResult> {
@@ -176,10 +203,12 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   const subject: ImplName = opts.subject ?? 'hand';
   const grads: Partial<Record<ImplName, Gradients>> = {};
   const ms: CaseResult['ms'] = {};
-  [grads[subject], ms[subject]] = await timed(async () => {
-    const g = opts.impl ? await opts.impl(c) : handGradients(c, variant);
-    return clipping ? clipGradients(g, clip) : g;
-  });
+  // the subject's output is compared as given: the built-in side clips itself, user code is told to
+  const told: SubjectOptions = { ...(clip.value !== undefined ? { clipValue: clip.value } : {}), ...(clip.norm !== undefined ? { clipNorm: clip.norm } : {}) };
+  const impl = opts.impl ?? handSubject(variant);
+  [grads[subject], ms[subject]] = await timed(() => impl(c, told));
+  const dtype = subjectDtype(grads[subject]!, opts, notes);
+  const subjectTol = (t64: Tolerance) => (dtype?.dtype === 'float32' ? tol : t64);
   for (const ref of refs) [grads[ref], ms[ref]] = await timed(() => referenceGradients(c, ref, { ...variant, ...(clip.value !== undefined ? { clipValue: clip.value } : {}), ...(clip.norm !== undefined ? { clipNorm: clip.norm } : {}) }));
   const rows = pairsFor(refs, subject).flatMap(([a, r]) => compareGradients(c, grads[a]!, grads[r]!, [a, r], tol));
 
@@ -189,23 +218,26 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
     let probes = await fdOracleParallel(c, opts.fd, opts.fdSeed);
     if (clipping) probes = clipFdProbes(c, probes, clip);
     ms.fd = performance.now() - t0;
-    const tol64 = { ...FLOAT64_TOLERANCE, ...opts.fdTolerance };
+    // the subject against fd: float64 tolerances for a float64 subject, the tfjs ones for a float32 subject
+    const tolSubject = subjectTol({ ...FLOAT64_TOLERANCE, ...opts.fdTolerance });
     const impls = [subject, ...refs] as ImplName[];
-    const fdRows = impls.flatMap((name) => compareWithFd(c, grads[name]!, probes, name, 'fd', name === subject ? tol64 : tol));
+    const fdRows = impls.flatMap((name) => compareWithFd(c, grads[name]!, probes, name, 'fd', name === subject ? tolSubject : tol));
     rows.push(...fdRows);
     if (opts.fd.kind === 'fast') {
       // a failing direction says that something is wrong, not where: measure that tensor entry by entry
-      for (const row of fdRows.filter((r) => r.a === subject && !r.pass)) {
+      // (a tensor the subject does not give has nothing to measure: its row already says so)
+      for (const row of fdRows.filter((r) => r.a === subject && !r.pass && grads[subject]!.tensors[r.tensor])) {
         const full = await fdOracleParallel(c, { kind: 'full' }, opts.fdSeed, row.tensor);
-        rows.push(...compareWithFd(c, grads[subject]!, full, subject, 'fd (full rerun)', tol64));
+        rows.push(...compareWithFd(c, grads[subject]!, full, subject, 'fd (full rerun)', tolSubject));
       }
     }
-    fd = { mode: opts.fd, eps: Object.fromEntries(probes.map((p) => [p.tensor, p.eps])), tolerance: tol64 };
+    fd = { mode: opts.fd, eps: Object.fromEntries(probes.map((p) => [p.tensor, p.eps])), tolerance: tolSubject };
   }
 
   const loss: CaseResult['loss'] = {};
   for (const [name, g] of Object.entries(grads)) loss[name as ImplName] = g.loss;
-  const clipNorms = clipping ? Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, g.clip!])) : undefined;
+  // user code clips itself and reports no norms: only the sides that clipped here are listed
+  const clipNorms = clipping ? Object.fromEntries(Object.entries(grads).filter(([, g]) => g.clip).map(([n, g]) => [n, g.clip!])) : undefined;
   const steps = opts.stepsDetail ? await checkSteps(c, tol, opts.outputStep) : undefined;
   const pass = rows.every((row) => row.pass) && (steps?.pass ?? true);
   const heatmap = opts.heatmap && refs.length ? wHeatmap(grads[subject]!, grads[refs[0]!]!, subject, refs[0]!) : undefined;
@@ -222,10 +254,27 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
     ...(diagnosis.length ? { diagnosis } : {}),
     ...(notes.length ? { notes } : {}),
     ...(fd ? { fd } : {}),
+    ...(dtype ? { dtype } : {}),
     ...(clipNorms ? { clip: clipNorms } : {}),
     ...(steps ? { steps } : {}),
     ...(heatmap ? { heatmap } : {}),
   };
+}
+
+/**
+ * The precision of user code (none for the built-in float64 side): --dtype, else the gradients' own
+ * `dtype` field, else detected from the values (src/check/precision.ts), with a note saying which.
+ */
+function subjectDtype(g: Gradients, opts: CheckOptions, notes: string[]): CaseResult['dtype'] {
+  if (!opts.impl) return undefined;
+  const given = opts.dtype ?? g.dtype;
+  if (given) {
+    notes.push(`yours is held to ${given} tolerances (${opts.dtype ? '--dtype' : 'the dtype field of its gradients'} ${given})`);
+    return { dtype: given, source: 'given' };
+  }
+  const d = detectDtype(g);
+  notes.push(dtypeNote(d));
+  return { dtype: d.dtype, source: 'detected' };
 }
 
 /** At most 64×64 cells: larger W are shown in blocks, each the max |a − r| inside it. */

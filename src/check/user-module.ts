@@ -1,7 +1,8 @@
 /**
  * Your own gradient code as the side under test (`compare --impl MODULE`): a .js, .mjs or .ts file
- * exporting `gradients` (named or default), called with the case object exactly as in the case file,
- * returning (or resolving to) `{ loss, gradients }` in the gradients-file shape.
+ * exporting `gradients` (named or default), called with the case object exactly as in the case file and
+ * the options it is to apply (`{ clipValue, clipNorm }`, each present only when clipping), returning (or
+ * resolving to) `{ loss, gradients }` in the gradients-file shape. What it returns is compared as given.
  */
 import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
@@ -9,15 +10,21 @@ import { pathToFileURL } from 'node:url';
 import { caseToFile, type Case, type CaseFile } from '../model/case.js';
 import { InputError } from '../model/errors.js';
 import { parseGradients, type Gradients } from '../model/gradients.js';
+import type { SubjectOptions } from './compare.js';
 
 /** What your module returns: the gradients-file shape without the header. */
 export interface UserGradients {
   loss: number;
   gradients: Record<string, number[] | number[][]>;
+  /** optional: the precision your code computes in (detected from the values when absent) */
+  dtype?: 'float32' | 'float64';
 }
 
+/** What your function is told to apply: clipping (each key present only when that clipping is asked for). */
+export type GradientsOptions = SubjectOptions;
+
 /** The function your module exports. */
-export type GradientsFunction = (c: CaseFile) => UserGradients | Promise<UserGradients>;
+export type GradientsFunction = (c: CaseFile, options: GradientsOptions) => UserGradients | Promise<UserGradients>;
 
 const EXTENSIONS = ['.js', '.mjs', '.ts'];
 
@@ -45,7 +52,7 @@ export async function loadGradientsModule(path: string): Promise<GradientsFuncti
 const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200);
 
 /** Runs your function on a case within `timeoutSeconds`, and checks what it returns. */
-export async function runGradientsModule(fn: GradientsFunction, c: Case, path: string, timeoutSeconds: number): Promise<Gradients> {
+export async function runGradientsModule(fn: GradientsFunction, c: Case, path: string, timeoutSeconds: number, options: GradientsOptions = {}): Promise<Gradients> {
   const where = `--impl module ${JSON.stringify(path)}`;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -53,7 +60,7 @@ export async function runGradientsModule(fn: GradientsFunction, c: Case, path: s
   });
   let result: unknown;
   try {
-    result = await Promise.race([Promise.resolve().then(() => fn(caseToFile(c))), timeout]);
+    result = await Promise.race([Promise.resolve().then(() => fn(caseToFile(c), { ...options })), timeout]);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`${where} threw on case ${c.id}: ${oneLine(e)}`);

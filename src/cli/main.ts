@@ -7,7 +7,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { clipGradients, handGradients } from '../bptt/index.js';
 import type { Case } from '../model/case.js';
 import { checkFdMode } from '../check/fd.js';
-import { checkOptions, type CheckOptions } from '../check/compare.js';
+import { checkOptions, type CheckOptions, type SubjectOptions } from '../check/compare.js';
+import { DTYPES } from '../check/precision.js';
 import { goldenUpdate, goldenVerify } from '../check/golden.js';
 import { mergeCommand, sweepCommand } from './sweep.js';
 import { loadGradientsModule, runGradientsModule } from '../check/user-module.js';
@@ -44,6 +45,7 @@ function referenceOption(): Option {
   return new Option('--reference <which>', `tfjs oracle(s) to check against: ${choices.join('|')} (fast: the faster path on the backend)`).default('both').argParser(oneOf('--reference', choices));
 }
 
+const dtypeOption = () => new Option('--dtype <type>', `the precision your gradients were computed in: ${DTYPES.join('|')} (default: detected from the values)`).argParser(oneOf('--dtype', DTYPES));
 const outOption = () => new Option('--out <dir>', 'report directory').default('reports');
 const junitOption = () => new Option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)');
 const jsonOption = () => new Option('--json', 'print the report JSON on stdout instead of the table').default(false);
@@ -92,6 +94,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--output-step <t>', 'with --steps-detail: differentiate the single output L_t', integer('--output-step'))
     .option('--impl <module>', 'your gradient code (.js, .mjs or .ts exporting gradients(case)) in place of the built-in hand-written BPTT')
     .option('--timeout <seconds>', 'how long --impl may take per case', positiveNumber('--timeout'), 60)
+    .addOption(dtypeOption())
     .addOption(outOption())
     .addOption(junitOption())
     .addOption(jsonOption())
@@ -105,10 +108,12 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
         if (opts.stepsDetail === true) throw new InputError(`--steps-detail is given with --impl, expected no --steps-detail: ${STEPS_NEED_TERMS}`);
         if (opts.outputStep !== undefined) throw new InputError(`--output-step is given with --impl, expected no --output-step: ${STEPS_NEED_TERMS}`);
         const fn = await loadGradientsModule(opts.impl);
-        Object.assign(extra, { subject: 'yours', impl: (x: Case) => runGradientsModule(fn, x, opts.impl, opts.timeout) });
+        // the module is told the clipping and clips itself: its output is compared as it returns it
+        Object.assign(extra, { subject: 'yours', impl: (x: Case, told: SubjectOptions) => runGradientsModule(fn, x, opts.impl, opts.timeout, told) });
+        if (opts.dtype !== undefined) extra.dtype = opts.dtype;
         if (opts.stepsDetail === undefined) extra.notes = [STEPS_NOT_RUN_IMPL];
         opts.stepsDetail = false;
-      }
+      } else if (opts.dtype !== undefined) throw new InputError(`--dtype is ${opts.dtype} without --impl, expected --impl MODULE: the built-in hand-written side computes in float64`);
       const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
       opts.stepsDetail ??= !truncated; // the per-step check runs by default wherever it is defined
       opts.heatmap = true;
@@ -123,6 +128,9 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .requiredOption('--case <file>', 'the case file (from bptt-check case)')
     .requiredOption('--grads <file>', 'your gradients file (DESIGN.md format)')
     .addOption(new Option('--reference <which>', 'what to check against: layers|ops|fast|fd|all').default('all').argParser(oneOf('--reference', ['layers', 'ops', 'fast', 'fd', 'all'] as const)))
+    .option('--clip-value <v>', 'the references are clipped to [−v, v]: your gradients are compared as given, clipped by you', positiveNumber('--clip-value'))
+    .option('--clip-norm <n>', 'the references are clipped to global norm n: your gradients are compared as given, clipped by you', positiveNumber('--clip-norm'))
+    .addOption(dtypeOption())
     .addOption(backendOption())
     .addOption(outOption())
     .addOption(junitOption())
@@ -132,7 +140,8 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       const given = parseGradients(readJsonFile(opts.grads, 'gradients file'), `gradients file ${JSON.stringify(opts.grads)}`, c);
       if (opts.reference === 'fd' || opts.reference === 'all') opts.fd ??= ['full'];
       opts.heatmap = true;
-      setCode(await run('verify', () => [c], opts, { subject: 'yours', impl: () => given }));
+      checkOptions(checkOptionsFrom(opts));
+      setCode(await run('verify', () => [c], opts, { subject: 'yours', impl: () => given, ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}) }));
     });
 
   addRunOptions(addFdOptions(addToleranceOptions(program.command('suite').description('run the default comparison suite (npm start) and write one combined report'))))

@@ -172,3 +172,82 @@ describe('gate-order diagnosis', () => {
     expect(d.find((x) => x.tensor === 'W_z')!.detail).toMatch(/W_z holds the gradient of W_r: gates z and r are swapped/);
   });
 });
+
+const rowsOf = (stdout: string) => JSON.parse(stdout).cases[0].rows as { tensor: string; a: string; r: string; pass: boolean; reason?: string }[];
+
+describe('a tensor missing from the side under test is a failing row of its own, with finite differences on too', () => {
+  it('verify (fd full by default) of a file without initialState: exit 1, a failing row per pair, every other tensor checked', async () => {
+    expect((await cli(['case', '--initial-state', '--bias', '--seed', '5', '--out', 'c5.json'], dir)).code).toBe(0);
+    const g = JSON.parse((await cli(['grads', '--impl', 'hand', '--case', 'c5.json'], dir)).stdout);
+    delete g.gradients.initialState;
+    writeFileSync(join(dir, 'no-s0.json'), JSON.stringify(g));
+    const run = await cli(['verify', '--case', 'c5.json', '--grads', 'no-s0.json', '--json', '--out', 'miss1'], dir);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const rows = rowsOf(run.stdout);
+    const missing = rows.filter((r) => r.tensor === 'initialState' && r.a === 'yours');
+    expect(missing.map((r) => r.r)).toEqual(['tfjs-layers', 'tfjs-ops', 'fd']);
+    expect(missing.every((r) => !r.pass && r.reason === 'yours gives no initialState')).toBe(true);
+    const others = rows.filter((r) => r.tensor !== 'initialState');
+    expect(new Set(others.filter((r) => r.r === 'fd').map((r) => r.tensor))).toEqual(new Set(['U', 'W', 'b', 'V', 'c']));
+    expect(others.every((r) => r.pass)).toBe(true);
+  });
+
+  it('diagnoses the other failing tensors of a file that also lacks one (V missing, W transposed)', async () => {
+    const g = JSON.parse((await cli(['grads', '--impl', 'hand', '--case', 'c5.json'], dir)).stdout);
+    delete g.gradients.V;
+    g.gradients.W = g.gradients.W[0].map((_: number, j: number) => g.gradients.W.map((r: number[]) => r[j]));
+    writeFileSync(join(dir, 'no-v-wt.json'), JSON.stringify(g));
+    const run = await cli(['verify', '--case', 'c5.json', '--grads', 'no-v-wt.json', '--json', '--out', 'miss2'], dir);
+    expect(run.code).toBe(1);
+    const c = JSON.parse(run.stdout).cases[0];
+    expect(c.diagnosis.map((d: { tensor: string; pattern: string }) => `${d.tensor}:${d.pattern}`)).toEqual(['W:transposed']);
+    expect(c.rows.filter((r: { tensor: string; a: string }) => r.tensor === 'V' && r.a === 'yours').every((r: { reason?: string }) => r.reason === 'yours gives no V')).toBe(true);
+  });
+
+  it('compare --impl with a module that gives no V and --fd fast: exit 1, "gives no V", no full rerun of V, the rest checked', async () => {
+    const run = await cli(['compare', '--impl', mod('no-v.mjs'), '--bias', '--initial-state', '--fd', 'fast', '--json', '--out', 'miss3'], dir);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const rows = rowsOf(run.stdout);
+    const v = rows.filter((r) => r.tensor === 'V' && r.a === 'yours');
+    expect(v.map((r) => r.r)).toEqual(['tfjs-layers', 'tfjs-ops', 'fd']);
+    expect(v.every((r) => !r.pass && r.reason === 'yours gives no V')).toBe(true);
+    expect(rows.some((r) => r.r === 'fd (full rerun)')).toBe(false);
+    expect(new Set(rows.filter((r) => r.a === 'yours' && r.r === 'fd').map((r) => r.tensor))).toEqual(new Set(['U', 'W', 'b', 'V', 'c', 'initialState']));
+    expect(rows.filter((r) => r.tensor !== 'V').every((r) => r.pass)).toBe(true);
+  });
+});
+
+describe('clipping is applied to the references only: the side under test is compared as it gives its gradients', () => {
+  it('a module that never clips fails under --clip-value (it used to be clipped by the harness and pass)', async () => {
+    const run = await cli(['compare', '--impl', mod('ignores-clip.mjs'), '--bias', '--clip-value', '0.05', '--json', '--out', 'clip1'], dir);
+    expect(run.code).toBe(1);
+    const failing = new Set(rowsOf(run.stdout).filter((r) => !r.pass).map((r) => `${r.tensor} ${r.a} vs ${r.r}`));
+    expect(failing.has('W yours vs tfjs-ops')).toBe(true);
+    expect([...failing].every((f) => f.includes('yours vs'))).toBe(true);
+  });
+
+  it('a module that honours options.clipValue and options.clipNorm passes, against fd too; the report lists only the sides clipped here', async () => {
+    const run = await cli(['compare', '--impl', mod('student-rnn.mjs'), '--bias', '--initial-state', '--clip-value', '0.05', '--clip-norm', '0.5', '--fd', 'full', '--json', '--out', 'clip2'], dir);
+    expect(run.code).toBe(0);
+    const c = JSON.parse(run.stdout).cases[0];
+    expect(Object.keys(c.clip).sort()).toEqual(['tfjs-layers', 'tfjs-ops']);
+    expect(c.clip['tfjs-ops'].normAfter).toBeCloseTo(0.5, 5);
+  });
+
+  it('examples/my-bptt.mjs clips itself and passes --clip-value 0.05', async () => {
+    const example = fileURLToPath(new URL('../../examples/my-bptt.mjs', import.meta.url));
+    expect((await cli(['compare', '--impl', example, '--bias', '--clip-value', '0.05', '--out', 'clip3'], dir)).code).toBe(0);
+  });
+
+  it('verify --clip-norm compares the file as given: PyTorch’s clip_grad_norm_ output passes, the unclipped gradients fail', async () => {
+    const args = ['verify', '--case', fixturePath('rnn-tanh.case.json'), '--clip-norm', '0.5', '--json'];
+    const clipped = await cli([...args, '--grads', fixturePath('rnn-tanh.clipnorm0.5.grads.json'), '--out', 'clip4'], dir);
+    expect(clipped.stderr).toBe('');
+    expect(clipped.code).toBe(0);
+    const raw = await cli([...args, '--grads', fixturePath('rnn-tanh.grads.json'), '--out', 'clip5'], dir);
+    expect(raw.code).toBe(1);
+    expect(rowsOf(raw.stdout).filter((r) => !r.pass).every((r) => r.a === 'yours')).toBe(true);
+  });
+});

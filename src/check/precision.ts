@@ -1,0 +1,63 @@
+/**
+ * The precision of the side under test: float32 or float64. It decides which tolerance holds the
+ * subject's pair against the float64 finite differences (a float32 subject cannot agree with them to
+ * float64 tolerances however right it is).
+ *
+ * Detection rule, when neither --dtype nor the gradients file's `dtype` says it: float32 when every finite
+ * gradient value is exactly a float32 (Math.fround(x) === x) and at least MIN_INFORMATIVE of them are
+ * informative, i.e. their significand needs more than SHORT_BITS bits. A float64 result of real data is a
+ * float32 by chance with probability 2⁻²⁹ per value, so a few informative values settle it; zeros, small
+ * integers and short dyadic fractions (0.5, 0.375) are float32 in either precision and say nothing. With
+ * too few informative values the subject is held to float64, and the note says so. The loss is left out:
+ * a float32 implementation often sums its loss in a float64 accumulator.
+ */
+import type { Gradients } from '../model/gradients.js';
+
+export const DTYPES = ['float32', 'float64'] as const;
+export type Dtype = (typeof DTYPES)[number];
+
+export const MIN_INFORMATIVE = 8;
+const SHORT_BITS = 12;
+
+const view = new DataView(new ArrayBuffer(8));
+
+/** Bits of the float64 significand after the leading 1 that are in use (52 minus trailing zeros). */
+export function significandBits(x: number): number {
+  view.setFloat64(0, x);
+  const hi = view.getUint32(0) & 0xfffff; // the top 20 of the 52 fraction bits
+  const lo = view.getUint32(4);
+  if (lo !== 0) return 52 - Math.min(31, Math.clz32(lo & -lo) ^ 31);
+  if (hi !== 0) return 20 - (Math.clz32(hi & -hi) ^ 31);
+  return 0;
+}
+
+export interface DtypeDetection {
+  dtype: Dtype;
+  /** the finite values that are not exactly float32 (0 for a float32 result) */
+  notFloat32: number;
+  /** the finite values whose significand is longer than SHORT_BITS */
+  informative: number;
+  count: number;
+}
+
+export function detectDtype(g: Gradients): DtypeDetection {
+  let notFloat32 = 0;
+  let informative = 0;
+  let count = 0;
+  for (const m of Object.values(g.tensors))
+    for (const x of m.data) {
+      if (!Number.isFinite(x)) continue;
+      count++;
+      if (Math.fround(x) !== x) notFloat32++;
+      else if (x !== 0 && significandBits(x) > SHORT_BITS) informative++;
+    }
+  return { dtype: notFloat32 === 0 && informative >= MIN_INFORMATIVE ? 'float32' : 'float64', notFloat32, informative, count };
+}
+
+/** The one line that says which precision the subject was held to, and why. */
+export function dtypeNote(d: DtypeDetection): string {
+  if (d.dtype === 'float32')
+    return `float32 detected: every one of the ${d.count} gradient values is exactly a float32, so yours is held to the float32 tolerances against fd too (--dtype float64 to hold it to float64)`;
+  if (d.notFloat32 > 0) return `float64 detected: ${d.notFloat32} of the ${d.count} gradient values are not float32 numbers`;
+  return `float64 assumed: every gradient value is a float32 number, but only ${d.informative} of ${d.count} carry more than ${SHORT_BITS} significant bits (at least ${MIN_INFORMATIVE} are needed to tell); --dtype float32 if yours computes in float32`;
+}
