@@ -58,12 +58,15 @@ export function inputAt(c: Case, xs: tf.Tensor3D, t: number): tf.Tensor {
 
 /**
  * x_t Uᵀ for every step, as T tensors B×H: one product instead of one per step, split by unstack (whose
- * gradient is one stack, where T slices would each scatter into a zero B×T×H tensor).
+ * gradient is one stack, where T slices would each scatter into a zero B×T×H tensor). At T = 1 the product
+ * is the one step's term as it is: tfjs 4.22's unstack gradient throws for a single output (the engine hands
+ * it dy as one tensor, and stack wants an array), so no unstack of a length-1 axis may be on the tape.
  */
 export function inputTerms(c: Case, xs: tf.Tensor3D, U: tf.Tensor): tf.Tensor[] {
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H } = c.model;
-  return tf.unstack(tf.reshape(tf.matMul(tf.reshape(xs, [B * T, I]), U, false, true), [B, T, H]), 1);
+  const xU = tf.matMul(tf.reshape(xs, [B * T, I]), U, false, true); // rows in (b, t) order
+  return T === 1 ? [xU] : tf.unstack(tf.reshape(xU, [B, T, H]), 1);
 }
 
 /** s_t = f(x_t Uᵀ + s_{t−1} Wᵀ [+ b]) for the B rows at once, from the input term x_t Uᵀ (B×H). */
