@@ -9,6 +9,7 @@
  *   δs_t = f(a⁺_t) − f(a⁻_t):  tanh: (1 − s⁺s⁻)·tanh(δa);  sigmoid: −expm1(−δa)·σ(a⁺)·σ(−a⁻);  relu, linear: exact
  *   δz_t = V⁻ δs_t + Δ(V s⁺_t + c)
  *   L⁺_t − L⁻_t = [lse(z⁺) − lse(z⁻)] − δz_t[y] = −log1p(Σ_k ŷ⁺_k expm1(−δz_k) / Σ_k ŷ⁺_k) − δz_t[y]
+ *                 (for max_k |δz_k| > 1, as in exploding cases: the two log-sum-exps, each shifted by its max)
  * The caller holds the perturbed tensor at θ⁻ in the case and passes Δ = θ⁺ − θ⁻.
  */
 import { addInput, type ForwardCache } from '../bptt/forward.js';
@@ -182,11 +183,19 @@ export function stepLossDifference(c: Case, d: Delta, b: number, t: number, s: F
   dz.fill(0);
   matVecAdd(V, ds, dz);
   let max = -Infinity;
+  let dzMax = 0;
   for (let k = 0; k < K; k++) {
     z[k]! += zc[k]!;
     dz[k]! += zc[k]!;
     if (z[k]! > max) max = z[k]!;
+    dzMax = Math.max(dzMax, Math.abs(dz[k]!));
   }
+  const y = c.targets[b * c.steps + t]!;
+  // Where the logits are huge (an exploding case), δz is not small: e^{−δz} overflows and ŷ⁺_k underflows, and
+  // ŷ⁺_k·expm1(−δz_k) is 0·∞ = NaN. There each log-sum-exp is shifted by its own largest logit, z⁺_j and
+  // z⁻_i, and the shifts' difference is taken without subtracting two logits of size |z|:
+  //   lse(z⁺) − lse(z⁻) = (z⁺_j − z⁺_i) + δz_i + log1p(Σ_{k≠j} e^{z⁺_k − z⁺_j}) − log1p(Σ_{k≠i} e^{z⁻_k − z⁻_i})
+  if (dzMax > 1) return shiftedLseDifference(z, dz) - dz[y]!; // L⁺_t − L⁻_t
   let num = 0;
   let den = 0;
   for (let k = 0; k < K; k++) {
@@ -194,5 +203,22 @@ export function stepLossDifference(c: Case, d: Delta, b: number, t: number, s: F
     num += w * Math.expm1(-dz[k]!);
     den += w;
   }
-  return -Math.log1p(num / den) - dz[c.targets[b * c.steps + t]!]!; // L⁺_t − L⁻_t
+  return -Math.log1p(num / den) - dz[y]!; // L⁺_t − L⁻_t
+}
+
+/** lse(z⁺) − lse(z⁻) with z⁻ = z⁺ − δz, each shifted by its largest logit (z⁺_j, z⁻_i): exact in the shift when i = j. */
+function shiftedLseDifference(z: Float64Array, dz: Float64Array): number {
+  let j = 0;
+  let i = 0;
+  for (let k = 1; k < z.length; k++) {
+    if (z[k]! > z[j]!) j = k;
+    if (z[k]! - dz[k]! > z[i]! - dz[i]!) i = k;
+  }
+  let plus = 0; //  Σ_{k≠j} e^{z⁺_k − z⁺_j}
+  let minus = 0; // Σ_{k≠i} e^{z⁻_k − z⁻_i},  z⁻_k − z⁻_i = (z⁺_k − z⁺_i) − (δz_k − δz_i)
+  for (let k = 0; k < z.length; k++) {
+    if (k !== j) plus += Math.exp(z[k]! - z[j]!);
+    if (k !== i) minus += Math.exp(z[k]! - z[i]! - (dz[k]! - dz[i]!));
+  }
+  return z[j]! - z[i]! + dz[i]! + Math.log1p(plus) - Math.log1p(minus);
 }

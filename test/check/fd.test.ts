@@ -5,6 +5,7 @@ import { fdGradients, fdOracleParallel } from '../../src/check/fd-parallel.js';
 import { defaultSuite } from '../../src/check/suite.js';
 import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';
 import { fixtureCase, fixtureGrads, relErr, RNN_FIXTURES, worstRelErr } from '../helpers/fixtures.js';
+import { buggyGradients } from '../bugs/buggy-bptt.js';
 
 describe('the finite-difference oracle', () => {
   it.each(RNN_FIXTURES)('agrees with PyTorch float64 autograd on %s to 1e-10 relative', async (name) => {
@@ -66,6 +67,23 @@ describe('the finite-difference oracle', () => {
     const one = fdOracle(c, { kind: 'full' }, 1, 'W');
     const two = await fdOracleParallel(c, { kind: 'full' }, 1, 'W');
     expect(two[0]!.values).toEqual(one[0]!.values);
+  });
+
+  // the stress preset's exploding cases: s_t grows like 1.5^t, the logits reach 1e44 and float32 overflows;
+  // the loss difference there is of the size of δz itself (e^{−δz} overflows), which once gave 0·∞ = NaN
+  it.each([
+    ['linear, tokens, H=32', { activation: 'linear', inputSize: 8, hiddenSize: 32 }],
+    ['linear, dense, bias, H=64', { activation: 'linear', bias: true, denseInputs: true, inputSize: 16, hiddenSize: 64 }],
+  ] as const)('is finite and agrees with an independent float64 BPTT to 1e-12 where the logits reach 1e44 (%s, T=200, init scale 1.5)', (_name, o) => {
+    const c = generateCase({ ...GENERATE_DEFAULTS, ...o, steps: 200, initScale: 1.5, seed: 1 });
+    const expected = buggyGradients(c, 'none'); // test/bugs: plain nested loops, nothing of src/bptt
+    expect(expected.loss).toBeGreaterThan(1e44);
+    expect(Number.isFinite(expected.loss)).toBe(true);
+    for (const p of fdOracle(c, { kind: 'sample', n: 8 }, 3)) {
+      expect(p.values.every(Number.isFinite), p.tensor).toBe(true);
+      expect(relErr(project(expected.tensors[p.tensor]!, p), p.values), p.tensor).toBeLessThan(1e-12);
+    }
+    for (const p of fdOracle(c, { kind: 'fast', k: 2 }, 3)) expect(relErr(project(expected.tensors[p.tensor]!, p), p.values), p.tensor).toBeLessThan(1e-12);
   });
 
   it('refuses a sample larger than a tensor', () => {
