@@ -308,7 +308,7 @@ export function checkOptions(opts: CheckOptions): void {
   if (opts.fd && opts.fd.kind !== 'full' && (opts.clipValue !== undefined || opts.clipNorm !== undefined))
     throw new InputError(`--fd is ${opts.fd.kind} with clipping, expected --fd full: clipping needs every entry of the finite-difference gradient`);
   if (opts.outputStep !== undefined && !opts.stepsDetail) throw new InputError(`--output-step is ${opts.outputStep} without --steps-detail, expected --steps-detail too`);
-  if (opts.stepsDetail && truncated) throw new InputError(`--steps-detail is given with ${opts.truncate !== undefined ? '--truncate' : '--detach-every'}, expected full BPTT: the per-step terms are those of the seed's full sum over k`);
+  if (opts.stepsDetail && truncated) throw new InputError(`--steps-detail is given with ${opts.truncate !== undefined ? '--truncate' : '--detach-every'}, expected full BPTT: the per-step terms are those of the full BPTT sum over k`);
 }
 
 /** Full finite-difference gradients clipped the way the other sides are. */

@@ -16,7 +16,8 @@ import { defaultSuite } from './suite.js';
 
 const positive = z.number().int().positive();
 const list = <T extends z.ZodType>(t: T) => z.array(t).min(1);
-const matrixSchema = z.strictObject({
+/** The matrix file's fields (docs/formats.md, "Matrix file", documents every one; test/docs checks that it does). */
+export const matrixSchema = z.strictObject({
   schemaVersion: z.literal(1),
   id: z.string().optional(),
   generate: z
@@ -93,7 +94,7 @@ export function loadMatrix(path: string, maxCases = DEFAULT_MAX_CASES): SweepMat
   const raw = readJsonFile(path, 'matrix file');
   const where = `matrix file ${JSON.stringify(path)}`;
   const parsed = matrixSchema.safeParse(raw);
-  if (!parsed.success) throw new InputError(`${where}: ${zodIssueText(parsed.error.issues[0]!, raw)}`);
+  if (!parsed.success) throw new InputError(`${where}: ${zodIssueText(parsed.error.issues[0]!, raw, matrixSchema, 'Matrix file')}`);
   const m = parsed.data;
   const size = (m.generate ? crossProductSize(m.generate) : 0) + (m.cases?.length ?? 0);
   if (size > maxCases)

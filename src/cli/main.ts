@@ -89,7 +89,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--case <file>', 'a case file (instead of generation options)')
     .addOption(referenceOption())
     .addOption(backendOption())
-    .option('--steps-detail', "check the seed's sum over k term by term: ∂L/∂s_t and each step's contribution to dW, dU, db (default with full BPTT)")
+    .option('--steps-detail', "check BPTT's sum over steps k term by term: ∂L/∂s_t and each step's contribution to dW, dU, db (default with full BPTT)")
     .option('--no-steps-detail', 'leave the per-step check out')
     .option('--output-step <t>', 'with --steps-detail: differentiate the single output L_t', integer('--output-step'))
     .option('--impl <module>', 'your gradient code (.js, .mjs or .ts exporting gradients(case)) in place of the built-in hand-written BPTT')
@@ -126,7 +126,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
 
   addFdOptions(addToleranceOptions(program.command('verify').description('check a gradients file computed anywhere against the references for its case')))
     .requiredOption('--case <file>', 'the case file (from bptt-check case)')
-    .requiredOption('--grads <file>', 'your gradients file (DESIGN.md format)')
+    .requiredOption('--grads <file>', 'your gradients file (format: docs/formats.md, "Gradients file")')
     .addOption(new Option('--reference <which>', 'what to check against: layers|ops|fast|fd|all').default('all').argParser(oneOf('--reference', ['layers', 'ops', 'fast', 'fd', 'all'] as const)))
     .option('--clip-value <v>', 'the references are clipped to [−v, v]: your gradients are compared as given, clipped by you', positiveNumber('--clip-value'))
     .option('--clip-norm <n>', 'the references are clipped to global norm n: your gradients are compared as given, clipped by you', positiveNumber('--clip-norm'))

@@ -8,7 +8,7 @@ import { InputError, shown } from './errors.js';
 import { ACTIVATIONS, CELLS, paramSpecs, RECURRENT_ACTIVATIONS, shapeText, type ModelConfig, type TensorSpec } from './spec.js';
 
 const size = z.number().int().positive();
-const modelSchema = z.strictObject({
+export const modelSchema = z.strictObject({
   cell: z.enum(CELLS),
   recurrentActivation: z.enum(RECURRENT_ACTIVATIONS).optional(),
   activation: z.enum(ACTIVATIONS),
@@ -17,7 +17,8 @@ const modelSchema = z.strictObject({
   hiddenSize: size,
   outputSize: size,
 });
-const caseSchema = z.strictObject({
+/** The case file's fields (docs/formats.md, "Case file", documents every one; test/docs checks that it does). */
+export const caseSchema = z.strictObject({
   schemaVersion: z.literal(CASE_SCHEMA_VERSION),
   id: z.string().optional(),
   model: modelSchema,
@@ -36,12 +37,25 @@ function at(value: unknown, path: readonly PropertyKey[]): unknown {
   return path.reduce<unknown>((v, p) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined), value);
 }
 
-/** One zod issue as one line: field, value, expectation. */
-export function zodIssueText(issue: z.core.$ZodIssue, input: unknown): string {
+/** The field names a (strict) object schema accepts at `path`, looking through optional wrappers. */
+function knownFields(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const unwrap = (s: unknown): unknown => (s instanceof z.ZodOptional ? unwrap(s.unwrap()) : s);
+  const shapeOf = (s: unknown) => (s instanceof z.ZodObject ? (s.shape as Record<string, z.ZodType>) : undefined);
+  let s: unknown = schema;
+  for (const p of path) s = typeof p === 'string' ? shapeOf(unwrap(s))?.[p] : undefined;
+  return Object.keys(shapeOf(unwrap(s)) ?? {});
+}
+
+/**
+ * One zod issue as one line: field, value, expectation. `schema` is the one that was parsed and `format`
+ * the section of docs/formats.md that documents it, for the message about an unknown field.
+ */
+export function zodIssueText(issue: z.core.$ZodIssue, input: unknown, schema: z.ZodType = caseSchema, format = 'Case file'): string {
   const field = pathText(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const where = field ? `${field}.` : '';
-    return `${where}${issue.keys[0]} is not a known field, expected only the fields of DESIGN.md`;
+    const known = knownFields(schema, issue.path);
+    return `${where}${issue.keys[0]} is not a known field, expected only ${known.length ? known.join(', ') : 'the documented fields'} (docs/formats.md, "${format}")`;
   }
   const received = at(input, issue.path);
   if (received === undefined) return `${field} is missing, expected ${expectation(issue)}`;

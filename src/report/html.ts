@@ -126,7 +126,7 @@ export function renderVanishingHtml(v: VanishingResult, meta: VanishingMeta, cha
   const body = [
     '<h1>bptt-check vanishing</h1>',
     verdict(v.pass, vanishingVerdict(v)),
-    `<p>Case ${escapeHtml(v.caseId)}: T = ${v.T}, H = ${v.H}. Same inputs and weights for every series; W rescaled to the given spectral norm${v.cellsAnswer ? ' (for gated cells every gate’s W_*; their gate weights drawn from the seed, σ = sigmoid)' : ''}.</p>`,
+    `<p>Case ${escapeHtml(v.caseId)}: T = ${v.T}, H = ${v.H}. Same inputs and weights for every series; W rescaled to the given spectral norm${v.cellsAnswer ? ' (for gated cells every gate’s W_*; their gate weights drawn from --seed, σ = sigmoid)' : ''}.</p>`,
     `<h2>Would sigmoid help?</h2><p id="answer">${escapeHtml(v.answer)}</p>`,
     ...(v.cellsAnswer ? [`<h2>How much longer do gradients survive in gated cells?</h2><p id="cells-answer">${escapeHtml(v.cellsAnswer)}</p>`] : []),
     table(SERIES_HEADER, seriesRows(v), (n) => !(v.series[n]!.adjointCheck.pass && v.series[n]!.boundCheck.pass)),
