@@ -88,6 +88,8 @@ beforeAll(async () => {
   symlinkSync(ROOT, join(dir, 'node_modules', 'bptt-check'), 'dir');
   symlinkSync(join(ROOT, 'node_modules', 'vitest'), join(dir, 'node_modules', 'vitest'), 'dir');
   copyFileSync(join(ROOT, 'examples', 'my-bptt.mjs'), join(dir, 'my-bptt.mjs'));
+  mkdirSync(join(dir, 'examples')); // the README's `--impl examples/…` commands, as run from a clone
+  for (const f of ['my-bptt.mjs', 'my-bptt-buggy.mjs']) copyFileSync(join(ROOT, 'examples', f), join(dir, 'examples', f));
   const made = await cli(['case', '--out', 'my.case.json'], dir); // as the README says: npx bptt-check case --out my.case.json
   expect(made.code).toBe(0);
 });
