@@ -1,4 +1,4 @@
-// A user's own BPTT, written as a student would from the seed notes, in plain JavaScript.
+// A user's own BPTT, written as a student would from the model in the README, in plain JavaScript.
 // bptt-check calls gradients(case, options) with the case object exactly as in the case file and expects
 // { loss, gradients } in the gradients-file shape (math layout: U is H×I, W is H×H, V is K×H).
 // options holds the clipping asked for (--clip-value v, --clip-norm n): your code clips, as in training.
