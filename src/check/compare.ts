@@ -14,7 +14,7 @@ import { fdOracleParallel } from './fd-parallel.js';
 import { compareArrays, FLOAT64_TOLERANCE, type TensorMetrics, type Tolerance } from './metrics.js';
 import { checkSteps, type StepsResult } from './steps.js';
 import { diagnose, type Diagnosis } from './diagnose.js';
-import { detectDtype, dtypeNote, type Dtype } from './precision.js';
+import { subjectDtype, type Dtype } from './precision.js';
 
 export type ImplName = 'hand' | 'yours' | ReferenceName | 'fd' | 'fd (full rerun)';
 
@@ -149,15 +149,16 @@ export function compareGradients(c: Case, a: Gradients, r: Gradients, names: [Im
     const mr = r.tensors[s.name];
     const base = { tensor: s.name, shape: shapeText(s), a: an, r: rn };
     if (!ma || !mr) {
-      const missing = !ma ? an : rn;
-      const n = s.rows * s.cols;
-      rows.push({ ...base, scale: NaN, maxAbsErr: NaN, maxRelErr: NaN, relErrNorm: NaN, cosine: NaN, worst: null, failing: n, count: n, pass: false, reason: `${missing} gives no ${s.name}` });
+      rows.push({ ...base, ...missingTensor(s.rows * s.cols, `${!ma ? an : rn} gives no ${s.name}`) });
       continue;
     }
     rows.push({ ...base, ...compareArrays(ma.data, mr.data, tol, (k) => indexOf(ma, k, s.vector)) });
   }
   return rows;
 }
+
+/** The metrics of a tensor one side does not give: every element failing, with the reason. */
+const missingTensor = (n: number, reason: string): TensorMetrics => ({ scale: NaN, maxAbsErr: NaN, maxRelErr: NaN, relErrNorm: NaN, cosine: NaN, worst: null, failing: n, count: n, pass: false, reason });
 
 async function timed<T>(f: () => T | Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
@@ -170,10 +171,7 @@ export function compareWithFd(c: Case, g: Gradients, probes: readonly FdProbe[],
   return probes.map((p) => {
     const s = gradientSpecs(c.model, c.batch, c.initialState !== null).find((x) => x.name === p.tensor)!;
     const m = g.tensors[p.tensor];
-    if (!m) {
-      const n = s.rows * s.cols;
-      return { tensor: p.tensor, shape: shapeText(s), a: name, r: fdName, scale: NaN, maxAbsErr: NaN, maxRelErr: NaN, relErrNorm: NaN, cosine: NaN, worst: null, failing: n, count: n, pass: false, reason: `${name} gives no ${p.tensor}` };
-    }
+    if (!m) return { tensor: p.tensor, shape: shapeText(s), a: name, r: fdName, ...missingTensor(s.rows * s.cols, `${name} gives no ${p.tensor}`) };
     const what = p.mode === 'entries' ? (p.indices.length === s.rows * s.cols ? shapeText(s) : `${p.indices.length} of ${s.rows * s.cols} entries`) : `${p.directions.length} directions`;
     const at = p.mode === 'entries' ? (k: number) => indexOf(m, p.indices[k]!, s.vector) : (k: number) => [k];
     return { tensor: p.tensor, shape: what, a: name, r: fdName, ...compareArrays(project(m, p), p.values, tol, at) };
@@ -207,8 +205,8 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   const told: SubjectOptions = { ...(clip.value !== undefined ? { clipValue: clip.value } : {}), ...(clip.norm !== undefined ? { clipNorm: clip.norm } : {}) };
   const impl = opts.impl ?? handSubject(variant);
   [grads[subject], ms[subject]] = await timed(() => impl(c, told));
-  const dtype = subjectDtype(grads[subject]!, opts, notes);
-  const subjectTol = (t64: Tolerance) => (dtype?.dtype === 'float32' ? tol : t64);
+  // the precision of user code (the built-in side is float64): given, or detected, with a note saying which
+  const dtype = opts.impl ? subjectDtype(grads[subject]!, opts.dtype, notes) : undefined;
   for (const ref of refs) [grads[ref], ms[ref]] = await timed(() => referenceGradients(c, ref, { ...variant, ...(clip.value !== undefined ? { clipValue: clip.value } : {}), ...(clip.norm !== undefined ? { clipNorm: clip.norm } : {}) }));
   const rows = pairsFor(refs, subject).flatMap(([a, r]) => compareGradients(c, grads[a]!, grads[r]!, [a, r], tol));
 
@@ -219,7 +217,8 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
     if (clipping) probes = clipFdProbes(c, probes, clip);
     ms.fd = performance.now() - t0;
     // the subject against fd: float64 tolerances for a float64 subject, the tfjs ones for a float32 subject
-    const tolSubject = subjectTol({ ...FLOAT64_TOLERANCE, ...opts.fdTolerance });
+    // (an explicit --fd-atol/--fd-rtol holds either)
+    const tolSubject = { ...(dtype?.dtype === 'float32' ? tol : FLOAT64_TOLERANCE), ...opts.fdTolerance };
     const impls = [subject, ...refs] as ImplName[];
     const fdRows = impls.flatMap((name) => compareWithFd(c, grads[name]!, probes, name, 'fd', name === subject ? tolSubject : tol));
     rows.push(...fdRows);
@@ -259,22 +258,6 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
     ...(steps ? { steps } : {}),
     ...(heatmap ? { heatmap } : {}),
   };
-}
-
-/**
- * The precision of user code (none for the built-in float64 side): --dtype, else the gradients' own
- * `dtype` field, else detected from the values (src/check/precision.ts), with a note saying which.
- */
-function subjectDtype(g: Gradients, opts: CheckOptions, notes: string[]): CaseResult['dtype'] {
-  if (!opts.impl) return undefined;
-  const given = opts.dtype ?? g.dtype;
-  if (given) {
-    notes.push(`yours is held to ${given} tolerances (${opts.dtype ? '--dtype' : 'the dtype field of its gradients'} ${given})`);
-    return { dtype: given, source: 'given' };
-  }
-  const d = detectDtype(g);
-  notes.push(dtypeNote(d));
-  return { dtype: d.dtype, source: 'detected' };
 }
 
 /** At most 64×64 cells: larger W are shown in blocks, each the max |a − r| inside it. */

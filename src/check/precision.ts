@@ -61,3 +61,15 @@ export function dtypeNote(d: DtypeDetection): string {
   if (d.notFloat32 > 0) return `float64 detected: ${d.notFloat32} of the ${d.count} gradient values are not float32 numbers`;
   return `float64 assumed: every gradient value is a float32 number, but only ${d.informative} of ${d.count} carry more than ${SHORT_BITS} significant bits (at least ${MIN_INFORMATIVE} are needed to tell); --dtype float32 if yours computes in float32`;
 }
+
+/** The precision of user code: --dtype, else its gradients' own `dtype` field, else detected; a note says which. */
+export function subjectDtype(g: Gradients, flag: Dtype | undefined, notes: string[]): { dtype: Dtype; source: 'given' | 'detected' } {
+  const given = flag ?? g.dtype;
+  if (given) {
+    notes.push(`yours is held to ${given} tolerances (${flag ? '--dtype' : 'the dtype field of its gradients'} ${given})`);
+    return { dtype: given, source: 'given' };
+  }
+  const d = detectDtype(g);
+  notes.push(dtypeNote(d));
+  return { dtype: d.dtype, source: 'detected' };
+}

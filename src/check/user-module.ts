@@ -45,7 +45,7 @@ export async function loadGradientsModule(path: string): Promise<GradientsFuncti
   }
   const def = mod.default as Record<string, unknown> | undefined;
   const fn = mod.gradients ?? (typeof def === 'function' ? def : def?.gradients);
-  if (typeof fn !== 'function') throw new InputError(`${where} exports no function "gradients" (named or default), expected export function gradients(case) { … }`);
+  if (typeof fn !== 'function') throw new InputError(`${where} exports no function "gradients" (named or default), expected export function gradients(case, options) { … }`);
   return fn as GradientsFunction;
 }
 

@@ -92,7 +92,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--steps-detail', "check BPTT's sum over steps k term by term: ∂L/∂s_t and each step's contribution to dW, dU, db (default with full BPTT)")
     .option('--no-steps-detail', 'leave the per-step check out')
     .option('--output-step <t>', 'with --steps-detail: differentiate the single output L_t', integer('--output-step'))
-    .option('--impl <module>', 'your gradient code (.js, .mjs or .ts exporting gradients(case)) in place of the built-in hand-written BPTT')
+    .option('--impl <module>', 'your gradient code (.js, .mjs or .ts exporting gradients(case, { clipValue, clipNorm })) in place of the built-in hand-written BPTT; its output is compared as given')
     .option('--timeout <seconds>', 'how long --impl may take per case', positiveNumber('--timeout'), 60)
     .addOption(dtypeOption())
     .addOption(outOption())

@@ -251,3 +251,29 @@ describe('clipping is applied to the references only: the side under test is com
     expect(rowsOf(raw.stdout).filter((r) => !r.pass).every((r) => r.a === 'yours')).toBe(true);
   });
 });
+
+describe('compare --impl holds the module to the precision of its output', () => {
+  const args = ['compare', '--impl', mod('float32-rnn.mjs'), '--bias', '--initial-state', '--fd', 'full', '--json'];
+
+  it('a module that computes in float32 (Float32Array) passes, detected as float32', async () => {
+    const run = await cli([...args, '--out', 'f32'], dir);
+    expect(run.code).toBe(0);
+    const c = JSON.parse(run.stdout).cases[0];
+    expect(c.dtype).toEqual({ dtype: 'float32', source: 'detected' });
+    expect(c.notes.filter((n: string) => n.startsWith('float32 detected'))).toHaveLength(1);
+  });
+
+  it('the same module held to --dtype float64 fails on its fd pair alone; the float64 module passes --dtype float64', async () => {
+    const run = await cli([...args, '--dtype', 'float64', '--out', 'f32as64'], dir);
+    expect(run.code).toBe(1);
+    expect([...new Set(rowsOf(run.stdout).filter((r) => !r.pass).map((r) => `${r.a} vs ${r.r}`))]).toEqual(['yours vs fd']);
+    const f64 = await cli(['compare', '--impl', mod('student-rnn.mjs'), '--bias', '--fd', 'full', '--dtype', 'float64', '--out', 'f64'], dir);
+    expect(f64.code).toBe(0);
+  });
+
+  it('--dtype without --impl exits 2: the built-in side is float64', async () => {
+    const run = await cli(['compare', '--dtype', 'float32', '--out', 'never'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--dtype is float32 without --impl, expected --impl MODULE/);
+  });
+});
