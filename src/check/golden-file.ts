@@ -32,6 +32,10 @@ const generateSchema = z.strictObject({
   seed: z.number().int().min(0).max(0xffffffff),
   id: z.string().optional(),
 });
+// every field of GenerateOptions has its schema above (tsc fails here when one is added to GenerateOptions only)
+type Unvalidated = Exclude<keyof GenerateOptions, keyof z.infer<typeof generateSchema>>;
+const everyRecipeFieldValidated: [Unvalidated] extends [never] ? true : Unvalidated = true;
+void everyRecipeFieldValidated;
 const tensorSchema = z.strictObject({
   shape: z.tuple([z.number().int().positive(), z.number().int().positive()]),
   f32: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/),
