@@ -17,7 +17,11 @@ export interface CheckGradientsOptions extends Partial<Tolerance> {
   dtype?: Dtype;
 }
 
-const isCase = (c: Case | CaseFile): c is Case => (c as Case).params?.W?.data instanceof Float64Array;
+/**
+ * A loaded Case holds its targets as one Int32Array of B·T ids; a case file (JSON) holds nested arrays and
+ * cannot hold a typed array. True for every cell (a gated case has no params.W, but U_i, W_z, …).
+ */
+const isCase = (c: Case | CaseFile): c is Case => (c as Case).targets instanceof Int32Array;
 
 /** A case object as in a case file, validated, or a case already loaded. */
 export function toCase(c: Case | CaseFile, where = 'case'): Case {

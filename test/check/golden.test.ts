@@ -16,13 +16,15 @@ beforeAll(async () => {
 });
 
 /** A golden dir holding one file, edited by `edit`. */
-function oneFileDir(edit: (g: any) => void): string {
+function oneFileDir(edit: (g: any) => void, file = first): string {
   const dir = mkdtempSync(join(tmpdir(), 'bptt-golden-'));
-  const g = JSON.parse(readFileSync(join(golden, first), 'utf8'));
+  const g = JSON.parse(readFileSync(join(golden, file), 'utf8'));
   edit(g);
-  writeFileSync(join(dir, first), JSON.stringify(g));
+  writeFileSync(join(dir, file), JSON.stringify(g));
   return dir;
 }
+/** The smallest RNN snapshot: H = 4, no bias, so its tensors are U, W, V, each 4×4. */
+const small = 'rnn-tanh-nobias-tok-I4-H4-K4-T5-B1-seed1.json';
 
 describe('golden snapshots', () => {
   it('the repository’s own golden set holds: every case of the default matrix, every side within tolerance', async () => {
@@ -59,6 +61,58 @@ describe('golden snapshots', () => {
     const run = await cli(['golden', 'verify', '--dir', dir], tmpdir());
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  describe('a malformed golden file is bad input (exit 2), one line naming the file and the field, before anything is computed', () => {
+    const f32Of = (n: number) => Buffer.from(new Float32Array(n).fill(0.5).buffer).toString('base64');
+    it.each([
+      ['without "case"', (g: any) => delete g.case, /^bptt-check: golden file ".*seed1\.json" has no field "case", expected the case the snapshot was taken on$/],
+      ['without case.sha256', (g: any) => delete g.case.sha256, /has no field "case\.sha256", expected the SHA-256 of the generated case file$/],
+      ['without a side', (g: any) => delete g.gradients['tfjs-layers'], /has no field "gradients\.tfjs-layers", expected the tfjs-layers side's loss and tensors$/],
+      ['with a tensor of the wrong shape', (g: any) => (g.gradients.hand.tensors.W = { shape: [3, 4], f32: f32Of(12) }), /: field gradients\.hand\.tensors\.W has shape 3×4, expected H×H = 4×4$/],
+      ['with fewer values than its shape', (g: any) => (g.gradients.hand.tensors.W.f32 = f32Of(12)), /: field gradients\.hand\.tensors\.W\.f32 holds 48 bytes, expected 4×4 float32 values = 64 bytes$/],
+      ['with an empty tensor', (g: any) => (g.gradients['tfjs-ops'].tensors.V.f32 = ''), /: field gradients\.tfjs-ops\.tensors\.V\.f32 holds 0 bytes, expected 4×4 float32 values = 64 bytes$/],
+      ['with values that are not base64', (g: any) => (g.gradients.hand.tensors.U.f32 = '%%%'), /: field gradients\.hand\.tensors\.U\.f32 is "%%%", expected base64 text$/],
+      ['with a NaN stored', (g: any) => (g.gradients.hand.tensors.U.f32 = Buffer.from(new Float32Array(16).fill(NaN).buffer).toString('base64')), /: field gradients\.hand\.tensors\.U\.f32 holds a non-finite value at flat index 0, expected finite numbers$/],
+      ['without a tensor of the case', (g: any) => delete g.gradients['tfjs-ops'].tensors.V, /has no field "gradients\.tfjs-ops\.tensors\.V", expected every gradient of the case \(U, W, V\)$/],
+      ['with a tensor the case does not have', (g: any) => (g.gradients.hand.tensors.b = { shape: [4, 1], f32: f32Of(4) }), /: field gradients\.hand\.tensors\.b is not a gradient of this case, expected only U, W, V$/],
+      ['with a loss that is not a number', (g: any) => (g.gradients.hand.loss = 'x'), /: field gradients\.hand\.loss is "x", expected a finite number$/],
+      ['with an invalid recipe', (g: any) => (g.case.generate.activation = 'gelu'), /: field case\.generate\.activation is "gelu", expected one of tanh\|sigmoid\|relu\|linear$/],
+      ['with a field it does not know', (g: any) => (g.extra = 1), /: field "extra" is not a golden-file field/],
+    ])('%s', async (_what, edit, message) => {
+      const dir = oneFileDir(edit, small);
+      const run = await cli(['golden', 'verify', '--dir', dir], tmpdir());
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      const lines = run.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(JSON.stringify(join(dir, small)));
+      expect(lines[0]).toMatch(message);
+      expect(run.stderr).not.toMatch(/undefined|internal error/);
+    });
+
+    it('refuses the directory when one of its files is broken, even if the others are fine, without checking any', async () => {
+      const dir = oneFileDir(() => {}, small);
+      writeFileSync(join(dir, 'zz-broken.json'), '{"schemaVersion": 1');
+      const run = await cli(['golden', 'verify', '--dir', dir], tmpdir());
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trim()).toMatch(/^bptt-check: golden file ".*zz-broken\.json" is not valid JSON .*expected a JSON document$/);
+    });
+
+    it('refuses a missing directory, an empty one and a file given as the directory', async () => {
+      const empty = mkdtempSync(join(tmpdir(), 'bptt-golden-empty-'));
+      const cases: [string, RegExp][] = [
+        [join(empty, 'nope'), /^bptt-check: --dir ".*nope" does not exist, expected a golden directory/],
+        [empty, /^bptt-check: --dir ".*" holds no golden files, expected the output of bptt-check golden update$/],
+        [join(golden, first), /^bptt-check: --dir ".*\.json" is a file, expected a golden directory/],
+      ];
+      for (const [dir, message] of cases) {
+        const run = await cli(['golden', 'verify', '--dir', dir], tmpdir());
+        expect(run.code, dir).toBe(2);
+        expect(run.stderr.trim()).toMatch(message);
+      }
+    });
   });
 
   it('writes a fresh set that verifies', async () => {

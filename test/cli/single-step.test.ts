@@ -25,8 +25,12 @@ describe('bptt-check with a single step (T = 1)', () => {
     expect(run.stdout).toMatch(/per step \(L = Σ_t L_t, 1 steps.*agree at every step/);
   });
 
-  it.each(['--truncate', '--detach-every'])('compare --steps 1 --reference ops %s 1 passes (exit 0)', async (flag) => {
-    const run = await cli(['compare', '--steps', '1', '--cell', 'gru', '--reference', 'ops', flag, '1', '--initial-state', '--out', join(dir, `v${flag}`)], dir);
+  it.each([
+    ['--truncate', '1'],
+    ['--detach-every', '1'],
+    ['--output-step', '0'],
+  ])('compare --steps 1 --cell gru --reference ops %s %s passes (exit 0)', async (flag, value) => {
+    const run = await cli(['compare', '--steps', '1', '--cell', 'gru', '--reference', 'ops', flag, value, '--initial-state', '--out', join(dir, `v${flag}`)], dir);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
   });
