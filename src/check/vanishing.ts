@@ -5,8 +5,12 @@
  *   dLlast_ds[k]    = ‖∂L_{T−1}/∂s_k‖₂                    (batch row 0)
  *   jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂ = ‖∏_{j=k+1}^{T−1} diag(f′(a_j)) W‖₂
  *   bound[k]        = (σ_max(W)·γ)^{T−1−k},  γ = sup f′ (tanh 1, sigmoid 1/4, relu 1, linear 1)
- * The hand adjoints are checked against tf.grad with respect to the states; jacobianNorm ≤ bound is
- * checked at every lag.
+ *   adjointBound[k] = ‖∂L_{T−1}/∂s_{T−1}‖₂ · bound[k]
+ * The adjoint's bound: ∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1} with J_k = ∂s_{T−1}/∂s_k, so
+ *   ‖∂L_{T−1}/∂s_k‖ ≤ ‖J_k‖·‖∂L_{T−1}/∂s_{T−1}‖ ≤ ∏_j ‖diag(f′(a_j))‖·‖W‖ · ‖∂L_{T−1}/∂s_{T−1}‖ ≤ (σ_max(W)·γ)^lag · ‖∂L_{T−1}/∂s_{T−1}‖.
+ * The hand adjoints are checked against tf.grad with respect to the states, at the lags float32 can hold
+ * (vanishing-lags.ts); jacobianNorm ≤ bound and dLlast_ds ≤ adjointBound are checked at every lag.
+ * W is the case's own (wSource 'case', wNorm its measured σ_max) or rescaled to a spectral norm ('rescaled').
  * With --cells, LSTM and GRU series sit beside the RNN's: the same inputs, targets, V, c and s₋₁, act = the
  * series' activation, σ = sigmoid, every gate's W_* rescaled to the same spectral norm as the RNN's W, and
  * biases as tfjs initialises them (gatedVariant). For them dLlast_ds is the adjoint of s_k and
@@ -22,12 +26,14 @@ import { zeros, type Matrix } from '../model/matrix.js';
 import { InputError, shown } from '../model/errors.js';
 import { GENERATE_DEFAULTS, generateCase } from '../model/generate.js';
 import { ACTIVATIONS, CELLS, type Activation, type Cell } from '../model/spec.js';
-import { compareArrays, type Tolerance } from './metrics.js';
+import type { Tolerance } from './metrics.js';
+import { howMuchLonger, wouldSigmoidHelp } from './vanishing-answers.js';
+import { clipSummary, compareLags, type AdjointCheck, type ClipSummary, type LagStatus } from './vanishing-lags.js';
+
+export { howMuchLonger, lagsTo1e6, wouldSigmoidHelp } from './vanishing-answers.js';
+export { FLOAT32_FLOOR } from './vanishing-lags.js';
 
 export const GAMMA: Record<Activation, number> = { tanh: 1, sigmoid: 0.25, relu: 1, linear: 1 };
-
-/** Below this norm float32 has only denormals or zero: such lags are not compared with tfjs. */
-export const FLOAT32_FLOOR = 1e-30;
 
 export interface VanishingOptions {
   activations: Activation[];
@@ -37,7 +43,10 @@ export interface VanishingOptions {
   seed?: number;
   /** the LSTM's forget-gate bias, default 1 (tfjs's unitForgetBias) */
   forgetBias?: number;
+  /** the spectral norms to rescale W to, one series each */
   wNorms: number[];
+  /** first, before the rescaled ones, a series on the case's own W (unscaled) per cell and activation */
+  caseW?: boolean;
   /** the clipping shown on the exploding side */
   clipNorm: number;
   tolerance: Tolerance;
@@ -46,13 +55,20 @@ export interface VanishingOptions {
 export interface Series {
   cell: Cell;
   activation: Activation;
+  /** the spectral norm of W: the requested one, or the case's own measured */
   wNorm: number;
+  /** 'case': the case's own W; 'rescaled': W rescaled to spectral norm wNorm */
+  wSource: 'case' | 'rescaled';
   /** index k = 0 … T−1; lag = T−1−k */
   dLlast_ds: (number | null)[];
   /** the RNN's; null for gated cells */
   jacobianNorm: (number | null)[];
   /** the RNN's; null for gated cells */
   bound: (number | null)[];
+  /** ‖∂L_{T−1}/∂s_{T−1}‖·bound[k], the bound of dLlast_ds; null for gated cells or past an overflow */
+  adjointBound: (number | null)[];
+  /** per k: whether lag T−1−k was compared with tf.grad, or why not */
+  lagStatus: LagStatus[];
   /** fitted per-step factor: log ‖∂L_{T−1}/∂s_k‖ ≈ a + lag·log(decay) */
   decay: number | null;
   /** the first lag at which the adjoint is below 1e-6 of its value at lag 0, or null */
@@ -60,16 +76,19 @@ export interface Series {
   exploding: boolean;
   /** the lag at which a float64 value overflowed, when one did */
   overflowAtLag: number | null;
-  adjointCheck: { pass: boolean; comparedLags: number; worstRelErrNorm: number; firstFailingLag: number | null };
-  boundCheck: { pass: boolean; firstViolationLag: number | null };
-  /** the full-loss gradient's global norm, and after --clip-norm */
-  clip: { norm: number; before: number; after: number };
+  adjointCheck: AdjointCheck;
+  /** jacobianNorm ≤ bound and dLlast_ds ≤ adjointBound, with the first violation's lag and why */
+  boundCheck: { pass: boolean; firstViolationLag: number | null; failure: string | null };
+  /** the full-loss gradient's global norm, and after --clip-norm (null for both when it overflows float64) */
+  clip: ClipSummary;
 }
 
 export interface VanishingResult {
   caseId: string;
   T: number;
   H: number;
+  /** the first series of each cell and activation is on the case's own W */
+  caseW: boolean;
   series: Series[];
   answer: string;
   /** with gated cells among the series: how much longer gradients survive in them, from the data */
@@ -87,9 +106,10 @@ export function checkVanishingOptions(o: { activations: string[]; wNorms: number
   if (!Number.isInteger(o.steps) || o.steps < 2) throw new InputError(`--steps is ${shown(o.steps)}, expected T ≥ 2 (a lag needs two steps)`);
 }
 
-/** The case with another activation and W rescaled to spectral norm s (same inputs, U, V, …). */
-function variant(c: Case, activation: Activation, s: number): Case {
+/** The case with another activation and W rescaled to spectral norm s, or W as it is for s = null (same inputs, U, V, …). */
+function variant(c: Case, activation: Activation, s: number | null): Case {
   const W = c.params.W!;
+  if (s === null) return { ...c, model: { ...c.model, activation } };
   const sigma = spectralNorm(W);
   const data = W.data.map((x) => (x * s) / sigma); // W ← W · s/σ_max(W)
   return { ...c, model: { ...c.model, activation }, params: { ...c.params, W: { ...W, data } } };
@@ -129,8 +149,18 @@ function fitDecay(values: (number | null)[], T: number): number | null {
 
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
 
-async function analyse(c: Case, cell: Cell, activation: Activation, wNorm: number, o: VanishingOptions): Promise<Series> {
-  const v = cell === 'rnn' ? variant(c, activation, wNorm) : gatedVariant(c, cell, activation, wNorm, o.seed ?? 1, o.forgetBias ?? 1);
+/** max |x| over the float64 forward values every lag's adjoint depends on: the states s_t of all rows and steps, the LSTM's c_t. */
+function forwardMax(cache: ForwardCache | GatedCache): number {
+  let m = 0;
+  for (const x of cache.s) m = Math.max(m, Math.abs(x)); // a NaN (Inf − Inf) makes m NaN: read as beyond float64
+  if ('c' in cache) for (const x of cache.c) m = Math.max(m, Math.abs(x));
+  return m;
+}
+
+/** wNorm: the spectral norm to rescale W (the gates' W_*) to, or null for the case's own W (the gates' W_* to its σ_max). */
+async function analyse(c: Case, cell: Cell, activation: Activation, wNorm: number | null, o: VanishingOptions): Promise<Series> {
+  const sigmaCase = spectralNorm(c.params.W!);
+  const v = cell === 'rnn' ? variant(c, activation, wNorm) : gatedVariant(c, cell, activation, wNorm ?? sigmaCase, o.seed ?? 1, o.forgetBias ?? 1);
   const T = v.steps;
   const H = v.model.hiddenSize;
   const cache = handForward(v); //                     one forward pass for the adjoints, the Jacobian and the clipping
@@ -153,30 +183,14 @@ async function analyse(c: Case, cell: Cell, activation: Activation, wNorm: numbe
   const cut = (xs: number[]) => xs.map((x, k) => (overflowAtLag !== null && T - 1 - k >= overflowAtLag ? null : finiteOrNull(x)));
   const dLlast_ds = cut(norms);
   const jacobianNorm = cut(jac);
+  // ‖∂L_{T−1}/∂s_k‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^{T−1−k}   (∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1}, ‖J_k‖ ≤ (σγ)^lag)
+  const g0 = dLlast_ds[T - 1] ?? null;
+  const adjointBound = bound.map((b) => (b === null || g0 === null ? null : finiteOrNull(g0 * b)));
 
-  // the hand adjoints against tf.grad with respect to the states, lag by lag (where float32 can hold them)
+  // the hand adjoints against tf.grad with respect to the states, lag by lag, where float32 can hold them
   const ref = (await referenceSteps(v, T - 1)).ds;
-  let compared = 0;
-  let worst = 0;
-  let firstFailingLag: number | null = null;
-  for (let lag = 0; lag < T; lag++) {
-    const k = T - 1 - lag;
-    const n = dLlast_ds[k];
-    if (n === null || n === undefined || n < FLOAT32_FLOOR) continue;
-    const m = compareArrays(hand.subarray(k * H, (k + 1) * H), ref.subarray(k * H, (k + 1) * H), o.tolerance, () => []);
-    compared++;
-    worst = Math.max(worst, m.relErrNorm);
-    if (!m.pass && firstFailingLag === null) firstFailingLag = lag;
-  }
-  let firstViolationLag: number | null = null;
-  for (let lag = 0; lag < T; lag++) {
-    const j = jacobianNorm[T - 1 - lag];
-    const b = bound[T - 1 - lag];
-    if (j !== null && j !== undefined && b !== null && b !== undefined && j > b * (1 + 1e-9)) {
-      firstViolationLag = lag;
-      break;
-    }
-  }
+  const { check: adjointCheck, status: lagStatus } = compareLags(hand, ref, dLlast_ds, H, forwardMax(cache), o.tolerance);
+  const boundCheck = checkBounds(dLlast_ds, jacobianNorm, bound, adjointBound);
   const decay = fitDecay(dLlast_ds, T);
   const lag0 = dLlast_ds[T - 1] ?? 0;
   let lagTo1e6: number | null = null;
@@ -192,95 +206,52 @@ async function analyse(c: Case, cell: Cell, activation: Activation, wNorm: numbe
   return {
     cell,
     activation,
-    wNorm,
+    wNorm: wNorm ?? sigmaCase,
+    wSource: wNorm === null ? 'case' : 'rescaled',
     dLlast_ds,
     jacobianNorm,
     bound,
+    adjointBound,
+    lagStatus,
     decay,
     lagTo1e6,
     exploding: overflowAtLag !== null || (decay !== null && decay > 1),
     overflowAtLag,
-    adjointCheck: { pass: firstFailingLag === null, comparedLags: compared, worstRelErrNorm: worst, firstFailingLag },
-    boundCheck: { pass: firstViolationLag === null, firstViolationLag },
-    clip: { norm: o.clipNorm, before: globalNorm(g), after: clipped.clip!.normAfter },
+    adjointCheck,
+    boundCheck,
+    clip: clipSummary(o.clipNorm, globalNorm(g), clipped.clip!.normAfter),
   };
+}
+
+/** jacobianNorm ≤ bound and dLlast_ds ≤ adjointBound at every lag (to 1e-9 for rounding), the first violation with its numbers. */
+function checkBounds(dLlast_ds: (number | null)[], jacobianNorm: (number | null)[], bound: (number | null)[], adjointBound: (number | null)[]): Series['boundCheck'] {
+  const T = bound.length;
+  for (let lag = 0; lag < T; lag++) {
+    const k = T - 1 - lag;
+    const [j, b, y, yb] = [jacobianNorm[k], bound[k], dLlast_ds[k], adjointBound[k]];
+    if (j != null && b != null && j > b * (1 + 1e-9))
+      return { pass: false, firstViolationLag: lag, failure: `‖∂s_{T−1}/∂s_k‖ = ${j.toPrecision(4)} > (σ_max(W)·γ)^lag = ${b.toPrecision(4)} at lag ${lag}` };
+    if (y != null && yb != null && y > yb * (1 + 1e-9))
+      return { pass: false, firstViolationLag: lag, failure: `‖∂L_{T−1}/∂s_k‖ = ${y.toPrecision(4)} > ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag = ${yb.toPrecision(4)} at lag ${lag}` };
+  }
+  return { pass: true, firstViolationLag: null, failure: null };
 }
 
 export async function analyseVanishing(c: Case, o: VanishingOptions): Promise<VanishingResult> {
   if (c.model.cell !== 'rnn') throw new InputError(`model.cell is "${c.model.cell}", expected rnn: the vanishing analysis starts from a plain RNN case and derives the gated cells from it (--cells)`);
   const cells = o.cells ?? ['rnn'];
+  const scales: (number | null)[] = [...(o.caseW ? [null] : []), ...o.wNorms]; // null: the case's own W
   const series: Series[] = [];
-  for (const cell of cells) for (const a of o.activations) for (const s of o.wNorms) series.push(await analyse(c, cell, a, s, o));
+  for (const cell of cells) for (const a of o.activations) for (const s of scales) series.push(await analyse(c, cell, a, s, o));
   const gated = cells.some((x) => x !== 'rnn');
   return {
     caseId: c.id,
     T: c.steps,
     H: c.model.hiddenSize,
+    caseW: o.caseW ?? false,
     series,
     answer: wouldSigmoidHelp(series.filter((s) => s.cell === 'rnn'), c.steps),
     ...(gated ? { cellsAnswer: howMuchLonger(series, c.steps) } : {}),
     pass: series.every((s) => s.adjointCheck.pass && s.boundCheck.pass),
   };
-}
-
-/**
- * Steps back until the adjoint falls to 1e-6 of its value at lag 0: measured when it does within T − 1,
- * else extrapolated from the fitted factor (ln 1e-6 / ln decay); Infinity when it does not decay.
- */
-export function lagsTo1e6(s: Series): { lags: number; measured: boolean } {
-  if (s.lagTo1e6 !== null) return { lags: s.lagTo1e6, measured: true };
-  return { lags: s.decay !== null && s.decay < 1 ? Math.log(1e-6) / Math.log(s.decay) : Infinity, measured: false };
-}
-
-/** "How much longer do gradients survive in the gated cells?", answered per activation and W scale against the RNN. */
-export function howMuchLonger(series: Series[], T: number): string {
-  const groups = series.filter((s) => s.cell === 'rnn' && !s.exploding);
-  const lines: string[] = [];
-  const ratios: Record<string, number[]> = {};
-  const lagText = (x: { lags: number; measured: boolean }) => (Number.isFinite(x.lags) ? `${x.measured ? '' : '~'}${Math.round(x.lags)}` : 'never');
-  for (const r of groups) {
-    const rnn = lagsTo1e6(r);
-    const others = series.filter((s) => s.cell !== 'rnn' && s.activation === r.activation && s.wNorm === r.wNorm && !s.exploding);
-    if (!others.length) continue;
-    const parts = others.map((g) => {
-      const x = lagsTo1e6(g);
-      const ratio = x.lags / rnn.lags;
-      (ratios[g.cell] ??= []).push(ratio);
-      return `${g.cell.toUpperCase()} ${lagText(x)} (${Number.isFinite(ratio) ? `${ratio.toPrecision(3)}×` : 'no decay'}, factor ${f2(g.decay)})`;
-    });
-    lines.push(`${r.activation}, ‖W‖₂ = ${r.wNorm}: RNN ${lagText(rnn)} (factor ${f2(r.decay)}), ${parts.join(', ')}`);
-  }
-  if (!lines.length) return 'How much longer do gradients survive in gated cells? Run with rnn and a gated cell in --cells, at a W scale where the RNN does not explode, to answer from data.';
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const summary = Object.entries(ratios)
-    .map(([cell, rs]) => `${cell.toUpperCase()} ${Number.isFinite(median(rs)) ? `${median(rs).toPrecision(3)}×` : 'without decay'} as long as the RNN (median over the ${rs.length} settings where the RNN does not explode)`)
-    .join(', ');
-  return (
-    `How much longer do gradients survive in gated cells? ${summary}. Measured as the steps back until ‖∂L_{T−1}/∂s_k‖ falls to 1e-6 of its value at lag 0 ` +
-    `(counted within T − 1 = ${T - 1} steps; ~ extrapolated from the fitted factor per step): ${lines.join('; ')}.`
-  );
-}
-
-const f2 = (x: number | null) => (x === null ? 'n/a' : x.toPrecision(3));
-
-/** "Would sigmoid help?", answered from the measured decay factors at each W scale. */
-export function wouldSigmoidHelp(series: Series[], T: number): string {
-  const pairs = [...new Set(series.map((s) => s.wNorm))].flatMap((w) => {
-    const tanh = series.find((s) => s.activation === 'tanh' && s.wNorm === w);
-    const sig = series.find((s) => s.activation === 'sigmoid' && s.wNorm === w);
-    return tanh && sig && tanh.decay !== null && sig.decay !== null ? [{ w, tanh, sig }] : [];
-  });
-  if (!series.length) return 'Would sigmoid help? The question is about the plain RNN: add rnn to --cells to answer it from data.';
-  if (!pairs.length) return 'Would sigmoid help? Run with both tanh and sigmoid in --activations to answer from data.';
-  const faster = pairs.filter((p) => p.sig.decay! < p.tanh.decay!);
-  const verdict = faster.length === pairs.length ? 'No.' : faster.length === 0 ? 'Yes.' : 'Not in general.';
-  const lag = (x: Series) => (x.lagTo1e6 === null ? `not within ${T - 1}` : String(x.lagTo1e6));
-  const detail = pairs.map((p) => `‖W‖₂ = ${p.w}: ${f2(p.sig.decay)} with sigmoid against ${f2(p.tanh.decay)} with tanh (below 1e-6 after ${lag(p.sig)} vs ${lag(p.tanh)} steps)`).join('; ');
-  const why =
-    faster.length === pairs.length
-      ? ' Sigmoid makes the gradient vanish faster: σ′ ≤ 1/4 against tanh′ ≤ 1, so each step back multiplies the adjoint by at most ‖W‖₂/4.'
-      : faster.length === 0
-        ? ' In this model sigmoid keeps the gradient longer than tanh.'
-        : ' Which one vanishes faster depends on the scale of W here.';
-  return `Would sigmoid help? ${verdict} Factor by which ‖∂L_{T−1}/∂s_k‖ changes per step back, measured on this model — ${detail}.${why}`;
 }

@@ -17,7 +17,7 @@ import { fdGradients } from '../check/fd-parallel.js';
 import { checkOutputStep } from '../check/steps.js';
 import { analyseVanishing, checkVanishingOptions } from '../check/vanishing.js';
 import type { Activation, Cell } from '../model/spec.js';
-import { SERIES_HEADER, seriesRows, vanishingVerdict } from '../report/html.js';
+import { SERIES_HEADER, seriesRows, vanishingNotes, vanishingVerdict } from '../report/html.js';
 import { alignedTable } from '../report/table.js';
 import { STEPS_NEED_TERMS, STEPS_NOT_RUN_IMPL } from '../report/text.js';
 import { vanishingJson, writeVanishingReports } from '../report/vanishing.js';
@@ -153,27 +153,31 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
 
   addToleranceOptions(addGenerationOptions(program.command('vanishing').description('measure how gradients vanish or explode through time, per activation and W scale')))
     .option('--case <file>', 'a case file (instead of generation options)')
-    .option('--activations <list>', 'comma-separated activations', 'tanh,sigmoid,relu')
+    .option('--activations <list>', "comma-separated activations (with --case: the case's own unless given)", 'tanh,sigmoid,relu')
     .option('--cells <list>', 'comma-separated cells to set side by side: rnn|lstm|gru (gated cells: same inputs and W scale)', 'rnn')
     .option('--forget-bias <b>', "the LSTM's forget-gate bias in the gated series (tfjs's unitForgetBias: 1)", finiteNumber('--forget-bias'), 1)
-    .option('--w-norm <list>', 'comma-separated spectral norms to rescale W to', '0.5,1,2,4')
+    .option('--w-norm <list>', "comma-separated spectral norms to rescale W to (with --case: only when given, after the case's own W)", '0.5,1,2,4')
     .option('--clip-norm <n>', 'the gradient clipping shown on the exploding side', positiveNumber('--clip-norm'), 1)
     .addOption(backendOption())
     .addOption(outOption())
     .addOption(jsonOption())
     .action(async (opts, cmd: Command) => {
       if (opts.case === undefined && cmd.getOptionValueSource('steps') === 'default') opts.steps = 40;
-      const activations = String(opts.activations).split(',').map((a) => a.trim()).filter(Boolean);
-      const wNorms = String(opts.wNorm).split(',').map((w) => (w.trim() === '' ? NaN : Number(w)));
+      const given = (name: string) => cmd.getOptionValueSource(name) !== 'default';
+      let activations = String(opts.activations).split(',').map((a) => a.trim()).filter(Boolean);
+      let wNorms = String(opts.wNorm).split(',').map((w) => (w.trim() === '' ? NaN : Number(w)));
       const cells = String(opts.cells).split(',').map((x) => x.trim()).filter(Boolean);
       const c = caseFromOptions(cmd);
+      const caseW = opts.case !== undefined; // --case: the case's own W first, its own activation unless --activations; rescaled W only for an explicit --w-norm
+      if (caseW && !given('activations')) activations = [c.model.activation];
+      if (caseW && !given('wNorm')) wNorms = [];
       checkVanishingOptions({ activations, wNorms, steps: c.steps, cells });
       const info = await useBackend(opts.backend);
-      const v = await analyseVanishing(c, { activations: activations as Activation[], cells: cells as Cell[], seed: opts.seed, forgetBias: opts.forgetBias, wNorms, clipNorm: opts.clipNorm, tolerance: { atol: opts.atol, rtol: opts.rtol } });
+      const v = await analyseVanishing(c, { activations: activations as Activation[], cells: cells as Cell[], seed: opts.seed, forgetBias: opts.forgetBias, wNorms, caseW, clipNorm: opts.clipNorm, tolerance: { atol: opts.atol, rtol: opts.rtol } });
       const meta = { command: commandLine(argv), backend: info.backend, tfjsVersion: info.tfjsVersion, createdAt: new Date().toISOString(), toolVersion: TOOL_VERSION };
       const written = await writeVanishingReports(opts.out, v, meta);
       if (opts.json) io.out(vanishingJson(v, meta));
-      else io.out([...alignedTable(SERIES_HEADER, seriesRows(v)), '', v.answer, '', ...(v.cellsAnswer ? [v.cellsAnswer, ''] : []), `reports: ${written.join(', ')}`, vanishingVerdict(v), ''].join('\n'));
+      else io.out([...alignedTable(SERIES_HEADER, seriesRows(v)), '', ...vanishingNotes(v).flatMap((n) => [n, '']), v.answer, '', ...(v.cellsAnswer ? [v.cellsAnswer, ''] : []), `reports: ${written.join(', ')}`, vanishingVerdict(v), ''].join('\n'));
       setCode(v.pass ? 0 : 1);
     });
 

@@ -5,6 +5,7 @@
  */
 import type { StepsResult } from '../check/steps.js';
 import type { Series } from '../check/vanishing.js';
+import { wText } from '../check/vanishing-answers.js';
 
 export interface ChartSpec {
   /** file-name stem of the PNG */
@@ -29,32 +30,36 @@ export async function renderChart(c: ChartSpec): Promise<RenderedChart> {
   return { name: c.name, svg, png };
 }
 
-export function seriesLabel(s: Pick<Series, 'activation' | 'wNorm' | 'exploding'>): string {
-  return `${s.activation}, ‖W‖₂ = ${s.wNorm}${s.exploding ? ' (exploding)' : ''}`;
+/** "tanh, ‖W‖₂ = 2 (exploding)"; without the mark where one label (one colour) stands for a setting in several cells' panels. */
+export function seriesLabel(s: Pick<Series, 'activation' | 'wNorm' | 'wSource' | 'exploding'>, markExploding = true): string {
+  return `${s.activation}, ${wText(s)}${markExploding && s.exploding ? ' (exploding)' : ''}`;
 }
+
+/** The bound each vanishing chart draws, as its legend and caption name it. */
+export const JACOBIAN_BOUND = '(σ_max(W)·γ)^lag';
+export const ADJOINT_BOUND = '‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag';
 
 const CELL_ORDER = ['rnn', 'lstm', 'gru'];
 const cellsOf = (series: Series[]) => new Set(series.map((s) => s.cell));
 
 /**
- * Norm against lag on a log axis: one solid line per series, its bound (σ_max γ)^lag dashed (where there is
- * one). Several cells are drawn side by side, one panel per cell, a setting in the same colour in each.
+ * Norm against lag on a log axis: one solid line per series, dashed the bound of that same quantity
+ * (pickBound, named boundName; where there is one). Several cells are drawn side by side, one panel per
+ * cell, a setting in the same colour in each.
  */
-export function normChart(name: string, title: string, yTitle: string, series: Series[], pick: (s: Series) => (number | null)[], boundScale: (s: Series) => number = () => 1): ChartSpec {
+export function normChart(name: string, title: string, yTitle: string, series: Series[], pick: (s: Series) => (number | null)[], pickBound: (s: Series) => (number | null)[], boundName: string): ChartSpec {
   const values: Record<string, unknown>[] = [];
+  const panels = cellsOf(series.filter((s) => pick(s).some((y) => y !== null))).size > 1;
   for (const s of series) {
     const T = s.bound.length;
-    const label = seriesLabel(s);
+    const label = seriesLabel(s, !panels);
     pick(s).forEach((y, k) => {
       if (y !== null && y > 0) values.push({ lag: T - 1 - k, value: y, series: label, cell: s.cell, quantity: 'measured' });
     });
-    const scale = boundScale(s);
-    s.bound.forEach((y, k) => {
-      const b = y === null ? 0 : y * scale;
-      if (b > 0 && Number.isFinite(b)) values.push({ lag: T - 1 - k, value: b, series: label, cell: s.cell, quantity: 'bound (σ_max(W)·γ)^lag' });
+    pickBound(s).forEach((b, k) => {
+      if (b !== null && b > 0 && Number.isFinite(b)) values.push({ lag: T - 1 - k, value: b, series: label, cell: s.cell, quantity: `bound ${boundName}` });
     });
   }
-  const panels = cellsOf(series.filter((s) => pick(s).some((y) => y !== null))).size > 1;
   return {
     name,
     spec: {
@@ -69,7 +74,7 @@ export function normChart(name: string, title: string, yTitle: string, series: S
         x: { field: 'lag', type: 'quantitative', title: 'lag T−1−k (steps back from the last output)', axis: { format: 'd', tickMinStep: 1 } },
         y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: yTitle },
         color: { field: 'series', type: 'nominal', title: 'activation, W scale', scale: { scheme: 'category20' }, legend: { labelLimit: 300 } },
-        strokeDash: { field: 'quantity', type: 'nominal', title: 'line', sort: ['measured'], legend: { labelLimit: 300 } },
+        strokeDash: { field: 'quantity', type: 'nominal', title: 'line', sort: ['measured'], legend: { labelLimit: 400 } },
         detail: { field: 'quantity' },
       },
     },
@@ -180,12 +185,15 @@ export function stepsChart(s: StepsResult): ChartSpec {
   };
 }
 
-/** The three charts of a vanishing report. */
+/**
+ * The three charts of a vanishing report. Each norm chart draws the bound of what it shows:
+ *   jacobian: ‖J_k‖ ≤ (σ_max(W)·γ)^lag,  J_k = ∂s_{T−1}/∂s_k = ∏_{j=k+1}^{T−1} diag(f′(a_j)) W
+ *   adjoints: ‖∂L_{T−1}/∂s_k‖ = ‖J_kᵀ ∂L_{T−1}/∂s_{T−1}‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag   (Series.adjointBound)
+ */
 export function vanishingCharts(series: Series[]): ChartSpec[] {
-  const lastAdjoint = (s: Series) => s.dLlast_ds[s.dLlast_ds.length - 1] ?? 1;
   return [
-    normChart('adjoints', 'How far back the last output’s gradient reaches: ‖∂L_{T−1}/∂s_k‖', '‖∂L_{T−1}/∂s_k‖₂ (log scale)', series, (s) => s.dLlast_ds, lastAdjoint),
-    normChart('jacobian', 'The Jacobian product and its bound: ‖∂s_{T−1}/∂s_k‖', '‖∂s_{T−1}/∂s_k‖₂ (spectral norm, log scale)', series, (s) => s.jacobianNorm),
+    normChart('adjoints', 'How far back the last output’s gradient reaches: ‖∂L_{T−1}/∂s_k‖', '‖∂L_{T−1}/∂s_k‖₂ (log scale)', series, (s) => s.dLlast_ds, (s) => s.adjointBound, ADJOINT_BOUND),
+    normChart('jacobian', 'The Jacobian product and its bound: ‖∂s_{T−1}/∂s_k‖', '‖∂s_{T−1}/∂s_k‖₂ (spectral norm, log scale)', series, (s) => s.jacobianNorm, (s) => s.bound, JACOBIAN_BOUND),
     decayChart(series),
   ];
 }

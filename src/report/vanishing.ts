@@ -5,7 +5,7 @@ import type { VanishingResult } from '../check/vanishing.js';
 import { writeFilesAtomic } from '../model/files.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { renderChart, vanishingCharts } from './charts.js';
-import { renderVanishingHtml, SERIES_HEADER, seriesRows, vanishingVerdict, type VanishingMeta } from './html.js';
+import { renderVanishingHtml, SERIES_HEADER, seriesRows, vanishingNotes, vanishingSetup, vanishingVerdict, type VanishingMeta } from './html.js';
 import { REPORT_SCHEMA_VERSION } from './model.js';
 import { markdownTable } from './table.js';
 
@@ -19,6 +19,7 @@ export function vanishingJson(v: VanishingResult, meta: VanishingMeta): string {
     tfjsVersion: meta.tfjsVersion,
     command: meta.command,
     ...v,
+    notes: vanishingNotes(v),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
@@ -29,7 +30,7 @@ export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta): stri
     '',
     `**${vanishingVerdict(v)}**`,
     '',
-    `Case ${v.caseId}: T = ${v.T}, H = ${v.H}; batch row 0; W rescaled to each spectral norm, everything else the same.`,
+    vanishingSetup(v),
     '',
     '## Would sigmoid help?',
     '',
@@ -40,8 +41,10 @@ export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta): stri
     '',
     ...markdownTable(SERIES_HEADER, seriesRows(v)),
     '',
-    'dLlast_ds[k] = ‖∂L_{T−1}/∂s_k‖₂, jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂ (gated cells: through s_k alone), bound[k] = (σ_max(W)·γ)^{T−1−k} with γ = sup f′ (tanh 1, sigmoid 1/4, relu 1; the RNN only). ' +
-      'jacobianNorm ≤ bound at every lag is the sufficient condition for vanishing of Pascanu, Mikolov & Bengio (2013) when σ_max(W)·γ < 1. ' +
+    ...vanishingNotes(v).flatMap((n) => [n, '']),
+    'dLlast_ds[k] = ‖∂L_{T−1}/∂s_k‖₂, jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂ (gated cells: through s_k alone), bound[k] = (σ_max(W)·γ)^{T−1−k} with γ = sup f′ (tanh 1, sigmoid 1/4, relu 1; the RNN only), ' +
+      'adjointBound[k] = ‖∂L_{T−1}/∂s_{T−1}‖₂·bound[k] (∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1}). ' +
+      'jacobianNorm ≤ bound at every lag is the sufficient condition for vanishing of Pascanu, Mikolov & Bengio (2013) when σ_max(W)·γ < 1; dLlast_ds ≤ adjointBound follows from it. ' +
       'The per-lag values are in vanishing.csv and report.json; the charts in report.html.',
     '',
     '## Reproduce',
@@ -55,10 +58,22 @@ export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta): stri
 
 /** vanishing.csv: one row per series × k. */
 export function vanishingCsv(v: VanishingResult): string {
-  const header = ['cell', 'activation', 'wNorm', 'k', 'lag', 'dLlast_ds', 'jacobianNorm', 'bound'];
+  const header = ['cell', 'activation', 'wNorm', 'k', 'lag', 'dLlast_ds', 'jacobianNorm', 'bound', 'wSource', 'adjointBound', 'tfGrad'];
   const csv = createObjectCsvStringifier({ header: header.map((id) => ({ id, title: id })) });
   const rows = v.series.flatMap((s) =>
-    s.bound.map((b, k) => ({ cell: s.cell, activation: s.activation, wNorm: s.wNorm, k, lag: v.T - 1 - k, dLlast_ds: s.dLlast_ds[k] ?? '', jacobianNorm: s.jacobianNorm[k] ?? '', bound: b ?? '' })),
+    s.bound.map((b, k) => ({
+      cell: s.cell,
+      activation: s.activation,
+      wNorm: s.wNorm,
+      k,
+      lag: v.T - 1 - k,
+      dLlast_ds: s.dLlast_ds[k] ?? '',
+      jacobianNorm: s.jacobianNorm[k] ?? '',
+      bound: b ?? '',
+      wSource: s.wSource,
+      adjointBound: s.adjointBound[k] ?? '',
+      tfGrad: s.lagStatus[k], // compared, or why not
+    })),
   );
   return csv.getHeaderString()! + csv.stringifyRecords(rows);
 }

@@ -5,6 +5,8 @@ import { gatedJacobianNorms, jacobianNorms } from '../../src/bptt/jacobian.js';
 import { spectralNorm } from '../../src/bptt/spectral.js';
 import { DEFAULT_TOLERANCE } from '../../src/check/metrics.js';
 import { analyseVanishing, checkVanishingOptions, wouldSigmoidHelp, type Series } from '../../src/check/vanishing.js';
+import { compareLags, FLOAT32_CEILING } from '../../src/check/vanishing-lags.js';
+import { vanishingCharts } from '../../src/report/charts.js';
 import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';
 import { fromNested } from '../../src/model/matrix.js';
 import { useBackend } from '../../reference/index.js';
@@ -58,6 +60,13 @@ describe('the vanishing analysis', () => {
       const gamma = s.activation === 'sigmoid' ? 0.25 : 1;
       expect(s.bound[0]).toBeCloseTo((s.wNorm * gamma) ** 24, 6);
       expect(s.jacobianNorm[24]).toBe(1);
+      // ∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1}, so ‖∂L_{T−1}/∂s_k‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag
+      const g0 = s.dLlast_ds[24]!;
+      s.dLlast_ds.forEach((y, k) => {
+        const bound = g0 * (s.wNorm * gamma) ** (24 - k);
+        expect(s.adjointBound[k]! / bound).toBeCloseTo(1, 9);
+        expect(y!).toBeLessThanOrEqual(bound * (1 + 1e-9));
+      });
     }
     const at = (a: string, w: number) => v.series.find((s) => s.activation === a && s.wNorm === w)!;
     // small W: everything vanishes, sigmoid fastest (σ′ ≤ 1/4)
@@ -80,6 +89,48 @@ describe('the vanishing analysis', () => {
     const cut = 399 - s.overflowAtLag!; // k of the first value past the overflow
     expect(s.dLlast_ds.slice(0, cut + 1).every((x) => x === null)).toBe(true);
     expect(s.dLlast_ds.slice(cut + 1).every((x) => x !== null && Number.isFinite(x))).toBe(true);
+    // the full gradient's norm overflows float64: no "Inf → 0", and no clipped gradient, which would be undefined
+    expect(s.clip).toEqual({ norm: 1, before: null, after: null, overflow: true });
+    expect(s.adjointCheck.skipped.float64Overflow).toBe(400 - s.adjointCheck.comparedLags - s.adjointCheck.skipped.underflow - s.adjointCheck.skipped.float32Overflow);
+    expect(s.adjointCheck.pass).toBe(true);
+  });
+
+  it('draws on each chart the bound of what it shows: ‖∂L_{T−1}/∂s_{T−1}‖·(σγ)^lag for the adjoints, (σγ)^lag for the Jacobian', async () => {
+    const v = await analyseVanishing(c, { activations: ['tanh', 'sigmoid', 'relu'], wNorms: [0.5, 3], clipNorm: 1, tolerance: DEFAULT_TOLERANCE });
+    const [adjoints, jacobian] = vanishingCharts(v.series);
+    type Point = { lag: number; value: number; series: string; quantity: string };
+    const points = (chart: typeof adjoints) => (chart!.spec.data as { values: Point[] }).values;
+    for (const [chart, factor, name] of [
+      [adjoints, (s: Series) => s.dLlast_ds[24]!, 'bound ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag'],
+      [jacobian, () => 1, 'bound (σ_max(W)·γ)^lag'],
+    ] as const) {
+      const bounds = points(chart).filter((p) => p.quantity !== 'measured');
+      expect(new Set(bounds.map((p) => p.quantity))).toEqual(new Set([name]));
+      expect(bounds).toHaveLength(6 * 25);
+      for (const s of v.series) {
+        const gamma = s.activation === 'sigmoid' ? 0.25 : 1;
+        const mine = bounds.filter((p) => p.series === `${s.activation}, ‖W‖₂ = ${s.wNorm}${s.exploding ? ' (exploding)' : ''}`);
+        expect(mine).toHaveLength(25);
+        for (const p of mine) expect(p.value / (factor(s) * (s.wNorm * gamma) ** p.lag)).toBeCloseTo(1, 9);
+        // and the measured line sits on or below its bound at every lag
+        for (const m of points(chart).filter((q) => q.quantity === 'measured' && q.series === mine[0]!.series)) expect(m.value).toBeLessThanOrEqual(mine.find((p) => p.lag === m.lag)!.value * (1 + 1e-9));
+      }
+    }
+  });
+
+  it('leaves out, and counts, the lags where tf.grad overflows float32 in an exploding relu RNN, and does not fail it', async () => {
+    const long = generateCase({ ...GENERATE_DEFAULTS, steps: 100, seed: 1 });
+    const v = await analyseVanishing(long, { activations: ['relu', 'linear'], wNorms: [4], clipNorm: 1, tolerance: DEFAULT_TOLERANCE });
+    const [relu, linear] = v.series;
+    expect(v.pass).toBe(true);
+    // relu: ‖∂L/∂s_k‖ reaches ~1e25, float32 holds it, every lag compared
+    expect(relu!.adjointCheck).toMatchObject({ pass: true, comparedLags: 100, failure: null, skipped: { underflow: 0, float32Overflow: 0, float64Overflow: 0 } });
+    // linear: 2.5 per step, the states pass 3.4e38 in float32, tf.grad is NaN everywhere; float64 holds them all
+    expect(linear!.adjointCheck).toMatchObject({ pass: true, comparedLags: 0, failure: null, skipped: { underflow: 0, float32Overflow: 100, float64Overflow: 0 } });
+    expect(linear!.adjointCheck.maxAbs).toBeGreaterThan(3.4028234663852886e38);
+    expect(linear!.lagStatus.every((x) => x === 'float32-overflow')).toBe(true);
+    expect(linear!.dLlast_ds.every((x) => x !== null && Number.isFinite(x))).toBe(true);
+    expect(linear!.clip.before).toBeGreaterThan(1e40);
   });
 
   it('answers from the data, whichever way the data goes', () => {
@@ -128,5 +179,44 @@ describe('the vanishing analysis', () => {
     [{ activations: ['tanh'], wNorms: [1], steps: 1 }, /--steps is 1, expected T ≥ 2/],
   ])('refuses %o', (o, pattern) => {
     expect(() => checkVanishingOptions(o)).toThrow(pattern);
+  });
+});
+
+describe('the hand adjoints against tf.grad, lag by lag', () => {
+  const H = 2;
+  const tol = DEFAULT_TOLERANCE;
+  const norms = (hand: Float64Array) => Array.from({ length: hand.length / H }, (_, k) => Math.hypot(hand[k * H]!, hand[k * H + 1]!));
+
+  it('leaves out a lag where tf.grad is non-finite and float64 exceeds float32, and one below 1e-30, and says which', () => {
+    // k = 0 (lag 2): beyond float32; k = 1 (lag 1): vanished; k = 2 (lag 0): ordinary
+    const hand = Float64Array.from([1e39, -2e39, 1e-31, 0, 0.5, -0.25]);
+    const ref = Float64Array.from([Infinity, NaN, 0, 0, 0.5, -0.25]);
+    const { check, status } = compareLags(hand, ref, norms(hand), H, 1, tol);
+    expect(status).toEqual(['float32-overflow', 'underflow', 'compared']);
+    expect(check).toMatchObject({ pass: true, comparedLags: 1, failure: null, skipped: { underflow: 1, float32Overflow: 1, float64Overflow: 0 } });
+  });
+
+  it('leaves out a non-finite tf.grad when the forward states alone exceed float32', () => {
+    const hand = Float64Array.from([0.1, 0.2, 0.3, 0.4]);
+    const ref = Float64Array.from([NaN, NaN, NaN, NaN]);
+    expect(compareLags(hand, ref, norms(hand), H, 1e40, tol).check.skipped.float32Overflow).toBe(2);
+  });
+
+  it('fails a non-finite tf.grad where every float64 value stays within float32, and says why', () => {
+    const hand = Float64Array.from([0.1, 0.2, 0.3, 0.4]);
+    const ref = Float64Array.from([0.1, 0.2, NaN, 0.4]);
+    const { check } = compareLags(hand, ref, norms(hand), H, 10, tol);
+    expect(check.pass).toBe(false);
+    expect(check.firstFailingLag).toBe(0); // k = 1 of T = 2
+    expect(check.failure).toMatch(/^tf\.grad is non-finite at lag 0 although every float64 value it depends on stays within float32 \(max \|x\| = 10\.0 ≤ 3\.40e\+35\)/);
+    expect(FLOAT32_CEILING).toBeCloseTo(3.4028234663852886e35, -30);
+  });
+
+  it('fails a finite disagreement with the numbers of the first failing lag', () => {
+    const hand = Float64Array.from([0.1, 0.2, 0.3, 0.4]);
+    const ref = Float64Array.from([0.1, 0.2, 0.3, 0.41]);
+    const { check } = compareLags(hand, ref, norms(hand), H, 1, tol);
+    expect(check).toMatchObject({ pass: false, firstFailingLag: 0, comparedLags: 2 });
+    expect(check.failure).toMatch(/^1 of 2 elements beyond atol·S \+ rtol·\|r\| \(atol 0\.0001, rtol 0\.001\) at lag 0, relErrNorm [\d.e-]+, maxAbsErr 0\.0100/);
   });
 });
