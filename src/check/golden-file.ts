@@ -8,8 +8,8 @@
 import { z } from 'zod';
 import { InputError, shown } from '../model/errors.js';
 import { readJsonFile } from '../model/files.js';
-import type { GenerateOptions } from '../model/generate.js';
-import { ACTIVATIONS, CELLS, gradientSpecs, RECURRENT_ACTIVATIONS, type ModelConfig } from '../model/spec.js';
+import { modelOf, type GenerateOptions } from '../model/generate.js';
+import { ACTIVATIONS, CELLS, gradientSpecs, RECURRENT_ACTIVATIONS } from '../model/spec.js';
 
 export const GOLDEN_SCHEMA_VERSION = 1;
 export const SIDES = ['hand', 'tfjs-layers', 'tfjs-ops'] as const;
@@ -101,20 +101,6 @@ function issueText(where: string, issue: z.core.$ZodIssue, raw: unknown): string
     return `${where} has no field "${field}", expected ${MEANING[field] ?? MEANING[last] ?? expectation(issue)}`;
   }
   return `${where}: field ${field} is ${shown(received)}, expected ${expectation(issue)}`;
-}
-
-/** The model a recipe generates (as generateCase builds it). */
-function modelOf(o: GenerateOptions): ModelConfig {
-  const cell = o.cell ?? 'rnn';
-  return {
-    cell,
-    ...(cell !== 'rnn' ? { recurrentActivation: o.recurrentActivation ?? 'hardSigmoid' } : {}),
-    activation: o.activation,
-    bias: o.bias,
-    inputSize: o.inputSize,
-    hiddenSize: o.hiddenSize,
-    outputSize: o.outputSize ?? o.inputSize,
-  };
 }
 
 /** The stored float32 values, as float64. */

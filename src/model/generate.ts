@@ -90,12 +90,10 @@ export function checkGenerateOptions(o: GenerateOptions): void {
     throw new InputError(`--seed is ${shown(o.seed)}, expected an integer in [0, 4294967295]`);
 }
 
-export function generateCase(o: GenerateOptions): Case {
-  checkGenerateOptions(o);
-  const rng = xoroshiro128plus(o.seed);
-  const uniform = (a: number) => (2 * uniformFloat64(rng) - 1) * a; // Uniform(−a, a)
+/** The model a recipe generates. */
+export function modelOf(o: GenerateOptions): ModelConfig {
   const cell = o.cell ?? 'rnn';
-  const model: ModelConfig = {
+  return {
     cell,
     ...(cell !== 'rnn' ? { recurrentActivation: o.recurrentActivation ?? 'hardSigmoid' } : {}),
     activation: o.activation,
@@ -104,6 +102,13 @@ export function generateCase(o: GenerateOptions): Case {
     hiddenSize: o.hiddenSize,
     outputSize: o.outputSize ?? o.inputSize,
   };
+}
+
+export function generateCase(o: GenerateOptions): Case {
+  checkGenerateOptions(o);
+  const rng = xoroshiro128plus(o.seed);
+  const uniform = (a: number) => (2 * uniformFloat64(rng) - 1) * a; // Uniform(−a, a)
+  const model = modelOf(o);
   const { inputSize: I, hiddenSize: H, outputSize: K } = model;
   const B = o.batch;
   const T = o.steps;
