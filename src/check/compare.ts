@@ -202,7 +202,9 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   const pass = rows.every((row) => row.pass) && (steps?.pass ?? true);
   const heatmap = opts.heatmap && checked.length ? wHeatmap(grads[subject]!, grads[checked[0]!]!, subject, checked[0]!) : undefined;
   const failing = [...new Set(rows.filter((r) => r.a === subject && !r.pass && r.tensor !== 'loss').map((r) => r.tensor))];
-  const diagnosis = failing.length && grads[subject] ? diagnose(c, grads[subject]!, failing, tol) : [];
+  // each tensor is diagnosed to the precision of the pair that failed: float64 against fd, float32 against tfjs
+  const failedAgainstFd = (name: string) => rows.some((r) => r.a === subject && !r.pass && r.tensor === name && r.r.startsWith('fd'));
+  const diagnosis = failing.length && grads[subject] ? diagnose(c, grads[subject]!, failing, (name) => (fd && failedAgainstFd(name) ? fd.tolerance : tol)) : [];
   return {
     id: c.id,
     config: caseConfig(c),
