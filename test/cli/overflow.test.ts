@@ -4,7 +4,7 @@
  * tfjs (a truncated gradient has no finite-difference oracle), the failing rows print "non-finite" and the
  * counts in every report, never an error of 0 and a cosine of 1.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,18 @@ describe('bptt-check compare where tfjs overflows float32', () => {
     expect(readFileSync(join(dir, 'ok/report.md'), 'utf8')).toMatch(note);
     expect(readFileSync(join(dir, 'ok/report.html'), 'utf8').replaceAll('&gt;', '>')).toMatch(note);
     expect(JSON.parse(readFileSync(join(dir, 'ok/report.json'), 'utf8')).cases[0].notes[0]).toMatch(note);
+  });
+
+  it('passes the stress preset\'s overflowing cases in a sweep (exit 0), each with the note', async () => {
+    // linear at init scale 1.5, T = 200, H = 32: the cases of --preset stress that failed, bias and input kind crossed
+    const matrix = { schemaVersion: 1, generate: { activation: ['linear'], bias: [false, true], denseInputs: [false, true], inputSize: [8], hiddenSize: [32], steps: [200], initScale: [1.5], seeds: [1] } };
+    writeFileSync(join(dir, 'stress.json'), JSON.stringify(matrix));
+    const run = await cli(['sweep', '--matrix', 'stress.json', '--workers', '1', '--json', '--out', 'sweep'], dir);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.pass).toBe(true);
+    expect(report.cases).toHaveLength(4);
+    for (const c of report.cases) expect(c.notes[0]).toMatch(/^tfjs-layers and tfjs-ops overflow float32 \(loss [\d.]+e\+4\d > 3\.4e38\): checked against float64 finite differences alone/);
   });
 
   it('prints "non-finite" and the counts for rows it cannot measure, in the console, Markdown, HTML, CSV and JSON', async () => {
