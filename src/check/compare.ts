@@ -15,6 +15,7 @@ import { compareArrays, FLOAT64_TOLERANCE, type TensorMetrics, type Tolerance } 
 import { checkSteps, type StepsResult } from './steps.js';
 import { diagnose, type Diagnosis } from './diagnose.js';
 import { subjectDtype, type Dtype } from './precision.js';
+import { autoFdMode, float64Loss, nonFinite, overflowNote } from './overflow.js';
 
 export type ImplName = 'hand' | 'yours' | ReferenceName | 'fd' | 'fd (full rerun)';
 
@@ -208,21 +209,30 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   // the precision of user code (the built-in side is float64): given, or detected, with a note saying which
   const dtype = opts.impl ? subjectDtype(grads[subject]!, opts.dtype, notes) : undefined;
   for (const ref of refs) [grads[ref], ms[ref]] = await timed(() => referenceGradients(c, ref, { ...variant, ...(clip.value !== undefined ? { clipValue: clip.value } : {}), ...(clip.norm !== undefined ? { clipNorm: clip.norm } : {}) }));
-  const rows = pairsFor(refs, subject).flatMap(([a, r]) => compareGradients(c, grads[a]!, grads[r]!, [a, r], tol));
+  // references that overflow float32 where the float64 loss is finite are left out, and the float64 oracle runs (overflow.ts)
+  const overflowed = refs.filter((r) => nonFinite(grads[r]!));
+  const loss64 = overflowed.length ? float64Loss(c) : NaN;
+  const fdAlone = overflowed.length > 0 && Number.isFinite(loss64) && !truncated;
+  const checked = fdAlone ? refs.filter((r) => !overflowed.includes(r)) : refs;
+  const autoFd = fdAlone && !opts.fd ? autoFdMode(c, clipping) : null;
+  const fdMode = opts.fd ?? autoFd ?? undefined;
+  if (fdAlone) notes.push(overflowNote(overflowed, loss64, checked, autoFd));
+  else if (overflowed.length && truncated) notes.push(`${overflowed.join(' and ')} overflow${overflowed.length === 1 ? 's' : ''} float32: a truncated gradient has no finite-difference oracle, so nothing can check this case`);
+  const rows = pairsFor(checked, subject).flatMap(([a, r]) => compareGradients(c, grads[a]!, grads[r]!, [a, r], tol));
 
   let fd: CaseResult['fd'];
-  if (opts.fd) {
+  if (fdMode) {
     const t0 = performance.now();
-    let probes = await fdOracleParallel(c, opts.fd, opts.fdSeed);
+    let probes = await fdOracleParallel(c, fdMode, opts.fdSeed);
     if (clipping) probes = clipFdProbes(c, probes, clip);
     ms.fd = performance.now() - t0;
     // the subject against fd: float64 tolerances for a float64 subject, the tfjs ones for a float32 subject
     // (an explicit --fd-atol/--fd-rtol holds either)
     const tolSubject = { ...(dtype?.dtype === 'float32' ? tol : FLOAT64_TOLERANCE), ...opts.fdTolerance };
-    const impls = [subject, ...refs] as ImplName[];
+    const impls = [subject, ...checked] as ImplName[];
     const fdRows = impls.flatMap((name) => compareWithFd(c, grads[name]!, probes, name, 'fd', name === subject ? tolSubject : tol));
     rows.push(...fdRows);
-    if (opts.fd.kind === 'fast') {
+    if (fdMode.kind === 'fast') {
       // a failing direction says that something is wrong, not where: measure that tensor entry by entry
       // (a tensor the subject does not give has nothing to measure: its row already says so)
       for (const row of fdRows.filter((r) => r.a === subject && !r.pass && grads[subject]!.tensors[r.tensor])) {
@@ -230,18 +240,21 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
         rows.push(...compareWithFd(c, grads[subject]!, full, subject, 'fd (full rerun)', tolSubject));
       }
     }
-    fd = { mode: opts.fd, eps: Object.fromEntries(probes.map((p) => [p.tensor, p.eps])), tolerance: tolSubject };
+    fd = { mode: fdMode, eps: Object.fromEntries(probes.map((p) => [p.tensor, p.eps])), tolerance: tolSubject };
   }
 
   const loss: CaseResult['loss'] = {};
   for (const [name, g] of Object.entries(grads)) loss[name as ImplName] = g.loss;
   // user code clips itself and reports no norms: only the sides that clipped here are listed
   const clipNorms = clipping ? Object.fromEntries(Object.entries(grads).filter(([, g]) => g.clip).map(([n, g]) => [n, g.clip!])) : undefined;
-  const steps = opts.stepsDetail ? await checkSteps(c, tol, opts.outputStep) : undefined;
+  if (opts.stepsDetail && overflowed.length) notes.push('per-step check left out: its reference, tfjs-ops, overflows float32 on this case');
+  const steps = opts.stepsDetail && !overflowed.length ? await checkSteps(c, tol, opts.outputStep) : undefined;
   const pass = rows.every((row) => row.pass) && (steps?.pass ?? true);
-  const heatmap = opts.heatmap && refs.length ? wHeatmap(grads[subject]!, grads[refs[0]!]!, subject, refs[0]!) : undefined;
+  const heatmap = opts.heatmap && checked.length ? wHeatmap(grads[subject]!, grads[checked[0]!]!, subject, checked[0]!) : undefined;
   const failing = [...new Set(rows.filter((r) => r.a === subject && !r.pass && r.tensor !== 'loss').map((r) => r.tensor))];
-  const diagnosis = failing.length && grads[subject] ? diagnose(c, grads[subject]!, failing, tol) : [];
+  // each tensor is diagnosed to the precision of the pair that failed: float64 against fd, float32 against tfjs
+  const failedAgainstFd = (name: string) => rows.some((r) => r.a === subject && !r.pass && r.tensor === name && r.r.startsWith('fd'));
+  const diagnosis = failing.length && grads[subject] ? diagnose(c, grads[subject]!, failing, (name) => (fd && failedAgainstFd(name) ? fd.tolerance : tol)) : [];
   return {
     id: c.id,
     config: caseConfig(c),
@@ -315,7 +328,12 @@ export function disagreement(rows: readonly PairRow[], subject: ImplName = 'hand
   const has = (a: string, r: string) => rows.some((x) => x.a === a && x.r === r);
   let hint = '';
   const tfjs = ['tfjs-layers', 'tfjs-ops'].filter((t) => has(subject, t));
-  if (has(subject, 'fd')) {
+  // NaN or ±Inf on a tfjs side is float32 overflowing (3.4e38), not rounding or layout: say so before any other reading
+  const nonFiniteIn = (name: string) => rows.some((x) => x.nonFinite && ((x.a === name && x.nonFinite.a > 0) || (x.r === name && x.nonFinite.r > 0)));
+  const overflowing = ['tfjs-layers', 'tfjs-ops'].filter(nonFiniteIn);
+  if (overflowing.length) {
+    hint = `: ${overflowing.join(' and ')} give${overflowing.length === 1 ? 's' : ''} NaN or ±Inf, float32 overflowing (beyond 3.4e38), not a rounding or layout problem${nonFiniteIn(subject) ? '; the gradient under test has NaN or ±Inf too (beyond float64’s 1.8e308, or a bug)' : ''}`;
+  } else if (has(subject, 'fd')) {
     const handFd = fails(subject, 'fd');
     const tfjsBad = tfjs.filter((t) => fails(subject, t));
     const tfjsFd = tfjs.filter((t) => fails(t, 'fd'));

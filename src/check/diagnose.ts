@@ -1,14 +1,21 @@
 /**
  * Diagnosis of a failing gradient: the common mistakes, each computed by the hand-written side for the
- * same case, tried in turn; a pattern is named only when the given gradient matches its candidate within
- * tolerance. No pattern is claimed when none fits.
+ * same case, tried in turn; a pattern is named for a tensor only when
+ *   - the given tensor is not the true one (within the tolerance): a pair that failed on the reference's
+ *     account (a NaN from float32 overflow, float32 noise) is no mistake of the gradient under test;
+ *   - the pattern changes that tensor: a candidate equal to the truth there says nothing (V and c do not
+ *     involve the recurrence, so no-recurrence can never be their pattern);
+ *   - the given tensor matches the candidate to the precision of the pair that failed (the float64
+ *     tolerance against finite differences, the float32 one against tfjs).
+ * No pattern is claimed when none fits.
  */
 import { backward, forward, handGradients } from '../bptt/index.js';
 import { stateOffByOneDW } from '../bptt/steps.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
-import { transpose, type Matrix } from '../model/matrix.js';
+import { transpose } from '../model/matrix.js';
 import { compareArrays, type Tolerance } from './metrics.js';
+import { mistakenGradients } from './diagnose-variants.js';
 
 export interface Diagnosis {
   tensor: string;
@@ -24,6 +31,8 @@ export const ADVICE: Record<string, string> = {
   'no-recurrence': 'ds_t must also receive Wᵀ da_{t+1} from the next step: the chain ∂s_t/∂s_k = ∏_j ∂s_j/∂s_{j−1} is missing.',
   'truncated-k': 'BPTT’s sum over k runs over every earlier step k = 0 … t, not only the last few (that is truncated BPTT, --truncate k).',
   'state-off-by-one': 'a_t = U x_t + W s_{t−1}, so ∂a_t/∂W brings s_{t−1}: dW += da_t s_{t−1}ᵀ, not da_t s_tᵀ.',
+  'W-not-transposed': 'a_t = W s_{t−1} + …, so the recursion carries ∂L/∂s_{t−1} = Wᵀ da_t (Σ_i W[i, j] da_t[i]), not W da_t.',
+  'derivative-at-previous-state': 'da_t = ds_t ⊙ f′(a_t), with f′ from this step’s own state s_t = f(a_t) (tanh: 1 − s_t²), not from the previous state s_{t−1}.',
   'missing-activation-derivative': 'ds_t must be multiplied by f′(a_t) (for tanh 1 − s_t², so tanh′ ∈ [0, 1]) before it reaches W, U and earlier states.',
   'last-step-only': 'L = Σ_t L_t: every step’s ŷ_t − y_t contributes, as in ∂L/∂W = Σ_t ∂L_t/∂W, not only the last output’s.',
   'gate-order': 'The gates’ blocks are in another order than the case’s (tfjs: i, f, g, o for the LSTM, z, r, h for the GRU; ONNX and PyTorch order them differently): map each gate to its own U_*, W_*, b_*.',
@@ -31,13 +40,20 @@ export const ADVICE: Record<string, string> = {
 
 const MAX_TRUNCATION_TRIED = 16;
 
-function fits(given: Matrix, candidate: ArrayLike<number>, tol: Tolerance): boolean {
-  return compareArrays(given.data, candidate, tol, () => []).pass;
+function fits(given: ArrayLike<number>, candidate: ArrayLike<number>, tol: Tolerance): boolean {
+  return compareArrays(given, candidate, tol, () => []).pass;
 }
 
-/** Names the first pattern that fits each failing tensor of `given`. */
-export function diagnose(c: Case, given: Gradients, tensors: readonly string[], tol: Tolerance): Diagnosis[] {
-  if (c.model.cell !== 'rnn') return diagnoseGated(c, given, tensors, tol);
+/** The tolerance a tensor's failing pair was held to: one for all, or per tensor. */
+export type DiagnosisTolerance = Tolerance | ((tensor: string) => Tolerance);
+
+/**
+ * Names the first pattern that fits each failing tensor of `given` (see the header for when a pattern fits).
+ * `tol` is the tolerance of the pair that failed, per tensor when they differ.
+ */
+export function diagnose(c: Case, given: Gradients, tensors: readonly string[], tolerance: DiagnosisTolerance): Diagnosis[] {
+  const tolOf = typeof tolerance === 'function' ? tolerance : () => tolerance;
+  if (c.model.cell !== 'rnn') return diagnoseGated(c, given, tensors, tolOf);
   const T = c.steps;
   const B = c.batch;
   const cache = forward(c);
@@ -50,6 +66,8 @@ export function diagnose(c: Case, given: Gradients, tensors: readonly string[], 
   const lastOnly = lazy(() => backward(c, cache, { outputStep: T - 1 }));
   const noDerivative = lazy(() => backward(c, cache, { withoutActivationDerivative: true }));
   const offByOne = lazy(() => stateOffByOneDW(c, cache, truth.steps!));
+  const notTransposed = lazy(() => mistakenGradients(c, cache, { wNotTransposed: true }));
+  const previousState = lazy(() => mistakenGradients(c, cache, { fPrimeAtPrevious: true }));
   const truncated = new Map<number, Gradients>();
 
   const out: Diagnosis[] = [];
@@ -57,6 +75,10 @@ export function diagnose(c: Case, given: Gradients, tensors: readonly string[], 
     const g = given.tensors[name];
     const t = truth.tensors[name];
     if (!g || !t) continue;
+    const tol = tolOf(name);
+    if (fits(g.data, t.data, tol)) continue; // the given tensor is the true one: the failure is the reference's
+    // a pattern fits when it changes this tensor (its candidate is not the truth) and the given tensor matches it
+    const is = (candidate: ArrayLike<number>) => !fits(candidate, t.data, tol) && fits(g.data, candidate, tol);
     const found = ((): Omit<Diagnosis, 'tensor'> | null => {
       let tt = 0;
       let gt = 0;
@@ -65,22 +87,25 @@ export function diagnose(c: Case, given: Gradients, tensors: readonly string[], 
         gt += g.data[k]! * t.data[k]!;
       }
       const alpha = tt > 0 ? gt / tt : NaN; // least-squares α in g ≈ α·truth
-      if (Number.isFinite(alpha) && Math.abs(alpha - 1) > 1e-3 && fits(g, t.data.map((x) => alpha * x), tol)) {
+      if (Number.isFinite(alpha) && Math.abs(alpha - 1) > 1e-3 && is(t.data.map((x) => alpha * x))) {
         if (Math.abs(alpha + 1) < 1e-3) return { pattern: 'sign-flipped', detail: `${name} is −1 × the true gradient` };
         const near = (x: number) => Math.abs(alpha - x) <= 1e-3 * x;
         const mean = near(1 / T) ? 'mean over time (1/T)' : near(1 / (B * T)) ? 'mean over batch and time (1/(B·T))' : near(1 / B) ? 'mean over the batch (1/B)' : null;
         return { pattern: 'scaled', detail: `${name} is α × the true gradient, α = ${alpha.toPrecision(6)}${mean ? `: a ${mean} where the loss is a sum` : ''}` };
       }
-      if (t.rows === t.cols && t.cols > 1 && fits(g, transpose(t).data, tol)) return { pattern: 'transposed', detail: `${name} equals the true gradient transposed` };
-      if (fits(g, noRecurrence().tensors[name]!.data, tol)) return { pattern: 'no-recurrence', detail: `${name} equals the gradient without the recurrent term (--truncate 0)` };
+      if (t.rows === t.cols && t.cols > 1 && is(transpose(t).data)) return { pattern: 'transposed', detail: `${name} equals the true gradient transposed` };
+      if (is(noRecurrence().tensors[name]!.data)) return { pattern: 'no-recurrence', detail: `${name} equals the gradient without the recurrent term (--truncate 0)` };
       for (let k = 1; k <= Math.min(T - 2, MAX_TRUNCATION_TRIED); k++) {
         if (!truncated.has(k)) truncated.set(k, handGradients(c, { truncate: k }));
-        if (fits(g, truncated.get(k)!.tensors[name]!.data, tol)) return { pattern: 'truncated-k', detail: `${name} equals the gradient truncated at k = ${k} steps (--truncate ${k})` };
+        if (is(truncated.get(k)!.tensors[name]!.data)) return { pattern: 'truncated-k', detail: `${name} equals the gradient truncated at k = ${k} steps (--truncate ${k})` };
       }
-      if (name === 'W' && fits(g, offByOne(), tol)) return { pattern: 'state-off-by-one', detail: 'W was accumulated as Σ_t da_t s_tᵀ, with s_t where s_{t−1} belongs' };
-      if (c.model.activation !== 'linear' && fits(g, noDerivative().tensors[name]!.data, tol))
+      if (name === 'W' && is(offByOne())) return { pattern: 'state-off-by-one', detail: 'W was accumulated as Σ_t da_t s_tᵀ, with s_t where s_{t−1} belongs' };
+      if (is(notTransposed().tensors[name]!.data)) return { pattern: 'W-not-transposed', detail: `${name} equals the gradient whose recursion carries W da_t where Wᵀ da_t belongs` };
+      if (c.model.activation !== 'linear' && is(noDerivative().tensors[name]!.data))
         return { pattern: 'missing-activation-derivative', detail: `${name} equals the gradient with f′ left out of the backward pass` };
-      if (fits(g, lastOnly().tensors[name]!.data, tol)) return { pattern: 'last-step-only', detail: `${name} equals the gradient of the last output's loss L_${T - 1} alone` };
+      if (c.model.activation !== 'linear' && is(previousState().tensors[name]!.data))
+        return { pattern: 'derivative-at-previous-state', detail: `${name} equals the gradient with f′ computed from s_{t−1} where s_t belongs` };
+      if (is(lastOnly().tensors[name]!.data)) return { pattern: 'last-step-only', detail: `${name} equals the gradient of the last output's loss L_${T - 1} alone` };
       return null;
     })();
     if (found) out.push({ tensor: name, ...found });
@@ -92,23 +117,26 @@ export function diagnose(c: Case, given: Gradients, tensors: readonly string[], 
  * Gated cells: the whole-tensor patterns (sign, scale, transpose) and gate-order: the gradient given
  * for one gate's U_*, W_* or b_* is the true gradient of another gate's.
  */
-function diagnoseGated(c: Case, given: Gradients, tensors: readonly string[], tol: Tolerance): Diagnosis[] {
+function diagnoseGated(c: Case, given: Gradients, tensors: readonly string[], tolOf: (tensor: string) => Tolerance): Diagnosis[] {
   const truth = handGradients(c);
   const out: Diagnosis[] = [];
   for (const name of tensors) {
     const g = given.tensors[name];
     const t = truth.tensors[name];
     if (!g || !t) continue;
+    const tol = tolOf(name);
+    if (fits(g.data, t.data, tol)) continue; // the given tensor is the true one: the failure is the reference's
+    const is = (candidate: ArrayLike<number>) => !fits(candidate, t.data, tol) && fits(g.data, candidate, tol);
     const m = /^([UWb])_(\w)$/.exec(name);
     const swapped = m
-      ? Object.keys(truth.tensors).find((other) => other !== name && other.startsWith(`${m[1]}_`) && fits(g, truth.tensors[other]!.data, tol))
+      ? Object.keys(truth.tensors).find((other) => other !== name && other.startsWith(`${m[1]}_`) && is(truth.tensors[other]!.data))
       : undefined;
     if (swapped) {
       out.push({ tensor: name, pattern: 'gate-order', detail: `${name} holds the gradient of ${swapped}: gates ${m![2]} and ${swapped.slice(2)} are swapped` });
       continue;
     }
-    if (fits(g, t.data.map((x) => -x), tol)) out.push({ tensor: name, pattern: 'sign-flipped', detail: `${name} is −1 × the true gradient` });
-    else if (t.rows === t.cols && t.cols > 1 && fits(g, transpose(t).data, tol)) out.push({ tensor: name, pattern: 'transposed', detail: `${name} equals the true gradient transposed` });
+    if (is(t.data.map((x) => -x))) out.push({ tensor: name, pattern: 'sign-flipped', detail: `${name} is −1 × the true gradient` });
+    else if (t.rows === t.cols && t.cols > 1 && is(transpose(t).data)) out.push({ tensor: name, pattern: 'transposed', detail: `${name} equals the true gradient transposed` });
   }
   return out;
 }

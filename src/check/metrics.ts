@@ -5,6 +5,7 @@
  *   relErrNorm = ‖a − r‖ / max(‖a‖, ‖r‖)                    (Frobenius form; 0 when both are 0)
  *   cosine     = ⟨a, r⟩ / (‖a‖ ‖r‖)                         (1 when both are 0)
  *   pass       ⇔ every element has |a − r| ≤ atol·S + rtol·|r|,  S = max(‖a‖∞, ‖r‖∞)
+ * A tensor with a NaN or ±Inf element fails, and its four measures are NaN with the count per side (nonFinite).
  * The pass rule is numpy/PyTorch allclose with atol measured in units of the tensor's scale S rather
  * than in absolute units. Gradients of a loss summed over B·T steps grow with B·T and, in exploding
  * cases, by orders of magnitude; float32 rounding in the reference grows with them, and an element
@@ -52,6 +53,8 @@ export interface TensorMetrics {
   pass: boolean;
   /** why a row failed beyond plain tolerance: non-finite values, a shape mismatch */
   reason?: string;
+  /** elements that are NaN or ±Inf, per side; the four error measures are then NaN (null in JSON), not those of the finite rest */
+  nonFinite?: { a: number; r: number };
 }
 
 const TINY = 1e-300;
@@ -126,6 +129,8 @@ export function compareArrays(
     const side = nonFiniteA && nonFiniteR ? 'both sides' : nonFiniteA ? 'the implementation' : 'the reference';
     metrics.reason = `non-finite values (NaN or ±Inf) in ${side}: ${nonFiniteA + nonFiniteR} in all, first at [${indexOf(firstNonFinite).join(', ')}] (${a[firstNonFinite]} vs ${r[firstNonFinite]})`;
     metrics.worst = { index: indexOf(firstNonFinite), a: a[firstNonFinite]!, r: r[firstNonFinite]!, excess: Infinity };
+    // a tensor with NaN or ±Inf has no error measure: 0 or cosine 1 over the finite rest would read as agreement
+    Object.assign(metrics, { maxAbsErr: NaN, maxRelErr: NaN, relErrNorm: NaN, cosine: NaN, nonFinite: { a: nonFiniteA, r: nonFiniteR } });
   }
   return metrics;
 }

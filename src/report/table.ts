@@ -12,10 +12,19 @@ export function worstText(row: PairRow): string {
   return `${at}${full(row.worst.a)} vs ${full(row.worst.r)}${used}`;
 }
 
+/** "non-finite (a: 2, r: 256)": how many elements of each side are NaN or ±Inf, for a row whose measures are undefined. */
+export function nonFiniteText(row: Pick<PairRow, 'nonFinite'>): string | null {
+  if (!row.nonFinite) return null;
+  const { a, r } = row.nonFinite;
+  return `non-finite (${[a ? `a: ${a}` : '', r ? `r: ${r}` : ''].filter(Boolean).join(', ')})`;
+}
+
 export function rowCells(row: PairRow): string[] {
   const verdict = row.pass ? 'pass' : `FAIL${row.reason ? `: ${row.reason}` : ` (${row.failing} of ${row.count} outside tolerance)`}`;
   const cos = Number.isFinite(row.cosine) ? row.cosine.toFixed(9) : num(row.cosine);
-  return [row.tensor, row.shape, `${row.a} vs ${row.r}`, num(row.maxAbsErr), num(row.maxRelErr), num(row.relErrNorm), cos, worstText(row), verdict];
+  const nf = nonFiniteText(row);
+  const measures = nf ? [nf, nf, nf, nf] : [num(row.maxAbsErr), num(row.maxRelErr), num(row.relErrNorm), cos];
+  return [row.tensor, row.shape, `${row.a} vs ${row.r}`, ...measures, worstText(row), verdict];
 }
 
 /** Columns padded to their widest cell. */

@@ -17,6 +17,7 @@ export const BUGS = [
   'scaled-1.01', //                  every gradient × 1.01
   'last-step-only', //               only the last output's loss is differentiated
   'truncated-2', //                  each output back-propagates through 2 recurrent steps only
+  'derivative-at-previous-state', // da_t = ds_t ⊙ f′ from s_{t−1}  (the previous state where s_t belongs)
 ] as const;
 export type Bug = (typeof BUGS)[number];
 
@@ -80,7 +81,8 @@ export function buggyGradients(c: Case, bug: Bug): Gradients {
         if (bias) add(g.c, k, 0, dz[k]!);
         for (let j = 0; j < H; j++) add(g.V, k, j, dz[k]! * s[t + 1]![j]!);
       }
-      const da = ds.map((v, i) => (bug === 'missing-activation-derivative' ? v : v * fPrime[activation](s[t + 1]![i]!)));
+      const sf = bug === 'derivative-at-previous-state' ? s[t]! : s[t + 1]!; // f′ from s_t (or the mistaken s_{t−1})
+      const da = ds.map((v, i) => (bug === 'missing-activation-derivative' ? v : v * fPrime[activation](sf[i]!)));
       if (bug === 'truncated-2') {
         // output t alone, through steps t, t−1, t−2
         let delta = V_T(dz);

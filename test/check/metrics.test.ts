@@ -44,6 +44,15 @@ describe('tensor metrics', () => {
     expect(inf.reason).toMatch(/reference/);
   });
 
+  it('gives no error measure for a tensor with NaN or ±Inf, not those of its finite rest, and counts them per side', () => {
+    const n = compareArrays([1, 2, Infinity, 4], [1, NaN, NaN, 4], { atol: 1, rtol: 1 }, flat);
+    // over the finite rest (elements 0 and 3) the measures would read 0, 0, 0 and cosine 1: agreement
+    expect(n).toMatchObject({ pass: false, failing: 2, nonFinite: { a: 1, r: 2 } });
+    for (const k of ['maxAbsErr', 'maxRelErr', 'relErrNorm', 'cosine'] as const) expect(n[k]).toBeNaN();
+    expect(JSON.parse(JSON.stringify(n))).toMatchObject({ maxAbsErr: null, relErrNorm: null, cosine: null, nonFinite: { a: 1, r: 2 } });
+    expect(compareArrays([1, 2], [1, 2], { atol: 1, rtol: 1 }, flat).nonFinite).toBeUndefined();
+  });
+
   it('treats two zero tensors as equal', () => {
     const z = compareArrays([0, 0], [0, 0], { atol: 0, rtol: 0 }, flat);
     expect(z).toMatchObject({ pass: true, relErrNorm: 0, cosine: 1, maxAbsErr: 0 });

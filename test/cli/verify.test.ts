@@ -30,6 +30,8 @@ describe('compare --impl names the bug pattern of a user module', () => {
     ['state-off-by-one', 'state-off-by-one', ['W']],
     ['missing-activation-derivative', 'missing-activation-derivative', ['U', 'W', 'b']],
     ['last-step-only', 'last-step-only', ['V', 'c']],
+    ['W-not-transposed', 'W-not-transposed', ['U', 'W', 'b', 'initialState']],
+    ['derivative-at-previous-state', 'derivative-at-previous-state', ['U', 'W', 'b', 'initialState']],
   ])('BPTT_BUG=%s gives the pattern "%s"', async (bug, pattern, tensors) => {
     const run = await withEnv({ BPTT_BUG: bug }, () => cli([...base, '--impl', mod('buggy-module.ts'), '--out', bug], dir));
     expect(run.code).toBe(1);
@@ -45,7 +47,8 @@ describe('compare --impl names the bug pattern of a user module', () => {
   it('claims no pattern when none fits, and passes a correct module', async () => {
     const ok = await withEnv({ BPTT_BUG: 'none' }, () => cli([...base, '--impl', mod('buggy-module.ts'), '--out', 'ok'], dir));
     expect(ok.code).toBe(0);
-    const odd = await withEnv({ BPTT_BUG: 'W-not-transposed' }, () => cli([...base, '--impl', mod('buggy-module.ts'), '--out', 'odd'], dir));
+    // the last output dropped: no pattern (with --initial-state, ∂L/∂s₋₁ would equal --truncate T−2's, which is right to say)
+    const odd = await withEnv({ BPTT_BUG: 'last-step-dropped' }, () => cli([...base.filter((x) => x !== '--initial-state'), '--impl', mod('buggy-module.ts'), '--out', 'odd'], dir));
     expect(odd.code).toBe(1);
     expect(JSON.parse(odd.stdout).cases[0].diagnosis ?? []).toEqual([]);
     expect(readFileSync(join(dir, 'odd/report.md'), 'utf8')).toContain('No known bug pattern fits the failing tensors.');

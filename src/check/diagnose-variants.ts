@@ -1,0 +1,61 @@
+/**
+ * Two mistakes of the recursion itself, computed in float64 from the hand forward pass so that the diagnosis
+ * can recognise them in someone else's gradient (the RNN, in the model's notation):
+ *   right:                 da_t = ds_t ⊙ f′(a_t), f′ from s_t      ds_{t−1} = Vᵀ dz_{t−1} + Wᵀ da_t
+ *   W-not-transposed:      ds_{t−1} = Vᵀ dz_{t−1} + W da_t          (W where Wᵀ belongs)
+ *   f′ at s_{t−1}:         da_t = ds_t ⊙ f′ computed from s_{t−1}   (the previous state where s_t belongs)
+ * The sums are the right ones: dW = Σ_t da_t s_{t−1}ᵀ, dU = Σ_t da_t x_tᵀ, db = Σ_t da_t, ∂L/∂s_{−1} = M da_0.
+ */
+import { derivativeFromOutput } from '../bptt/activations.js';
+import type { ForwardCache } from '../bptt/forward.js';
+import { addOutputSums, addStepSums, outputAdjoints } from '../bptt/recursion.js';
+import type { Case } from '../model/case.js';
+import type { Gradients } from '../model/gradients.js';
+import { transpose, zeros, type Matrix } from '../model/matrix.js';
+
+export interface RecursionMistake {
+  /** ds_{t−1} += W da_t instead of Wᵀ da_t */
+  wNotTransposed?: boolean;
+  /** f′ from s_{t−1} instead of s_t */
+  fPrimeAtPrevious?: boolean;
+}
+
+export function mistakenGradients(c: Case, cache: ForwardCache, m: RecursionMistake): Gradients {
+  const { batch: B, steps: T } = c;
+  const { inputSize: I, hiddenSize: H, outputSize: K, activation, bias } = c.model;
+  const W = c.params.W!;
+  const VT = transpose(c.params.V!);
+  const dU = zeros(H, I);
+  const dW = zeros(H, H);
+  const dV = zeros(K, H);
+  const db = bias ? zeros(H, 1) : null;
+  const dc = bias ? zeros(K, 1) : null;
+  const dInitialState = zeros(B, H);
+  const DZ = new Float64Array(T * K);
+  const G = new Float64Array(T * H); // row t: Vᵀ dz_t
+  const DA = new Float64Array(T * H);
+  const ds = new Float64Array(H);
+  for (let b = 0; b < B; b++) {
+    const base = b * (T + 1) * H; //   s_{t−1} of row b at cache.s[base + t·H …]
+    outputAdjoints(c, cache.p, cache.stepLoss, b, {}, VT, DZ, G);
+    ds.fill(0);
+    for (let t = T - 1; t >= 0; t--) {
+      for (let i = 0; i < H; i++) ds[i]! += G[t * H + i]!; //                      ds_t = Vᵀ dz_t + (from step t + 1)
+      const sAt = base + (m.fPrimeAtPrevious ? t : t + 1) * H; //                  s_t, or the mistaken s_{t−1}
+      for (let i = 0; i < H; i++) DA[t * H + i] = ds[i]! * derivativeFromOutput(activation, cache.s[sAt + i]!); // da_t = ds_t ⊙ f′
+      ds.fill(0);
+      for (let i = 0; i < H; i++)
+        for (let j = 0; j < H; j++) {
+          const w = m.wNotTransposed ? W.data[i * H + j]! : W.data[j * H + i]!; // (W or Wᵀ)[i, j]
+          ds[i]! += w * DA[t * H + j]!; //                                          ds_{t−1} = (Wᵀ or W) da_t
+        }
+    }
+    dInitialState.data.set(ds, b * H);
+    addStepSums(c, b, { data: DA, stride: H, offset: 0 }, { data: cache.s, stride: H, offset: base }, dW, dU, db);
+    addOutputSums(c, b, DZ, cache.s, dV, dc);
+  }
+  const tensors: Record<string, Matrix> = { U: dU, W: dW, V: dV };
+  if (db && dc) Object.assign(tensors, { b: db, c: dc });
+  if (c.initialState) tensors.initialState = dInitialState;
+  return { loss: cache.loss, tensors };
+}
