@@ -20,10 +20,10 @@ async function compareCharts(r: Report): Promise<RenderedChart[]> {
 
 /**
  * Writes summary.csv, report.json, report.md (and steps.csv; for compare report.html and a PNG per chart)
- * as the new content of dir, swapped in as a whole (writeRunDir): dir then holds this run's files and the
+ * (and `extra`, e.g. a JUnit file inside dir) as the new content of dir, swapped in as a whole (writeRunDir): dir then holds this run's files and the
  * user's own, never a file an earlier run left.
  */
-export async function writeReports(dir: string, r: Report): Promise<string[]> {
+export async function writeReports(dir: string, r: Report, extra: readonly RunFile[] = []): Promise<string[]> {
   const files: RunFile[] = [
     { name: 'summary.csv', content: renderCsv(r) },
     { name: 'report.json', content: reportJson(r) },
@@ -36,5 +36,5 @@ export async function writeReports(dir: string, r: Report): Promise<string[]> {
     files.push({ name: 'report.html', content: renderCompareHtml(r, charts) });
     for (const c of charts) files.push({ name: `${c.name}.png`, content: c.png });
   }
-  return writeRunDir(dir, files);
+  return writeRunDir(dir, [...files, ...extra]);
 }

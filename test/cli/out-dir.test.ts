@@ -52,6 +52,15 @@ describe('the report directory after a run', () => {
     expect(userFilesIntact(join(dir, 'o'))).toBe(true);
   });
 
+  it('counts a --junit file inside --out as the run’s own: a later run without --junit leaves none behind', async () => {
+    const dir = fresh();
+    expect((await cli([...compare, '--junit', 'o/junit.xml', '--out', 'o'], dir)).code).toBe(0);
+    expect(readFileSync(join(dir, 'o', 'junit.xml'), 'utf8')).toMatch(/<testsuites name="bptt-check compare"/);
+    expect(manifestOf(join(dir, 'o'))).toContain('junit.xml');
+    expect((await cli([...compare, '--out', 'o'], dir)).code).toBe(0);
+    expect(files(join(dir, 'o'))).toEqual([MANIFEST, ...COMPARE].sort());
+  });
+
   it.each([
     // killed with the old directory renamed aside and the new one complete: the next run finds --out missing
     ['aside', 'the new run is finished'],
