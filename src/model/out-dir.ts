@@ -43,10 +43,25 @@ function moveUserFiles(from: string, to: string): void {
   }
 }
 
+/** Whether the process that made a leftover (its name carries the pid) still runs: then it is not a leftover yet. */
+function running(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The temp (new) or aside (old) directories of cut commits on `out`, leaving out those of a run still going. */
 const leftovers = (out: string, kind: 'new' | 'old') => {
   const prefix = `.${basename(out)}.bptt-check-${kind}-`;
   const parent = dirname(out);
-  return existsSync(parent) ? readdirSync(parent).filter((n) => n.startsWith(prefix)).map((n) => join(parent, n)) : [];
+  if (!existsSync(parent)) return [];
+  return readdirSync(parent)
+    .filter((n) => n.startsWith(prefix) && !running(Number(n.slice(prefix.length).split('-')[0])))
+    .map((n) => join(parent, n));
 };
 
 /**

@@ -98,6 +98,19 @@ describe('the report directory after a run', () => {
     expect(userFilesIntact(join(dir, 'o'))).toBe(true);
   });
 
+  it('leaves alone the temp directory of a run still going on the same --out (its pid is alive)', async () => {
+    const dir = fresh();
+    const busy = join(dir, `.o.bptt-check-new-${process.pid}-abcd1234`); // this test's process: alive
+    mkdirSync(busy);
+    writeFileSync(join(busy, 'report.json'), 'half written');
+    const dead = join(dir, '.o.bptt-check-new-999999999-abcd1234'); // no such process
+    mkdirSync(dead);
+    expect((await cli([...compare, '--out', 'o'], dir)).code).toBe(0);
+    expect(readFileSync(join(busy, 'report.json'), 'utf8')).toBe('half written');
+    expect(existsSync(dead)).toBe(false);
+    expect(files(join(dir, 'o'))).toEqual([MANIFEST, ...COMPARE].sort());
+  });
+
   it('refuses --out that holds the current directory (exit 2), and touches nothing', async () => {
     const dir = fresh();
     writeFileSync(join(dir, 'keep.txt'), 'x');
