@@ -5,6 +5,7 @@ import type { Tolerance } from '../check/metrics.js';
 import type { Case } from '../model/case.js';
 import { buildReport, num, verdictLine, type Report } from '../report/model.js';
 import { appendFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { fdModeText, renderMarkdown } from '../report/markdown.js';
 import { renderJunit } from '../report/junit.js';
 import { writeFileAtomic } from '../model/files.js';
@@ -70,8 +71,10 @@ export async function runCheck(run: CheckRun, io: Io): Promise<number> {
 
 /** Writes every report format (and JUnit, and the GitHub step summary), prints, and gives the exit code. */
 export async function publish(report: Report, run: Pick<CheckRun, 'outDir' | 'junit' | 'json'>, io: Io): Promise<number> {
-  const written = await writeReports(run.outDir, report);
-  if (run.junit) {
+  // a JUnit file inside the report directory is one of the run's files (so the next run does not keep it as the user's)
+  const junitInside = run.junit !== undefined && resolve(dirname(run.junit)) === resolve(run.outDir);
+  const written = await writeReports(run.outDir, report, junitInside ? [{ name: basename(run.junit!), content: renderJunit(report) }] : []);
+  if (run.junit && !junitInside) {
     writeFileAtomic(run.junit, renderJunit(report));
     written.push(run.junit);
   }

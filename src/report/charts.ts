@@ -132,7 +132,9 @@ export function heatmapChart(h: { tensor: string; a: string; r: string; rows: nu
   const values = h.values.map((v, k) => {
     const [p, q] = [Math.floor(k / h.cols), k % h.cols];
     const [i, j] = h.at?.[k] ?? [p * block, q * block];
-    return { rows: rowLabels[p], cols: colLabels[q], err: v, entry: entryName(h.tensor, n, i, j) };
+    const entry = entryName(h.tensor, n, i, j);
+    const cell = block > 1 ? `rows ${rowLabels[p]}, columns ${colLabels[q]}: max |a − r| ${v.toExponential(2)} at ${entry}` : `${entry}: |a − r| ${v.toExponential(2)}`;
+    return { rows: rowLabels[p], cols: colLabels[q], err: v, entry, cell };
   });
   const blocks = block > 1;
   const errTitle = blocks ? `max |a − r| in the ${block}×${block} block` : '|a − r|';
@@ -149,6 +151,8 @@ export function heatmapChart(h: { tensor: string; a: string; r: string; rows: nu
         x: { field: 'cols', type: 'ordinal', sort: colLabels, title: blocks ? `columns j of ${what}, ${block} per block (${colLabels.slice(0, 2).join(', ')}, …)` : `column j of ${what} (index)`, axis: { labelOverlap: true } },
         y: { field: 'rows', type: 'ordinal', sort: rowLabels, title: blocks ? `rows i of ${what}, ${block} per block (${rowLabels.slice(0, 2).join(', ')}, …)` : `row i of ${what} (index)`, axis: { labelOverlap: true } },
         color: { field: 'err', type: 'quantitative', title: errTitle, scale: { scheme: 'viridis' }, legend: { format: '.1e', titleLimit: 300 } },
+        // the static SVG's aria-label of each cell (the tooltip needs a live view)
+        description: { field: 'cell', type: 'nominal' },
         tooltip: [
           { field: 'rows', type: 'ordinal', title: blocks ? 'rows i' : 'row i' },
           { field: 'cols', type: 'ordinal', title: blocks ? 'columns j' : 'column j' },

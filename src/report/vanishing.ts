@@ -1,8 +1,7 @@
-/** The vanishing report: JSON, Markdown, CSV, and HTML with its charts, written atomically together. */
+/** The vanishing report: JSON, Markdown, CSV, and HTML with its charts, swapped into the report directory as a whole. */
 import { createObjectCsvStringifier } from 'csv-writer';
-import { join } from 'node:path';
 import type { VanishingResult } from '../check/vanishing.js';
-import { writeFilesAtomic } from '../model/files.js';
+import { writeRunDir, type RunFile } from '../model/out-dir.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { renderChart, vanishingCharts } from './charts.js';
 import { renderVanishingHtml, SERIES_HEADER, seriesRows, vanishingNotes, vanishingSetup, vanishingVerdict, type VanishingMeta } from './html.js';
@@ -80,13 +79,12 @@ export function vanishingCsv(v: VanishingResult): string {
 
 export async function writeVanishingReports(dir: string, v: VanishingResult, meta: VanishingMeta): Promise<string[]> {
   const charts = await Promise.all(vanishingCharts(v.series).map(renderChart));
-  const files: { path: string; content: string | Uint8Array }[] = [
-    { path: join(dir, 'report.json'), content: vanishingJson(v, meta) },
-    { path: join(dir, 'report.md'), content: vanishingMarkdown(v, meta) },
-    { path: join(dir, 'vanishing.csv'), content: vanishingCsv(v) },
-    { path: join(dir, 'report.html'), content: renderVanishingHtml(v, meta, charts) },
-    ...charts.map((c) => ({ path: join(dir, `${c.name}.png`), content: c.png })),
+  const files: RunFile[] = [
+    { name: 'report.json', content: vanishingJson(v, meta) },
+    { name: 'report.md', content: vanishingMarkdown(v, meta) },
+    { name: 'vanishing.csv', content: vanishingCsv(v) },
+    { name: 'report.html', content: renderVanishingHtml(v, meta, charts) },
+    ...charts.map((c) => ({ name: `${c.name}.png`, content: c.png })),
   ];
-  writeFilesAtomic(files);
-  return files.map((f) => f.path);
+  return writeRunDir(dir, files); // dir holds this run's files (and the user's), never an earlier run's
 }

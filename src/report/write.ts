@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { writeFilesAtomic } from '../model/files.js';
+import { writeRunDir, type RunFile } from '../model/out-dir.js';
 import { renderCsv, renderStepsCsv } from './csv.js';
 import { renderMarkdown } from './markdown.js';
 import type { Report } from './model.js';
@@ -21,21 +20,21 @@ async function compareCharts(r: Report): Promise<RenderedChart[]> {
 
 /**
  * Writes summary.csv, report.json, report.md (and steps.csv; for compare report.html and a PNG per chart)
- * into dir: every file to a temporary name first, then all renamed into place.
+ * (and `extra`, e.g. a JUnit file inside dir) as the new content of dir, swapped in as a whole (writeRunDir): dir then holds this run's files and the
+ * user's own, never a file an earlier run left.
  */
-export async function writeReports(dir: string, r: Report): Promise<string[]> {
-  const files: { path: string; content: string | Uint8Array }[] = [
-    { path: join(dir, 'summary.csv'), content: renderCsv(r) },
-    { path: join(dir, 'report.json'), content: reportJson(r) },
-    { path: join(dir, 'report.md'), content: renderMarkdown(r) },
+export async function writeReports(dir: string, r: Report, extra: readonly RunFile[] = []): Promise<string[]> {
+  const files: RunFile[] = [
+    { name: 'summary.csv', content: renderCsv(r) },
+    { name: 'report.json', content: reportJson(r) },
+    { name: 'report.md', content: renderMarkdown(r) },
   ];
   const steps = renderStepsCsv(r);
-  if (steps) files.push({ path: join(dir, 'steps.csv'), content: steps });
+  if (steps) files.push({ name: 'steps.csv', content: steps });
   if (r.kind !== 'suite') {
     const charts = await compareCharts(r);
-    files.push({ path: join(dir, 'report.html'), content: renderCompareHtml(r, charts) });
-    for (const c of charts) files.push({ path: join(dir, `${c.name}.png`), content: c.png });
+    files.push({ name: 'report.html', content: renderCompareHtml(r, charts) });
+    for (const c of charts) files.push({ name: `${c.name}.png`, content: c.png });
   }
-  writeFilesAtomic(files);
-  return files.map((f) => f.path);
+  return writeRunDir(dir, [...files, ...extra]);
 }

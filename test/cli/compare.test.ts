@@ -18,7 +18,7 @@ describe('bptt-check compare', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/PASS: every gradient agrees \(1 case, 12 comparisons\)/);
     expect(run.stdout).toMatch(/^W\s+16×16\s+hand vs tfjs-layers .* pass$/m);
-    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['heatmap-W.png', 'report.html', 'report.json', 'report.md', 'steps.csv', 'steps.png', 'summary.csv']);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['.bptt-check-manifest.json', 'heatmap-W.png', 'report.html', 'report.json', 'report.md', 'steps.csv', 'steps.png', 'summary.csv']);
 
     const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'));
     expect(report).toMatchObject({ schemaVersion: 1, pass: true, backend: 'cpu', tfjsVersion, handKernels: 'wasm-simd', tool: { name: 'bptt-check', version: toolVersion } });

@@ -18,7 +18,7 @@ describe('bptt-check vanishing', () => {
     }
     expect(doc).toMatchObject({ kind: 'vanishing', pass: true, backend: 'cpu' });
     expect(doc.answer).toMatch(/^Would sigmoid help\?/);
-    expect(readdirSync(join(dir, 'v')).sort()).toEqual(['adjoints.png', 'decay.png', 'jacobian.png', 'report.html', 'report.json', 'report.md', 'vanishing.csv']);
+    expect(readdirSync(join(dir, 'v')).sort()).toEqual(['.bptt-check-manifest.json', 'adjoints.png', 'decay.png', 'jacobian.png', 'report.html', 'report.json', 'report.md', 'vanishing.csv']);
     expect(readFileSync(join(dir, 'v/vanishing.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 4 * 12);
     const png = readFileSync(join(dir, 'v/adjoints.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');

@@ -35,6 +35,7 @@ describe('the dW heatmap at H = 128 (cells of 2×2 entries)', () => {
     const png = await renderChart(heatmapChart(h));
     expect(png.svg).toContain('rows i of W, 2 per block (0–1, 2–3, …)');
     expect(png.svg).not.toContain('row i of W (index)');
+    expect(png.svg).toMatch(/aria-label="rows 6–7, columns 100–101: max \|a − r\| 5\.00e-1 at W\[7, 101\]"/);
   });
 
   it('names gated cells’ entries by their gate: row i of [W_z; W_r; W_h] is W_r[i − H, j] in the second block', () => {
