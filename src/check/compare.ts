@@ -251,7 +251,9 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   const steps = opts.stepsDetail && !overflowed.length ? await checkSteps(c, tol, opts.outputStep) : undefined;
   const pass = rows.every((row) => row.pass) && (steps?.pass ?? true);
   const heatmap = opts.heatmap && checked.length ? wHeatmap(grads[subject]!, grads[checked[0]!]!, subject, checked[0]!) : undefined;
-  const failing = [...new Set(rows.filter((r) => r.a === subject && !r.pass && r.tensor !== 'loss').map((r) => r.tensor))];
+  // the patterns are mistakes against full BPTT, seen against a finite reference: a truncated run, or a tensor
+  // whose only failures are a reference's NaN or ±Inf, says nothing about which mistake was made
+  const failing = truncated ? [] : [...new Set(rows.filter((r) => r.a === subject && !r.pass && r.tensor !== 'loss' && !r.nonFinite?.r).map((r) => r.tensor))];
   // each tensor is diagnosed to the precision of the pair that failed: float64 against fd, float32 against tfjs
   const failedAgainstFd = (name: string) => rows.some((r) => r.a === subject && !r.pass && r.tensor === name && r.r.startsWith('fd'));
   const diagnosis = failing.length && grads[subject] ? diagnose(c, grads[subject]!, failing, (name) => (fd && failedAgainstFd(name) ? fd.tolerance : tol)) : [];
@@ -344,5 +346,8 @@ export function disagreement(rows: readonly PairRow[], subject: ImplName = 'hand
   } else if (tfjs.length === 2 && fails('tfjs-layers', 'tfjs-ops')) {
     hint = ': the two references disagree with each other: look at float32 rounding or the layout conversion';
   }
-  return `disagreeing: ${failing.join(', ')}${hint}`;
+  // a tensor the subject leaves out is the plainest reading of all: name it
+  const missing = [...new Set(rows.filter((x) => x.a === subject && x.reason === `${subject} gives no ${x.tensor}`).map((x) => x.tensor))];
+  const gap = missing.length ? `; ${subject} gives no ${missing.join(', ')}, which the case has` : '';
+  return `disagreeing: ${failing.join(', ')}${hint}${gap}`;
 }

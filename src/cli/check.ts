@@ -43,8 +43,11 @@ export interface CheckRun {
 function caseLine(c: CaseResult): string {
   const failed = c.rows.filter((r) => !r.pass);
   const mark = c.pass ? pc.green('pass') : pc.red('FAIL');
-  const worst = Math.max(...c.rows.map((r) => r.relErrNorm));
-  return `${mark}  ${c.id}  (worst relErrNorm ${worst.toExponential(1)}${failed.length ? `, ${failed.length} failing: ${failed.map((r) => `${r.tensor} ${r.a} vs ${r.r}`).join(', ')}` : ''})`;
+  // rows with NaN or ±Inf, or a tensor not given, have no relErrNorm: they are counted, not maximised over
+  const measured = c.rows.filter((r) => !Number.isNaN(r.relErrNorm));
+  const unmeasured = c.rows.length - measured.length;
+  const worst = measured.length ? `worst relErrNorm ${Math.max(...measured.map((r) => r.relErrNorm)).toExponential(1)}` : 'no row measured';
+  return `${mark}  ${c.id}  (${worst}${unmeasured ? `, ${unmeasured} without measures (non-finite or not given)` : ''}${failed.length ? `, ${failed.length} failing: ${failed.map((r) => `${r.tensor} ${r.a} vs ${r.r}`).join(', ')}` : ''})`;
 }
 
 export async function runCheck(run: CheckRun, io: Io): Promise<number> {

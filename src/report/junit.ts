@@ -1,7 +1,16 @@
 /** JUnit XML for CI: one testcase per case × tensor; a failure message carries the metrics of every failing pair. */
 import { XMLBuilder } from 'fast-xml-parser';
 import { num, verdictLine, type Report } from './model.js';
+import { nonFiniteText } from './table.js';
 import { toleranceRule } from './text.js';
+
+/** The row's error measures, or why it has none (NaN or ±Inf elements, a tensor not given). */
+function measures(row: Report['cases'][number]['rows'][number]): string {
+  const nf = nonFiniteText(row);
+  if (nf) return nf;
+  if (Number.isNaN(row.relErrNorm)) return 'no error measures';
+  return `relErrNorm ${num(row.relErrNorm)}, maxAbsErr ${num(row.maxAbsErr)}, maxRelErr ${num(row.maxRelErr)}`;
+}
 
 export function renderJunit(r: Report): string {
   const suites = r.cases.map((c) => {
@@ -14,7 +23,7 @@ export function renderJunit(r: Report): string {
         tc.failure = {
           '@_message':
             failing
-              .map((row) => `${row.a} vs ${row.r}: relErrNorm ${num(row.relErrNorm)}, maxAbsErr ${num(row.maxAbsErr)}, maxRelErr ${num(row.maxRelErr)}, ${row.failing} of ${row.count} outside tolerance${row.reason ? ` (${row.reason})` : ''}`)
+              .map((row) => `${row.a} vs ${row.r}: ${measures(row)}, ${row.failing} of ${row.count} outside tolerance${row.reason ? ` (${row.reason})` : ''}`)
               .join('; ') + diagnosis.join(''),
           '@_type': 'GradientMismatch',
           '#text': `${toleranceRule(r.tolerance)}; ${c.disagreement}`,

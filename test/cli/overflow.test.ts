@@ -38,8 +38,8 @@ describe('bptt-check compare where tfjs overflows float32', () => {
     for (const c of report.cases) expect(c.notes[0]).toMatch(/^tfjs-layers and tfjs-ops overflow float32 \(loss [\d.]+e\+4\d > 3\.4e38\): checked against float64 finite differences alone/);
   });
 
-  it('prints "non-finite" and the counts for rows it cannot measure, in the console, Markdown, HTML, CSV and JSON', async () => {
-    const run = await cli(['compare', ...STRESS, '--truncate', '5', '--out', 'trunc'], dir);
+  it('prints "non-finite" and the counts for rows it cannot measure, in the console, Markdown, HTML, CSV, JSON and JUnit', async () => {
+    const run = await cli(['compare', ...STRESS, '--truncate', '5', '--out', 'trunc', '--junit', 'trunc.xml'], dir);
     expect(run.code).toBe(1);
     // W: 32×32, every tfjs element NaN, the hand side finite
     const row = /^W\s+32×32\s+hand vs tfjs-ops\s+non-finite \(r: 1024\)\s+non-finite \(r: 1024\)\s+non-finite \(r: 1024\)\s+non-finite \(r: 1024\)\s/m;
@@ -59,5 +59,11 @@ describe('bptt-check compare where tfjs overflows float32', () => {
     const wj = json.cases[0].rows.find((r: { tensor: string }) => r.tensor === 'W');
     expect(wj).toMatchObject({ maxAbsErr: null, maxRelErr: null, relErrNorm: null, cosine: null, nonFinite: { a: 0, r: 1024 }, pass: false });
     expect(json.cases[0].notes).toContain('tfjs-ops overflows float32: a truncated gradient has no finite-difference oracle, so nothing can check this case');
+    const junit = readFileSync(join(dir, 'trunc.xml'), 'utf8');
+    expect(junit).toMatch(/hand vs tfjs-ops: non-finite \(r: 1024\), 1024 of 1024 outside tolerance/);
+    expect(junit).not.toMatch(/relErrNorm NaN|maxAbsErr NaN/);
+    // a reference's NaN says nothing about which mistake was made: no pattern is claimed
+    expect(junit).not.toMatch(/Diagnosis/);
+    expect(json.cases[0].diagnosis).toBeUndefined();
   });
 });

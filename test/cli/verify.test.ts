@@ -194,6 +194,7 @@ describe('a tensor missing from the side under test is a failing row of its own,
     const others = rows.filter((r) => r.tensor !== 'initialState');
     expect(new Set(others.filter((r) => r.r === 'fd').map((r) => r.tensor))).toEqual(new Set(['U', 'W', 'b', 'V', 'c']));
     expect(others.every((r) => r.pass)).toBe(true);
+    expect(JSON.parse(run.stdout).cases[0].disagreement).toMatch(/; yours gives no initialState, which the case has$/);
   });
 
   it('diagnoses the other failing tensors of a file that also lacks one (V missing, W transposed)', async () => {
