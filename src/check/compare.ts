@@ -6,7 +6,7 @@ import { clipGradients, handGradients, type BpttOptions, type ClipOptions } from
 import { referenceGradients, type ReferenceName } from '../../reference/index.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
-import { indexOf, stackRows } from '../model/matrix.js';
+import { indexOf } from '../model/matrix.js';
 import { gradientSpecs, shapeText } from '../model/spec.js';
 import { InputError } from '../model/errors.js';
 import { project, type FdMode, type FdProbe } from './fd.js';
@@ -14,6 +14,7 @@ import { fdOracleParallel } from './fd-parallel.js';
 import { compareArrays, FLOAT64_TOLERANCE, type TensorMetrics, type Tolerance } from './metrics.js';
 import { checkSteps, type StepsResult } from './steps.js';
 import { diagnose, type Diagnosis } from './diagnose.js';
+import { wHeatmap, type Heatmap } from './heatmap.js';
 import { subjectDtype, type Dtype } from './precision.js';
 import { autoFdMode, float64Loss, nonFinite, overflowNote } from './overflow.js';
 
@@ -96,26 +97,8 @@ export interface CaseResult {
   diagnosis?: Diagnosis[];
   /** why the case did not complete (a crashed worker, an error), when it did not */
   error?: string;
-  /** |a − r| of dW, hand against the first reference, in math layout (blocks of `block`×`block` by their max when W is large) */
   /** |a − r| over the recurrent weights: W, or the gated cells' W_* one above the other (tensor "W_i; W_f; …") */
   heatmap?: Heatmap;
-}
-
-/**
- * |a − r| over the recurrent weights, in cells of `block`×`block` entries (block 1: every entry). Cell (p, q)
- * covers the entries [p·block, (p+1)·block) × [q·block, (q+1)·block) of the stacked W (size: its shape),
- * values[p·cols + q] is the largest |a − r| there and at[p·cols + q] the entry [i, j] that holds it.
- */
-export interface Heatmap {
-  tensor: string;
-  a: ImplName;
-  r: ImplName;
-  rows: number;
-  cols: number;
-  block: number;
-  values: number[];
-  size?: [number, number];
-  at?: [number, number][];
 }
 
 export function caseConfig(c: Case): CaseConfig {
@@ -273,27 +256,6 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
     ...(steps ? { steps } : {}),
     ...(heatmap ? { heatmap } : {}),
   };
-}
-
-/** At most 64×64 cells: larger W are shown in blocks, each the max |a − r| inside it. */
-function wHeatmap(a: Gradients, r: Gradients, aName: ImplName, rName: ImplName): CaseResult['heatmap'] {
-  // the recurrent weights: W, or for gated cells every gate's W_* one above the other
-  const names = a.tensors.W ? ['W'] : Object.keys(a.tensors).filter((k) => k.startsWith('W_'));
-  if (!names.length || names.some((n) => !a.tensors[n] || !r.tensors[n])) return undefined;
-  const A = stackRows(names.map((n) => a.tensors[n]!));
-  const R = stackRows(names.map((n) => r.tensors[n]!));
-  const block = Math.ceil(Math.max(A.rows, A.cols) / 64);
-  const rows = Math.ceil(A.rows / block);
-  const cols = Math.ceil(A.cols / block);
-  const values = new Array<number>(rows * cols).fill(-1);
-  const at = new Array<[number, number]>(rows * cols);
-  for (let i = 0; i < A.rows; i++)
-    for (let j = 0; j < A.cols; j++) {
-      const k = Math.floor(i / block) * cols + Math.floor(j / block); // the cell (⌊i/block⌋, ⌊j/block⌋)
-      const e = Math.abs(A.data[i * A.cols + j]! - R.data[i * A.cols + j]!);
-      if (e > values[k]! || Number.isNaN(e)) [values[k], at[k]] = [e, [i, j]];
-    }
-  return { tensor: names.join('; '), a: aName, r: rName, rows, cols, block, values, size: [A.rows, A.cols], at };
 }
 
 /** Bad combinations of options: one line each, exit 2. */
