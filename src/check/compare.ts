@@ -303,6 +303,8 @@ export function disagreement(rows: readonly PairRow[], subject: ImplName = 'hand
     const tfjsFd = tfjs.filter((t) => fails(t, 'fd'));
     if (handFd && tfjsBad.length && !tfjsFd.length) hint = ': the gradient under test disagrees with both tfjs and float64 finite differences, which agree with each other: it is wrong';
     else if (!handFd && tfjsBad.length && tfjsFd.length) hint = ': tfjs disagrees with both float64 sides, which agree: float32 rounding (or a layout problem) in the reference, not an error in the gradient under test';
+    else if (handFd && tfjs.length && !tfjsBad.length)
+      hint = `: an error below float32 resolution, which only the float64 pair sees${subject === 'yours' ? ' (if yours computes in float32, --dtype float32 holds it to the float32 tolerances)' : ''}`;
   } else if (tfjs.length === 2 && tfjs.every((t) => fails(subject, t)) && !fails('tfjs-layers', 'tfjs-ops')) {
     hint = ': both references agree with each other and not with the gradient under test: it is wrong';
   } else if (tfjs.length === 2 && fails('tfjs-layers', 'tfjs-ops')) {

@@ -32,8 +32,8 @@ export const ADVICE: Record<string, string> = {
   'truncated-k': 'BPTT’s sum over k runs over every earlier step k = 0 … t, not only the last few (that is truncated BPTT, --truncate k).',
   'state-off-by-one': 'a_t = U x_t + W s_{t−1}, so ∂a_t/∂W brings s_{t−1}: dW += da_t s_{t−1}ᵀ, not da_t s_tᵀ.',
   'W-not-transposed': 'a_t = W s_{t−1} + …, so the recursion carries ∂L/∂s_{t−1} = Wᵀ da_t (Σ_i W[i, j] da_t[i]), not W da_t.',
-  'derivative-at-previous-state': 'da_t = ds_t ⊙ f′(a_t), with f′ from this step’s own state s_t = f(a_t) (tanh: 1 − s_t²), not from the previous state s_{t−1}.',
-  'missing-activation-derivative': 'ds_t must be multiplied by f′(a_t) (for tanh 1 − s_t², so tanh′ ∈ [0, 1]) before it reaches W, U and earlier states.',
+  'derivative-at-previous-state': 'da_t = ds_t ⊙ f′(a_t), with f′ from this step’s own state s_t = f(a_t) (tanh 1 − s_t², sigmoid s_t(1 − s_t), relu 1 where s_t > 0), not from the previous state s_{t−1}.',
+  'missing-activation-derivative': 'ds_t must be multiplied by f′(a_t) (tanh 1 − s_t², sigmoid s_t(1 − s_t), relu 1 where s_t > 0) before it reaches W, U and earlier states.',
   'last-step-only': 'L = Σ_t L_t: every step’s ŷ_t − y_t contributes, as in ∂L/∂W = Σ_t ∂L_t/∂W, not only the last output’s.',
   'gate-order': 'The gates’ blocks are in another order than the case’s (tfjs: i, f, g, o for the LSTM, z, r, h for the GRU; ONNX and PyTorch order them differently): map each gate to its own U_*, W_*, b_*.',
 };

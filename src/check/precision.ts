@@ -4,10 +4,13 @@
  * float64 tolerances however right it is).
  *
  * Detection rule, when neither --dtype nor the gradients file's `dtype` says it: float32 when every finite
- * gradient value is exactly a float32 (Math.fround(x) === x) and at least MIN_INFORMATIVE of them are
- * informative, i.e. their significand needs more than SHORT_BITS bits. A float64 result of real data is a
- * float32 by chance with probability 2⁻²⁹ per value, so a few informative values settle it; zeros, small
- * integers and short dyadic fractions (0.5, 0.375) are float32 in either precision and say nothing. With
+ * gradient value is a float32, exactly (Math.fround(x) === x) or written in decimal with at most 9 significant
+ * digits (what `%.9g` or the shortest round-trip digits of a float32 give; float32Form), and at least
+ * MIN_INFORMATIVE of them are informative: an exact significand of more than SHORT_BITS bits, or more than
+ * SHORT_DIGITS written digits. A float64 result of real data is a float32 by chance with probability 2⁻²⁹ per
+ * value, so a few informative values settle it; zeros, small integers and short fractions (0.5, 0.375, 0.1)
+ * are float32 in either precision and say nothing. A float64 result printed with 7 digits or fewer is
+ * detected as float32, rightly: its numbers carry no more than float32 precision. With
  * too few informative values the subject is held to float64, and the note says so. The loss is left out:
  * a float32 implementation often sums its loss in a float64 accumulator.
  */
@@ -40,6 +43,23 @@ export interface DtypeDetection {
   count: number;
 }
 
+/**
+ * How a value carries a float32: exactly (Math.fround(x) === x), or as a float32 written in decimal with p ≤ 9
+ * significant digits (numpy's `%.9g`, or the shortest digits that read back as that float32: then x is the
+ * decimal, not the float32 itself); null for a value no float32 gives. Returns the significant bits of an exact
+ * value or the digits of a written one, so that the caller can tell informative values from short ones.
+ */
+export function float32Form(x: number): { exact: true; bits: number } | { exact: false; digits: number } | null {
+  const f = Math.fround(x);
+  if (f === x) return { exact: true, bits: significandBits(x) };
+  if (!Number.isFinite(f)) return null;
+  for (let p = 1; p <= 9; p++) if (Number(f.toPrecision(p)) === x) return { exact: false, digits: p };
+  return null;
+}
+
+/** Significant decimal digits that a written value needs before it says more than a short fraction does. */
+const SHORT_DIGITS = 4;
+
 export function detectDtype(g: Gradients): DtypeDetection {
   let notFloat32 = 0;
   let informative = 0;
@@ -48,8 +68,9 @@ export function detectDtype(g: Gradients): DtypeDetection {
     for (const x of m.data) {
       if (!Number.isFinite(x)) continue;
       count++;
-      if (Math.fround(x) !== x) notFloat32++;
-      else if (x !== 0 && significandBits(x) > SHORT_BITS) informative++;
+      const form = float32Form(x);
+      if (!form) notFloat32++;
+      else if (x !== 0 && (form.exact ? form.bits > SHORT_BITS : form.digits > SHORT_DIGITS)) informative++;
     }
   return { dtype: notFloat32 === 0 && informative >= MIN_INFORMATIVE ? 'float32' : 'float64', notFloat32, informative, count };
 }
@@ -57,8 +78,8 @@ export function detectDtype(g: Gradients): DtypeDetection {
 /** The one line that says which precision the subject was held to, and why. */
 export function dtypeNote(d: DtypeDetection): string {
   if (d.dtype === 'float32')
-    return `float32 detected: every one of the ${d.count} gradient values is exactly a float32, so yours is held to the float32 tolerances against fd too (--dtype float64 to hold it to float64)`;
-  if (d.notFloat32 > 0) return `float64 detected: ${d.notFloat32} of the ${d.count} gradient values are not float32 numbers`;
+    return `float32 detected: every one of the ${d.count} gradient values is a float32 (exactly, or written with at most 9 significant digits), so yours is held to the float32 tolerances against fd too (--dtype float64 to hold it to float64)`;
+  if (d.notFloat32 > 0) return `float64 detected: ${d.notFloat32} of the ${d.count} gradient values are not float32 numbers, exactly or written with at most 9 digits`;
   return `float64 assumed: every gradient value is a float32 number, but only ${d.informative} of ${d.count} carry more than ${SHORT_BITS} significant bits (at least ${MIN_INFORMATIVE} are needed to tell); --dtype float32 if yours computes in float32`;
 }
 

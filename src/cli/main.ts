@@ -19,7 +19,7 @@ import { analyseVanishing, checkVanishingOptions } from '../check/vanishing.js';
 import type { Activation, Cell } from '../model/spec.js';
 import { SERIES_HEADER, seriesRows, vanishingNotes, vanishingVerdict } from '../report/html.js';
 import { alignedTable } from '../report/table.js';
-import { STEPS_NEED_TERMS, STEPS_NOT_RUN_IMPL } from '../report/text.js';
+import { STEPS_NEED_TERMS, STEPS_NOT_RUN_FILE, STEPS_NOT_RUN_IMPL } from '../report/text.js';
 import { vanishingJson, writeVanishingReports } from '../report/vanishing.js';
 import { generateCase } from '../model/generate.js';
 import { InputError } from '../model/errors.js';
@@ -32,7 +32,7 @@ import { BACKENDS, REFERENCES, referenceGradients, useBackend } from '../../refe
 import { TOOL_VERSION } from '../version.js';
 import { REFERENCE_CHOICES, referencesFor, runCheck } from './check.js';
 import { processIo, type Io } from './io.js';
-import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOptions, caseFromOptions, checkOptionsFrom, commandLine, finiteNumber, integer, oneOf, parseFd, positiveInteger, positiveNumber } from './options.js';
+import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOptions, caseFromOptions, checkOptionsFrom, commandLine, finiteNumber, integer, oneOf, parseFd, path, positiveInteger, positiveNumber } from './options.js';
 
 const IMPLS = ['hand', ...REFERENCES, 'fd'] as const;
 
@@ -46,8 +46,8 @@ function referenceOption(): Option {
 }
 
 const dtypeOption = () => new Option('--dtype <type>', `the precision your gradients were computed in: ${DTYPES.join('|')} (default: detected from the values)`).argParser(oneOf('--dtype', DTYPES));
-const outOption = () => new Option('--out <dir>', 'report directory').default('reports');
-const junitOption = () => new Option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)');
+const outOption = () => new Option('--out <dir>', 'report directory').default('reports').argParser(path('--out', 'a report directory'));
+const junitOption = () => new Option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)').argParser(path('--junit', 'a file path for the JUnit XML'));
 const jsonOption = () => new Option('--json', 'print the report JSON on stdout instead of the table').default(false);
 
 /** The options every checking command shares: which references, which backend, where the reports go. */
@@ -61,7 +61,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => {} });
 
   addGenerationOptions(program.command('case').description('write a generated case file'))
-    .option('--out <file>', 'where to write the case (default: stdout)')
+    .option('--out <file>', 'where to write the case (default: stdout)', path('--out', 'a file path for the case (leave --out out to print it)'))
     .action((opts: { out?: string }, cmd: Command) => {
       const text = caseJson(caseFromOptions(cmd));
       if (opts.out) writeFileAtomic(opts.out, text);
@@ -141,7 +141,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       if (opts.reference === 'fd' || opts.reference === 'all') opts.fd ??= ['full'];
       opts.heatmap = true;
       checkOptions(checkOptionsFrom(opts));
-      setCode(await run('verify', () => [c], opts, { subject: 'yours', impl: () => given, ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}) }));
+      setCode(await run('verify', () => [c], opts, { subject: 'yours', impl: () => given, notes: [STEPS_NOT_RUN_FILE], ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}) }));
     });
 
   addRunOptions(addFdOptions(addToleranceOptions(program.command('suite').description('run the default comparison suite (npm start) and write one combined report'))))
@@ -229,7 +229,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
   golden
     .command('update')
     .description('store, for each case of the default matrix, the case and the hand and reference gradients')
-    .option('--dir <dir>', 'where the snapshots go', 'reference/golden')
+    .option('--dir <dir>', 'where the snapshots go', path('--dir', 'a snapshot directory'), 'reference/golden')
     .addOption(backendOption())
     .action(async (opts: { dir: string; backend: string }) => {
       await useBackend(opts.backend);
@@ -237,7 +237,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       io.out(`wrote ${written.length} golden files to ${opts.dir}\n`);
     });
   addToleranceOptions(golden.command('verify').description('recompute every snapshot and fail with a readable diff when a side drifts beyond tolerance'))
-    .option('--dir <dir>', 'the snapshots', 'reference/golden')
+    .option('--dir <dir>', 'the snapshots', path('--dir', 'a snapshot directory'), 'reference/golden')
     .addOption(backendOption())
     .option('--json', 'print the result as JSON', false)
     .action(async (opts: { dir: string; backend: string; atol: number; rtol: number; json: boolean }) => {
@@ -256,7 +256,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .addOption(new Option('--impl <name>', `implementation: ${IMPLS.join('|')} (fd: float64 central differences of every entry)`).default('hand').argParser(oneOf('--impl', IMPLS)))
     .addOption(backendOption())
     .option('--fd <mode...>', 'with --impl fd: full (a gradients file holds every entry)')
-    .option('--out <file>', 'where to write the gradients file (default: stdout)')
+    .option('--out <file>', 'where to write the gradients file (default: stdout)', path('--out', 'a file path for the gradients (leave --out out to print them)'))
     .action(async (opts: { case: string; impl: (typeof IMPLS)[number]; backend: string; out?: string } & Record<string, unknown>) => {
       const c = loadCase(opts.case);
       const o = checkOptionsFrom(opts);

@@ -36,12 +36,20 @@ export function oneOf<T extends string>(flag: string, values: readonly T[]) {
   };
 }
 
+/** A file or directory path: an empty one (an unset shell variable) is refused, not taken as the current directory. */
+export function path(flag: string, what: string) {
+  return (v: string): string => {
+    if (v.trim() === '') throw new InputError(`${flag} is ${shown(v)}, expected ${what} (an unset shell variable?)`);
+    return v;
+  };
+}
+
 const GENERATION_FLAGS = [
   'cell', 'recurrentActivation', 'activation', 'bias', 'inputSize', 'hiddenSize', 'outputSize', 'steps', 'batch',
   'denseInputs', 'initialState', 'initScale', 'seed', 'id',
 ] as const;
 
-/** The generation options of DESIGN.md / `bptt-check case`. */
+/** The generation options of `bptt-check case` (docs/formats.md). */
 export function addGenerationOptions(cmd: Command): Command {
   const d = GENERATE_DEFAULTS;
   return cmd

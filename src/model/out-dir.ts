@@ -87,11 +87,11 @@ export function recoverOutDir(out: string): void {
 }
 
 /** `--out` must be a directory of its own: not the current directory, nor one that holds it. */
-function checkOutDir(out: string): void {
+function checkOutDir(out: string, given: string): void {
   const rel = relative(out, process.cwd());
   if (!(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)))
-    throw new InputError(`--out is ${JSON.stringify(out)}, which holds the current directory, expected a directory of its own for the reports`);
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new InputError(`--out is ${JSON.stringify(out)}, a file, expected a directory`);
+    throw new InputError(`--out is ${JSON.stringify(given)}, which holds the current directory, expected a directory of its own for the reports`);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new InputError(`--out is ${JSON.stringify(given)}, a file, expected a directory`);
 }
 
 /** For the tests of interrupted commits: BPTT_CHECK_FAULT=commit-exit:<stage> ends the process right after that stage. */
@@ -103,7 +103,7 @@ function fault(stage: Stage): void {
 export function writeRunDir(dir: string, files: readonly RunFile[]): string[] {
   let out = resolve(dir);
   if (existsSync(out) && lstatSync(out).isSymbolicLink()) out = realpathSync(out); // swap the target, keep the link
-  checkOutDir(out);
+  checkOutDir(out, dir);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const temp = join(dirname(out), `.${basename(out)}.bptt-check-new-${tag}`);
   const old = join(dirname(out), `.${basename(out)}.bptt-check-old-${tag}`);

@@ -1,6 +1,6 @@
 import { createObjectCsvStringifier } from 'csv-writer';
 import type { Report } from './model.js';
-import { nonFiniteText } from './table.js';
+import { unmeasuredText } from './table.js';
 
 const COLUMNS = [
   'case', 'cell', 'activation', 'bias', 'inputs', 'I', 'H', 'K', 'T', 'B', 'initialState',
@@ -19,8 +19,8 @@ export function renderCsv(report: Report): string {
       shape: row.shape,
       a: row.a,
       r: row.r,
-      // a tensor with NaN or ±Inf has no error measure: "non-finite (a: n, r: m)" in its four columns
-      ...Object.fromEntries((['maxAbsErr', 'maxRelErr', 'relErrNorm', 'cosine'] as const).map((k) => [k, nonFiniteText(row) ?? row[k]])),
+      // a tensor with NaN or ±Inf, or not given, has no error measure: "non-finite (a: n, r: m)" or "not given" in its four columns
+      ...Object.fromEntries((['maxAbsErr', 'maxRelErr', 'relErrNorm', 'cosine'] as const).map((k) => [k, unmeasuredText(row) ?? row[k]])),
       worstIndex: row.worst ? `[${row.worst.index.join(' ')}]` : '',
       worstA: row.worst?.a ?? '',
       worstR: row.worst?.r ?? '',

@@ -1,14 +1,13 @@
 /** JUnit XML for CI: one testcase per case × tensor; a failure message carries the metrics of every failing pair. */
 import { XMLBuilder } from 'fast-xml-parser';
 import { num, verdictLine, type Report } from './model.js';
-import { nonFiniteText } from './table.js';
+import { unmeasuredText } from './table.js';
 import { toleranceRule } from './text.js';
 
 /** The row's error measures, or why it has none (NaN or ±Inf elements, a tensor not given). */
 function measures(row: Report['cases'][number]['rows'][number]): string {
-  const nf = nonFiniteText(row);
+  const nf = unmeasuredText(row);
   if (nf) return nf;
-  if (Number.isNaN(row.relErrNorm)) return 'no error measures';
   return `relErrNorm ${num(row.relErrNorm)}, maxAbsErr ${num(row.maxAbsErr)}, maxRelErr ${num(row.maxRelErr)}`;
 }
 

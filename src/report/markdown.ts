@@ -31,7 +31,7 @@ export function renderMarkdown(r: Report): string {
     if (c.fd)
       out.push(
         `Finite differences: ${fdModeText(c.fd.mode)}, central, ε per tensor ${Object.entries(c.fd.eps).map(([k, v]) => `${k} ${num(v)}`).join(', ')}; ` +
-          `the float64 pair hand vs fd is held to atol ${c.fd.tolerance.atol}, rtol ${c.fd.tolerance.rtol}.`,
+          `the pair ${c.rows[0]?.a ?? 'hand'} vs fd is held to atol ${c.fd.tolerance.atol}, rtol ${c.fd.tolerance.rtol}${c.dtype?.dtype === 'float32' ? ' (the float32 tolerances: yours is float32)' : ''}.`,
         '',
       );
     out.push(...markdownTable(ROW_HEADER, c.rows.map(rowCells)), '');
@@ -41,9 +41,9 @@ export function renderMarkdown(r: Report): string {
     '## Tolerances',
     '',
     `${capitalize(toleranceRule(r.tolerance))}; a tensor passes when every element does. ` +
-      'a is the side under test (the hand-written BPTT, or the first reference), r the side it is checked against. ' +
+      'a is the side under test (the hand-written BPTT or yours, or the first reference), r the side it is checked against. ' +
       'maxRelErr is max |a − r| / max(|a|, |r|); relErrNorm is ‖a − r‖ / max(‖a‖, ‖r‖). ' +
-      'The worst element is the one closest to (or furthest past) its bound. The hand side computes in float64, tfjs in float32.',
+      'The worst element is the one closest to (or furthest past) its bound. The hand side and the finite differences compute in float64, tfjs in float32, and yours in the precision its note states.',
     '',
     '## Reproduce',
     '',

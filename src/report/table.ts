@@ -12,17 +12,22 @@ export function worstText(row: PairRow): string {
   return `${at}${full(row.worst.a)} vs ${full(row.worst.r)}${used}`;
 }
 
-/** "non-finite (a: 2, r: 256)": how many elements of each side are NaN or ±Inf, for a row whose measures are undefined. */
-export function nonFiniteText(row: Pick<PairRow, 'nonFinite'>): string | null {
-  if (!row.nonFinite) return null;
-  const { a, r } = row.nonFinite;
-  return `non-finite (${[a ? `a: ${a}` : '', r ? `r: ${r}` : ''].filter(Boolean).join(', ')})`;
+/**
+ * Why a row has no error measures, or null when it has them: "non-finite (a: 2, r: 256)" (how many elements
+ * of each side are NaN or ±Inf), or "not given" (a side gives no such tensor; the verdict says which).
+ */
+export function unmeasuredText(row: Pick<PairRow, 'nonFinite' | 'relErrNorm'>): string | null {
+  if (row.nonFinite) {
+    const { a, r } = row.nonFinite;
+    return `non-finite (${[a ? `a: ${a}` : '', r ? `r: ${r}` : ''].filter(Boolean).join(', ')})`;
+  }
+  return Number.isNaN(row.relErrNorm) ? 'not given' : null;
 }
 
 export function rowCells(row: PairRow): string[] {
   const verdict = row.pass ? 'pass' : `FAIL${row.reason ? `: ${row.reason}` : ` (${row.failing} of ${row.count} outside tolerance)`}`;
   const cos = Number.isFinite(row.cosine) ? row.cosine.toFixed(9) : num(row.cosine);
-  const nf = nonFiniteText(row);
+  const nf = unmeasuredText(row);
   const measures = nf ? [nf, nf, nf, nf] : [num(row.maxAbsErr), num(row.maxRelErr), num(row.relErrNorm), cos];
   return [row.tensor, row.shape, `${row.a} vs ${row.r}`, ...measures, worstText(row), verdict];
 }

@@ -4,6 +4,11 @@ import type { Gradients } from '../../src/model/gradients.js';
 
 const grads = (...tensors: number[][]): Gradients => ({ loss: 1, tensors: Object.fromEntries(tensors.map((d, k) => [`T${k}`, { rows: 1, cols: d.length, data: Float64Array.from(d) }])) });
 // values as a float64 computation of real data gives them: 1/3, √2, e^−k, …
+/** The fewest significant digits that read back as the float32 f (as numpy's repr of a float32 writes it). */
+const shortestFloat32 = (f: number) => {
+  for (let p = 1; p <= 9; p++) if (Math.fround(Number(f.toPrecision(p))) === f) return f.toPrecision(p);
+  return f.toPrecision(9);
+};
 const real = Array.from({ length: 40 }, (_, k) => Math.exp(-k / 7) / 3 - 0.01 * k);
 
 describe('significand length', () => {
@@ -28,7 +33,20 @@ describe('the precision of a subject is detected from its values', () => {
   });
 
   it('one value that is not a float32 makes it float64', () => {
-    expect(detectDtype(grads([...real.map(Math.fround), 0.1])).dtype).toBe('float64');
+    expect(detectDtype(grads([...real.map(Math.fround), 1 / 3])).dtype).toBe('float64');
+  });
+
+  it('float32 values written in decimal (numpy %.9g, or the shortest digits that read back) are float32 too', () => {
+    const f32 = real.map(Math.fround);
+    const nine = f32.map((x) => Number(x.toPrecision(9))); //       what "%.9g" % np.float32(x) writes
+    const shortest = f32.map((x) => Number(shortestFloat32(x))); // what str(np.float32(x)) writes
+    expect(nine.some((x, k) => x !== f32[k])).toBe(true); // they are decimals, not the float32s themselves
+    expect(detectDtype(grads(nine))).toMatchObject({ dtype: 'float32', notFloat32: 0, informative: 40 });
+    expect(detectDtype(grads(shortest)).dtype).toBe('float32');
+    // the same real values written with 9 digits from float64 are mostly no float32's digits (a few agree by chance)
+    const d64 = detectDtype(grads(real.map((x) => Number(x.toPrecision(9)))));
+    expect(d64.dtype).toBe('float64');
+    expect(d64.notFloat32).toBeGreaterThan(30);
   });
 
   it('zeros, small integers and short fractions say nothing: a float64 subject with only those is not called float32', () => {

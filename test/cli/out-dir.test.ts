@@ -116,7 +116,24 @@ describe('the report directory after a run', () => {
     writeFileSync(join(dir, 'keep.txt'), 'x');
     const run = await cli([...compare, '--out', '.'], dir);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe('bptt-check: --out is ' + JSON.stringify(dir) + ', which holds the current directory, expected a directory of its own for the reports\n');
+    // the message names the value as given, not the directory it resolves to
+    expect(run.stderr).toBe('bptt-check: --out is ".", which holds the current directory, expected a directory of its own for the reports\n');
+    expect(files(dir)).toEqual(['keep.txt']);
+  });
+
+  it.each([
+    [['compare', '--steps', '3', '--out', ''], '--out is "", expected a report directory (an unset shell variable?)'],
+    [['compare', '--steps', '3', '--junit', ''], '--junit is "", expected a file path for the JUnit XML (an unset shell variable?)'],
+    [['case', '--out', ''], '--out is "", expected a file path for the case (leave --out out to print it) (an unset shell variable?)'],
+    [['vanishing', '--steps', '3', '--out', ''], '--out is "", expected a report directory (an unset shell variable?)'],
+    [['golden', 'verify', '--dir', ''], '--dir is "", expected a snapshot directory (an unset shell variable?)'],
+  ])('an empty path (an unset shell variable) is refused, not taken as the current directory: %j', async (args, message) => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'keep.txt'), 'x');
+    const run = await cli(args, dir);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`bptt-check: ${message}\n`);
     expect(files(dir)).toEqual(['keep.txt']);
   });
 });

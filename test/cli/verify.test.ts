@@ -195,6 +195,14 @@ describe('a tensor missing from the side under test is a failing row of its own,
     expect(new Set(others.filter((r) => r.r === 'fd').map((r) => r.tensor))).toEqual(new Set(['U', 'W', 'b', 'V', 'c']));
     expect(others.every((r) => r.pass)).toBe(true);
     expect(JSON.parse(run.stdout).cases[0].disagreement).toMatch(/; yours gives no initialState, which the case has$/);
+    // a tensor not given has no measures: every format says so instead of NaN
+    const md = readFileSync(join(dir, 'miss1/report.md'), 'utf8');
+    expect(md).toMatch(/\| initialState \| 1×16 \| yours vs fd \| not given \| not given \| not given \| not given \|/);
+    for (const f of ['report.md', 'report.html', 'summary.csv']) expect(readFileSync(join(dir, 'miss1', f), 'utf8')).not.toMatch(/\bNaN\b/);
+    // the per-step check did not run for the reason that holds for a file, not "needs full BPTT"
+    const html = readFileSync(join(dir, 'miss1/report.html'), 'utf8');
+    expect(html).toContain('No per-step detail in this run (per-step check not run: a gradients file holds the total gradients, not the per-step terms it needs)');
+    expect(md).toMatch(/the pair yours vs fd is held to atol 1e-8, rtol 0\.000001\./);
   });
 
   it('diagnoses the other failing tensors of a file that also lacks one (V missing, W transposed)', async () => {

@@ -37,6 +37,7 @@ describe.skipIf(!python)('a numpy BPTT through bptt-check verify', () => {
     expect((await cli(['case', '--activation', 'sigmoid', '--bias', '--dense-inputs', '--batch', '3', '--steps', '7', '--initial-state', '--seed', '11', '--out', 'c.json'], dir)).code).toBe(0);
     numpy('c.json', 'g64.json');
     numpy('c.json', 'g32.json', '--float32');
+    numpy('c.json', 'g32-9digits.json', '--float32', '--digits', '9');
     numpy('c.json', 'bug64.json', '--bug', 'missing-fprime');
     numpy('c.json', 'bug32.json', '--float32', '--bug', 'missing-fprime');
     const g32 = JSON.parse(readFileSync(join(dir, 'g32.json'), 'utf8'));
@@ -62,11 +63,22 @@ describe.skipIf(!python)('a numpy BPTT through bptt-check verify', () => {
     expect(report.cases[0].fd.tolerance).toEqual({ atol: 1e-4, rtol: 1e-3 });
   });
 
+  it('float32 written with 9 significant digits ("%.9g", not the exact float32s) passes with the precision detected too', async () => {
+    const written = JSON.parse(readFileSync(join(dir, 'g32-9digits.json'), 'utf8'));
+    const values = Object.values(written.gradients as Record<string, number[] | number[][]>).flatMap((t) => t.flat());
+    expect(values.some((x) => Math.fround(x) !== x)).toBe(true); // decimals, not float32 numbers
+    const run = await cli(['verify', '--case', 'c.json', '--grads', 'g32-9digits.json', '--json', '--out', 'v32digits'], dir);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).cases[0].dtype).toEqual({ dtype: 'float32', source: 'detected' });
+  });
+
   it('float32 held to float64 by --dtype float64 fails honestly, on the fd pair alone', async () => {
     const run = await cli(['verify', '--case', 'c.json', '--grads', 'g32.json', '--dtype', 'float64', '--json', '--out', 'v32as64'], dir);
     expect(run.code).toBe(1);
     const failing = new Set(JSON.parse(run.stdout).cases[0].rows.filter((r: Row) => !r.pass).map((r: Row) => `${r.a} vs ${r.r}`));
     expect([...failing]).toEqual(['yours vs fd']);
+    // the pairs line reads it: below float32 resolution, and the flag that would hold it to float32
+    expect(JSON.parse(run.stdout).cases[0].disagreement).toMatch(/an error below float32 resolution, which only the float64 pair sees \(if yours computes in float32, --dtype float32/);
   });
 
   it('a dtype field in the gradients file is taken as given', async () => {

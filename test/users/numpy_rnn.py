@@ -5,8 +5,9 @@ bptt-check did not write.
 
     s_t = f(U x_t + W s_{t-1} + b),   o_t = softmax(V s_t + c),   L = sum_t -log o_t[y_t]
 
-Usage: numpy_rnn.py CASE.json OUT.json [--float32] [--bug missing-fprime]
+Usage: numpy_rnn.py CASE.json OUT.json [--float32] [--digits N] [--bug missing-fprime]
   --float32   compute in np.float32 throughout and write float32 values
+  --digits N  write every gradient value as "%.Ng" does (as np.savetxt or a print would), not exactly
   --bug missing-fprime   forget the activation derivative in the backward pass (a classic mistake)
 """
 import json
@@ -85,12 +86,20 @@ def main(argv):
             ds_next = W.T.dot(da)
         dS0.append(ds_next)
 
-    grads = {"U": dU.tolist(), "W": dW.tolist(), "V": dV.tolist()}
+    digits = int(argv[argv.index("--digits") + 1]) if "--digits" in argv else None
+
+    def written(a):
+        a = np.asarray(a)
+        if digits is None:
+            return a.tolist()
+        return np.vectorize(lambda v: float("%.*g" % (digits, v)))(a).tolist()
+
+    grads = {"U": written(dU), "W": written(dW), "V": written(dV)}
     if model["bias"]:
-        grads["b"] = db.tolist()
-        grads["c"] = dc.tolist()
+        grads["b"] = written(db)
+        grads["c"] = written(dc)
     if case.get("initialState") is not None:
-        grads["initialState"] = np.array(dS0).tolist()
+        grads["initialState"] = written(dS0)
     out = {"schemaVersion": 1, "source": "numpy_rnn.py (%s)" % np.dtype(dtype).name, "loss": float(loss), "gradients": grads}
     with open(out_path, "w") as f_out:
         json.dump(out, f_out)
