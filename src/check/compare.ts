@@ -162,12 +162,16 @@ export function compareWithFd(c: Case, g: Gradients, probes: readonly FdProbe[],
   });
 }
 
+/** What a side is told to clip, in the hand side's and the fd oracle's terms (--clip-value v → value, --clip-norm n → norm). */
+function clipOf(o: SubjectOptions): ClipOptions {
+  return { ...(o.clipValue !== undefined ? { value: o.clipValue } : {}), ...(o.clipNorm !== undefined ? { norm: o.clipNorm } : {}) };
+}
+
 /** The built-in side under test: the hand-written BPTT of the variant, clipping itself as it is told. */
 export function handSubject(variant: Pick<BpttOptions, 'truncate' | 'detachEvery'> = {}): (c: Case, options: SubjectOptions) => Gradients {
   return (c, options) => {
     const g = handGradients(c, variant);
-    if (options.clipValue === undefined && options.clipNorm === undefined) return g;
-    return clipGradients(g, { ...(options.clipValue !== undefined ? { value: options.clipValue } : {}), ...(options.clipNorm !== undefined ? { norm: options.clipNorm } : {}) });
+    return options.clipValue === undefined && options.clipNorm === undefined ? g : clipGradients(g, clipOf(options));
   };
 }
 
@@ -179,19 +183,19 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   if (truncated && refs.length < references.length) notes.push(`tfjs-layers skipped: tf.layers.${{ rnn: 'simpleRNN', lstm: 'lstm', gru: 'gru' }[c.model.cell]} cannot truncate or detach; the hand side is checked against tfjs-ops`);
   if (truncated && refs.length === 0) throw new InputError(`--reference is "layers", but truncation is supported by the tfjs-ops reference only; expected --reference ops or both`);
   const variant = { ...(opts.truncate !== undefined ? { truncate: opts.truncate } : {}), ...(opts.detachEvery !== undefined ? { detachEvery: opts.detachEvery } : {}) };
-  const clip = { ...(opts.clipValue !== undefined ? { value: opts.clipValue } : {}), ...(opts.clipNorm !== undefined ? { norm: opts.clipNorm } : {}) };
+  // what every side is told to clip: the subject clips itself, the references and the fd oracle are clipped here
+  const told: SubjectOptions = { ...(opts.clipValue !== undefined ? { clipValue: opts.clipValue } : {}), ...(opts.clipNorm !== undefined ? { clipNorm: opts.clipNorm } : {}) };
   const clipping = opts.clipValue !== undefined || opts.clipNorm !== undefined;
 
   const subject: ImplName = opts.subject ?? 'hand';
   const grads: Partial<Record<ImplName, Gradients>> = {};
   const ms: CaseResult['ms'] = {};
   // the subject's output is compared as given: the built-in side clips itself, user code is told to
-  const told: SubjectOptions = { ...(clip.value !== undefined ? { clipValue: clip.value } : {}), ...(clip.norm !== undefined ? { clipNorm: clip.norm } : {}) };
   const impl = opts.impl ?? handSubject(variant);
   [grads[subject], ms[subject]] = await timed(() => impl(c, told));
   // the precision of user code (the built-in side is float64): given, or detected, with a note saying which
   const dtype = opts.impl ? subjectDtype(grads[subject]!, opts.dtype, notes) : undefined;
-  for (const ref of refs) [grads[ref], ms[ref]] = await timed(() => referenceGradients(c, ref, { ...variant, ...(clip.value !== undefined ? { clipValue: clip.value } : {}), ...(clip.norm !== undefined ? { clipNorm: clip.norm } : {}) }));
+  for (const ref of refs) [grads[ref], ms[ref]] = await timed(() => referenceGradients(c, ref, { ...variant, ...told }));
   // references that overflow float32 where the float64 loss is finite are left out, and the float64 oracle runs (overflow.ts)
   const overflowed = refs.filter((r) => nonFinite(grads[r]!));
   const loss64 = overflowed.length ? float64Loss(c) : NaN;
@@ -207,7 +211,7 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   if (fdMode) {
     const t0 = performance.now();
     let probes = await fdOracleParallel(c, fdMode, opts.fdSeed);
-    if (clipping) probes = clipFdProbes(c, probes, clip);
+    if (clipping) probes = clipFdProbes(c, probes, clipOf(told));
     ms.fd = performance.now() - t0;
     // the subject against fd: float64 tolerances for a float64 subject, the tfjs ones for a float32 subject
     // (an explicit --fd-atol/--fd-rtol holds either)

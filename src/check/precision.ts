@@ -14,10 +14,9 @@
  * too few informative values the subject is held to float64, and the note says so. The loss is left out:
  * a float32 implementation often sums its loss in a float64 accumulator.
  */
-import type { Gradients } from '../model/gradients.js';
+import type { Dtype, Gradients } from '../model/gradients.js';
 
-export const DTYPES = ['float32', 'float64'] as const;
-export type Dtype = (typeof DTYPES)[number];
+export { DTYPES, type Dtype } from '../model/gradients.js';
 
 export const MIN_INFORMATIVE = 8;
 const SHORT_BITS = 12;

@@ -9,7 +9,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { caseToFile, type Case, type CaseFile } from '../model/case.js';
 import { InputError } from '../model/errors.js';
-import { parseGradients, type Gradients } from '../model/gradients.js';
+import { parseGradients, type Dtype, type Gradients } from '../model/gradients.js';
 import type { SubjectOptions } from './compare.js';
 
 /** What your module returns: the gradients-file shape without the header. */
@@ -17,7 +17,7 @@ export interface UserGradients {
   loss: number;
   gradients: Record<string, number[] | number[][]>;
   /** optional: the precision your code computes in (detected from the values when absent) */
-  dtype?: 'float32' | 'float64';
+  dtype?: Dtype;
 }
 
 /** What your function is told to apply: clipping (each key present only when that clipping is asked for). */

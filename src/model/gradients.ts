@@ -19,8 +19,12 @@ export interface Gradients {
   /** when the gradients were clipped: the global norm of the parameter gradients before and after */
   clip?: { normBefore: number; normAfter: number };
   /** the precision the implementation computed in, when its gradients file (or module) says so */
-  dtype?: 'float32' | 'float64';
+  dtype?: Dtype;
 }
+
+/** The precisions an implementation may declare (`--dtype`, a gradients file's `dtype`). */
+export const DTYPES = ['float32', 'float64'] as const;
+export type Dtype = (typeof DTYPES)[number];
 
 export interface GradientsFile {
   schemaVersion: 1;
@@ -28,7 +32,7 @@ export interface GradientsFile {
   loss: number;
   gradients: Record<string, number[][] | number[]>;
   /** optional: the precision of the implementation (detected from the values when absent) */
-  dtype?: 'float32' | 'float64';
+  dtype?: Dtype;
 }
 
 export function gradientsToFile(c: Case, g: Gradients, source: string): GradientsFile {
@@ -61,7 +65,7 @@ export function parseGradients(raw: unknown, where: string, c: Case, requireHead
   if (typeof obj.loss !== 'number') throw new InputError(`${where}: loss is ${shown(obj.loss)}, expected a number`);
   const grads = obj.gradients as Record<string, unknown> | undefined;
   if (grads === null || typeof grads !== 'object' || Array.isArray(grads)) throw new InputError(`${where}: gradients is ${shown(grads)}, expected an object of tensors`);
-  if (obj.dtype !== undefined && obj.dtype !== 'float32' && obj.dtype !== 'float64')
+  if (obj.dtype !== undefined && !(DTYPES as readonly unknown[]).includes(obj.dtype))
     throw new InputError(`${where}: dtype is ${shown(obj.dtype)}, expected "float32" or "float64" (or no dtype: it is detected from the values)`);
   const specs = gradientSpecs(c.model, c.batch, c.initialState !== null);
   const tensors: Record<string, Matrix> = {};
@@ -70,7 +74,7 @@ export function parseGradients(raw: unknown, where: string, c: Case, requireHead
     if (!s) throw new InputError(`${where}: gradients.${name} is not a tensor of this case, expected only ${specs.map((x) => x.name).join(', ')}`);
     tensors[name] = tensorValue(value, s, `${where}: gradients.${name}`);
   }
-  return { loss: obj.loss, tensors, ...(obj.dtype !== undefined ? { dtype: obj.dtype as 'float32' | 'float64' } : {}) };
+  return { loss: obj.loss, tensors, ...(obj.dtype !== undefined ? { dtype: obj.dtype as Dtype } : {}) };
 }
 
 function tensorValue(value: unknown, s: TensorSpec, field: string): Matrix {
