@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Case } from '../model/case.js';
 import { InputError } from '../model/errors.js';
 import { readJsonFile } from '../model/files.js';
-import { GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
+import { configId, GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
 import { loadCase } from '../model/io.js';
 import { ACTIVATIONS, CELLS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
 import { zodIssueText } from '../model/validate.js';
@@ -104,7 +104,26 @@ export function loadMatrix(path: string, maxCases = DEFAULT_MAX_CASES): SweepMat
     ...(m.cases ?? []).map((f) => ({ file: resolve(dirname(path), f) })),
   ];
   if (!entries.length) throw new InputError(`${where} lists no cases, expected "generate" value lists or "cases" files`);
+  const generated = entries.length - (m.cases?.length ?? 0);
+  checkEntries(entries, where, (k) => (k < generated ? null : `cases[${k - generated}] ${JSON.stringify(m.cases![k - generated])}`));
   return matrixFromEntries(m.id ?? path, entries);
+}
+
+/**
+ * Builds every entry's case (generated, or read and validated) and drops it, before any case runs: an entry
+ * that cannot be used is bad input naming the entry (its index, as report.json's `index`, and its id or
+ * file), not a failing case after the others ran. `label(k)` names entry k where its id is not known.
+ */
+export function checkEntries(entries: readonly SweepEntry[], where: string, label: (k: number) => string | null = () => null): void {
+  entries.forEach((e, k) => {
+    try {
+      entryCase(e);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      const name = label(k) ?? ('file' in e ? `case file ${JSON.stringify(e.file)}` : configId(e.generate));
+      throw new InputError(`${where}: entry ${k} (${name}) cannot be used: ${err.message}`);
+    }
+  });
 }
 
 export const PRESETS = ['default', 'large', 'stress'] as const;

@@ -32,7 +32,7 @@ import { BACKENDS, REFERENCES, referenceGradients, useBackend } from '../../refe
 import { TOOL_VERSION } from '../version.js';
 import { REFERENCE_CHOICES, referencesFor, runCheck } from './check.js';
 import { processIo, type Io } from './io.js';
-import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOptions, caseFromOptions, checkOptionsFrom, commandLine, finiteNumber, integer, oneOf, parseFd, path, positiveInteger, positiveNumber } from './options.js';
+import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOptions, caseFromOptions, checkOptionsFrom, commandLine, finiteNumber, integer, oneOf, parseFd, path, positiveInteger, positiveNumber, withoutOption } from './options.js';
 
 const IMPLS = ['hand', ...REFERENCES, 'fd'] as const;
 
@@ -191,7 +191,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       const check = checkOptionsFrom(opts);
       checkOptions(check);
       // --workers does not change the results: the reproduce command leaves it out
-      const args = argv.filter((a, k) => a !== '--workers' && argv[k - 1] !== '--workers');
+      const args = withoutOption(argv, '--workers');
       setCode(
         await sweepCommand(
           {

@@ -100,6 +100,11 @@ export function commandLine(argv: readonly string[]): string {
   return ['bptt-check', ...argv.map(q)].join(' ');
 }
 
+/** argv without an option and its value, written `--flag N` or `--flag=N` (for a reproduce command that leaves it out). */
+export function withoutOption(argv: readonly string[], flag: string): string[] {
+  return argv.filter((a, k) => a !== flag && !a.startsWith(`${flag}=`) && argv[k - 1] !== flag);
+}
+
 export function nonNegativeInteger(flag: string) {
   return (v: string): number => {
     if (!/^\s*\d+\s*$/.test(v)) throw new InputError(`${flag} is ${shown(v)}, expected an integer ≥ 0`);

@@ -1,4 +1,5 @@
 /** `sweep` and `merge`: many cases over worker threads and shards, and shard reports joined into one. */
+import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
@@ -9,11 +10,12 @@ import type { Tolerance } from '../check/metrics.js';
 import { loadMatrix, parseShard, presetMatrix, PRESETS, shardIndices, type SweepMatrix } from '../check/matrix.js';
 import { runSweep } from '../check/sweep.js';
 import { InputError } from '../model/errors.js';
-import { readJsonFile } from '../model/files.js';
-import { buildReport, type Report } from '../report/model.js';
+import { MANIFEST } from '../model/out-dir.js';
+import { buildReport } from '../report/model.js';
 import { TOOL_VERSION } from '../version.js';
 import { publish } from './check.js';
 import type { Io } from './io.js';
+import { checkSameRule, readShardReport } from './shard-report.js';
 
 export interface SweepCommand {
   matrix?: string;
@@ -60,6 +62,8 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
     backend: o.backend,
     options: o.options,
     onProgress: (done, failures, total) => {
+      // fault injection for the tests of interrupted sweeps: BPTT_CHECK_FAULT=interrupt-after:<n> is a Ctrl-C after n cases
+      if (process.env.BPTT_CHECK_FAULT === `interrupt-after:${done}`) stop.abort();
       if (!bar) return;
       if (!started) bar.start(total, 0, { failures: 0 });
       started = true;
@@ -79,8 +83,13 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
     tolerance: o.tolerance,
     references: [...o.references],
   });
-  if (!interrupted) return publish(report, o, io);
   const partialDir = join(o.outDir, 'partial');
+  if (!interrupted) {
+    const code = await publish(report, o, io);
+    // a complete report supersedes the partial one of an earlier, interrupted run (only a directory this tool wrote goes)
+    if (existsSync(join(partialDir, MANIFEST))) rmSync(partialDir, { recursive: true, force: true });
+    return code;
+  }
   await publish(report, { ...o, outDir: partialDir, junit: undefined }, io);
   io.err(`bptt-check: interrupted after ${interrupted.done} of ${interrupted.of} cases; the partial report is in ${partialDir}, the report in ${o.outDir} is untouched\n`);
   return 130;
@@ -88,10 +97,11 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
 
 /** Joins shard reports: the same matrix and tool version, each case once. */
 export async function mergeCommand(dirs: string[], out: string, json: boolean, io: Io, junit?: string): Promise<number> {
-  const reports = dirs.map((d) => ({ d, r: readJsonFile(join(d, 'report.json'), 'shard report') as Report }));
+  const reports = dirs.map((d) => ({ d, r: readShardReport(d) }));
   const first = reports[0]!.r;
   for (const { d, r } of reports) {
-    if (r.kind !== 'sweep' || !r.sweep) throw new InputError(`shard report ${JSON.stringify(d)} is a ${r.kind} report, expected a sweep report`);
+    if (!r.sweep) throw new InputError(`shard report ${JSON.stringify(d)} has no sweep field, expected a sweep report`);
+    checkSameRule(reports[0]!, { d, r });
     if (r.sweep.interrupted)
       throw new InputError(`shard report ${JSON.stringify(d)} is partial (interrupted after ${r.sweep.interrupted.done} of ${r.sweep.interrupted.of} cases), expected a complete shard: run it again`);
     if (r.sweep.hash !== first.sweep!.hash)

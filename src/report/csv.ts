@@ -11,8 +11,8 @@ const COLUMNS = [
 /** summary.csv: one row per case × tensor × pair, numbers at full precision. */
 export function renderCsv(report: Report): string {
   const csv = createObjectCsvStringifier({ header: COLUMNS.map((id) => ({ id, title: id })) });
-  const records = report.cases.flatMap((c) =>
-    c.rows.map((row) => ({
+  const records = report.cases.flatMap((c) => [
+    ...c.rows.map((row) => ({
       case: c.id,
       ...c.config,
       tensor: row.tensor,
@@ -31,7 +31,9 @@ export function renderCsv(report: Report): string {
       pass: row.pass,
       reason: row.reason ?? '',
     })),
-  );
+    // a case that did not complete (a crashed worker) has no rows: one failing row that says why
+    ...(c.error !== undefined ? [{ case: c.id, ...c.config, failing: '', count: '', atol: report.tolerance.atol, rtol: report.tolerance.rtol, pass: false, reason: `the case did not complete: ${c.error}` }] : []),
+  ]);
   return csv.getHeaderString()! + csv.stringifyRecords(records);
 }
 

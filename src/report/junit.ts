@@ -29,7 +29,9 @@ export function renderJunit(r: Report): string {
         };
       return tc;
     });
-    return { '@_name': c.id, '@_tests': tensors.length, '@_failures': testcase.filter((t) => t.failure).length, testcase };
+    // a case that did not complete (a crashed worker) has no rows: one failing testcase that says why, so CI does not read it as passed
+    if (c.error !== undefined) testcase.push({ '@_classname': c.id, '@_name': 'case', failure: { '@_message': `the case did not complete: ${c.error}`, '@_type': 'CaseError' } });
+    return { '@_name': c.id, '@_tests': testcase.length, '@_failures': testcase.filter((t) => t.failure).length, testcase };
   });
   // an incomplete merge: one failing testcase that says so, so CI does not read the missing cases as passed
   if (r.incomplete)
