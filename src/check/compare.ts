@@ -218,6 +218,8 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
     const tolSubject = { ...(dtype?.dtype === 'float32' ? tol : FLOAT64_TOLERANCE), ...opts.fdTolerance };
     const impls = [subject, ...checked] as ImplName[];
     const fdRows = impls.flatMap((name) => compareWithFd(c, grads[name]!, probes, name, 'fd', name === subject ? tolSubject : tol));
+    // with every reference left out (overflow.ts), the subject's loss is checked against the float64 loss L the oracle perturbs
+    if (fdAlone && !checked.length) rows.push({ tensor: 'loss', shape: 'scalar', a: subject, r: 'fd', ...compareArrays([grads[subject]!.loss], [loss64], tolSubject, () => []) });
     rows.push(...fdRows);
     if (fdMode.kind === 'fast') {
       // a failing direction says that something is wrong, not where: measure that tensor entry by entry

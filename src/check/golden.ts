@@ -14,7 +14,7 @@ import type { Case } from '../model/case.js';
 import { InputError } from '../model/errors.js';
 import { writeFilesAtomic } from '../model/files.js';
 import { generateCase } from '../model/generate.js';
-import type { Gradients } from '../model/gradients.js';
+import { jsonNumber, readJsonNumber, type Gradients } from '../model/gradients.js';
 import { caseJson } from '../model/io.js';
 import { indexOf } from '../model/matrix.js';
 import { gradientSpecs } from '../model/spec.js';
@@ -38,7 +38,7 @@ export async function goldenUpdate(dir: string, backend: string): Promise<string
     const gradients = {} as GoldenFile['gradients'];
     for (const side of SIDES) {
       const g = await sideGradients(c, side);
-      gradients[side] = { loss: g.loss, tensors: Object.fromEntries(Object.entries(g.tensors).map(([n, m]) => [n, { shape: [m.rows, m.cols], f32: encode(m.data) }])) };
+      gradients[side] = { loss: jsonNumber(g.loss), tensors: Object.fromEntries(Object.entries(g.tensors).map(([n, m]) => [n, { shape: [m.rows, m.cols], f32: encode(m.data) }])) };
     }
     const file: GoldenFile = { schemaVersion: GOLDEN_SCHEMA_VERSION, toolVersion: TOOL_VERSION, tfjsVersion: tf.version_core, backend, case: { id: c.id, generate: o, sha256: sha256(caseJson(c)) }, gradients };
     files.push({ path: join(dir, `${c.id}.json`), content: `${JSON.stringify(file, null, 1)}\n` });
@@ -81,8 +81,9 @@ export async function goldenVerify(dir: string, tol: Tolerance): Promise<GoldenR
     for (const side of SIDES) {
       const stored = g.gradients[side];
       const now = await sideGradients(c, side);
-      const loss = compareArrays([now.loss], [stored.loss], tol, () => []);
-      if (!loss.pass) drifts.push({ case: id, side, tensor: 'loss', message: `loss ${now.loss} now vs ${stored.loss} stored` });
+      const storedLoss = readJsonNumber(stored.loss)!;
+      const loss = compareArrays([now.loss], [storedLoss], tol, () => []);
+      if (!loss.pass) drifts.push({ case: id, side, tensor: 'loss', message: `loss ${now.loss} now vs ${storedLoss} stored${loss.reason ? ` (${loss.reason})` : ''}` });
       for (const s of gradientSpecs(c.model, c.batch, c.initialState !== null)) {
         const m = now.tensors[s.name]!;
         const d = compareArrays(Float32Array.from(m.data), decodeF32(stored.tensors[s.name]!.f32), tol, (k) => indexOf(m, k, s.vector));

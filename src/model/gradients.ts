@@ -26,9 +26,35 @@ export interface Gradients {
 export const DTYPES = ['float32', 'float64'] as const;
 export type Dtype = (typeof DTYPES)[number];
 
+/**
+ * A number as gradients files (and golden files) carry it: itself when finite, else the string "NaN",
+ * "Infinity" or "-Infinity", since JSON has no token for them (JSON.stringify would write null, losing
+ * which). docs/formats.md, "Gradients file".
+ */
+export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
+export const NON_FINITE_TEXT = ['NaN', 'Infinity', '-Infinity'] as const;
+
+export function jsonNumber(x: number): JsonNumber {
+  return Number.isFinite(x) ? x : Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+}
+
+/**
+ * The number a gradients file's value stands for: a number (also a bare NaN/Infinity token, which
+ * parseJsonText reads as one, as Python's json writes them), one of the strings "NaN", "Infinity",
+ * "-Infinity", or null (what JSON.stringify writes for any of them, as earlier versions of grads did: read as NaN);
+ * undefined for anything else.
+ */
+export function readJsonNumber(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (v === null) return NaN;
+  if (typeof v === 'string' && (NON_FINITE_TEXT as readonly string[]).includes(v)) return Number(v);
+  return undefined;
+}
+
 export interface GradientsFile {
   schemaVersion: 1;
   source: string;
+  /** in memory a number (NaN, ±Infinity included); in the file, non-finite values are written as jsonNumber does */
   loss: number;
   gradients: Record<string, number[][] | number[]>;
   /** optional: the precision of the implementation (detected from the values when absent) */
@@ -44,12 +70,16 @@ export function gradientsToFile(c: Case, g: Gradients, source: string): Gradient
   return { schemaVersion: GRADIENTS_SCHEMA_VERSION, source, loss: g.loss, gradients };
 }
 
+/** A JSON.stringify replacer that writes non-finite numbers as jsonNumber does, not as null. */
+export const nonFiniteAsText = (_key: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? jsonNumber(v) : v);
+
 /**
- * JSON.stringify writes every finite float64 so that it reads back exactly; non-finite values
- * (an exploding case) are written as null, which JSON can carry, and never as a bare NaN token.
+ * JSON.stringify writes every finite float64 so that it reads back exactly; non-finite values (an
+ * exploding case, a float32 reference that overflows) are written as the strings "NaN", "Infinity" and
+ * "-Infinity" (jsonNumber), which parseGradients reads back, and never as null or a bare NaN token.
  */
 export function gradientsJson(c: Case, g: Gradients, source: string): string {
-  return `${JSON.stringify(gradientsToFile(c, g, source))}\n`;
+  return `${JSON.stringify(gradientsToFile(c, g, source), nonFiniteAsText)}\n`;
 }
 
 /**
@@ -62,7 +92,9 @@ export function parseGradients(raw: unknown, where: string, c: Case, requireHead
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputError(`${where} is ${shown(raw)}, expected a gradients object { loss, gradients }`);
   if (requireHeader && obj.schemaVersion !== GRADIENTS_SCHEMA_VERSION)
     throw new InputError(`${where}: schemaVersion is ${shown(obj.schemaVersion)}, expected ${GRADIENTS_SCHEMA_VERSION}`);
-  if (typeof obj.loss !== 'number') throw new InputError(`${where}: loss is ${shown(obj.loss)}, expected a number`);
+  // a non-finite loss is not refused: it is a failing loss row, as a non-finite tensor entry is
+  const loss = readJsonNumber(obj.loss);
+  if (loss === undefined) throw new InputError(`${where}: loss is ${shown(obj.loss)}, expected a number (or "NaN", "Infinity", "-Infinity")`);
   const grads = obj.gradients as Record<string, unknown> | undefined;
   if (grads === null || typeof grads !== 'object' || Array.isArray(grads)) throw new InputError(`${where}: gradients is ${shown(grads)}, expected an object of tensors`);
   if (obj.dtype !== undefined && !(DTYPES as readonly unknown[]).includes(obj.dtype))
@@ -74,7 +106,7 @@ export function parseGradients(raw: unknown, where: string, c: Case, requireHead
     if (!s) throw new InputError(`${where}: gradients.${name} is not a tensor of this case, expected only ${specs.map((x) => x.name).join(', ')}`);
     tensors[name] = tensorValue(value, s, `${where}: gradients.${name}`);
   }
-  return { loss: obj.loss, tensors, ...(obj.dtype !== undefined ? { dtype: obj.dtype as Dtype } : {}) };
+  return { loss, tensors, ...(obj.dtype !== undefined ? { dtype: obj.dtype as Dtype } : {}) };
 }
 
 function tensorValue(value: unknown, s: TensorSpec, field: string): Matrix {
@@ -88,10 +120,10 @@ function tensorValue(value: unknown, s: TensorSpec, field: string): Matrix {
   }
   const data = new Float64Array(flat.length);
   flat.forEach((x: unknown, k) => {
-    // JSON has no NaN or Infinity: null stands for a non-finite value, which the comparison reports
-    if (x === null) data[k] = NaN;
-    else if (typeof x === 'number') data[k] = x;
-    else throw new InputError(`${field} holds ${shown(x)} at flat index ${k}, expected numbers`);
+    // JSON has no NaN or Infinity: "NaN", "Infinity", "-Infinity" (or null) stand for them, and the comparison reports them
+    const v = readJsonNumber(x);
+    if (v === undefined) throw new InputError(`${field} holds ${shown(x)} at flat index ${k}, expected numbers (or "NaN", "Infinity", "-Infinity")`);
+    data[k] = v;
   });
   return { rows: s.rows, cols: s.cols, data };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,10 +73,9 @@ describe('golden snapshots', () => {
       ['with fewer values than its shape', (g: any) => (g.gradients.hand.tensors.W.f32 = f32Of(12)), /: field gradients\.hand\.tensors\.W\.f32 holds 48 bytes, expected 4×4 float32 values = 64 bytes$/],
       ['with an empty tensor', (g: any) => (g.gradients['tfjs-ops'].tensors.V.f32 = ''), /: field gradients\.tfjs-ops\.tensors\.V\.f32 holds 0 bytes, expected 4×4 float32 values = 64 bytes$/],
       ['with values that are not base64', (g: any) => (g.gradients.hand.tensors.U.f32 = '%%%'), /: field gradients\.hand\.tensors\.U\.f32 is "%%%", expected base64 text$/],
-      ['with a NaN stored', (g: any) => (g.gradients.hand.tensors.U.f32 = Buffer.from(new Float32Array(16).fill(NaN).buffer).toString('base64')), /: field gradients\.hand\.tensors\.U\.f32 holds a non-finite value at flat index 0, expected finite numbers$/],
       ['without a tensor of the case', (g: any) => delete g.gradients['tfjs-ops'].tensors.V, /has no field "gradients\.tfjs-ops\.tensors\.V", expected every gradient of the case \(U, W, V\)$/],
       ['with a tensor the case does not have', (g: any) => (g.gradients.hand.tensors.b = { shape: [4, 1], f32: f32Of(4) }), /: field gradients\.hand\.tensors\.b is not a gradient of this case, expected only U, W, V$/],
-      ['with a loss that is not a number', (g: any) => (g.gradients.hand.loss = 'x'), /: field gradients\.hand\.loss is "x", expected a finite number$/],
+      ['with a loss that is not a number', (g: any) => (g.gradients.hand.loss = 'x'), /: field gradients\.hand\.loss is "x", expected a number \(or "NaN", "Infinity", "-Infinity"\)$/],
       ['with an invalid recipe', (g: any) => (g.case.generate.activation = 'gelu'), /: field case\.generate\.activation is "gelu", expected one of tanh\|sigmoid\|relu\|linear$/],
       ['with a field it does not know', (g: any) => (g.extra = 1), /: field "extra" is not a golden-file field/],
     ])('%s', async (_what, edit, message) => {
@@ -114,6 +113,36 @@ describe('golden snapshots', () => {
       }
     });
   });
+
+  describe('a snapshot holding a non-finite value, as golden update writes one, is read and drifts (exit 1), never refused', () => {
+    it.each([
+      ['a NaN stored in a tensor', (g: any) => (g.gradients.hand.tensors.U.f32 = Buffer.from(new Float32Array(16).fill(NaN).buffer).toString('base64')), 'U', /^non-finite values \(NaN or ±Inf\) in the reference/],
+      ['a loss stored as "Infinity"', (g: any) => (g.gradients.hand.loss = 'Infinity'), 'loss', /^loss [\d.]+ now vs Infinity stored \(non-finite values \(NaN or ±Inf\) in the reference/],
+      ['a loss stored as null (JSON.stringify’s NaN)', (g: any) => (g.gradients.hand.loss = null), 'loss', /^loss [\d.]+ now vs NaN stored/],
+    ])('%s', async (_what, edit, tensor, message) => {
+      const dir = oneFileDir(edit, small);
+      const r = await goldenVerify(dir, DEFAULT_TOLERANCE);
+      expect(r.drifts.map((d) => [d.side, d.tensor])).toEqual([['hand', tensor]]);
+      expect(r.drifts[0]!.message).toMatch(message);
+      const run = await cli(['golden', 'verify', '--dir', dir], tmpdir());
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe('');
+    });
+  });
+
+  // the size limits are helper B's (src/model/limits.ts, checked by checkGenerateOptions): this runs once they are in
+  it.skipIf(!existsSync(fileURLToPath(new URL('../../src/model/limits.ts', import.meta.url))))(
+    'refuses a snapshot whose recipe is over the size limits (exit 2 naming the file) before generating its case',
+    async () => {
+      for (const edit of [(g: any) => (g.case.generate.hiddenSize = 100000), (g: any) => (g.case.generate.steps = 3_000_000_000)]) {
+        const dir = oneFileDir(edit, small);
+        const run = await cli(['golden', 'verify', '--dir', dir], tmpdir());
+        expect(run.code).toBe(2);
+        expect(run.stderr.trim().split('\n')).toHaveLength(1);
+        expect(run.stderr).toContain(`golden file ${JSON.stringify(join(dir, small))}: field case.generate cannot be used: `);
+      }
+    },
+  );
 
   it('writes a fresh set that verifies', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bptt-golden-new-'));
