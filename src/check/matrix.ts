@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Case } from '../model/case.js';
 import { InputError } from '../model/errors.js';
 import { readJsonFile } from '../model/files.js';
-import { configId, GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
+import { checkGenerateOptions, configId, GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
 import { loadCase } from '../model/io.js';
 import { ACTIVATIONS, CELLS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
 import { zodIssueText } from '../model/validate.js';
@@ -110,14 +110,17 @@ export function loadMatrix(path: string, maxCases = DEFAULT_MAX_CASES): SweepMat
 }
 
 /**
- * Builds every entry's case (generated, or read and validated) and drops it, before any case runs: an entry
- * that cannot be used is bad input naming the entry (its index, as report.json's `index`, and its id or
- * file), not a failing case after the others ran. `label(k)` names entry k where its id is not known.
+ * Validates every entry before any case runs: a case file is read and validated (and dropped), generation
+ * options are checked as generateCase checks them (sizes within the limits, the seed in range) without
+ * allocating the case. An entry that cannot be used is bad input naming the entry (its index, as
+ * report.json's `index`, and its id or file), not a failing case after the others ran. `label(k)` names
+ * entry k where its id is not known.
  */
 export function checkEntries(entries: readonly SweepEntry[], where: string, label: (k: number) => string | null = () => null): void {
   entries.forEach((e, k) => {
     try {
-      entryCase(e);
+      if ('file' in e) loadCase(e.file);
+      else checkGenerateOptions(e.generate);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       const name = label(k) ?? ('file' in e ? `case file ${JSON.stringify(e.file)}` : configId(e.generate));
