@@ -14,6 +14,8 @@ export class InputError extends Error {
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** UNSAFE less C0 and the surrogates, which JSON.stringify escapes itself (and C0 includes the layout's new lines). */
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff]/g;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 const hex = (ch: string, width: number) => ch.charCodeAt(0).toString(16).padStart(width, '0');
 
@@ -32,7 +34,7 @@ export function visible(s: string): string {
  * (JSON.stringify itself escapes C0 and lone surrogates.)
  */
 export function jsonSafe(json: string): string {
-  return json.replace(UNSAFE, (ch) => `\\u${hex(ch, 4)}`);
+  return json.replace(JSON_UNSAFE, (ch) => `\\u${hex(ch, 4)}`);
 }
 
 /** A short, one-line rendering of a received value for error messages. */

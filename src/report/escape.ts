@@ -34,7 +34,7 @@ export function mdFence(code: string, info = ''): string[] {
  */
 export function csvText(s: string): string {
   const line = visible(s);
-  return /^[=+\-@\t\r]/.test(line) ? `'${line}` : line;
+  return /^[=+\-@\t\r]/.test(s) ? `'${line}` : line;
 }
 
 /**
