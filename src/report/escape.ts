@@ -19,6 +19,18 @@ export function mdText(s: string): string {
     .replace(/(www)\./gi, '$1\\.');
 }
 
+/**
+ * Markdown for our own sentences that may quote a user string (the pairs line, which quotes the error of a
+ * case that did not complete): the characters that open emphasis, code, links, raw HTML, entities, math and
+ * cells escaped, and the GFM autolinks broken; ( ) # : are left as they read (nothing opens with them here).
+ */
+export function mdInline(s: string): string {
+  return visible(s)
+    .replace(/[\\`*_[\]<>|~&$@]/g, '\\$&')
+    .replace(/(www)\./gi, '$1\\.')
+    .replace(/(https?|ftp)(:)/gi, '$1\\:');
+}
+
 /** A fenced code block of `code` (one line, visible) whose fence is longer than any run of backticks in it. */
 export function mdFence(code: string, info = ''): string[] {
   const line = visible(code);

@@ -4,7 +4,7 @@ import { num, verdictLine, verdictWord, type Report } from './model.js';
 import { ADVICE } from '../check/diagnose.js';
 import { caseTitle, markdownTable, ROW_HEADER, rowCells } from './table.js';
 import { capitalize, toleranceRule } from './text.js';
-import { mdFence, mdText, visible } from './escape.js';
+import { mdFence, mdInline, mdText, visible } from './escape.js';
 
 /** report.md: the verdict first, then the tables, the tolerances and how to reproduce the run. */
 export function renderMarkdown(r: Report): string {
@@ -26,7 +26,7 @@ export function renderMarkdown(r: Report): string {
     const losses = Object.entries(c.loss).map(([k, v]) => `${k} ${v}`).join(', ');
     const times = Object.entries(c.ms).map(([k, v]) => `${k} ${v!.toFixed(1)} ms`).join(', ');
     out.push(`Loss: ${losses}. Time: ${times}.`, '');
-    out.push(`**Pairs:** ${c.disagreement}.`, '');
+    out.push(`**Pairs:** ${mdInline(c.disagreement)}.`, ''); // it may quote a user string: the error of a case that did not complete
     for (const note of c.notes ?? []) out.push(`Note: ${visible(note)}.`, '');
     if (c.clip) out.push(`Clipping: global norm of the parameter gradients ${Object.entries(c.clip).map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`).join(', ')}.`, '');
     if (c.fd)

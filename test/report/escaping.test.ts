@@ -131,6 +131,13 @@ describe('the renderers escape the case id for their format', () => {
     expect(md.split('\n').some((l) => l.startsWith('| ') && l.includes('Injected'))).toBe(true);
   });
 
+  it('Markdown: the pairs line quotes the error of a case that did not complete with its HTML, links and cells escaped', () => {
+    const error = 'the case did not complete: case file "<img src=x onerror=alert(1)>[l](http://e)|*b*.json" cannot be read';
+    const r = buildReport([{ ...failing, id: 'c', disagreement: error }], { kind: 'sweep', backend: 'cpu', tfjsVersion: 'x', command: 'bptt-check sweep', tolerance, references: ['tfjs-ops'] });
+    const pairs = renderMarkdown(r).split('\n').find((l) => l.startsWith('**Pairs:**'))!;
+    expect(pairs).toBe('**Pairs:** the case did not complete: case file "\\<img src=x onerror=alert(1)\\>\\[l\\](http\\://e)\\|\\*b\\*.json" cannot be read.');
+  });
+
   it('Markdown: an id with backticks, pipes and backslashes stays in its one table cell', () => {
     const id = 'a\\|b`|`c\\';
     const md = renderMarkdown(reportWith(id));
