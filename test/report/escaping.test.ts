@@ -195,6 +195,13 @@ describe('the renderers escape the case id for their format', () => {
     expect(out).toContain('R\\x1b[2J/report.md');
   });
 
+  it("the console of a sweep: the case's one-line summary and its failing table carry no ESC or C1 from the id", () => {
+    const r = buildReport([{ ...failing, id: `${ANSI_ID}\n${C1_ID}` }], { kind: 'sweep', backend: 'cpu', tfjsVersion: 'x', command: 'bptt-check sweep', tolerance, references: ['tfjs-ops'] });
+    const out = renderConsole(r, []);
+    expect(out).not.toMatch(/[\x1b\u009b\u202e]/);
+    expect(out.split('\n').filter((l) => l.startsWith('FAIL  '))).toEqual(['FAIL  \\x1b[31mred\\x1b[0m\\ncsi\\x9b31m\\u{202e}txt.exe  (worst relErrNorm 8.7e-2, 1 failing: W yours vs tfjs-ops)']);
+  });
+
   it('JSON: report.json keeps the exact id and writes C1 and bidi controls as \\u escapes', () => {
     const json = reportJson(reportWith(`${C1_ID}${ANSI_ID}`));
     expect(json).not.toMatch(/[\x1b\u009b\u202e]/);
