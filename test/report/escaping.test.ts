@@ -254,6 +254,20 @@ describe('the real command escapes a hostile --id in every report', () => {
     expect(tablesKeepTheirCells(md)).toBeGreaterThan(1);
   }, 60_000);
 
+  it("vanishing: a case file's hostile id is escaped in its report.md and HTML and kept exact in report.json", async () => {
+    const caseFile = join(dir, 'vanishing.case.json');
+    writeFileSync(caseFile, JSON.stringify({ ...kase, id: `${MD_ID}${ANSI_ID}` }));
+    const out = join(dir, 'vanishing');
+    const run = await cli(['vanishing', '--case', caseFile, '--out', out], dir);
+    expect(run.code, run.stderr).toBe(0);
+    const file = (f: string) => readFileSync(join(out, f), 'utf8');
+    expect(run.stdout + run.stderr + file('report.md') + file('report.html')).not.toContain('\x1b');
+    expect(file('report.md').split('\n').filter((l) => /^#+\s*Injected/.test(l))).toEqual([]);
+    expect(prose(file('report.md'))).not.toMatch(/(^|[^\\])<img/m);
+    expect(file('report.html')).not.toContain('<img');
+    expect(JSON.parse(file('report.json')).caseId).toBe(`${MD_ID}${ANSI_ID}`);
+  }, 60_000);
+
   it('suite: a hostile --out path reaches neither the terminal nor report.md raw', async () => {
     const out = join(dir, 'suite\x1b[2J\nrm -rf');
     const run = await cli(['suite', '--reference', 'ops', '--out', out, '--junit', join(dir, 'suite.xml')], dir);
