@@ -13,6 +13,7 @@ import { ADVICE } from '../check/diagnose.js';
 import { alignedTable, caseTitle, ROW_HEADER, rowCells } from '../report/table.js';
 import { reportJson, writeReports } from '../report/write.js';
 import { toleranceRule } from '../report/text.js';
+import { visible } from '../report/escape.js';
 import { FASTER_PATH, useBackend, type Backend, type ReferenceName } from '../../reference/index.js';
 import type { Io } from './io.js';
 
@@ -47,7 +48,7 @@ function caseLine(c: CaseResult): string {
   const measured = c.rows.filter((r) => !Number.isNaN(r.relErrNorm));
   const unmeasured = c.rows.length - measured.length;
   const worst = measured.length ? `worst relErrNorm ${Math.max(...measured.map((r) => r.relErrNorm)).toExponential(1)}` : 'no row measured';
-  return `${mark}  ${c.id}  (${worst}${unmeasured ? `, ${unmeasured} without measures (non-finite or not given)` : ''}${failed.length ? `, ${failed.length} failing: ${failed.map((r) => `${r.tensor} ${r.a} vs ${r.r}`).join(', ')}` : ''})`;
+  return `${mark}  ${visible(c.id)}  (${worst}${unmeasured ? `, ${unmeasured} without measures (non-finite or not given)` : ''}${failed.length ? `, ${failed.length} failing: ${failed.map((r) => `${r.tensor} ${r.a} vs ${r.r}`).join(', ')}` : ''})`;
 }
 
 export async function runCheck(run: CheckRun, io: Io): Promise<number> {
@@ -93,18 +94,18 @@ export function renderConsole(r: Report, written: string[]): string {
   const lines: string[] = [];
   if (r.kind === 'compare' || r.kind === 'verify') {
     for (const c of r.cases) {
-      lines.push(pc.bold(caseTitle(c)), '');
+      lines.push(pc.bold(visible(caseTitle(c))), '');
       lines.push(...alignedTable(ROW_HEADER, c.rows.map(rowCells)).map((l) => (l.includes('FAIL') ? pc.red(l) : l)), '');
       lines.push(...caseNotes(c), '');
     }
   } else {
     lines.push(...r.cases.map(caseLine), '');
     for (const c of r.cases.filter((x) => !x.pass)) {
-      lines.push(pc.bold(caseTitle(c)), ...alignedTable(ROW_HEADER, c.rows.filter((x) => !x.pass).map(rowCells)), ...caseNotes(c), '');
+      lines.push(pc.bold(visible(caseTitle(c))), ...alignedTable(ROW_HEADER, c.rows.filter((x) => !x.pass).map(rowCells)), ...caseNotes(c), '');
     }
   }
   lines.push(`tolerance: ${toleranceRule(r.tolerance)}; backend ${r.backend}, tfjs ${r.tfjsVersion}, hand kernels ${r.handKernels}`);
-  lines.push(`reports: ${written.join(', ')}`);
+  lines.push(`reports: ${written.map(visible).join(', ')}`);
   lines.push((r.pass ? pc.green : pc.red)(pc.bold(verdictLine(r))), '');
   return lines.join('\n');
 }
@@ -121,5 +122,5 @@ function caseNotes(c: CaseResult): string[] {
     out.push(`per step (${s.outputStep === null ? 'L = Σ_t L_t' : `L_${s.outputStep} only`}, ${s.rows.length} steps, against ${s.reference}): ` +
       (s.firstDivergence === null ? 'hand and reference agree at every step' : `first divergence at step ${s.firstDivergence}`) + ' (steps.csv)');
   }
-  return out;
+  return out.map(visible); // on one line each, no control character from a user string
 }

@@ -22,7 +22,7 @@ import { alignedTable } from '../report/table.js';
 import { STEPS_NEED_TERMS, STEPS_NOT_RUN_FILE, STEPS_NOT_RUN_IMPL } from '../report/text.js';
 import { vanishingJson, writeVanishingReports } from '../report/vanishing.js';
 import { generateCase } from '../model/generate.js';
-import { InputError } from '../model/errors.js';
+import { InputError, jsonSafe, visible } from '../model/errors.js';
 import { writeFileAtomic } from '../model/files.js';
 import { gradientsJson, parseGradients, type Gradients } from '../model/gradients.js';
 import { caseJson, loadCase } from '../model/io.js';
@@ -177,7 +177,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       const meta = { command: commandLine(argv), backend: info.backend, tfjsVersion: info.tfjsVersion, createdAt: new Date().toISOString(), toolVersion: TOOL_VERSION };
       const written = await writeVanishingReports(opts.out, v, meta);
       if (opts.json) io.out(vanishingJson(v, meta));
-      else io.out([...alignedTable(SERIES_HEADER, seriesRows(v)), '', ...vanishingNotes(v).flatMap((n) => [n, '']), v.answer, '', ...(v.cellsAnswer ? [v.cellsAnswer, ''] : []), `reports: ${written.join(', ')}`, vanishingVerdict(v), ''].join('\n'));
+      else io.out([...alignedTable(SERIES_HEADER, seriesRows(v)), '', ...vanishingNotes(v).flatMap((n) => [n, '']), v.answer, '', ...(v.cellsAnswer ? [v.cellsAnswer, ''] : []), `reports: ${written.map(visible).join(', ')}`, vanishingVerdict(v), ''].join('\n'));
       setCode(v.pass ? 0 : 1);
     });
 
@@ -243,9 +243,9 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .action(async (opts: { dir: string; backend: string; atol: number; rtol: number; json: boolean }) => {
       await useBackend(opts.backend);
       const r = await goldenVerify(opts.dir, { atol: opts.atol, rtol: opts.rtol });
-      if (opts.json) io.out(`${JSON.stringify(r, null, 2)}\n`);
+      if (opts.json) io.out(`${jsonSafe(JSON.stringify(r, null, 2))}\n`);
       else {
-        for (const d of r.drifts) io.out(`DRIFT  ${d.case}  ${d.side}  ${d.tensor}: ${d.message}\n`);
+        for (const d of r.drifts) io.out(`DRIFT  ${visible(d.case)}  ${d.side}  ${d.tensor}: ${visible(d.message)}\n`);
         io.out(r.pass ? `PASS: ${r.files} golden cases, every side within tolerance\n` : `FAIL: ${r.drifts.length} drifts in ${new Set(r.drifts.map((d) => d.case)).size} of ${r.files} golden cases\n`);
       }
       setCode(r.pass ? 0 : 1);
@@ -298,14 +298,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return 0;
-      io.err(`bptt-check: ${e.message.replace(/^error: /, '').split('\n')[0]}\n`);
+      io.err(`bptt-check: ${visible(e.message.replace(/^error: /, '').split('\n')[0]!)}\n`);
       return 2;
     }
     if (e instanceof InputError) {
-      io.err(`bptt-check: ${e.message}\n`);
+      io.err(`bptt-check: ${visible(e.message)}\n`); // one line, whatever a file, path or module put in it
       return 2;
     }
-    io.err(`bptt-check: internal error (please report it): ${(e as Error).stack ?? String(e)}\n`);
+    io.err(`bptt-check: internal error (please report it): ${((e as Error).stack ?? String(e)).split('\n').map(visible).join('\n')}\n`);
     return 3;
   }
 }

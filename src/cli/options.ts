@@ -1,7 +1,7 @@
 /** Option parsing shared by the commands: numbers, generation options, the case a command works on. */
 import { Command, Option } from 'commander';
 import type { Case } from '../model/case.js';
-import { InputError, shown } from '../model/errors.js';
+import { InputError, shown, visible } from '../model/errors.js';
 import { GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
 import { loadCase } from '../model/io.js';
 import { ACTIVATIONS, CELLS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
@@ -94,9 +94,20 @@ export function addToleranceOptions(cmd: Command): Command {
     .option('--rtol <x>', 'relative tolerance', nonNegativeNumber('--rtol'), DEFAULT_TOLERANCE.rtol);
 }
 
+/** bash's $'…' quoting: \\ and \' escaped, \n \r \t named, other control characters as \xHH (C0, DEL) or \uHHHH. */
+function ansiC(a: string): string {
+  const named: Record<string, string> = { '\\': '\\\\', "'": "\\'", '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  const esc = (ch: string) => {
+    const code = ch.charCodeAt(0);
+    return named[ch] ?? (code <= 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  };
+  return `$'${[...a].map((ch) => (ch === '\\' || ch === "'" || visible(ch) !== ch ? esc(ch) : ch)).join('')}'`;
+}
+
 /** The command line, quoted for a POSIX shell, for "how to reproduce". */
 export function commandLine(argv: readonly string[]): string {
-  const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  // an argument with a control character is written in bash's $'…' quoting: the command stays one line, no raw escape
+  const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : visible(a) !== a ? ansiC(a) : `'${a.replace(/'/g, `'\\''`)}'`);
   return ['bptt-check', ...argv.map(q)].join(' ');
 }
 

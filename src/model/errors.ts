@@ -6,9 +6,40 @@ export class InputError extends Error {
   override readonly name = 'InputError';
 }
 
+/**
+ * Characters that never reach a terminal, a report or an XML document raw: C0 controls (ESC starts
+ * every ANSI sequence), DEL, C1 (U+009B is an 8-bit CSI), the bidirectional overrides and isolates
+ * (text that reads other than it is), the line and paragraph separators, U+FFFE/U+FFFF and lone
+ * surrogates (both forbidden in XML 1.0).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** UNSAFE less C0 and the surrogates, which JSON.stringify escapes itself (and C0 includes the layout's new lines). */
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const hex = (ch: string, width: number) => ch.charCodeAt(0).toString(16).padStart(width, '0');
+
+/**
+ * A user string as visible text on one line: each unsafe character is written as an escape,
+ * `\n`, `\r`, `\t`, `\x1b` (C0, DEL, C1) or `\u{202e}` (the rest); everything else is kept.
+ * `\e[31mred` reads `\x1b[31mred`, and no terminal colours, moves the cursor or starts a new line for it.
+ */
+export function visible(s: string): string {
+  return s.replace(UNSAFE, (ch) => NAMED[ch] ?? (ch.charCodeAt(0) <= 0x9f ? `\\x${hex(ch, 2)}` : `\\u{${hex(ch, 4)}}`));
+}
+
+/**
+ * JSON text with the unsafe characters JSON.stringify leaves raw (DEL, C1, the bidi controls, the
+ * line separators, U+FFFE/U+FFFF) written as \uXXXX escapes: the same JSON value, safe on a terminal.
+ * (JSON.stringify itself escapes C0 and lone surrogates.)
+ */
+export function jsonSafe(json: string): string {
+  return json.replace(JSON_UNSAFE, (ch) => `\\u${hex(ch, 4)}`);
+}
+
 /** A short, one-line rendering of a received value for error messages. */
 export function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'string') return jsonSafe(JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value));
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (value === null) return 'null';

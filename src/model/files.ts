@@ -1,31 +1,54 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { InputError } from './errors.js';
+import { InputError, visible } from './errors.js';
 
 /** A bare NaN / Infinity / -Infinity token, as Python's json module writes them. */
 const NON_FINITE_TOKEN = /([[,:]\s*)(-?Infinity|NaN)(?=\s*[\],}])/g;
 const SENTINEL = '@@bptt-check-nonfinite@@';
 
+/** Keys that name an object's prototype machinery: JSON.parse makes them own properties, which zod's records drop and `in` or a spread can mistake for the prototype's. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /**
  * Parses JSON text. Bare NaN and ±Infinity tokens (written by Python's json module) are read as the
  * numbers they stand for, so that validation can name the field that holds them instead of failing
- * on a parse error at some byte offset.
+ * on a parse error at some byte offset. A `__proto__`, `constructor` or `prototype` key anywhere is
+ * refused, naming the field.
  */
 export function parseJsonText(text: string, where: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (first) {
     const patched = text.replace(NON_FINITE_TOKEN, (_m, before: string, token: string) => `${before}"${SENTINEL}${token}"`);
     try {
-      return JSON.parse(patched, (_key, value: unknown) =>
-        typeof value === 'string' && value.startsWith(SENTINEL) ? Number(value.slice(SENTINEL.length)) : value,
-      );
+      value = JSON.parse(patched, (_key, v: unknown) => (typeof v === 'string' && v.startsWith(SENTINEL) ? Number(v.slice(SENTINEL.length)) : v));
     } catch {
-      const reason = (first as Error).message.split('\n')[0];
+      const reason = visible((first as Error).message.split('\n')[0]!); // a binary file's bytes are quoted in it
       throw new InputError(`${where} is not valid JSON (${reason}), expected a JSON document`);
     }
   }
+  const field = forbiddenKey(value);
+  if (field !== null) throw new InputError(`${where}: ${field} is a forbidden key, expected field names other than __proto__, constructor and prototype`);
+  return value;
+}
+
+/** The path of the first __proto__, constructor or prototype key (e.g. params.__proto__), or null. Iterative: any depth. */
+function forbiddenKey(root: unknown): string | null {
+  const stack: [unknown, string][] = [[root, '']];
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) if (v[i] !== null && typeof v[i] === 'object') stack.push([v[i], `${path}[${i}]`]);
+      continue;
+    }
+    const keys = Object.keys(v);
+    for (const k of keys) if (FORBIDDEN_KEYS.has(k)) return path ? `${path}.${k}` : k;
+    for (let i = keys.length - 1; i >= 0; i--) stack.push([(v as Record<string, unknown>)[keys[i]!], path ? `${path}.${keys[i]}` : keys[i]!]);
+  }
+  return null;
 }
 
 export function readTextFile(path: string, what: string): string {

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { caseToFile, type Case } from './case.js';
 import { readJsonFile, writeFileAtomic } from './files.js';
 import { parseCase } from './validate.js';
+import { jsonSafe } from './errors.js';
 
 /** Reads and validates a case file. Throws InputError with a one-line message on any problem. */
 export function loadCase(path: string): Case {
@@ -11,7 +12,7 @@ export function loadCase(path: string): Case {
 
 /** Numbers are written by JSON.stringify, which round-trips every float64 exactly. */
 export function caseJson(c: Case): string {
-  return `${JSON.stringify(caseToFile(c))}\n`;
+  return `${jsonSafe(JSON.stringify(caseToFile(c)))}\n`;
 }
 
 export function saveCase(c: Case, path: string): void {

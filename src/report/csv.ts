@@ -1,6 +1,7 @@
 import { createObjectCsvStringifier } from 'csv-writer';
 import type { Report } from './model.js';
 import { unmeasuredText } from './table.js';
+import { csvText } from './escape.js';
 
 const COLUMNS = [
   'case', 'cell', 'activation', 'bias', 'inputs', 'I', 'H', 'K', 'T', 'B', 'initialState',
@@ -8,12 +9,12 @@ const COLUMNS = [
   'worstIndex', 'worstA', 'worstR', 'failing', 'count', 'atol', 'rtol', 'pass', 'reason',
 ] as const;
 
-/** summary.csv: one row per case × tensor × pair, numbers at full precision. */
+/** summary.csv: one row per case × tensor × pair, numbers at full precision; the case id, a user string, through csvText. */
 export function renderCsv(report: Report): string {
   const csv = createObjectCsvStringifier({ header: COLUMNS.map((id) => ({ id, title: id })) });
   const records = report.cases.flatMap((c) => [
     ...c.rows.map((row) => ({
-      case: c.id,
+      case: csvText(c.id), // a user string: one line, no formula (docs/formats.md)
       ...c.config,
       tensor: row.tensor,
       shape: row.shape,
@@ -32,7 +33,7 @@ export function renderCsv(report: Report): string {
       reason: row.reason ?? '',
     })),
     // a case that did not complete (a crashed worker) has no rows: one failing row that says why
-    ...(c.error !== undefined ? [{ case: c.id, ...c.config, failing: '', count: '', atol: report.tolerance.atol, rtol: report.tolerance.rtol, pass: false, reason: `the case did not complete: ${c.error}` }] : []),
+    ...(c.error !== undefined ? [{ case: csvText(c.id), ...c.config, failing: '', count: '', atol: report.tolerance.atol, rtol: report.tolerance.rtol, pass: false, reason: csvText(`the case did not complete: ${c.error}`) }] : []),
   ]);
   return csv.getHeaderString()! + csv.stringifyRecords(records);
 }
@@ -46,7 +47,7 @@ export function renderStepsCsv(report: Report): string | null {
   const csv = createObjectCsvStringifier({ header: header.map((id) => ({ id, title: id })) });
   const records = withSteps.flatMap((c) =>
     c.steps!.rows.map((row) => {
-      const rec: Record<string, unknown> = { case: c.id, outputStep: c.steps!.outputStep ?? 'all', step: row.step, pass: row.pass };
+      const rec: Record<string, unknown> = { case: csvText(c.id), outputStep: c.steps!.outputStep ?? 'all', step: row.step, pass: row.pass };
       for (const p of parts) {
         const v = row[p];
         if (!v) continue;

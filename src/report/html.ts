@@ -10,9 +10,11 @@ import { ADJOINT_BOUND, JACOBIAN_BOUND, type RenderedChart } from './charts.js';
 import { num, verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, ROW_HEADER, rowCells } from './table.js';
 import { capitalize, toleranceRule } from './text.js';
+import { visible } from './escape.js';
 
+/** Text or an attribute value: & < > " ' as entities, and control characters as visible escapes (no raw ESC or NUL in the page). */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+  return visible(s).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 }
 
 const STYLE = `
@@ -128,13 +130,13 @@ export function vanishingNotes(v: VanishingResult): string[] {
   return [...(reasons.length ? [`Lags not compared with tf.grad — ${reasons.join('; ')}.`] : []), ...clip];
 }
 
-/** How each series' W was chosen. */
-export function vanishingSetup(v: VanishingResult): string {
+/** How each series' W was chosen; `idText` escapes the case id for the format (mdText for Markdown). */
+export function vanishingSetup(v: VanishingResult, idText: (id: string) => string = (id) => id): string {
   const caseW = v.series.find((s) => s.wSource === 'case');
   const rescaled = v.series.some((s) => s.wSource === 'rescaled');
   const gated = v.cellsAnswer ? ' (for gated cells every gate’s W_* to the same spectral norm; their gate weights drawn from --seed, σ = sigmoid)' : '';
   return [
-    `Case ${v.caseId}: T = ${v.T}, H = ${v.H}; batch row 0; the same inputs and the other weights for every series.`,
+    `Case ${idText(v.caseId)}: T = ${v.T}, H = ${v.H}; batch row 0; the same inputs and the other weights for every series.`,
     caseW ? ` The first series of each activation is on the case’s own W, unscaled (‖W‖₂ = ${caseW.wNorm.toPrecision(6)}, σ_max by power iteration)${rescaled ? `; the others have W rescaled to the --w-norm spectral norms${gated}` : gated}.` : ` W rescaled to each spectral norm${gated}.`,
   ].join('');
 }

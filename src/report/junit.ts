@@ -3,6 +3,15 @@ import { XMLBuilder } from 'fast-xml-parser';
 import { num, verdictLine, type Report } from './model.js';
 import { unmeasuredText } from './table.js';
 import { toleranceRule } from './text.js';
+import { xmlText } from './escape.js';
+
+/** Every string of the document through xmlText: no character XML 1.0 forbids, whatever the case id holds. */
+function xmlSafe(v: unknown): unknown {
+  if (typeof v === 'string') return xmlText(v);
+  if (Array.isArray(v)) return v.map(xmlSafe);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, xmlSafe(x)]));
+  return v;
+}
 
 /** The row's error measures, or why it has none (NaN or ±Inf elements, a tensor not given). */
 function measures(row: Report['cases'][number]['rows'][number]): string {
@@ -45,5 +54,5 @@ export function renderJunit(r: Report): string {
       testsuite: suites,
     },
   };
-  return `${new XMLBuilder({ ignoreAttributes: false, format: true, suppressEmptyNode: true }).build(doc)}`;
+  return `${new XMLBuilder({ ignoreAttributes: false, format: true, suppressEmptyNode: true }).build(xmlSafe(doc))}`;
 }

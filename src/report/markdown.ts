@@ -4,6 +4,7 @@ import { num, verdictLine, verdictWord, type Report } from './model.js';
 import { ADVICE } from '../check/diagnose.js';
 import { caseTitle, markdownTable, ROW_HEADER, rowCells } from './table.js';
 import { capitalize, toleranceRule } from './text.js';
+import { mdFence, mdInline, mdText, visible } from './escape.js';
 
 /** report.md: the verdict first, then the tables, the tolerances and how to reproduce the run. */
 export function renderMarkdown(r: Report): string {
@@ -11,22 +12,22 @@ export function renderMarkdown(r: Report): string {
   const failed = r.cases.flatMap((c) => c.rows.filter((row) => !row.pass).map((row) => ({ c, row })));
   if (failed.length) {
     out.push('## Failing comparisons', '');
-    out.push(...markdownTable(['case', ...ROW_HEADER], failed.map(({ c, row }) => [c.id, ...rowCells(row)])), '');
+    out.push(...markdownTable(['case', ...ROW_HEADER], failed.map(({ c, row }) => [mdText(c.id), ...rowCells(row)])), '');
   }
   const diagnoses = r.cases.flatMap((c) => (c.diagnosis ?? []).map((d) => ({ c, d })));
   if (diagnoses.length) {
     out.push('## Diagnosis', '');
-    for (const { c, d } of diagnoses) out.push(`- **${d.tensor}: ${d.pattern}** (${c.id}): ${d.detail}. ${ADVICE[d.pattern] ?? ''}`);
+    for (const { c, d } of diagnoses) out.push(`- **${d.tensor}: ${d.pattern}** (${mdText(c.id)}): ${d.detail}. ${ADVICE[d.pattern] ?? ''}`);
     out.push('');
   } else if (failed.length) out.push('No known bug pattern fits the failing tensors.', '');
   out.push('## Results', '');
   for (const c of r.cases) {
-    out.push(`### ${c.pass ? '✓' : '✗'} ${caseTitle(c)}`, '');
+    out.push(`### ${c.pass ? '✓' : '✗'} ${caseTitle(c, mdText)}`, '');
     const losses = Object.entries(c.loss).map(([k, v]) => `${k} ${v}`).join(', ');
     const times = Object.entries(c.ms).map(([k, v]) => `${k} ${v!.toFixed(1)} ms`).join(', ');
     out.push(`Loss: ${losses}. Time: ${times}.`, '');
-    out.push(`**Pairs:** ${c.disagreement}.`, '');
-    for (const note of c.notes ?? []) out.push(`Note: ${note}.`, '');
+    out.push(`**Pairs:** ${mdInline(c.disagreement)}.`, ''); // it may quote a user string: the error of a case that did not complete
+    for (const note of c.notes ?? []) out.push(`Note: ${visible(note)}.`, '');
     if (c.clip) out.push(`Clipping: global norm of the parameter gradients ${Object.entries(c.clip).map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`).join(', ')}.`, '');
     if (c.fd)
       out.push(
@@ -47,9 +48,7 @@ export function renderMarkdown(r: Report): string {
     '',
     '## Reproduce',
     '',
-    '```sh',
-    r.command,
-    '```',
+    ...mdFence(r.command, 'sh'),
     '',
     `bptt-check ${r.tool.version}, tfjs ${r.tfjsVersion} on the \`${r.backend}\` backend, hand side on ${r.handKernels} kernels, Node ${r.node}, ${r.createdAt}.`,
     '',

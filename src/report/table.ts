@@ -1,6 +1,7 @@
 /** Plain-text tables for the terminal and for Markdown, rendered from the report. */
 import type { CaseResult, PairRow } from '../check/compare.js';
 import { num } from './model.js';
+import { visible } from './escape.js';
 
 export const ROW_HEADER = ['tensor', 'shape', 'pair', 'maxAbsErr', 'maxRelErr', 'relErrNorm', 'cosine', 'worst element: a vs r, error/bound', 'verdict'];
 
@@ -32,19 +33,25 @@ export function rowCells(row: PairRow): string[] {
   return [row.tensor, row.shape, `${row.a} vs ${row.r}`, ...measures, worstText(row), verdict];
 }
 
-/** Columns padded to their widest cell. */
-export function alignedTable(header: string[], rows: string[][]): string[] {
+/** Columns padded to their widest cell, for the terminal: each cell on one line, control characters as escapes (visible). */
+export function alignedTable(header: string[], cells: string[][]): string[] {
+  const rows = cells.map((r) => r.map(visible));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
+/**
+ * A GFM table. A cell stays one cell: every | not yet escaped is escaped (a | after an odd number of
+ * backslashes already is: mdText's); user strings come in through mdText, our own text as it is.
+ */
 export function markdownTable(header: string[], rows: string[][]): string[] {
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const esc = (s: string) => visible(s).replace(/(\\*)\|/g, (m, bs: string) => (bs.length % 2 ? m : `${bs}\\|`));
   return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)];
 }
 
-export function caseTitle(c: CaseResult): string {
+/** The case's heading; `idText` escapes the id for the format it goes to (mdText for Markdown). */
+export function caseTitle(c: CaseResult, idText: (id: string) => string = (id) => id): string {
   const k = c.config;
-  return `${c.id}: ${k.cell}/${k.activation}, bias ${k.bias ? 'on' : 'off'}, ${k.inputs === 'tokens' ? 'token' : 'dense'} inputs, I=${k.I} H=${k.H} K=${k.K} T=${k.T} B=${k.B}${k.initialState ? ', given s₋₁' : ''}`;
+  return `${idText(c.id)}: ${k.cell}/${k.activation}, bias ${k.bias ? 'on' : 'off'}, ${k.inputs === 'tokens' ? 'token' : 'dense'} inputs, I=${k.I} H=${k.H} K=${k.K} T=${k.T} B=${k.B}${k.initialState ? ', given s₋₁' : ''}`;
 }

@@ -7,6 +7,7 @@ import { renderChart, vanishingCharts } from './charts.js';
 import { renderVanishingHtml, SERIES_HEADER, seriesRows, vanishingNotes, vanishingSetup, vanishingVerdict, type VanishingMeta } from './html.js';
 import { REPORT_SCHEMA_VERSION } from './model.js';
 import { markdownTable } from './table.js';
+import { jsonSafe, mdFence, mdText } from './escape.js';
 
 export function vanishingJson(v: VanishingResult, meta: VanishingMeta): string {
   const doc = {
@@ -20,7 +21,7 @@ export function vanishingJson(v: VanishingResult, meta: VanishingMeta): string {
     ...v,
     notes: vanishingNotes(v),
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return `${jsonSafe(JSON.stringify(doc, null, 2))}\n`;
 }
 
 export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta): string {
@@ -29,7 +30,7 @@ export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta): stri
     '',
     `**${vanishingVerdict(v)}**`,
     '',
-    vanishingSetup(v),
+    vanishingSetup(v, mdText),
     '',
     '## Would sigmoid help?',
     '',
@@ -48,9 +49,7 @@ export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta): stri
     '',
     '## Reproduce',
     '',
-    '```sh',
-    meta.command,
-    '```',
+    ...mdFence(meta.command, 'sh'),
     '',
   ].join('\n');
 }

@@ -4,9 +4,10 @@ import { renderMarkdown } from './markdown.js';
 import type { Report } from './model.js';
 import { heatmapChart, renderChart, stepsChart, type ChartSpec, type RenderedChart } from './charts.js';
 import { renderCompareHtml } from './html.js';
+import { jsonSafe } from './escape.js';
 
 export function reportJson(r: Report): string {
-  return `${JSON.stringify(r, null, 2)}\n`;
+  return `${jsonSafe(JSON.stringify(r, null, 2))}\n`; // C1 and bidi controls as \u escapes: the same JSON, safe to print
 }
 
 /** The compare report's charts: the dW heatmap and the error against time step, when the data is there. */
