@@ -9,12 +9,13 @@ import type { CheckOptions } from '../check/compare.js';
 import type { Tolerance } from '../check/metrics.js';
 import { loadMatrix, parseShard, presetMatrix, PRESETS, shardIndices, type SweepMatrix } from '../check/matrix.js';
 import { runSweep } from '../check/sweep.js';
-import { InputError } from '../model/errors.js';
+import { InputError, visible } from '../model/errors.js';
 import { MANIFEST } from '../model/out-dir.js';
 import { buildReport } from '../report/model.js';
 import { TOOL_VERSION } from '../version.js';
 import { publish } from './check.js';
 import type { Io } from './io.js';
+import { commandLine } from './options.js';
 import { checkSameRule, readShardReport } from './shard-report.js';
 
 export interface SweepCommand {
@@ -91,7 +92,7 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
     return code;
   }
   await publish(report, { ...o, outDir: partialDir, junit: undefined }, io);
-  io.err(`bptt-check: interrupted after ${interrupted.done} of ${interrupted.of} cases; the partial report is in ${partialDir}, the report in ${o.outDir} is untouched\n`);
+  io.err(`bptt-check: interrupted after ${interrupted.done} of ${interrupted.of} cases; the partial report is in ${visible(partialDir)}, the report in ${visible(o.outDir)} is untouched\n`);
   return 130;
 }
 
@@ -127,7 +128,7 @@ export async function mergeCommand(dirs: string[], out: string, json: boolean, i
     backend: first.backend,
     tfjsVersion: first.tfjsVersion,
     ...(first.handKernels ? { handKernels: first.handKernels } : {}),
-    command: `bptt-check merge ${dirs.join(' ')} --out ${out}`,
+    command: commandLine(['merge', ...dirs, '--out', out]),
     tolerance: first.tolerance,
     references: first.references,
     ...(incomplete ? { incomplete } : {}),
