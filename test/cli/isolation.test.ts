@@ -112,6 +112,17 @@ describe('a correct module that misbehaves around its answer still gets a clean 
   });
 });
 
+describe('a TypeScript module (loaded through tsx in the worker)', () => {
+  it('with a syntax error gets one line with the error and its file:line', async () => {
+    // written here, not kept in test/modules: the typecheck of the repository would trip on it
+    const typo = join(dir, 'typo.ts');
+    writeFileSync(typo, ['// A student module in TypeScript with a typo on line 4.', "import { readFileSync } from 'node:fs';", 'export function gradients(kase: { model: { hiddenSize: number } }) {', '  const s = new Array(kase.model.hiddenSize.fill(0);', '  return { loss: 0, gradients: { s, readFileSync } };', '}', ''].join('\n'));
+    const run = await cliTimed(['compare', '--case', kase, '--impl', typo, '--out', 'typo'], 30_000);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`bptt-check: --impl module ${JSON.stringify(typo)} failed to load (SyntaxError: Expected ")" but found ";" at ${typo}:4), expected a module that imports cleanly\n`);
+  });
+});
+
 describe('--timeout is bounded by what a timer can hold', () => {
   it('--timeout 1e9 (past the 2³¹−1 ms a Node timer holds) is refused with exit 2 naming the flag and the cap', async () => {
     const out = earlierReport('refused-timeout');
