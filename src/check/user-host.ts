@@ -4,6 +4,8 @@
  * bounded (resourceLimits: reaching it ends the worker with ERR_WORKER_OUT_OF_MEMORY, not the tool),
  * `process.exit` in it ends the worker only, and `terminate()` stops it even in a synchronous endless loop.
  * The worker is unref'd and stopped at close, so timers the module leaves behind never keep the tool alive.
+ * Typed arrays live outside the V8 heap (resourceLimits does not count them): while the module works, the
+ * process's resident memory is watched, and growing by more than memoryMb stops the worker too.
  */
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -18,7 +20,12 @@ export interface WorkerHostOptions {
   timeoutSeconds: number;
   /** the worker's heap limit (V8's old generation) */
   heapMb: number;
+  /** how much the process may grow (resident memory) during one load or request: the heap and typed arrays */
+  memoryMb: number;
 }
+
+/** How often the resident memory is looked at while the module works. */
+const WATCH_MS = 100;
 
 type Message =
   | { type: 'ready' }
@@ -53,9 +60,16 @@ export function startWorkerHost(o: WorkerHostOptions): Promise<SubjectHost> {
   let loading = true;
   let dead: SubjectFault | undefined;
   let stopping = false;
+  // the resident memory when the current work began; watched while the module loads or answers
+  let base = process.memoryUsage.rss();
+  const watch = setInterval(() => {
+    if ((loading || pending.size > 0) && process.memoryUsage.rss() - base > o.memoryMb * 2 ** 20) fail('memory', `grew the process by more than ${o.memoryMb} MB (its heap and what lives outside it: typed arrays, buffers)`);
+  }, WATCH_MS);
+  watch.unref();
 
   const stop = () => {
     stopping = true;
+    clearInterval(watch);
     return worker.terminate().then(() => undefined);
   };
   /** Ends the subject: every waiter (the load, each request) gets this fault, and so does any later request. */
@@ -80,6 +94,7 @@ export function startWorkerHost(o: WorkerHostOptions): Promise<SubjectHost> {
     request(c: CaseFile, options: SubjectOptions) {
       if (dead) return Promise.reject(dead);
       const id = nextId++;
+      if (pending.size === 0) base = process.memoryUsage.rss();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => fail('timeout', `no answer within ${o.timeoutSeconds} s`), ms);
         pending.set(id, { resolve, reject, timer });

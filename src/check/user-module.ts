@@ -36,6 +36,8 @@ const EXTENSIONS = ['.js', '.mjs', '.ts'];
 
 /** The module's heap limit in its worker (V8's old generation), in MB. */
 export const MODULE_HEAP_MB = 1024;
+/** How much the tool's resident memory may grow while the module loads or answers one case (heap and typed arrays), in MB. */
+export const MODULE_MEMORY_MB = 2048;
 
 const whereOf = (path: string) => `--impl module ${JSON.stringify(path)}`;
 const NO_EXPORT = 'exports no function "gradients" (named or default), expected export function gradients(case, options) { … }';
@@ -106,20 +108,20 @@ function faultMessage(where: string, f: SubjectFault, timeoutSeconds: number, ca
         ? `${where} did not finish loading within --timeout ${timeoutSeconds} s and was stopped, expected a module that imports in time`
         : `${where} did not settle within --timeout ${timeoutSeconds} s on case ${caseId} and was stopped, expected a result or a promise that settles`;
     case 'exited': return `${where}: the module exited before answering (exit code ${f.exitCode}, ${at}), expected gradients(case, options) to return its result without process.exit`;
-    case 'memory': return `${where} ran out of memory ${at}: it ${f.detail} (the limit of an --impl module), expected a module that fits in ${MODULE_HEAP_MB} MB`;
+    case 'memory': return `${where} ran out of memory ${at}: it ${f.detail}, expected a module within the limits of an --impl module (${MODULE_HEAP_MB} MB of heap, ${MODULE_MEMORY_MB} MB in all)`;
     case 'threw': return `${where} threw on case ${caseId}: ${f.detail}`;
     case 'uncaught': return `${where} left an error uncaught ${at} (${f.detail}), expected every promise awaited or caught`;
     case 'unreadable': return `${where} returned a result on case ${caseId} that cannot be read (${f.detail}), expected plain data: { loss, gradients } of numbers and arrays`;
   }
 }
 
-/** Starts the module in a worker thread (heap limit MODULE_HEAP_MB, each step within timeoutSeconds). Throws InputError on any problem. */
+/** Starts the module in a worker thread (limits MODULE_HEAP_MB and MODULE_MEMORY_MB, each step within timeoutSeconds). Throws InputError on any problem. */
 export async function openGradientsModule(path: string, timeoutSeconds: number): Promise<ModuleSubject> {
   const where = whereOf(path);
   const word = (e: unknown, caseId?: string) => (e instanceof SubjectFault ? new InputError(faultMessage(where, e, timeoutSeconds, caseId)) : e);
   let host: SubjectHost;
   try {
-    host = await startWorkerHost({ path: modulePath(path), timeoutSeconds, heapMb: MODULE_HEAP_MB });
+    host = await startWorkerHost({ path: modulePath(path), timeoutSeconds, heapMb: MODULE_HEAP_MB, memoryMb: MODULE_MEMORY_MB });
   } catch (e) {
     throw word(e);
   }

@@ -75,13 +75,16 @@ describe('a hostile --impl module is exit 2 with one line, and --out is left as 
     expect(snapshot(out)).toEqual(before);
   });
 
-  it('a module that fills its heap is stopped at the 1024 MB limit, named in the one line, within seconds', async () => {
-    const out = earlierReport('refused-heap');
+  it.each([
+    ['fills-heap.mjs', 'arrays pushed forever', 'it reached its heap limit of 1024 MB'],
+    ['fills-typed-arrays.mjs', 'Float64Arrays, outside the heap', 'it grew the process by more than 2048 MB (its heap and what lives outside it: typed arrays, buffers)'],
+  ])('a module that fills its memory (%s: %s) is stopped at the limit named in the one line, within seconds', async (file, _what, detail) => {
+    const out = earlierReport(`refused-${file}`);
     const before = snapshot(out);
-    const run = await cliTimed(['compare', '--case', kase, '--impl', hostile('fills-heap.mjs'), '--reference', 'ops', '--out', out], 60_000);
+    const run = await cliTimed(['compare', '--case', kase, '--impl', hostile(file), '--reference', 'ops', '--out', out], 60_000);
     expect(run.killed).toBe(false);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`bptt-check: ${where('fills-heap.mjs')} ran out of memory on case ${CASE_ID}: it reached its heap limit of 1024 MB (the limit of an --impl module), expected a module that fits in 1024 MB\n`);
+    expect(run.stderr).toBe(`bptt-check: ${where(file)} ran out of memory on case ${CASE_ID}: ${detail}, expected a module within the limits of an --impl module (1024 MB of heap, 2048 MB in all)\n`);
     expect(snapshot(out)).toEqual(before);
   }, 70_000);
 
