@@ -93,6 +93,7 @@ export function startWorkerHost(o: WorkerHostOptions): Promise<SubjectHost> {
   const host: SubjectHost = {
     request(c: CaseFile, options: SubjectOptions) {
       if (dead) return Promise.reject(dead);
+      if (stopping) return Promise.reject(new SubjectFault('exited', 'closed by the tool', false, 0));
       const id = nextId++;
       if (pending.size === 0) base = process.memoryUsage.rss();
       return new Promise((resolve, reject) => {
