@@ -79,6 +79,15 @@ async function load(): Promise<Fn | undefined> {
   return fn as Fn;
 }
 
+/** The fields of an answer: a class instance's (its getters included) are read here, as a plain object. */
+const FIELDS = ['schemaVersion', 'source', 'loss', 'gradients', 'dtype'];
+function plainTop(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto === Object.prototype || proto === null) return v;
+  return Object.fromEntries(FIELDS.filter((k) => k in v).map((k) => [k, (v as Record<string, unknown>)[k]]));
+}
+
 const fn = await load();
 if (fn) {
   port.on('message', async ({ id, c, options }: { id: number; c: unknown; options: unknown }) => {
@@ -93,7 +102,7 @@ if (fn) {
     await new Promise((r) => setImmediate(r));
     if (uncaught) return;
     try {
-      port.postMessage({ type: 'answer', id, value }); // the structured clone runs the getters, here
+      port.postMessage({ type: 'answer', id, value: plainTop(value) }); // the structured clone runs the getters, here
     } catch (e) {
       port.postMessage({ type: 'fail', id, kind: 'unreadable', detail: withName(e) });
     }

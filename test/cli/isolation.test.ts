@@ -106,6 +106,13 @@ describe('a correct module that misbehaves around its answer still gets a clean 
     expect(run.stderr).toContain('gradients called with hidden size 6\n');
   });
 
+  it("a result that is an instance of the student's class, loss behind a getter, is read in the worker and passes", async () => {
+    const run = await cliTimed(['compare', '--case', kase, '--impl', hostile('class-result.mjs'), '--reference', 'ops', '--json', '--out', 'class'], 30_000);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { cases: { loss: { yours: number } }[] };
+    expect(report.cases[0]!.loss.yours).toBeCloseTo(fixtureGrads('rnn-tanh.grads.json').loss, 12);
+  });
+
   it('timers the module leaves running (a 60 s setInterval, a 1 h setTimeout) do not keep the command alive', async () => {
     const run = await cliTimed(['compare', '--case', kase, '--impl', hostile('leaves-timer.mjs'), '--reference', 'ops', '--out', 'timers'], 30_000);
     expect(run.killed).toBe(false);
