@@ -3,6 +3,10 @@
  * exporting `gradients` (named or default), called with the case object exactly as in the case file and
  * the options it is to apply (`{ clipValue, clipNorm }`, each present only when clipping), returning (or
  * resolving to) `{ loss, gradients }` in the gradients-file shape. What it returns is compared as given.
+ *
+ * The command line runs the module isolated (openGradientsModule: a worker thread, user-host.ts) with a
+ * heap limit and --timeout; the library functions (loadGradientsModule, runGradientsModule) call it in
+ * your own process, as you asked for it.
  */
 import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
@@ -11,6 +15,8 @@ import { caseToFile, type Case, type CaseFile } from '../model/case.js';
 import { InputError } from '../model/errors.js';
 import { parseGradients, type Dtype, type Gradients } from '../model/gradients.js';
 import type { SubjectOptions } from './compare.js';
+import { SubjectFault, firstLine as oneLine, type SubjectHost } from './subject-host.js';
+import { startWorkerHost } from './user-host.js';
 
 /** What your module returns: the gradients-file shape without the header. */
 export interface UserGradients {
@@ -28,12 +34,28 @@ export type GradientsFunction = (c: CaseFile, options: GradientsOptions) => User
 
 const EXTENSIONS = ['.js', '.mjs', '.ts'];
 
-/** Loads the module, resolved relative to the current directory. Throws InputError on any problem. */
-export async function loadGradientsModule(path: string): Promise<GradientsFunction> {
-  const where = `--impl module ${JSON.stringify(path)}`;
+/** The module's heap limit in its worker (V8's old generation), in MB. */
+export const MODULE_HEAP_MB = 1024;
+/** How much the tool's resident memory may grow while the module loads or answers one case (heap and typed arrays), in MB. */
+export const MODULE_MEMORY_MB = 2048;
+
+const whereOf = (path: string) => `--impl module ${JSON.stringify(path)}`;
+const NO_EXPORT = 'exports no function "gradients" (named or default), expected export function gradients(case, options) { … }';
+const LOAD_EXPECTED = 'expected a module that imports cleanly';
+
+/** The module's absolute path, resolved relative to the current directory; InputError when it is not one. */
+function modulePath(path: string): string {
+  const where = whereOf(path);
   const abs = resolve(process.cwd(), path);
   if (!EXTENSIONS.includes(extname(abs))) throw new InputError(`${where} has extension ${JSON.stringify(extname(abs))}, expected one of ${EXTENSIONS.join(', ')}`);
   if (!existsSync(abs)) throw new InputError(`${where} cannot be read (no such file), expected a module relative to ${process.cwd()}`);
+  return abs;
+}
+
+/** Loads the module in this process (the library's path), relative to the current directory. Throws InputError on any problem. */
+export async function loadGradientsModule(path: string): Promise<GradientsFunction> {
+  const where = whereOf(path);
+  const abs = modulePath(path);
   let mod: Record<string, unknown>;
   try {
     if (extname(abs) === '.ts') {
@@ -41,17 +63,15 @@ export async function loadGradientsModule(path: string): Promise<GradientsFuncti
       mod = (await tsImport(pathToFileURL(abs).href, import.meta.url)) as Record<string, unknown>;
     } else mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (e) {
-    throw new InputError(`${where} failed to load (${oneLine(e)}), expected a module that imports cleanly`);
+    throw new InputError(`${where} failed to load (${oneLine(e)}), ${LOAD_EXPECTED}`);
   }
   const def = mod.default as Record<string, unknown> | undefined;
   const fn = mod.gradients ?? (typeof def === 'function' ? def : def?.gradients);
-  if (typeof fn !== 'function') throw new InputError(`${where} exports no function "gradients" (named or default), expected export function gradients(case, options) { … }`);
+  if (typeof fn !== 'function') throw new InputError(`${where} ${NO_EXPORT}`);
   return fn as GradientsFunction;
 }
 
-const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200);
-
-/** Runs your function on a case within `timeoutSeconds`, and checks what it returns. */
+/** Runs your function in this process (the library's path) on a case within `timeoutSeconds`, and checks what it returns. */
 export async function runGradientsModule(fn: GradientsFunction, c: Case, path: string, timeoutSeconds: number, options: GradientsOptions = {}): Promise<Gradients> {
   const where = `--impl module ${JSON.stringify(path)}`;
   let timer: NodeJS.Timeout | undefined;
@@ -68,4 +88,53 @@ export async function runGradientsModule(fn: GradientsFunction, c: Case, path: s
     clearTimeout(timer);
   }
   return parseGradients(result, `${where} returned for case ${c.id}`, c, false);
+}
+
+/** The module as the command line runs it: loaded once in its own worker, asked once per case. */
+export interface ModuleSubject {
+  gradients(c: Case, options: GradientsOptions): Promise<Gradients>;
+  /** stops the worker (and whatever timers the module left running) */
+  close(): Promise<void>;
+}
+
+/** The one line the user reads for a fault of the module (on a case, or while loading). */
+function faultMessage(where: string, f: SubjectFault, timeoutSeconds: number, caseId?: string): string {
+  const at = f.loading ? 'while loading' : `on case ${caseId}`;
+  switch (f.kind) {
+    case 'load': return `${where} failed to load (${f.detail}), ${LOAD_EXPECTED}`;
+    case 'no-export': return `${where} ${NO_EXPORT}`;
+    case 'timeout':
+      return f.loading
+        ? `${where} did not finish loading within --timeout ${timeoutSeconds} s and was stopped, expected a module that imports in time`
+        : `${where} did not settle within --timeout ${timeoutSeconds} s on case ${caseId} and was stopped, expected a result or a promise that settles`;
+    case 'exited': return `${where}: the module exited before answering (exit code ${f.exitCode}, ${at}), expected gradients(case, options) to return its result without process.exit`;
+    case 'memory': return `${where} ran out of memory ${at}: it ${f.detail}, expected a module within the limits of an --impl module (${MODULE_HEAP_MB} MB of heap, ${MODULE_MEMORY_MB} MB in all)`;
+    case 'threw': return `${where} threw on case ${caseId}: ${f.detail}`;
+    case 'uncaught': return `${where} left an error uncaught ${at} (${f.detail}), expected every promise awaited or caught`;
+    case 'unreadable': return `${where} returned a result on case ${caseId} that cannot be read (${f.detail}), expected plain data: { loss, gradients } of numbers and arrays`;
+  }
+}
+
+/** Starts the module in a worker thread (limits MODULE_HEAP_MB and MODULE_MEMORY_MB, each step within timeoutSeconds). Throws InputError on any problem. */
+export async function openGradientsModule(path: string, timeoutSeconds: number): Promise<ModuleSubject> {
+  const where = whereOf(path);
+  const word = (e: unknown, caseId?: string) => (e instanceof SubjectFault ? new InputError(faultMessage(where, e, timeoutSeconds, caseId)) : e);
+  let host: SubjectHost;
+  try {
+    host = await startWorkerHost({ path: modulePath(path), timeoutSeconds, heapMb: MODULE_HEAP_MB, memoryMb: MODULE_MEMORY_MB });
+  } catch (e) {
+    throw word(e);
+  }
+  return {
+    async gradients(c, options) {
+      let result: unknown;
+      try {
+        result = await host.request(caseToFile(c), { ...options });
+      } catch (e) {
+        throw word(e, c.id);
+      }
+      return parseGradients(result, `${where} returned for case ${c.id}`, c, false);
+    },
+    close: () => host.close(),
+  };
 }

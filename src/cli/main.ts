@@ -11,7 +11,8 @@ import { checkOptions, type CheckOptions, type SubjectOptions } from '../check/c
 import { DTYPES } from '../check/precision.js';
 import { goldenUpdate, goldenVerify } from '../check/golden.js';
 import { mergeCommand, sweepCommand } from './sweep.js';
-import { loadGradientsModule, runGradientsModule } from '../check/user-module.js';
+import { openGradientsModule } from '../check/user-module.js';
+import { MAX_TIMEOUT_SECONDS } from '../check/subject-host.js';
 import { readJsonFile } from '../model/files.js';
 import { fdGradients } from '../check/fd-parallel.js';
 import { checkOutputStep } from '../check/steps.js';
@@ -36,6 +37,13 @@ import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOpti
 
 const IMPLS = ['hand', ...REFERENCES, 'fd'] as const;
 
+/** --timeout: positive, and at most MAX_TIMEOUT_SECONDS (a longer timer would overflow and fire at once). */
+function timeoutOption(v: string): number {
+  const n = positiveNumber('--timeout')(v);
+  if (n > MAX_TIMEOUT_SECONDS) throw new InputError(`--timeout is ${JSON.stringify(v)}, expected at most ${MAX_TIMEOUT_SECONDS} seconds (a day)`);
+  return n;
+}
+
 function backendOption(): Option {
   return new Option('--backend <name>', `tfjs backend for the references: ${BACKENDS.join('|')}`).default('cpu').argParser(oneOf('--backend', BACKENDS));
 }
@@ -53,7 +61,7 @@ const jsonOption = () => new Option('--json', 'print the report JSON on stdout i
 /** The options every checking command shares: which references, which backend, where the reports go. */
 const addRunOptions = (cmd: Command) => cmd.addOption(referenceOption()).addOption(backendOption()).addOption(outOption()).addOption(junitOption()).addOption(jsonOption());
 
-function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) => void): Command {
+function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) => void, stops: (() => Promise<void>)[]): Command {
   const program = new Command('bptt-check')
     .description('Check hand-written BPTT gradients of a recurrent network against TensorFlow.js tf.grad')
     .version(TOOL_VERSION)
@@ -93,7 +101,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--no-steps-detail', 'leave the per-step check out')
     .option('--output-step <t>', 'with --steps-detail: differentiate the single output L_t', integer('--output-step'))
     .option('--impl <module>', 'your gradient code (.js, .mjs or .ts exporting gradients(case, { clipValue, clipNorm })) in place of the built-in hand-written BPTT; its output is compared as given')
-    .option('--timeout <seconds>', 'how long --impl may take per case', positiveNumber('--timeout'), 60)
+    .option('--timeout <seconds>', `how long --impl may take to load, and per case (at most ${MAX_TIMEOUT_SECONDS}); it is stopped then`, timeoutOption, 60)
     .addOption(dtypeOption())
     .addOption(outOption())
     .addOption(junitOption())
@@ -107,9 +115,10 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
         // the per-step terms are the built-in side's; your module gives totals only
         if (opts.stepsDetail === true) throw new InputError(`--steps-detail is given with --impl, expected no --steps-detail: ${STEPS_NEED_TERMS}`);
         if (opts.outputStep !== undefined) throw new InputError(`--output-step is given with --impl, expected no --output-step: ${STEPS_NEED_TERMS}`);
-        const fn = await loadGradientsModule(opts.impl);
+        const m = await openGradientsModule(opts.impl, opts.timeout); // in its own worker thread
+        stops.push(() => m.close()); // the worker, and any timer the module left running, ends with the run
         // the module is told the clipping and clips itself: its output is compared as it returns it
-        Object.assign(extra, { subject: 'yours', impl: (x: Case, told: SubjectOptions) => runGradientsModule(fn, x, opts.impl, opts.timeout, told) });
+        Object.assign(extra, { subject: 'yours', impl: (x: Case, told: SubjectOptions) => m.gradients(x, told) });
         if (opts.dtype !== undefined) extra.dtype = opts.dtype;
         if (opts.stepsDetail === undefined) extra.notes = [STEPS_NOT_RUN_IMPL];
         opts.stepsDetail = false;
@@ -291,7 +300,8 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
 /** Runs the command line; returns the exit code. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   let code = 0;
-  const program = buildProgram(argv, io, (c) => (code = c));
+  const stops: (() => Promise<void>)[] = []; // what a command started and main stops when it ends (an --impl module's worker)
+  const program = buildProgram(argv, io, (c) => (code = c), stops);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
@@ -307,5 +317,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
     io.err(`bptt-check: internal error (please report it): ${((e as Error).stack ?? String(e)).split('\n').map(visible).join('\n')}\n`);
     return 3;
+  } finally {
+    await Promise.all(stops.map((stop) => stop()));
   }
 }

@@ -1,0 +1,111 @@
+/**
+ * The worker thread an `--impl` module runs in (started by user-host.ts): loads the module once, then
+ * answers one message per case. Everything the module does happens here: its getters run when the answer
+ * is copied out (postMessage clones it), its process.exit ends this thread only, its console.log goes to
+ * this thread's stdout (which the host passes to the tool's stderr).
+ *
+ * Messages to the host: { type: 'ready' } | { type: 'load', detail } | { type: 'no-export' }
+ *   | { type: 'answer', id, value } | { type: 'fail', id, kind: 'threw' | 'unreadable', detail }
+ *   | { type: 'uncaught', detail }.
+ */
+import { spawnSync } from 'node:child_process';
+import { extname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+
+type Fn = (c: unknown, options: unknown) => unknown;
+
+const port = parentPort!;
+const { path } = workerData as { path: string };
+const firstLine = (e: unknown) => (e instanceof Error ? `${e.message}` : String(e)).split('\n')[0]!.slice(0, 200);
+let uncaught = false;
+
+// an unhandled rejection or a throw in a timer: reported once, then the host stops this thread
+const onUncaught = (e: unknown) => {
+  if (!uncaught) port.postMessage({ type: 'uncaught', detail: withName(e) });
+  uncaught = true;
+};
+process.on('uncaughtException', onUncaught);
+process.on('unhandledRejection', onUncaught);
+
+const withName = (e: unknown) => (e instanceof Error ? `${e.name}: ${firstLine(e)}` : firstLine(e));
+
+const SELF = fileURLToPath(import.meta.url);
+
+/** Where an error happened, as file:line: the first frame of the stack naming a file other than this one. */
+function stackLocation(e: unknown): string | undefined {
+  const stack = e instanceof Error ? (e.stack ?? '') : '';
+  for (const m of stack.matchAll(/(file:\/\/\/?[^\s:()]+|\/[^\s:()]+\.(?:m?js|c?js|ts|mts|cts)):(\d+)/g)) {
+    const file = m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!;
+    if (file !== SELF) return `${file}:${m[2]}`;
+  }
+  return undefined;
+}
+
+/**
+ * A load error in one line with its file:line. Node's SyntaxError of an ES module carries its place only in
+ * the text it prints when uncaught, so `node --check` is asked for it; tsx (esbuild) puts it in its message.
+ */
+function loadError(e: unknown): string {
+  const esbuild = /^(.+?):(\d+):\d+: ERROR: (.*)$/m.exec(e instanceof Error ? e.message : '');
+  if (esbuild) return `SyntaxError: ${esbuild[3]} at ${esbuild[1]}:${esbuild[2]}`;
+  let at = stackLocation(e);
+  if (!at && e instanceof SyntaxError) {
+    const check = spawnSync(process.execPath, ['--check', path], { encoding: 'utf8', timeout: 10_000 });
+    const m = /^(.+):(\d+)$/m.exec(check.stderr ?? '');
+    if (m) at = `${m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]}:${m[2]}`;
+  }
+  return `${withName(e)}${at ? ` at ${at}` : ''}`;
+}
+
+async function load(): Promise<Fn | undefined> {
+  let mod: Record<string, unknown>;
+  try {
+    const url = pathToFileURL(path).href;
+    if (extname(path) === '.ts') {
+      const { tsImport } = await import('tsx/esm/api');
+      mod = (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+    } else mod = (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    port.postMessage({ type: 'load', detail: loadError(e) });
+    return undefined;
+  }
+  const def = mod.default as Record<string, unknown> | undefined;
+  const fn = mod.gradients ?? (typeof def === 'function' ? def : def?.gradients);
+  if (typeof fn !== 'function') {
+    port.postMessage({ type: 'no-export' });
+    return undefined;
+  }
+  return fn as Fn;
+}
+
+/** The fields of an answer: a class instance's (its getters included) are read here, as a plain object. */
+const FIELDS = ['schemaVersion', 'source', 'loss', 'gradients', 'dtype'];
+function plainTop(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto === Object.prototype || proto === null) return v;
+  return Object.fromEntries(FIELDS.filter((k) => k in v).map((k) => [k, (v as Record<string, unknown>)[k]]));
+}
+
+const fn = await load();
+if (fn) {
+  port.on('message', async ({ id, c, options }: { id: number; c: unknown; options: unknown }) => {
+    let value: unknown;
+    try {
+      value = await fn(c, options);
+    } catch (e) {
+      port.postMessage({ type: 'fail', id, kind: 'threw', detail: firstLine(e) });
+      return;
+    }
+    // one turn of the event loop: a promise the call rejected and left unhandled is reported first
+    await new Promise((r) => setImmediate(r));
+    if (uncaught) return;
+    try {
+      port.postMessage({ type: 'answer', id, value: plainTop(value) }); // the structured clone runs the getters, here
+    } catch (e) {
+      port.postMessage({ type: 'fail', id, kind: 'unreadable', detail: withName(e) });
+    }
+  });
+  port.postMessage({ type: 'ready' });
+}
