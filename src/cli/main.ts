@@ -245,7 +245,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--dir <dir>', 'where the snapshots go', path('--dir', 'a snapshot directory'), 'reference/golden')
     .addOption(backendOption())
     .action(async (opts: { dir: string; backend: string }) => {
-      checkOutputs({ filesDir: { flag: '--dir', path: opts.dir } });
+      checkOutputs({ dir: { flag: '--dir', path: opts.dir } });
       await useBackend(opts.backend);
       const written = await goldenUpdate(opts.dir, opts.backend);
       io.out(`wrote ${written.length} golden files to ${opts.dir}\n`);

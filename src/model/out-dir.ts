@@ -83,11 +83,11 @@ export function recoverOutDir(out: string): void {
 const NESTED = /^\.(.+)\.bptt-check-(?:new|old)-\d+-[0-9a-f]{8}$/;
 
 /** `--out` must be a directory of its own: not the current directory, nor one that holds it. */
-export function checkOutDir(out: string, given: string): void {
+export function checkOutDir(out: string, given: string, flag = '--out'): void {
   const rel = relative(out, process.cwd());
   if (!(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)))
-    throw new InputError(`--out is ${JSON.stringify(given)}, which holds the current directory, expected a directory of its own for the reports`);
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new InputError(`--out is ${JSON.stringify(given)}, a file, expected a directory`);
+    throw new InputError(`${flag} is ${JSON.stringify(given)}, which holds the current directory, expected a directory of its own for the reports`);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new InputError(`${flag} is ${JSON.stringify(given)}, a file, expected a directory`);
 }
 
 /**

@@ -24,10 +24,8 @@ export interface Output {
 }
 
 export interface Outputs {
-  /** the report directory, swapped in as a whole (writeRunDir) */
+  /** the report directory (--out; golden update --dir), swapped in as a whole (writeRunDir) */
   dir?: Output;
-  /** a directory that files are written into (golden update --dir) */
-  filesDir?: Output;
   /** single files, each written through a temp file (writeFilesAtomic) */
   files?: readonly Output[];
   /** the GitHub step summary is appended to (publish), when GITHUB_STEP_SUMMARY is set */
@@ -82,7 +80,7 @@ function checkCreatable(o: Output, what: string, from: string): void {
 }
 
 function checkDir(o: Output): void {
-  checkOutDir(resolve(o.path), o.path);
+  checkOutDir(resolve(o.path), o.path, o.flag);
   const s = statOf(o.path);
   // the run's files go into a sibling directory, swapped in by renames: the parent must take new entries, and so must an existing --out
   checkCreatable(o, 'a report directory', dirname(realOf(o.path)));
@@ -122,11 +120,6 @@ function checkSummary(path: string): void {
 /** Checks every output path of a command before it does any work; an InputError (exit 2) names the first that cannot be written. */
 export function checkOutputs(o: Outputs): void {
   if (o.dir) checkDir(o.dir);
-  if (o.filesDir) {
-    const s = statOf(o.filesDir.path);
-    if (s && !s.isDirectory()) throw new InputError(`${o.filesDir.flag} is ${JSON.stringify(o.filesDir.path)}, ${kind(s)}, expected a directory`);
-    checkCreatable(o.filesDir, 'a directory', o.filesDir.path);
-  }
   for (const f of o.files ?? []) checkFile(f, o.dir);
   const summary = process.env.GITHUB_STEP_SUMMARY;
   if (o.stepSummary && summary) checkSummary(summary);
