@@ -185,6 +185,21 @@ describe.skipIf(!canMount)('on a real tmpfs (mount permitted here)', () => {
     await refused([...compare, '--seed', '7', '--out', 'o'], /^bptt-check: output directory "o" cannot be written \(no space left on device, at [\w.-]+\), expected a writable location with room for the reports; what it held is untouched\n$/, {}, disk);
     expect(readdirSync(disk)).toEqual(['o']);
   });
+  it('a full disk under GITHUB_STEP_SUMMARY at the append: exit 2 naming the variable and the reports written, the summary as it was', async () => {
+    const disk = tmpfs('64k')!;
+    const summary = join(disk, 'summary.md');
+    writeFileSync(summary, 'x'.repeat(4096)); // a whole page: any append needs a new one
+    try {
+      writeFileSync(join(disk, 'filler'), Buffer.alloc(200_000));
+    } catch {
+      // the disk is full now
+    }
+    const dir = fresh();
+    const run = await cli([...compare, '--out', 'o'], dir, { GITHUB_STEP_SUMMARY: summary });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^bptt-check: GITHUB_STEP_SUMMARY is ".*summary.md", which cannot be appended to \(no space left on device\), expected a writable file; the reports are written: o\/summary.csv, .*\n$/);
+    expect(readFileSync(summary, 'utf8')).toBe('x'.repeat(4096));
+  });
 });
 
 describe('a full disk, by a deterministic stub (BPTT_CHECK_FAULT=enospc:<file>)', () => {
