@@ -17,10 +17,11 @@ function snapshot(dir: string): Record<string, string> {
     for (const n of readdirSync(d).sort()) {
       const p = join(d, n);
       const r = rel ? `${rel}/${n}` : n;
-      if (lstatSync(p).isDirectory()) {
+      const s = lstatSync(p);
+      if (s.isDirectory()) {
         out[`${r}/`] = '';
         walk(p, r);
-      } else out[r] = readFileSync(p).toString('base64');
+      } else out[r] = s.isFile() ? readFileSync(p).toString('base64') : `not a file: ${s.mode}, ${s.rdev}`; // a FIFO would block a read
     }
   };
   walk(dir, '');
@@ -108,9 +109,21 @@ describe('--junit that would overwrite or land on something else', () => {
     expect(existsSync(join(base, 'new-out'))).toBe(false);
   });
 
-  it('--junit /dev/null is refused: writing it would rename a temp file over the device', async () => {
-    await refused([...compare, '--out', 'o', '--junit', '/dev/null'], /^bptt-check: --junit is "\/dev\/null", a character device, expected a path for a regular file\n$/);
-    expect(lstatSync('/dev/null').isCharacterDevice()).toBe(true);
+  // never the real /dev/null: on code without this check, as root, the test itself would replace it with a file
+  it('--junit naming a FIFO or a device (a private copy of /dev/null) is refused: writing it would rename a temp file over it', async () => {
+    const dir = fresh();
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    await refused([...compare, '--out', 'o', '--junit', 'fifo'], /^bptt-check: --junit is "fifo", a FIFO, expected a path for a regular file\n$/, {}, dir);
+    let device = true;
+    try {
+      execFileSync('mknod', ['-m', '666', join(dir, 'null'), 'c', '1', '3'], { stdio: 'ignore' });
+    } catch {
+      device = false; // mknod not permitted here (not root): the FIFO stands for every non-regular file
+    }
+    if (device) {
+      await refused([...compare, '--out', 'o', '--junit', 'null'], /^bptt-check: --junit is "null", a character device, expected a path for a regular file\n$/, {}, dir);
+      expect(lstatSync(join(dir, 'null')).isCharacterDevice()).toBe(true);
+    }
   });
 
   it('--junit equal to --out is refused', async () => {
