@@ -12,7 +12,7 @@ import { handGradients } from '../bptt/index.js';
 import { referenceGradients, tf, type ReferenceName } from '../../reference/index.js';
 import type { Case } from '../model/case.js';
 import { InputError } from '../model/errors.js';
-import { writeFilesAtomic } from '../model/files.js';
+import { MANIFEST, writeRunDir } from '../model/out-dir.js';
 import { generateCase } from '../model/generate.js';
 import { jsonNumber, readJsonNumber, type Gradients } from '../model/gradients.js';
 import { caseJson } from '../model/io.js';
@@ -32,7 +32,7 @@ async function sideGradients(c: Case, side: Side): Promise<Gradients> {
 
 /** Writes one file per case of the default matrix into dir. */
 export async function goldenUpdate(dir: string, backend: string): Promise<string[]> {
-  const files: { path: string; content: string }[] = [];
+  const files: { name: string; content: string }[] = [];
   for (const o of defaultSuite()) {
     const c = generateCase(o);
     const gradients = {} as GoldenFile['gradients'];
@@ -41,10 +41,9 @@ export async function goldenUpdate(dir: string, backend: string): Promise<string
       gradients[side] = { loss: jsonNumber(g.loss), tensors: Object.fromEntries(Object.entries(g.tensors).map(([n, m]) => [n, { shape: [m.rows, m.cols], f32: encode(m.data) }])) };
     }
     const file: GoldenFile = { schemaVersion: GOLDEN_SCHEMA_VERSION, toolVersion: TOOL_VERSION, tfjsVersion: tf.version_core, backend, case: { id: c.id, generate: o, sha256: sha256(caseJson(c)) }, gradients };
-    files.push({ path: join(dir, `${c.id}.json`), content: `${JSON.stringify(file, null, 1)}\n` });
+    files.push({ name: `${c.id}.json`, content: `${JSON.stringify(file, null, 1)}\n` });
   }
-  writeFilesAtomic(files);
-  return files.map((f) => f.path);
+  return writeRunDir(dir, files); // swapped in as a whole: a kill never leaves a set of two runs' snapshots
 }
 
 export interface GoldenDrift {
@@ -67,7 +66,7 @@ export interface GoldenResult {
 export async function goldenVerify(dir: string, tol: Tolerance): Promise<GoldenResult> {
   if (!existsSync(dir)) throw new InputError(`--dir ${JSON.stringify(dir)} does not exist, expected a golden directory (bptt-check golden update writes one)`);
   if (!statSync(dir).isDirectory()) throw new InputError(`--dir ${JSON.stringify(dir)} is a file, expected a golden directory (bptt-check golden update writes one)`);
-  const names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const names = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== MANIFEST).sort();
   if (!names.length) throw new InputError(`--dir ${JSON.stringify(dir)} holds no golden files, expected the output of bptt-check golden update`);
   const files = names.map((name) => readGoldenFile(join(dir, name), `golden file ${JSON.stringify(join(dir, name))}`));
   const drifts: GoldenDrift[] = [];

@@ -8,7 +8,8 @@ import { appendFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fdModeText, renderMarkdown } from '../report/markdown.js';
 import { renderJunit } from '../report/junit.js';
-import { writeFileAtomic } from '../model/files.js';
+import { isIoError, prepareFiles, writeFailure } from '../model/files.js';
+import { InputError } from '../model/errors.js';
 import { ADVICE } from '../check/diagnose.js';
 import { alignedTable, caseTitle, ROW_HEADER, rowCells } from '../report/table.js';
 import { reportJson, writeReports } from '../report/write.js';
@@ -73,18 +74,36 @@ export async function runCheck(run: CheckRun, io: Io): Promise<number> {
   return publish(report, run, io);
 }
 
-/** Writes every report format (and JUnit, and the GitHub step summary), prints, and gives the exit code. */
+/**
+ * Writes every report format (and JUnit, and the GitHub step summary), prints, and gives the exit code.
+ * A JUnit file outside --out is written first to a temp file and renamed in once --out is committed, so a
+ * failing write (a full disk) leaves both as they were.
+ */
 export async function publish(report: Report, run: Pick<CheckRun, 'outDir' | 'junit' | 'json'>, io: Io): Promise<number> {
   // a JUnit file inside the report directory is one of the run's files (so the next run does not keep it as the user's)
   const junitInside = run.junit !== undefined && resolve(dirname(run.junit)) === resolve(run.outDir);
-  const written = await writeReports(run.outDir, report, junitInside ? [{ name: basename(run.junit!), content: renderJunit(report) }] : []);
-  if (run.junit && !junitInside) {
-    writeFileAtomic(run.junit, renderJunit(report));
-    written.push(run.junit);
+  const junit = run.junit && !junitInside ? prepareFiles([{ path: run.junit, content: renderJunit(report) }]) : undefined;
+  let written: string[];
+  try {
+    written = await writeReports(run.outDir, report, junitInside ? [{ name: basename(run.junit!), content: renderJunit(report) }] : []);
+  } catch (e) {
+    junit?.abort();
+    throw e;
+  }
+  if (junit) {
+    junit.commit();
+    written.push(run.junit!);
   }
   // on GitHub Actions, the Markdown summary goes to the job's summary page
   const summary = process.env.GITHUB_STEP_SUMMARY;
-  if (summary) appendFileSync(summary, `${renderMarkdown(report)}\n`);
+  if (summary) {
+    try {
+      appendFileSync(summary, `${renderMarkdown(report)}\n`);
+    } catch (e) {
+      if (!isIoError(e)) throw e;
+      throw new InputError(`GITHUB_STEP_SUMMARY is ${JSON.stringify(summary)}, which cannot be appended to (${writeFailure(e.code)}), expected a writable file; the reports are written: ${written.join(', ')}`);
+    }
+  }
   if (run.json) io.out(reportJson(report));
   else io.out(renderConsole(report, written));
   return report.pass ? 0 : 1;

@@ -25,6 +25,7 @@ import { vanishingJson, writeVanishingReports } from '../report/vanishing.js';
 import { generateCase } from '../model/generate.js';
 import { InputError, jsonSafe, visible } from '../model/errors.js';
 import { writeFileAtomic } from '../model/files.js';
+import { checkOutputs, type Output } from '../model/outputs.js';
 import { gradientsJson, parseGradients, type Gradients } from '../model/gradients.js';
 import { caseJson, loadCase } from '../model/io.js';
 import { defaultSuite } from '../check/suite.js';
@@ -61,6 +62,11 @@ const jsonOption = () => new Option('--json', 'print the report JSON on stdout i
 /** The options every checking command shares: which references, which backend, where the reports go. */
 const addRunOptions = (cmd: Command) => cmd.addOption(referenceOption()).addOption(backendOption()).addOption(outOption()).addOption(junitOption()).addOption(jsonOption());
 
+/** The outputs of a command that writes a report set: --out, --junit, the GitHub step summary (checked before any work). */
+const reportOutputs = (opts: { out: string; junit?: string }, inputs?: { what: string; paths: readonly string[] }) =>
+  checkOutputs({ dir: { flag: '--out', path: opts.out }, files: opts.junit !== undefined ? [{ flag: '--junit', path: opts.junit }] : [], stepSummary: true, ...(inputs ? { inputs } : {}) });
+const fileOutput = (path: string | undefined): Output[] => (path !== undefined ? [{ flag: '--out', path }] : []);
+
 function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) => void, stops: (() => Promise<void>)[]): Command {
   const program = new Command('bptt-check')
     .description('Check hand-written BPTT gradients of a recurrent network against TensorFlow.js tf.grad')
@@ -71,6 +77,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
   addGenerationOptions(program.command('case').description('write a generated case file'))
     .option('--out <file>', 'where to write the case (default: stdout)', path('--out', 'a file path for the case (leave --out out to print it)'))
     .action((opts: { out?: string }, cmd: Command) => {
+      checkOutputs({ files: fileOutput(opts.out) });
       const text = caseJson(caseFromOptions(cmd));
       if (opts.out) writeFileAtomic(opts.out, text);
       else io.out(text);
@@ -107,6 +114,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .addOption(junitOption())
     .addOption(jsonOption())
     .action(async (opts, cmd: Command) => {
+      reportOutputs(opts);
       const c = caseFromOptions(cmd);
       const extra: CheckOptions = {};
       if (opts.impl !== undefined) {
@@ -145,6 +153,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .addOption(junitOption())
     .addOption(jsonOption())
     .action(async (opts) => {
+      reportOutputs(opts);
       const c = loadCase(opts.case);
       const given = parseGradients(readJsonFile(opts.grads, 'gradients file'), `gradients file ${JSON.stringify(opts.grads)}`, c);
       if (opts.reference === 'fd' || opts.reference === 'all') opts.fd ??= ['full'];
@@ -155,6 +164,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
 
   addRunOptions(addFdOptions(addToleranceOptions(program.command('suite').description('run the default comparison suite (npm start) and write one combined report'))))
     .action(async (opts) => {
+      reportOutputs(opts);
       const cases = defaultSuite().map(generateCase);
       if (opts.fd) for (const c of cases) checkFdMode(c, parseFd(opts.fd)!);
       setCode(await run('suite', () => cases, opts));
@@ -171,6 +181,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .addOption(outOption())
     .addOption(jsonOption())
     .action(async (opts, cmd: Command) => {
+      checkOutputs({ dir: { flag: '--out', path: opts.out } });
       if (opts.case === undefined && cmd.getOptionValueSource('steps') === 'default') opts.steps = 40;
       const given = (name: string) => cmd.getOptionValueSource(name) !== 'default';
       let activations = String(opts.activations).split(',').map((a) => a.trim()).filter(Boolean);
@@ -197,6 +208,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--max-cases <n>', 'refuse a matrix whose cross product has more cases', positiveInteger('--max-cases'), DEFAULT_MAX_CASES)
     .option('--shard <i/n>', 'run the i-th of n deterministic shards')
     .action(async (opts) => {
+      reportOutputs(opts);
       const check = checkOptionsFrom(opts);
       checkOptions(check);
       // --workers does not change the results: the reproduce command leaves it out
@@ -231,6 +243,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .addOption(junitOption())
     .addOption(jsonOption())
     .action(async (dirs: string[], opts: { out: string; json: boolean; junit?: string }) => {
+      reportOutputs(opts, { what: 'shard directories merge reads', paths: dirs });
       setCode(await mergeCommand(dirs, opts.out, opts.json, io, opts.junit));
     });
 
@@ -241,6 +254,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--dir <dir>', 'where the snapshots go', path('--dir', 'a snapshot directory'), 'reference/golden')
     .addOption(backendOption())
     .action(async (opts: { dir: string; backend: string }) => {
+      checkOutputs({ dir: { flag: '--dir', path: opts.dir } });
       await useBackend(opts.backend);
       const written = await goldenUpdate(opts.dir, opts.backend);
       io.out(`wrote ${written.length} golden files to ${opts.dir}\n`);
@@ -267,6 +281,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--fd <mode...>', 'with --impl fd: full (a gradients file holds every entry)')
     .option('--out <file>', 'where to write the gradients file (default: stdout)', path('--out', 'a file path for the gradients (leave --out out to print them)'))
     .action(async (opts: { case: string; impl: (typeof IMPLS)[number]; backend: string; out?: string } & Record<string, unknown>) => {
+      checkOutputs({ files: fileOutput(opts.out) });
       const c = loadCase(opts.case);
       const o = checkOptionsFrom(opts);
       if (o.fd && o.fd.kind !== 'full') throw new InputError(`--fd is ${o.fd.kind} for grads, expected full: a gradients file holds every entry`);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, visible } from './errors.js';
 
 /** A bare NaN / Infinity / -Infinity token, as Python's json module writes them. */
@@ -65,28 +65,128 @@ export function readJsonFile(path: string, what: string): unknown {
   return parseJsonText(readTextFile(path, what), `${what} ${JSON.stringify(path)}`);
 }
 
+/** An error of the file system (errno code ENOSPC, EACCES, …), not one of Node's own ERR_… codes (a bug of ours). */
+export const isIoError = (e: unknown): e is NodeJS.ErrnoException & { code: string } =>
+  typeof (e as NodeJS.ErrnoException | null)?.code === 'string' && /^E[A-Z0-9]+$/.test((e as NodeJS.ErrnoException).code!);
+
+/** Why a write failed, in words, for the errno codes a user can cause (a full disk, a read-only mount, permissions). */
+export function writeFailure(code: string | undefined): string {
+  const words: Record<string, string> = {
+    ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EROFS: 'read-only file system', EACCES: 'permission denied',
+    EPERM: 'operation not permitted', ENOENT: 'no such directory', ENOTDIR: 'a part of the path is a file', EISDIR: 'it is a directory',
+    EEXIST: 'a file is in the way', EFBIG: 'file too large', EIO: 'input/output error', ENAMETOOLONG: 'name too long', EXDEV: 'another file system',
+  };
+  return words[code ?? ''] ?? code ?? 'error';
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's `mkdirSync(dir, { recursive: true })` loops forever where mkdir
+ * answers ENOENT under a parent that exists (procfs: `/proc/x`, 20 s+ of 100% CPU until killed); here the
+ * first failing mkdir throws.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) mkdirSync(d);
+}
+
+/**
+ * For the tests of interrupted and failing writes (BPTT_CHECK_FAULT):
+ * `commit-exit:<stage>` ends the process right after that stage, as a kill would;
+ * `enospc:<name>` makes writing the file named <name> fail half way with ENOSPC, as a full disk would.
+ */
+export function exitAt(stage: string): void {
+  if (process.env.BPTT_CHECK_FAULT === `commit-exit:${stage}`) process.exit(99);
+}
+
+/** writeFileSync, or (under BPTT_CHECK_FAULT=enospc:<its name>) half the content and an ENOSPC error. */
+export function writeFileChecked(path: string, content: string | Uint8Array): void {
+  if (process.env.BPTT_CHECK_FAULT !== `enospc:${basename(path).replace(/^\.(.*)\.tmp-.*$/, '$1')}`) return writeFileSync(path, content);
+  writeFileSync(path, content.slice(0, Math.floor(content.length / 2)));
+  throw Object.assign(new Error(`ENOSPC: no space left on device, write '${path}'`), { code: 'ENOSPC', path, syscall: 'write' });
+}
+
+/** Whether the process a leftover's name carries (`…-<pid>-<hex>`) still runs: then it is not a leftover yet. */
+export function running(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const TEMP = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{8}$/;
+
+/** The temp files a killed writeFilesAtomic left beside `path` (`.<name>.tmp-<pid>-<hex>` of a process that is gone). */
+function removeLeftoverTemps(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) return;
+  for (const n of readdirSync(dir)) {
+    const m = TEMP.exec(n);
+    if (m && m[1] === basename(path) && !running(Number(m[2]))) rmSync(join(dir, n), { force: true });
+  }
+}
+
+/** Files written to temp files beside their paths, not yet in place: commit() renames them in, abort() removes them. */
+export interface PreparedFiles {
+  commit(): void;
+  abort(): void;
+}
+
+const failed = (e: unknown, at: string): unknown =>
+  isIoError(e) ? new InputError(`output file ${JSON.stringify(at)} cannot be written (${writeFailure(e.code)}), expected a writable location`) : e;
+
+/**
+ * Writes each file to a temp file in its directory (`.<name>.tmp-<pid>-<hex>`); nothing is in place until
+ * commit(). A failing write (a full disk) removes the temp files and is an InputError naming the path.
+ */
+export function prepareFiles(files: readonly { path: string; content: string | Uint8Array }[]): PreparedFiles {
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const temps: string[] = [];
+  const abort = () => temps.forEach((t) => rmSync(t, { force: true }));
+  let at = '';
+  try {
+    for (const f of files) {
+      at = f.path;
+      makeDirs(dirname(f.path));
+      removeLeftoverTemps(f.path);
+      const temp = join(dirname(f.path), `.${basename(f.path)}.tmp-${tag}`);
+      temps.push(temp);
+      writeFileChecked(temp, f.content);
+      exitAt(`write:${basename(f.path)}`);
+    }
+  } catch (e) {
+    abort();
+    throw failed(e, at);
+  }
+  const commit = () => {
+    try {
+      files.forEach((f, i) => {
+        at = f.path;
+        renameSync(temps[i]!, f.path);
+        exitAt(`rename:${basename(f.path)}`);
+      });
+    } catch (e) {
+      abort();
+      throw failed(e, at);
+    }
+  };
+  return { commit, abort };
+}
+
 /**
  * Writes files so that a reader never sees a half-written one: each is written to a temporary file
  * in the same directory, and only when all are written are they renamed into place. An interrupted
- * run leaves the previous files as they were.
+ * run leaves the previous files as they were (and its temp files, which the next write of that path
+ * removes).
  */
 export function writeFilesAtomic(files: readonly { path: string; content: string | Uint8Array }[]): void {
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const temps: string[] = [];
-  try {
-    for (const f of files) {
-      mkdirSync(dirname(f.path), { recursive: true });
-      const temp = join(dirname(f.path), `.${basename(f.path)}.tmp-${tag}`);
-      temps.push(temp);
-      writeFileSync(temp, f.content);
-    }
-    files.forEach((f, i) => renameSync(temps[i]!, f.path));
-  } catch (e) {
-    for (const t of temps) rmSync(t, { force: true });
-    const err = e as NodeJS.ErrnoException;
-    if (err.code && err.path) throw new InputError(`output path ${JSON.stringify(err.path)} cannot be written (${err.code}), expected a writable location`);
-    throw e;
-  }
+  prepareFiles(files).commit();
 }
 
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {

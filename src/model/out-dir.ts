@@ -6,13 +6,16 @@
  * Then the entries of the old `--out` that the tool did not write (not in the old manifest: the user's files)
  * are moved into T, the old directory is renamed aside to `.<out>.bptt-check-old-<tag>`, T is renamed to
  * `--out`, and the old directory is removed. A run that is killed part way leaves T and/or the old directory;
- * the next run on the same `--out` finishes or undoes that commit first (recoverOutDir), so `--out` never
- * holds files of two runs, and no file the tool did not write is lost.
+ * the next run on the same `--out` finishes or undoes that commit first (recoverOutDir, also for a report
+ * directory inside it: a sweep's partial/), so `--out` never holds files of two runs, and no file the tool
+ * did not write is lost. Between the two renames `--out` is missing for an instant (Node has no atomic
+ * exchange of two directories); a kill there leaves the new run complete beside it, which recovery renames in.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError } from './errors.js';
+import { exitAt, isIoError, makeDirs, running, writeFailure, writeFileChecked } from './files.js';
 
 export const MANIFEST = '.bptt-check-manifest.json';
 
@@ -21,8 +24,6 @@ export interface RunFile {
   name: string;
   content: string | Uint8Array;
 }
-
-type Stage = 'written' | 'moved' | 'aside';
 
 /** The files a manifest lists, or null where there is none (a directory no run of this tool wrote). */
 function readManifest(dir: string): string[] | null {
@@ -40,17 +41,7 @@ function moveUserFiles(from: string, to: string): void {
   for (const name of readdirSync(from)) {
     if (tools.has(name) || existsSync(join(to, name))) continue;
     renameSync(join(from, name), join(to, name));
-  }
-}
-
-/** Whether the process that made a leftover (its name carries the pid) still runs: then it is not a leftover yet. */
-function running(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    exitAt(`move:${name}`);
   }
 }
 
@@ -84,22 +75,26 @@ export function recoverOutDir(out: string): void {
       rmSync(old, { recursive: true, force: true });
     }
   }
+  // a report directory inside this one (a sweep's partial/) whose commit was cut
+  if (!existsSync(out) || !statSync(out).isDirectory()) return;
+  const nested = new Set(readdirSync(out).map((n) => NESTED.exec(n)?.[1]).filter((n): n is string => n !== undefined));
+  for (const n of nested) recoverOutDir(join(out, n));
 }
+const NESTED = /^\.(.+)\.bptt-check-(?:new|old)-\d+-[0-9a-f]{8}$/;
 
 /** `--out` must be a directory of its own: not the current directory, nor one that holds it. */
-function checkOutDir(out: string, given: string): void {
+export function checkOutDir(out: string, given: string, flag = '--out'): void {
   const rel = relative(out, process.cwd());
   if (!(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)))
-    throw new InputError(`--out is ${JSON.stringify(given)}, which holds the current directory, expected a directory of its own for the reports`);
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new InputError(`--out is ${JSON.stringify(given)}, a file, expected a directory`);
+    throw new InputError(`${flag} is ${JSON.stringify(given)}, which holds the current directory, expected a directory of its own for the reports`);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new InputError(`${flag} is ${JSON.stringify(given)}, a file, expected a directory`);
 }
 
-/** For the tests of interrupted commits: BPTT_CHECK_FAULT=commit-exit:<stage> ends the process right after that stage. */
-function fault(stage: Stage): void {
-  if (process.env.BPTT_CHECK_FAULT === `commit-exit:${stage}`) process.exit(99);
-}
-
-/** Replaces the directory `dir` by one holding exactly `files` (plus the user's files of the old one); returns their paths. */
+/**
+ * Replaces the directory `dir` by one holding exactly `files` (plus the user's files of the old one); returns their paths.
+ * The stages a test can end the process after (BPTT_CHECK_FAULT=commit-exit:<stage>): `write:<file>`, `written`,
+ * `move:<user file>`, `moved`, `aside`, `swapped` (see the module comment); `enospc:<file>` fails that write as a full disk.
+ */
 export function writeRunDir(dir: string, files: readonly RunFile[]): string[] {
   let out = resolve(dir);
   if (existsSync(out) && lstatSync(out).isSymbolicLink()) out = realpathSync(out); // swap the target, keep the link
@@ -107,21 +102,32 @@ export function writeRunDir(dir: string, files: readonly RunFile[]): string[] {
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const temp = join(dirname(out), `.${basename(out)}.bptt-check-new-${tag}`);
   const old = join(dirname(out), `.${basename(out)}.bptt-check-old-${tag}`);
+  let at = basename(temp);
   try {
-    mkdirSync(dirname(out), { recursive: true });
+    makeDirs(dirname(out));
     recoverOutDir(out);
     mkdirSync(temp);
-    for (const f of files) writeFileSync(join(temp, f.name), f.content);
-    writeFileSync(join(temp, MANIFEST), `${JSON.stringify({ tool: 'bptt-check', files: files.map((f) => f.name) }, null, 2)}\n`);
-    fault('written');
+    for (const f of files) {
+      at = f.name;
+      writeFileChecked(join(temp, f.name), f.content);
+      exitAt(`write:${f.name}`);
+    }
+    at = MANIFEST;
+    writeFileChecked(join(temp, MANIFEST), `${JSON.stringify({ tool: 'bptt-check', files: files.map((f) => f.name) }, null, 2)}\n`);
+    exitAt('written');
+    at = basename(out);
     if (existsSync(out)) {
       moveUserFiles(out, temp);
-      fault('moved');
+      exitAt('moved');
       renameSync(out, old);
-      fault('aside');
+      exitAt('aside');
       renameSync(temp, out);
+      exitAt('swapped');
       rmSync(old, { recursive: true, force: true });
-    } else renameSync(temp, out);
+    } else {
+      renameSync(temp, out);
+      exitAt('swapped');
+    }
   } catch (e) {
     // undo: the old directory back in place, the user's files back into it, the new one removed
     if (!existsSync(out) && existsSync(old)) renameSync(old, out);
@@ -129,8 +135,8 @@ export function writeRunDir(dir: string, files: readonly RunFile[]): string[] {
       if (existsSync(out) && readManifest(temp) !== null) moveUserFiles(temp, out);
       rmSync(temp, { recursive: true, force: true });
     }
-    const err = e as NodeJS.ErrnoException;
-    if (err.code && err.path) throw new InputError(`output path ${JSON.stringify(err.path)} cannot be written (${err.code}), expected a writable location`);
+    if (isIoError(e))
+      throw new InputError(`output directory ${JSON.stringify(dir)} cannot be written (${writeFailure(e.code)}, at ${at}), expected a writable location with room for the reports; what it held is untouched`);
     throw e;
   }
   return files.map((f) => join(dir, f.name));

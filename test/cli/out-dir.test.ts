@@ -1,8 +1,10 @@
 /** --out holds exactly the last run's files (and the user's), swapped in as a whole; an interrupted commit is recovered. */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 
 const MANIFEST = '.bptt-check-manifest.json';
@@ -136,4 +138,119 @@ describe('the report directory after a run', () => {
     expect(run.stderr).toBe(`bptt-check: ${message}\n`);
     expect(files(dir)).toEqual(['keep.txt']);
   });
+});
+
+/** The files a manifest lists, each with its bytes, and the manifest: one run's report set as it is in d. */
+const setOf = (d: string) => Object.fromEntries([MANIFEST, ...manifestOf(d)].map((n) => [n, readFileSync(join(d, n)).toString('base64')]));
+/** d holds one whole run: a manifest, every file it lists, and nothing else but the user's files. */
+const whole = (d: string) => expect(files(d)).toEqual([MANIFEST, ...manifestOf(d), ...USER].sort());
+const leftoversIn = (dir: string) => files(dir).filter((n) => n.startsWith('.o.bptt-check-'));
+
+describe('a commit killed at each stage, for every command that writes a report set', () => {
+  // inputs for verify, sweep and merge: a case, its gradients, a tiny matrix and its two shards
+  let inputs = '';
+  beforeAll(async () => {
+    inputs = fresh();
+    expect((await cli(['case', '--steps', '3', '--hidden-size', '3', '--out', 'c.json'], inputs)).code).toBe(0);
+    expect((await cli(['grads', '--case', 'c.json', '--out', 'g.json'], inputs)).code).toBe(0);
+    writeFileSync(join(inputs, 'm.json'), JSON.stringify({ schemaVersion: 1, id: 'tiny', generate: { hiddenSize: [3], steps: [3], seeds: [1, 2] } }));
+    for (const i of [1, 2]) expect((await cli(['sweep', '--matrix', 'm.json', '--workers', '1', '--reference', 'ops', '--shard', `${i}/2`, '--out', `s${i}`], inputs)).code).toBe(0);
+  }, 120_000);
+
+  const COMMANDS: Record<string, string[]> = {
+    compare,
+    verify: ['verify', '--case', 'c.json', '--grads', 'g.json', '--reference', 'ops'],
+    suite: ['suite', '--reference', 'ops'],
+    sweep: ['sweep', '--matrix', 'm.json', '--workers', '1', '--reference', 'ops'],
+    merge: ['merge', 's1', 's2'],
+    vanishing,
+  };
+  // every stage of the commit (module comment of src/model/out-dir.ts): after a file of the new set, after all of
+  // them and the manifest, after moving one user file across, after all, with the old set aside, and after the swap
+  const STAGES = ['write:report.json', 'written', 'move:my-notes.txt', 'moved', 'aside', 'swapped'];
+  const rows: [string, string][] = [
+    ...STAGES.map((s): [string, string] => ['compare', s]),
+    ...['verify', 'sweep', 'merge', 'vanishing'].flatMap((c) => ['move:my-notes.txt', 'aside', 'swapped'].map((s): [string, string] => [c, s])),
+    ['suite', 'aside'],
+  ];
+
+  it.each(rows)('%s killed after stage "%s" leaves the old set or the new one, never a mix, and the next run cleans up', async (name, stage) => {
+    const dir = fresh();
+    execFileSync('cp', ['-r', ...['c.json', 'g.json', 'm.json', 's1', 's2'].map((n) => join(inputs, n)), dir]);
+    const o = join(dir, 'o');
+    mkdirSync(o);
+    addUserFiles(o);
+    const args = [...COMMANDS[name]!, '--out', 'o'];
+    expect((await cli(args, dir)).code).toBe(0);
+    const old = setOf(o);
+    expect((await cli(args, dir, { BPTT_CHECK_FAULT: `commit-exit:${stage}` })).code).toBe(99);
+    const left = leftoversIn(dir);
+    expect(left.length).toBeGreaterThan(0);
+    if (stage === 'aside') {
+      // --out is missing for the instant between the two renames; the new set beside it is whole
+      expect(existsSync(o)).toBe(false);
+      const t = left.find((n) => n.includes('-new-'))!;
+      whole(join(dir, t));
+    } else if (stage === 'swapped') {
+      whole(o);
+      expect(setOf(o)['report.json']).not.toEqual(old['report.json']); // the new run's
+    } else expect(setOf(o)).toEqual(old); // byte for byte the old run's set, whatever the user's files are doing
+    // the next run recovers first, then commits its own set
+    expect((await cli(args, dir)).code).toBe(0);
+    expect(leftoversIn(dir)).toEqual([]);
+    whole(o);
+    expect(userFilesIntact(o)).toBe(true);
+  }, 120_000);
+});
+
+describe('a report directory inside --out (a sweep’s partial/) and single output files', () => {
+  it('the next run on --out finishes a commit of o/partial that was cut, instead of carrying its temp directory along', async () => {
+    const dir = fresh();
+    expect((await cli([...compare, '--out', 'o'], dir)).code).toBe(0);
+    // a partial report's first commit cut with its set whole in o/.partial.bptt-check-new-…, before the rename to o/partial
+    expect((await cli([...compare, '--out', 'o/partial'], dir, { BPTT_CHECK_FAULT: 'commit-exit:written' })).code).toBe(99);
+    expect(files(join(dir, 'o')).filter((n) => n.startsWith('.partial.bptt-check-new-'))).toHaveLength(1);
+    expect((await cli([...compare, '--out', 'o'], dir)).code).toBe(0);
+    expect(files(join(dir, 'o'))).toEqual([MANIFEST, ...COMPARE, 'partial'].sort());
+    expect(files(join(dir, 'o', 'partial'))).toEqual([MANIFEST, ...COMPARE].sort());
+  });
+
+  it.each([
+    ['case --out', ['case', '--seed', '3', '--out', 'f.json'], 'f.json'],
+    ['grads --out', ['grads', '--case', 'f.json', '--out', 'f.json'], 'f.json'],
+    ['compare --junit', [...compare, '--out', 'o', '--junit', 'f.json'], 'f.json'],
+  ])('%s killed before its rename leaves the old file and a temp file, which the next write of that path removes', async (_name, args, file) => {
+    const dir = fresh();
+    expect((await cli(['case', '--seed', '1', '--out', 'f.json'], dir)).code).toBe(0);
+    const before = readFileSync(join(dir, file), 'utf8');
+    const dead = join(dir, `.${file}.tmp-999999999-abcd1234`); // a temp file of a process long gone
+    writeFileSync(dead, 'half');
+    expect((await cli(args, dir, { BPTT_CHECK_FAULT: `commit-exit:write:${file}` })).code).toBe(99);
+    expect(readFileSync(join(dir, file), 'utf8')).toBe(before);
+    expect(files(dir).filter((n) => n.startsWith(`.${file}.tmp-`))).toHaveLength(1); // the dead one removed, the killed run's own left
+    expect((await cli(args, dir)).code).toBe(0);
+    expect(files(dir).filter((n) => n.startsWith(`.${file}.tmp-`))).toEqual([]);
+  });
+
+  it('golden update is swapped in as a whole: killed with the old set aside, the new set is whole beside it and recovery puts it in', async () => {
+    const dir = fresh();
+    const repo = fileURLToPath(new URL('../../reference/golden/', import.meta.url));
+    execFileSync('cp', ['-r', repo, join(dir, 'o')]);
+    const old = files(join(dir, 'o')).filter((n) => n !== MANIFEST);
+    expect(old).toHaveLength(56);
+    expect((await cli(['golden', 'update', '--dir', 'o'], dir, { BPTT_CHECK_FAULT: 'commit-exit:aside' })).code).toBe(99);
+    expect(existsSync(join(dir, 'o'))).toBe(false);
+    const { recoverOutDir } = await import('../../src/model/out-dir.js');
+    recoverOutDir(join(dir, 'o'));
+    expect(files(dir)).toEqual(['o']);
+    expect(manifestOf(join(dir, 'o'))).toEqual(old.filter((n) => n !== MANIFEST));
+    // golden verify reads the snapshots, not the manifest (which ends in .json too)
+    const { goldenVerify } = await import('../../src/check/golden.js');
+    const one = fresh();
+    execFileSync('cp', [join(dir, 'o', old[0]!), join(dir, 'o', MANIFEST), one]);
+    const { useBackend } = await import('../../reference/index.js');
+    await useBackend('cpu');
+    const { DEFAULT_TOLERANCE } = await import('../../src/check/metrics.js');
+    expect((await goldenVerify(one, DEFAULT_TOLERANCE)).files).toBe(1);
+  }, 180_000);
 });

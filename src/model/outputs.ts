@@ -1,0 +1,134 @@
+/**
+ * The preflight of every output of a command, run before any work (before a case is generated, a module
+ * loaded or tfjs started): the report directory (`--out`, `golden update --dir`), the single files
+ * (`--junit`, `case --out`, `grads --out`) and the GitHub step summary. A path that cannot be written is
+ * exit 2 with one line, and nothing is written or touched.
+ *
+ * The rule for a path that does not exist yet: its nearest existing ancestor A must be a directory in
+ * which an entry can be created, tested by creating and removing a probe directory in A (so a read-only
+ * mount, a directory without write permission, or a pseudo file system such as /proc are refused at once).
+ * An existing file output must be a regular file (never /dev/null or another device: writing one means
+ * renaming a temp file over it); an existing report directory must be a directory, probed too.
+ */
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, realpathSync, rmdirSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { InputError } from './errors.js';
+import { writeFailure } from './files.js';
+import { checkOutDir, MANIFEST } from './out-dir.js';
+
+export interface Output {
+  /** how the user named it: `--out`, `--junit`, `GITHUB_STEP_SUMMARY` */
+  flag: string;
+  path: string;
+}
+
+export interface Outputs {
+  /** the report directory (--out; golden update --dir), swapped in as a whole (writeRunDir) */
+  dir?: Output;
+  /** single files, each written through a temp file (writeFilesAtomic) */
+  files?: readonly Output[];
+  /** the GitHub step summary is appended to (publish), when GITHUB_STEP_SUMMARY is set */
+  stepSummary?: boolean;
+  /** directories the command reads (merge's shards): no output may be one of them, inside one, or hold one */
+  inputs?: { what: string; paths: readonly string[] };
+}
+
+/**
+ * The names a report set may write into its directory (writeReports, writeVanishingReports, a sweep's
+ * partial/, the manifest): a --junit file of the same name in --out would overwrite a report with XML.
+ */
+export const isReportName = (name: string) =>
+  name === MANIFEST || name === 'partial' || /^(summary\.csv|report\.(json|md|html)|steps\.(csv|png)|vanishing\.csv|[\w-]+\.png)$/.test(name) || name.startsWith('.bptt-check');
+
+const kind = (s: Stats) => (s.isDirectory() ? 'a directory' : s.isFile() ? 'a file' : s.isCharacterDevice() ? 'a character device' : s.isBlockDevice() ? 'a block device' : s.isFIFO() ? 'a FIFO' : s.isSocket() ? 'a socket' : 'not a regular file');
+const statOf = (p: string) => {
+  try {
+    return statSync(p);
+  } catch {
+    return null; // missing (or a dangling link, which a write replaces)
+  }
+};
+/** The real path of p: its existing part resolved through links, the rest appended. */
+function realOf(p: string): string {
+  const abs = resolve(p);
+  if (existsSync(abs)) return realpathSync(abs);
+  const up = dirname(abs);
+  return up === abs ? abs : join(realOf(up), basename(abs));
+}
+const inside = (p: string, dir: string) => {
+  const r = relative(dir, p);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+};
+
+/** Refuses o unless an entry can be created where it goes: the nearest existing ancestor is a directory that takes a probe entry. */
+function checkCreatable(o: Output, what: string, from: string): void {
+  let a = resolve(from);
+  while (!existsSync(a) && dirname(a) !== a) a = dirname(a);
+  const s = statOf(a);
+  if (!s?.isDirectory()) throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, under ${JSON.stringify(a)}, which is ${s ? kind(s) : 'missing'}, expected ${what} in a directory`);
+  const probe = join(a, `.bptt-check-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    mkdirSync(probe);
+    rmdirSync(probe);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // ENOENT for a new entry in a directory that exists: a pseudo file system (procfs) that takes none
+    const why = code === 'ENOENT' ? 'it takes no new entries' : writeFailure(code);
+    throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, but nothing can be created in ${JSON.stringify(a)} (${why}), expected ${what} in a writable directory`);
+  }
+}
+
+function checkDir(o: Output): void {
+  checkOutDir(resolve(o.path), o.path, o.flag);
+  const s = statOf(o.path);
+  // the run's files go into a sibling directory, swapped in by renames: the parent must take new entries, and so must an existing --out
+  checkCreatable(o, 'a report directory', dirname(realOf(o.path)));
+  if (s) checkCreatable(o, 'a report directory', o.path);
+}
+
+function checkFile(o: Output, dir: Output | undefined): void {
+  const s = statOf(o.path);
+  if (s && !s.isFile()) throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, ${kind(s)}, expected a path for a regular file`);
+  const real = realOf(o.path);
+  if (dir) {
+    const out = realOf(dir.path);
+    if (real === out) throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, the ${dir.flag} directory, expected a file path`);
+    if (dirname(real) === out && isReportName(basename(real)))
+      throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, a file of the report set ${dir.flag} ${JSON.stringify(dir.path)} writes, expected another name (e.g. ${join(dir.path, 'junit.xml')})`);
+  }
+  checkCreatable(o, 'a file path', dirname(real));
+}
+
+/** GITHUB_STEP_SUMMARY is appended to: an existing regular file, or a new one in an existing writable directory. */
+function checkSummary(path: string): void {
+  const o = { flag: 'GITHUB_STEP_SUMMARY', path };
+  const s = statOf(path);
+  if (s && !s.isFile()) throw new InputError(`GITHUB_STEP_SUMMARY is ${JSON.stringify(path)}, ${kind(s)}, expected a file the step summary can be appended to`);
+  if (s) {
+    try {
+      accessSync(path, constants.W_OK);
+    } catch (e) {
+      throw new InputError(`GITHUB_STEP_SUMMARY is ${JSON.stringify(path)}, which cannot be appended to (${writeFailure((e as NodeJS.ErrnoException).code)}), expected a writable file`);
+    }
+  }
+  const parent = statOf(dirname(resolve(path)));
+  if (!parent?.isDirectory()) throw new InputError(`GITHUB_STEP_SUMMARY is ${JSON.stringify(path)}, in a directory that does not exist, expected a file the step summary can be appended to`);
+  checkCreatable(o, 'a file the step summary can be appended to', dirname(resolve(path)));
+}
+
+/** Checks every output path of a command before it does any work; an InputError (exit 2) names the first that cannot be written. */
+export function checkOutputs(o: Outputs): void {
+  if (o.dir) checkDir(o.dir);
+  for (const f of o.files ?? []) checkFile(f, o.dir);
+  const summary = process.env.GITHUB_STEP_SUMMARY;
+  if (o.stepSummary && summary) checkSummary(summary);
+  for (const input of o.inputs?.paths ?? []) {
+    const real = realOf(input);
+    for (const out of [...(o.dir ? [o.dir] : []), ...(o.files ?? [])]) {
+      const r = realOf(out.path);
+      if (inside(r, real) || inside(real, r))
+        throw new InputError(`${out.flag} is ${JSON.stringify(out.path)}, ${r === real ? 'one of' : inside(r, real) ? 'inside one of' : 'holding one of'} the ${o.inputs!.what} (${JSON.stringify(input)}), expected a path apart from them: writing it would destroy what is read`);
+    }
+  }
+}
