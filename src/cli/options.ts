@@ -4,16 +4,28 @@ import type { Case } from '../model/case.js';
 import { InputError, shown } from '../model/errors.js';
 import { GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
 import { loadCase } from '../model/io.js';
+import { MAX_BATCH, MAX_DIM, MAX_STEPS } from '../model/limits.js';
 import { ACTIVATIONS, CELLS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
 import type { CheckOptions } from '../check/compare.js';
 import type { FdMode } from '../check/fd.js';
 import { DEFAULT_TOLERANCE, FLOAT64_TOLERANCE } from '../check/metrics.js';
 
-export function integer(flag: string) {
-  return (v: string): number => {
-    if (!/^\s*-?\d+\s*$/.test(v)) throw new InputError(`${flag} is ${shown(v)}, expected an integer`);
-    return Number(v);
-  };
+/**
+ * An integer option's value, at most `max` (default Number.MAX_SAFE_INTEGER: beyond it, digits are lost).
+ * `what` names the cap in the message, e.g. "the cap on H".
+ */
+function boundedInteger(flag: string, v: string, min: number, max: number, what: string, expected: string): number {
+  if (!/^\s*-?\d+\s*$/.test(v)) throw new InputError(`${flag} is ${shown(v)}, expected ${expected}`);
+  const n = Number(v);
+  if (n < min) throw new InputError(`${flag} is ${shown(v)}, expected ${expected}`);
+  if (!Number.isSafeInteger(n) || n > max) throw new InputError(`${flag} is ${shown(v.trim())}, expected an integer ≤ ${max} (${what})`);
+  return n;
+}
+
+const SAFE = 'the largest integer a float64 holds exactly';
+
+export function integer(flag: string, max = Number.MAX_SAFE_INTEGER, what = SAFE) {
+  return (v: string): number => boundedInteger(flag, v, -Number.MAX_SAFE_INTEGER, max, what, 'an integer');
 }
 
 /** A parser for a numeric option: finite, and passing ok, else a one-line error naming the flag. */
@@ -57,11 +69,11 @@ export function addGenerationOptions(cmd: Command): Command {
     .addOption(new Option('--recurrent-activation <σ>', `the gated cells' gate activation: ${RECURRENT_ACTIVATIONS.join('|')} (default hardSigmoid, as tfjs)`).argParser(oneOf('--recurrent-activation', RECURRENT_ACTIVATIONS)))
     .addOption(new Option('--activation <f>', `f in s_t = f(U x_t + W s_{t-1} + b): ${ACTIVATIONS.join('|')}`).default(d.activation).argParser(oneOf('--activation', ACTIVATIONS)))
     .option('--bias', 'add biases b and c', false)
-    .option('--input-size <I>', 'input size (vocabulary for token inputs)', integer('--input-size'), d.inputSize)
-    .option('--hidden-size <H>', 'hidden size', integer('--hidden-size'), d.hiddenSize)
-    .option('--output-size <K>', 'output classes (default: I)', integer('--output-size'))
-    .option('--steps <T>', 'sequence length', integer('--steps'), d.steps)
-    .option('--batch <B>', 'sequences in the batch', integer('--batch'), d.batch)
+    .option('--input-size <I>', 'input size (vocabulary for token inputs)', integer('--input-size', MAX_DIM, 'the cap on I'), d.inputSize)
+    .option('--hidden-size <H>', 'hidden size', integer('--hidden-size', MAX_DIM, 'the cap on H'), d.hiddenSize)
+    .option('--output-size <K>', 'output classes (default: I)', integer('--output-size', MAX_DIM, 'the cap on K'))
+    .option('--steps <T>', 'sequence length', integer('--steps', MAX_STEPS, 'the cap on T'), d.steps)
+    .option('--batch <B>', 'sequences in the batch', integer('--batch', MAX_BATCH, 'the cap on B'), d.batch)
     .option('--dense-inputs', 'real input vectors instead of token ids', false)
     .option('--initial-state', 'a random s_{-1} instead of zeros (its gradient is checked too)', false)
     .option('--init-scale <σ>', 'weights ~ uniform with std σ/√fan_in', positiveNumber('--init-scale'), d.initScale)
@@ -100,18 +112,12 @@ export function commandLine(argv: readonly string[]): string {
   return ['bptt-check', ...argv.map(q)].join(' ');
 }
 
-export function nonNegativeInteger(flag: string) {
-  return (v: string): number => {
-    if (!/^\s*\d+\s*$/.test(v)) throw new InputError(`${flag} is ${shown(v)}, expected an integer ≥ 0`);
-    return Number(v);
-  };
+export function nonNegativeInteger(flag: string, max = Number.MAX_SAFE_INTEGER, what = SAFE) {
+  return (v: string): number => boundedInteger(flag, v, 0, max, what, 'an integer ≥ 0');
 }
 
-export function positiveInteger(flag: string) {
-  return (v: string): number => {
-    if (!/^\s*\d+\s*$/.test(v) || Number(v) === 0) throw new InputError(`${flag} is ${shown(v)}, expected a positive integer`);
-    return Number(v);
-  };
+export function positiveInteger(flag: string, max = Number.MAX_SAFE_INTEGER, what = SAFE) {
+  return (v: string): number => boundedInteger(flag, v, 1, max, what, 'a positive integer');
 }
 
 /** `--fd full`, `--fd sample N`, `--fd fast [k]` (k random directions per tensor, default 2). */
