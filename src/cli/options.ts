@@ -2,9 +2,10 @@
 import { Command, Option } from 'commander';
 import type { Case } from '../model/case.js';
 import { InputError, shown } from '../model/errors.js';
-import { GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
+import { checkGenerateOptions, GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
 import { loadCase } from '../model/io.js';
-import { MAX_BATCH, MAX_DIM, MAX_STEPS } from '../model/limits.js';
+import { basename } from 'node:path';
+import { bytesText, DEFAULT_MEMORY_SHARE, defaultMaxMemory, MAX_BATCH, MAX_DIM, MAX_FD_PERTURBATIONS, MAX_STEPS, parseMemory, sizesOf, sizesOfRecipe, type Sizes } from '../model/limits.js';
 import { ACTIVATIONS, CELLS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
 import type { CheckOptions } from '../check/compare.js';
 import type { FdMode } from '../check/fd.js';
@@ -86,8 +87,12 @@ export function generationOptions(values: Record<string, unknown>): GenerateOpti
   return Object.fromEntries(GENERATION_FLAGS.filter((f) => values[f] !== undefined).map((f) => [f, values[f]])) as unknown as GenerateOptions;
 }
 
-/** The case of a command: `--case FILE`, or generated from the generation options (not both). */
-export function caseFromOptions(cmd: Command): Case {
+/**
+ * The case of a command: `--case FILE`, or generated from the generation options (not both). `budget` is
+ * called with its sizes before anything is allocated for it: before it is generated, or once the file
+ * (itself bounded, files.ts) is read.
+ */
+export function caseFromOptions(cmd: Command, budget?: (s: Sizes, where: string) => void): Case {
   const opts = cmd.opts();
   if (opts.case !== undefined) {
     const given = GENERATION_FLAGS.filter((f) => cmd.getOptionValueSource(f) === 'cli');
@@ -95,9 +100,23 @@ export function caseFromOptions(cmd: Command): Case {
       const flag = `--${given[0]!.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}`;
       throw new InputError(`${flag} is given with --case, expected either --case FILE or generation options, not both`);
     }
-    return loadCase(opts.case as string);
+    const c = loadCase(opts.case as string);
+    budget?.(sizesOf(c), basename(opts.case as string));
+    return c;
   }
-  return generateCase(generationOptions(opts));
+  const recipe = generationOptions(opts);
+  checkGenerateOptions(recipe);
+  budget?.(sizesOfRecipe(recipe), '');
+  return generateCase(recipe);
+}
+
+/** `--max-memory`: every command that computes refuses, before it allocates, a run estimated over it (limits.ts). */
+export function maxMemoryOption(): Option {
+  const share = `${Math.round(DEFAULT_MEMORY_SHARE * 100)}%`;
+  return new Option(
+    '--max-memory <size>',
+    `refuse (exit 2) a run whose estimated memory is over this: bytes, or a number with K, M, G (powers of 1000) or Ki, Mi, Gi (default: ${share} of this machine's memory, ${bytesText(defaultMaxMemory())})`,
+  ).argParser((v) => parseMemory('--max-memory', v));
 }
 
 export function addToleranceOptions(cmd: Command): Command {
@@ -129,10 +148,12 @@ export function parseFd(words: string[] | undefined): FdMode | undefined {
   if (kind === 'full' && n === undefined) return { kind: 'full' };
   if (kind === 'sample') {
     if (n === undefined || !/^\d+$/.test(n) || Number(n) === 0) throw bad('sample N with N a positive integer');
+    if (Number(n) > MAX_FD_PERTURBATIONS) throw bad(`sample N with N ≤ ${MAX_FD_PERTURBATIONS} (the cap on fd perturbations)`);
     return { kind: 'sample', n: Number(n) };
   }
   if (kind === 'fast') {
     if (n !== undefined && (!/^\d+$/.test(n) || Number(n) === 0)) throw bad('fast [k] with k a positive integer');
+    if (Number(n) > MAX_FD_PERTURBATIONS) throw bad(`fast [k] with k ≤ ${MAX_FD_PERTURBATIONS} (the cap on fd perturbations)`);
     return { kind: 'fast', k: n === undefined ? 2 : Number(n) };
   }
   throw bad('full, sample N or fast [k]');
@@ -149,7 +170,7 @@ export function addVariantOptions(cmd: Command): Command {
 
 export function addFdOptions(cmd: Command): Command {
   return cmd
-    .option('--fd <mode...>', 'add the float64 finite-difference oracle: full | sample N | fast [k]')
+    .option('--fd <mode...>', `add the float64 finite-difference oracle: full | sample N | fast [k] (k directions per tensor, at most its entries; in all at most ${MAX_FD_PERTURBATIONS} perturbations)`)
     .option('--fd-seed <n>', 'seed of the sampled entries and directions', integer('--fd-seed'), 1)
     .option('--fd-atol <x>', `atol of the float64 pair hand vs fd (default ${FLOAT64_TOLERANCE.atol})`, nonNegativeNumber('--fd-atol'))
     .option('--fd-rtol <x>', `rtol of the float64 pair hand vs fd (default ${FLOAT64_TOLERANCE.rtol})`, nonNegativeNumber('--fd-rtol'));
@@ -167,5 +188,6 @@ export function checkOptionsFrom(o: Record<string, unknown>): CheckOptions {
     ...(o.stepsDetail ? { stepsDetail: true } : {}),
     ...(o.heatmap ? { heatmap: true } : {}),
     ...pick('outputStep'),
+    ...pick('maxMemory'),
   };
 }

@@ -6,7 +6,7 @@
  * Caps (each a hard limit, whatever the memory; the estimate below refuses most cases long before them):
  *   I, H, K ≤ 65,536     T ≤ 1,048,576     B ≤ 65,536     P ≤ 2³⁰ (8 GiB of float64 parameters)
  *   B·T·I (dense inputs) ≤ 2³⁰                fd perturbations (entries or directions, over every tensor) ≤ 2²⁰
- *   input files (case, matrix, gradients, golden, shard reports) ≤ 256 MiB (src/model/files.ts)
+ *   input files (case, matrix, gradients, golden, shard reports) ≤ 256 MB (src/model/files.ts)
  *
  * The memory estimate (bytes), fitted to the peak resident memory `/usr/bin/time -v` reports for
  * `bptt-check compare` on this machine (Node 20, tfjs 4.22 cpu backend, rnn, I = K = 8); P_rec is the
@@ -33,8 +33,10 @@
  *   H=16 T=5000 layers, no per-step  312 [296]     H=256 T=5000 ops, no per-step   1668 [1788]
  *   H=16 T=5000 B=16 ops, no p.-s.   329 [341]     H=64 T=4000 ops                  606 [637]
  */
-import { cpus, totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { InputError, shown } from './errors.js';
+import type { Case } from './case.js';
+import type { GenerateOptions } from './generate.js';
 import type { Cell } from './spec.js';
 
 export const MAX_DIM = 65_536; // I, H, K
@@ -43,7 +45,7 @@ export const MAX_BATCH = 65_536; // B
 export const MAX_PARAMS = 2 ** 30; // P
 export const MAX_INPUT_ENTRIES = 2 ** 30; // B·T·I of dense inputs
 export const MAX_FD_PERTURBATIONS = 2 ** 20;
-export const MAX_FILE_BYTES = 256 * 2 ** 20;
+export const MAX_FILE_BYTES = 256e6;
 
 /** The default of --max-memory: half of the machine's memory (os.totalmem()). */
 export const DEFAULT_MEMORY_SHARE = 0.5;
@@ -73,6 +75,19 @@ export interface Work {
   fdThreads?: number;
   /** vanishing: how many series (cells × activations × W norms) */
   series?: number;
+}
+
+/** The sizes of a case. */
+export function sizesOf(c: Case): Sizes {
+  const m = c.model;
+  return { cell: m.cell, bias: m.bias, I: m.inputSize, H: m.hiddenSize, K: m.outputSize, T: c.steps, B: c.batch, dense: c.vectors !== null, initialState: c.initialState !== null };
+}
+
+/** The sizes of the case a recipe would generate (before it is generated). */
+export function sizesOfRecipe(o: GenerateOptions): Sizes {
+  return {
+    cell: o.cell ?? 'rnn', bias: o.bias, I: o.inputSize, H: o.hiddenSize, K: o.outputSize ?? o.inputSize, T: o.steps, B: o.batch, dense: o.denseInputs, initialState: o.initialState,
+  }; // prettier-ignore
 }
 
 const GATE_COUNT: Record<Cell, number> = { rnn: 1, lstm: 4, gru: 3 };
@@ -122,9 +137,23 @@ export function estimateMemory(s: Sizes, w: Work): Estimate {
   return { bytes, largest };
 }
 
+/** The size of a case file for the sizes: about 22 characters per float64 (JSON.stringify's shortest digits and a comma), 3 per id. */
+export function caseFileBytes(s: Sizes): number {
+  const floats = parameterCount(s).P + (s.dense ? s.B * s.T * s.I : 0) + (s.initialState ? s.B * s.H : 0);
+  return 22 * floats + 3 * s.B * s.T * (s.dense ? 1 : 2) + 1e3;
+}
+
+/** `bptt-check case`: the file it writes must be one it can read back (at most MAX_FILE_BYTES). */
+export function checkCaseFile(s: Sizes): void {
+  checkSizes(s);
+  const bytes = caseFileBytes(s);
+  if (bytes > MAX_FILE_BYTES)
+    throw new InputError(`the case file would be about ${bytesText(bytes)} (${sizeText(s)}), expected at most ${bytesText(MAX_FILE_BYTES)}, the limit on the files bptt-check reads: lower H, I, T or B`);
+}
+
 /** Bytes for people: 9.6 GB, 512 MB, 300 kB (powers of 1000, as --max-memory's suffixes). */
 export function bytesText(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(n >= 1e10 ? 0 : 1)} GB`;
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
   if (n >= 1e6) return `${Math.round(n / 1e6)} MB`;
   return `${Math.ceil(n / 1e3)} kB`;
 }
@@ -177,5 +206,5 @@ export function checkBudget(s: Sizes, w: Work, maxMemory: number = defaultMaxMem
 
 /** The most worker threads that can be useful: one per core, and no more than there are cases. */
 export function usefulWorkers(cases: number): number {
-  return Math.max(1, Math.min(cases, cpus().length));
+  return Math.max(1, Math.min(cases, availableParallelism()));
 }
