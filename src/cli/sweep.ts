@@ -48,10 +48,14 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
   const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
   // every generated entry within the caps and --max-memory before the first case runs (a case file's sizes: once it is read)
   matrix.entries.forEach((e, i) => {
-    if ('generate' in e) {
+    if (!('generate' in e)) return;
+    const where = `matrix entry ${i + 1} (${configId(e.generate)})`;
+    try {
       checkGenerateOptions(e.generate);
-      checkWorkBudget(sizesOfRecipe(e.generate), o.references, o.options, `matrix entry ${i + 1} (${configId(e.generate)})`);
+    } catch (err) {
+      throw err instanceof InputError ? new InputError(`${where}: ${err.message}`) : err;
     }
+    checkWorkBudget(sizesOfRecipe(e.generate), o.references, o.options, where);
   });
   // more threads than cores or cases cannot help (each holds its own tfjs): capped, and said so
   const workers = Math.min(o.workers ?? availableParallelism(), usefulWorkers(matrix.entries.length));
