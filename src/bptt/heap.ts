@@ -67,7 +67,8 @@ class HeapFull extends Error {
 export function f64(n: number): Float64Array {
   if (depth === 0) return new Float64Array(n);
   const at = top;
-  top += (n * 8 + 15) & ~15; // 16-byte aligned, for the two-lane loads
+  // 16-byte aligned, for the two-lane loads; in float64 arithmetic, not 32-bit bitwise (which wraps from 2 GiB on)
+  top += Math.ceil((n * 8) / 16) * 16;
   if (top > heap.byteLength) throw new HeapFull(top);
   return new Float64Array(heap, at, n).fill(0); // the heap is reused: earlier contents are cleared
 }

@@ -9,7 +9,9 @@ import type { Gradients } from '../model/gradients.js';
 import { indexOf } from '../model/matrix.js';
 import { gradientSpecs, shapeText } from '../model/spec.js';
 import { InputError } from '../model/errors.js';
-import { project, type FdMode, type FdProbe } from './fd.js';
+import { checkFdMode, project, type FdMode, type FdProbe } from './fd.js';
+import { checkWorkBudget } from './budget.js';
+import { sizesOf } from '../model/limits.js';
 import { fdOracleParallel } from './fd-parallel.js';
 import { compareArrays, FLOAT64_TOLERANCE, type TensorMetrics, type Tolerance } from './metrics.js';
 import { checkSteps, type StepsResult } from './steps.js';
@@ -45,6 +47,8 @@ export interface CheckOptions {
   dtype?: Dtype;
   /** notes the caller adds to the case result (e.g. why a check did not run) */
   notes?: string[];
+  /** --max-memory: refuse a case whose estimated memory is over this many bytes (default: limits.ts) */
+  maxMemory?: number;
 }
 
 /** What the side under test is told: the clipping it is expected to apply (keys present only when clipping). */
@@ -177,6 +181,9 @@ export function handSubject(variant: Pick<BpttOptions, 'truncate' | 'detachEvery
 
 export async function checkCase(c: Case, references: readonly ReferenceName[], tol: Tolerance, opts: CheckOptions = {}): Promise<CaseResult> {
   checkOptions(opts);
+  // every size bounded and the memory estimated before anything is allocated (budget.ts)
+  checkWorkBudget(sizesOf(c), references, opts, c.id);
+  if (opts.fd) checkFdMode(c, opts.fd);
   const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
   const refs = truncated ? references.filter((r) => r !== 'tfjs-layers') : [...references];
   const notes: string[] = [...(opts.notes ?? [])];

@@ -27,6 +27,7 @@ import { lossDifference, type Delta } from './fd-forward.js';
 import { gatedLossDifference } from './fd-forward-gated.js';
 import type { Case } from '../model/case.js';
 import { InputError } from '../model/errors.js';
+import { MAX_FD_PERTURBATIONS } from '../model/limits.js';
 import type { Matrix } from '../model/matrix.js';
 import { gradientSpecs, type TensorSpec } from '../model/spec.js';
 
@@ -139,17 +140,35 @@ function workingCopy(c: Case): Case {
   return caseWith(c, copy);
 }
 
+/** The directions --fd fast k measures on a tensor of n entries: k, at most n (n random directions already span it). */
+export const fastDirections = (k: number, n: number): number => Math.min(k, n);
+
+/** The perturbations a mode measures over every gradient tensor (each costs a pair of forward passes). */
+export function fdPerturbations(c: Case, mode: FdMode): number {
+  const sizes = gradientSpecs(c.model, c.batch, c.initialState !== null).map((s) => s.rows * s.cols);
+  if (mode.kind === 'full') return sizes.reduce((a, n) => a + n, 0);
+  if (mode.kind === 'sample') return mode.n * sizes.length;
+  return sizes.reduce((a, n) => a + fastDirections(mode.k, n), 0);
+}
+
+/** The mode is possible on the case: sample N within every tensor, and at most MAX_FD_PERTURBATIONS in all. */
 export function checkFdMode(c: Case, mode: FdMode): void {
-  if (mode.kind !== 'sample') return;
   const specs = gradientSpecs(c.model, c.batch, c.initialState !== null);
-  const smallest = specs.reduce((a, s) => (s.rows * s.cols < a.rows * a.cols ? s : a));
-  if (mode.n > smallest.rows * smallest.cols)
-    throw new InputError(`--fd sample is ${mode.n}, larger than tensor ${smallest.name} (${smallest.rows * smallest.cols} entries); expected at most ${smallest.rows * smallest.cols}`);
+  if (mode.kind === 'sample') {
+    const smallest = specs.reduce((a, s) => (s.rows * s.cols < a.rows * a.cols ? s : a));
+    if (mode.n > smallest.rows * smallest.cols)
+      throw new InputError(`--fd sample is ${mode.n}, larger than tensor ${smallest.name} (${smallest.rows * smallest.cols} entries); expected at most ${smallest.rows * smallest.cols}`);
+  }
+  const n = fdPerturbations(c, mode);
+  if (n > MAX_FD_PERTURBATIONS) {
+    const given = mode.kind === 'full' ? 'full' : mode.kind === 'sample' ? `sample ${mode.n}` : `fast ${mode.k}`;
+    throw new InputError(`--fd ${given} is ${n} perturbations on this case (a pair of forward passes each), expected at most ${MAX_FD_PERTURBATIONS}: use --fd sample N or --fd fast [k] with fewer`);
+  }
 }
 
 /** The probes the oracle will measure (values still empty). `seed` draws the samples and directions. */
 export function fdPlan(c: Case, mode: FdMode, seed = 1, only?: string): FdProbe[] {
-  checkFdMode(c, mode);
+  if (only === undefined) checkFdMode(c, mode); // (a full rerun of one tensor, after a failing direction, is the harness's own)
   const rng = xoroshiro128plus(seed);
   const probes: FdProbe[] = [];
   for (const spec of gradientSpecs(c.model, c.batch, c.initialState !== null)) {
@@ -157,8 +176,9 @@ export function fdPlan(c: Case, mode: FdMode, seed = 1, only?: string): FdProbe[
     const size = spec.rows * spec.cols;
     const eps = fdStep(spec.name === 'initialState' ? c.initialState! : c.params[spec.name]!);
     if (mode.kind === 'fast') {
-      const directions = Array.from({ length: mode.k }, () => unitVector(size, rng));
-      probes.push({ tensor: spec.name, mode: 'directions', eps, indices: [], directions, values: new Float64Array(mode.k) });
+      const k = fastDirections(mode.k, size);
+      const directions = Array.from({ length: k }, () => unitVector(size, rng));
+      probes.push({ tensor: spec.name, mode: 'directions', eps, indices: [], directions, values: new Float64Array(k) });
     } else {
       const indices = mode.kind === 'full' ? Array.from({ length: size }, (_, k) => k) : sampleIndices(size, mode.n, rng);
       probes.push({ tensor: spec.name, mode: 'entries', eps, indices, directions: [], values: new Float64Array(indices.length) });

@@ -34,7 +34,10 @@ import { BACKENDS, REFERENCES, referenceGradients, useBackend } from '../../refe
 import { TOOL_VERSION } from '../version.js';
 import { REFERENCE_CHOICES, referencesFor, runCheck } from './check.js';
 import { processIo, type Io } from './io.js';
-import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOptions, caseFromOptions, checkOptionsFrom, commandLine, finiteNumber, integer, oneOf, parseFd, path, positiveInteger, positiveNumber, withoutOption } from './options.js';
+import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOptions, caseFromOptions, checkOptionsFrom, commandLine, finiteNumber, integer, maxMemoryOption, oneOf, parseFd, path, positiveInteger, positiveNumber, withoutOption } from './options.js';
+import { checkBudget, checkCaseFile, MAX_STEPS, sizesOf, type Sizes } from '../model/limits.js';
+import { checkWorkBudget } from '../check/budget.js';
+import { basename } from 'node:path';
 
 const IMPLS = ['hand', ...REFERENCES, 'fd'] as const;
 
@@ -60,7 +63,7 @@ const junitOption = () => new Option('--junit <file>', 'also write JUnit XML (on
 const jsonOption = () => new Option('--json', 'print the report JSON on stdout instead of the table').default(false);
 
 /** The options every checking command shares: which references, which backend, where the reports go. */
-const addRunOptions = (cmd: Command) => cmd.addOption(referenceOption()).addOption(backendOption()).addOption(outOption()).addOption(junitOption()).addOption(jsonOption());
+const addRunOptions = (cmd: Command) => cmd.addOption(referenceOption()).addOption(backendOption()).addOption(outOption()).addOption(junitOption()).addOption(jsonOption()).addOption(maxMemoryOption());
 
 /** The outputs of a command that writes a report set: --out, --junit, the GitHub step summary (checked before any work). */
 const reportOutputs = (opts: { out: string; junit?: string }, inputs?: { what: string; paths: readonly string[] }) =>
@@ -78,7 +81,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--out <file>', 'where to write the case (default: stdout)', path('--out', 'a file path for the case (leave --out out to print it)'))
     .action((opts: { out?: string }, cmd: Command) => {
       checkOutputs({ files: fileOutput(opts.out) });
-      const text = caseJson(caseFromOptions(cmd));
+      const text = caseJson(caseFromOptions(cmd, checkCaseFile));
       if (opts.out) writeFileAtomic(opts.out, text);
       else io.out(text);
     });
@@ -106,16 +109,20 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .addOption(backendOption())
     .option('--steps-detail', "check BPTT's sum over steps k term by term: ∂L/∂s_t and each step's contribution to dW, dU, db (default with full BPTT)")
     .option('--no-steps-detail', 'leave the per-step check out')
-    .option('--output-step <t>', 'with --steps-detail: differentiate the single output L_t', integer('--output-step'))
+    .option('--output-step <t>', 'with --steps-detail: differentiate the single output L_t', integer('--output-step', MAX_STEPS, 'the cap on T'))
     .option('--impl <module>', 'your gradient code (.js, .mjs or .ts exporting gradients(case, { clipValue, clipNorm })) in place of the built-in hand-written BPTT; its output is compared as given')
     .option('--timeout <seconds>', `how long --impl may take to load, and per case (at most ${MAX_TIMEOUT_SECONDS}); it is stopped then`, timeoutOption, 60)
     .addOption(dtypeOption())
     .addOption(outOption())
     .addOption(junitOption())
     .addOption(jsonOption())
+    .addOption(maxMemoryOption())
     .action(async (opts, cmd: Command) => {
       reportOutputs(opts);
-      const c = caseFromOptions(cmd);
+      // the budget of what will run (the per-step check runs by default where it is defined, never with --impl)
+      const willStep = opts.impl === undefined && (opts.stepsDetail ?? (opts.truncate === undefined && opts.detachEvery === undefined));
+      const budget = (s: Sizes, where: string) => checkWorkBudget(s, referencesFor(opts.reference, opts.backend), { ...checkOptionsFrom(opts), stepsDetail: willStep }, where);
+      const c = caseFromOptions(cmd, budget);
       const extra: CheckOptions = {};
       if (opts.impl !== undefined) {
         if (opts.truncate !== undefined || opts.detachEvery !== undefined)
@@ -152,6 +159,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .addOption(outOption())
     .addOption(junitOption())
     .addOption(jsonOption())
+    .addOption(maxMemoryOption())
     .action(async (opts) => {
       reportOutputs(opts);
       const c = loadCase(opts.case);
@@ -180,6 +188,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .addOption(backendOption())
     .addOption(outOption())
     .addOption(jsonOption())
+    .addOption(maxMemoryOption())
     .action(async (opts, cmd: Command) => {
       checkOutputs({ dir: { flag: '--out', path: opts.out } });
       if (opts.case === undefined && cmd.getOptionValueSource('steps') === 'default') opts.steps = 40;
@@ -187,8 +196,10 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       let activations = String(opts.activations).split(',').map((a) => a.trim()).filter(Boolean);
       let wNorms = String(opts.wNorm).split(',').map((w) => (w.trim() === '' ? NaN : Number(w)));
       const cells = String(opts.cells).split(',').map((x) => x.trim()).filter(Boolean);
-      const c = caseFromOptions(cmd);
-      const caseW = opts.case !== undefined; // --case: the case's own W first, its own activation unless --activations; rescaled W only for an explicit --w-norm
+      const caseW = opts.case !== undefined;
+      // the series: cells × activations × W norms (with --case: its own activation, and its own W first)
+      const series = cells.length * (caseW && !given('activations') ? 1 : activations.length) * ((caseW && !given('wNorm') ? 0 : wNorms.length) + (caseW ? 1 : 0));
+      const c = caseFromOptions(cmd, (s, where) => checkBudget(s, { command: 'vanishing', references: [], series }, opts.maxMemory, where)); // --case: the case's own W first, its own activation unless --activations; rescaled W only for an explicit --w-norm
       if (caseW && !given('activations')) activations = [c.model.activation];
       if (caseW && !given('wNorm')) wNorms = [];
       checkVanishingOptions({ activations, wNorms, steps: c.steps, cells });
@@ -204,7 +215,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
   addRunOptions(addFdOptions(addToleranceOptions(program.command('sweep').description('run many cases (a matrix file or a preset) over worker threads, optionally one shard of them'))))
     .option('--matrix <file>', 'a matrix file: value lists per generation option and seeds, and/or case files')
     .option('--preset <name>', 'a built-in matrix: default|large|stress')
-    .option('--workers <n>', 'worker threads (default: the number of cores)', positiveInteger('--workers'))
+    .option('--workers <n>', 'worker threads (default and at most: the number of cores, and no more than the cases; a larger n is capped, with a note)', positiveInteger('--workers'))
     .option('--max-cases <n>', 'refuse a matrix whose cross product has more cases', positiveInteger('--max-cases'), DEFAULT_MAX_CASES)
     .option('--shard <i/n>', 'run the i-th of n deterministic shards')
     .action(async (opts) => {
@@ -280,10 +291,14 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .addOption(backendOption())
     .option('--fd <mode...>', 'with --impl fd: full (a gradients file holds every entry)')
     .option('--out <file>', 'where to write the gradients file (default: stdout)', path('--out', 'a file path for the gradients (leave --out out to print them)'))
+    .addOption(maxMemoryOption())
     .action(async (opts: { case: string; impl: (typeof IMPLS)[number]; backend: string; out?: string } & Record<string, unknown>) => {
       checkOutputs({ files: fileOutput(opts.out) });
       const c = loadCase(opts.case);
       const o = checkOptionsFrom(opts);
+      const tfjs = opts.impl === 'tfjs-layers' || opts.impl === 'tfjs-ops' ? [opts.impl] : [];
+      checkWorkBudget(sizesOf(c), tfjs, { ...o, ...(opts.impl === 'fd' ? { fd: { kind: 'full' } } : {}) }, basename(opts.case), 'grads');
+      if (opts.impl === 'fd') checkFdMode(c, { kind: 'full' });
       if (o.fd && o.fd.kind !== 'full') throw new InputError(`--fd is ${o.fd.kind} for grads, expected full: a gradients file holds every entry`);
       if (o.fd && opts.impl !== 'fd') throw new InputError(`--fd is given with --impl ${opts.impl}, expected --impl fd`);
       const variant = { ...(o.truncate !== undefined ? { truncate: o.truncate } : {}), ...(o.detachEvery !== undefined ? { detachEvery: o.detachEvery } : {}) };

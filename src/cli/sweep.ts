@@ -1,6 +1,9 @@
 /** `sweep` and `merge`: many cases over worker threads and shards, and shard reports joined into one. */
 import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { checkWorkBudget } from '../check/budget.js';
+import { checkGenerateOptions, configId } from '../model/generate.js';
+import { sizesOfRecipe, usefulWorkers } from '../model/limits.js';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { ReferenceName } from '../../reference/index.js';
@@ -46,7 +49,20 @@ export function chooseMatrix(o: Pick<SweepCommand, 'matrix' | 'preset' | 'maxCas
 export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
   const matrix = chooseMatrix(o);
   const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
-  const workers = o.workers ?? availableParallelism();
+  // every generated entry within the caps and --max-memory before the first case runs (a case file's sizes: once it is read)
+  matrix.entries.forEach((e, i) => {
+    if (!('generate' in e)) return;
+    const where = `matrix entry ${i + 1} (${configId(e.generate)})`;
+    try {
+      checkGenerateOptions(e.generate);
+    } catch (err) {
+      throw err instanceof InputError ? new InputError(`${where}: ${err.message}`) : err;
+    }
+    checkWorkBudget(sizesOfRecipe(e.generate), o.references, o.options, where);
+  });
+  // more threads than cores or cases cannot help (each holds its own tfjs): capped, and said so
+  const workers = Math.min(o.workers ?? availableParallelism(), usefulWorkers(matrix.entries.length));
+  if (o.workers !== undefined && o.workers > workers) io.err(`bptt-check: note: --workers ${o.workers} capped at ${workers} (${availableParallelism()} cores, ${matrix.entries.length} cases)\n`);
   const bar = io.errIsTty ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} cases | {failures} failing | ETA {eta_formatted}', stream: process.stderr }) : null;
   let started = false;
   // Ctrl-C: stop starting cases, keep what is done, and write it as a partial report beside (never over) the last one

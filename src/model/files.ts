@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, visible } from './errors.js';
+import { bytesText, MAX_FILE_BYTES } from './limits.js';
 
 /** A bare NaN / Infinity / -Infinity token, as Python's json module writes them. */
 const NON_FINITE_TOKEN = /([[,:]\s*)(-?Infinity|NaN)(?=\s*[\],}])/g;
@@ -51,13 +52,61 @@ function forbiddenKey(root: unknown): string | null {
   return null;
 }
 
-export function readTextFile(path: string, what: string): string {
+/** What a path that is not a regular file is, for the message. */
+function kindOf(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function unreadable(e: unknown, where: string): InputError {
+  const code = (e as NodeJS.ErrnoException).code ?? 'error';
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : code;
+  return new InputError(`${where} cannot be read (${why}), expected a readable file`);
+}
+
+/**
+ * Reads a regular file of at most `limit` bytes (MAX_FILE_BYTES) as UTF-8. A FIFO, a device (/dev/zero),
+ * a socket or a directory is refused after a stat, before it is opened (opening a FIFO with no writer
+ * would wait forever); the file is opened non-blocking and checked again, and at most limit + 1 bytes are
+ * read, so a file that grows while it is read is refused too.
+ */
+export function readTextFile(path: string, what: string, limit = MAX_FILE_BYTES): string {
+  const where = `${what} ${JSON.stringify(path)}`;
+  const refuse = (st: Stats) => {
+    if (st.isDirectory()) return new InputError(`${where} cannot be read (it is a directory), expected a regular file`);
+    if (!st.isFile()) return new InputError(`${where} is ${kindOf(st)}, expected a regular file`);
+    if (st.size > limit) return new InputError(`${where} is ${bytesText(st.size)}, expected at most ${bytesText(limit)} (the limit on input files)`);
+    return null;
+  };
+  let fd: number;
   try {
-    return readFileSync(path, 'utf8');
+    const bad = refuse(statSync(path));
+    if (bad) throw bad;
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : code;
-    throw new InputError(`${what} ${JSON.stringify(path)} cannot be read (${why}), expected a readable file`);
+    throw e instanceof InputError ? e : unreadable(e, where);
+  }
+  try {
+    const bad = refuse(fstatSync(fd)); // the path may have been replaced between the stat and the open
+    if (bad) throw bad;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, limit + 1 - total));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > limit) throw new InputError(`${where} is more than ${bytesText(limit)} (it grew while read), expected at most ${bytesText(limit)} (the limit on input files)`);
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } catch (e) {
+    throw e instanceof InputError ? e : unreadable(e, where);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -14,6 +14,7 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { Case } from './case.js';
 import { InputError, shown } from './errors.js';
+import { checkSizes, MAX_BATCH, MAX_DIM, MAX_STEPS, sizesOfRecipe } from './limits.js';
 import type { Matrix } from './matrix.js';
 import { ACTIVATIONS, CELLS, paramSpecs, RECURRENT_ACTIVATIONS, type Activation, type Cell, type ModelConfig, type RecurrentActivation } from './spec.js';
 
@@ -70,8 +71,10 @@ export function configId(o: GenerateOptions): string {
 }
 
 export function checkGenerateOptions(o: GenerateOptions): void {
-  const positive = (field: string, v: number) => {
+  // each size is bounded (src/model/limits.ts) before anything is allocated
+  const positive = (field: string, v: number, cap = MAX_DIM, letter = '') => {
     if (!Number.isInteger(v) || v <= 0) throw new InputError(`${field} is ${shown(v)}, expected a positive integer`);
+    if (v > cap) throw new InputError(`${field} is ${shown(v)}, expected a positive integer ≤ ${cap} (the cap on ${letter})`);
   };
   if (o.cell !== undefined && !(CELLS as readonly string[]).includes(o.cell)) throw new InputError(`--cell is ${shown(o.cell)}, expected one of ${CELLS.join('|')}`);
   if (o.recurrentActivation !== undefined && (o.cell ?? 'rnn') === 'rnn')
@@ -80,11 +83,12 @@ export function checkGenerateOptions(o: GenerateOptions): void {
     throw new InputError(`--recurrent-activation is ${shown(o.recurrentActivation)}, expected one of ${RECURRENT_ACTIVATIONS.join('|')}`);
   if (!(ACTIVATIONS as readonly string[]).includes(o.activation))
     throw new InputError(`--activation is ${shown(o.activation)}, expected one of ${ACTIVATIONS.join('|')}`);
-  positive('--input-size', o.inputSize);
-  positive('--hidden-size', o.hiddenSize);
-  if (o.outputSize !== undefined) positive('--output-size', o.outputSize);
-  positive('--steps', o.steps);
-  positive('--batch', o.batch);
+  positive('--input-size', o.inputSize, MAX_DIM, 'I');
+  positive('--hidden-size', o.hiddenSize, MAX_DIM, 'H');
+  if (o.outputSize !== undefined) positive('--output-size', o.outputSize, MAX_DIM, 'K');
+  positive('--steps', o.steps, MAX_STEPS, 'T');
+  positive('--batch', o.batch, MAX_BATCH, 'B');
+  checkSizes(sizesOfRecipe(o)); // the parameter count and the dense inputs
   if (!Number.isFinite(o.initScale) || o.initScale <= 0) throw new InputError(`--init-scale is ${shown(o.initScale)}, expected a positive number`);
   if (!Number.isSafeInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
     throw new InputError(`--seed is ${shown(o.seed)}, expected an integer in [0, 4294967295]`);

@@ -5,9 +5,10 @@
 import { z } from 'zod';
 import { CASE_SCHEMA_VERSION, caseFromValidFile, type Case, type CaseFile } from './case.js';
 import { InputError, shown } from './errors.js';
+import { checkSizes, MAX_DIM } from './limits.js';
 import { ACTIVATIONS, CELLS, paramSpecs, RECURRENT_ACTIVATIONS, shapeText, type ModelConfig, type TensorSpec } from './spec.js';
 
-const size = z.number().int().positive();
+const size = z.number().int().positive().max(MAX_DIM); // the cap on I, H, K (src/model/limits.ts)
 export const modelSchema = z.strictObject({
   cell: z.enum(CELLS),
   recurrentActivation: z.enum(RECURRENT_ACTIVATIONS).optional(),
@@ -70,6 +71,8 @@ function expectation(issue: z.core.$ZodIssue): string {
       return issue.expected === 'int' ? 'an integer' : issue.expected === 'number' ? 'a finite number' : `a ${issue.expected}`;
     case 'too_small':
       return issue.inclusive ? `at least ${String(issue.minimum)}` : `more than ${String(issue.minimum)}`;
+    case 'too_big':
+      return issue.inclusive ? `at most ${String(issue.maximum)}` : `less than ${String(issue.maximum)}`;
     default:
       return issue.message;
   }
@@ -154,6 +157,7 @@ export function parseCase(raw: unknown, where: string, fallbackId = 'case'): Cas
     check.fail(['targets'], shown(f.targets), 'B ≥ 1 sequences of T ≥ 1 target ids');
   const B = f.targets.length;
   const T = (f.targets[0] as unknown[]).length;
+  checkSizes({ cell: model.cell, bias: model.bias, I, H, K, T, B, dense: f.inputVectors !== undefined, initialState: f.initialState !== undefined }, where);
   check.ids(f.targets, ['targets'], B, T, K, 'K');
 
   if ((f.inputs === undefined) === (f.inputVectors === undefined))
