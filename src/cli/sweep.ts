@@ -2,8 +2,9 @@
 import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { checkWorkBudget } from '../check/budget.js';
-import { checkGenerateOptions, configId } from '../model/generate.js';
-import { sizesOfRecipe, usefulWorkers } from '../model/limits.js';
+import { configId } from '../model/generate.js';
+import { loadCase } from '../model/io.js';
+import { sizesOf, sizesOfRecipe, usefulWorkers } from '../model/limits.js';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { ReferenceName } from '../../reference/index.js';
@@ -49,16 +50,10 @@ export function chooseMatrix(o: Pick<SweepCommand, 'matrix' | 'preset' | 'maxCas
 export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
   const matrix = chooseMatrix(o);
   const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
-  // every generated entry within the caps and --max-memory before the first case runs (a case file's sizes: once it is read)
-  matrix.entries.forEach((e, i) => {
-    if (!('generate' in e)) return;
-    const where = `matrix entry ${i + 1} (${configId(e.generate)})`;
-    try {
-      checkGenerateOptions(e.generate);
-    } catch (err) {
-      throw err instanceof InputError ? new InputError(`${where}: ${err.message}`) : err;
-    }
-    checkWorkBudget(sizesOfRecipe(e.generate), o.references, o.options, where);
+  // every entry within --max-memory before the first case runs (a --matrix file's entries were validated as it was read)
+  matrix.entries.forEach((e, k) => {
+    const s = 'file' in e ? sizesOf(loadCase(e.file)) : sizesOfRecipe(e.generate);
+    checkWorkBudget(s, o.references, o.options, `matrix entry ${k} (${'file' in e ? JSON.stringify(e.file) : configId(e.generate)})`);
   });
   // more threads than cores or cases cannot help (each holds its own tfjs): capped, and said so
   const workers = Math.min(o.workers ?? availableParallelism(), usefulWorkers(matrix.entries.length));

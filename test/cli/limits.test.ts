@@ -33,7 +33,8 @@ beforeAll(async () => {
 /** A refusal: exit 2, one line starting `bptt-check:`, no internal error, the earlier reports untouched. */
 async function refused(args: string[], message: RegExp): Promise<void> {
   const t0 = performance.now();
-  const run = await cli([...args, '--out', 'reports'], dir);
+  // grads writes one file (its --out is a file path); the other commands a report directory
+  const run = await cli([...args, '--out', args[0] === 'grads' ? 'grads.json' : 'reports'], dir);
   expect(run.stderr).not.toMatch(/internal error|RangeError/);
   expect(run.code).toBe(2);
   expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -78,12 +79,12 @@ describe('--max-memory', () => {
     await refused(['vanishing', '--steps', '1000000', '--max-memory', '2G'], /the case needs about \d+\.\d GB .*12 series of T = 1000000 steps.*over --max-memory 2\.0 GB/);
     await refused(['grads', '--case', 'case.json', '--impl', 'fd', '--max-memory', '1M'], /case\.json: the case needs about .* over --max-memory 1 MB/);
     writeFileSync(join(dir, 'wide.json'), JSON.stringify({ schemaVersion: 1, generate: { hiddenSize: [4, 2048], seeds: [1] } }));
-    await refused(['sweep', '--matrix', 'wide.json', '--max-memory', '400M'], /matrix entry 2 \(rnn-tanh-nobias-tok-I8-H2048-K8-T10-B1-seed1\): the case needs about .* over --max-memory 400 MB/);
+    await refused(['sweep', '--matrix', 'wide.json', '--max-memory', '400M'], /matrix entry 1 \(rnn-tanh-nobias-tok-I8-H2048-K8-T10-B1-seed1\): the case needs about .* over --max-memory 400 MB/);
   });
 
   it('a sweep entry beyond a cap is refused naming the entry, before any case runs', async () => {
     writeFileSync(join(dir, 'huge.json'), JSON.stringify({ schemaVersion: 1, generate: { hiddenSize: [4, 100000], seeds: [1] } }));
-    await refused(['sweep', '--matrix', 'huge.json'], /matrix entry 2 \(.*H100000.*\): --hidden-size is 100000, expected a positive integer ≤ 65536 \(the cap on H\)/);
+    await refused(['sweep', '--matrix', 'huge.json'], /matrix file "huge\.json": entry 1 \(.*H100000.*\) cannot be used: --hidden-size is 100000, expected a positive integer ≤ 65536 \(the cap on H\)/);
   });
 
   it('a bad --max-memory is exit 2 saying what a size looks like', async () => {

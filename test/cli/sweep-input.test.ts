@@ -40,6 +40,7 @@ beforeAll(async () => {
 describe('sweep refuses a matrix with an entry that cannot be used, before any case runs', () => {
   const badCase = JSON.parse(readFileSync(fixturePath('rnn-tanh.case.json'), 'utf8'));
   const zeroHidden = { ...badCase, model: { ...badCase.model, hiddenSize: 0 } };
+  const hugeHidden = { ...badCase, model: { ...badCase.model, hiddenSize: 100000 } };
   const cases: [string, () => void, RegExp][] = [
     [
       'a case file that does not exist, after the generated cases',
@@ -60,6 +61,16 @@ describe('sweep refuses a matrix with an entry that cannot be used, before any c
       'a seed of 2^40, past the generator’s 32-bit seeds',
       () => json('m.json', { schemaVersion: 1, generate: { ...small, seeds: [1, 2 ** 40] } }),
       new RegExp(`^bptt-check: matrix file "m\\.json": entry 1 \\(${id(2 ** 40)}\\) cannot be used: --seed is 1099511627776, expected an integer in \\[0, 4294967295\\]$`),
+    ],
+    [
+      'a case file whose model has hiddenSize 100000, over the cap on H',
+      () => (json('huge.case.json', hugeHidden), json('m.json', { schemaVersion: 1, generate: small, cases: ['huge.case.json'] })),
+      /^bptt-check: matrix file "m\.json": entry 2 \(cases\[0\] "huge\.case\.json"\) cannot be used: huge\.case\.json: model\.hiddenSize is 100000, expected at most 65536$/,
+    ],
+    [
+      'a generated hiddenSize of 100000, over the cap on H',
+      () => json('m.json', { schemaVersion: 1, generate: { ...small, hiddenSize: [100000] } }),
+      /^bptt-check: matrix file "m\.json": entry 0 \(rnn-.*-H100000-.*\) cannot be used: --hidden-size is 100000, expected a positive integer ≤ 65536 \(the cap on H\)$/,
     ],
     ['a seed of -1', () => json('m.json', { schemaVersion: 1, generate: { ...small, seeds: [1, -1] } }), /^bptt-check: matrix file "m\.json": generate\.seeds\[1\] is -1, expected at least 0$/],
     ['a hiddenSize of 0', () => json('m.json', { schemaVersion: 1, generate: { ...small, hiddenSize: [4, 0] } }), /^bptt-check: matrix file "m\.json": generate\.hiddenSize\[1\] is 0, expected more than 0$/],
