@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
+import { findPython } from '../helpers/python.js';
 import { fixturePath } from '../helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bptt-nonfinite-'));
@@ -79,18 +80,6 @@ describe('a gradients file with non-finite values, written by grads and read by 
   });
 });
 
-/** The first python3 that can import numpy. */
-function findPython(): string | null {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    try {
-      execFileSync(py, ['-c', 'import numpy'], { stdio: 'ignore' });
-      return py;
-    } catch {
-      /* next */
-    }
-  }
-  return null;
-}
 const python = findPython();
 
 describe.skipIf(!python)('a numpy float32 BPTT that overflows, written by Python’s json', () => {

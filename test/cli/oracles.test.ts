@@ -89,10 +89,10 @@ describe('bad options get exit 2 and one line', () => {
     [['grads', '--case', tanh, '--impl', 'fd', '--detach-every', '2'], /--detach-every is given with --impl fd, expected --impl hand or tfjs-ops/],
     [['grads', '--case', tanh, '--impl', 'fd', '--fd', 'sample', '3'], /--fd is sample for grads, expected full: a gradients file holds every entry/],
   ] as const)('%s', async (args, pattern) => {
-    const run = await cli([...args, ...(args[0] === 'compare' ? ['--out', dir] : [])], dir);
+    const run = await cli([...args, ...(args[0] === 'compare' ? ['--out', 'reports'] : [])], dir);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(pattern);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.json') || f.endsWith('.csv') || f.endsWith('.md'))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.json') || f.endsWith('.csv') || f.endsWith('.md') || f.includes('reports'))).toEqual([]);
   });
 });

@@ -10,22 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
+import { findPython } from '../helpers/python.js';
 
 const SCRIPT = fileURLToPath(new URL('./numpy_rnn.py', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bptt-numpy-'));
 
-/** The first of /usr/bin/python3, python3 that can import numpy (CI installs Debian's python3-numpy). */
-function findPython(): string | null {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    try {
-      execFileSync(py, ['-c', 'import numpy'], { stdio: 'ignore' });
-      return py;
-    } catch {
-      /* next */
-    }
-  }
-  return null;
-}
 const python = findPython();
 if (!python) console.warn('test/users/numpy-rnn.test.ts skipped: no python3 that can import numpy (apt-get install python3-numpy)');
 
