@@ -127,7 +127,7 @@ export function compareArrays(
   };
   if (firstNonFinite >= 0) {
     const side = nonFiniteA && nonFiniteR ? 'both sides' : nonFiniteA ? 'the implementation' : 'the reference';
-    metrics.reason = `non-finite values (NaN or ±Inf) in ${side}: ${nonFiniteA + nonFiniteR} in all, first at [${indexOf(firstNonFinite).join(', ')}] (${a[firstNonFinite]} vs ${r[firstNonFinite]})`;
+    metrics.reason = `non-finite values (NaN or ±Inf) in ${side}: ${nonFiniteA + nonFiniteR} in all${indexOf(firstNonFinite).length ? `, first at [${indexOf(firstNonFinite).join(', ')}]` : ''} (${a[firstNonFinite]} vs ${r[firstNonFinite]})`; // a scalar (the loss) has no index
     metrics.worst = { index: indexOf(firstNonFinite), a: a[firstNonFinite]!, r: r[firstNonFinite]!, excess: Infinity };
     // a tensor with NaN or ±Inf has no error measure: 0 or cosine 1 over the finite rest would read as agreement
     Object.assign(metrics, { maxAbsErr: NaN, maxRelErr: NaN, relErrNorm: NaN, cosine: NaN, nonFinite: { a: nonFiniteA, r: nonFiniteR } });

@@ -78,6 +78,7 @@ export function detectDtype(g: Gradients): DtypeDetection {
 export function dtypeNote(d: DtypeDetection): string {
   if (d.dtype === 'float32')
     return `float32 detected: every one of the ${d.count} gradient values is a float32 (exactly, or written with at most 9 significant digits), so yours is held to the float32 tolerances against fd too (--dtype float64 to hold it to float64)`;
+  if (d.count === 0) return 'float64 assumed: no gradient value is finite, so none tells the precision';
   if (d.notFloat32 > 0) return `float64 detected: ${d.notFloat32} of the ${d.count} gradient values are not float32 numbers, exactly or written with at most 9 digits`;
   return `float64 assumed: every gradient value is a float32 number, but only ${d.informative} of ${d.count} carry more than ${SHORT_BITS} significant bits (at least ${MIN_INFORMATIVE} are needed to tell); --dtype float32 if yours computes in float32`;
 }

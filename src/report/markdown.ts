@@ -25,7 +25,7 @@ export function renderMarkdown(r: Report): string {
     out.push(`### ${c.pass ? '✓' : '✗'} ${caseTitle(c, mdText)}`, '');
     const losses = Object.entries(c.loss).map(([k, v]) => `${k} ${v}`).join(', ');
     const times = Object.entries(c.ms).map(([k, v]) => `${k} ${v!.toFixed(1)} ms`).join(', ');
-    out.push(`Loss: ${losses}. Time: ${times}.`, '');
+    if (c.error === undefined) out.push(`Loss: ${losses}. Time: ${times}.`, ''); // a case that did not complete has neither
     out.push(`**Pairs:** ${mdInline(c.disagreement)}.`, ''); // it may quote a user string: the error of a case that did not complete
     for (const note of c.notes ?? []) out.push(`Note: ${visible(note)}.`, '');
     if (c.clip) out.push(`Clipping: global norm of the parameter gradients ${Object.entries(c.clip).map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`).join(', ')}.`, '');

@@ -103,6 +103,8 @@ export function verdictLine(r: Report): string {
     const merged = failedRows ? `${failedRows} of ${rows} comparisons disagree, in ${failedCases} of ${cases} merged cases` : `the ${cases} merged cases agree (${rows} comparisons)`;
     return `INCOMPLETE: ${gap.missing} of ${gap.total} cases missing${where}; ${merged}`;
   }
+  const notDone = r.cases.filter((c) => c.error !== undefined).length; // crashed cases: no comparisons, so say so
+  if (notDone) return `FAIL: ${notDone} of ${cases} case${cases === 1 ? '' : 's'} did not complete; ${failedRows} of ${rows} comparisons of the others disagree`;
   return r.pass
     ? `PASS: every gradient agrees (${cases} case${cases === 1 ? '' : 's'}, ${rows} comparisons)`
     : `FAIL: ${failedRows} of ${rows} comparisons disagree, in ${failedCases} of ${cases} case${cases === 1 ? '' : 's'}`;

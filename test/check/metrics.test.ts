@@ -62,3 +62,12 @@ describe('tensor metrics', () => {
     expect(compareArrays([1, 2], [1], { atol: 1, rtol: 1 }, flat)).toMatchObject({ pass: false, reason: expect.stringMatching(/sizes differ/) });
   });
 });
+
+describe('a non-finite value', () => {
+  it('is located by its index in a tensor, and a scalar (the loss) is named without an empty index', () => {
+    const tensor = compareArrays([1, NaN, 3], [1, 2, 3], { atol: 0, rtol: 0 }, flat);
+    expect(tensor.reason).toBe('non-finite values (NaN or ±Inf) in the implementation: 1 in all, first at [1] (NaN vs 2)');
+    const scalar = compareArrays([Infinity], [2.5], { atol: 0, rtol: 0 }, () => []);
+    expect(scalar.reason).toBe('non-finite values (NaN or ±Inf) in the implementation: 1 in all (Infinity vs 2.5)');
+  });
+});

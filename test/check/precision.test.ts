@@ -55,6 +55,12 @@ describe('the precision of a subject is detected from its values', () => {
     expect(dtypeNote(d)).toMatch(/^float64 assumed: .*only 0 of 13 carry more than 12 significant bits.*--dtype float32/);
   });
 
+  it('a subject whose every value is NaN or ±Inf is held to float64, and the note says no value is finite (not "0 of 0")', () => {
+    const d = detectDtype(grads([NaN, Infinity, -Infinity, NaN, NaN, NaN, NaN, NaN, NaN, NaN], [NaN, NaN, NaN]));
+    expect(d).toMatchObject({ dtype: 'float64', count: 0 });
+    expect(dtypeNote(d)).toBe('float64 assumed: no gradient value is finite, so none tells the precision');
+  });
+
   it(`needs ${MIN_INFORMATIVE} informative values to call a subject float32`, () => {
     const few = real.slice(0, MIN_INFORMATIVE).map(Math.fround);
     expect(detectDtype(grads(few)).dtype).toBe('float32');

@@ -107,6 +107,10 @@ describe('a crashed worker', () => {
     const other = lines.filter((l) => l.startsWith(`${id(1)},`));
     expect(other).toHaveLength(12);
     expect(other.every((l) => l.split(',')[col.indexOf('pass')] === 'true')).toBe(true);
+    // the verdict says a case did not complete, not "0 of 12 comparisons disagree"; its section has no empty loss line
+    const md = read('crash/report.md');
+    expect(md).toMatch(/FAIL: 1 of 2 cases did not complete; 0 of 12 comparisons of the others disagree/);
+    expect(md).not.toMatch(/Loss: \. Time: \./);
   });
 });
 
