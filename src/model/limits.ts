@@ -45,6 +45,8 @@ export const MAX_BATCH = 65_536; // B
 export const MAX_PARAMS = 2 ** 30; // P
 export const MAX_INPUT_ENTRIES = 2 ** 30; // B·T·I of dense inputs
 export const MAX_FD_PERTURBATIONS = 2 ** 20;
+/** The largest tensor --fd fast measures entry by entry after a failing direction (2 forward passes per entry). */
+export const MAX_FD_RERUN = 2 ** 16;
 export const MAX_FILE_BYTES = 256e6;
 
 /** The default of --max-memory: half of the machine's memory (os.totalmem()). */

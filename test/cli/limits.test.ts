@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { f64, withHeap } from '../../src/bptt/heap.js';
 import { estimateMemory, parseMemory, type Sizes } from '../../src/model/limits.js';
@@ -130,6 +131,17 @@ describe('--fd fast and --workers', () => {
     expect(run.code).toBe(0);
     const rows = JSON.parse(run.stdout).cases[0].rows.filter((r: { r: string; a: string }) => r.r === 'fd' && r.a === 'hand');
     expect(Object.fromEntries(rows.map((r: { tensor: string; shape: string }) => [r.tensor, r.shape]))).toEqual({ U: '128 directions', W: '256 directions', V: '128 directions' });
+  });
+
+  it('a failing --fd fast direction on a tensor over 65536 entries is not rerun entry by entry: the direction row fails and a note says why', async () => {
+    // H = 257: W has 66049 entries (a rerun would be 132098 forward passes); the student's dW[7][101] is off by 0.5
+    const module = fileURLToPath(new URL('../modules/perturbed-w.mjs', import.meta.url));
+    const run = await cli(['compare', '--hidden-size', '257', '--steps', '2', '--impl', module, '--fd', 'fast', '--json', '--out', 'rerun'], dir);
+    expect(run.code).toBe(1);
+    const c = JSON.parse(run.stdout).cases[0];
+    const fdW = c.rows.filter((r: { tensor: string; a: string; r: string }) => r.tensor === 'W' && r.a === 'yours' && r.r.startsWith('fd'));
+    expect(fdW.map((r: { r: string; pass: boolean }) => [r.r, r.pass])).toEqual([['fd', false]]);
+    expect(c.notes).toContain('the entry-by-entry rerun of W is left out: 66049 entries, over the 65536 it measures (--fd full measures every entry)');
   });
 
   it('--workers beyond the cores and the cases is capped to what can be used, with a note on stderr', async () => {
