@@ -57,7 +57,7 @@ export function renderMarkdown(r: Report): string {
 }
 
 export function fdModeText(m: FdMode): string {
-  return m.kind === 'full' ? 'every entry' : m.kind === 'sample' ? `${m.n} random entries per tensor` : `${m.k} random directions per tensor (fast mode)`;
+  return m.kind === 'full' ? 'every entry' : m.kind === 'sample' ? `${m.n} random entries per tensor` : `${m.k} random directions per tensor (at most its entries; fast mode)`;
 }
 
 function stepsSection(s: StepsResult): string[] {
