@@ -66,8 +66,11 @@ const jsonOption = () => new Option('--json', 'print the report JSON on stdout i
 const addRunOptions = (cmd: Command) => cmd.addOption(referenceOption()).addOption(backendOption()).addOption(outOption()).addOption(junitOption()).addOption(jsonOption()).addOption(maxMemoryOption());
 
 /** The outputs of a command that writes a report set: --out, --junit, the GitHub step summary (checked before any work). */
-const reportOutputs = (opts: { out: string; junit?: string }, inputs?: { what: string; paths: readonly string[] }) =>
-  checkOutputs({ dir: { flag: '--out', path: opts.out }, files: opts.junit !== undefined ? [{ flag: '--junit', path: opts.junit }] : [], stepSummary: true, ...(inputs ? { inputs } : {}) });
+const reportOutputs = (opts: { out: string; junit?: string; [k: string]: unknown }, inputs?: { what: string; paths: readonly string[] }) =>
+  checkOutputs({ dir: { flag: '--out', path: opts.out }, files: opts.junit !== undefined ? [{ flag: '--junit', path: opts.junit }] : [], stepSummary: true, reads: readsOf(opts), ...(inputs ? { inputs } : {}) });
+/** The files a command reads, which no output may overwrite. */
+const readsOf = (opts: Record<string, unknown>): Output[] =>
+  (['case', 'grads', 'matrix', 'impl'] as const).flatMap((k) => (typeof opts[k] === 'string' ? [{ flag: `--${k}`, path: opts[k] }] : []));
 const fileOutput = (path: string | undefined): Output[] => (path !== undefined ? [{ flag: '--out', path }] : []);
 
 function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) => void, stops: (() => Promise<void>)[]): Command {
@@ -293,7 +296,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--out <file>', 'where to write the gradients file (default: stdout)', path('--out', 'a file path for the gradients (leave --out out to print them)'))
     .addOption(maxMemoryOption())
     .action(async (opts: { case: string; impl: (typeof IMPLS)[number]; backend: string; out?: string } & Record<string, unknown>) => {
-      checkOutputs({ files: fileOutput(opts.out) });
+      checkOutputs({ files: fileOutput(opts.out), reads: [{ flag: '--case', path: opts.case }] });
       const c = loadCase(opts.case);
       const o = checkOptionsFrom(opts);
       const tfjs = opts.impl === 'tfjs-layers' || opts.impl === 'tfjs-ops' ? [opts.impl] : [];

@@ -26,7 +26,7 @@ export interface RunFile {
 }
 
 /** The files a manifest lists, or null where there is none (a directory no run of this tool wrote). */
-function readManifest(dir: string): string[] | null {
+export function readManifest(dir: string): string[] | null {
   try {
     const m = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as { files?: unknown };
     return Array.isArray(m.files) ? m.files.filter((f): f is string => typeof f === 'string') : null;

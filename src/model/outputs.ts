@@ -15,7 +15,7 @@ import { accessSync, constants, existsSync, mkdirSync, realpathSync, rmdirSync, 
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { InputError } from './errors.js';
 import { writeFailure } from './files.js';
-import { checkOutDir, MANIFEST } from './out-dir.js';
+import { checkOutDir, MANIFEST, readManifest } from './out-dir.js';
 
 export interface Output {
   /** how the user named it: `--out`, `--junit`, `GITHUB_STEP_SUMMARY` */
@@ -32,6 +32,8 @@ export interface Outputs {
   stepSummary?: boolean;
   /** directories the command reads (merge's shards): no output may be one of them, inside one, or hold one */
   inputs?: { what: string; paths: readonly string[] };
+  /** files the command reads (--case, --grads, --matrix, --impl): no output may be one of them */
+  reads?: readonly Output[];
 }
 
 /**
@@ -91,6 +93,10 @@ function checkFile(o: Output, dir: Output | undefined): void {
   const s = statOf(o.path);
   if (s && !s.isFile()) throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, ${kind(s)}, expected a path for a regular file`);
   const real = realOf(o.path);
+  // a file another run of the tool wrote into its report directory (listed in its manifest), or that manifest
+  const ownSet = dir !== undefined && dirname(real) === realOf(dir.path); // a --junit inside --out joins this run's set
+  if (s && !ownSet && (basename(real) === MANIFEST || readManifest(dirname(real))?.includes(basename(real))))
+    throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, a file of the report set in ${JSON.stringify(dirname(o.path))}, expected a path outside the report directories bptt-check writes`);
   if (dir) {
     const out = realOf(dir.path);
     if (real === out) throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, the ${dir.flag} directory, expected a file path`);
@@ -123,9 +129,14 @@ export function checkOutputs(o: Outputs): void {
   for (const f of o.files ?? []) checkFile(f, o.dir);
   const summary = process.env.GITHUB_STEP_SUMMARY;
   if (o.stepSummary && summary) checkSummary(summary);
+  const outputs = [...(o.dir ? [o.dir] : []), ...(o.files ?? [])];
+  for (const read of o.reads ?? [])
+    for (const out of outputs)
+      if (realOf(out.path) === realOf(read.path))
+        throw new InputError(`${out.flag} is ${JSON.stringify(out.path)}, the file ${read.flag} reads, expected another path: writing it would destroy what is read`);
   for (const input of o.inputs?.paths ?? []) {
     const real = realOf(input);
-    for (const out of [...(o.dir ? [o.dir] : []), ...(o.files ?? [])]) {
+    for (const out of outputs) {
       const r = realOf(out.path);
       if (inside(r, real) || inside(real, r))
         throw new InputError(`${out.flag} is ${JSON.stringify(out.path)}, ${r === real ? 'one of' : inside(r, real) ? 'inside one of' : 'holding one of'} the ${o.inputs!.what} (${JSON.stringify(input)}), expected a path apart from them: writing it would destroy what is read`);

@@ -130,6 +130,23 @@ describe('--junit that would overwrite or land on something else', () => {
     await refused([...compare, '--out', 'fresh-out', '--junit', 'fresh-out'], /^bptt-check: --junit is "fresh-out", the --out directory, expected a file path\n$/);
   });
 
+  it.each([
+    ['the case file compare reads', ['compare', '--reference', 'ops', '--case', 'c.json', '--out', 'n1', '--junit', 'c.json'], /^bptt-check: --junit is "c\.json", the file --case reads, expected another path: writing it would destroy what is read\n$/],
+    ['the gradients file verify reads', ['verify', '--case', 'c.json', '--grads', 'g.json', '--out', 'n2', '--junit', 'g.json'], /^bptt-check: --junit is "g\.json", the file --grads reads/],
+    ['the matrix a sweep reads', ['sweep', '--matrix', 'm.json', '--out', 'n3', '--junit', 'm.json'], /^bptt-check: --junit is "m\.json", the file --matrix reads/],
+    ['the case file grads reads, as its --out', ['grads', '--case', 'c.json', '--out', 'c.json'], /^bptt-check: --out is "c\.json", the file --case reads/],
+    ['a file of another report set (o/report.json)', [...compare, '--out', 'n4', '--junit', 'o/report.json'], /^bptt-check: --junit is "o\/report\.json", a file of the report set in "o", expected a path outside the report directories bptt-check writes\n$/],
+    ['the manifest of another report set', [...compare, '--out', 'n5', '--junit', 'o/.bptt-check-manifest.json'], /^bptt-check: --junit is "o\/\.bptt-check-manifest\.json", a file of the report set in "o"/],
+  ])('--junit or --out on %s is refused: it would be overwritten', async (_what, args, line) => {
+    await refused(args as string[], line as RegExp);
+  });
+
+  it('a --junit inside --out, kept from the last run, is this run\'s own set and is rewritten', async () => {
+    const dir = fresh();
+    for (let k = 0; k < 2; k++) expect((await cli([...compare, '--out', 'o', '--junit', 'o/junit.xml'], dir)).code).toBe(0);
+    expect(readFileSync(join(dir, 'o', 'junit.xml'), 'utf8')).toMatch(/^<\?xml/);
+  });
+
   it('an output under a file (o/my-notes.txt/x) is refused naming the file in the way', async () => {
     await refused([...compare, '--out', 'o/my-notes.txt/r'], /^bptt-check: --out is "o\/my-notes.txt\/r", under ".*\/o\/my-notes.txt", which is a file, expected a report directory in a directory\n$/);
   });
