@@ -1,6 +1,6 @@
 /**
  * A subject that runs outside the tool's own thread: started once, asked once per case, bounded in time,
- * stopped at the end (its timers and handles die with it). The `--impl` module runs in a worker thread
+ * stopped at the end (its timers and handles die with it). The `--impl` module runs in a child process
  * (user-host.ts); a command subject (a child process speaking JSON lines) answers the same interface.
  * What can go wrong is a SubjectFault; the caller words it for the user (it knows the flag and the case).
  */

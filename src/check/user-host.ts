@@ -1,24 +1,26 @@
 /**
- * The worker-thread SubjectHost of an `--impl` module (the module runs in user-worker.ts). A worker and
- * not a child process: it starts in milliseconds and is told each case by structured clone, its heap is
- * bounded (resourceLimits: reaching it ends the worker with ERR_WORKER_OUT_OF_MEMORY, not the tool),
- * `process.exit` in it ends the worker only, and `terminate()` stops it even in a synchronous endless loop.
- * The worker is unref'd and stopped at close, so timers the module leaves behind never keep the tool alive.
- * Typed arrays live outside the V8 heap (resourceLimits does not count them): while the module works, the
- * process's resident memory is watched, and growing by more than memoryMb stops the worker too.
+ * The child-process SubjectHost of an `--impl` module (the module runs in user-process.ts, told each case
+ * over IPC by structured clone). A child process and not a worker thread: a worker shares the tool's file
+ * descriptors and signals (a module's fs.writeSync(1, …) corrupted --json, its process.kill(process.pid)
+ * killed the tool) and cannot be stopped while blocked in a system call (a read of a FIFO, execSync): the
+ * tool then hung at exit. A child is killed (SIGKILL) at --timeout and at close, whatever it is doing; its
+ * stdout and stderr are passed to the tool's stderr; its heap is bounded (--max-old-space-size: reaching it
+ * aborts the child, which says "heap out of memory" on its stderr); its resident memory is watched while
+ * it works (/proc/<pid>/statm: typed arrays live outside the heap), and more than memoryMb stops it too.
+ * The child and its pipes are unref'd, so timers the module leaves behind never keep the tool alive.
  */
-import { existsSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import type { CaseFile } from '../model/case.js';
 import type { SubjectOptions } from './compare.js';
 import { SubjectFault, type FaultKind, type SubjectHost } from './subject-host.js';
 
-export interface WorkerHostOptions {
+export interface ModuleHostOptions {
   /** the module's absolute path */
   path: string;
   /** how long loading, and each request, may take */
   timeoutSeconds: number;
-  /** the worker's heap limit (V8's old generation) */
+  /** the child's heap limit (V8's old generation, --max-old-space-size) */
   heapMb: number;
   /** how much the process may grow (resident memory) during one load or request: the heap and typed arrays */
   memoryMb: number;
@@ -40,37 +42,93 @@ interface Waiter {
   reject(e: SubjectFault): void;
 }
 
-function startWorker(workerData: unknown, limits: { maxOldGenerationSizeMb: number }): Worker {
-  const options = { workerData, stdout: true, resourceLimits: limits };
-  const js = new URL('./user-worker.js', import.meta.url);
-  if (existsSync(js)) return new Worker(js, options);
-  const ts = new URL('./user-worker.ts', import.meta.url); // running from source (the tests): load it through tsx
-  const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts.href)}); });`;
-  return new Worker(code, { ...options, eval: true });
+function startChild(path: string, heapMb: number): ChildProcess {
+  const js = new URL('./user-process.js', import.meta.url);
+  const ts = new URL('./user-process.ts', import.meta.url); // running from source (the tests): through tsx
+  const built = existsSync(js);
+  return fork(built ? js : ts, [path], {
+    execArgv: [`--max-old-space-size=${heapMb}`, ...(built ? [] : ['--import', 'tsx'])],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'advanced', // structured clone both ways, as a worker's postMessage
+  });
 }
 
-/** Starts the module's worker; resolves once the module is loaded, or rejects with a SubjectFault. */
-export function startWorkerHost(o: WorkerHostOptions): Promise<SubjectHost> {
-  const worker = startWorker({ path: o.path }, { maxOldGenerationSizeMb: o.heapMb });
-  worker.unref(); // never what keeps the tool alive: pending requests hold their own timers
-  worker.stdout.pipe(process.stderr, { end: false }); // the module's console.log never reaches stdout (--json)
+/** The resident memory of a process in MB (Linux /proc), or null where it cannot be read. */
+function residentMb(pid: number | undefined): number | null {
+  try {
+    return (Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096) / 2 ** 20;
+  } catch {
+    return null;
+  }
+}
+
+const FAIL_KINDS = new Set(['threw', 'unreadable']);
+/** A message the child's side (user-process.ts) sends; anything else is the module writing on the IPC channel. */
+function wellFormed(m: unknown): m is Message {
+  if (m === null || typeof m !== 'object') return false;
+  const x = m as Record<string, unknown>;
+  switch (x.type) {
+    case 'ready': case 'no-export': return true;
+    case 'load': case 'uncaught': return typeof x.detail === 'string';
+    case 'answer': return typeof x.id === 'number';
+    case 'fail': return typeof x.id === 'number' && FAIL_KINDS.has(x.kind as string) && typeof x.detail === 'string';
+    default: return false;
+  }
+}
+
+/** Starts the module's child process; resolves once the module is loaded, or rejects with a SubjectFault. */
+export function startModuleHost(o: ModuleHostOptions): Promise<SubjectHost> {
+  const child = startChild(o.path, o.heapMb);
+  let childErr = ''; // the tail of the child's stderr: how V8 says the heap is full
+  child.stdout!.pipe(process.stderr, { end: false }); // the module's console.log never reaches stdout (--json)
+  // the child's stderr line by line to the tool's, up to V8's dump of a full heap (the one line says it instead)
+  let partial = '';
+  let dumping = false;
+  let blanks = 0;
+  const passLines = (text: string) => {
+    const lines = (partial + text).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      dumping ||= /<--- Last few GCs --->|FATAL ERROR: .*heap|heap out of memory/.test(line);
+      if (dumping) continue;
+      if (line === '') blanks++; // held back: V8's dump begins with one
+      else {
+        process.stderr.write(`${'\n'.repeat(blanks)}${line}\n`);
+        blanks = 0;
+      }
+    }
+  };
+  child.stderr!.on('data', (d: Buffer) => {
+    const text = d.toString('utf8');
+    childErr = (childErr + text).slice(-4096);
+    passLines(text);
+  });
+  child.stderr!.on('end', () => {
+    if (partial && !dumping) process.stderr.write(partial);
+  });
+  // never what keeps the tool alive: pending requests hold their own timers
+  child.unref();
+  (child.stdout as unknown as { unref?(): void }).unref?.();
+  (child.stderr as unknown as { unref?(): void }).unref?.();
+  (child.channel as unknown as { unref?(): void } | null | undefined)?.unref?.();
   const ms = o.timeoutSeconds * 1000;
   const pending = new Map<number, Waiter & { timer: NodeJS.Timeout }>();
   let nextId = 0;
   let loading = true;
   let dead: SubjectFault | undefined;
   let stopping = false;
-  // the resident memory when the current work began; watched while the module loads or answers
-  let base = process.memoryUsage.rss();
+  // the child's resident memory, watched while the module loads or answers
   const watch = setInterval(() => {
-    if ((loading || pending.size > 0) && process.memoryUsage.rss() - base > o.memoryMb * 2 ** 20) fail('memory', `grew the process by more than ${o.memoryMb} MB (its heap and what lives outside it: typed arrays, buffers)`);
+    const mb = loading || pending.size > 0 ? residentMb(child.pid) : null;
+    if (mb !== null && mb > o.memoryMb) fail('memory', `grew to more than ${o.memoryMb} MB (its heap and what lives outside it: typed arrays, buffers)`);
   }, WATCH_MS);
   watch.unref();
 
   const stop = () => {
     stopping = true;
     clearInterval(watch);
-    return worker.terminate().then(() => undefined);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); // whatever it is doing: a loop, a blocked read
+    return Promise.resolve();
   };
   /** Ends the subject: every waiter (the load, each request) gets this fault, and so does any later request. */
   const fail = (kind: FaultKind, detail: string, exitCode?: number) => {
@@ -95,17 +153,17 @@ export function startWorkerHost(o: WorkerHostOptions): Promise<SubjectHost> {
       if (dead) return Promise.reject(dead);
       if (stopping) return Promise.reject(new SubjectFault('exited', 'closed by the tool', false, 0));
       const id = nextId++;
-      if (pending.size === 0) base = process.memoryUsage.rss();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => fail('timeout', `no answer within ${o.timeoutSeconds} s`), ms);
         pending.set(id, { resolve, reject, timer });
-        worker.postMessage({ id, c, options });
+        child.send({ id, c, options });
       });
     },
     close: () => (stopping ? Promise.resolve() : stop()),
   };
 
-  worker.on('message', (m: Message) => {
+  child.on('message', (m: unknown) => {
+    if (!wellFormed(m)) return fail('unreadable', 'sent bptt-check a message it does not speak (the module writes on its IPC channel: process.send)');
     if (m.type === 'ready') {
       loading = false;
       loader.resolve(host);
@@ -121,12 +179,11 @@ export function startWorkerHost(o: WorkerHostOptions): Promise<SubjectHost> {
       else w.reject(new SubjectFault(m.kind, m.detail, false));
     }
   });
-  worker.on('error', (e: Error & { code?: string }) => {
-    if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') fail('memory', `reached its heap limit of ${o.heapMb} MB`);
-    else fail('uncaught', `${e.name}: ${e.message.split('\n')[0]}`);
-  });
-  worker.on('exit', (code) => {
-    if (!stopping) fail('exited', `exit code ${code}`, code);
+  child.on('error', (e: Error) => fail('load', `${e.name}: ${e.message.split('\n')[0]}`));
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    if (/heap out of memory|Reached heap limit/.test(childErr)) fail('memory', `reached its heap limit of ${o.heapMb} MB`);
+    else fail('exited', signal ? `killed by ${signal}` : `exit code ${code}`, code ?? undefined);
   });
   return loaded;
 }

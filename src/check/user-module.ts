@@ -4,11 +4,11 @@
  * the options it is to apply (`{ clipValue, clipNorm }`, each present only when clipping), returning (or
  * resolving to) `{ loss, gradients }` in the gradients-file shape. What it returns is compared as given.
  *
- * The command line runs the module isolated (openGradientsModule: a worker thread, user-host.ts) with a
+ * The command line runs the module isolated (openGradientsModule: a child process, user-host.ts) with a
  * heap limit and --timeout; the library functions (loadGradientsModule, runGradientsModule) call it in
  * your own process, as you asked for it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { caseToFile, type Case, type CaseFile } from '../model/case.js';
@@ -16,7 +16,7 @@ import { InputError } from '../model/errors.js';
 import { parseGradients, type Dtype, type Gradients } from '../model/gradients.js';
 import type { SubjectOptions } from './compare.js';
 import { SubjectFault, firstLine as oneLine, type SubjectHost } from './subject-host.js';
-import { startWorkerHost } from './user-host.js';
+import { startModuleHost } from './user-host.js';
 
 /** What your module returns: the gradients-file shape without the header. */
 export interface UserGradients {
@@ -49,6 +49,7 @@ function modulePath(path: string): string {
   const abs = resolve(process.cwd(), path);
   if (!EXTENSIONS.includes(extname(abs))) throw new InputError(`${where} has extension ${JSON.stringify(extname(abs))}, expected one of ${EXTENSIONS.join(', ')}`);
   if (!existsSync(abs)) throw new InputError(`${where} cannot be read (no such file), expected a module relative to ${process.cwd()}`);
+  if (!statSync(abs).isFile()) throw new InputError(`${where} is not a regular file (a FIFO, a device or a directory), expected a module file`); // importing a FIFO waits forever
   return abs;
 }
 
@@ -107,21 +108,21 @@ function faultMessage(where: string, f: SubjectFault, timeoutSeconds: number, ca
       return f.loading
         ? `${where} did not finish loading within --timeout ${timeoutSeconds} s and was stopped, expected a module that imports in time`
         : `${where} did not settle within --timeout ${timeoutSeconds} s on case ${caseId} and was stopped, expected a result or a promise that settles`;
-    case 'exited': return `${where}: the module exited before answering (exit code ${f.exitCode}, ${at}), expected gradients(case, options) to return its result without process.exit`;
+    case 'exited': return `${where}: the module exited before answering (${f.detail}, ${at}), expected gradients(case, options) to return its result without process.exit`;
     case 'memory': return `${where} ran out of memory ${at}: it ${f.detail}, expected a module within the limits of an --impl module (${MODULE_HEAP_MB} MB of heap, ${MODULE_MEMORY_MB} MB in all)`;
     case 'threw': return `${where} threw on case ${caseId}: ${f.detail}`;
     case 'uncaught': return `${where} left an error uncaught ${at} (${f.detail}), expected every promise awaited or caught`;
-    case 'unreadable': return `${where} returned a result on case ${caseId} that cannot be read (${f.detail}), expected plain data: { loss, gradients } of numbers and arrays`;
+    case 'unreadable': return `${where} gave an answer ${at} that cannot be read (${f.detail}), expected plain data: { loss, gradients } of numbers and arrays`;
   }
 }
 
-/** Starts the module in a worker thread (limits MODULE_HEAP_MB and MODULE_MEMORY_MB, each step within timeoutSeconds). Throws InputError on any problem. */
+/** Starts the module in a child process (limits MODULE_HEAP_MB and MODULE_MEMORY_MB, each step within timeoutSeconds). Throws InputError on any problem. */
 export async function openGradientsModule(path: string, timeoutSeconds: number): Promise<ModuleSubject> {
   const where = whereOf(path);
   const word = (e: unknown, caseId?: string) => (e instanceof SubjectFault ? new InputError(faultMessage(where, e, timeoutSeconds, caseId)) : e);
   let host: SubjectHost;
   try {
-    host = await startWorkerHost({ path: modulePath(path), timeoutSeconds, heapMb: MODULE_HEAP_MB, memoryMb: MODULE_MEMORY_MB });
+    host = await startModuleHost({ path: modulePath(path), timeoutSeconds, heapMb: MODULE_HEAP_MB, memoryMb: MODULE_MEMORY_MB });
   } catch (e) {
     throw word(e);
   }

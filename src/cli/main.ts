@@ -133,8 +133,8 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
         // the per-step terms are the built-in side's; your module gives totals only
         if (opts.stepsDetail === true) throw new InputError(`--steps-detail is given with --impl, expected no --steps-detail: ${STEPS_NEED_TERMS}`);
         if (opts.outputStep !== undefined) throw new InputError(`--output-step is given with --impl, expected no --output-step: ${STEPS_NEED_TERMS}`);
-        const m = await openGradientsModule(opts.impl, opts.timeout); // in its own worker thread
-        stops.push(() => m.close()); // the worker, and any timer the module left running, ends with the run
+        const m = await openGradientsModule(opts.impl, opts.timeout); // in a child process of its own
+        stops.push(() => m.close()); // the module's process, and any timer it left running, ends with the run
         // the module is told the clipping and clips itself: its output is compared as it returns it
         Object.assign(extra, { subject: 'yours', impl: (x: Case, told: SubjectOptions) => m.gradients(x, told) });
         if (opts.dtype !== undefined) extra.dtype = opts.dtype;
@@ -333,7 +333,7 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
 /** Runs the command line; returns the exit code. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   let code = 0;
-  const stops: (() => Promise<void>)[] = []; // what a command started and main stops when it ends (an --impl module's worker)
+  const stops: (() => Promise<void>)[] = []; // what a command started and main stops when it ends (an --impl module's process)
   const program = buildProgram(argv, io, (c) => (code = c), stops);
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -2,16 +2,16 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SubjectFault } from '../../src/check/subject-host.js';
-import { startWorkerHost } from '../../src/check/user-host.js';
+import { startModuleHost } from '../../src/check/user-host.js';
 import type { CaseFile } from '../../src/model/case.js';
 
 const path = fileURLToPath(new URL('../modules/counts-calls.mjs', import.meta.url));
 const limits = { timeoutSeconds: 20, heapMb: 256, memoryMb: 1024 };
 const kase = (id: string) => ({ id }) as unknown as CaseFile;
 
-describe('startWorkerHost', () => {
+describe('startModuleHost', () => {
   it('loads the module once and answers every request in order, with the options it was told', async () => {
-    const host = await startWorkerHost({ path, ...limits });
+    const host = await startModuleHost({ path, ...limits });
     const a = (await host.request(kase('first'), {})) as { loss: number; gradients: Record<string, unknown> };
     const b = (await host.request(kase('second'), { clipNorm: 0.5 })) as { loss: number; gradients: Record<string, unknown> };
     expect([a.loss, b.loss]).toEqual([1, 2]);

@@ -3,7 +3,7 @@
  * through the real command, and each ends in exit 2 with one line, nothing written or touched, or (the
  * correct ones) a clean report and a prompt exit.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,10 +58,14 @@ describe('a hostile --impl module is exit 2 with one line, and --out is left as 
     ['exit-at-import.mjs', [], `${where('exit-at-import.mjs')}: the module exited before answering (exit code 0, while loading), expected gradients(case, options) to return its result without process.exit`],
     ['exit-in-gradients.mjs', [], `${where('exit-in-gradients.mjs')}: the module exited before answering (exit code 0, on case ${CASE_ID}), expected gradients(case, options) to return its result without process.exit`],
     ['unhandled-rejection.mjs', [], `${where('unhandled-rejection.mjs')} left an error uncaught on case ${CASE_ID} (Error: shape check not written yet), expected every promise awaited or caught`],
-    ['throwing-getter.mjs', [], `${where('throwing-getter.mjs')} returned a result on case ${CASE_ID} that cannot be read (Error: loss is computed in the next homework), expected plain data: { loss, gradients } of numbers and arrays`],
+    ['throwing-getter.mjs', [], `${where('throwing-getter.mjs')} gave an answer on case ${CASE_ID} that cannot be read (Error: loss is computed in the next homework), expected plain data: { loss, gradients } of numbers and arrays`],
     ['syntax-error.mjs', [], `${where('syntax-error.mjs')} failed to load (SyntaxError: missing ) after argument list at ${hostile('syntax-error.mjs')}:4), expected a module that imports cleanly`],
     ['endless-loop.mjs', ['--timeout', '1'], `${where('endless-loop.mjs')} did not settle within --timeout 1 s on case ${CASE_ID} and was stopped, expected a result or a promise that settles`],
     ['loads-forever.mjs', ['--timeout', '1'], `${where('loads-forever.mjs')} did not finish loading within --timeout 1 s and was stopped, expected a module that imports in time`],
+    ['kills-itself.mjs', [], `${where('kills-itself.mjs')}: the module exited before answering (killed by SIGKILL, on case ${CASE_ID}), expected gradients(case, options) to return its result without process.exit`],
+    // blocked in a system call (execSync): a worker thread could not be stopped there and the tool hung at exit
+    ['blocks-in-a-call.mjs', ['--timeout', '1'], `${where('blocks-in-a-call.mjs')} did not settle within --timeout 1 s on case ${CASE_ID} and was stopped, expected a result or a promise that settles`],
+    ['sends-null.mjs', [], `${where('sends-null.mjs')} gave an answer on case ${CASE_ID} that cannot be read (sent bptt-check a message it does not speak (the module writes on its IPC channel: process.send)), expected plain data: { loss, gradients } of numbers and arrays`],
   ])('%s', async (file, extra, message) => {
     const out = earlierReport(`refused-${file}`);
     const before = snapshot(out);
@@ -77,7 +81,7 @@ describe('a hostile --impl module is exit 2 with one line, and --out is left as 
 
   it.each([
     ['fills-heap.mjs', 'arrays pushed forever', 'it reached its heap limit of 1024 MB'],
-    ['fills-typed-arrays.mjs', 'Float64Arrays, outside the heap', 'it grew the process by more than 2048 MB (its heap and what lives outside it: typed arrays, buffers)'],
+    ['fills-typed-arrays.mjs', 'Float64Arrays, outside the heap', 'it grew to more than 2048 MB (its heap and what lives outside it: typed arrays, buffers)'],
   ])('a module that fills its memory (%s: %s) is stopped at the limit named in the one line, within seconds', async (file, _what, detail) => {
     const out = earlierReport(`refused-${file}`);
     const before = snapshot(out);
@@ -106,7 +110,24 @@ describe('a correct module that misbehaves around its answer still gets a clean 
     expect(run.stderr).toContain('gradients called with hidden size 6\n');
   });
 
-  it("a result that is an instance of the student's class, loss behind a getter, is read in the worker and passes", async () => {
+  it("a raw write to file descriptor 1 in the module goes to stderr too: --json's stdout is the report", async () => {
+    const run = await cliTimed(['compare', '--case', kase, '--impl', hostile('writes-fd1.mjs'), '--reference', 'ops', '--json', '--out', 'fd1'], 30_000);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { cases: { loss: { yours: number } }[] };
+    expect(report.cases[0]!.loss.yours).toBeCloseTo(fixtureGrads('rnn-tanh.grads.json').loss, 12);
+    expect(run.stderr).toContain('epoch 1: computing the gradients of rnn\n');
+  });
+
+  it('a FIFO given as the module is refused without opening it (importing it would wait forever)', async () => {
+    const fifo = join(dir, 'homework.mjs');
+    execFileSync('mkfifo', [fifo]);
+    const run = await cliTimed(['compare', '--case', kase, '--impl', fifo, '--out', 'fifo'], 20_000);
+    expect(run.killed).toBe(false);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`bptt-check: --impl module ${JSON.stringify(fifo)} is not a regular file (a FIFO, a device or a directory), expected a module file\n`);
+  });
+
+  it("a result that is an instance of the student's class, loss behind a getter, is read in the module's process and passes", async () => {
     const run = await cliTimed(['compare', '--case', kase, '--impl', hostile('class-result.mjs'), '--reference', 'ops', '--json', '--out', 'class'], 30_000);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as { cases: { loss: { yours: number } }[] };

@@ -1,8 +1,9 @@
 /**
- * The worker thread an `--impl` module runs in (started by user-host.ts): loads the module once, then
+ * The child process an `--impl` module runs in (started by user-host.ts): loads the module once, then
  * answers one message per case. Everything the module does happens here: its getters run when the answer
- * is copied out (postMessage clones it), its process.exit ends this thread only, its console.log goes to
- * this thread's stdout (which the host passes to the tool's stderr).
+ * is copied out (process.send serialises it, structured clone), its process.exit or process.kill ends this
+ * process only, and whatever it writes to stdout (console.log, fs.writeSync(1, …)) goes to this process's
+ * stdout, which the host passes to the tool's stderr.
  *
  * Messages to the host: { type: 'ready' } | { type: 'load', detail } | { type: 'no-export' }
  *   | { type: 'answer', id, value } | { type: 'fail', id, kind: 'threw' | 'unreadable', detail }
@@ -11,12 +12,11 @@
 import { spawnSync } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parentPort, workerData } from 'node:worker_threads';
 
 type Fn = (c: unknown, options: unknown) => unknown;
 
-const port = parentPort!;
-const { path } = workerData as { path: string };
+const port = { postMessage: (m: unknown) => void process.send!(m) }; // the IPC channel to the host
+const path = process.argv[2]!;
 const firstLine = (e: unknown) => (e instanceof Error ? `${e.message}` : String(e)).split('\n')[0]!.slice(0, 200);
 let uncaught = false;
 
@@ -26,6 +26,7 @@ const onUncaught = (e: unknown) => {
   uncaught = true;
 };
 process.on('uncaughtException', onUncaught);
+process.on('disconnect', () => process.exit(0)); // the tool has gone (killed, or done): so does the module
 process.on('unhandledRejection', onUncaught);
 
 const withName = (e: unknown) => (e instanceof Error ? `${e.name}: ${firstLine(e)}` : firstLine(e));
@@ -90,7 +91,7 @@ function plainTop(v: unknown): unknown {
 
 const fn = await load();
 if (fn) {
-  port.on('message', async ({ id, c, options }: { id: number; c: unknown; options: unknown }) => {
+  process.on('message', async ({ id, c, options }: { id: number; c: unknown; options: unknown }) => {
     let value: unknown;
     try {
       value = await fn(c, options);
@@ -102,7 +103,7 @@ if (fn) {
     await new Promise((r) => setImmediate(r));
     if (uncaught) return;
     try {
-      port.postMessage({ type: 'answer', id, value: plainTop(value) }); // the structured clone runs the getters, here
+      port.postMessage({ type: 'answer', id, value: plainTop(value) }); // serialising runs the getters, here
     } catch (e) {
       port.postMessage({ type: 'fail', id, kind: 'unreadable', detail: withName(e) });
     }
