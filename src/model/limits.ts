@@ -21,7 +21,7 @@
  *     + T · (25 kB + 12 · P_rec)        the per-step check: every step's contribution to dW, dU (db) by the hand
  *                                       side (float64) and by the reference (float32, a copy of W per step)
  *     + threads · (60 MB + 8 P)         --fd: the oracle's threads, each with its copy of the case
- *     + k · P · 8                       --fd fast k: the random directions
+ *     + min(k, n_max) · P · 8           --fd fast k: the random directions (n_max: the largest tensor's entries)
  *   `vanishing` keeps, per series (cells × activations × W norms), every step's tfjs tensors and Jacobian:
  *     E = 160 MB + P · 24 + series · T · (20 kB + 19 · G·H²)
  *     measured: H=16 T=1000 1 series 173 MB [185]; H=128 T=1000 1 series 460 MB [492]; H=16 T=500 12 series 262 MB [309]
@@ -131,7 +131,12 @@ export function estimateMemory(s: Sizes, w: Work): Estimate {
     if (w.fd) {
       const threads = Math.max(1, w.fdThreads ?? 1);
       parts.push([`--fd's ${threads} thread(s)`, threads * (60 * MB + 8 * P)]);
-      if (w.fd.kind === 'fast') parts.push([`--fd fast ${w.fd.k}'s directions, k × P = ${w.fd.k} × ${P}`, w.fd.k * P * 8]);
+      if (w.fd.kind === 'fast') {
+        // a tensor gets at most as many directions as it has entries (fd.ts): k is at most the largest tensor's entries
+        const largest = Math.max(G * s.H * Math.max(s.I, s.H), s.K * s.H);
+        const k = Math.min(w.fd.k, largest);
+        parts.push([`--fd fast ${w.fd.k}'s directions, k × P = ${k} × ${P}`, k * P * 8]);
+      }
     }
   }
   const bytes = 160 * MB + parts.reduce((a, [, b]) => a + b, 0);

@@ -123,6 +123,15 @@ describe('--max-memory', () => {
       expect(e / rss).toBeLessThan(1.3);
     }
   });
+
+  it('counts --fd fast k as at most the largest tensor\'s entries of directions, as fd.ts measures them', () => {
+    // H = 64: W has 4096 entries; k = 1,000,000 runs 4096 directions on W (474 MB peak measured), not 10⁶ (41 GB estimated before)
+    const s: Sizes = { cell: 'rnn', bias: false, I: 8, H: 64, K: 8, T: 10, B: 1, dense: false, initialState: false };
+    const work = (k: number) => ({ command: 'compare' as const, references: ['tfjs-layers', 'tfjs-ops'], stepsDetail: true, fd: { kind: 'fast' as const, k }, fdThreads: 2 });
+    expect(estimateMemory(s, work(1_000_000)).bytes).toBe(estimateMemory(s, work(4096)).bytes);
+    expect(estimateMemory(s, work(1_000_000)).bytes).toBeLessThan(1e9);
+    expect(estimateMemory(s, work(2)).bytes).toBeLessThan(estimateMemory(s, work(4096)).bytes);
+  });
 });
 
 describe('--fd fast and --workers', () => {
