@@ -10,6 +10,7 @@ import { InputError, shown } from '../model/errors.js';
 import { NON_FINITE_TEXT } from '../model/gradients.js';
 import { readJsonFile } from '../model/files.js';
 import { checkGenerateOptions, modelOf, type GenerateOptions } from '../model/generate.js';
+import { checkBudget, sizesOfRecipe } from '../model/limits.js';
 import { ACTIVATIONS, CELLS, gradientSpecs, RECURRENT_ACTIVATIONS } from '../model/spec.js';
 
 export const GOLDEN_SCHEMA_VERSION = 1;
@@ -114,7 +115,7 @@ export function decodeF32(s: string): Float64Array {
 }
 
 /** Reads and validates one golden file; `where` names it in every message. */
-export function readGoldenFile(path: string, where: string): GoldenFile {
+export function readGoldenFile(path: string, where: string, maxMemory?: number): GoldenFile {
   const raw = readJsonFile(path, 'golden file');
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(`${where} is ${shown(raw)}, expected a golden-file object`);
   const version = (raw as Record<string, unknown>).schemaVersion;
@@ -129,6 +130,8 @@ export function readGoldenFile(path: string, where: string): GoldenFile {
   // the recipe is validated as the case command's options are (sizes within the limits) before any case is generated
   try {
     checkGenerateOptions(o);
+    // and the run it asks for (the case, the hand side and both references) within --max-memory: each size may be under its cap and B·T not
+    checkBudget(sizesOfRecipe(o), { command: 'compare', references: ['tfjs-layers', 'tfjs-ops'], stepsDetail: false }, maxMemory);
   } catch (e) {
     if (e instanceof InputError) throw new InputError(`${where}: field case.generate cannot be used: ${e.message}`);
     throw e;

@@ -63,12 +63,12 @@ export interface GoldenResult {
  * Reads the golden files of dir and validates every one of them in full before computing anything (exit 2
  * on an unreadable, malformed or newer one), then checks every side against them.
  */
-export async function goldenVerify(dir: string, tol: Tolerance): Promise<GoldenResult> {
+export async function goldenVerify(dir: string, tol: Tolerance, maxMemory?: number): Promise<GoldenResult> {
   if (!existsSync(dir)) throw new InputError(`--dir ${JSON.stringify(dir)} does not exist, expected a golden directory (bptt-check golden update writes one)`);
   if (!statSync(dir).isDirectory()) throw new InputError(`--dir ${JSON.stringify(dir)} is a file, expected a golden directory (bptt-check golden update writes one)`);
   const names = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== MANIFEST).sort();
   if (!names.length) throw new InputError(`--dir ${JSON.stringify(dir)} holds no golden files, expected the output of bptt-check golden update`);
-  const files = names.map((name) => readGoldenFile(join(dir, name), `golden file ${JSON.stringify(join(dir, name))}`));
+  const files = names.map((name) => readGoldenFile(join(dir, name), `golden file ${JSON.stringify(join(dir, name))}`, maxMemory));
   const drifts: GoldenDrift[] = [];
   for (const g of files) {
     const c = generateCase(g.case.generate);

@@ -277,9 +277,10 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .option('--dir <dir>', 'the snapshots', path('--dir', 'a snapshot directory'), 'reference/golden')
     .addOption(backendOption())
     .option('--json', 'print the result as JSON', false)
-    .action(async (opts: { dir: string; backend: string; atol: number; rtol: number; json: boolean }) => {
+    .addOption(maxMemoryOption())
+    .action(async (opts: { dir: string; backend: string; atol: number; rtol: number; json: boolean; maxMemory?: number }) => {
       await useBackend(opts.backend);
-      const r = await goldenVerify(opts.dir, { atol: opts.atol, rtol: opts.rtol });
+      const r = await goldenVerify(opts.dir, { atol: opts.atol, rtol: opts.rtol }, opts.maxMemory);
       if (opts.json) io.out(`${jsonSafe(JSON.stringify(r, null, 2))}\n`);
       else {
         for (const d of r.drifts) io.out(`DRIFT  ${visible(d.case)}  ${d.side}  ${d.tensor}: ${visible(d.message)}\n`);

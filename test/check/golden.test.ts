@@ -133,13 +133,23 @@ describe('golden snapshots', () => {
   it(
     'refuses a snapshot whose recipe is over the size limits (exit 2 naming the file) before generating its case',
     async () => {
-      for (const edit of [(g: any) => (g.case.generate.hiddenSize = 100000), (g: any) => (g.case.generate.steps = 3_000_000_000)]) {
+      const edits = [
+        (g: any) => (g.case.generate.hiddenSize = 100000), // over the cap on H
+        (g: any) => (g.case.generate.steps = 3_000_000_000), // over the cap on T
+        (g: any) => Object.assign(g.case.generate, { batch: 65536, steps: 1_048_576 }), // each at its cap, B·T not: a RangeError (exit 3) before
+      ];
+      for (const edit of edits) {
         const dir = oneFileDir(edit, small);
         const run = await cli(['golden', 'verify', '--dir', dir], tmpdir());
         expect(run.code).toBe(2);
         expect(run.stderr.trim().split('\n')).toHaveLength(1);
         expect(run.stderr).toContain(`golden file ${JSON.stringify(join(dir, small))}: field case.generate cannot be used: `);
       }
+      // within the caps but over --max-memory: refused with the estimate
+      const dir = oneFileDir((g: any) => Object.assign(g.case.generate, { batch: 4096, steps: 4096 }), small);
+      const run = await cli(['golden', 'verify', '--dir', dir, '--max-memory', '500M'], tmpdir());
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/field case\.generate cannot be used: the case needs about [\d.]+ GB \(.*T=4096 B=4096.*\), over --max-memory 500 MB/);
     },
   );
 
