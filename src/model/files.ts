@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, visible } from './errors.js';
 import { bytesText, MAX_FILE_BYTES } from './limits.js';
@@ -194,7 +194,17 @@ const failed = (e: unknown, at: string): unknown =>
  * Writes each file to a temp file in its directory (`.<name>.tmp-<pid>-<hex>`); nothing is in place until
  * commit(). A failing write (a full disk) removes the temp files and is an InputError naming the path.
  */
-export function prepareFiles(files: readonly { path: string; content: string | Uint8Array }[]): PreparedFiles {
+/** A file output that is a symbolic link is written at its target, and the link kept (as --out DIR is). */
+function linkTarget(path: string): string {
+  try {
+    return lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
+  } catch {
+    return path; // missing, or a dangling link: written as a new file
+  }
+}
+
+export function prepareFiles(given: readonly { path: string; content: string | Uint8Array }[]): PreparedFiles {
+  const files = given.map((f) => ({ ...f, path: linkTarget(f.path) }));
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const temps: string[] = [];
   const abort = () => temps.forEach((t) => rmSync(t, { force: true }));

@@ -1,6 +1,6 @@
 /** Every output path of a command is checked before any work: exit 2, one line, nothing written or touched. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,20 @@ describe('--junit that would overwrite or land on something else', () => {
     ['the manifest of another report set', [...compare, '--out', 'n5', '--junit', 'o/.bptt-check-manifest.json'], /^bptt-check: --junit is "o\/\.bptt-check-manifest\.json", a file of the report set in "o"/],
   ])('--junit or --out on %s is refused: it would be overwritten', async (_what, args, line) => {
     await refused(args as string[], line as RegExp);
+  });
+
+  it('a case --out or --junit that is a symbolic link is written at its target, and the link kept (as --out DIR is)', async () => {
+    const dir = fresh();
+    mkdirSync(join(dir, 'real'));
+    writeFileSync(join(dir, 'real', 'case.json'), 'old');
+    writeFileSync(join(dir, 'real', 'junit.xml'), 'old');
+    symlinkSync(join('real', 'case.json'), join(dir, 'case.json'));
+    symlinkSync(join('real', 'junit.xml'), join(dir, 'junit.xml'));
+    expect((await cli(['case', '--steps', '3', '--out', 'case.json'], dir)).code).toBe(0);
+    expect((await cli(['compare', '--case', 'case.json', '--reference', 'ops', '--out', 'o', '--junit', 'junit.xml'], dir)).code).toBe(0);
+    for (const link of ['case.json', 'junit.xml']) expect(lstatSync(join(dir, link)).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'real', 'case.json'), 'utf8')).schemaVersion).toBe(1);
+    expect(readFileSync(join(dir, 'real', 'junit.xml'), 'utf8')).toMatch(/^<\?xml/);
   });
 
   it('a --junit inside --out, kept from the last run, is this run\'s own set and is rewritten', async () => {
