@@ -217,11 +217,12 @@ describe('a report directory inside --out (a sweep’s partial/) and single outp
 
   it.each([
     ['case --out', ['case', '--seed', '3', '--out', 'f.json'], 'f.json'],
-    ['grads --out', ['grads', '--case', 'f.json', '--out', 'f.json'], 'f.json'],
+    ['grads --out', ['grads', '--case', 'c.json', '--out', 'f.json'], 'f.json'],
     ['compare --junit', [...compare, '--out', 'o', '--junit', 'f.json'], 'f.json'],
   ])('%s killed before its rename leaves the old file and a temp file, which the next write of that path removes', async (_name, args, file) => {
     const dir = fresh();
     expect((await cli(['case', '--seed', '1', '--out', 'f.json'], dir)).code).toBe(0);
+    expect((await cli(['case', '--seed', '2', '--out', 'c.json'], dir)).code).toBe(0); // what grads reads (never its own --out)
     const before = readFileSync(join(dir, file), 'utf8');
     const dead = join(dir, `.${file}.tmp-999999999-abcd1234`); // a temp file of a process long gone
     writeFileSync(dead, 'half');
