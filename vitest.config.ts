@@ -6,5 +6,7 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // the console's text is asserted without colour codes: picocolors colours it whenever CI is set (.ci/run)
+    env: { NO_COLOR: '1' },
   },
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
+import { writeCheckInputs } from '../helpers/inputs.js';
 
 const MANIFEST = '.bptt-check-manifest.json';
 const COMPARE = ['heatmap-W.png', 'report.html', 'report.json', 'report.md', 'steps.csv', 'steps.png', 'summary.csv'];
@@ -151,10 +152,7 @@ describe('a commit killed at each stage, for every command that writes a report 
   let inputs = '';
   beforeAll(async () => {
     inputs = fresh();
-    expect((await cli(['case', '--steps', '3', '--hidden-size', '3', '--out', 'c.json'], inputs)).code).toBe(0);
-    expect((await cli(['grads', '--case', 'c.json', '--out', 'g.json'], inputs)).code).toBe(0);
-    writeFileSync(join(inputs, 'm.json'), JSON.stringify({ schemaVersion: 1, id: 'tiny', generate: { hiddenSize: [3], steps: [3], seeds: [1, 2] } }));
-    for (const i of [1, 2]) expect((await cli(['sweep', '--matrix', 'm.json', '--workers', '1', '--reference', 'ops', '--shard', `${i}/2`, '--out', `s${i}`], inputs)).code).toBe(0);
+    await writeCheckInputs(inputs);
   }, 120_000);
 
   const COMMANDS: Record<string, string[]> = {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
+import { writeCheckInputs } from '../helpers/inputs.js';
 
 const compare = ['compare', '--steps', '4', '--hidden-size', '3', '--reference', 'ops'];
 const vanishing = ['vanishing', '--steps', '6', '--hidden-size', '3', '--activations', 'tanh', '--w-norm', '2'];
@@ -33,10 +34,7 @@ const fresh = () => mkdtempSync(join(tmpdir(), 'bptt-outpaths-'));
 let base = '';
 beforeAll(async () => {
   base = fresh();
-  expect((await cli(['case', '--steps', '3', '--hidden-size', '3', '--out', 'c.json'], base)).code).toBe(0);
-  expect((await cli(['grads', '--case', 'c.json', '--out', 'g.json'], base)).code).toBe(0);
-  writeFileSync(join(base, 'm.json'), JSON.stringify({ schemaVersion: 1, id: 'tiny', generate: { hiddenSize: [3], steps: [3], seeds: [1, 2] } }));
-  for (const i of [1, 2]) expect((await cli(['sweep', '--matrix', 'm.json', '--workers', '1', '--reference', 'ops', '--shard', `${i}/2`, '--out', `s${i}`], base)).code).toBe(0);
+  await writeCheckInputs(base);
   expect((await cli([...compare, '--out', 'o'], base)).code).toBe(0);
   writeFileSync(join(base, 'o', 'my-notes.txt'), 'mine');
 }, 120_000);
