@@ -182,8 +182,15 @@ export function startModuleHost(o: ModuleHostOptions): Promise<SubjectHost> {
   child.on('error', (e: Error) => fail('load', `${e.name}: ${e.message.split('\n')[0]}`));
   child.on('exit', (code, signal) => {
     if (stopping) return;
-    if (/heap out of memory|Reached heap limit/.test(childErr)) fail('memory', `reached its heap limit of ${o.heapMb} MB`);
-    else fail('exited', signal ? `killed by ${signal}` : `exit code ${code}`, code ?? undefined);
+    const decide = () => {
+      if (/heap out of memory|Reached heap limit/.test(childErr)) fail('memory', `reached its heap limit of ${o.heapMb} MB`);
+      else fail('exited', signal ? `killed by ${signal}` : `exit code ${code}`, code ?? undefined);
+    };
+    // V8 aborts on a full heap (SIGABRT) after writing why to stderr: read that to its end (briefly) first
+    if (signal === 'SIGABRT' || code === 134) {
+      const t = setTimeout(decide, 500);
+      child.stderr!.once('close', () => (clearTimeout(t), decide()));
+    } else decide();
   });
   return loaded;
 }
