@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // syntax-error.mjs is a broken module on purpose (the tests load it as a user's bad --impl)
-  { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'src/bptt/simd/**', 'test/modules/syntax-error.mjs', 'test/modules/hostile/syntax-error.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'src/kernels/simd/**', 'test/modules/syntax-error.mjs', 'test/modules/hostile/syntax-error.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -8,13 +8,13 @@ import { Worker } from 'node:worker_threads';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { handGradients } from '../src/bptt/index.js';
-import { kernelsInUse, useSimd } from '../src/bptt/heap.js';
+import { kernelsInUse, useSimd } from '../src/kernels/heap.js';
 import type { Case } from '../src/model/case.js';
 import { GENERATE_DEFAULTS, generateCase } from '../src/model/generate.js';
 import { FASTER_PATH, referenceGradients, tf, useBackend, type Backend, type ReferenceName } from '../reference/index.js';
-import { project } from '../src/check/fd.js';
-import { fdOracleParallel } from '../src/check/fd-parallel.js';
-import { defaultSuite } from '../src/check/suite.js';
+import { project } from '../src/fd/oracle.js';
+import { fdOracleParallel } from '../src/fd/parallel.js';
+import { defaultSuite } from '../src/runs/suite.js';
 import { tuneV8, V8_FLAGS } from '../src/tuning.js';
 import { benchSummary, type BenchRow } from './summary.js';
 

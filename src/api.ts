@@ -1,7 +1,7 @@
 /** Typed functions for what the command line does, for use from code and tests. */
 import { checkCase, type CaseResult } from './check/compare.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from './check/metrics.js';
-import type { UserGradients } from './check/user-module.js';
+import type { UserGradients } from './runs/user-module.js';
 import { DTYPES, type Dtype } from './check/precision.js';
 import { InputError, shown } from './model/errors.js';
 import type { Case, CaseFile } from './model/case.js';

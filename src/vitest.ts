@@ -9,7 +9,7 @@ import { checkGradients, type CheckGradientsOptions } from './api.js';
 import type { Case, CaseFile } from './model/case.js';
 import { ADVICE } from './check/diagnose.js';
 import { alignedTable, ROW_HEADER, rowCells } from './report/table.js';
-import type { UserGradients } from './check/user-module.js';
+import type { UserGradients } from './runs/user-module.js';
 import { DEFAULT_TOLERANCE } from './check/metrics.js';
 import { toleranceRule } from './report/text.js';
 

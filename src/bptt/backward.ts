@@ -18,8 +18,8 @@ import type { Gradients } from '../model/gradients.js';
 import { transpose, type Matrix } from '../model/matrix.js';
 import { backpropActivation } from './activations.js';
 import type { ForwardCache } from './forward.js';
-import { f64, matrix, resident } from './heap.js';
-import { matTVecAdd } from './kernels.js';
+import { f64, matrix, resident } from '../kernels/heap.js';
+import { matTVecAdd } from '../kernels/kernels.js';
 import type { BpttOptions } from './options.js';
 import { addOutputSums, addStepSums, outputAdjoints, recurse, type CellStep } from './recursion.js';
 

@@ -8,8 +8,8 @@
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
 import { activate } from './activations.js';
-import { f64 } from './heap.js';
-import { addABt, matVecAdd } from './kernels.js';
+import { f64 } from '../kernels/heap.js';
+import { addABt, matVecAdd } from '../kernels/kernels.js';
 
 export interface ForwardCache {
   /** states of row b: s_{t−1} at [(b·(T+1) + t)·H, …), so s_{−1} sits at t = 0 and s_t at t + 1 */

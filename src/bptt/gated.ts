@@ -23,8 +23,8 @@ import { GATES, type RecurrentActivation } from '../model/spec.js';
 import { activate, derivativeFromOutput } from './activations.js';
 import type { BackwardResult, StepAdjoints } from './backward.js';
 import { addInput, outputLayer } from './forward.js';
-import { f64, matrix, resident } from './heap.js';
-import { matTVecAdd, matVecAdd } from './kernels.js';
+import { f64, matrix, resident } from '../kernels/heap.js';
+import { matTVecAdd, matVecAdd } from '../kernels/kernels.js';
 import type { BpttOptions } from './options.js';
 import { addOutputSums, addStepSums, outputAdjoints, recurse, type CellStep } from './recursion.js';
 

@@ -6,7 +6,7 @@ import { forward, type ForwardCache } from './forward.js';
 import type { BpttOptions } from './options.js';
 import { gatedBackward, gatedForward, type GatedCache } from './gated.js';
 import { InputError } from '../model/errors.js';
-import { resident, withHeap } from './heap.js';
+import { resident, withHeap } from '../kernels/heap.js';
 
 export { backward, type BackwardResult, type StepAdjoints } from './backward.js';
 export { clipGradients, globalNorm, type ClipOptions } from './clip.js';

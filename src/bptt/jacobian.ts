@@ -13,7 +13,7 @@ import type { ForwardCache } from './forward.js';
 import { GATES } from '../model/spec.js';
 import { gatedCellStep, type GatedCache } from './gated.js';
 import { recurse } from './recursion.js';
-import { addABt } from './kernels.js';
+import { addABt } from '../kernels/kernels.js';
 import { spectralNorm } from './spectral.js';
 
 export function jacobianNorms(c: Case, cache: ForwardCache, row = 0): number[] {

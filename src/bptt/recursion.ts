@@ -9,8 +9,8 @@
  */
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
-import { f64 } from './heap.js';
-import { addABt, addOuterSum, type Steps } from './kernels.js';
+import { f64 } from '../kernels/heap.js';
+import { addABt, addOuterSum, type Steps } from '../kernels/kernels.js';
 import { outputIncluded, type BpttOptions } from './options.js';
 
 /**

@@ -5,7 +5,7 @@
  * Deterministic start (so reports are reproducible): v_j = 1 + j/n, normalized.
  */
 import type { Matrix } from '../model/matrix.js';
-import { matTVecAdd, matVecAdd } from './kernels.js';
+import { matTVecAdd, matVecAdd } from '../kernels/kernels.js';
 
 export function spectralNorm(M: Matrix, maxIterations = 1000, tolerance = 1e-13): number {
   const { rows, cols } = M;

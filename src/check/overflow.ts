@@ -8,7 +8,7 @@
 import { handForward } from '../bptt/index.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
-import type { FdMode } from './fd.js';
+import type { FdMode } from '../fd/oracle.js';
 
 export const FLOAT32_MAX = 3.4028234663852886e38;
 

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { bytesText, DEFAULT_MEMORY_SHARE, defaultMaxMemory, MAX_BATCH, MAX_DIM, MAX_FD_PERTURBATIONS, MAX_STEPS, parseMemory, sizesOf, sizesOfRecipe, type Sizes } from '../model/limits.js';
 import { ACTIVATIONS, CELLS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
 import type { CheckOptions } from '../check/compare.js';
-import type { FdMode } from '../check/fd.js';
+import type { FdMode } from '../fd/oracle.js';
 import { DEFAULT_TOLERANCE, FLOAT64_TOLERANCE } from '../check/metrics.js';
 
 /**

@@ -4,8 +4,8 @@
  * chart is drawn, so commands that draw none start faster.
  */
 import type { StepsResult } from '../check/steps.js';
-import type { Series } from '../check/vanishing.js';
-import { wText } from '../check/vanishing-answers.js';
+import type { Series } from '../vanishing/analyse.js';
+import { wText } from './vanishing-answers.js';
 
 export interface ChartSpec {
   /** file-name stem of the PNG */

@@ -2,9 +2,9 @@
  * report.html: one self-contained page (no script, no network: a Content-Security-Policy forbids both),
  * charts inline as SVG. Every string from the user (case ids, the command line, notes) is HTML-escaped.
  */
-import type { Series, VanishingResult } from '../check/vanishing.js';
-import { wText } from '../check/vanishing-answers.js';
-import { SKIP_REASONS, skippedText, type SkippedLags } from '../check/vanishing-lags.js';
+import type { Series, VanishingResult } from '../vanishing/analyse.js';
+import { wText } from './vanishing-answers.js';
+import { SKIP_REASONS, skippedText, type SkippedLags } from '../vanishing/lags.js';
 import { ADVICE } from '../check/diagnose.js';
 import { ADJOINT_BOUND, JACOBIAN_BOUND, type RenderedChart } from './charts.js';
 import { num, verdictLine, verdictWord, type Report } from './model.js';

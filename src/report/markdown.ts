@@ -1,5 +1,5 @@
 import type { StepCompare, StepsResult } from '../check/steps.js';
-import type { FdMode } from '../check/fd.js';
+import type { FdMode } from '../fd/oracle.js';
 import { num, verdictLine, verdictWord, type Report } from './model.js';
 import { ADVICE } from '../check/diagnose.js';
 import { caseTitle, markdownTable, ROW_HEADER, rowCells } from './table.js';

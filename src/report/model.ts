@@ -5,7 +5,7 @@
 import type { CaseResult } from '../check/compare.js';
 import type { Tolerance } from '../check/metrics.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { kernelsInUse } from '../bptt/heap.js';
+import { kernelsInUse } from '../kernels/heap.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 

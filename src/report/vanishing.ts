@@ -1,6 +1,6 @@
 /** The vanishing report: JSON, Markdown, CSV, and HTML with its charts, swapped into the report directory as a whole. */
 import { createObjectCsvStringifier } from 'csv-writer';
-import type { VanishingResult } from '../check/vanishing.js';
+import type { VanishingResult } from '../vanishing/analyse.js';
 import { writeRunDir, type RunFile } from '../model/out-dir.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { renderChart, vanishingCharts } from './charts.js';

@@ -6,11 +6,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { handGradients } from '../../src/bptt/index.js';
-import { heapBytes, inHeap, kernelsInUse, useSimd } from '../../src/bptt/heap.js';
+import { heapBytes, inHeap, kernelsInUse, useSimd } from '../../src/kernels/heap.js';
 import { GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../../src/model/generate.js';
 import type { BackwardResult } from '../../src/bptt/index.js';
 import { relErr } from '../helpers/fixtures.js';
-import { fdOracle } from '../../src/check/fd.js';
+import { fdOracle } from '../../src/fd/oracle.js';
 
 const make = (o: Partial<GenerateOptions>) => generateCase({ ...GENERATE_DEFAULTS, ...o });
 

@@ -4,8 +4,8 @@
  * inside withHeap; odd offsets give loads that are not 16-byte aligned).
  */
 import { describe, expect, it } from 'vitest';
-import { f64, inHeap, kernelsInUse, withHeap } from '../../src/bptt/heap.js';
-import { addABt, addOuterSum, matTVecAdd, matVecAdd } from '../../src/bptt/kernels.js';
+import { f64, inHeap, kernelsInUse, withHeap } from '../../src/kernels/heap.js';
+import { addABt, addOuterSum, matTVecAdd, matVecAdd } from '../../src/kernels/kernels.js';
 import type { Matrix } from '../../src/model/matrix.js';
 import { relErr } from '../helpers/fixtures.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { handGradients } from '../../src/bptt/index.js';
-import { fdOracle, project, FD_EPS_FACTOR } from '../../src/check/fd.js';
-import { fdGradients, fdOracleParallel } from '../../src/check/fd-parallel.js';
-import { defaultSuite } from '../../src/check/suite.js';
+import { fdOracle, project, FD_EPS_FACTOR } from '../../src/fd/oracle.js';
+import { fdGradients, fdOracleParallel } from '../../src/fd/parallel.js';
+import { defaultSuite } from '../../src/runs/suite.js';
 import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';
 import { fixtureCase, fixtureGrads, relErr, RNN_FIXTURES, worstRelErr } from '../helpers/fixtures.js';
 import { buggyGradients } from '../bugs/buggy-bptt.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { goldenVerify } from '../../src/check/golden.js';
+import { goldenVerify } from '../../src/runs/golden.js';
 import { DEFAULT_TOLERANCE } from '../../src/check/metrics.js';
 import { useBackend } from '../../reference/index.js';
 import { cli } from '../helpers/cli.js';

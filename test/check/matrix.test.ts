@@ -1,7 +1,7 @@
 /** Hand vs both references across the default suite: every correct case passes under the default tolerances. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkCase } from '../../src/check/compare.js';
-import { defaultSuite } from '../../src/check/suite.js';
+import { defaultSuite } from '../../src/runs/suite.js';
 import { generateCase } from '../../src/model/generate.js';
 import { DEFAULT_TOLERANCE } from '../../src/check/metrics.js';
 import { useBackend } from '../../reference/index.js';

@@ -1,7 +1,7 @@
 /** The order in which a sweep hands its cases to the workers. */
 import { describe, expect, it } from 'vitest';
-import { presetMatrix, shardIndices, type SweepEntry } from '../../src/check/matrix.js';
-import { scheduleOrder } from '../../src/check/sweep.js';
+import { presetMatrix, shardIndices, type SweepEntry } from '../../src/runs/grid.js';
+import { scheduleOrder } from '../../src/runs/sweep.js';
 import { GENERATE_DEFAULTS, type GenerateOptions } from '../../src/model/generate.js';
 
 /** multiply-adds of one forward pass, written out here: B·T·H·(G·(H + I) + K), G gate blocks */

@@ -1,8 +1,8 @@
 /** The worker-thread subject host of an --impl module, from the source tree (its worker runs through tsx). */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SubjectFault } from '../../src/check/subject-host.js';
-import { startModuleHost } from '../../src/check/user-host.js';
+import { SubjectFault } from '../../src/runs/subject-host.js';
+import { startModuleHost } from '../../src/runs/user-host.js';
 import type { CaseFile } from '../../src/model/case.js';
 
 const path = fileURLToPath(new URL('../modules/counts-calls.mjs', import.meta.url));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { f64, withHeap } from '../../src/bptt/heap.js';
+import { f64, withHeap } from '../../src/kernels/heap.js';
 import { estimateMemory, parseMemory, type Sizes } from '../../src/model/limits.js';
 import { cli } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';

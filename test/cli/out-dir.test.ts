@@ -244,7 +244,7 @@ describe('a report directory inside --out (a sweep’s partial/) and single outp
     expect(files(dir)).toEqual(['o']);
     expect(manifestOf(join(dir, 'o'))).toEqual(old.filter((n) => n !== MANIFEST));
     // golden verify reads the snapshots, not the manifest (which ends in .json too)
-    const { goldenVerify } = await import('../../src/check/golden.js');
+    const { goldenVerify } = await import('../../src/runs/golden.js');
     const one = fresh();
     execFileSync('cp', [join(dir, 'o', old[0]!), join(dir, 'o', MANIFEST), one]);
     const { useBackend } = await import('../../reference/index.js');

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMatrix, shardIndices } from '../../src/check/matrix.js';
+import { loadMatrix, shardIndices } from '../../src/runs/grid.js';
 import { BIN, cli } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
 

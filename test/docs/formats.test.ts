@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { matrixSchema } from '../../src/check/matrix.js';
+import { matrixSchema } from '../../src/runs/grid.js';
 import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';
 import { gradientsToFile, parseGradients } from '../../src/model/gradients.js';
 import { handGradients } from '../../src/bptt/index.js';

@@ -17,7 +17,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { matrixSchema } from '../../src/check/matrix.js';
+import { matrixSchema } from '../../src/runs/grid.js';
 import type { Case } from '../../src/model/case.js';
 import { parseGradients } from '../../src/model/gradients.js';
 import { parseCase } from '../../src/model/validate.js';

@@ -19,7 +19,7 @@ import { renderCompareHtml } from '../../src/report/html.js';
 import { renderJunit } from '../../src/report/junit.js';
 import { renderCsv } from '../../src/report/csv.js';
 import { reportJson } from '../../src/report/write.js';
-import { renderConsole } from '../../src/cli/check.js';
+import { renderConsole } from '../../src/report/console.js';
 import { commandLine } from '../../src/cli/options.js';
 import { csvText, mdText } from '../../src/report/escape.js';
 import { InputError, shown, visible } from '../../src/model/errors.js';

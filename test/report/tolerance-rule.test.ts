@@ -8,7 +8,7 @@ import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderCompareHtml, escapeHtml } from '../../src/report/html.js';
 import { renderJunit } from '../../src/report/junit.js';
 import { toleranceRule } from '../../src/report/text.js';
-import { renderConsole } from '../../src/cli/check.js';
+import { renderConsole } from '../../src/report/console.js';
 import '../../src/vitest.js';
 import { fixturePath, fixtureGrads } from '../helpers/fixtures.js';
 

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { caseToFile, type Case, type CaseFile } from '../model/case.js';
 import { InputError } from '../model/errors.js';
 import { parseGradients, type Dtype, type Gradients } from '../model/gradients.js';
-import type { SubjectOptions } from './compare.js';
+import type { SubjectOptions } from '../check/compare.js';
 import { SubjectFault, firstLine as oneLine, type SubjectHost } from './subject-host.js';
 import { startModuleHost } from './user-host.js';
 

@@ -12,8 +12,8 @@
 import { sigma, type GatedCache } from '../bptt/gated.js';
 import type { Case } from '../model/case.js';
 import { GATES, type RecurrentActivation } from '../model/spec.js';
-import { f64 } from '../bptt/heap.js';
-import { activate, activationDifference, cachedStates, outputScratch, preActivationDifference, seedStates, stepLossDifference, type Delta, type Layer } from './fd-forward.js';
+import { f64 } from '../kernels/heap.js';
+import { activate, activationDifference, cachedStates, outputScratch, preActivationDifference, seedStates, stepLossDifference, type Delta, type Layer } from './forward.js';
 
 /** δσ = σ(a⁺) − σ(a⁻), a⁻ = a⁺ − δa, given y⁺ = σ(a⁺): sigmoid as fd-forward.ts; hardSigmoid 0.2·δa inside the ramp. */
 function sigmaDifference(kind: RecurrentActivation, aPlus: number, da: number, yPlus: number): number {

@@ -1,5 +1,5 @@
 /** The vanishing report's two answers, from the measured series: "would sigmoid help?" and "how much longer in gated cells?". */
-import type { Series } from './vanishing.js';
+import type { Series } from '../vanishing/analyse.js';
 
 /** The W of a series, as a grouping key and as text: the case's own, or rescaled to a spectral norm. */
 export const wKey = (s: Pick<Series, 'wNorm' | 'wSource'>) => (s.wSource === 'case' ? 'case' : String(s.wNorm));

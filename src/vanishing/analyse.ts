@@ -26,12 +26,12 @@ import { zeros, type Matrix } from '../model/matrix.js';
 import { InputError, shown } from '../model/errors.js';
 import { GENERATE_DEFAULTS, generateCase } from '../model/generate.js';
 import { ACTIVATIONS, CELLS, type Activation, type Cell } from '../model/spec.js';
-import type { Tolerance } from './metrics.js';
-import { howMuchLonger, wouldSigmoidHelp } from './vanishing-answers.js';
-import { clipSummary, compareLags, type AdjointCheck, type ClipSummary, type LagStatus } from './vanishing-lags.js';
+import type { Tolerance } from '../check/metrics.js';
+import { howMuchLonger, wouldSigmoidHelp } from '../report/vanishing-answers.js';
+import { clipSummary, compareLags, type AdjointCheck, type ClipSummary, type LagStatus } from './lags.js';
 
-export { howMuchLonger, lagsTo1e6, wouldSigmoidHelp } from './vanishing-answers.js';
-export { FLOAT32_FLOOR } from './vanishing-lags.js';
+export { howMuchLonger, lagsTo1e6, wouldSigmoidHelp } from '../report/vanishing-answers.js';
+export { FLOAT32_FLOOR } from './lags.js';
 
 export const GAMMA: Record<Activation, number> = { tanh: 1, sigmoid: 0.25, relu: 1, linear: 1 };
 

@@ -7,7 +7,7 @@
  * adjoints ∂L_{T−1}/∂s_j for j ≥ k, all of which the reverse pass to s_k goes through). A non-finite
  * tf.grad where every such value stays below the ceiling is a disagreement, and fails.
  */
-import { compareArrays, type Tolerance } from './metrics.js';
+import { compareArrays, type Tolerance } from '../check/metrics.js';
 
 /** Below this norm float32 has only denormals or zero: such lags are not compared with tfjs. */
 export const FLOAT32_FLOOR = 1e-30;

@@ -12,7 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { CaseFile } from '../model/case.js';
-import type { SubjectOptions } from './compare.js';
+import type { SubjectOptions } from '../check/compare.js';
 import { SubjectFault, type FaultKind, type SubjectHost } from './subject-host.js';
 
 export interface ModuleHostOptions {

@@ -5,7 +5,7 @@
  * What can go wrong is a SubjectFault; the caller words it for the user (it knows the flag and the case).
  */
 import type { CaseFile } from '../model/case.js';
-import type { SubjectOptions } from './compare.js';
+import type { SubjectOptions } from '../check/compare.js';
 
 export interface SubjectHost {
   /** The subject's answer for one case (plain data, already copied out of the subject), or a SubjectFault. */

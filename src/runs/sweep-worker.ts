@@ -1,8 +1,8 @@
 /** A sweep worker thread (piscina): runs one case through the harness and returns its result. */
 import { useBackend } from '../../reference/index.js';
-import { checkCase, type CheckOptions } from './compare.js';
-import { entryCase, type SweepEntry } from './matrix.js';
-import type { Tolerance } from './metrics.js';
+import { checkCase, type CheckOptions } from '../check/compare.js';
+import { entryCase, type SweepEntry } from './grid.js';
+import type { Tolerance } from '../check/metrics.js';
 import type { ReferenceName } from '../../reference/index.js';
 
 export interface SweepTask {

@@ -9,7 +9,7 @@ import type { Case } from '../model/case.js';
 import { handForward } from '../bptt/index.js';
 import type { Gradients } from '../model/gradients.js';
 import { gradientSpecs } from '../model/spec.js';
-import { fdMeasure, fdPlan, type FdMode, type FdProbe } from './fd.js';
+import { fdMeasure, fdPlan, type FdMode, type FdProbe } from './oracle.js';
 
 /** Below this many multiply-adds of work the worker's start-up (~0.1 s) is not worth it. */
 const PARALLEL_WORK = 2e8;
@@ -21,9 +21,9 @@ function work(c: Case, probes: FdProbe[]): number {
 }
 
 function startWorker(workerData: unknown): Worker | null {
-  const js = new URL('./fd-worker.js', import.meta.url);
+  const js = new URL('./worker.js', import.meta.url);
   if (existsSync(js)) return new Worker(js, { workerData });
-  const ts = new URL('./fd-worker.ts', import.meta.url); // running from source (the tests): load it through tsx
+  const ts = new URL('./worker.ts', import.meta.url); // running from source (the tests): load it through tsx
   if (!existsSync(ts)) return null;
   const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts.href)}); });`;
   return new Worker(code, { eval: true, workerData });

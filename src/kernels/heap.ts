@@ -24,9 +24,9 @@ let loaded: SimdKernels | null = null;
 let simd: SimdKernels | null = null;
 let unavailable = '';
 
-/** The compiled kernels: built by `npm run build:simd` next to the compiled kernels.js (dist/src/bptt/simd/), found from src/ too. */
+/** The compiled kernels: built by `npm run build:simd` next to the compiled kernels.js (dist/src/kernels/simd/), found from src/ too. */
 function wasmBytes(): Uint8Array<ArrayBuffer> | null {
-  for (const u of [new URL('./simd/kernels.wasm', import.meta.url), new URL('../../dist/src/bptt/simd/kernels.wasm', import.meta.url)]) {
+  for (const u of [new URL('./simd/kernels.wasm', import.meta.url), new URL('../../dist/src/kernels/simd/kernels.wasm', import.meta.url)]) {
     try {
       return readFileSync(u);
     } catch {

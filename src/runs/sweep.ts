@@ -6,9 +6,9 @@ import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import type { ReferenceName } from '../../reference/index.js';
-import { caseConfig, checkCase, type CaseResult, type CheckOptions } from './compare.js';
-import { entryCase, shardIndices, type SweepEntry, type SweepMatrix } from './matrix.js';
-import type { Tolerance } from './metrics.js';
+import { caseConfig, checkCase, type CaseResult, type CheckOptions } from '../check/compare.js';
+import { entryCase, shardIndices, type SweepEntry, type SweepMatrix } from './grid.js';
+import type { Tolerance } from '../check/metrics.js';
 import { useBackend } from '../../reference/index.js';
 import { configId } from '../model/generate.js';
 

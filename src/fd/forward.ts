@@ -13,8 +13,8 @@
  * The caller holds the perturbed tensor at θ⁻ in the case and passes Δ = θ⁺ − θ⁻.
  */
 import { addInput, type ForwardCache } from '../bptt/forward.js';
-import { f64 } from '../bptt/heap.js';
-import { matVecAdd } from '../bptt/kernels.js';
+import { f64 } from '../kernels/heap.js';
+import { matVecAdd } from '../kernels/kernels.js';
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
 import type { Activation } from '../model/spec.js';

@@ -20,7 +20,7 @@ import { indexOf } from '../model/matrix.js';
 import { gradientSpecs } from '../model/spec.js';
 import { TOOL_VERSION } from '../version.js';
 import { decodeF32, GOLDEN_SCHEMA_VERSION, readGoldenFile, SIDES, type GoldenFile, type Side } from './golden-file.js';
-import { compareArrays, type Tolerance } from './metrics.js';
+import { compareArrays, type Tolerance } from '../check/metrics.js';
 import { defaultSuite } from './suite.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
