@@ -11,7 +11,14 @@ import { handGradients } from '../src/bptt/index.js';
 import { kernelsInUse, useSimd } from '../src/kernels/heap.js';
 import type { Case } from '../src/model/case.js';
 import { GENERATE_DEFAULTS, generateCase } from '../src/model/generate.js';
-import { FASTER_PATH, referenceGradients, tf, useBackend, type Backend, type ReferenceName } from '../reference/index.js';
+import {
+  FASTER_PATH,
+  referenceGradients,
+  tf,
+  useBackend,
+  type Backend,
+  type ReferenceName,
+} from '../reference/index.js';
 import { project } from '../src/fd/oracle.js';
 import { fdOracleParallel } from '../src/fd/parallel.js';
 import { defaultSuite } from '../src/runs/suite.js';
@@ -45,13 +52,17 @@ const rows: Row[] = [];
 const add = (r: Row) => {
   rows.push(r);
   const mark = r.ok === undefined ? '' : r.ok ? '  ok' : '  MISSED';
-  console.log(`${r.name.padEnd(64)} ${r.value.toPrecision(4).padStart(10)} ${r.unit.padEnd(8)} ${r.target ?? ''}${mark}`);
+  console.log(
+    `${r.name.padEnd(64)} ${r.value.toPrecision(4).padStart(10)} ${r.unit.padEnd(8)} ${r.target ?? ''}${mark}`,
+  );
 };
 
 const backendName = process.env.BENCH_BACKEND ?? 'cpu';
 tuneV8(); // as the command does, so that the in-process figures are the command's
 const info = await useBackend(backendName);
-console.log(`bptt-check bench: tfjs ${info.tfjsVersion}, ${info.backend} backend, Node ${process.version}, hand kernels ${kernelsInUse()}, V8 ${V8_FLAGS}\n`);
+console.log(
+  `bptt-check bench: tfjs ${info.tfjsVersion}, ${info.backend} backend, Node ${process.version}, hand kernels ${kernelsInUse()}, V8 ${V8_FLAGS}\n`,
+);
 
 // 1. hand BPTT against tf.grad at I=K=32, H=64, T=50, B=1
 const small = generateCase({ ...GENERATE_DEFAULTS, inputSize: 32, hiddenSize: 64, steps: 50, seed: 7 });
@@ -80,16 +91,34 @@ for (const cell of ['lstm', 'gru'] as const) {
   const layers = await timeMs(() => referenceGradients(g, 'tfjs-layers'), 10, 2);
   add({ name: `hand ${cell.toUpperCase()} BPTT, I=K=32 H=64 T=50 B=1`, value: hand, unit: 'ms' });
   add({ name: `tf.grad via tf.layers.${cell} (${info.backend}), same case`, value: layers, unit: 'ms' });
-  add({ name: `  speed-up of hand over tf.layers.${cell}`, value: layers / hand, unit: '×', ...(cell === 'lstm' ? { target: '≥ 20×', ok: layers / hand >= 20 } : { target: '(no target)' }) });
+  add({
+    name: `  speed-up of hand over tf.layers.${cell}`,
+    value: layers / hand,
+    unit: '×',
+    ...(cell === 'lstm' ? { target: '≥ 20×', ok: layers / hand >= 20 } : { target: '(no target)' }),
+  });
 }
 
 // 2. hand BPTT throughput at I=K=64, H=256, T=100
 for (const dense of [false, true]) {
-  const big = generateCase({ ...GENERATE_DEFAULTS, inputSize: 64, hiddenSize: 256, steps: 100, denseInputs: dense, seed: 8 });
+  const big = generateCase({
+    ...GENERATE_DEFAULTS,
+    inputSize: 64,
+    hiddenSize: 256,
+    steps: 100,
+    denseInputs: dense,
+    seed: 8,
+  });
   const t = await timeMs(() => handGradients(big), 30, 5);
   const gflops = bpttFlops(big) / (t * 1e6);
   add({ name: `hand BPTT, I=K=64 H=256 T=100 B=1, ${dense ? 'dense' : 'token'} inputs`, value: t, unit: 'ms' });
-  add({ name: `  GFLOP/s (2 per multiply-add of the matrix products)`, value: gflops, unit: 'GFLOP/s', target: '≥ 1.5', ok: gflops >= 1.5 });
+  add({
+    name: `  GFLOP/s (2 per multiply-add of the matrix products)`,
+    value: gflops,
+    unit: 'GFLOP/s',
+    target: '≥ 1.5',
+    ok: gflops >= 1.5,
+  });
 }
 
 // 2b. long sequences: I=K=64, T=2,000 at H=128 and H=256
@@ -115,21 +144,44 @@ for (const backend of ['tensorflow', 'wasm', 'cpu']) {
     add({ name: `tf.grad via ${ref} on ${backend}, I=K=32 H=64 T=50`, value: times[ref]!, unit: 'ms' });
   }
   const faster = times['tfjs-layers']! < times['tfjs-ops']! ? 'tfjs-layers' : 'tfjs-ops';
-  console.log(`  on ${backend} the faster path is ${faster}; hand is ${(Math.min(...Object.values(times)) / handSmall).toFixed(1)}× faster than it`);
+  console.log(
+    `  on ${backend} the faster path is ${faster}; hand is ${(Math.min(...Object.values(times)) / handSmall).toFixed(1)}× faster than it`,
+  );
   const chosen = FASTER_PATH[backend as Backend];
-  add({ name: `  --reference fast on ${backend} runs ${chosen}: the measured faster path (1 = yes)`, value: Number(chosen === faster), unit: '', target: '= 1', ok: chosen === faster });
+  add({
+    name: `  --reference fast on ${backend} runs ${chosen}: the measured faster path (1 = yes)`,
+    value: Number(chosen === faster),
+    unit: '',
+    target: '= 1',
+    ok: chosen === faster,
+  });
 }
 
 // 3. the finite-difference oracle on the I=K=32, H=64, T=50 model (8,192 parameters)
 const fdFull = await timeMs(() => fdOracleParallel(small, { kind: 'full' }), 3, 1);
-add({ name: '--fd full, I=K=32 H=64 T=50 (8,192 parameters), 2 threads', value: fdFull / 1000, unit: 's', target: '< 3 s', ok: fdFull < 3000 });
+add({
+  name: '--fd full, I=K=32 H=64 T=50 (8,192 parameters), 2 threads',
+  value: fdFull / 1000,
+  unit: 's',
+  target: '< 3 s',
+  ok: fdFull < 3000,
+});
 const fdFast = await timeMs(() => fdOracleParallel(small, { kind: 'fast', k: 2 }), 30, 3);
-add({ name: '--fd fast (2 directions per tensor), same model', value: fdFast, unit: 'ms', target: '< 10 ms', ok: fdFast < 10 });
+add({
+  name: '--fd fast (2 directions per tensor), same model',
+  value: fdFast,
+  unit: 'ms',
+  target: '< 10 ms',
+  ok: fdFast < 10,
+});
 
 // 4. agreement of the finite differences with the hand-written gradients over the default matrix:
 // every entry on the small and medium cases, 16 sampled entries per tensor on the large ones
 // (the RNN's differences carry L(θ⁺) − L(θ⁻) through one forward pass; the gated cells' subtract step losses)
-const worstFd: Record<'rnn' | 'gated', { rel: number; where: string }> = { rnn: { rel: 0, where: '' }, gated: { rel: 0, where: '' } };
+const worstFd: Record<'rnn' | 'gated', { rel: number; where: string }> = {
+  rnn: { rel: 0, where: '' },
+  gated: { rel: 0, where: '' },
+};
 for (const o of defaultSuite()) {
   const c = generateCase(o);
   const g = handGradients(c);
@@ -148,15 +200,31 @@ for (const o of defaultSuite()) {
   }
 }
 for (const [kind, w] of Object.entries(worstFd)) {
-  add({ name: `finite differences vs hand, worst relErrNorm over the default matrix's ${kind === 'rnn' ? 'RNN' : 'LSTM and GRU'} cases`, value: w.rel, unit: '', target: '≤ 1e-7', ok: w.rel <= 1e-7 });
+  add({
+    name: `finite differences vs hand, worst relErrNorm over the default matrix's ${kind === 'rnn' ? 'RNN' : 'LSTM and GRU'} cases`,
+    value: w.rel,
+    unit: '',
+    target: '≤ 1e-7',
+    ok: w.rel <= 1e-7,
+  });
   console.log(`  (worst: ${w.where})`);
 }
 
 // 5. the whole `bptt-check compare` process on the default case
 const bin = fileURLToPath(new URL('../../bin/bptt-check.js', import.meta.url));
 const out = fileURLToPath(new URL('../../reports/bench-compare', import.meta.url));
-const proc = await timeMs(() => execFileSync(process.execPath, [bin, 'compare', '--out', out], { stdio: 'ignore' }), 7, 1);
-add({ name: 'bptt-check compare (default case), whole process', value: proc / 1000, unit: 's', target: '< 2 s', ok: proc < 2000 });
+const proc = await timeMs(
+  () => execFileSync(process.execPath, [bin, 'compare', '--out', out], { stdio: 'ignore' }),
+  7,
+  1,
+);
+add({
+  name: 'bptt-check compare (default case), whole process',
+  value: proc / 1000,
+  unit: 's',
+  target: '< 2 s',
+  ok: proc < 2000,
+});
 
 // 6. sweep throughput: the default preset with 1 worker and with N, each a whole process, side by side;
 // and the machine's own ceiling: the same arithmetic loop on 1 thread and on N at once
@@ -175,7 +243,9 @@ const sweepOnce = (w: number, pin = false) => {
   const args = [bin, 'sweep', '--preset', 'default', '--workers', String(w), '--out', `${out}-sweep${w}`];
   const cpu0 = childCpu();
   const t0 = performance.now();
-  execFileSync(pin ? 'taskset' : process.execPath, pin ? ['-c', '0', process.execPath, ...args] : args, { stdio: 'ignore' });
+  execFileSync(pin ? 'taskset' : process.execPath, pin ? ['-c', '0', process.execPath, ...args] : args, {
+    stdio: 'ignore',
+  });
   const ms = performance.now() - t0;
   return { ms, coresBusy: cpu0 === null ? null : (childCpu()! - cpu0) / (ms / 1000) };
 };
@@ -184,12 +254,24 @@ const sweepOnce = (w: number, pin = false) => {
 const suiteSize = defaultSuite().length;
 sweepOnce(cores); // a first run warms the disk cache for both
 const pairs = Array.from({ length: 5 }, () => [sweepOnce(1), sweepOnce(cores)] as const);
-const one = { ms: median(pairs.map(([a]) => a.ms)), coresBusy: pairs[0]![0].coresBusy === null ? null : median(pairs.map(([a]) => a.coresBusy!)) };
-const many = { ms: median(pairs.map(([, b]) => b.ms)), coresBusy: pairs[0]![1].coresBusy === null ? null : median(pairs.map(([, b]) => b.coresBusy!)) };
+const one = {
+  ms: median(pairs.map(([a]) => a.ms)),
+  coresBusy: pairs[0]![0].coresBusy === null ? null : median(pairs.map(([a]) => a.coresBusy!)),
+};
+const many = {
+  ms: median(pairs.map(([, b]) => b.ms)),
+  coresBusy: pairs[0]![1].coresBusy === null ? null : median(pairs.map(([, b]) => b.coresBusy!)),
+};
 const ratio = median(pairs.map(([a, b]) => a.ms / b.ms));
 add({ name: `sweep --preset default (${suiteSize} cases), 1 worker, whole process`, value: one.ms / 1000, unit: 's' });
 add({ name: `sweep --preset default, ${cores} workers`, value: many.ms / 1000, unit: 's' });
-add({ name: `  throughput ${cores} workers / 1 worker (median over 5 back-to-back pairs)`, value: ratio, unit: '×', target: '≥ 1.7×', ok: ratio >= 1.7 });
+add({
+  name: `  throughput ${cores} workers / 1 worker (median over 5 back-to-back pairs)`,
+  value: ratio,
+  unit: '×',
+  target: '≥ 1.7×',
+  ok: ratio >= 1.7,
+});
 console.log(`  (the 5 pairs: ${pairs.map(([a, b]) => (a.ms / b.ms).toFixed(2)).join(', ')})`);
 if (one.coresBusy !== null) {
   // V8's helper threads (JIT compilation, GC) run beside a single worker on an idle core: "1 worker" is not one core
@@ -198,32 +280,62 @@ if (one.coresBusy !== null) {
 }
 try {
   const pinnedPairs = Array.from({ length: 3 }, () => [sweepOnce(1, true), sweepOnce(cores)] as const);
-  add({ name: '  1 worker pinned to one core (taskset -c 0)', value: median(pinnedPairs.map(([a]) => a.ms)) / 1000, unit: 's' });
-  add({ name: `  throughput ${cores} workers / 1 worker on one core (3 pairs)`, value: median(pinnedPairs.map(([a, b]) => a.ms / b.ms)), unit: '×' });
+  add({
+    name: '  1 worker pinned to one core (taskset -c 0)',
+    value: median(pinnedPairs.map(([a]) => a.ms)) / 1000,
+    unit: 's',
+  });
+  add({
+    name: `  throughput ${cores} workers / 1 worker on one core (3 pairs)`,
+    value: median(pinnedPairs.map(([a, b]) => a.ms / b.ms)),
+    unit: '×',
+  });
 } catch {
   console.log('  (taskset not available: no pinned baseline)');
 }
 const loop = `let x = 0; for (let i = 0; i < 2e8; i++) x += Math.sqrt(i); require('node:worker_threads').parentPort?.postMessage(x);`;
-const spin = (n: number) => timeMs(() => Promise.all(Array.from({ length: n }, () => new Promise((res) => new Worker(loop, { eval: true }).once('message', res)))), 3, 1);
+const spin = (n: number) =>
+  timeMs(
+    () =>
+      Promise.all(
+        Array.from({ length: n }, () => new Promise((res) => new Worker(loop, { eval: true }).once('message', res))),
+      ),
+    3,
+    1,
+  );
 const spin1 = await spin(1);
 const spinN = await spin(cores);
-add({ name: `  machine ceiling: ${cores} threads of arithmetic / 1 (same work per thread)`, value: (cores * spin1) / spinN, unit: '×' });
+add({
+  name: `  machine ceiling: ${cores} threads of arithmetic / 1 (same work per thread)`,
+  value: (cores * spin1) / spinN,
+  unit: '×',
+});
 
 // 7. long sequences: the hand side's peak memory at T = 10,000 (a fresh process, so that the peak is its own),
 // and the reference at T = 1,000, H = 64 completing with no tensor left behind
 const dist = (p: string) => new URL(`../src/${p}`, import.meta.url).href;
 const longRun = JSON.parse(
-  execFileSync(process.execPath, ['--input-type=module', '-e', `
+  execFileSync(process.execPath, [
+    '--input-type=module',
+    '-e',
+    `
     const { handGradients } = await import(${JSON.stringify(dist('bptt/index.js'))});
     const { GENERATE_DEFAULTS, generateCase } = await import(${JSON.stringify(dist('model/generate.js'))});
     const c = generateCase({ ...GENERATE_DEFAULTS, inputSize: 64, hiddenSize: 128, steps: 10000, seed: 1 });
     const t0 = performance.now();
     const g = handGradients(c);
     console.log(JSON.stringify({ ms: performance.now() - t0, rssMiB: process.resourceUsage().maxRSS / 1024, finite: Number.isFinite(g.loss) }));
-  `]).toString(),
+  `,
+  ]).toString(),
 ) as { ms: number; rssMiB: number; finite: boolean };
 add({ name: 'hand BPTT, I=K=64 H=128 T=10,000 B=1, time (own process)', value: longRun.ms, unit: 'ms' });
-add({ name: '  peak resident memory of that process', value: longRun.rssMiB, unit: 'MiB', target: '< 200 MiB', ok: longRun.rssMiB < 200 && longRun.finite });
+add({
+  name: '  peak resident memory of that process',
+  value: longRun.rssMiB,
+  unit: 'MiB',
+  target: '< 200 MiB',
+  ok: longRun.rssMiB < 200 && longRun.finite,
+});
 const ref1000 = generateCase({ ...GENERATE_DEFAULTS, inputSize: 8, hiddenSize: 64, steps: 1000, seed: 2 });
 for (const ref of ['tfjs-layers', 'tfjs-ops'] as ReferenceName[]) {
   const before = tf.memory().numTensors;
@@ -232,12 +344,21 @@ for (const ref of ['tfjs-layers', 'tfjs-ops'] as ReferenceName[]) {
   const ms = performance.now() - t0;
   const left = tf.memory().numTensors - before;
   add({ name: `tf.grad via ${ref} at T=1,000 H=64 (${info.backend}): time`, value: ms, unit: 'ms' });
-  add({ name: '  tensors left behind (tf.memory().numTensors after − before)', value: left, unit: '', target: '= 0, finite', ok: left === 0 && Number.isFinite(g.loss) });
+  add({
+    name: '  tensors left behind (tf.memory().numTensors after − before)',
+    value: left,
+    unit: '',
+    target: '= 0, finite',
+    ok: left === 0 && Number.isFinite(g.loss),
+  });
 }
 
 add({ name: 'peak resident memory of this benchmark', value: process.resourceUsage().maxRSS / 1024, unit: 'MiB' });
 
-writeFileSync('bench.json', `${JSON.stringify({ tfjsVersion: info.tfjsVersion, backend: info.backend, handKernels: kernelsInUse(), v8Flags: V8_FLAGS, node: process.version, date: new Date().toISOString(), rows }, null, 2)}\n`);
+writeFileSync(
+  'bench.json',
+  `${JSON.stringify({ tfjsVersion: info.tfjsVersion, backend: info.backend, handKernels: kernelsInUse(), v8Flags: V8_FLAGS, node: process.version, date: new Date().toISOString(), rows }, null, 2)}\n`,
+);
 console.log('\nwritten: bench.json');
 const summary = benchSummary(rows);
 console.log(summary.lines.join('\n'));

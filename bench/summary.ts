@@ -1,6 +1,12 @@
 /** How a bench run ends: the rows stand as measured, a missed target is reported, and the exit code is 0. */
 
-export interface BenchRow { name: string; value: number; unit: string; target?: string; ok?: boolean }
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  target?: string;
+  ok?: boolean;
+}
 
 /**
  * The closing lines and exit code of a bench run. A benchmark reports, it does not fail: a missed target is a
@@ -16,7 +22,9 @@ export function benchSummary(rows: readonly BenchRow[]): { lines: string[]; exit
   const missed = named.filter((r) => r.ok === false);
   const checked = rows.filter((r) => r.ok !== undefined).length;
   const lines = missed.length
-    ? [`${missed.length} of ${checked} targets MISSED: ${missed.map((r) => `${r.full} (${r.value.toPrecision(4)} ${r.unit}, target ${r.target ?? '?'})`).join('; ')}`]
+    ? [
+        `${missed.length} of ${checked} targets MISSED: ${missed.map((r) => `${r.full} (${r.value.toPrecision(4)} ${r.unit}, target ${r.target ?? '?'})`).join('; ')}`,
+      ]
     : [`every target met (${checked} of ${checked})`];
   return { lines, exitCode: 0 };
 }

@@ -22,11 +22,14 @@ export function gradients(kase) {
   const dS0 = [];
   let loss = 0;
   kase.targets.forEach((ys, n) => {
-    const x = (t) => (kase.inputs ? Array.from({ length: I }, (_, j) => (j === kase.inputs[n][t] ? 1 : 0)) : kase.inputVectors[n][t]);
+    const x = (t) =>
+      kase.inputs ? Array.from({ length: I }, (_, j) => (j === kase.inputs[n][t] ? 1 : 0)) : kase.inputVectors[n][t];
     const s = [kase.initialState ? kase.initialState[n] : new Array(H).fill(0)]; // s[t + 1] = s_t
     const p = [];
     ys.forEach((y, t) => {
-      const st = Array.from({ length: H }, (_, i) => f(b[i] + U[i].reduce((a, u, j) => a + u * x(t)[j], 0) + W[i].reduce((a, w, j) => a + w * s[t][j], 0)));
+      const st = Array.from({ length: H }, (_, i) =>
+        f(b[i] + U[i].reduce((a, u, j) => a + u * x(t)[j], 0) + W[i].reduce((a, w, j) => a + w * s[t][j], 0)),
+      );
       s.push(st);
       const z = V.map((row, k) => c[k] + row.reduce((a, v, j) => a + v * st[j], 0));
       const m = Math.max(...z);
@@ -40,7 +43,10 @@ export function gradients(kase) {
       const dz = p[t].map((v, k) => v - (k === ys[t] ? 1 : 0)); // ŷ_t − y_t
       const ds = next.map((v, i) => v + V.reduce((a, row, k) => a + row[i] * dz[k], 0)); // Vᵀ dz_t + Wᵀ da_{t+1}
       const da = ds; // BUG: f′(a_t) forgotten
-      dz.forEach((d, k) => { g.c[k] += d; s[t + 1].forEach((sj, j) => (g.V[k][j] += d * sj)); });
+      dz.forEach((d, k) => {
+        g.c[k] += d;
+        s[t + 1].forEach((sj, j) => (g.V[k][j] += d * sj));
+      });
       da.forEach((d, i) => {
         g.b[i] += d;
         x(t).forEach((xj, j) => (g.U[i][j] += d * xj));

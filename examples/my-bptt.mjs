@@ -23,11 +23,14 @@ export function gradients(kase, options = {}) {
   const dS0 = [];
   let loss = 0;
   kase.targets.forEach((ys, n) => {
-    const x = (t) => (kase.inputs ? Array.from({ length: I }, (_, j) => (j === kase.inputs[n][t] ? 1 : 0)) : kase.inputVectors[n][t]);
+    const x = (t) =>
+      kase.inputs ? Array.from({ length: I }, (_, j) => (j === kase.inputs[n][t] ? 1 : 0)) : kase.inputVectors[n][t];
     const s = [kase.initialState ? kase.initialState[n] : new Array(H).fill(0)]; // s[t + 1] = s_t
     const p = [];
     ys.forEach((y, t) => {
-      const st = Array.from({ length: H }, (_, i) => f(b[i] + U[i].reduce((a, u, j) => a + u * x(t)[j], 0) + W[i].reduce((a, w, j) => a + w * s[t][j], 0)));
+      const st = Array.from({ length: H }, (_, i) =>
+        f(b[i] + U[i].reduce((a, u, j) => a + u * x(t)[j], 0) + W[i].reduce((a, w, j) => a + w * s[t][j], 0)),
+      );
       s.push(st);
       const z = V.map((row, k) => c[k] + row.reduce((a, v, j) => a + v * st[j], 0));
       const m = Math.max(...z);
@@ -41,7 +44,10 @@ export function gradients(kase, options = {}) {
       const dz = p[t].map((v, k) => v - (k === ys[t] ? 1 : 0)); // ŷ_t − y_t
       const ds = next.map((v, i) => v + V.reduce((a, row, k) => a + row[i] * dz[k], 0)); // Vᵀ dz_t + Wᵀ da_{t+1}
       const da = ds.map((v, i) => v * df(s[t + 1][i])); // ⊙ f′(a_t)
-      dz.forEach((d, k) => { g.c[k] += d; s[t + 1].forEach((sj, j) => (g.V[k][j] += d * sj)); });
+      dz.forEach((d, k) => {
+        g.c[k] += d;
+        s[t + 1].forEach((sj, j) => (g.V[k][j] += d * sj));
+      });
       da.forEach((d, i) => {
         g.b[i] += d;
         x(t).forEach((xj, j) => (g.U[i][j] += d * xj));
@@ -61,7 +67,8 @@ export function gradients(kase, options = {}) {
 // min-char-rnn's np.clip(g, -v, v), then PyTorch's clip_grad_norm_: g ← g · n/‖g‖ when ‖g‖ > n
 function clip(gradients, { clipValue, clipNorm }) {
   const params = Object.keys(gradients).filter((k) => k !== 'initialState');
-  const map = (f) => params.forEach((k) => (gradients[k] = gradients[k].map((r) => (Array.isArray(r) ? r.map(f) : f(r)))));
+  const map = (f) =>
+    params.forEach((k) => (gradients[k] = gradients[k].map((r) => (Array.isArray(r) ? r.map(f) : f(r)))));
   if (clipValue !== undefined) map((g) => Math.min(Math.max(g, -clipValue), clipValue));
   if (clipNorm !== undefined) {
     const norm = Math.sqrt(params.flatMap((k) => gradients[k].flat()).reduce((a, g) => a + g * g, 0));

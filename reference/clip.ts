@@ -23,7 +23,11 @@ export interface ClippedInTf {
 }
 
 /** `vars` maps parameter names (and initialState) to the variables whose gradients `grads` holds. */
-export function clipInTf(grads: tf.NamedTensorMap, vars: Record<string, tf.Variable>, opts: ReferenceOptions): ClippedInTf {
+export function clipInTf(
+  grads: tf.NamedTensorMap,
+  vars: Record<string, tf.Variable>,
+  opts: ReferenceOptions,
+): ClippedInTf {
   if (opts.clipValue === undefined && opts.clipNorm === undefined) return { grads };
   const params = Object.entries(vars).filter(([name]) => name !== 'initialState');
   const norm = (m: tf.NamedTensorMap) =>
@@ -32,7 +36,10 @@ export function clipInTf(grads: tf.NamedTensorMap, vars: Record<string, tf.Varia
   const out: tf.NamedTensorMap = {};
   for (const [name, v] of Object.entries(vars)) {
     const g = grads[v.name]!;
-    out[v.name] = name !== 'initialState' && opts.clipValue !== undefined ? tf.clipByValue(g, -opts.clipValue, opts.clipValue) : tf.clone(g);
+    out[v.name] =
+      name !== 'initialState' && opts.clipValue !== undefined
+        ? tf.clipByValue(g, -opts.clipValue, opts.clipValue)
+        : tf.clone(g);
   }
   if (opts.clipNorm !== undefined) {
     const n = norm(out);

@@ -14,7 +14,16 @@ import type { Gradients } from '../src/model/gradients.js';
 import type { Matrix } from '../src/model/matrix.js';
 import { GATES, type Activation } from '../src/model/spec.js';
 import { clipInTf, type ReferenceOptions } from './clip.js';
-import { denseWeights, gatedGradientsToMath, gatedWeights, inputTensor, matrixOf, targetTensor, tensorOf, variableOf } from './layout.js';
+import {
+  denseWeights,
+  gatedGradientsToMath,
+  gatedWeights,
+  inputTensor,
+  matrixOf,
+  targetTensor,
+  tensorOf,
+  variableOf,
+} from './layout.js';
 import { layersRefuse } from './layers.js';
 import { detach, disposeOpsInputs, inputTerms, opsInputs, outputLoss, readGradients } from './ops.js';
 import { tf, tfl } from './tf.js';
@@ -55,17 +64,26 @@ export async function layersGatedGradients(c: Case, opts: ReferenceOptions = {})
       return tf.losses.softmaxCrossEntropy(y, tf.reshape(z, [B * T, K]), undefined, 0, tf.Reduction.SUM) as tf.Scalar;
     }, [...rnnVars, ...denseVars, ...(s0 ? [s0] : [])]);
     const names = ['kernel', 'recurrent', ...(bias ? ['bias'] : []), 'V', ...(bias ? ['c'] : [])];
-    const byName: Record<string, tf.Variable> = Object.fromEntries([...rnnVars, ...denseVars].map((v, k) => [names[k]!, v]));
+    const byName: Record<string, tf.Variable> = Object.fromEntries(
+      [...rnnVars, ...denseVars].map((v, k) => [names[k]!, v]),
+    );
     if (s0) byName.initialState = s0;
     const clipped = clipInTf(grads, byName, opts);
     const g = clipped.grads;
-    const tensors: Record<string, Matrix> = await gatedGradientsToMath(c, gatesOf(c), rnnVars.map((v) => g[v.name]!));
+    const tensors: Record<string, Matrix> = await gatedGradientsToMath(
+      c,
+      gatesOf(c),
+      rnnVars.map((v) => g[v.name]!),
+    );
     tensors.V = await matrixOf(g[denseVars[0]!.name]!, K, H, true);
     if (bias) tensors.c = await matrixOf(g[denseVars[1]!.name]!, K, 1);
     if (s0) tensors.initialState = await matrixOf(g[s0.name]!, B, H);
     const loss = (await value.data())[0]!;
     tf.dispose([value, ...Object.values(grads), ...Object.values(g)]);
-    const clip = clipped.normBefore !== undefined ? { clip: { normBefore: clipped.normBefore, normAfter: clipped.normAfter! } } : {};
+    const clip =
+      clipped.normBefore !== undefined
+        ? { clip: { normBefore: clipped.normBefore, normAfter: clipped.normAfter! } }
+        : {};
     return { loss, tensors, ...clip };
   } finally {
     for (const w of [...rnn.weights, ...dense.weights]) w.dispose();
@@ -73,7 +91,12 @@ export async function layersGatedGradients(c: Case, opts: ReferenceOptions = {})
   }
 }
 
-const ACT: Record<Activation, (a: tf.Tensor) => tf.Tensor> = { tanh: tf.tanh, sigmoid: tf.sigmoid, relu: tf.relu, linear: (a) => a };
+const ACT: Record<Activation, (a: tf.Tensor) => tf.Tensor> = {
+  tanh: tf.tanh,
+  sigmoid: tf.sigmoid,
+  relu: tf.relu,
+  linear: (a) => a,
+};
 
 /** The state a gated cell carries: s_t, and for the LSTM its cell state c_t (unused by the GRU). */
 export interface GatedState {
@@ -87,7 +110,10 @@ export type GateInput = (gate: string) => tf.Tensor;
 /** One step of the cell for the B rows at once, with the input terms xU and the weights w (W_*, b_* by name, math layout). */
 export function gatedStep(c: Case, xU: GateInput, prev: GatedState, w: Record<string, tf.Tensor>): GatedState {
   const act = ACT[c.model.activation];
-  const sig = c.model.recurrentActivation === 'sigmoid' ? (a: tf.Tensor) => tf.sigmoid(a) : (a: tf.Tensor) => tf.clipByValue(tf.add(tf.mul(a, 0.2), 0.5), 0, 1);
+  const sig =
+    c.model.recurrentActivation === 'sigmoid'
+      ? (a: tf.Tensor) => tf.sigmoid(a)
+      : (a: tf.Tensor) => tf.clipByValue(tf.add(tf.mul(a, 0.2), 0.5), 0, 1);
   const lin = (g: string, s: tf.Tensor) => {
     const a = tf.add(xU(g), tf.matMul(s, w[`W_${g}`]!, false, true)); // x U_*ᵀ + s W_*ᵀ
     return w[`b_${g}`] ? tf.add(a, w[`b_${g}`]!) : a;
@@ -114,7 +140,10 @@ export async function opsGatedGradients(c: Case, opts: ReferenceOptions = {}): P
   try {
     const { value, grads } = tf.variableGrads(() => {
       const terms = Object.fromEntries(gatesOf(c).map((g) => [g, inputTerms(c, xs, vars[`U_${g}`]!)])); // x_t U_*ᵀ, all steps at once
-      const at = (t: number): GateInput => (g) => terms[g]![t]!;
+      const at =
+        (t: number): GateInput =>
+        (g) =>
+          terms[g]![t]!;
       const start: GatedState = { s: vars.initialState ?? tf.zeros([B, H]), cell: tf.zeros([B, H]) }; // c₋₁ = 0
       const states: GatedState[] = [];
       let st = start;
@@ -123,7 +152,13 @@ export async function opsGatedGradients(c: Case, opts: ReferenceOptions = {}): P
         st = gatedStep(c, at(t), st, vars);
         states.push(st);
       }
-      if (opts.truncate === undefined) return outputLoss(c, inp, states.map((x) => x.s), opts.outputStep);
+      if (opts.truncate === undefined)
+        return outputLoss(
+          c,
+          inp,
+          states.map((x) => x.s),
+          opts.outputStep,
+        );
       // output t sees only steps max(0, t−k) … t, recomputed from detached (s, c)_{t−k−1}
       const k = opts.truncate;
       const windowed = states.map((_, t) => {

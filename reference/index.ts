@@ -18,11 +18,20 @@ export type ReferenceName = (typeof REFERENCES)[number];
  * against 18–20 ms layers, wasm 9–11 against 15–19. tensorflow (tfjs-node) cannot be installed on our machines;
  * ops there too, unmeasured.
  */
-export const FASTER_PATH: Record<Backend, ReferenceName> = { cpu: 'tfjs-ops', wasm: 'tfjs-ops', tensorflow: 'tfjs-ops' };
+export const FASTER_PATH: Record<Backend, ReferenceName> = {
+  cpu: 'tfjs-ops',
+  wasm: 'tfjs-ops',
+  tensorflow: 'tfjs-ops',
+};
 
 export type { ReferenceOptions } from './clip.js';
 
-export async function referenceGradients(c: Case, which: ReferenceName, opts: ReferenceOptions = {}): Promise<Gradients> {
-  if (c.model.cell !== 'rnn') return which === 'tfjs-layers' ? layersGatedGradients(c, opts) : opsGatedGradients(c, opts);
+export async function referenceGradients(
+  c: Case,
+  which: ReferenceName,
+  opts: ReferenceOptions = {},
+): Promise<Gradients> {
+  if (c.model.cell !== 'rnn')
+    return which === 'tfjs-layers' ? layersGatedGradients(c, opts) : opsGatedGradients(c, opts);
   return which === 'tfjs-layers' ? layersGradients(c, opts) : opsGradients(c, opts);
 }

@@ -6,17 +6,35 @@
 import type { Case } from '../src/model/case.js';
 import type { Gradients } from '../src/model/gradients.js';
 import type { Matrix } from '../src/model/matrix.js';
-import { denseWeights, inputTensor, layerGradientsToMath, matrixOf, simpleRnnWeights, targetTensor, tensorOf, variableOf } from './layout.js';
+import {
+  denseWeights,
+  inputTensor,
+  layerGradientsToMath,
+  matrixOf,
+  simpleRnnWeights,
+  targetTensor,
+  tensorOf,
+  variableOf,
+} from './layout.js';
 import { tf, tfl } from './tf.js';
 import { clipInTf, type ReferenceOptions } from './clip.js';
 import { InputError } from '../src/model/errors.js';
 
 /** tf.layers.simpleRNN has no hook for truncation, detaching or a single output's loss. */
 export function layersRefuse(opts: ReferenceOptions): void {
-  const flag = opts.truncate !== undefined ? '--truncate' : opts.detachEvery !== undefined ? '--detach-every' : opts.outputStep !== undefined ? '--output-step' : null;
+  const flag =
+    opts.truncate !== undefined
+      ? '--truncate'
+      : opts.detachEvery !== undefined
+        ? '--detach-every'
+        : opts.outputStep !== undefined
+          ? '--output-step'
+          : null;
   if (flag) {
     const value = opts.truncate ?? opts.detachEvery ?? opts.outputStep;
-    throw new InputError(`${flag} is ${value} for the tfjs-layers reference, expected no ${flag}: truncation, detaching and single-output losses are supported by --impl hand and tfjs-ops only`);
+    throw new InputError(
+      `${flag} is ${value} for the tfjs-layers reference, expected no ${flag}: truncation, detaching and single-output losses are supported by --impl hand and tfjs-ops only`,
+    );
   }
 }
 
@@ -52,7 +70,9 @@ export async function layersGradients(c: Case, opts: ReferenceOptions = {}): Pro
       return tf.losses.softmaxCrossEntropy(y, tf.reshape(z, [B * T, K]), undefined, 0, tf.Reduction.SUM) as tf.Scalar;
     }, [...rnnVars, ...denseVars, ...(s0 ? [s0] : [])]);
     const names = ['U', 'W', ...(bias ? ['b'] : []), 'V', ...(bias ? ['c'] : [])]; // trainableWeights order
-    const byName: Record<string, tf.Variable> = Object.fromEntries([...rnnVars, ...denseVars].map((v, k) => [names[k]!, v]));
+    const byName: Record<string, tf.Variable> = Object.fromEntries(
+      [...rnnVars, ...denseVars].map((v, k) => [names[k]!, v]),
+    );
     if (s0) byName.initialState = s0;
     const clipped = clipInTf(grads, byName, opts);
     const g = clipped.grads;
@@ -64,7 +84,10 @@ export async function layersGradients(c: Case, opts: ReferenceOptions = {}): Pro
     if (s0) tensors.initialState = await matrixOf(g[s0.name]!, B, H);
     const loss = (await value.data())[0]!;
     tf.dispose([value, ...Object.values(grads), ...Object.values(g)]);
-    const clip = clipped.normBefore !== undefined ? { clip: { normBefore: clipped.normBefore, normAfter: clipped.normAfter! } } : {};
+    const clip =
+      clipped.normBefore !== undefined
+        ? { clip: { normBefore: clipped.normBefore, normAfter: clipped.normAfter! } }
+        : {};
     return { loss, tensors: tensors as Record<string, Matrix>, ...clip };
   } finally {
     // Layer.dispose() refuses layers that were only called eagerly; their variables are what hold memory.

@@ -49,14 +49,20 @@ export function inputTensor(c: Case): tf.Tensor3D {
 
 /** Targets as a (B·T)×K one-hot float tensor, rows in (b, t) order. */
 export function targetTensor(c: Case): tf.Tensor2D {
-  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(c.targets, 'int32'), c.model.outputSize), 'float32') as tf.Tensor2D);
+  return tf.tidy(
+    () => tf.cast(tf.oneHot(tf.tensor1d(c.targets, 'int32'), c.model.outputSize), 'float32') as tf.Tensor2D,
+  );
 }
 
 /**
  * Gradients of the SimpleRNN weights [kernel, recurrentKernel, bias?] and the Dense weights
  * [kernel, bias?] (tfjs layout, `trainableWeights` order) back in math layout: U, W, b, V, c.
  */
-export async function layerGradientsToMath(c: Case, rnn: tf.Tensor[], dense: tf.Tensor[]): Promise<Record<string, Matrix>> {
+export async function layerGradientsToMath(
+  c: Case,
+  rnn: tf.Tensor[],
+  dense: tf.Tensor[],
+): Promise<Record<string, Matrix>> {
   const { inputSize: I, hiddenSize: H, outputSize: K, bias } = c.model;
   const out: Record<string, Matrix> = {
     U: await matrixOf(rnn[0]!, H, I, true),
@@ -98,11 +104,19 @@ export function gatedWeights(c: Case, gates: readonly string[]): tf.Tensor[] {
       if (c.model.bias) bias[k * H + i] = c.params[`b_${g}`]!.data[i]!;
     }
   });
-  return [tf.tensor2d(kernel, [I, G * H]), tf.tensor2d(recurrent, [H, G * H]), ...(c.model.bias ? [tf.tensor1d(bias)] : [])];
+  return [
+    tf.tensor2d(kernel, [I, G * H]),
+    tf.tensor2d(recurrent, [H, G * H]),
+    ...(c.model.bias ? [tf.tensor1d(bias)] : []),
+  ];
 }
 
 /** Gradients of [kernel, recurrent kernel, bias?] of a gated layer back to U_*, W_*, b_* in math layout. */
-export async function gatedGradientsToMath(c: Case, gates: readonly string[], grads: tf.Tensor[]): Promise<Record<string, Matrix>> {
+export async function gatedGradientsToMath(
+  c: Case,
+  gates: readonly string[],
+  grads: tf.Tensor[],
+): Promise<Record<string, Matrix>> {
   const { inputSize: I, hiddenSize: H, bias } = c.model;
   const G = gates.length;
   const [k, r, b] = await Promise.all(grads.map((t) => t.data()));

@@ -41,8 +41,13 @@ export interface OpsInputs {
 
 export function opsInputs(c: Case): OpsInputs {
   const vars: Record<string, tf.Variable> = {};
-  const vectors = new Set(paramSpecs(c.model).filter((s) => s.vector).map((s) => s.name)); // b, c, b_*
-  for (const [name, m] of Object.entries(c.params)) vars[name] = variableOf(vectors.has(name) ? vectorOf(m) : tensorOf(m), name);
+  const vectors = new Set(
+    paramSpecs(c.model)
+      .filter((s) => s.vector)
+      .map((s) => s.name),
+  ); // b, c, b_*
+  for (const [name, m] of Object.entries(c.params))
+    vars[name] = variableOf(vectors.has(name) ? vectorOf(m) : tensorOf(m), name);
   if (c.initialState) vars.initialState = variableOf(tensorOf(c.initialState), 'initialState');
   return { vars, xs: inputTensor(c), y: targetTensor(c) };
 }
@@ -92,7 +97,12 @@ export function outputLoss(c: Case, inp: OpsInputs, states: tf.Tensor[], only?: 
 }
 
 /** The gradients of variables kept in math layout, clipped as asked, as float64 matrices; disposes the tensors. */
-export async function readGradients(vars: Record<string, tf.Variable>, value: tf.Scalar, grads: tf.NamedTensorMap, opts: ReferenceOptions): Promise<Gradients> {
+export async function readGradients(
+  vars: Record<string, tf.Variable>,
+  value: tf.Scalar,
+  grads: tf.NamedTensorMap,
+  opts: ReferenceOptions,
+): Promise<Gradients> {
   const tensors: Record<string, Matrix> = {};
   const { grads: clipped, normBefore, normAfter } = clipInTf(grads, vars, opts);
   for (const [name, v] of Object.entries(vars)) {

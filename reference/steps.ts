@@ -37,7 +37,12 @@ export async function referenceSteps(c: Case, outputStep?: number): Promise<Refe
   const inp = opsInputs(c);
   const vectors = new Set(names.b);
   const copies = Array.from({ length: T }, (_, k) =>
-    Object.fromEntries([...names.W, ...names.U, ...names.b].map((n) => [n, variableOf(vectors.has(n) ? vectorOf(c.params[n]!) : tensorOf(c.params[n]!), `${n}@${k}`)])),
+    Object.fromEntries(
+      [...names.W, ...names.U, ...names.b].map((n) => [
+        n,
+        variableOf(vectors.has(n) ? vectorOf(c.params[n]!) : tensorOf(c.params[n]!), `${n}@${k}`),
+      ]),
+    ),
   );
   const probes = Array.from({ length: T }, (_, k) => variableOf(tf.zeros([B, H]), `probe${k}`));
   try {
@@ -48,7 +53,8 @@ export async function referenceSteps(c: Case, outputStep?: number): Promise<Refe
       for (let k = 0; k < T; k++) {
         const w = copies[k]!; //                            s_k = (the cell's step with W_k, U_k, b_k) + e_k
         const x = inputAt(c, inp.xs, k);
-        const rnnStep = () => stepState(c, tf.matMul(x, w.U!, false, true), st.s, { W: w.W!, ...(w.b ? { b: w.b } : {}) }); // x_k U_kᵀ with step k's copy
+        const rnnStep = () =>
+          stepState(c, tf.matMul(x, w.U!, false, true), st.s, { W: w.W!, ...(w.b ? { b: w.b } : {}) }); // x_k U_kᵀ with step k's copy
         const gateInput = (g: string) => tf.matMul(x, w[`U_${g}`]!, false, true); // x_k U_{*,k}ᵀ
         const next = c.model.cell === 'rnn' ? { s: rnnStep(), cell: st.cell } : gatedStep(c, gateInput, st, w);
         st = { s: tf.add(next.s, probes[k]!), cell: next.cell };
@@ -63,13 +69,19 @@ export async function referenceSteps(c: Case, outputStep?: number): Promise<Refe
     }
     const joined = async (w: Record<string, tf.Variable>, group: string[]) => {
       const parts = [];
-      for (const n of group) parts.push((await matrixOf(grads[w[n]!.name]!, c.params[n]!.rows, c.params[n]!.cols)).data);
+      for (const n of group)
+        parts.push((await matrixOf(grads[w[n]!.name]!, c.params[n]!.rows, c.params[n]!.cols)).data);
       const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
       parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
       return out;
     };
     const contributions = [];
-    for (const w of copies) contributions.push({ W: await joined(w, names.W), U: await joined(w, names.U), ...(names.b.length ? { b: await joined(w, names.b) } : {}) });
+    for (const w of copies)
+      contributions.push({
+        W: await joined(w, names.W),
+        U: await joined(w, names.U),
+        ...(names.b.length ? { b: await joined(w, names.b) } : {}),
+      });
     const loss = (await value.data())[0]!;
     tf.dispose([value, ...Object.values(grads)]);
     return { loss, ds, contributions };

@@ -57,7 +57,8 @@ async function register(backend: Backend): Promise<void> {
 
 /** Selects the backend, loading it first when needed. Throws InputError for an unknown or missing one. */
 export async function useBackend(name: string): Promise<BackendInfo> {
-  if (!(BACKENDS as readonly string[]).includes(name)) throw new InputError(`--backend is ${shown(name)}, expected one of ${BACKENDS.join('|')}`);
+  if (!(BACKENDS as readonly string[]).includes(name))
+    throw new InputError(`--backend is ${shown(name)}, expected one of ${BACKENDS.join('|')}`);
   const backend = name as Backend;
   tf.enableProdMode(); // silences tfjs's "install the node backend" banner, which would pollute --json output
   await register(backend);

@@ -32,19 +32,40 @@ export function toCase(c: Case | CaseFile, where = 'case'): Case {
  * Checks gradients computed anywhere (the gradients-file shape, or a Gradients object) against the
  * references for a case: the same comparison, tolerances and diagnosis as `bptt-check verify`.
  */
-export async function checkGradients(kase: Case | CaseFile, grads: UserGradients | Gradients, options: CheckGradientsOptions = {}): Promise<CaseResult> {
+export async function checkGradients(
+  kase: Case | CaseFile,
+  grads: UserGradients | Gradients,
+  options: CheckGradientsOptions = {},
+): Promise<CaseResult> {
   const c = toCase(kase);
   const given = 'tensors' in grads ? grads : parseGradients(grads, 'the gradients', c, false);
   await useBackend(options.backend ?? 'cpu');
   const which = options.reference ?? 'all';
-  const refs: ReferenceName[] = which === 'layers' ? ['tfjs-layers'] : which === 'ops' ? ['tfjs-ops'] : which === 'fd' ? [] : ['tfjs-layers', 'tfjs-ops'];
+  const refs: ReferenceName[] =
+    which === 'layers'
+      ? ['tfjs-layers']
+      : which === 'ops'
+        ? ['tfjs-ops']
+        : which === 'fd'
+          ? []
+          : ['tfjs-layers', 'tfjs-ops'];
   const tol = { atol: options.atol ?? DEFAULT_TOLERANCE.atol, rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol };
-  if (options.dtype !== undefined && !(DTYPES as readonly string[]).includes(options.dtype)) throw new InputError(`options.dtype is ${shown(options.dtype)}, expected one of ${DTYPES.join('|')}`);
-  return checkCase(c, refs, tol, { subject: 'yours', impl: () => given, ...(options.dtype !== undefined ? { dtype: options.dtype } : {}), ...(which === 'fd' || which === 'all' ? { fd: { kind: 'full' } } : {}) });
+  if (options.dtype !== undefined && !(DTYPES as readonly string[]).includes(options.dtype))
+    throw new InputError(`options.dtype is ${shown(options.dtype)}, expected one of ${DTYPES.join('|')}`);
+  return checkCase(c, refs, tol, {
+    subject: 'yours',
+    impl: () => given,
+    ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
+    ...(which === 'fd' || which === 'all' ? { fd: { kind: 'full' } } : {}),
+  });
 }
 
 /** The reference gradients of a case, in the gradients-file shape. */
-export async function referenceGradientsFile(kase: Case | CaseFile, which: ReferenceName = 'tfjs-ops', backend: Backend = 'cpu'): Promise<UserGradients> {
+export async function referenceGradientsFile(
+  kase: Case | CaseFile,
+  which: ReferenceName = 'tfjs-ops',
+  backend: Backend = 'cpu',
+): Promise<UserGradients> {
   const c = toCase(kase);
   await useBackend(backend);
   const { loss, gradients } = gradientsToFile(c, await referenceGradients(c, which), which);

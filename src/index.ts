@@ -11,20 +11,54 @@ export { parseCase } from './model/validate.js';
 export type { Gradients, GradientsFile } from './model/gradients.js';
 export { gradientsJson, gradientsToFile } from './model/gradients.js';
 export { backward, forward, handGradients, type ForwardCache } from './bptt/index.js';
-export { referenceGradients, REFERENCES, useBackend, BACKENDS, type Backend, type BackendInfo, type ReferenceName } from '../reference/index.js';
-export { compareArrays, DEFAULT_TOLERANCE, type TensorMetrics, type Tolerance, type WorstElement } from './check/metrics.js';
-export { checkCase, compareGradients, type CaseResult, type CaseConfig, type CheckOptions, type ImplName, type PairRow, type SubjectOptions } from './check/compare.js';
+export {
+  referenceGradients,
+  REFERENCES,
+  useBackend,
+  BACKENDS,
+  type Backend,
+  type BackendInfo,
+  type ReferenceName,
+} from '../reference/index.js';
+export {
+  compareArrays,
+  DEFAULT_TOLERANCE,
+  type TensorMetrics,
+  type Tolerance,
+  type WorstElement,
+} from './check/metrics.js';
+export {
+  checkCase,
+  compareGradients,
+  type CaseResult,
+  type CaseConfig,
+  type CheckOptions,
+  type ImplName,
+  type PairRow,
+  type SubjectOptions,
+} from './check/compare.js';
 export { defaultSuite } from './runs/suite.js';
 export { buildReport, type Report } from './report/model.js';
 export { renderCsv } from './report/csv.js';
 export { renderMarkdown } from './report/markdown.js';
 export { reportJson, writeReports } from './report/write.js';
 export { checkGradients, referenceGradientsFile, toCase, type CheckGradientsOptions } from './api.js';
-export { loadGradientsModule, runGradientsModule, type GradientsFunction, type GradientsOptions, type UserGradients } from './runs/user-module.js';
+export {
+  loadGradientsModule,
+  runGradientsModule,
+  type GradientsFunction,
+  type GradientsOptions,
+  type UserGradients,
+} from './runs/user-module.js';
 export { diagnose, ADVICE, type Diagnosis } from './check/diagnose.js';
 export { fdOracle, project, type FdMode, type FdProbe } from './fd/oracle.js';
 export { fdGradients, fdOracleParallel } from './fd/parallel.js';
-export { analyseVanishing, type Series as VanishingSeries, type VanishingResult, type VanishingOptions } from './vanishing/analyse.js';
+export {
+  analyseVanishing,
+  type Series as VanishingSeries,
+  type VanishingResult,
+  type VanishingOptions,
+} from './vanishing/analyse.js';
 export { checkSteps, type StepsResult } from './check/steps.js';
 export { parseGradients } from './model/gradients.js';
 export { clipGradients, globalNorm, type BpttOptions, type ClipOptions } from './bptt/index.js';

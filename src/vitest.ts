@@ -20,7 +20,9 @@ expect.extend({
       ...alignedTable(ROW_HEADER, result.rows.map(rowCells)),
       `pairs: ${result.disagreement}`,
       `tolerance: ${toleranceRule({ atol: options.atol ?? DEFAULT_TOLERANCE.atol, rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol })}`,
-      ...(result.diagnosis ?? []).map((d) => `diagnosis: ${d.tensor}: ${d.pattern}: ${d.detail}. ${ADVICE[d.pattern] ?? ''}`),
+      ...(result.diagnosis ?? []).map(
+        (d) => `diagnosis: ${d.tensor}: ${d.pattern}: ${d.detail}. ${ADVICE[d.pattern] ?? ''}`,
+      ),
     ];
     return {
       pass: result.pass,

@@ -36,7 +36,13 @@ export function derivativeFromOutput(kind: Activation, s: number): number {
 }
 
 /** da = ds ⊙ f′(a), with f′ computed from s = f(a) (s read from s[sOff …], as many entries as da has). */
-export function backpropActivation(kind: Activation, s: Float64Array, ds: Float64Array, da: Float64Array, sOff = 0): void {
+export function backpropActivation(
+  kind: Activation,
+  s: Float64Array,
+  ds: Float64Array,
+  da: Float64Array,
+  sOff = 0,
+): void {
   const n = da.length;
   switch (kind) {
     case 'tanh': // tanh′(a) = 1 − s²

@@ -27,7 +27,8 @@ export function clipGradients(g: Gradients, clip: ClipOptions): Gradients {
   const tensors: Record<string, Matrix> = {};
   for (const [name, m] of Object.entries(g.tensors)) {
     const data = m.data.slice();
-    if (isParam(name) && clip.value !== undefined) for (let k = 0; k < data.length; k++) data[k] = Math.min(Math.max(data[k]!, -clip.value), clip.value);
+    if (isParam(name) && clip.value !== undefined)
+      for (let k = 0; k < data.length; k++) data[k] = Math.min(Math.max(data[k]!, -clip.value), clip.value);
     tensors[name] = { rows: m.rows, cols: m.cols, data };
   }
   const clipped: Gradients = { loss: g.loss, tensors };
@@ -35,7 +36,8 @@ export function clipGradients(g: Gradients, clip: ClipOptions): Gradients {
     const norm = globalNorm(clipped);
     if (norm > clip.norm) {
       const scale = clip.norm / norm; //  g ← g · n/‖g‖
-      for (const [name, m] of Object.entries(tensors)) if (isParam(name)) for (let k = 0; k < m.data.length; k++) m.data[k]! *= scale;
+      for (const [name, m] of Object.entries(tensors))
+        if (isParam(name)) for (let k = 0; k < m.data.length; k++) m.data[k]! *= scale;
     }
   }
   clipped.clip = { normBefore, normAfter: globalNorm(clipped) };

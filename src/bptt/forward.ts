@@ -41,7 +41,12 @@ export function addInputs(c: Case, b: number, U: Matrix, a: Float64Array, aOff: 
   const { inputSize: I, hiddenSize: H } = c.model;
   const T = c.steps;
   if (c.vectors)
-    addABt({ rows: T, cols: H, data: a.subarray(aOff, aOff + T * H) }, { data: c.vectors, stride: I, offset: b * T * I }, { data: U.data, stride: I, offset: 0 }, I);
+    addABt(
+      { rows: T, cols: H, data: a.subarray(aOff, aOff + T * H) },
+      { data: c.vectors, stride: I, offset: b * T * I },
+      { data: U.data, stride: I, offset: 0 },
+      I,
+    );
   else for (let t = 0; t < T; t++) addInput(c, b, t, a, U, aOff + t * H);
 }
 

@@ -43,7 +43,8 @@ export interface GatedCache {
 }
 
 /** σ(a), for one entry. */
-export const sigma = (kind: RecurrentActivation, a: number) => (kind === 'sigmoid' ? 1 / (1 + Math.exp(-a)) : Math.min(Math.max(0.2 * a + 0.5, 0), 1));
+export const sigma = (kind: RecurrentActivation, a: number) =>
+  kind === 'sigmoid' ? 1 / (1 + Math.exp(-a)) : Math.min(Math.max(0.2 * a + 0.5, 0), 1);
 
 /** σ′(a), from the output y = σ(a) (sigmoid: y(1 − y)) or the pre-activation a (hardSigmoid: 0.2 inside the ramp, else 0). */
 function sigmaPrime(kind: RecurrentActivation, y: number, a: number): number {
@@ -223,7 +224,15 @@ export function gatedBackward(c: Case, cache: GatedCache, opts: BpttOptions = {}
     gates.forEach((g, k) => {
       // what W_* multiplies: s_{t−1}, or r_t ⊙ s_{t−1} for h̃
       const v = g === 'h' && RS ? { data: RS, stride: H, offset: 0 } : { data: s, stride: H, offset: base };
-      addStepSums(c, b, { data: DA, stride: G * H, offset: k * H }, v, grads[`W_${g}`]!, grads[`U_${g}`]!, grads[`b_${g}`] ?? null); // dW_* += Σ_t da_* v_tᵀ, dU_*, db_*
+      addStepSums(
+        c,
+        b,
+        { data: DA, stride: G * H, offset: k * H },
+        v,
+        grads[`W_${g}`]!,
+        grads[`U_${g}`]!,
+        grads[`b_${g}`] ?? null,
+      ); // dW_* += Σ_t da_* v_tᵀ, dU_*, db_*
     });
     addOutputSums(c, b, DZ, s, dV, dc); //                                        dV += Σ_t dz_t s_tᵀ, dc += Σ_t dz_t
   }

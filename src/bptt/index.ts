@@ -24,7 +24,8 @@ export function handForward(c: Case): HandCache {
 /** BPTT of the case's cell from its forward pass (handForward's, for the same case). */
 export function handBackward(c: Case, cache: HandCache, opts: BpttOptions = {}): BackwardResult {
   if (c.model.cell === 'rnn') return backward(c, cache as ForwardCache, opts);
-  if (opts.withoutActivationDerivative) throw new InputError(`withoutActivationDerivative is set for cell ${c.model.cell}, expected cell rnn`);
+  if (opts.withoutActivationDerivative)
+    throw new InputError(`withoutActivationDerivative is set for cell ${c.model.cell}, expected cell rnn`);
   return gatedBackward(c, cache as GatedCache, opts);
 }
 

@@ -30,7 +30,14 @@ export type CellStep = (t: number, ds: Float64Array, dcarry: Float64Array) => vo
  * Adds ∂L/∂s_{−1} (what step 0 returns; under truncation, summed over the windows that reach step 0) into
  * ds0. keep(t, ds_t), when given, sees every full ∂L/∂s_t (full BPTT and detachEvery only).
  */
-export function recurse(c: Case, opts: BpttOptions, G: Float64Array, step: CellStep, ds0: Float64Array, keep?: (t: number, ds: Float64Array) => void): void {
+export function recurse(
+  c: Case,
+  opts: BpttOptions,
+  G: Float64Array,
+  step: CellStep,
+  ds0: Float64Array,
+  keep?: (t: number, ds: Float64Array) => void,
+): void {
   const T = c.steps;
   const H = c.model.hiddenSize;
   const ds = f64(H);
@@ -62,7 +69,16 @@ export function recurse(c: Case, opts: BpttOptions, G: Float64Array, step: CellS
  * The output layer's adjoints for batch row b: row t of DZ = dz_t = ŷ_t − onehot(y_t) (zero for an output
  * left out of the loss), row t of G = Vᵀ dz_t (G = DZ V, all steps in one product). Returns Σ of the L_t kept.
  */
-export function outputAdjoints(c: Case, p: Float64Array, stepLoss: Float64Array, b: number, opts: BpttOptions, VT: Matrix, DZ: Float64Array, G: Float64Array): number {
+export function outputAdjoints(
+  c: Case,
+  p: Float64Array,
+  stepLoss: Float64Array,
+  b: number,
+  opts: BpttOptions,
+  VT: Matrix,
+  DZ: Float64Array,
+  G: Float64Array,
+): number {
   const T = c.steps;
   const { hiddenSize: H, outputSize: K } = c.model;
   let loss = 0;
@@ -81,7 +97,14 @@ export function outputAdjoints(c: Case, p: Float64Array, stepLoss: Float64Array,
 }
 
 /** dV += Σ_t dz_t s_tᵀ   dc += Σ_t dz_t   (batch row b; DZ row t = dz_t, s the cache's states) */
-export function addOutputSums(c: Case, b: number, DZ: Float64Array, s: Float64Array, dV: Matrix, dc: Matrix | null): void {
+export function addOutputSums(
+  c: Case,
+  b: number,
+  DZ: Float64Array,
+  s: Float64Array,
+  dV: Matrix,
+  dc: Matrix | null,
+): void {
   const T = c.steps;
   const { hiddenSize: H, outputSize: K } = c.model;
   addOuterSum(dV, { data: DZ, stride: K, offset: 0 }, { data: s, stride: H, offset: (b * (T + 1) + 1) * H }, T);
@@ -98,7 +121,8 @@ export function addStepSums(c: Case, b: number, DA: Steps, V: Steps, dW: Matrix,
   const { inputSize: I, hiddenSize: H } = c.model;
   const da = (t: number) => DA.offset + t * DA.stride; //                     da_t at DA.data[da(t) …]
   addOuterSum(dW, DA, V, T); //                                               dW += Σ_t da_t v_tᵀ
-  if (c.vectors) addOuterSum(dU, DA, { data: c.vectors, stride: I, offset: b * T * I }, T); // dU += Σ_t da_t x_tᵀ
+  if (c.vectors)
+    addOuterSum(dU, DA, { data: c.vectors, stride: I, offset: b * T * I }, T); // dU += Σ_t da_t x_tᵀ
   else
     for (let t = 0; t < T; t++) {
       const x = c.tokens![b * T + t]!; //                                     x_t one-hot: da_t into column x_t

@@ -16,7 +16,12 @@ export interface StepContribution {
   b?: Float64Array;
 }
 
-export function stepContribution(c: Case, cache: { s: Float64Array; gates?: Float64Array }, steps: StepAdjoints, k: number): StepContribution {
+export function stepContribution(
+  c: Case,
+  cache: { s: Float64Array; gates?: Float64Array },
+  steps: StepAdjoints,
+  k: number,
+): StepContribution {
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, bias } = c.model;
   const gates: readonly string[] = c.model.cell === 'rnn' ? [''] : GATES[c.model.cell];
@@ -29,12 +34,14 @@ export function stepContribution(c: Case, cache: { s: Float64Array; gates?: Floa
     const sPrev = (r * (T + 1) + k) * H; // s_{k−1} of row r
     gates.forEach((gate, q) => {
       // what W_* multiplies: s_{k−1}, or r_k ⊙ s_{k−1} for the GRU's h̃
-      for (let j = 0; j < H; j++) v[j] = cache.s[sPrev + j]! * (gate === 'h' ? cache.gates![((r * T + k) * G + 1) * H + j]! : 1);
+      for (let j = 0; j < H; j++)
+        v[j] = cache.s[sPrev + j]! * (gate === 'h' ? cache.gates![((r * T + k) * G + 1) * H + j]! : 1);
       for (let i = 0; i < H; i++) {
         const row = q * H + i; //                                                 row i of gate q's block
         const da = steps.da[((r * T + k) * G + q) * H + i]!;
         for (let j = 0; j < H; j++) W[row * H + j]! += da * v[j]!; //             dW_k += da_k v_kᵀ
-        if (c.tokens) U[row * I + c.tokens[r * T + k]!]! += da; //                 dU_k += da_k x_kᵀ (one-hot)
+        if (c.tokens)
+          U[row * I + c.tokens[r * T + k]!]! += da; //                 dU_k += da_k x_kᵀ (one-hot)
         else for (let j = 0; j < I; j++) U[row * I + j]! += da * c.vectors![(r * T + k) * I + j]!;
         if (b) b[row]! += da; //                                                   db_k += da_k
       }

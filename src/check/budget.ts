@@ -14,7 +14,13 @@ function running(references: readonly ReferenceName[], o: CheckOptions): Referen
   return truncated ? references.filter((r) => r !== 'tfjs-layers') : [...references];
 }
 
-export function checkWorkBudget(s: Sizes, references: readonly ReferenceName[], o: CheckOptions, where = '', command: Work['command'] = 'compare'): Estimate {
+export function checkWorkBudget(
+  s: Sizes,
+  references: readonly ReferenceName[],
+  o: CheckOptions,
+  where = '',
+  command: Work['command'] = 'compare',
+): Estimate {
   const work: Work = {
     command,
     references: running(references, o),

@@ -129,9 +129,17 @@ export function pairsFor(references: readonly ReferenceName[], subject: ImplName
 }
 
 /** Rows for one pair: the loss, then every gradient tensor of the case in spec order. */
-export function compareGradients(c: Case, a: Gradients, r: Gradients, names: [ImplName, ImplName], tol: Tolerance): PairRow[] {
+export function compareGradients(
+  c: Case,
+  a: Gradients,
+  r: Gradients,
+  names: [ImplName, ImplName],
+  tol: Tolerance,
+): PairRow[] {
   const [an, rn] = names;
-  const rows: PairRow[] = [{ tensor: 'loss', shape: 'scalar', a: an, r: rn, ...compareArrays([a.loss], [r.loss], tol, () => []) }];
+  const rows: PairRow[] = [
+    { tensor: 'loss', shape: 'scalar', a: an, r: rn, ...compareArrays([a.loss], [r.loss], tol, () => []) },
+  ];
   for (const s of gradientSpecs(c.model, c.batch, c.initialState !== null)) {
     const ma = a.tensors[s.name];
     const mr = r.tensors[s.name];
@@ -146,7 +154,18 @@ export function compareGradients(c: Case, a: Gradients, r: Gradients, names: [Im
 }
 
 /** The metrics of a tensor one side does not give: every element failing, with the reason. */
-const missingTensor = (n: number, reason: string): TensorMetrics => ({ scale: NaN, maxAbsErr: NaN, maxRelErr: NaN, relErrNorm: NaN, cosine: NaN, worst: null, failing: n, count: n, pass: false, reason });
+const missingTensor = (n: number, reason: string): TensorMetrics => ({
+  scale: NaN,
+  maxAbsErr: NaN,
+  maxRelErr: NaN,
+  relErrNorm: NaN,
+  cosine: NaN,
+  worst: null,
+  failing: n,
+  count: n,
+  pass: false,
+  reason,
+});
 
 async function timed<T>(f: () => T | Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
@@ -155,12 +174,31 @@ async function timed<T>(f: () => T | Promise<T>): Promise<[T, number]> {
 }
 
 /** Rows for one side against the finite-difference probes: entries, or directional derivatives vᵀ∇L. */
-export function compareWithFd(c: Case, g: Gradients, probes: readonly FdProbe[], name: ImplName, fdName: 'fd' | 'fd (full rerun)', tol: Tolerance): PairRow[] {
+export function compareWithFd(
+  c: Case,
+  g: Gradients,
+  probes: readonly FdProbe[],
+  name: ImplName,
+  fdName: 'fd' | 'fd (full rerun)',
+  tol: Tolerance,
+): PairRow[] {
   return probes.map((p) => {
     const s = gradientSpecs(c.model, c.batch, c.initialState !== null).find((x) => x.name === p.tensor)!;
     const m = g.tensors[p.tensor];
-    if (!m) return { tensor: p.tensor, shape: shapeText(s), a: name, r: fdName, ...missingTensor(s.rows * s.cols, `${name} gives no ${p.tensor}`) };
-    const what = p.mode === 'entries' ? (p.indices.length === s.rows * s.cols ? shapeText(s) : `${p.indices.length} of ${s.rows * s.cols} entries`) : `${p.directions.length} directions`;
+    if (!m)
+      return {
+        tensor: p.tensor,
+        shape: shapeText(s),
+        a: name,
+        r: fdName,
+        ...missingTensor(s.rows * s.cols, `${name} gives no ${p.tensor}`),
+      };
+    const what =
+      p.mode === 'entries'
+        ? p.indices.length === s.rows * s.cols
+          ? shapeText(s)
+          : `${p.indices.length} of ${s.rows * s.cols} entries`
+        : `${p.directions.length} directions`;
     const at = p.mode === 'entries' ? (k: number) => indexOf(m, p.indices[k]!, s.vector) : (k: number) => [k];
     return { tensor: p.tensor, shape: what, a: name, r: fdName, ...compareArrays(project(m, p), p.values, tol, at) };
   });
@@ -168,18 +206,28 @@ export function compareWithFd(c: Case, g: Gradients, probes: readonly FdProbe[],
 
 /** What a side is told to clip, in the hand side's and the fd oracle's terms (--clip-value v → value, --clip-norm n → norm). */
 function clipOf(o: SubjectOptions): ClipOptions {
-  return { ...(o.clipValue !== undefined ? { value: o.clipValue } : {}), ...(o.clipNorm !== undefined ? { norm: o.clipNorm } : {}) };
+  return {
+    ...(o.clipValue !== undefined ? { value: o.clipValue } : {}),
+    ...(o.clipNorm !== undefined ? { norm: o.clipNorm } : {}),
+  };
 }
 
 /** The built-in side under test: the hand-written BPTT of the variant, clipping itself as it is told. */
-export function handSubject(variant: Pick<BpttOptions, 'truncate' | 'detachEvery'> = {}): (c: Case, options: SubjectOptions) => Gradients {
+export function handSubject(
+  variant: Pick<BpttOptions, 'truncate' | 'detachEvery'> = {},
+): (c: Case, options: SubjectOptions) => Gradients {
   return (c, options) => {
     const g = handGradients(c, variant);
     return options.clipValue === undefined && options.clipNorm === undefined ? g : clipGradients(g, clipOf(options));
   };
 }
 
-export async function checkCase(c: Case, references: readonly ReferenceName[], tol: Tolerance, opts: CheckOptions = {}): Promise<CaseResult> {
+export async function checkCase(
+  c: Case,
+  references: readonly ReferenceName[],
+  tol: Tolerance,
+  opts: CheckOptions = {},
+): Promise<CaseResult> {
   checkOptions(opts);
   // every size bounded and the memory estimated before anything is allocated (budget.ts)
   checkWorkBudget(sizesOf(c), references, opts, c.id);
@@ -187,11 +235,23 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
   const refs = truncated ? references.filter((r) => r !== 'tfjs-layers') : [...references];
   const notes: string[] = [...(opts.notes ?? [])];
-  if (truncated && refs.length < references.length) notes.push(`tfjs-layers skipped: tf.layers.${{ rnn: 'simpleRNN', lstm: 'lstm', gru: 'gru' }[c.model.cell]} cannot truncate or detach; the hand side is checked against tfjs-ops`);
-  if (truncated && refs.length === 0) throw new InputError(`--reference is "layers", but truncation is supported by the tfjs-ops reference only; expected --reference ops or both`);
-  const variant = { ...(opts.truncate !== undefined ? { truncate: opts.truncate } : {}), ...(opts.detachEvery !== undefined ? { detachEvery: opts.detachEvery } : {}) };
+  if (truncated && refs.length < references.length)
+    notes.push(
+      `tfjs-layers skipped: tf.layers.${{ rnn: 'simpleRNN', lstm: 'lstm', gru: 'gru' }[c.model.cell]} cannot truncate or detach; the hand side is checked against tfjs-ops`,
+    );
+  if (truncated && refs.length === 0)
+    throw new InputError(
+      `--reference is "layers", but truncation is supported by the tfjs-ops reference only; expected --reference ops or both`,
+    );
+  const variant = {
+    ...(opts.truncate !== undefined ? { truncate: opts.truncate } : {}),
+    ...(opts.detachEvery !== undefined ? { detachEvery: opts.detachEvery } : {}),
+  };
   // what every side is told to clip: the subject clips itself, the references and the fd oracle are clipped here
-  const told: SubjectOptions = { ...(opts.clipValue !== undefined ? { clipValue: opts.clipValue } : {}), ...(opts.clipNorm !== undefined ? { clipNorm: opts.clipNorm } : {}) };
+  const told: SubjectOptions = {
+    ...(opts.clipValue !== undefined ? { clipValue: opts.clipValue } : {}),
+    ...(opts.clipNorm !== undefined ? { clipNorm: opts.clipNorm } : {}),
+  };
   const clipping = opts.clipValue !== undefined || opts.clipNorm !== undefined;
 
   const subject: ImplName = opts.subject ?? 'hand';
@@ -202,7 +262,8 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   [grads[subject], ms[subject]] = await timed(() => impl(c, told));
   // the precision of user code (the built-in side is float64): given, or detected, with a note saying which
   const dtype = opts.impl ? subjectDtype(grads[subject]!, opts.dtype, notes) : undefined;
-  for (const ref of refs) [grads[ref], ms[ref]] = await timed(() => referenceGradients(c, ref, { ...variant, ...told }));
+  for (const ref of refs)
+    [grads[ref], ms[ref]] = await timed(() => referenceGradients(c, ref, { ...variant, ...told }));
   // references that overflow float32 where the float64 loss is finite are left out, and the float64 oracle runs (overflow.ts)
   const overflowed = refs.filter((r) => nonFinite(grads[r]!));
   const loss64 = overflowed.length ? float64Loss(c) : NaN;
@@ -211,7 +272,10 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   const autoFd = fdAlone && !opts.fd ? autoFdMode(c, clipping) : null;
   const fdMode = opts.fd ?? autoFd ?? undefined;
   if (fdAlone) notes.push(overflowNote(overflowed, loss64, checked, autoFd));
-  else if (overflowed.length && truncated) notes.push(`${overflowed.join(' and ')} overflow${overflowed.length === 1 ? 's' : ''} float32: a truncated gradient has no finite-difference oracle, so nothing can check this case`);
+  else if (overflowed.length && truncated)
+    notes.push(
+      `${overflowed.join(' and ')} overflow${overflowed.length === 1 ? 's' : ''} float32: a truncated gradient has no finite-difference oracle, so nothing can check this case`,
+    );
   const rows = pairsFor(checked, subject).flatMap(([a, r]) => compareGradients(c, grads[a]!, grads[r]!, [a, r], tol));
 
   let fd: CaseResult['fd'];
@@ -224,9 +288,18 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
     // (an explicit --fd-atol/--fd-rtol holds either)
     const tolSubject = { ...(dtype?.dtype === 'float32' ? tol : FLOAT64_TOLERANCE), ...opts.fdTolerance };
     const impls = [subject, ...checked] as ImplName[];
-    const fdRows = impls.flatMap((name) => compareWithFd(c, grads[name]!, probes, name, 'fd', name === subject ? tolSubject : tol));
+    const fdRows = impls.flatMap((name) =>
+      compareWithFd(c, grads[name]!, probes, name, 'fd', name === subject ? tolSubject : tol),
+    );
     // with every reference left out (overflow.ts), the subject's loss is checked against the float64 loss L the oracle perturbs
-    if (fdAlone && !checked.length) rows.push({ tensor: 'loss', shape: 'scalar', a: subject, r: 'fd', ...compareArrays([grads[subject]!.loss], [loss64], tolSubject, () => []) });
+    if (fdAlone && !checked.length)
+      rows.push({
+        tensor: 'loss',
+        shape: 'scalar',
+        a: subject,
+        r: 'fd',
+        ...compareArrays([grads[subject]!.loss], [loss64], tolSubject, () => []),
+      });
     rows.push(...fdRows);
     if (fdMode.kind === 'fast') {
       // a failing direction says that something is wrong, not where: measure that tensor entry by entry
@@ -235,7 +308,9 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
         const entries = grads[subject]!.tensors[row.tensor]!.data.length;
         if (entries > MAX_FD_RERUN) {
           // 2 forward passes per entry: bounded, like every other size (the direction row already fails)
-          notes.push(`the entry-by-entry rerun of ${row.tensor} is left out: ${entries} entries, over the ${MAX_FD_RERUN} it measures (--fd full measures every entry)`);
+          notes.push(
+            `the entry-by-entry rerun of ${row.tensor} is left out: ${entries} entries, over the ${MAX_FD_RERUN} it measures (--fd full measures every entry)`,
+          );
           continue;
         }
         const full = await fdOracleParallel(c, { kind: 'full' }, opts.fdSeed, row.tensor);
@@ -248,17 +323,35 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
   const loss: CaseResult['loss'] = {};
   for (const [name, g] of Object.entries(grads)) loss[name as ImplName] = g.loss;
   // user code clips itself and reports no norms: only the sides that clipped here are listed
-  const clipNorms = clipping ? Object.fromEntries(Object.entries(grads).filter(([, g]) => g.clip).map(([n, g]) => [n, g.clip!])) : undefined;
-  if (opts.stepsDetail && overflowed.length) notes.push('per-step check left out: its reference, tfjs-ops, overflows float32 on this case');
+  const clipNorms = clipping
+    ? Object.fromEntries(
+        Object.entries(grads)
+          .filter(([, g]) => g.clip)
+          .map(([n, g]) => [n, g.clip!]),
+      )
+    : undefined;
+  if (opts.stepsDetail && overflowed.length)
+    notes.push('per-step check left out: its reference, tfjs-ops, overflows float32 on this case');
   const steps = opts.stepsDetail && !overflowed.length ? await checkSteps(c, tol, opts.outputStep) : undefined;
   const pass = rows.every((row) => row.pass) && (steps?.pass ?? true);
-  const heatmap = opts.heatmap && checked.length ? wHeatmap(grads[subject]!, grads[checked[0]!]!, subject, checked[0]!) : undefined;
+  const heatmap =
+    opts.heatmap && checked.length ? wHeatmap(grads[subject]!, grads[checked[0]!]!, subject, checked[0]!) : undefined;
   // the patterns are mistakes against full BPTT, seen against a finite reference: a truncated run, or a tensor
   // whose only failures are a reference's NaN or ±Inf, says nothing about which mistake was made
-  const failing = truncated ? [] : [...new Set(rows.filter((r) => r.a === subject && !r.pass && r.tensor !== 'loss' && !r.nonFinite?.r).map((r) => r.tensor))];
+  const failing = truncated
+    ? []
+    : [
+        ...new Set(
+          rows.filter((r) => r.a === subject && !r.pass && r.tensor !== 'loss' && !r.nonFinite?.r).map((r) => r.tensor),
+        ),
+      ];
   // each tensor is diagnosed to the precision of the pair that failed: float64 against fd, float32 against tfjs
-  const failedAgainstFd = (name: string) => rows.some((r) => r.a === subject && !r.pass && r.tensor === name && r.r.startsWith('fd'));
-  const diagnosis = failing.length && grads[subject] ? diagnose(c, grads[subject]!, failing, (name) => (fd && failedAgainstFd(name) ? fd.tolerance : tol)) : [];
+  const failedAgainstFd = (name: string) =>
+    rows.some((r) => r.a === subject && !r.pass && r.tensor === name && r.r.startsWith('fd'));
+  const diagnosis =
+    failing.length && grads[subject]
+      ? diagnose(c, grads[subject]!, failing, (name) => (fd && failedAgainstFd(name) ? fd.tolerance : tol))
+      : [];
   return {
     id: c.id,
     config: caseConfig(c),
@@ -281,22 +374,34 @@ export async function checkCase(c: Case, references: readonly ReferenceName[], t
 export function checkOptions(opts: CheckOptions): void {
   const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
   if (opts.truncate !== undefined && opts.detachEvery !== undefined)
-    throw new InputError(`--truncate is ${opts.truncate} together with --detach-every ${opts.detachEvery}, expected one of the two`);
+    throw new InputError(
+      `--truncate is ${opts.truncate} together with --detach-every ${opts.detachEvery}, expected one of the two`,
+    );
   if (opts.fd && truncated)
-    throw new InputError(`--fd is ${opts.fd.kind} with ${opts.truncate !== undefined ? '--truncate' : '--detach-every'}, expected no --fd: a truncated gradient is not the derivative of any loss, so finite differences cannot check it`);
+    throw new InputError(
+      `--fd is ${opts.fd.kind} with ${opts.truncate !== undefined ? '--truncate' : '--detach-every'}, expected no --fd: a truncated gradient is not the derivative of any loss, so finite differences cannot check it`,
+    );
   if (opts.fd && opts.fd.kind !== 'full' && (opts.clipValue !== undefined || opts.clipNorm !== undefined))
-    throw new InputError(`--fd is ${opts.fd.kind} with clipping, expected --fd full: clipping needs every entry of the finite-difference gradient`);
-  if (opts.outputStep !== undefined && !opts.stepsDetail) throw new InputError(`--output-step is ${opts.outputStep} without --steps-detail, expected --steps-detail too`);
-  if (opts.stepsDetail && truncated) throw new InputError(`--steps-detail is given with ${opts.truncate !== undefined ? '--truncate' : '--detach-every'}, expected full BPTT: the per-step terms are those of the full BPTT sum over k`);
+    throw new InputError(
+      `--fd is ${opts.fd.kind} with clipping, expected --fd full: clipping needs every entry of the finite-difference gradient`,
+    );
+  if (opts.outputStep !== undefined && !opts.stepsDetail)
+    throw new InputError(`--output-step is ${opts.outputStep} without --steps-detail, expected --steps-detail too`);
+  if (opts.stepsDetail && truncated)
+    throw new InputError(
+      `--steps-detail is given with ${opts.truncate !== undefined ? '--truncate' : '--detach-every'}, expected full BPTT: the per-step terms are those of the full BPTT sum over k`,
+    );
 }
 
 /** Full finite-difference gradients clipped the way the other sides are. */
 function clipFdProbes(c: Case, probes: FdProbe[], clip: ClipOptions): FdProbe[] {
   const specs = gradientSpecs(c.model, c.batch, c.initialState !== null);
-  const tensors = Object.fromEntries(probes.map((p) => {
-    const s = specs.find((x) => x.name === p.tensor)!;
-    return [p.tensor, { rows: s.rows, cols: s.cols, data: p.values }];
-  }));
+  const tensors = Object.fromEntries(
+    probes.map((p) => {
+      const s = specs.find((x) => x.name === p.tensor)!;
+      return [p.tensor, { rows: s.rows, cols: s.cols, data: p.values }];
+    }),
+  );
   const clipped = clipGradients({ loss: 0, tensors }, clip);
   return probes.map((p) => ({ ...p, values: clipped.tensors[p.tensor]!.data }));
 }
@@ -312,7 +417,8 @@ export function disagreement(rows: readonly PairRow[], subject: ImplName = 'hand
   let hint = '';
   const tfjs = ['tfjs-layers', 'tfjs-ops'].filter((t) => has(subject, t));
   // NaN or ±Inf on a tfjs side is float32 overflowing (3.4e38), not rounding or layout: say so before any other reading
-  const nonFiniteIn = (name: string) => rows.some((x) => x.nonFinite && ((x.a === name && x.nonFinite.a > 0) || (x.r === name && x.nonFinite.r > 0)));
+  const nonFiniteIn = (name: string) =>
+    rows.some((x) => x.nonFinite && ((x.a === name && x.nonFinite.a > 0) || (x.r === name && x.nonFinite.r > 0)));
   const overflowing = ['tfjs-layers', 'tfjs-ops'].filter(nonFiniteIn);
   if (overflowing.length) {
     hint = `: ${overflowing.join(' and ')} give${overflowing.length === 1 ? 's' : ''} NaN or ±Inf, float32 overflowing (beyond 3.4e38), not a rounding or layout problem${nonFiniteIn(subject) ? '; the gradient under test has NaN or ±Inf too (beyond float64’s 1.8e308, or a bug)' : ''}`;
@@ -320,8 +426,12 @@ export function disagreement(rows: readonly PairRow[], subject: ImplName = 'hand
     const handFd = fails(subject, 'fd');
     const tfjsBad = tfjs.filter((t) => fails(subject, t));
     const tfjsFd = tfjs.filter((t) => fails(t, 'fd'));
-    if (handFd && tfjsBad.length && !tfjsFd.length) hint = ': the gradient under test disagrees with both tfjs and float64 finite differences, which agree with each other: it is wrong';
-    else if (!handFd && tfjsBad.length && tfjsFd.length) hint = ': tfjs disagrees with both float64 sides, which agree: float32 rounding (or a layout problem) in the reference, not an error in the gradient under test';
+    if (handFd && tfjsBad.length && !tfjsFd.length)
+      hint =
+        ': the gradient under test disagrees with both tfjs and float64 finite differences, which agree with each other: it is wrong';
+    else if (!handFd && tfjsBad.length && tfjsFd.length)
+      hint =
+        ': tfjs disagrees with both float64 sides, which agree: float32 rounding (or a layout problem) in the reference, not an error in the gradient under test';
     else if (handFd && tfjs.length && !tfjsBad.length)
       hint = `: an error below float32 resolution, which only the float64 pair sees${subject === 'yours' ? ' (if yours computes in float32, --dtype float32 holds it to the float32 tolerances)' : ''}`;
   } else if (tfjs.length === 2 && tfjs.every((t) => fails(subject, t)) && !fails('tfjs-layers', 'tfjs-ops')) {
@@ -330,7 +440,11 @@ export function disagreement(rows: readonly PairRow[], subject: ImplName = 'hand
     hint = ': the two references disagree with each other: look at float32 rounding or the layout conversion';
   }
   // a tensor the subject leaves out is the plainest reading of all: name it
-  const missing = [...new Set(rows.filter((x) => x.a === subject && x.reason === `${subject} gives no ${x.tensor}`).map((x) => x.tensor))];
+  const missing = [
+    ...new Set(
+      rows.filter((x) => x.a === subject && x.reason === `${subject} gives no ${x.tensor}`).map((x) => x.tensor),
+    ),
+  ];
   const gap = missing.length ? `; ${subject} gives no ${missing.join(', ')}, which the case has` : '';
   return `disagreeing: ${failing.join(', ')}${hint}${gap}`;
 }

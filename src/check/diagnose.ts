@@ -25,17 +25,25 @@ export interface Diagnosis {
 
 /** One sentence of advice per pattern, pointing at the formula of the model (README, "The model"). */
 export const ADVICE: Record<string, string> = {
-  transposed: 'With a_t = W s_{t−1}, ∂L/∂W = Σ_t da_t s_{t−1}ᵀ (a column times a row), not its transpose s_{t−1} da_tᵀ.',
+  transposed:
+    'With a_t = W s_{t−1}, ∂L/∂W = Σ_t da_t s_{t−1}ᵀ (a column times a row), not its transpose s_{t−1} da_tᵀ.',
   scaled: 'The loss is a sum, L = Σ_t L_t (and over the batch); averaging divides every gradient by T, B or B·T.',
   'sign-flipped': 'For softmax with cross-entropy ∂L_t/∂z_t = ŷ_t − y_t (prediction minus target), not y_t − ŷ_t.',
-  'no-recurrence': 'ds_t must also receive Wᵀ da_{t+1} from the next step: the chain ∂s_t/∂s_k = ∏_j ∂s_j/∂s_{j−1} is missing.',
-  'truncated-k': 'BPTT’s sum over k runs over every earlier step k = 0 … t, not only the last few (that is truncated BPTT, --truncate k).',
+  'no-recurrence':
+    'ds_t must also receive Wᵀ da_{t+1} from the next step: the chain ∂s_t/∂s_k = ∏_j ∂s_j/∂s_{j−1} is missing.',
+  'truncated-k':
+    'BPTT’s sum over k runs over every earlier step k = 0 … t, not only the last few (that is truncated BPTT, --truncate k).',
   'state-off-by-one': 'a_t = U x_t + W s_{t−1}, so ∂a_t/∂W brings s_{t−1}: dW += da_t s_{t−1}ᵀ, not da_t s_tᵀ.',
-  'W-not-transposed': 'a_t = W s_{t−1} + …, so the recursion carries ∂L/∂s_{t−1} = Wᵀ da_t (Σ_i W[i, j] da_t[i]), not W da_t.',
-  'derivative-at-previous-state': 'da_t = ds_t ⊙ f′(a_t), with f′ from this step’s own state s_t = f(a_t) (tanh 1 − s_t², sigmoid s_t(1 − s_t), relu 1 where s_t > 0), not from the previous state s_{t−1}.',
-  'missing-activation-derivative': 'ds_t must be multiplied by f′(a_t) (tanh 1 − s_t², sigmoid s_t(1 − s_t), relu 1 where s_t > 0) before it reaches W, U and earlier states.',
-  'last-step-only': 'L = Σ_t L_t: every step’s ŷ_t − y_t contributes, as in ∂L/∂W = Σ_t ∂L_t/∂W, not only the last output’s.',
-  'gate-order': 'The gates’ blocks are in another order than the case’s (tfjs: i, f, g, o for the LSTM, z, r, h for the GRU; ONNX and PyTorch order them differently): map each gate to its own U_*, W_*, b_*.',
+  'W-not-transposed':
+    'a_t = W s_{t−1} + …, so the recursion carries ∂L/∂s_{t−1} = Wᵀ da_t (Σ_i W[i, j] da_t[i]), not W da_t.',
+  'derivative-at-previous-state':
+    'da_t = ds_t ⊙ f′(a_t), with f′ from this step’s own state s_t = f(a_t) (tanh 1 − s_t², sigmoid s_t(1 − s_t), relu 1 where s_t > 0), not from the previous state s_{t−1}.',
+  'missing-activation-derivative':
+    'ds_t must be multiplied by f′(a_t) (tanh 1 − s_t², sigmoid s_t(1 − s_t), relu 1 where s_t > 0) before it reaches W, U and earlier states.',
+  'last-step-only':
+    'L = Σ_t L_t: every step’s ŷ_t − y_t contributes, as in ∂L/∂W = Σ_t ∂L_t/∂W, not only the last output’s.',
+  'gate-order':
+    'The gates’ blocks are in another order than the case’s (tfjs: i, f, g, o for the LSTM, z, r, h for the GRU; ONNX and PyTorch order them differently): map each gate to its own U_*, W_*, b_*.',
 };
 
 const MAX_TRUNCATION_TRIED = 16;
@@ -51,7 +59,12 @@ export type DiagnosisTolerance = Tolerance | ((tensor: string) => Tolerance);
  * Names the first pattern that fits each failing tensor of `given` (see the header for when a pattern fits).
  * `tol` is the tolerance of the pair that failed, per tensor when they differ.
  */
-export function diagnose(c: Case, given: Gradients, tensors: readonly string[], tolerance: DiagnosisTolerance): Diagnosis[] {
+export function diagnose(
+  c: Case,
+  given: Gradients,
+  tensors: readonly string[],
+  tolerance: DiagnosisTolerance,
+): Diagnosis[] {
   const tolOf = typeof tolerance === 'function' ? tolerance : () => tolerance;
   if (c.model.cell !== 'rnn') return diagnoseGated(c, given, tensors, tolOf);
   const T = c.steps;
@@ -90,22 +103,58 @@ export function diagnose(c: Case, given: Gradients, tensors: readonly string[], 
       if (Number.isFinite(alpha) && Math.abs(alpha - 1) > 1e-3 && is(t.data.map((x) => alpha * x))) {
         if (Math.abs(alpha + 1) < 1e-3) return { pattern: 'sign-flipped', detail: `${name} is −1 × the true gradient` };
         const near = (x: number) => Math.abs(alpha - x) <= 1e-3 * x;
-        const mean = near(1 / T) ? 'mean over time (1/T)' : near(1 / (B * T)) ? 'mean over batch and time (1/(B·T))' : near(1 / B) ? 'mean over the batch (1/B)' : null;
-        return { pattern: 'scaled', detail: `${name} is α × the true gradient, α = ${alpha.toPrecision(6)}${mean ? `: a ${mean} where the loss is a sum` : ''}` };
+        const mean = near(1 / T)
+          ? 'mean over time (1/T)'
+          : near(1 / (B * T))
+            ? 'mean over batch and time (1/(B·T))'
+            : near(1 / B)
+              ? 'mean over the batch (1/B)'
+              : null;
+        return {
+          pattern: 'scaled',
+          detail: `${name} is α × the true gradient, α = ${alpha.toPrecision(6)}${mean ? `: a ${mean} where the loss is a sum` : ''}`,
+        };
       }
-      if (t.rows === t.cols && t.cols > 1 && is(transpose(t).data)) return { pattern: 'transposed', detail: `${name} equals the true gradient transposed` };
-      if (is(noRecurrence().tensors[name]!.data)) return { pattern: 'no-recurrence', detail: `${name} equals the gradient without the recurrent term (--truncate 0)` };
+      if (t.rows === t.cols && t.cols > 1 && is(transpose(t).data))
+        return { pattern: 'transposed', detail: `${name} equals the true gradient transposed` };
+      if (is(noRecurrence().tensors[name]!.data))
+        return {
+          pattern: 'no-recurrence',
+          detail: `${name} equals the gradient without the recurrent term (--truncate 0)`,
+        };
       for (let k = 1; k <= Math.min(T - 2, MAX_TRUNCATION_TRIED); k++) {
         if (!truncated.has(k)) truncated.set(k, handGradients(c, { truncate: k }));
-        if (is(truncated.get(k)!.tensors[name]!.data)) return { pattern: 'truncated-k', detail: `${name} equals the gradient truncated at k = ${k} steps (--truncate ${k})` };
+        if (is(truncated.get(k)!.tensors[name]!.data))
+          return {
+            pattern: 'truncated-k',
+            detail: `${name} equals the gradient truncated at k = ${k} steps (--truncate ${k})`,
+          };
       }
-      if (name === 'W' && is(offByOne())) return { pattern: 'state-off-by-one', detail: 'W was accumulated as Σ_t da_t s_tᵀ, with s_t where s_{t−1} belongs' };
-      if (is(notTransposed().tensors[name]!.data)) return { pattern: 'W-not-transposed', detail: `${name} equals the gradient whose recursion carries W da_t where Wᵀ da_t belongs` };
+      if (name === 'W' && is(offByOne()))
+        return {
+          pattern: 'state-off-by-one',
+          detail: 'W was accumulated as Σ_t da_t s_tᵀ, with s_t where s_{t−1} belongs',
+        };
+      if (is(notTransposed().tensors[name]!.data))
+        return {
+          pattern: 'W-not-transposed',
+          detail: `${name} equals the gradient whose recursion carries W da_t where Wᵀ da_t belongs`,
+        };
       if (c.model.activation !== 'linear' && is(noDerivative().tensors[name]!.data))
-        return { pattern: 'missing-activation-derivative', detail: `${name} equals the gradient with f′ left out of the backward pass` };
+        return {
+          pattern: 'missing-activation-derivative',
+          detail: `${name} equals the gradient with f′ left out of the backward pass`,
+        };
       if (c.model.activation !== 'linear' && is(previousState().tensors[name]!.data))
-        return { pattern: 'derivative-at-previous-state', detail: `${name} equals the gradient with f′ computed from s_{t−1} where s_t belongs` };
-      if (is(lastOnly().tensors[name]!.data)) return { pattern: 'last-step-only', detail: `${name} equals the gradient of the last output's loss L_${T - 1} alone` };
+        return {
+          pattern: 'derivative-at-previous-state',
+          detail: `${name} equals the gradient with f′ computed from s_{t−1} where s_t belongs`,
+        };
+      if (is(lastOnly().tensors[name]!.data))
+        return {
+          pattern: 'last-step-only',
+          detail: `${name} equals the gradient of the last output's loss L_${T - 1} alone`,
+        };
       return null;
     })();
     if (found) out.push({ tensor: name, ...found });
@@ -117,7 +166,12 @@ export function diagnose(c: Case, given: Gradients, tensors: readonly string[], 
  * Gated cells: the whole-tensor patterns (sign, scale, transpose) and gate-order: the gradient given
  * for one gate's U_*, W_* or b_* is the true gradient of another gate's.
  */
-function diagnoseGated(c: Case, given: Gradients, tensors: readonly string[], tolOf: (tensor: string) => Tolerance): Diagnosis[] {
+function diagnoseGated(
+  c: Case,
+  given: Gradients,
+  tensors: readonly string[],
+  tolOf: (tensor: string) => Tolerance,
+): Diagnosis[] {
   const truth = handGradients(c);
   const out: Diagnosis[] = [];
   for (const name of tensors) {
@@ -129,14 +183,22 @@ function diagnoseGated(c: Case, given: Gradients, tensors: readonly string[], to
     const is = (candidate: ArrayLike<number>) => !fits(candidate, t.data, tol) && fits(g.data, candidate, tol);
     const m = /^([UWb])_(\w)$/.exec(name);
     const swapped = m
-      ? Object.keys(truth.tensors).find((other) => other !== name && other.startsWith(`${m[1]}_`) && is(truth.tensors[other]!.data))
+      ? Object.keys(truth.tensors).find(
+          (other) => other !== name && other.startsWith(`${m[1]}_`) && is(truth.tensors[other]!.data),
+        )
       : undefined;
     if (swapped) {
-      out.push({ tensor: name, pattern: 'gate-order', detail: `${name} holds the gradient of ${swapped}: gates ${m![2]} and ${swapped.slice(2)} are swapped` });
+      out.push({
+        tensor: name,
+        pattern: 'gate-order',
+        detail: `${name} holds the gradient of ${swapped}: gates ${m![2]} and ${swapped.slice(2)} are swapped`,
+      });
       continue;
     }
-    if (is(t.data.map((x) => -x))) out.push({ tensor: name, pattern: 'sign-flipped', detail: `${name} is −1 × the true gradient` });
-    else if (t.rows === t.cols && t.cols > 1 && is(transpose(t).data)) out.push({ tensor: name, pattern: 'transposed', detail: `${name} equals the true gradient transposed` });
+    if (is(t.data.map((x) => -x)))
+      out.push({ tensor: name, pattern: 'sign-flipped', detail: `${name} is −1 × the true gradient` });
+    else if (t.rows === t.cols && t.cols > 1 && is(transpose(t).data))
+      out.push({ tensor: name, pattern: 'transposed', detail: `${name} equals the true gradient transposed` });
   }
   return out;
 }

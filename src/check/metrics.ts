@@ -67,7 +67,18 @@ export function compareArrays(
 ): TensorMetrics {
   const n = a.length;
   if (r.length !== n) {
-    return { scale: NaN, maxAbsErr: NaN, maxRelErr: NaN, relErrNorm: NaN, cosine: NaN, worst: null, failing: n, count: n, pass: false, reason: `sizes differ: ${n} vs ${r.length} elements` };
+    return {
+      scale: NaN,
+      maxAbsErr: NaN,
+      maxRelErr: NaN,
+      relErrNorm: NaN,
+      cosine: NaN,
+      worst: null,
+      failing: n,
+      count: n,
+      pass: false,
+      reason: `sizes differ: ${n} vs ${r.length} elements`,
+    };
   }
   let scale = 0;
   for (let k = 0; k < n; k++) {
@@ -130,7 +141,13 @@ export function compareArrays(
     metrics.reason = `non-finite values (NaN or ±Inf) in ${side}: ${nonFiniteA + nonFiniteR} in all${indexOf(firstNonFinite).length ? `, first at [${indexOf(firstNonFinite).join(', ')}]` : ''} (${a[firstNonFinite]} vs ${r[firstNonFinite]})`; // a scalar (the loss) has no index
     metrics.worst = { index: indexOf(firstNonFinite), a: a[firstNonFinite]!, r: r[firstNonFinite]!, excess: Infinity };
     // a tensor with NaN or ±Inf has no error measure: 0 or cosine 1 over the finite rest would read as agreement
-    Object.assign(metrics, { maxAbsErr: NaN, maxRelErr: NaN, relErrNorm: NaN, cosine: NaN, nonFinite: { a: nonFiniteA, r: nonFiniteR } });
+    Object.assign(metrics, {
+      maxAbsErr: NaN,
+      maxRelErr: NaN,
+      relErrNorm: NaN,
+      cosine: NaN,
+      nonFinite: { a: nonFiniteA, r: nonFiniteR },
+    });
   }
   return metrics;
 }

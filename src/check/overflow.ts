@@ -40,10 +40,22 @@ export function autoFdMode(c: Case, clipping: boolean): FdMode {
 }
 
 /** The note of a case whose references overflow: which, why, and what it was checked against instead. */
-export function overflowNote(overflowed: readonly string[], loss: number, others: readonly string[], autoFd: FdMode | null): string {
+export function overflowNote(
+  overflowed: readonly string[],
+  loss: number,
+  others: readonly string[],
+  autoFd: FdMode | null,
+): string {
   const names = overflowed.join(' and ');
-  const why = Math.abs(loss) > FLOAT32_MAX ? `loss ${loss.toExponential(2)} > 3.4e38` : `NaN or ±Inf where the float64 loss is ${loss.toPrecision(6)}`;
-  const ran = autoFd ? `; finite differences were not asked for, so they ran for this case (${autoFd.kind === 'fast' ? `fast, ${autoFd.k} random directions per tensor` : 'every entry'})` : '';
-  const against = others.length ? `${others.join(' and ')} and float64 finite differences` : 'float64 finite differences alone';
+  const why =
+    Math.abs(loss) > FLOAT32_MAX
+      ? `loss ${loss.toExponential(2)} > 3.4e38`
+      : `NaN or ±Inf where the float64 loss is ${loss.toPrecision(6)}`;
+  const ran = autoFd
+    ? `; finite differences were not asked for, so they ran for this case (${autoFd.kind === 'fast' ? `fast, ${autoFd.k} random directions per tensor` : 'every entry'})`
+    : '';
+  const against = others.length
+    ? `${others.join(' and ')} and float64 finite differences`
+    : 'float64 finite differences alone';
   return `${names} overflow${overflowed.length === 1 ? 's' : ''} float32 (${why}): checked against ${against}${ran}`;
 }

@@ -71,7 +71,12 @@ export function detectDtype(g: Gradients): DtypeDetection {
       if (!form) notFloat32++;
       else if (x !== 0 && (form.exact ? form.bits > SHORT_BITS : form.digits > SHORT_DIGITS)) informative++;
     }
-  return { dtype: notFloat32 === 0 && informative >= MIN_INFORMATIVE ? 'float32' : 'float64', notFloat32, informative, count };
+  return {
+    dtype: notFloat32 === 0 && informative >= MIN_INFORMATIVE ? 'float32' : 'float64',
+    notFloat32,
+    informative,
+    count,
+  };
 }
 
 /** The one line that says which precision the subject was held to, and why. */
@@ -79,15 +84,22 @@ export function dtypeNote(d: DtypeDetection): string {
   if (d.dtype === 'float32')
     return `float32 detected: every one of the ${d.count} gradient values is a float32 (exactly, or written with at most 9 significant digits), so yours is held to the float32 tolerances against fd too (--dtype float64 to hold it to float64)`;
   if (d.count === 0) return 'float64 assumed: no gradient value is finite, so none tells the precision';
-  if (d.notFloat32 > 0) return `float64 detected: ${d.notFloat32} of the ${d.count} gradient values are not float32 numbers, exactly or written with at most 9 digits`;
+  if (d.notFloat32 > 0)
+    return `float64 detected: ${d.notFloat32} of the ${d.count} gradient values are not float32 numbers, exactly or written with at most 9 digits`;
   return `float64 assumed: every gradient value is a float32 number, but only ${d.informative} of ${d.count} carry more than ${SHORT_BITS} significant bits (at least ${MIN_INFORMATIVE} are needed to tell); --dtype float32 if yours computes in float32`;
 }
 
 /** The precision of user code: --dtype, else its gradients' own `dtype` field, else detected; a note says which. */
-export function subjectDtype(g: Gradients, flag: Dtype | undefined, notes: string[]): { dtype: Dtype; source: 'given' | 'detected' } {
+export function subjectDtype(
+  g: Gradients,
+  flag: Dtype | undefined,
+  notes: string[],
+): { dtype: Dtype; source: 'given' | 'detected' } {
   const given = flag ?? g.dtype;
   if (given) {
-    notes.push(`yours is held to ${given} tolerances (${flag ? '--dtype' : 'the dtype field of its gradients'} ${given})`);
+    notes.push(
+      `yours is held to ${given} tolerances (${flag ? '--dtype' : 'the dtype field of its gradients'} ${given})`,
+    );
     return { dtype: given, source: 'given' };
   }
   const d = detectDtype(g);

@@ -52,7 +52,14 @@ const norm = (a: ArrayLike<number>) => {
 
 function stepCompare(a: ArrayLike<number>, r: ArrayLike<number>, tol: Tolerance): StepCompare {
   const m: TensorMetrics = compareArrays(a, r, tol, () => []);
-  return { hand: norm(a), reference: norm(r), relErrNorm: m.relErrNorm, maxAbsErr: m.maxAbsErr, pass: m.pass, ...(m.reason ? { reason: m.reason } : {}) };
+  return {
+    hand: norm(a),
+    reference: norm(r),
+    relErrNorm: m.relErrNorm,
+    maxAbsErr: m.maxAbsErr,
+    pass: m.pass,
+    ...(m.reason ? { reason: m.reason } : {}),
+  };
 }
 
 export function checkOutputStep(c: Case, t: number | undefined): void {
@@ -90,7 +97,10 @@ export async function checkSteps(c: Case, tol: Tolerance, outputStep?: number): 
   }
   const first = rows.find((r) => !r.pass);
   return {
-    reference: c.model.cell === 'rnn' ? 'tfjs-ops (unrolled, a copy of W, U, b per step)' : "tfjs-ops (unrolled, a copy of every gate's W_*, U_*, b_* per step)",
+    reference:
+      c.model.cell === 'rnn'
+        ? 'tfjs-ops (unrolled, a copy of W, U, b per step)'
+        : "tfjs-ops (unrolled, a copy of every gate's W_*, U_*, b_* per step)",
     outputStep: outputStep ?? null,
     rows,
     firstDivergence: first ? first.step : null,

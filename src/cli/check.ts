@@ -14,7 +14,12 @@ import { caseLine, renderConsole } from '../report/console.js';
 import { FASTER_PATH, useBackend, type Backend, type ReferenceName } from '../../reference/index.js';
 import type { Io } from './io.js';
 
-export const REFERENCE_CHOICES = { layers: ['tfjs-layers'], ops: ['tfjs-ops'], both: ['tfjs-layers', 'tfjs-ops'], fast: [] } as const;
+export const REFERENCE_CHOICES = {
+  layers: ['tfjs-layers'],
+  ops: ['tfjs-ops'],
+  both: ['tfjs-layers', 'tfjs-ops'],
+  fast: [],
+} as const;
 
 /** The references a --reference choice names on a backend: `fast` is the faster path there (FASTER_PATH). */
 export function referencesFor(choice: string, backend: Backend): ReferenceName[] {
@@ -65,13 +70,22 @@ export async function runCheck(run: CheckRun, io: Io): Promise<number> {
  * A JUnit file outside --out is written first to a temp file and renamed in once --out is committed, so a
  * failing write (a full disk) leaves both as they were.
  */
-export async function publish(report: Report, run: Pick<CheckRun, 'outDir' | 'junit' | 'json'>, io: Io): Promise<number> {
+export async function publish(
+  report: Report,
+  run: Pick<CheckRun, 'outDir' | 'junit' | 'json'>,
+  io: Io,
+): Promise<number> {
   // a JUnit file inside the report directory is one of the run's files (so the next run does not keep it as the user's)
   const junitInside = run.junit !== undefined && resolve(dirname(run.junit)) === resolve(run.outDir);
-  const junit = run.junit && !junitInside ? prepareFiles([{ path: run.junit, content: renderJunit(report) }]) : undefined;
+  const junit =
+    run.junit && !junitInside ? prepareFiles([{ path: run.junit, content: renderJunit(report) }]) : undefined;
   let written: string[];
   try {
-    written = await writeReports(run.outDir, report, junitInside ? [{ name: basename(run.junit!), content: renderJunit(report) }] : []);
+    written = await writeReports(
+      run.outDir,
+      report,
+      junitInside ? [{ name: basename(run.junit!), content: renderJunit(report) }] : [],
+    );
   } catch (e) {
     junit?.abort();
     throw e;
@@ -87,11 +101,12 @@ export async function publish(report: Report, run: Pick<CheckRun, 'outDir' | 'ju
       appendFileSync(summary, `${renderMarkdown(report)}\n`);
     } catch (e) {
       if (!isIoError(e)) throw e;
-      throw new InputError(`GITHUB_STEP_SUMMARY is ${JSON.stringify(summary)}, which cannot be appended to (${writeFailure(e.code)}), expected a writable file; the reports are written: ${written.join(', ')}`);
+      throw new InputError(
+        `GITHUB_STEP_SUMMARY is ${JSON.stringify(summary)}, which cannot be appended to (${writeFailure(e.code)}), expected a writable file; the reports are written: ${written.join(', ')}`,
+      );
     }
   }
   if (run.json) io.out(reportJson(report));
   else io.out(renderConsole(report, written));
   return report.pass ? 0 : 1;
 }
-

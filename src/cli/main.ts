@@ -34,7 +34,24 @@ import { BACKENDS, REFERENCES, referenceGradients, useBackend } from '../../refe
 import { TOOL_VERSION } from '../version.js';
 import { REFERENCE_CHOICES, referencesFor, runCheck } from './check.js';
 import { processIo, type Io } from './io.js';
-import { addFdOptions, addGenerationOptions, addToleranceOptions, addVariantOptions, caseFromOptions, checkOptionsFrom, commandLine, finiteNumber, integer, maxMemoryOption, oneOf, parseFd, path, positiveInteger, positiveNumber, withoutOption } from './options.js';
+import {
+  addFdOptions,
+  addGenerationOptions,
+  addToleranceOptions,
+  addVariantOptions,
+  caseFromOptions,
+  checkOptionsFrom,
+  commandLine,
+  finiteNumber,
+  integer,
+  maxMemoryOption,
+  oneOf,
+  parseFd,
+  path,
+  positiveInteger,
+  positiveNumber,
+  withoutOption,
+} from './options.js';
 import { checkBudget, checkCaseFile, MAX_STEPS, sizesOf, type Sizes } from '../model/limits.js';
 import { checkWorkBudget } from '../check/budget.js';
 import { basename } from 'node:path';
@@ -44,36 +61,75 @@ const IMPLS = ['hand', ...REFERENCES, 'fd'] as const;
 /** --timeout: positive, and at most MAX_TIMEOUT_SECONDS (a longer timer would overflow and fire at once). */
 function timeoutOption(v: string): number {
   const n = positiveNumber('--timeout')(v);
-  if (n > MAX_TIMEOUT_SECONDS) throw new InputError(`--timeout is ${JSON.stringify(v)}, expected at most ${MAX_TIMEOUT_SECONDS} seconds (a day)`);
+  if (n > MAX_TIMEOUT_SECONDS)
+    throw new InputError(`--timeout is ${JSON.stringify(v)}, expected at most ${MAX_TIMEOUT_SECONDS} seconds (a day)`);
   return n;
 }
 
 function backendOption(): Option {
-  return new Option('--backend <name>', `tfjs backend for the references: ${BACKENDS.join('|')}`).default('cpu').argParser(oneOf('--backend', BACKENDS));
+  return new Option('--backend <name>', `tfjs backend for the references: ${BACKENDS.join('|')}`)
+    .default('cpu')
+    .argParser(oneOf('--backend', BACKENDS));
 }
 
 function referenceOption(): Option {
   const choices = Object.keys(REFERENCE_CHOICES) as (keyof typeof REFERENCE_CHOICES)[];
-  return new Option('--reference <which>', `tfjs oracle(s) to check against: ${choices.join('|')} (fast: the faster path on the backend)`).default('both').argParser(oneOf('--reference', choices));
+  return new Option(
+    '--reference <which>',
+    `tfjs oracle(s) to check against: ${choices.join('|')} (fast: the faster path on the backend)`,
+  )
+    .default('both')
+    .argParser(oneOf('--reference', choices));
 }
 
-const dtypeOption = () => new Option('--dtype <type>', `the precision your gradients were computed in: ${DTYPES.join('|')} (default: detected from the values)`).argParser(oneOf('--dtype', DTYPES));
-const outOption = () => new Option('--out <dir>', 'report directory').default('reports').argParser(path('--out', 'a report directory'));
-const junitOption = () => new Option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)').argParser(path('--junit', 'a file path for the JUnit XML'));
+const dtypeOption = () =>
+  new Option(
+    '--dtype <type>',
+    `the precision your gradients were computed in: ${DTYPES.join('|')} (default: detected from the values)`,
+  ).argParser(oneOf('--dtype', DTYPES));
+const outOption = () =>
+  new Option('--out <dir>', 'report directory').default('reports').argParser(path('--out', 'a report directory'));
+const junitOption = () =>
+  new Option('--junit <file>', 'also write JUnit XML (one testcase per case × tensor)').argParser(
+    path('--junit', 'a file path for the JUnit XML'),
+  );
 const jsonOption = () => new Option('--json', 'print the report JSON on stdout instead of the table').default(false);
 
 /** The options every checking command shares: which references, which backend, where the reports go. */
-const addRunOptions = (cmd: Command) => cmd.addOption(referenceOption()).addOption(backendOption()).addOption(outOption()).addOption(junitOption()).addOption(jsonOption()).addOption(maxMemoryOption());
+const addRunOptions = (cmd: Command) =>
+  cmd
+    .addOption(referenceOption())
+    .addOption(backendOption())
+    .addOption(outOption())
+    .addOption(junitOption())
+    .addOption(jsonOption())
+    .addOption(maxMemoryOption());
 
 /** The outputs of a command that writes a report set: --out, --junit, the GitHub step summary (checked before any work). */
-const reportOutputs = (opts: { out: string; junit?: string; [k: string]: unknown }, inputs?: { what: string; paths: readonly string[] }) =>
-  checkOutputs({ dir: { flag: '--out', path: opts.out }, files: opts.junit !== undefined ? [{ flag: '--junit', path: opts.junit }] : [], stepSummary: true, reads: readsOf(opts), ...(inputs ? { inputs } : {}) });
+const reportOutputs = (
+  opts: { out: string; junit?: string; [k: string]: unknown },
+  inputs?: { what: string; paths: readonly string[] },
+) =>
+  checkOutputs({
+    dir: { flag: '--out', path: opts.out },
+    files: opts.junit !== undefined ? [{ flag: '--junit', path: opts.junit }] : [],
+    stepSummary: true,
+    reads: readsOf(opts),
+    ...(inputs ? { inputs } : {}),
+  });
 /** The files a command reads, which no output may overwrite. */
 const readsOf = (opts: Record<string, unknown>): Output[] =>
-  (['case', 'grads', 'matrix', 'impl'] as const).flatMap((k) => (typeof opts[k] === 'string' ? [{ flag: `--${k}`, path: opts[k] }] : []));
+  (['case', 'grads', 'matrix', 'impl'] as const).flatMap((k) =>
+    typeof opts[k] === 'string' ? [{ flag: `--${k}`, path: opts[k] }] : [],
+  );
 const fileOutput = (path: string | undefined): Output[] => (path !== undefined ? [{ flag: '--out', path }] : []);
 
-function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) => void, stops: (() => Promise<void>)[]): Command {
+function buildProgram(
+  argv: readonly string[],
+  io: Io,
+  setCode: (code: number) => void,
+  stops: (() => Promise<void>)[],
+): Command {
   const program = new Command('bptt-check')
     .description('Check hand-written BPTT gradients of a recurrent network against TensorFlow.js tf.grad')
     .version(TOOL_VERSION)
@@ -81,7 +137,11 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => {} });
 
   addGenerationOptions(program.command('case').description('write a generated case file'))
-    .option('--out <file>', 'where to write the case (default: stdout)', path('--out', 'a file path for the case (leave --out out to print it)'))
+    .option(
+      '--out <file>',
+      'where to write the case (default: stdout)',
+      path('--out', 'a file path for the case (leave --out out to print it)'),
+    )
     .action((opts: { out?: string }, cmd: Command) => {
       checkOutputs({ files: fileOutput(opts.out) });
       const text = caseJson(caseFromOptions(cmd, checkCaseFile));
@@ -89,7 +149,12 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       else io.out(text);
     });
 
-  const run = (kind: 'compare' | 'suite' | 'verify', cases: () => Iterable<Case>, opts: Record<string, any>, extra: CheckOptions = {}) =>
+  const run = (
+    kind: 'compare' | 'suite' | 'verify',
+    cases: () => Iterable<Case>,
+    opts: Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any -- until the options table (issue 15)
+    extra: CheckOptions = {},
+  ) =>
     runCheck(
       {
         kind,
@@ -106,15 +171,40 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       io,
     );
 
-  addFdOptions(addVariantOptions(addToleranceOptions(addGenerationOptions(program.command('compare').description('compare hand-written BPTT with tfjs (and finite differences) on one case')))))
+  addFdOptions(
+    addVariantOptions(
+      addToleranceOptions(
+        addGenerationOptions(
+          program
+            .command('compare')
+            .description('compare hand-written BPTT with tfjs (and finite differences) on one case'),
+        ),
+      ),
+    ),
+  )
     .option('--case <file>', 'a case file (instead of generation options)')
     .addOption(referenceOption())
     .addOption(backendOption())
-    .option('--steps-detail', "check BPTT's sum over steps k term by term: ∂L/∂s_t and each step's contribution to dW, dU, db (default with full BPTT)")
+    .option(
+      '--steps-detail',
+      "check BPTT's sum over steps k term by term: ∂L/∂s_t and each step's contribution to dW, dU, db (default with full BPTT)",
+    )
     .option('--no-steps-detail', 'leave the per-step check out')
-    .option('--output-step <t>', 'with --steps-detail: differentiate the single output L_t', integer('--output-step', MAX_STEPS, 'the cap on T'))
-    .option('--impl <module>', 'your gradient code (.js, .mjs or .ts exporting gradients(case, { clipValue, clipNorm })) in place of the built-in hand-written BPTT; its output is compared as given')
-    .option('--timeout <seconds>', `how long --impl may take to load, and per case (at most ${MAX_TIMEOUT_SECONDS}); it is stopped then`, timeoutOption, 60)
+    .option(
+      '--output-step <t>',
+      'with --steps-detail: differentiate the single output L_t',
+      integer('--output-step', MAX_STEPS, 'the cap on T'),
+    )
+    .option(
+      '--impl <module>',
+      'your gradient code (.js, .mjs or .ts exporting gradients(case, { clipValue, clipNorm })) in place of the built-in hand-written BPTT; its output is compared as given',
+    )
+    .option(
+      '--timeout <seconds>',
+      `how long --impl may take to load, and per case (at most ${MAX_TIMEOUT_SECONDS}); it is stopped then`,
+      timeoutOption,
+      60,
+    )
     .addOption(dtypeOption())
     .addOption(outOption())
     .addOption(junitOption())
@@ -123,16 +213,28 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .action(async (opts, cmd: Command) => {
       reportOutputs(opts);
       // the budget of what will run (the per-step check runs by default where it is defined, never with --impl)
-      const willStep = opts.impl === undefined && (opts.stepsDetail ?? (opts.truncate === undefined && opts.detachEvery === undefined));
-      const budget = (s: Sizes, where: string) => checkWorkBudget(s, referencesFor(opts.reference, opts.backend), { ...checkOptionsFrom(opts), stepsDetail: willStep }, where);
+      const willStep =
+        opts.impl === undefined &&
+        (opts.stepsDetail ?? (opts.truncate === undefined && opts.detachEvery === undefined));
+      const budget = (s: Sizes, where: string) =>
+        checkWorkBudget(
+          s,
+          referencesFor(opts.reference, opts.backend),
+          { ...checkOptionsFrom(opts), stepsDetail: willStep },
+          where,
+        );
       const c = caseFromOptions(cmd, budget);
       const extra: CheckOptions = {};
       if (opts.impl !== undefined) {
         if (opts.truncate !== undefined || opts.detachEvery !== undefined)
-          throw new InputError('--impl is given with truncation, expected full BPTT: your module computes the full gradient of the case');
+          throw new InputError(
+            '--impl is given with truncation, expected full BPTT: your module computes the full gradient of the case',
+          );
         // the per-step terms are the built-in side's; your module gives totals only
-        if (opts.stepsDetail === true) throw new InputError(`--steps-detail is given with --impl, expected no --steps-detail: ${STEPS_NEED_TERMS}`);
-        if (opts.outputStep !== undefined) throw new InputError(`--output-step is given with --impl, expected no --output-step: ${STEPS_NEED_TERMS}`);
+        if (opts.stepsDetail === true)
+          throw new InputError(`--steps-detail is given with --impl, expected no --steps-detail: ${STEPS_NEED_TERMS}`);
+        if (opts.outputStep !== undefined)
+          throw new InputError(`--output-step is given with --impl, expected no --output-step: ${STEPS_NEED_TERMS}`);
         const m = await openGradientsModule(opts.impl, opts.timeout); // in a child process of its own
         stops.push(() => m.close()); // the module's process, and any timer it left running, ends with the run
         // the module is told the clipping and clips itself: its output is compared as it returns it
@@ -140,7 +242,10 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
         if (opts.dtype !== undefined) extra.dtype = opts.dtype;
         if (opts.stepsDetail === undefined) extra.notes = [STEPS_NOT_RUN_IMPL];
         opts.stepsDetail = false;
-      } else if (opts.dtype !== undefined) throw new InputError(`--dtype is ${opts.dtype} without --impl, expected --impl MODULE: the built-in hand-written side computes in float64`);
+      } else if (opts.dtype !== undefined)
+        throw new InputError(
+          `--dtype is ${opts.dtype} without --impl, expected --impl MODULE: the built-in hand-written side computes in float64`,
+        );
       const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
       opts.stepsDetail ??= !truncated; // the per-step check runs by default wherever it is defined
       opts.heatmap = true;
@@ -151,12 +256,30 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       setCode(await run('compare', () => [c], opts, extra));
     });
 
-  addFdOptions(addToleranceOptions(program.command('verify').description('check a gradients file computed anywhere against the references for its case')))
+  addFdOptions(
+    addToleranceOptions(
+      program
+        .command('verify')
+        .description('check a gradients file computed anywhere against the references for its case'),
+    ),
+  )
     .requiredOption('--case <file>', 'the case file (from bptt-check case)')
     .requiredOption('--grads <file>', 'your gradients file (format: docs/formats.md, "Gradients file")')
-    .addOption(new Option('--reference <which>', 'what to check against: layers|ops|fast|fd|all').default('all').argParser(oneOf('--reference', ['layers', 'ops', 'fast', 'fd', 'all'] as const)))
-    .option('--clip-value <v>', 'the references are clipped to [−v, v]: your gradients are compared as given, clipped by you', positiveNumber('--clip-value'))
-    .option('--clip-norm <n>', 'the references are clipped to global norm n: your gradients are compared as given, clipped by you', positiveNumber('--clip-norm'))
+    .addOption(
+      new Option('--reference <which>', 'what to check against: layers|ops|fast|fd|all')
+        .default('all')
+        .argParser(oneOf('--reference', ['layers', 'ops', 'fast', 'fd', 'all'] as const)),
+    )
+    .option(
+      '--clip-value <v>',
+      'the references are clipped to [−v, v]: your gradients are compared as given, clipped by you',
+      positiveNumber('--clip-value'),
+    )
+    .option(
+      '--clip-norm <n>',
+      'the references are clipped to global norm n: your gradients are compared as given, clipped by you',
+      positiveNumber('--clip-norm'),
+    )
     .addOption(dtypeOption())
     .addOption(backendOption())
     .addOption(outOption())
@@ -166,27 +289,68 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
     .action(async (opts) => {
       reportOutputs(opts);
       const c = loadCase(opts.case);
-      const given = parseGradients(readJsonFile(opts.grads, 'gradients file'), `gradients file ${JSON.stringify(opts.grads)}`, c);
+      const given = parseGradients(
+        readJsonFile(opts.grads, 'gradients file'),
+        `gradients file ${JSON.stringify(opts.grads)}`,
+        c,
+      );
       if (opts.reference === 'fd' || opts.reference === 'all') opts.fd ??= ['full'];
       opts.heatmap = true;
       checkOptions(checkOptionsFrom(opts));
-      setCode(await run('verify', () => [c], opts, { subject: 'yours', impl: () => given, notes: [STEPS_NOT_RUN_FILE], ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}) }));
+      setCode(
+        await run('verify', () => [c], opts, {
+          subject: 'yours',
+          impl: () => given,
+          notes: [STEPS_NOT_RUN_FILE],
+          ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}),
+        }),
+      );
     });
 
-  addRunOptions(addFdOptions(addToleranceOptions(program.command('suite').description('run the default comparison suite (npm start) and write one combined report'))))
-    .action(async (opts) => {
-      reportOutputs(opts);
-      const cases = defaultSuite().map(generateCase);
-      if (opts.fd) for (const c of cases) checkFdMode(c, parseFd(opts.fd)!);
-      setCode(await run('suite', () => cases, opts));
-    });
+  addRunOptions(
+    addFdOptions(
+      addToleranceOptions(
+        program
+          .command('suite')
+          .description('run the default comparison suite (npm start) and write one combined report'),
+      ),
+    ),
+  ).action(async (opts) => {
+    reportOutputs(opts);
+    const cases = defaultSuite().map(generateCase);
+    if (opts.fd) for (const c of cases) checkFdMode(c, parseFd(opts.fd)!);
+    setCode(await run('suite', () => cases, opts));
+  });
 
-  addToleranceOptions(addGenerationOptions(program.command('vanishing').description('measure how gradients vanish or explode through time, per activation and W scale')))
+  addToleranceOptions(
+    addGenerationOptions(
+      program
+        .command('vanishing')
+        .description('measure how gradients vanish or explode through time, per activation and W scale'),
+    ),
+  )
     .option('--case <file>', 'a case file (instead of generation options)')
-    .option('--activations <list>', "comma-separated activations (with --case: the case's own unless given)", 'tanh,sigmoid,relu')
-    .option('--cells <list>', 'comma-separated cells to set side by side: rnn|lstm|gru (gated cells: same inputs and W scale)', 'rnn')
-    .option('--forget-bias <b>', "the LSTM's forget-gate bias in the gated series (tfjs's unitForgetBias: 1)", finiteNumber('--forget-bias'), 1)
-    .option('--w-norm <list>', "comma-separated spectral norms to rescale W to (with --case: only when given, after the case's own W)", '0.5,1,2,4')
+    .option(
+      '--activations <list>',
+      "comma-separated activations (with --case: the case's own unless given)",
+      'tanh,sigmoid,relu',
+    )
+    .option(
+      '--cells <list>',
+      'comma-separated cells to set side by side: rnn|lstm|gru (gated cells: same inputs and W scale)',
+      'rnn',
+    )
+    .option(
+      '--forget-bias <b>',
+      "the LSTM's forget-gate bias in the gated series (tfjs's unitForgetBias: 1)",
+      finiteNumber('--forget-bias'),
+      1,
+    )
+    .option(
+      '--w-norm <list>',
+      "comma-separated spectral norms to rescale W to (with --case: only when given, after the case's own W)",
+      '0.5,1,2,4',
+    )
     .option('--clip-norm <n>', 'the gradient clipping shown on the exploding side', positiveNumber('--clip-norm'), 1)
     .addOption(backendOption())
     .addOption(outOption())
@@ -196,30 +360,88 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       checkOutputs({ dir: { flag: '--out', path: opts.out } });
       if (opts.case === undefined && cmd.getOptionValueSource('steps') === 'default') opts.steps = 40;
       const given = (name: string) => cmd.getOptionValueSource(name) !== 'default';
-      let activations = String(opts.activations).split(',').map((a) => a.trim()).filter(Boolean);
-      let wNorms = String(opts.wNorm).split(',').map((w) => (w.trim() === '' ? NaN : Number(w)));
-      const cells = String(opts.cells).split(',').map((x) => x.trim()).filter(Boolean);
+      let activations = String(opts.activations)
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean);
+      let wNorms = String(opts.wNorm)
+        .split(',')
+        .map((w) => (w.trim() === '' ? NaN : Number(w)));
+      const cells = String(opts.cells)
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
       const caseW = opts.case !== undefined;
       // the series: cells × activations × W norms (with --case: its own activation, and its own W first)
-      const series = cells.length * (caseW && !given('activations') ? 1 : activations.length) * ((caseW && !given('wNorm') ? 0 : wNorms.length) + (caseW ? 1 : 0));
-      const c = caseFromOptions(cmd, (s, where) => checkBudget(s, { command: 'vanishing', references: [], series }, opts.maxMemory, where)); // --case: the case's own W first, its own activation unless --activations; rescaled W only for an explicit --w-norm
+      const series =
+        cells.length *
+        (caseW && !given('activations') ? 1 : activations.length) *
+        ((caseW && !given('wNorm') ? 0 : wNorms.length) + (caseW ? 1 : 0));
+      const c = caseFromOptions(cmd, (s, where) =>
+        checkBudget(s, { command: 'vanishing', references: [], series }, opts.maxMemory, where),
+      ); // --case: the case's own W first, its own activation unless --activations; rescaled W only for an explicit --w-norm
       if (caseW && !given('activations')) activations = [c.model.activation];
       if (caseW && !given('wNorm')) wNorms = [];
       checkVanishingOptions({ activations, wNorms, steps: c.steps, cells });
       const info = await useBackend(opts.backend);
-      const v = await analyseVanishing(c, { activations: activations as Activation[], cells: cells as Cell[], seed: opts.seed, forgetBias: opts.forgetBias, wNorms, caseW, clipNorm: opts.clipNorm, tolerance: { atol: opts.atol, rtol: opts.rtol } });
-      const meta = { command: commandLine(argv), backend: info.backend, tfjsVersion: info.tfjsVersion, createdAt: new Date().toISOString(), toolVersion: TOOL_VERSION };
+      const v = await analyseVanishing(c, {
+        activations: activations as Activation[],
+        cells: cells as Cell[],
+        seed: opts.seed,
+        forgetBias: opts.forgetBias,
+        wNorms,
+        caseW,
+        clipNorm: opts.clipNorm,
+        tolerance: { atol: opts.atol, rtol: opts.rtol },
+      });
+      const meta = {
+        command: commandLine(argv),
+        backend: info.backend,
+        tfjsVersion: info.tfjsVersion,
+        createdAt: new Date().toISOString(),
+        toolVersion: TOOL_VERSION,
+      };
       const written = await writeVanishingReports(opts.out, v, meta);
       if (opts.json) io.out(vanishingJson(v, meta));
-      else io.out([...alignedTable(SERIES_HEADER, seriesRows(v)), '', ...vanishingNotes(v).flatMap((n) => [n, '']), v.answer, '', ...(v.cellsAnswer ? [v.cellsAnswer, ''] : []), `reports: ${written.map(visible).join(', ')}`, vanishingVerdict(v), ''].join('\n'));
+      else
+        io.out(
+          [
+            ...alignedTable(SERIES_HEADER, seriesRows(v)),
+            '',
+            ...vanishingNotes(v).flatMap((n) => [n, '']),
+            v.answer,
+            '',
+            ...(v.cellsAnswer ? [v.cellsAnswer, ''] : []),
+            `reports: ${written.map(visible).join(', ')}`,
+            vanishingVerdict(v),
+            '',
+          ].join('\n'),
+        );
       setCode(v.pass ? 0 : 1);
     });
 
-  addRunOptions(addFdOptions(addToleranceOptions(program.command('sweep').description('run many cases (a matrix file or a preset) over worker threads, optionally one shard of them'))))
+  addRunOptions(
+    addFdOptions(
+      addToleranceOptions(
+        program
+          .command('sweep')
+          .description('run many cases (a matrix file or a preset) over worker threads, optionally one shard of them'),
+      ),
+    ),
+  )
     .option('--matrix <file>', 'a matrix file: value lists per generation option and seeds, and/or case files')
     .option('--preset <name>', 'a built-in matrix: default|large|stress')
-    .option('--workers <n>', 'worker threads (default and at most: the number of cores, and no more than the cases; a larger n is capped, with a note)', positiveInteger('--workers'))
-    .option('--max-cases <n>', 'refuse a matrix whose cross product has more cases', positiveInteger('--max-cases'), DEFAULT_MAX_CASES)
+    .option(
+      '--workers <n>',
+      'worker threads (default and at most: the number of cores, and no more than the cases; a larger n is capped, with a note)',
+      positiveInteger('--workers'),
+    )
+    .option(
+      '--max-cases <n>',
+      'refuse a matrix whose cross product has more cases',
+      positiveInteger('--max-cases'),
+      DEFAULT_MAX_CASES,
+    )
     .option('--shard <i/n>', 'run the i-th of n deterministic shards')
     .action(async (opts) => {
       reportOutputs(opts);
@@ -273,61 +495,103 @@ function buildProgram(argv: readonly string[], io: Io, setCode: (code: number) =
       const written = await goldenUpdate(opts.dir, opts.backend);
       io.out(`wrote ${written.length} golden files to ${opts.dir}\n`);
     });
-  addToleranceOptions(golden.command('verify').description('recompute every snapshot and fail with a readable diff when a side drifts beyond tolerance'))
+  addToleranceOptions(
+    golden
+      .command('verify')
+      .description('recompute every snapshot and fail with a readable diff when a side drifts beyond tolerance'),
+  )
     .option('--dir <dir>', 'the snapshots', path('--dir', 'a snapshot directory'), 'reference/golden')
     .addOption(backendOption())
     .option('--json', 'print the result as JSON', false)
     .addOption(maxMemoryOption())
-    .action(async (opts: { dir: string; backend: string; atol: number; rtol: number; json: boolean; maxMemory?: number }) => {
-      await useBackend(opts.backend);
-      const r = await goldenVerify(opts.dir, { atol: opts.atol, rtol: opts.rtol }, opts.maxMemory);
-      if (opts.json) io.out(`${jsonSafe(JSON.stringify(r, null, 2))}\n`);
-      else {
-        for (const d of r.drifts) io.out(`DRIFT  ${visible(d.case)}  ${d.side}  ${d.tensor}: ${visible(d.message)}\n`);
-        io.out(r.pass ? `PASS: ${r.files} golden cases, every side within tolerance\n` : `FAIL: ${r.drifts.length} drifts in ${new Set(r.drifts.map((d) => d.case)).size} of ${r.files} golden cases\n`);
-      }
-      setCode(r.pass ? 0 : 1);
-    });
+    .action(
+      async (opts: { dir: string; backend: string; atol: number; rtol: number; json: boolean; maxMemory?: number }) => {
+        await useBackend(opts.backend);
+        const r = await goldenVerify(opts.dir, { atol: opts.atol, rtol: opts.rtol }, opts.maxMemory);
+        if (opts.json) io.out(`${jsonSafe(JSON.stringify(r, null, 2))}\n`);
+        else {
+          for (const d of r.drifts)
+            io.out(`DRIFT  ${visible(d.case)}  ${d.side}  ${d.tensor}: ${visible(d.message)}\n`);
+          io.out(
+            r.pass
+              ? `PASS: ${r.files} golden cases, every side within tolerance\n`
+              : `FAIL: ${r.drifts.length} drifts in ${new Set(r.drifts.map((d) => d.case)).size} of ${r.files} golden cases\n`,
+          );
+        }
+        setCode(r.pass ? 0 : 1);
+      },
+    );
 
   addVariantOptions(program.command('grads').description("write one implementation's gradients file for a case"))
     .requiredOption('--case <file>', 'the case file')
-    .addOption(new Option('--impl <name>', `implementation: ${IMPLS.join('|')} (fd: float64 central differences of every entry)`).default('hand').argParser(oneOf('--impl', IMPLS)))
+    .addOption(
+      new Option('--impl <name>', `implementation: ${IMPLS.join('|')} (fd: float64 central differences of every entry)`)
+        .default('hand')
+        .argParser(oneOf('--impl', IMPLS)),
+    )
     .addOption(backendOption())
     .option('--fd <mode...>', 'with --impl fd: full (a gradients file holds every entry)')
-    .option('--out <file>', 'where to write the gradients file (default: stdout)', path('--out', 'a file path for the gradients (leave --out out to print them)'))
+    .option(
+      '--out <file>',
+      'where to write the gradients file (default: stdout)',
+      path('--out', 'a file path for the gradients (leave --out out to print them)'),
+    )
     .addOption(maxMemoryOption())
-    .action(async (opts: { case: string; impl: (typeof IMPLS)[number]; backend: string; out?: string } & Record<string, unknown>) => {
-      checkOutputs({ files: fileOutput(opts.out), reads: [{ flag: '--case', path: opts.case }] });
-      const c = loadCase(opts.case);
-      const o = checkOptionsFrom(opts);
-      const tfjs = opts.impl === 'tfjs-layers' || opts.impl === 'tfjs-ops' ? [opts.impl] : [];
-      checkWorkBudget(sizesOf(c), tfjs, { ...o, ...(opts.impl === 'fd' ? { fd: { kind: 'full' } } : {}) }, basename(opts.case), 'grads');
-      if (opts.impl === 'fd') checkFdMode(c, { kind: 'full' });
-      if (o.fd && o.fd.kind !== 'full') throw new InputError(`--fd is ${o.fd.kind} for grads, expected full: a gradients file holds every entry`);
-      if (o.fd && opts.impl !== 'fd') throw new InputError(`--fd is given with --impl ${opts.impl}, expected --impl fd`);
-      const variant = { ...(o.truncate !== undefined ? { truncate: o.truncate } : {}), ...(o.detachEvery !== undefined ? { detachEvery: o.detachEvery } : {}) };
-      const clip = { ...(o.clipValue !== undefined ? { value: o.clipValue } : {}), ...(o.clipNorm !== undefined ? { norm: o.clipNorm } : {}) };
-      const clipping = clip.value !== undefined || clip.norm !== undefined;
-      if (Object.keys(variant).length && (opts.impl === 'tfjs-layers' || opts.impl === 'fd')) {
-        const flag = o.truncate !== undefined ? '--truncate' : '--detach-every';
-        throw new InputError(`${flag} is given with --impl ${opts.impl}, expected --impl hand or tfjs-ops: only they support truncation`);
-      }
-      let g: Gradients;
-      let source: string = opts.impl;
-      if (opts.impl === 'hand') g = handGradients(c, variant);
-      else if (opts.impl === 'fd') {
-        g = await fdGradients(c);
-        source = 'fd (float64 central differences, every entry)';
-      } else {
-        const info = await useBackend(opts.backend);
-        g = await referenceGradients(c, opts.impl, { ...variant, ...(clipping ? { clipValue: clip.value, clipNorm: clip.norm } : {}) });
-        source = `${opts.impl} (tfjs ${info.tfjsVersion}, ${info.backend} backend)`;
-      }
-      if (clipping && (opts.impl === 'hand' || opts.impl === 'fd')) g = clipGradients(g, clip);
-      const text = gradientsJson(c, g, source);
-      if (opts.out) writeFileAtomic(opts.out, text);
-      else io.out(text);
-    });
+    .action(
+      async (
+        opts: { case: string; impl: (typeof IMPLS)[number]; backend: string; out?: string } & Record<string, unknown>,
+      ) => {
+        checkOutputs({ files: fileOutput(opts.out), reads: [{ flag: '--case', path: opts.case }] });
+        const c = loadCase(opts.case);
+        const o = checkOptionsFrom(opts);
+        const tfjs = opts.impl === 'tfjs-layers' || opts.impl === 'tfjs-ops' ? [opts.impl] : [];
+        checkWorkBudget(
+          sizesOf(c),
+          tfjs,
+          { ...o, ...(opts.impl === 'fd' ? { fd: { kind: 'full' } } : {}) },
+          basename(opts.case),
+          'grads',
+        );
+        if (opts.impl === 'fd') checkFdMode(c, { kind: 'full' });
+        if (o.fd && o.fd.kind !== 'full')
+          throw new InputError(`--fd is ${o.fd.kind} for grads, expected full: a gradients file holds every entry`);
+        if (o.fd && opts.impl !== 'fd')
+          throw new InputError(`--fd is given with --impl ${opts.impl}, expected --impl fd`);
+        const variant = {
+          ...(o.truncate !== undefined ? { truncate: o.truncate } : {}),
+          ...(o.detachEvery !== undefined ? { detachEvery: o.detachEvery } : {}),
+        };
+        const clip = {
+          ...(o.clipValue !== undefined ? { value: o.clipValue } : {}),
+          ...(o.clipNorm !== undefined ? { norm: o.clipNorm } : {}),
+        };
+        const clipping = clip.value !== undefined || clip.norm !== undefined;
+        if (Object.keys(variant).length && (opts.impl === 'tfjs-layers' || opts.impl === 'fd')) {
+          const flag = o.truncate !== undefined ? '--truncate' : '--detach-every';
+          throw new InputError(
+            `${flag} is given with --impl ${opts.impl}, expected --impl hand or tfjs-ops: only they support truncation`,
+          );
+        }
+        let g: Gradients;
+        let source: string = opts.impl;
+        if (opts.impl === 'hand') g = handGradients(c, variant);
+        else if (opts.impl === 'fd') {
+          g = await fdGradients(c);
+          source = 'fd (float64 central differences, every entry)';
+        } else {
+          const info = await useBackend(opts.backend);
+          g = await referenceGradients(c, opts.impl, {
+            ...variant,
+            ...(clipping ? { clipValue: clip.value, clipNorm: clip.norm } : {}),
+          });
+          source = `${opts.impl} (tfjs ${info.tfjsVersion}, ${info.backend} backend)`;
+        }
+        if (clipping && (opts.impl === 'hand' || opts.impl === 'fd')) g = clipGradients(g, clip);
+        const text = gradientsJson(c, g, source);
+        if (opts.out) writeFileAtomic(opts.out, text);
+        else io.out(text);
+      },
+    );
   return program;
 }
 
@@ -349,7 +613,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.err(`bptt-check: ${visible(e.message)}\n`); // one line, whatever a file, path or module put in it
       return 2;
     }
-    io.err(`bptt-check: internal error (please report it): ${((e as Error).stack ?? String(e)).split('\n').map(visible).join('\n')}\n`);
+    io.err(
+      `bptt-check: internal error (please report it): ${((e as Error).stack ?? String(e)).split('\n').map(visible).join('\n')}\n`,
+    );
     return 3;
   } finally {
     await Promise.all(stops.map((stop) => stop()));

@@ -5,7 +5,19 @@ import { InputError, shown, visible } from '../model/errors.js';
 import { checkGenerateOptions, GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
 import { loadCase } from '../model/io.js';
 import { basename } from 'node:path';
-import { bytesText, DEFAULT_MEMORY_SHARE, defaultMaxMemory, MAX_BATCH, MAX_DIM, MAX_FD_PERTURBATIONS, MAX_STEPS, parseMemory, sizesOf, sizesOfRecipe, type Sizes } from '../model/limits.js';
+import {
+  bytesText,
+  DEFAULT_MEMORY_SHARE,
+  defaultMaxMemory,
+  MAX_BATCH,
+  MAX_DIM,
+  MAX_FD_PERTURBATIONS,
+  MAX_STEPS,
+  parseMemory,
+  sizesOf,
+  sizesOfRecipe,
+  type Sizes,
+} from '../model/limits.js';
 import { ACTIVATIONS, CELLS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
 import type { CheckOptions } from '../check/compare.js';
 import type { FdMode } from '../fd/oracle.js';
@@ -19,7 +31,8 @@ function boundedInteger(flag: string, v: string, min: number, max: number, what:
   if (!/^\s*-?\d+\s*$/.test(v)) throw new InputError(`${flag} is ${shown(v)}, expected ${expected}`);
   const n = Number(v);
   if (n < min) throw new InputError(`${flag} is ${shown(v)}, expected ${expected}`);
-  if (!Number.isSafeInteger(n) || n > max) throw new InputError(`${flag} is ${shown(v.trim())}, expected an integer ≤ ${max} (${what})`);
+  if (!Number.isSafeInteger(n) || n > max)
+    throw new InputError(`${flag} is ${shown(v.trim())}, expected an integer ≤ ${max} (${what})`);
   return n;
 }
 
@@ -33,7 +46,8 @@ export function integer(flag: string, max = Number.MAX_SAFE_INTEGER, what = SAFE
 function numberOption(flag: string, ok: (n: number) => boolean, expected: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InputError(`${flag} is ${shown(v)}, expected ${expected}`);
+    if (v.trim() === '' || !Number.isFinite(n) || !ok(n))
+      throw new InputError(`${flag} is ${shown(v)}, expected ${expected}`);
     return n;
   };
 }
@@ -44,7 +58,8 @@ export const finiteNumber = (flag: string) => numberOption(flag, () => true, 'a 
 
 export function oneOf<T extends string>(flag: string, values: readonly T[]) {
   return (v: string): T => {
-    if (!(values as readonly string[]).includes(v)) throw new InputError(`${flag} is ${shown(v)}, expected one of ${values.join('|')}`);
+    if (!(values as readonly string[]).includes(v))
+      throw new InputError(`${flag} is ${shown(v)}, expected one of ${values.join('|')}`);
     return v as T;
   };
 }
@@ -58,8 +73,20 @@ export function path(flag: string, what: string) {
 }
 
 const GENERATION_FLAGS = [
-  'cell', 'recurrentActivation', 'activation', 'bias', 'inputSize', 'hiddenSize', 'outputSize', 'steps', 'batch',
-  'denseInputs', 'initialState', 'initScale', 'seed', 'id',
+  'cell',
+  'recurrentActivation',
+  'activation',
+  'bias',
+  'inputSize',
+  'hiddenSize',
+  'outputSize',
+  'steps',
+  'batch',
+  'denseInputs',
+  'initialState',
+  'initScale',
+  'seed',
+  'id',
 ] as const;
 
 /** The generation options of `bptt-check case` (docs/formats.md). */
@@ -67,10 +94,24 @@ export function addGenerationOptions(cmd: Command): Command {
   const d = GENERATE_DEFAULTS;
   return cmd
     .addOption(new Option('--cell <cell>', `the recurrent cell: ${CELLS.join('|')}`).argParser(oneOf('--cell', CELLS)))
-    .addOption(new Option('--recurrent-activation <σ>', `the gated cells' gate activation: ${RECURRENT_ACTIVATIONS.join('|')} (default hardSigmoid, as tfjs)`).argParser(oneOf('--recurrent-activation', RECURRENT_ACTIVATIONS)))
-    .addOption(new Option('--activation <f>', `f in s_t = f(U x_t + W s_{t-1} + b): ${ACTIVATIONS.join('|')}`).default(d.activation).argParser(oneOf('--activation', ACTIVATIONS)))
+    .addOption(
+      new Option(
+        '--recurrent-activation <σ>',
+        `the gated cells' gate activation: ${RECURRENT_ACTIVATIONS.join('|')} (default hardSigmoid, as tfjs)`,
+      ).argParser(oneOf('--recurrent-activation', RECURRENT_ACTIVATIONS)),
+    )
+    .addOption(
+      new Option('--activation <f>', `f in s_t = f(U x_t + W s_{t-1} + b): ${ACTIVATIONS.join('|')}`)
+        .default(d.activation)
+        .argParser(oneOf('--activation', ACTIVATIONS)),
+    )
     .option('--bias', 'add biases b and c', false)
-    .option('--input-size <I>', 'input size (vocabulary for token inputs)', integer('--input-size', MAX_DIM, 'the cap on I'), d.inputSize)
+    .option(
+      '--input-size <I>',
+      'input size (vocabulary for token inputs)',
+      integer('--input-size', MAX_DIM, 'the cap on I'),
+      d.inputSize,
+    )
     .option('--hidden-size <H>', 'hidden size', integer('--hidden-size', MAX_DIM, 'the cap on H'), d.hiddenSize)
     .option('--output-size <K>', 'output classes (default: I)', integer('--output-size', MAX_DIM, 'the cap on K'))
     .option('--steps <T>', 'sequence length', integer('--steps', MAX_STEPS, 'the cap on T'), d.steps)
@@ -84,7 +125,9 @@ export function addGenerationOptions(cmd: Command): Command {
 
 /** The generation options among a command's parsed options (they carry GenerateOptions' names). */
 export function generationOptions(values: Record<string, unknown>): GenerateOptions {
-  return Object.fromEntries(GENERATION_FLAGS.filter((f) => values[f] !== undefined).map((f) => [f, values[f]])) as unknown as GenerateOptions;
+  return Object.fromEntries(
+    GENERATION_FLAGS.filter((f) => values[f] !== undefined).map((f) => [f, values[f]]),
+  ) as unknown as GenerateOptions;
 }
 
 /**
@@ -121,7 +164,12 @@ export function maxMemoryOption(): Option {
 
 export function addToleranceOptions(cmd: Command): Command {
   return cmd
-    .option('--atol <x>', 'absolute tolerance, in units of the tensor scale S = max(‖a‖∞, ‖r‖∞)', nonNegativeNumber('--atol'), DEFAULT_TOLERANCE.atol)
+    .option(
+      '--atol <x>',
+      'absolute tolerance, in units of the tensor scale S = max(‖a‖∞, ‖r‖∞)',
+      nonNegativeNumber('--atol'),
+      DEFAULT_TOLERANCE.atol,
+    )
     .option('--rtol <x>', 'relative tolerance', nonNegativeNumber('--rtol'), DEFAULT_TOLERANCE.rtol);
 }
 
@@ -130,7 +178,10 @@ function ansiC(a: string): string {
   const named: Record<string, string> = { '\\': '\\\\', "'": "\\'", '\n': '\\n', '\r': '\\r', '\t': '\\t' };
   const esc = (ch: string) => {
     const code = ch.charCodeAt(0);
-    return named[ch] ?? (code <= 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+    return (
+      named[ch] ??
+      (code <= 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`)
+    );
   };
   return `$'${[...a].map((ch) => (ch === '\\' || ch === "'" || visible(ch) !== ch ? esc(ch) : ch)).join('')}'`;
 }
@@ -138,7 +189,8 @@ function ansiC(a: string): string {
 /** The command line, quoted for a POSIX shell, for "how to reproduce". */
 export function commandLine(argv: readonly string[]): string {
   // an argument with a control character is written in bash's $'…' quoting: the command stays one line, no raw escape
-  const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : visible(a) !== a ? ansiC(a) : `'${a.replace(/'/g, `'\\''`)}'`);
+  const q = (a: string) =>
+    /^[\w@%+=:,./-]+$/.test(a) ? a : visible(a) !== a ? ansiC(a) : `'${a.replace(/'/g, `'\\''`)}'`;
   return ['bptt-check', ...argv.map(q)].join(' ');
 }
 
@@ -164,12 +216,14 @@ export function parseFd(words: string[] | undefined): FdMode | undefined {
   if (kind === 'full' && n === undefined) return { kind: 'full' };
   if (kind === 'sample') {
     if (n === undefined || !/^\d+$/.test(n) || Number(n) === 0) throw bad('sample N with N a positive integer');
-    if (Number(n) > MAX_FD_PERTURBATIONS) throw bad(`sample N with N ≤ ${MAX_FD_PERTURBATIONS} (the cap on fd perturbations)`);
+    if (Number(n) > MAX_FD_PERTURBATIONS)
+      throw bad(`sample N with N ≤ ${MAX_FD_PERTURBATIONS} (the cap on fd perturbations)`);
     return { kind: 'sample', n: Number(n) };
   }
   if (kind === 'fast') {
     if (n !== undefined && (!/^\d+$/.test(n) || Number(n) === 0)) throw bad('fast [k] with k a positive integer');
-    if (Number(n) > MAX_FD_PERTURBATIONS) throw bad(`fast [k] with k ≤ ${MAX_FD_PERTURBATIONS} (the cap on fd perturbations)`);
+    if (Number(n) > MAX_FD_PERTURBATIONS)
+      throw bad(`fast [k] with k ≤ ${MAX_FD_PERTURBATIONS} (the cap on fd perturbations)`);
     return { kind: 'fast', k: n === undefined ? 2 : Number(n) };
   }
   throw bad('full, sample N or fast [k]');
@@ -178,18 +232,41 @@ export function parseFd(words: string[] | undefined): FdMode | undefined {
 /** Truncation and clipping, shared by compare and grads. */
 export function addVariantOptions(cmd: Command): Command {
   return cmd
-    .option('--truncate <k>', 'truncated BPTT: each output back-propagates through at most k recurrent steps', nonNegativeInteger('--truncate'))
-    .option('--detach-every <k>', 'detach the hidden state at steps k, 2k, … (stateful training)', positiveInteger('--detach-every'))
+    .option(
+      '--truncate <k>',
+      'truncated BPTT: each output back-propagates through at most k recurrent steps',
+      nonNegativeInteger('--truncate'),
+    )
+    .option(
+      '--detach-every <k>',
+      'detach the hidden state at steps k, 2k, … (stateful training)',
+      positiveInteger('--detach-every'),
+    )
     .option('--clip-value <v>', 'clip every parameter-gradient element to [−v, v]', positiveNumber('--clip-value'))
-    .option('--clip-norm <n>', 'scale the parameter gradients to global L2 norm n when above it', positiveNumber('--clip-norm'));
+    .option(
+      '--clip-norm <n>',
+      'scale the parameter gradients to global L2 norm n when above it',
+      positiveNumber('--clip-norm'),
+    );
 }
 
 export function addFdOptions(cmd: Command): Command {
   return cmd
-    .option('--fd <mode...>', `add the float64 finite-difference oracle: full | sample N | fast [k] (k directions per tensor, at most its entries; in all at most ${MAX_FD_PERTURBATIONS} perturbations)`)
+    .option(
+      '--fd <mode...>',
+      `add the float64 finite-difference oracle: full | sample N | fast [k] (k directions per tensor, at most its entries; in all at most ${MAX_FD_PERTURBATIONS} perturbations)`,
+    )
     .option('--fd-seed <n>', 'seed of the sampled entries and directions', integer('--fd-seed'), 1)
-    .option('--fd-atol <x>', `atol of the float64 pair hand vs fd (default ${FLOAT64_TOLERANCE.atol})`, nonNegativeNumber('--fd-atol'))
-    .option('--fd-rtol <x>', `rtol of the float64 pair hand vs fd (default ${FLOAT64_TOLERANCE.rtol})`, nonNegativeNumber('--fd-rtol'));
+    .option(
+      '--fd-atol <x>',
+      `atol of the float64 pair hand vs fd (default ${FLOAT64_TOLERANCE.atol})`,
+      nonNegativeNumber('--fd-atol'),
+    )
+    .option(
+      '--fd-rtol <x>',
+      `rtol of the float64 pair hand vs fd (default ${FLOAT64_TOLERANCE.rtol})`,
+      nonNegativeNumber('--fd-rtol'),
+    );
 }
 
 export function checkOptionsFrom(o: Record<string, unknown>): CheckOptions {
@@ -200,7 +277,16 @@ export function checkOptionsFrom(o: Record<string, unknown>): CheckOptions {
     ...pick('detachEvery'),
     ...pick('clipValue'),
     ...pick('clipNorm'),
-    ...(fd ? { fd, fdSeed: o.fdSeed as number, fdTolerance: { ...(o.fdAtol !== undefined ? { atol: o.fdAtol as number } : {}), ...(o.fdRtol !== undefined ? { rtol: o.fdRtol as number } : {}) } } : {}),
+    ...(fd
+      ? {
+          fd,
+          fdSeed: o.fdSeed as number,
+          fdTolerance: {
+            ...(o.fdAtol !== undefined ? { atol: o.fdAtol as number } : {}),
+            ...(o.fdRtol !== undefined ? { rtol: o.fdRtol as number } : {}),
+          },
+        }
+      : {}),
     ...(o.stepsDetail ? { stepsDetail: true } : {}),
     ...(o.heatmap ? { heatmap: true } : {}),
     ...pick('outputStep'),

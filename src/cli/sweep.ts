@@ -41,9 +41,12 @@ export interface SweepCommand {
 
 export function chooseMatrix(o: Pick<SweepCommand, 'matrix' | 'preset' | 'maxCases'>): SweepMatrix {
   if ((o.matrix === undefined) === (o.preset === undefined))
-    throw new InputError(`--matrix and --preset are ${o.matrix === undefined ? 'both missing' : 'both given'}, expected exactly one`);
+    throw new InputError(
+      `--matrix and --preset are ${o.matrix === undefined ? 'both missing' : 'both given'}, expected exactly one`,
+    );
   if (o.matrix !== undefined) return loadMatrix(o.matrix, o.maxCases);
-  if (!(PRESETS as readonly string[]).includes(o.preset!)) throw new InputError(`--preset is ${JSON.stringify(o.preset)}, expected one of ${PRESETS.join('|')}`);
+  if (!(PRESETS as readonly string[]).includes(o.preset!))
+    throw new InputError(`--preset is ${JSON.stringify(o.preset)}, expected one of ${PRESETS.join('|')}`);
   return presetMatrix(o.preset as (typeof PRESETS)[number]);
 }
 
@@ -53,12 +56,25 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
   // every entry within --max-memory before the first case runs (a --matrix file's entries were validated as it was read)
   matrix.entries.forEach((e, k) => {
     const s = 'file' in e ? sizesOf(loadCase(e.file)) : sizesOfRecipe(e.generate);
-    checkWorkBudget(s, o.references, o.options, `matrix entry ${k} (${'file' in e ? JSON.stringify(e.file) : configId(e.generate)})`);
+    checkWorkBudget(
+      s,
+      o.references,
+      o.options,
+      `matrix entry ${k} (${'file' in e ? JSON.stringify(e.file) : configId(e.generate)})`,
+    );
   });
   // more threads than cores or cases cannot help (each holds its own tfjs): capped, and said so
   const workers = Math.min(o.workers ?? availableParallelism(), usefulWorkers(matrix.entries.length));
-  if (o.workers !== undefined && o.workers > workers) io.err(`bptt-check: note: --workers ${o.workers} capped at ${workers} (${availableParallelism()} cores, ${matrix.entries.length} cases)\n`);
-  const bar = io.errIsTty ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} cases | {failures} failing | ETA {eta_formatted}', stream: process.stderr }) : null;
+  if (o.workers !== undefined && o.workers > workers)
+    io.err(
+      `bptt-check: note: --workers ${o.workers} capped at ${workers} (${availableParallelism()} cores, ${matrix.entries.length} cases)\n`,
+    );
+  const bar = io.errIsTty
+    ? new SingleBar({
+        format: 'sweep [{bar}] {value}/{total} cases | {failures} failing | ETA {eta_formatted}',
+        stream: process.stderr,
+      })
+    : null;
   let started = false;
   // Ctrl-C: stop starting cases, keep what is done, and write it as a partial report beside (never over) the last one
   const stop = new AbortController();
@@ -88,7 +104,13 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
   const interrupted = stop.signal.aborted ? { done: results.length, of: planned } : undefined;
   const report = buildReport(results, {
     kind: 'sweep',
-    sweep: { matrix: matrix.id, hash: matrix.hash, total: matrix.entries.length, shard: shard ?? null, ...(interrupted ? { interrupted } : {}) },
+    sweep: {
+      matrix: matrix.id,
+      hash: matrix.hash,
+      total: matrix.entries.length,
+      shard: shard ?? null,
+      ...(interrupted ? { interrupted } : {}),
+    },
     backend: o.backend,
     tfjsVersion: tf.version_core,
     command: o.command,
@@ -103,36 +125,56 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
     return code;
   }
   await publish(report, { ...o, outDir: partialDir, junit: undefined }, io);
-  io.err(`bptt-check: interrupted after ${interrupted.done} of ${interrupted.of} cases; the partial report is in ${visible(partialDir)}, the report in ${visible(o.outDir)} is untouched\n`);
+  io.err(
+    `bptt-check: interrupted after ${interrupted.done} of ${interrupted.of} cases; the partial report is in ${visible(partialDir)}, the report in ${visible(o.outDir)} is untouched\n`,
+  );
   return 130;
 }
 
 /** Joins shard reports: the same matrix and tool version, each case once. */
-export async function mergeCommand(dirs: string[], out: string, json: boolean, io: Io, junit?: string): Promise<number> {
+export async function mergeCommand(
+  dirs: string[],
+  out: string,
+  json: boolean,
+  io: Io,
+  junit?: string,
+): Promise<number> {
   const reports = dirs.map((d) => ({ d, r: readShardReport(d) }));
   const first = reports[0]!.r;
   for (const { d, r } of reports) {
     if (!r.sweep) throw new InputError(`shard report ${JSON.stringify(d)} has no sweep field, expected a sweep report`);
     checkSameRule(reports[0]!, { d, r });
     if (r.sweep.interrupted)
-      throw new InputError(`shard report ${JSON.stringify(d)} is partial (interrupted after ${r.sweep.interrupted.done} of ${r.sweep.interrupted.of} cases), expected a complete shard: run it again`);
+      throw new InputError(
+        `shard report ${JSON.stringify(d)} is partial (interrupted after ${r.sweep.interrupted.done} of ${r.sweep.interrupted.of} cases), expected a complete shard: run it again`,
+      );
     if (r.sweep.hash !== first.sweep!.hash)
-      throw new InputError(`shard report ${JSON.stringify(d)} is from matrix ${r.sweep.matrix} (${r.sweep.hash}), expected the matrix of ${JSON.stringify(reports[0]!.d)}: ${first.sweep!.matrix} (${first.sweep!.hash})`);
+      throw new InputError(
+        `shard report ${JSON.stringify(d)} is from matrix ${r.sweep.matrix} (${r.sweep.hash}), expected the matrix of ${JSON.stringify(reports[0]!.d)}: ${first.sweep!.matrix} (${first.sweep!.hash})`,
+      );
     if (r.tool.version !== first.tool.version || r.tool.version !== TOOL_VERSION)
-      throw new InputError(`shard report ${JSON.stringify(d)} was written by bptt-check ${r.tool.version}, expected ${TOOL_VERSION} for every shard`);
+      throw new InputError(
+        `shard report ${JSON.stringify(d)} was written by bptt-check ${r.tool.version}, expected ${TOOL_VERSION} for every shard`,
+      );
   }
   const seen = new Map<number, string>();
   const cases = reports.flatMap(({ d, r }) =>
     r.cases.map((c) => {
       const index = (c as { index?: number }).index ?? -1;
-      if (seen.has(index)) throw new InputError(`shard report ${JSON.stringify(d)} repeats case ${c.id} (index ${index}) from ${JSON.stringify(seen.get(index))}, expected each case in one shard`);
+      if (seen.has(index))
+        throw new InputError(
+          `shard report ${JSON.stringify(d)} repeats case ${c.id} (index ${index}) from ${JSON.stringify(seen.get(index))}, expected each case in one shard`,
+        );
       seen.set(index, d);
       return c;
     }),
   );
   cases.sort((a, b) => ((a as { index?: number }).index ?? 0) - ((b as { index?: number }).index ?? 0));
   const total = first.sweep!.total;
-  const incomplete = cases.length < total ? { missing: total - cases.length, total, shards: missingShards(total, seen, first.sweep!.shard?.count) } : undefined;
+  const incomplete =
+    cases.length < total
+      ? { missing: total - cases.length, total, shards: missingShards(total, seen, first.sweep!.shard?.count) }
+      : undefined;
   const report = buildReport(cases, {
     kind: 'sweep',
     sweep: { matrix: first.sweep!.matrix, hash: first.sweep!.hash, total, shard: null },
@@ -146,7 +188,9 @@ export async function mergeCommand(dirs: string[], out: string, json: boolean, i
   });
   const code = await publish(report, { outDir: out, json, ...(junit ? { junit } : {}) }, io);
   if (!incomplete) return code;
-  io.err(`bptt-check: merged ${cases.length} of the matrix's ${total} cases: a shard is missing (${incomplete.shards.join(', ') || 'unknown'}); the report says INCOMPLETE\n`);
+  io.err(
+    `bptt-check: merged ${cases.length} of the matrix's ${total} cases: a shard is missing (${incomplete.shards.join(', ') || 'unknown'}); the report says INCOMPLETE\n`,
+  );
   return Math.max(code, 1);
 }
 
@@ -154,5 +198,7 @@ export async function mergeCommand(dirs: string[], out: string, json: boolean, i
 function missingShards(total: number, seen: Map<number, string>, count: number | undefined): string[] {
   if (!count) return [];
   const n = count;
-  return Array.from({ length: n }, (_, k) => k + 1).filter((i) => shardIndices(total, { index: i, count: n }).some((k) => !seen.has(k))).map((i) => `${i}/${n}`);
+  return Array.from({ length: n }, (_, k) => k + 1)
+    .filter((i) => shardIndices(total, { index: i, count: n }).some((k) => !seen.has(k)))
+    .map((i) => `${i}/${n}`);
 }

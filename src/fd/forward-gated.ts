@@ -13,7 +13,17 @@ import { sigma, type GatedCache } from '../bptt/gated.js';
 import type { Case } from '../model/case.js';
 import { GATES, type RecurrentActivation } from '../model/spec.js';
 import { f64 } from '../kernels/heap.js';
-import { activate, activationDifference, cachedStates, outputScratch, preActivationDifference, seedStates, stepLossDifference, type Delta, type Layer } from './forward.js';
+import {
+  activate,
+  activationDifference,
+  cachedStates,
+  outputScratch,
+  preActivationDifference,
+  seedStates,
+  stepLossDifference,
+  type Delta,
+  type Layer,
+} from './forward.js';
 
 /** δσ = σ(a⁺) − σ(a⁻), a⁻ = a⁺ − δa, given y⁺ = σ(a⁺): sigmoid as fd-forward.ts; hardSigmoid 0.2·δa inside the ramp. */
 function sigmaDifference(kind: RecurrentActivation, aPlus: number, da: number, yPlus: number): number {
@@ -26,7 +36,13 @@ function sigmaDifference(kind: RecurrentActivation, aPlus: number, da: number, y
  * Σ_{b in rows} Σ_{t ≥ t0} (L⁺_t − L⁻_t) for a gated case that holds θ⁻; `cache` is a forward pass that agrees
  * with θ± before step t0 (s_{t0−1} and c_{t0−1} are taken from it, except for a perturbed s₋₁).
  */
-export function gatedLossDifference(c: Case, cache: GatedCache, d: Delta, t0: number, rows: readonly [number, number]): number {
+export function gatedLossDifference(
+  c: Case,
+  cache: GatedCache,
+  d: Delta,
+  t0: number,
+  rows: readonly [number, number],
+): number {
   const lstm = c.model.cell === 'lstm';
   const gates = GATES[c.model.cell as 'lstm' | 'gru'];
   const T = c.steps;
@@ -35,13 +51,28 @@ export function gatedLossDifference(c: Case, cache: GatedCache, d: Delta, t0: nu
   const P = c.params;
   const out = outputScratch(c);
   const buf = () => f64(H); // in the kernels' heap when fd.ts runs this there
-  const [sPrev, dsPrev, cPrev, dcPrev, s, ds, cNow, dcNow] = [buf(), buf(), buf(), buf(), buf(), buf(), buf(), buf()] as const; // s⁺, δs, c⁺, δc: previous step and this one
+  const [sPrev, dsPrev, cPrev, dcPrev, s, ds, cNow, dcNow] = [
+    buf(),
+    buf(),
+    buf(),
+    buf(),
+    buf(),
+    buf(),
+    buf(),
+    buf(),
+  ] as const; // s⁺, δs, c⁺, δc: previous step and this one
   const [a, da, corr, rs, drs, act, dact] = [buf(), buf(), buf(), buf(), buf(), buf(), buf()] as const;
   const gate = gates.map(() => ({ y: buf(), dy: buf() })); // each gate's σ(a⁺) or act(a⁺), and its δ
 
-  const layers: Layer[] = gates.map((g) => ({ W: P[`W_${g}`]!, U: P[`U_${g}`]!, b: bias ? P[`b_${g}`]! : null, names: { W: `W_${g}`, U: `U_${g}`, b: `b_${g}` } }));
+  const layers: Layer[] = gates.map((g) => ({
+    W: P[`W_${g}`]!,
+    U: P[`U_${g}`]!,
+    b: bias ? P[`b_${g}`]! : null,
+    names: { W: `W_${g}`, U: `U_${g}`, b: `b_${g}` },
+  }));
   /** a⁺ and δa of gate k, whose recurrent input is v⁺ (δv). */
-  const preActivation = (k: number, b: number, t: number, v: Float64Array, dv: Float64Array) => preActivationDifference(c, d, layers[k]!, b, t, v, dv, a, da, corr);
+  const preActivation = (k: number, b: number, t: number, v: Float64Array, dv: Float64Array) =>
+    preActivationDifference(c, d, layers[k]!, b, t, v, dv, a, da, corr);
   /** The gate's output and its δ, from a⁺ and δa (σ, or act for the LSTM's g and the GRU's h̃). */
   const gateOutput = (k: number, useAct: boolean) => {
     const { y: yk, dy: dyk } = gate[k]!;

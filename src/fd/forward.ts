@@ -28,19 +28,26 @@ export interface Delta {
 }
 
 /** δs = f(a⁺) − f(a⁻), with a⁻ = a⁺ − δa, without cancellation; s⁺ = f(a⁺) is given. */
-export function activationDifference(kind: Activation, aPlus: Float64Array, da: Float64Array, sPlus: Float64Array, ds: Float64Array): void {
+export function activationDifference(
+  kind: Activation,
+  aPlus: Float64Array,
+  da: Float64Array,
+  sPlus: Float64Array,
+  ds: Float64Array,
+): void {
   const n = aPlus.length;
   switch (kind) {
     case 'tanh':
       for (let i = 0; i < n; i++) ds[i] = (1 - sPlus[i]! * Math.tanh(aPlus[i]! - da[i]!)) * Math.tanh(da[i]!);
       return;
     case 'sigmoid':
-      for (let i = 0; i < n; i++) ds[i] = -Math.expm1(-da[i]!) * sPlus[i]! / (1 + Math.exp(aPlus[i]! - da[i]!));
+      for (let i = 0; i < n; i++) ds[i] = (-Math.expm1(-da[i]!) * sPlus[i]!) / (1 + Math.exp(aPlus[i]! - da[i]!));
       return;
     case 'relu':
       for (let i = 0; i < n; i++) {
         const am = aPlus[i]! - da[i]!;
-        ds[i] = aPlus[i]! > 0 && am > 0 ? da[i]! : aPlus[i]! <= 0 && am <= 0 ? 0 : Math.max(aPlus[i]!, 0) - Math.max(am, 0);
+        ds[i] =
+          aPlus[i]! > 0 && am > 0 ? da[i]! : aPlus[i]! <= 0 && am <= 0 ? 0 : Math.max(aPlus[i]!, 0) - Math.max(am, 0);
       }
       return;
     case 'linear':
@@ -53,7 +60,16 @@ export function activationDifference(kind: Activation, aPlus: Float64Array, da: 
 export function activate(kind: Activation, a: Float64Array, s: Float64Array): void {
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
-    s[i] = kind === 'tanh' ? Math.tanh(x) : kind === 'sigmoid' ? 1 / (1 + Math.exp(-x)) : kind === 'relu' ? (x > 0 ? x : 0) : x;
+    s[i] =
+      kind === 'tanh'
+        ? Math.tanh(x)
+        : kind === 'sigmoid'
+          ? 1 / (1 + Math.exp(-x))
+          : kind === 'relu'
+            ? x > 0
+              ? x
+              : 0
+            : x;
   }
 }
 
@@ -76,7 +92,18 @@ export interface Layer {
  * t, whose recurrent input is v⁺ (δv). Δ(…) is the part of a⁺ that θ⁻ does not give: zero unless the
  * perturbed tensor is one of the layer's. corr is scratch.
  */
-export function preActivationDifference(c: Case, d: Delta, layer: Layer, b: number, t: number, v: Float64Array, dv: Float64Array, a: Float64Array, da: Float64Array, corr: Float64Array): void {
+export function preActivationDifference(
+  c: Case,
+  d: Delta,
+  layer: Layer,
+  b: number,
+  t: number,
+  v: Float64Array,
+  dv: Float64Array,
+  a: Float64Array,
+  da: Float64Array,
+  corr: Float64Array,
+): void {
   const { inputSize: I, hiddenSize: H } = c.model;
   corr.fill(0);
   if (d.tensor === layer.names.W) deltaTimes(d, H, v, corr);
@@ -103,10 +130,21 @@ export function preActivationDifference(c: Case, d: Delta, layer: Layer, b: numb
  * Σ_{b in rows} Σ_{t ≥ t0} (L⁺_t − L⁻_t). The case holds θ⁻; `cache` is a forward pass at parameters that
  * agree with θ± before step t0 (the states s_{t0−1} are taken from it, except for a perturbed s₋₁).
  */
-export function lossDifference(c: Case, cache: ForwardCache, d: Delta, t0: number, rows: readonly [number, number]): number {
+export function lossDifference(
+  c: Case,
+  cache: ForwardCache,
+  d: Delta,
+  t0: number,
+  rows: readonly [number, number],
+): number {
   const T = c.steps;
   const { hiddenSize: H, activation, bias } = c.model;
-  const layer: Layer = { W: c.params.W!, U: c.params.U!, b: bias ? c.params.b! : null, names: { W: 'W', U: 'U', b: 'b' } };
+  const layer: Layer = {
+    W: c.params.W!,
+    U: c.params.U!,
+    b: bias ? c.params.b! : null,
+    names: { W: 'W', U: 'U', b: 'b' },
+  };
   let sPrev = f64(H); // f64: in the kernels' heap when fd.ts runs this there
   let dsPrev = f64(H);
   let s = f64(H);
@@ -138,7 +176,15 @@ export function lossDifference(c: Case, cache: ForwardCache, d: Delta, t0: numbe
 }
 
 /** s⁺_{t0−1} and δs_{t0−1} of batch row b: s⁻₋₁ + Δ and Δ for a perturbed s₋₁, else the forward pass's s_{t0−1} and 0. */
-export function seedStates(c: Case, cacheS: Float64Array, d: Delta, b: number, t0: number, sPrev: Float64Array, dsPrev: Float64Array): void {
+export function seedStates(
+  c: Case,
+  cacheS: Float64Array,
+  d: Delta,
+  b: number,
+  t0: number,
+  sPrev: Float64Array,
+  dsPrev: Float64Array,
+): void {
   const H = c.model.hiddenSize;
   if (d.tensor === 'initialState') {
     for (let i = 0; i < H; i++) {
@@ -153,7 +199,14 @@ export function seedStates(c: Case, cacheS: Float64Array, d: Delta, b: number, t
 }
 
 /** s⁺_t = the forward pass's s_t and δs_t = 0: a perturbed output layer (V, c) leaves the states as they are. */
-export function cachedStates(c: Case, cacheS: Float64Array, b: number, t: number, s: Float64Array, ds: Float64Array): void {
+export function cachedStates(
+  c: Case,
+  cacheS: Float64Array,
+  b: number,
+  t: number,
+  s: Float64Array,
+  ds: Float64Array,
+): void {
   const H = c.model.hiddenSize;
   const at = (b * (c.steps + 1) + t + 1) * H; //                    s_t of row b
   s.set(cacheS.subarray(at, at + H));
@@ -170,7 +223,15 @@ export function outputScratch(c: Case) {
  * L⁺_t − L⁻_t of batch row b from s⁺_t and δs_t: z⁺ = V⁻ s⁺ + c⁻ + Δ(V s⁺ + c), δz = V⁻ δs + Δ(V s⁺ + c),
  * then −log1p(Σ_k ŷ⁺_k expm1(−δz_k) / Σ_k ŷ⁺_k) − δz[y].
  */
-export function stepLossDifference(c: Case, d: Delta, b: number, t: number, s: Float64Array, ds: Float64Array, out: ReturnType<typeof outputScratch>): number {
+export function stepLossDifference(
+  c: Case,
+  d: Delta,
+  b: number,
+  t: number,
+  s: Float64Array,
+  ds: Float64Array,
+  out: ReturnType<typeof outputScratch>,
+): number {
   const { hiddenSize: H, outputSize: K, bias } = c.model;
   const V = c.params.V!;
   const { z, dz, zc } = out;

@@ -68,9 +68,12 @@ function target(c: Case, spec: TensorSpec): Target {
   const { steps: T } = c;
   const { hiddenSize: H, inputSize: I } = c.model;
   const all = [0, c.batch] as const;
-  if (spec.name === 'initialState') return { data: c.initialState!.data, t0: () => 0, rows: (k) => [Math.floor(k / H), Math.floor(k / H) + 1] };
+  if (spec.name === 'initialState')
+    return { data: c.initialState!.data, t0: () => 0, rows: (k) => [Math.floor(k / H), Math.floor(k / H) + 1] };
   const data = c.params[spec.name]!.data;
-  switch (spec.name[0]) { // W, U, b and the gates' W_*, U_*, b_*; V and c
+  switch (
+    spec.name[0] // W, U, b and the gates' W_*, U_*, b_*; V and c
+  ) {
     case 'W': // W s_{−1} = 0 when s_{−1} is zero: the entry first matters at step 1
       return { data, t0: () => (c.initialState ? 0 : Math.min(1, T)), rows: () => all };
     case 'U': {
@@ -85,7 +88,13 @@ function target(c: Case, spec: TensorSpec): Target {
 }
 
 /** Central differences of single entries: (L(θ + ε e_k) − L(θ − ε e_k)) / (θ⁺_k − θ⁻_k). */
-export function fdEntries(c: Case, diff: LossDifference, spec: TensorSpec, indices: readonly number[], eps: number): Float64Array {
+export function fdEntries(
+  c: Case,
+  diff: LossDifference,
+  spec: TensorSpec,
+  indices: readonly number[],
+  eps: number,
+): Float64Array {
   const tg = target(c, spec);
   const out = new Float64Array(indices.length);
   const delta: Delta = { tensor: spec.name, data: new Float64Array(tg.data.length), nonzero: [0] };
@@ -109,7 +118,13 @@ export function fdEntries(c: Case, diff: LossDifference, spec: TensorSpec, indic
  * round, so each v is replaced by the direction actually applied, (θ⁺ − θ⁻)/2ε (unit to ~1e-9), which the
  * comparison then projects the gradients on.
  */
-export function fdDirections(c: Case, diff: LossDifference, spec: TensorSpec, directions: Float64Array[], eps: number): Float64Array {
+export function fdDirections(
+  c: Case,
+  diff: LossDifference,
+  spec: TensorSpec,
+  directions: Float64Array[],
+  eps: number,
+): Float64Array {
   const tg = target(c, spec);
   const orig = tg.data.slice();
   const all = Array.from({ length: orig.length }, (_, k) => k);
@@ -157,12 +172,16 @@ export function checkFdMode(c: Case, mode: FdMode): void {
   if (mode.kind === 'sample') {
     const smallest = specs.reduce((a, s) => (s.rows * s.cols < a.rows * a.cols ? s : a));
     if (mode.n > smallest.rows * smallest.cols)
-      throw new InputError(`--fd sample is ${mode.n}, larger than tensor ${smallest.name} (${smallest.rows * smallest.cols} entries); expected at most ${smallest.rows * smallest.cols}`);
+      throw new InputError(
+        `--fd sample is ${mode.n}, larger than tensor ${smallest.name} (${smallest.rows * smallest.cols} entries); expected at most ${smallest.rows * smallest.cols}`,
+      );
   }
   const n = fdPerturbations(c, mode);
   if (n > MAX_FD_PERTURBATIONS) {
     const given = mode.kind === 'full' ? 'full' : mode.kind === 'sample' ? `sample ${mode.n}` : `fast ${mode.k}`;
-    throw new InputError(`--fd ${given} is ${n} perturbations on this case (a pair of forward passes each), expected at most ${MAX_FD_PERTURBATIONS}: use --fd sample N or --fd fast [k] with fewer`);
+    throw new InputError(
+      `--fd ${given} is ${n} perturbations on this case (a pair of forward passes each), expected at most ${MAX_FD_PERTURBATIONS}: use --fd sample N or --fd fast [k] with fewer`,
+    );
   }
 }
 
@@ -180,8 +199,16 @@ export function fdPlan(c: Case, mode: FdMode, seed = 1, only?: string): FdProbe[
       const directions = Array.from({ length: k }, () => unitVector(size, rng));
       probes.push({ tensor: spec.name, mode: 'directions', eps, indices: [], directions, values: new Float64Array(k) });
     } else {
-      const indices = mode.kind === 'full' ? Array.from({ length: size }, (_, k) => k) : sampleIndices(size, mode.n, rng);
-      probes.push({ tensor: spec.name, mode: 'entries', eps, indices, directions: [], values: new Float64Array(indices.length) });
+      const indices =
+        mode.kind === 'full' ? Array.from({ length: size }, (_, k) => k) : sampleIndices(size, mode.n, rng);
+      probes.push({
+        tensor: spec.name,
+        mode: 'entries',
+        eps,
+        indices,
+        directions: [],
+        values: new Float64Array(indices.length),
+      });
     }
   }
   return probes;
@@ -206,7 +233,10 @@ export function fdMeasure(c: Case, probes: FdProbe[]): FdProbe[] {
     return probes.map((p) => {
       const spec = specs.find((s) => s.name === p.tensor)!;
       const directions = p.directions.map((v) => v.slice());
-      const values = p.mode === 'directions' ? fdDirections(w, diff, spec, directions, p.eps) : fdEntries(w, diff, spec, p.indices, p.eps);
+      const values =
+        p.mode === 'directions'
+          ? fdDirections(w, diff, spec, directions, p.eps)
+          : fdEntries(w, diff, spec, p.indices, p.eps);
       return { values, directions };
     });
   });
@@ -237,7 +267,8 @@ function sampleIndices(size: number, n: number, rng: Rng): number[] {
 /** A uniformly random unit vector: normal entries (Box–Muller) normalized. */
 function unitVector(size: number, rng: Rng): Float64Array {
   const v = new Float64Array(size);
-  for (let k = 0; k < size; k++) v[k] = Math.sqrt(-2 * Math.log(1 - uniformFloat64(rng))) * Math.cos(2 * Math.PI * uniformFloat64(rng));
+  for (let k = 0; k < size; k++)
+    v[k] = Math.sqrt(-2 * Math.log(1 - uniformFloat64(rng))) * Math.cos(2 * Math.PI * uniformFloat64(rng));
   let norm = 0;
   for (const x of v) norm += x * x;
   norm = Math.sqrt(norm);

@@ -32,7 +32,13 @@ function startWorker(workerData: unknown): Worker | null {
 /** Splits entry probes into two interleaved halves (a, b): entries 0, 2, 4, … and 1, 3, 5, … */
 function halves(probes: FdProbe[]): [FdProbe[], FdProbe[]] {
   const half = (r: number) =>
-    probes.map((p) => (p.mode === 'entries' ? { ...p, indices: p.indices.filter((_, k) => k % 2 === r), values: new Float64Array(0) } : r === 0 ? p : { ...p, directions: [] }));
+    probes.map((p) =>
+      p.mode === 'entries'
+        ? { ...p, indices: p.indices.filter((_, k) => k % 2 === r), values: new Float64Array(0) }
+        : r === 0
+          ? p
+          : { ...p, directions: [] },
+    );
   return [half(0), half(1)];
 }
 

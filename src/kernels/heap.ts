@@ -26,7 +26,10 @@ let unavailable = '';
 
 /** The compiled kernels: built by `npm run build:simd` next to the compiled kernels.js (dist/src/kernels/simd/), found from src/ too. */
 function wasmBytes(): Uint8Array<ArrayBuffer> | null {
-  for (const u of [new URL('./simd/kernels.wasm', import.meta.url), new URL('../../dist/src/kernels/simd/kernels.wasm', import.meta.url)]) {
+  for (const u of [
+    new URL('./simd/kernels.wasm', import.meta.url),
+    new URL('../../dist/src/kernels/simd/kernels.wasm', import.meta.url),
+  ]) {
     try {
       return readFileSync(u);
     } catch {
@@ -39,7 +42,9 @@ function wasmBytes(): Uint8Array<ArrayBuffer> | null {
 try {
   const bytes = wasmBytes();
   if (!bytes) unavailable = 'simd/kernels.wasm is not built (npm run build:simd)';
-  else loaded = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as SimdKernels;
+  else
+    loaded = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } })
+      .exports as unknown as SimdKernels;
 } catch (e) {
   unavailable = `WebAssembly SIMD is not usable here: ${(e as Error).message}`;
 }

@@ -80,7 +80,15 @@ export function matTVecAdd(A: Matrix, x: Float64Array, y: Float64Array, xOff = 0
     const x6 = x[xOff + i + 6]!;
     const x7 = x[xOff + i + 7]!;
     for (let j = 0; j < cols; j++)
-      y[yOff + j]! += data[r0 + j]! * x0 + data[r1 + j]! * x1 + data[r2 + j]! * x2 + data[r3 + j]! * x3 + data[r4 + j]! * x4 + data[r5 + j]! * x5 + data[r6 + j]! * x6 + data[r7 + j]! * x7;
+      y[yOff + j]! +=
+        data[r0 + j]! * x0 +
+        data[r1 + j]! * x1 +
+        data[r2 + j]! * x2 +
+        data[r3 + j]! * x3 +
+        data[r4 + j]! * x4 +
+        data[r5 + j]! * x5 +
+        data[r6 + j]! * x6 +
+        data[r7 + j]! * x7;
   }
   for (; i < rows; i++) {
     const r = i * cols;
@@ -103,7 +111,16 @@ export function addABt(C: Matrix, A: Rows, B: Rows, T: number): void {
   const b = B.data;
   const wasm = wasmKernels(c, a, b);
   if (wasm)
-    return wasm.addABt(c.byteOffset, m, n, a.byteOffset + 8 * A.offset, 8 * A.stride, b.byteOffset + 8 * B.offset, 8 * B.stride, T);
+    return wasm.addABt(
+      c.byteOffset,
+      m,
+      n,
+      a.byteOffset + 8 * A.offset,
+      8 * A.stride,
+      b.byteOffset + 8 * B.offset,
+      8 * B.stride,
+      T,
+    );
   let i = 0;
   for (; i + 1 < m; i += 2) {
     const a0 = i * A.stride + A.offset;
@@ -147,7 +164,8 @@ export function addABt(C: Matrix, A: Rows, B: Rows, T: number): void {
       c[(i + 1) * n + j]! += dot(a, a1, b, j * B.stride + B.offset, T);
     }
   }
-  for (; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j]! += dot(a, i * A.stride + A.offset, b, j * B.stride + B.offset, T);
+  for (; i < m; i++)
+    for (let j = 0; j < n; j++) c[i * n + j]! += dot(a, i * A.stride + A.offset, b, j * B.stride + B.offset, T);
 }
 
 /** One vector per step t: v_t[i] at data[offset + t·stride + i]. */

@@ -40,10 +40,17 @@ export interface Case {
 export function caseToFile(c: Case): CaseFile {
   const { model, batch: B, steps: T } = c;
   const params: CaseFile['params'] = {};
-  for (const s of paramSpecs(model)) params[s.name] = s.vector ? toVector(c.params[s.name]!) : toNested(c.params[s.name]!);
+  for (const s of paramSpecs(model))
+    params[s.name] = s.vector ? toVector(c.params[s.name]!) : toNested(c.params[s.name]!);
   const rows = <A extends Int32Array | Float64Array>(a: A, width: number) =>
     Array.from({ length: B }, (_, b) => Array.from(a.subarray(b * width, (b + 1) * width)));
-  const file: CaseFile = { schemaVersion: CASE_SCHEMA_VERSION, id: c.id, model: { ...model }, params, targets: rows(c.targets, T) };
+  const file: CaseFile = {
+    schemaVersion: CASE_SCHEMA_VERSION,
+    id: c.id,
+    model: { ...model },
+    params,
+    targets: rows(c.targets, T),
+  };
   if (c.tokens) file.inputs = rows(c.tokens, T);
   if (c.vectors) {
     const I = model.inputSize;

@@ -1,5 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, visible } from './errors.js';
 import { bytesText, MAX_FILE_BYTES } from './limits.js';
@@ -22,16 +38,24 @@ export function parseJsonText(text: string, where: string): unknown {
   try {
     value = JSON.parse(text);
   } catch (first) {
-    const patched = text.replace(NON_FINITE_TOKEN, (_m, before: string, token: string) => `${before}"${SENTINEL}${token}"`);
+    const patched = text.replace(
+      NON_FINITE_TOKEN,
+      (_m, before: string, token: string) => `${before}"${SENTINEL}${token}"`,
+    );
     try {
-      value = JSON.parse(patched, (_key, v: unknown) => (typeof v === 'string' && v.startsWith(SENTINEL) ? Number(v.slice(SENTINEL.length)) : v));
+      value = JSON.parse(patched, (_key, v: unknown) =>
+        typeof v === 'string' && v.startsWith(SENTINEL) ? Number(v.slice(SENTINEL.length)) : v,
+      );
     } catch {
       const reason = visible((first as Error).message.split('\n')[0]!); // a binary file's bytes are quoted in it
       throw new InputError(`${where} is not valid JSON (${reason}), expected a JSON document`);
     }
   }
   const field = forbiddenKey(value);
-  if (field !== null) throw new InputError(`${where}: ${field} is a forbidden key, expected field names other than __proto__, constructor and prototype`);
+  if (field !== null)
+    throw new InputError(
+      `${where}: ${field} is a forbidden key, expected field names other than __proto__, constructor and prototype`,
+    );
   return value;
 }
 
@@ -42,12 +66,14 @@ function forbiddenKey(root: unknown): string | null {
     const [v, path] = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
     if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) if (v[i] !== null && typeof v[i] === 'object') stack.push([v[i], `${path}[${i}]`]);
+      for (let i = v.length - 1; i >= 0; i--)
+        if (v[i] !== null && typeof v[i] === 'object') stack.push([v[i], `${path}[${i}]`]);
       continue;
     }
     const keys = Object.keys(v);
     for (const k of keys) if (FORBIDDEN_KEYS.has(k)) return path ? `${path}.${k}` : k;
-    for (let i = keys.length - 1; i >= 0; i--) stack.push([(v as Record<string, unknown>)[keys[i]!], path ? `${path}.${keys[i]}` : keys[i]!]);
+    for (let i = keys.length - 1; i >= 0; i--)
+      stack.push([(v as Record<string, unknown>)[keys[i]!], path ? `${path}.${keys[i]}` : keys[i]!]);
   }
   return null;
 }
@@ -63,7 +89,14 @@ function kindOf(st: Stats): string {
 
 function unreadable(e: unknown, where: string): InputError {
   const code = (e as NodeJS.ErrnoException).code ?? 'error';
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : code;
+  const why =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EISDIR'
+        ? 'it is a directory'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code;
   return new InputError(`${where} cannot be read (${why}), expected a readable file`);
 }
 
@@ -78,7 +111,10 @@ export function readTextFile(path: string, what: string, limit = MAX_FILE_BYTES)
   const refuse = (st: Stats) => {
     if (st.isDirectory()) return new InputError(`${where} cannot be read (it is a directory), expected a regular file`);
     if (!st.isFile()) return new InputError(`${where} is ${kindOf(st)}, expected a regular file`);
-    if (st.size > limit) return new InputError(`${where} is ${bytesText(st.size)}, expected at most ${bytesText(limit)} (the limit on input files)`);
+    if (st.size > limit)
+      return new InputError(
+        `${where} is ${bytesText(st.size)}, expected at most ${bytesText(limit)} (the limit on input files)`,
+      );
     return null;
   };
   let fd: number;
@@ -100,7 +136,10 @@ export function readTextFile(path: string, what: string, limit = MAX_FILE_BYTES)
       if (n === 0) break;
       chunks.push(chunk.subarray(0, n));
       total += n;
-      if (total > limit) throw new InputError(`${where} is more than ${bytesText(limit)} (it grew while read), expected at most ${bytesText(limit)} (the limit on input files)`);
+      if (total > limit)
+        throw new InputError(
+          `${where} is more than ${bytesText(limit)} (it grew while read), expected at most ${bytesText(limit)} (the limit on input files)`,
+        );
     }
     return Buffer.concat(chunks, total).toString('utf8');
   } catch (e) {
@@ -116,14 +155,25 @@ export function readJsonFile(path: string, what: string): unknown {
 
 /** An error of the file system (errno code ENOSPC, EACCES, …), not one of Node's own ERR_… codes (a bug of ours). */
 export const isIoError = (e: unknown): e is NodeJS.ErrnoException & { code: string } =>
-  typeof (e as NodeJS.ErrnoException | null)?.code === 'string' && /^E[A-Z0-9]+$/.test((e as NodeJS.ErrnoException).code!);
+  typeof (e as NodeJS.ErrnoException | null)?.code === 'string' &&
+  /^E[A-Z0-9]+$/.test((e as NodeJS.ErrnoException).code!);
 
 /** Why a write failed, in words, for the errno codes a user can cause (a full disk, a read-only mount, permissions). */
 export function writeFailure(code: string | undefined): string {
   const words: Record<string, string> = {
-    ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EROFS: 'read-only file system', EACCES: 'permission denied',
-    EPERM: 'operation not permitted', ENOENT: 'no such directory', ENOTDIR: 'a part of the path is a file', EISDIR: 'it is a directory',
-    EEXIST: 'a file is in the way', EFBIG: 'file too large', EIO: 'input/output error', ENAMETOOLONG: 'name too long', EXDEV: 'another file system',
+    ENOSPC: 'no space left on device',
+    EDQUOT: 'disk quota exceeded',
+    EROFS: 'read-only file system',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOENT: 'no such directory',
+    ENOTDIR: 'a part of the path is a file',
+    EISDIR: 'it is a directory',
+    EEXIST: 'a file is in the way',
+    EFBIG: 'file too large',
+    EIO: 'input/output error',
+    ENAMETOOLONG: 'name too long',
+    EXDEV: 'another file system',
   };
   return words[code ?? ''] ?? code ?? 'error';
 }
@@ -153,9 +203,14 @@ export function exitAt(stage: string): void {
 
 /** writeFileSync, or (under BPTT_CHECK_FAULT=enospc:<its name>) half the content and an ENOSPC error. */
 export function writeFileChecked(path: string, content: string | Uint8Array): void {
-  if (process.env.BPTT_CHECK_FAULT !== `enospc:${basename(path).replace(/^\.(.*)\.tmp-.*$/, '$1')}`) return writeFileSync(path, content);
+  if (process.env.BPTT_CHECK_FAULT !== `enospc:${basename(path).replace(/^\.(.*)\.tmp-.*$/, '$1')}`)
+    return writeFileSync(path, content);
   writeFileSync(path, content.slice(0, Math.floor(content.length / 2)));
-  throw Object.assign(new Error(`ENOSPC: no space left on device, write '${path}'`), { code: 'ENOSPC', path, syscall: 'write' });
+  throw Object.assign(new Error(`ENOSPC: no space left on device, write '${path}'`), {
+    code: 'ENOSPC',
+    path,
+    syscall: 'write',
+  });
 }
 
 /** Whether the process a leftover's name carries (`…-<pid>-<hex>`) still runs: then it is not a leftover yet. */
@@ -188,7 +243,11 @@ export interface PreparedFiles {
 }
 
 const failed = (e: unknown, at: string): unknown =>
-  isIoError(e) ? new InputError(`output file ${JSON.stringify(at)} cannot be written (${writeFailure(e.code)}), expected a writable location`) : e;
+  isIoError(e)
+    ? new InputError(
+        `output file ${JSON.stringify(at)} cannot be written (${writeFailure(e.code)}), expected a writable location`,
+      )
+    : e;
 
 /**
  * Writes each file to a temp file in its directory (`.<name>.tmp-<pid>-<hex>`); nothing is in place until

@@ -16,7 +16,16 @@ import type { Case } from './case.js';
 import { InputError, shown } from './errors.js';
 import { checkSizes, MAX_BATCH, MAX_DIM, MAX_STEPS, sizesOfRecipe } from './limits.js';
 import type { Matrix } from './matrix.js';
-import { ACTIVATIONS, CELLS, paramSpecs, RECURRENT_ACTIVATIONS, type Activation, type Cell, type ModelConfig, type RecurrentActivation } from './spec.js';
+import {
+  ACTIVATIONS,
+  CELLS,
+  paramSpecs,
+  RECURRENT_ACTIVATIONS,
+  type Activation,
+  type Cell,
+  type ModelConfig,
+  type RecurrentActivation,
+} from './spec.js';
 
 export interface GenerateOptions {
   /** rnn (default), lstm or gru */
@@ -74,13 +83,22 @@ export function checkGenerateOptions(o: GenerateOptions): void {
   // each size is bounded (src/model/limits.ts) before anything is allocated
   const positive = (field: string, v: number, cap = MAX_DIM, letter = '') => {
     if (!Number.isInteger(v) || v <= 0) throw new InputError(`${field} is ${shown(v)}, expected a positive integer`);
-    if (v > cap) throw new InputError(`${field} is ${shown(v)}, expected a positive integer ≤ ${cap} (the cap on ${letter})`);
+    if (v > cap)
+      throw new InputError(`${field} is ${shown(v)}, expected a positive integer ≤ ${cap} (the cap on ${letter})`);
   };
-  if (o.cell !== undefined && !(CELLS as readonly string[]).includes(o.cell)) throw new InputError(`--cell is ${shown(o.cell)}, expected one of ${CELLS.join('|')}`);
+  if (o.cell !== undefined && !(CELLS as readonly string[]).includes(o.cell))
+    throw new InputError(`--cell is ${shown(o.cell)}, expected one of ${CELLS.join('|')}`);
   if (o.recurrentActivation !== undefined && (o.cell ?? 'rnn') === 'rnn')
-    throw new InputError(`--recurrent-activation is ${shown(o.recurrentActivation)} for cell rnn, expected it only with --cell lstm or gru`);
-  if (o.recurrentActivation !== undefined && !(RECURRENT_ACTIVATIONS as readonly string[]).includes(o.recurrentActivation))
-    throw new InputError(`--recurrent-activation is ${shown(o.recurrentActivation)}, expected one of ${RECURRENT_ACTIVATIONS.join('|')}`);
+    throw new InputError(
+      `--recurrent-activation is ${shown(o.recurrentActivation)} for cell rnn, expected it only with --cell lstm or gru`,
+    );
+  if (
+    o.recurrentActivation !== undefined &&
+    !(RECURRENT_ACTIVATIONS as readonly string[]).includes(o.recurrentActivation)
+  )
+    throw new InputError(
+      `--recurrent-activation is ${shown(o.recurrentActivation)}, expected one of ${RECURRENT_ACTIVATIONS.join('|')}`,
+    );
   if (!(ACTIVATIONS as readonly string[]).includes(o.activation))
     throw new InputError(`--activation is ${shown(o.activation)}, expected one of ${ACTIVATIONS.join('|')}`);
   positive('--input-size', o.inputSize, MAX_DIM, 'I');
@@ -89,7 +107,8 @@ export function checkGenerateOptions(o: GenerateOptions): void {
   positive('--steps', o.steps, MAX_STEPS, 'T');
   positive('--batch', o.batch, MAX_BATCH, 'B');
   checkSizes(sizesOfRecipe(o)); // the parameter count and the dense inputs
-  if (!Number.isFinite(o.initScale) || o.initScale <= 0) throw new InputError(`--init-scale is ${shown(o.initScale)}, expected a positive number`);
+  if (!Number.isFinite(o.initScale) || o.initScale <= 0)
+    throw new InputError(`--init-scale is ${shown(o.initScale)}, expected a positive number`);
   if (!Number.isSafeInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
     throw new InputError(`--seed is ${shown(o.seed)}, expected an integer in [0, 4294967295]`);
 }

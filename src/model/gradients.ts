@@ -71,7 +71,8 @@ export function gradientsToFile(c: Case, g: Gradients, source: string): Gradient
 }
 
 /** A JSON.stringify replacer that writes non-finite numbers as jsonNumber does, not as null. */
-export const nonFiniteAsText = (_key: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? jsonNumber(v) : v);
+export const nonFiniteAsText = (_key: string, v: unknown): unknown =>
+  typeof v === 'number' && !Number.isFinite(v) ? jsonNumber(v) : v;
 
 /**
  * JSON.stringify writes every finite float64 so that it reads back exactly; non-finite values (an
@@ -89,21 +90,31 @@ export function gradientsJson(c: Case, g: Gradients, source: string): string {
  */
 export function parseGradients(raw: unknown, where: string, c: Case, requireHeader = true): Gradients {
   const obj = raw as Record<string, unknown> | null;
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputError(`${where} is ${shown(raw)}, expected a gradients object { loss, gradients }`);
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+    throw new InputError(`${where} is ${shown(raw)}, expected a gradients object { loss, gradients }`);
   if (requireHeader && obj.schemaVersion !== GRADIENTS_SCHEMA_VERSION)
-    throw new InputError(`${where}: schemaVersion is ${shown(obj.schemaVersion)}, expected ${GRADIENTS_SCHEMA_VERSION}`);
+    throw new InputError(
+      `${where}: schemaVersion is ${shown(obj.schemaVersion)}, expected ${GRADIENTS_SCHEMA_VERSION}`,
+    );
   // a non-finite loss is not refused: it is a failing loss row, as a non-finite tensor entry is
   const loss = readJsonNumber(obj.loss);
-  if (loss === undefined) throw new InputError(`${where}: loss is ${shown(obj.loss)}, expected a number (or "NaN", "Infinity", "-Infinity")`);
+  if (loss === undefined)
+    throw new InputError(`${where}: loss is ${shown(obj.loss)}, expected a number (or "NaN", "Infinity", "-Infinity")`);
   const grads = obj.gradients as Record<string, unknown> | undefined;
-  if (grads === null || typeof grads !== 'object' || Array.isArray(grads)) throw new InputError(`${where}: gradients is ${shown(grads)}, expected an object of tensors`);
+  if (grads === null || typeof grads !== 'object' || Array.isArray(grads))
+    throw new InputError(`${where}: gradients is ${shown(grads)}, expected an object of tensors`);
   if (obj.dtype !== undefined && !(DTYPES as readonly unknown[]).includes(obj.dtype))
-    throw new InputError(`${where}: dtype is ${shown(obj.dtype)}, expected "float32" or "float64" (or no dtype: it is detected from the values)`);
+    throw new InputError(
+      `${where}: dtype is ${shown(obj.dtype)}, expected "float32" or "float64" (or no dtype: it is detected from the values)`,
+    );
   const specs = gradientSpecs(c.model, c.batch, c.initialState !== null);
   const tensors: Record<string, Matrix> = {};
   for (const [name, value] of Object.entries(grads)) {
     const s = specs.find((x) => x.name === name);
-    if (!s) throw new InputError(`${where}: gradients.${name} is not a tensor of this case, expected only ${specs.map((x) => x.name).join(', ')}`);
+    if (!s)
+      throw new InputError(
+        `${where}: gradients.${name} is not a tensor of this case, expected only ${specs.map((x) => x.name).join(', ')}`,
+      );
     tensors[name] = tensorValue(value, s, `${where}: gradients.${name}`);
   }
   return { loss, tensors, ...(obj.dtype !== undefined ? { dtype: obj.dtype as Dtype } : {}) };
@@ -112,17 +123,34 @@ export function parseGradients(raw: unknown, where: string, c: Case, requireHead
 function tensorValue(value: unknown, s: TensorSpec, field: string): Matrix {
   const expected = `${s.formula} = ${shapeText(s)}`;
   const shapeOf = (v: unknown): string =>
-    Array.isArray(v) ? (v.every((r) => Array.isArray(r)) ? `${v.length}×${[...new Set(v.map((r: unknown[]) => r.length))].join('|')}` : `${v.length}`) : shown(v);
-  const flat = s.vector ? value : Array.isArray(value) && value.every((r) => Array.isArray(r)) && value.length === s.rows && value.every((r: unknown[]) => r.length === s.cols) ? value.flat() : null;
+    Array.isArray(v)
+      ? v.every((r) => Array.isArray(r))
+        ? `${v.length}×${[...new Set(v.map((r: unknown[]) => r.length))].join('|')}`
+        : `${v.length}`
+      : shown(v);
+  const flat = s.vector
+    ? value
+    : Array.isArray(value) &&
+        value.every((r) => Array.isArray(r)) &&
+        value.length === s.rows &&
+        value.every((r: unknown[]) => r.length === s.cols)
+      ? value.flat()
+      : null;
   if (!Array.isArray(flat) || flat.length !== s.rows * s.cols || (s.vector && flat.some((x) => Array.isArray(x)))) {
-    const hint = !s.vector && shapeOf(value) === `${s.cols}×${s.rows}` && s.rows !== s.cols ? ' (that is the transpose: math layout is rows × columns as in the case params)' : '';
+    const hint =
+      !s.vector && shapeOf(value) === `${s.cols}×${s.rows}` && s.rows !== s.cols
+        ? ' (that is the transpose: math layout is rows × columns as in the case params)'
+        : '';
     throw new InputError(`${field} is ${shapeOf(value)}, expected ${expected}${hint}`);
   }
   const data = new Float64Array(flat.length);
   flat.forEach((x: unknown, k) => {
     // JSON has no NaN or Infinity: "NaN", "Infinity", "-Infinity" (or null) stand for them, and the comparison reports them
     const v = readJsonNumber(x);
-    if (v === undefined) throw new InputError(`${field} holds ${shown(x)} at flat index ${k}, expected numbers (or "NaN", "Infinity", "-Infinity")`);
+    if (v === undefined)
+      throw new InputError(
+        `${field} holds ${shown(x)} at flat index ${k}, expected numbers (or "NaN", "Infinity", "-Infinity")`,
+      );
     data[k] = v;
   });
   return { rows: s.rows, cols: s.cols, data };

@@ -82,7 +82,17 @@ export interface Work {
 /** The sizes of a case. */
 export function sizesOf(c: Case): Sizes {
   const m = c.model;
-  return { cell: m.cell, bias: m.bias, I: m.inputSize, H: m.hiddenSize, K: m.outputSize, T: c.steps, B: c.batch, dense: c.vectors !== null, initialState: c.initialState !== null };
+  return {
+    cell: m.cell,
+    bias: m.bias,
+    I: m.inputSize,
+    H: m.hiddenSize,
+    K: m.outputSize,
+    T: c.steps,
+    B: c.batch,
+    dense: c.vectors !== null,
+    initialState: c.initialState !== null,
+  };
 }
 
 /** The sizes of the case a recipe would generate (before it is generated). */
@@ -118,13 +128,20 @@ export function estimateMemory(s: Sizes, w: Work): Estimate {
   if (w.command === 'vanishing') {
     const series = Math.max(1, w.series ?? 1);
     parts.push([`the parameters, P = ${P}`, P * 24]);
-    parts.push([`${series} series of T = ${T} steps of H×H = ${H}×${H} Jacobians`, series * T * (20e3 + 19 * G * H * H)]);
+    parts.push([
+      `${series} series of T = ${T} steps of H×H = ${H}×${H} Jacobians`,
+      series * T * (20e3 + 19 * G * H * H),
+    ]);
   } else {
     const ops = w.references.includes('tfjs-ops');
     const layers = w.references.includes('tfjs-layers');
     const r = w.references.length;
     parts.push([`the parameters, P = ${P}`, P * (22 + 16 * r)]);
-    if (ops) parts.push([`tfjs-ops's T = ${T} steps of ∂L/∂W (T × P_rec = ${T} × ${recurrent})`, T * (14e3 + 4.3 * recurrent)]);
+    if (ops)
+      parts.push([
+        `tfjs-ops's T = ${T} steps of ∂L/∂W (T × P_rec = ${T} × ${recurrent})`,
+        T * (14e3 + 4.3 * recurrent),
+      ]);
     if (layers) parts.push([`tfjs-layers's T = ${T} steps`, T * 26e3]);
     parts.push([`the activations, T×B×H = ${T}×${B}×${G * H}`, T * B * G * H * (40 + 40 * r)]);
     if (w.stepsDetail) parts.push([`the per-step check, T × P_rec = ${T} × ${recurrent}`, T * (25e3 + 12 * recurrent)]);
@@ -155,7 +172,9 @@ export function checkCaseFile(s: Sizes): void {
   checkSizes(s);
   const bytes = caseFileBytes(s);
   if (bytes > MAX_FILE_BYTES)
-    throw new InputError(`the case file would be about ${bytesText(bytes)} (${sizeText(s)}), expected at most ${bytesText(MAX_FILE_BYTES)}, the limit on the files bptt-check reads: lower H, I, T or B`);
+    throw new InputError(
+      `the case file would be about ${bytesText(bytes)} (${sizeText(s)}), expected at most ${bytesText(MAX_FILE_BYTES)}, the limit on the files bptt-check reads: lower H, I, T or B`,
+    );
 }
 
 /** Bytes for people: 9.6 GB, 512 MB, 300 kB (powers of 1000, as --max-memory's suffixes). */
@@ -165,14 +184,27 @@ export function bytesText(n: number): string {
   return `${Math.ceil(n / 1e3)} kB`;
 }
 
-const UNITS: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12, KI: 2 ** 10, MI: 2 ** 20, GI: 2 ** 30, TI: 2 ** 40 };
+const UNITS: Record<string, number> = {
+  '': 1,
+  K: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  KI: 2 ** 10,
+  MI: 2 ** 20,
+  GI: 2 ** 30,
+  TI: 2 ** 40,
+};
 
 /** --max-memory: bytes, or a number with K, M, G, T (powers of 1000) or Ki, Mi, Gi, Ti (of 1024), B optional. */
 export function parseMemory(flag: string, v: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?)?[bB]?\s*$/.exec(v);
   const unit = m ? UNITS[(m[2] ?? '').toUpperCase()] : undefined;
   const bytes = m && unit !== undefined ? Number(m[1]) * unit : NaN;
-  if (!Number.isFinite(bytes) || bytes < 1e6) throw new InputError(`${flag} is ${shown(v)}, expected a size of at least 1M such as 512M, 2G, 1.5GiB or a number of bytes`);
+  if (!Number.isFinite(bytes) || bytes < 1e6)
+    throw new InputError(
+      `${flag} is ${shown(v)}, expected a size of at least 1M such as 512M, 2G, 1.5GiB or a number of bytes`,
+    );
   return Math.floor(bytes);
 }
 
@@ -190,9 +222,12 @@ export function checkSizes(s: Sizes, where = ''): void {
   ];
   for (const [name, v, cap] of caps) if (v > cap) throw new InputError(`${at}${name} is ${v}, expected at most ${cap}`);
   const { P } = parameterCount(s);
-  if (P > MAX_PARAMS) throw new InputError(`${at}the parameter count P is ${P} (${sizeText(s)}), expected at most ${MAX_PARAMS}`);
+  if (P > MAX_PARAMS)
+    throw new InputError(`${at}the parameter count P is ${P} (${sizeText(s)}), expected at most ${MAX_PARAMS}`);
   if (s.dense && s.B * s.T * s.I > MAX_INPUT_ENTRIES)
-    throw new InputError(`${at}the dense inputs B×T×I are ${s.B * s.T * s.I} numbers, expected at most ${MAX_INPUT_ENTRIES}`);
+    throw new InputError(
+      `${at}the dense inputs B×T×I are ${s.B * s.T * s.I} numbers, expected at most ${MAX_INPUT_ENTRIES}`,
+    );
 }
 
 /**

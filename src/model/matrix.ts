@@ -42,7 +42,10 @@ export function transpose(m: Matrix): Matrix {
 
 /** The matrices one above the other (all with the same number of columns). */
 export function stackRows(ms: readonly Matrix[]): Matrix {
-  const out = zeros(ms.reduce((n, m) => n + m.rows, 0), ms[0]!.cols);
+  const out = zeros(
+    ms.reduce((n, m) => n + m.rows, 0),
+    ms[0]!.cols,
+  );
   let at = 0;
   for (const m of ms) {
     out.data.set(m.data, at);

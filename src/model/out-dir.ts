@@ -12,7 +12,17 @@
  * exchange of two directories); a kill there leaves the new run complete beside it, which recovery renames in.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError } from './errors.js';
 import { exitAt, isIoError, makeDirs, running, writeFailure, writeFileChecked } from './files.js';
@@ -62,14 +72,16 @@ const leftovers = (out: string, kind: 'new' | 'old') => {
  */
 export function recoverOutDir(out: string): void {
   for (const t of leftovers(out, 'new')) {
-    if (!existsSync(out) && readManifest(t) !== null) renameSync(t, out); // the swap was cut between its two renames
+    if (!existsSync(out) && readManifest(t) !== null)
+      renameSync(t, out); // the swap was cut between its two renames
     else {
       if (existsSync(out) && readManifest(t) !== null) moveUserFiles(t, out); // cut while moving the user's files in
       rmSync(t, { recursive: true, force: true });
     }
   }
   for (const old of leftovers(out, 'old')) {
-    if (!existsSync(out)) renameSync(old, out); // no new directory to finish with: the old run's files stand
+    if (!existsSync(out))
+      renameSync(old, out); // no new directory to finish with: the old run's files stand
     else {
       moveUserFiles(old, out);
       rmSync(old, { recursive: true, force: true });
@@ -77,7 +89,11 @@ export function recoverOutDir(out: string): void {
   }
   // a report directory inside this one (a sweep's partial/) whose commit was cut
   if (!existsSync(out) || !statSync(out).isDirectory()) return;
-  const nested = new Set(readdirSync(out).map((n) => NESTED.exec(n)?.[1]).filter((n): n is string => n !== undefined));
+  const nested = new Set(
+    readdirSync(out)
+      .map((n) => NESTED.exec(n)?.[1])
+      .filter((n): n is string => n !== undefined),
+  );
   for (const n of nested) recoverOutDir(join(out, n));
 }
 const NESTED = /^\.(.+)\.bptt-check-(?:new|old)-\d+-[0-9a-f]{8}$/;
@@ -86,8 +102,11 @@ const NESTED = /^\.(.+)\.bptt-check-(?:new|old)-\d+-[0-9a-f]{8}$/;
 export function checkOutDir(out: string, given: string, flag = '--out'): void {
   const rel = relative(out, process.cwd());
   if (!(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)))
-    throw new InputError(`${flag} is ${JSON.stringify(given)}, which holds the current directory, expected a directory of its own for the reports`);
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new InputError(`${flag} is ${JSON.stringify(given)}, a file, expected a directory`);
+    throw new InputError(
+      `${flag} is ${JSON.stringify(given)}, which holds the current directory, expected a directory of its own for the reports`,
+    );
+  if (existsSync(out) && !statSync(out).isDirectory())
+    throw new InputError(`${flag} is ${JSON.stringify(given)}, a file, expected a directory`);
 }
 
 /**
@@ -113,7 +132,10 @@ export function writeRunDir(dir: string, files: readonly RunFile[]): string[] {
       exitAt(`write:${f.name}`);
     }
     at = MANIFEST;
-    writeFileChecked(join(temp, MANIFEST), `${JSON.stringify({ tool: 'bptt-check', files: files.map((f) => f.name) }, null, 2)}\n`);
+    writeFileChecked(
+      join(temp, MANIFEST),
+      `${JSON.stringify({ tool: 'bptt-check', files: files.map((f) => f.name) }, null, 2)}\n`,
+    );
     exitAt('written');
     at = basename(out);
     if (existsSync(out)) {
@@ -136,7 +158,9 @@ export function writeRunDir(dir: string, files: readonly RunFile[]): string[] {
       rmSync(temp, { recursive: true, force: true });
     }
     if (isIoError(e))
-      throw new InputError(`output directory ${JSON.stringify(dir)} cannot be written (${writeFailure(e.code)}, at ${at}), expected a writable location with room for the reports; what it held is untouched`);
+      throw new InputError(
+        `output directory ${JSON.stringify(dir)} cannot be written (${writeFailure(e.code)}, at ${at}), expected a writable location with room for the reports; what it held is untouched`,
+      );
     throw e;
   }
   return files.map((f) => join(dir, f.name));

@@ -41,9 +41,25 @@ export interface Outputs {
  * partial/, the manifest): a --junit file of the same name in --out would overwrite a report with XML.
  */
 export const isReportName = (name: string) =>
-  name === MANIFEST || name === 'partial' || /^(summary\.csv|report\.(json|md|html)|steps\.(csv|png)|vanishing\.csv|[\w-]+\.png)$/.test(name) || name.startsWith('.bptt-check');
+  name === MANIFEST ||
+  name === 'partial' ||
+  /^(summary\.csv|report\.(json|md|html)|steps\.(csv|png)|vanishing\.csv|[\w-]+\.png)$/.test(name) ||
+  name.startsWith('.bptt-check');
 
-const kind = (s: Stats) => (s.isDirectory() ? 'a directory' : s.isFile() ? 'a file' : s.isCharacterDevice() ? 'a character device' : s.isBlockDevice() ? 'a block device' : s.isFIFO() ? 'a FIFO' : s.isSocket() ? 'a socket' : 'not a regular file');
+const kind = (s: Stats) =>
+  s.isDirectory()
+    ? 'a directory'
+    : s.isFile()
+      ? 'a file'
+      : s.isCharacterDevice()
+        ? 'a character device'
+        : s.isBlockDevice()
+          ? 'a block device'
+          : s.isFIFO()
+            ? 'a FIFO'
+            : s.isSocket()
+              ? 'a socket'
+              : 'not a regular file';
 const statOf = (p: string) => {
   try {
     return statSync(p);
@@ -68,7 +84,10 @@ function checkCreatable(o: Output, what: string, from: string): void {
   let a = resolve(from);
   while (!existsSync(a) && dirname(a) !== a) a = dirname(a);
   const s = statOf(a);
-  if (!s?.isDirectory()) throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, under ${JSON.stringify(a)}, which is ${s ? kind(s) : 'missing'}, expected ${what} in a directory`);
+  if (!s?.isDirectory())
+    throw new InputError(
+      `${o.flag} is ${JSON.stringify(o.path)}, under ${JSON.stringify(a)}, which is ${s ? kind(s) : 'missing'}, expected ${what} in a directory`,
+    );
   const probe = join(a, `.bptt-check-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     mkdirSync(probe);
@@ -77,7 +96,9 @@ function checkCreatable(o: Output, what: string, from: string): void {
     const code = (e as NodeJS.ErrnoException).code;
     // ENOENT for a new entry in a directory that exists: a pseudo file system (procfs) that takes none
     const why = code === 'ENOENT' ? 'it takes no new entries' : writeFailure(code);
-    throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, but nothing can be created in ${JSON.stringify(a)} (${why}), expected ${what} in a writable directory`);
+    throw new InputError(
+      `${o.flag} is ${JSON.stringify(o.path)}, but nothing can be created in ${JSON.stringify(a)} (${why}), expected ${what} in a writable directory`,
+    );
   }
 }
 
@@ -91,17 +112,23 @@ function checkDir(o: Output): void {
 
 function checkFile(o: Output, dir: Output | undefined): void {
   const s = statOf(o.path);
-  if (s && !s.isFile()) throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, ${kind(s)}, expected a path for a regular file`);
+  if (s && !s.isFile())
+    throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, ${kind(s)}, expected a path for a regular file`);
   const real = realOf(o.path);
   // a file another run of the tool wrote into its report directory (listed in its manifest), or that manifest
   const ownSet = dir !== undefined && dirname(real) === realOf(dir.path); // a --junit inside --out joins this run's set
   if (s && !ownSet && (basename(real) === MANIFEST || readManifest(dirname(real))?.includes(basename(real))))
-    throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, a file of the report set in ${JSON.stringify(dirname(o.path))}, expected a path outside the report directories bptt-check writes`);
+    throw new InputError(
+      `${o.flag} is ${JSON.stringify(o.path)}, a file of the report set in ${JSON.stringify(dirname(o.path))}, expected a path outside the report directories bptt-check writes`,
+    );
   if (dir) {
     const out = realOf(dir.path);
-    if (real === out) throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, the ${dir.flag} directory, expected a file path`);
+    if (real === out)
+      throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, the ${dir.flag} directory, expected a file path`);
     if (dirname(real) === out && isReportName(basename(real)))
-      throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, a file of the report set ${dir.flag} ${JSON.stringify(dir.path)} writes, expected another name (e.g. ${join(dir.path, 'junit.xml')})`);
+      throw new InputError(
+        `${o.flag} is ${JSON.stringify(o.path)}, a file of the report set ${dir.flag} ${JSON.stringify(dir.path)} writes, expected another name (e.g. ${join(dir.path, 'junit.xml')})`,
+      );
   }
   checkCreatable(o, 'a file path', dirname(real));
 }
@@ -110,16 +137,24 @@ function checkFile(o: Output, dir: Output | undefined): void {
 function checkSummary(path: string): void {
   const o = { flag: 'GITHUB_STEP_SUMMARY', path };
   const s = statOf(path);
-  if (s && !s.isFile()) throw new InputError(`GITHUB_STEP_SUMMARY is ${JSON.stringify(path)}, ${kind(s)}, expected a file the step summary can be appended to`);
+  if (s && !s.isFile())
+    throw new InputError(
+      `GITHUB_STEP_SUMMARY is ${JSON.stringify(path)}, ${kind(s)}, expected a file the step summary can be appended to`,
+    );
   if (s) {
     try {
       accessSync(path, constants.W_OK);
     } catch (e) {
-      throw new InputError(`GITHUB_STEP_SUMMARY is ${JSON.stringify(path)}, which cannot be appended to (${writeFailure((e as NodeJS.ErrnoException).code)}), expected a writable file`);
+      throw new InputError(
+        `GITHUB_STEP_SUMMARY is ${JSON.stringify(path)}, which cannot be appended to (${writeFailure((e as NodeJS.ErrnoException).code)}), expected a writable file`,
+      );
     }
   }
   const parent = statOf(dirname(resolve(path)));
-  if (!parent?.isDirectory()) throw new InputError(`GITHUB_STEP_SUMMARY is ${JSON.stringify(path)}, in a directory that does not exist, expected a file the step summary can be appended to`);
+  if (!parent?.isDirectory())
+    throw new InputError(
+      `GITHUB_STEP_SUMMARY is ${JSON.stringify(path)}, in a directory that does not exist, expected a file the step summary can be appended to`,
+    );
   checkCreatable(o, 'a file the step summary can be appended to', dirname(resolve(path)));
 }
 
@@ -133,13 +168,17 @@ export function checkOutputs(o: Outputs): void {
   for (const read of o.reads ?? [])
     for (const out of outputs)
       if (realOf(out.path) === realOf(read.path))
-        throw new InputError(`${out.flag} is ${JSON.stringify(out.path)}, the file ${read.flag} reads, expected another path: writing it would destroy what is read`);
+        throw new InputError(
+          `${out.flag} is ${JSON.stringify(out.path)}, the file ${read.flag} reads, expected another path: writing it would destroy what is read`,
+        );
   for (const input of o.inputs?.paths ?? []) {
     const real = realOf(input);
     for (const out of outputs) {
       const r = realOf(out.path);
       if (inside(r, real) || inside(real, r))
-        throw new InputError(`${out.flag} is ${JSON.stringify(out.path)}, ${r === real ? 'one of' : inside(r, real) ? 'inside one of' : 'holding one of'} the ${o.inputs!.what} (${JSON.stringify(input)}), expected a path apart from them: writing it would destroy what is read`);
+        throw new InputError(
+          `${out.flag} is ${JSON.stringify(out.path)}, ${r === real ? 'one of' : inside(r, real) ? 'inside one of' : 'holding one of'} the ${o.inputs!.what} (${JSON.stringify(input)}), expected a path apart from them: writing it would destroy what is read`,
+        );
     }
   }
 }

@@ -61,7 +61,8 @@ export function paramSpecs(m: ModelConfig): TensorSpec[] {
 /** The gradient tensors of a case: the parameters, plus the initial state when the case gives one. */
 export function gradientSpecs(m: ModelConfig, batch: number, hasInitialState: boolean): TensorSpec[] {
   const specs = paramSpecs(m);
-  if (hasInitialState) specs.push({ name: 'initialState', rows: batch, cols: m.hiddenSize, vector: false, formula: 'B×H' });
+  if (hasInitialState)
+    specs.push({ name: 'initialState', rows: batch, cols: m.hiddenSize, vector: false, formula: 'B×H' });
   return specs;
 }
 

@@ -6,7 +6,15 @@ import { z } from 'zod';
 import { CASE_SCHEMA_VERSION, caseFromValidFile, type Case, type CaseFile } from './case.js';
 import { InputError, shown } from './errors.js';
 import { checkSizes, MAX_DIM } from './limits.js';
-import { ACTIVATIONS, CELLS, paramSpecs, RECURRENT_ACTIVATIONS, shapeText, type ModelConfig, type TensorSpec } from './spec.js';
+import {
+  ACTIVATIONS,
+  CELLS,
+  paramSpecs,
+  RECURRENT_ACTIVATIONS,
+  shapeText,
+  type ModelConfig,
+  type TensorSpec,
+} from './spec.js';
 
 const size = z.number().int().positive().max(MAX_DIM); // the cap on I, H, K (src/model/limits.ts)
 export const modelSchema = z.strictObject({
@@ -35,7 +43,10 @@ const pathText = (path: readonly PropertyKey[]) =>
   path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
 
 function at(value: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, p) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined), value);
+  return path.reduce<unknown>(
+    (v, p) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined),
+    value,
+  );
 }
 
 /** The field names a (strict) object schema accepts at `path`, looking through optional wrappers. */
@@ -51,7 +62,12 @@ function knownFields(schema: z.ZodType, path: readonly PropertyKey[]): string[] 
  * One zod issue as one line: field, value, expectation. `schema` is the one that was parsed and `format`
  * the section of docs/formats.md that documents it, for the message about an unknown field.
  */
-export function zodIssueText(issue: z.core.$ZodIssue, input: unknown, schema: z.ZodType = caseSchema, format = 'Case file'): string {
+export function zodIssueText(
+  issue: z.core.$ZodIssue,
+  input: unknown,
+  schema: z.ZodType = caseSchema,
+  format = 'Case file',
+): string {
   const field = pathText(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const where = field ? `${field}.` : '';
@@ -66,9 +82,15 @@ export function zodIssueText(issue: z.core.$ZodIssue, input: unknown, schema: z.
 function expectation(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_value':
-      return issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map(String).join('|')}`;
+      return issue.values.length === 1
+        ? JSON.stringify(issue.values[0])
+        : `one of ${issue.values.map(String).join('|')}`;
     case 'invalid_type':
-      return issue.expected === 'int' ? 'an integer' : issue.expected === 'number' ? 'a finite number' : `a ${issue.expected}`;
+      return issue.expected === 'int'
+        ? 'an integer'
+        : issue.expected === 'number'
+          ? 'a finite number'
+          : `a ${issue.expected}`;
     case 'too_small':
       return issue.inclusive ? `at least ${String(issue.minimum)}` : `more than ${String(issue.minimum)}`;
     case 'too_big':
@@ -92,7 +114,8 @@ class Checker {
       this.numbers(value, path, spec.rows, expected);
       return;
     }
-    if (!Array.isArray(value) || value.some((r) => !Array.isArray(r))) this.fail(path, shown(value), `a nested array of ${expected}`);
+    if (!Array.isArray(value) || value.some((r) => !Array.isArray(r)))
+      this.fail(path, shown(value), `a nested array of ${expected}`);
     const widths = new Set(value.map((r: unknown[]) => r.length));
     if (value.length !== spec.rows || widths.size !== 1 || !widths.has(spec.cols)) {
       const w = widths.size === 1 ? String([...widths][0]) : `(${[...widths].join('|')})`;
@@ -111,7 +134,8 @@ class Checker {
   /** B sequences of T integer ids in [0, limit); B and T are set by the targets (T by targets[0]). */
   ids(value: unknown, path: Path, B: number, T: number, limit: number, letter: string): void {
     const isTargets = path[0] === 'targets';
-    if (!Array.isArray(value) || value.length !== B) this.fail(path, shown(value), `B = ${B} sequences, as many as targets`);
+    if (!Array.isArray(value) || value.length !== B)
+      this.fail(path, shown(value), `B = ${B} sequences, as many as targets`);
     value.forEach((row: unknown, b) => {
       if (!Array.isArray(row) || row.length !== T)
         this.fail([...path, b], shown(row), `T = ${T} ids, as many as ${isTargets ? 'targets[0]' : `targets[${b}]`}`);
@@ -125,10 +149,13 @@ class Checker {
 
 /** Validates a parsed case file and builds the case. `where` names the source in messages. */
 export function parseCase(raw: unknown, where: string, fallbackId = 'case'): Case {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(`${where} is ${shown(raw)}, expected a case object`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new InputError(`${where} is ${shown(raw)}, expected a case object`);
   const version = (raw as Record<string, unknown>).schemaVersion;
   if (version !== CASE_SCHEMA_VERSION)
-    throw new InputError(`${where}: schemaVersion is ${shown(version)}, expected ${CASE_SCHEMA_VERSION} (this version of bptt-check reads schemaVersion ${CASE_SCHEMA_VERSION})`);
+    throw new InputError(
+      `${where}: schemaVersion is ${shown(version)}, expected ${CASE_SCHEMA_VERSION} (this version of bptt-check reads schemaVersion ${CASE_SCHEMA_VERSION})`,
+    );
   const parsed = caseSchema.safeParse(raw);
   if (!parsed.success) throw new InputError(`${where}: ${zodIssueText(parsed.error.issues[0]!, raw)}`);
   const f = parsed.data;
@@ -136,13 +163,18 @@ export function parseCase(raw: unknown, where: string, fallbackId = 'case'): Cas
   const model: ModelConfig = f.model;
   const { inputSize: I, hiddenSize: H, outputSize: K } = model;
   if (model.cell === 'rnn' && model.recurrentActivation !== undefined)
-    check.fail(['model', 'recurrentActivation'], JSON.stringify(model.recurrentActivation), 'no recurrentActivation for cell rnn (it has no gates)');
+    check.fail(
+      ['model', 'recurrentActivation'],
+      JSON.stringify(model.recurrentActivation),
+      'no recurrentActivation for cell rnn (it has no gates)',
+    );
   if (model.cell !== 'rnn' && model.recurrentActivation === undefined) model.recurrentActivation = 'hardSigmoid'; // tfjs's default
 
   const specs = paramSpecs(model);
   for (const name of Object.keys(f.params)) {
     if (specs.some((s) => s.name === name)) continue;
-    if ((name === 'b' || name === 'c') && !model.bias) check.fail(['params', name], 'present', 'no bias parameters while model.bias is false');
+    if ((name === 'b' || name === 'c') && !model.bias)
+      check.fail(['params', name], 'present', 'no bias parameters while model.bias is false');
     check.fail(['params', name], 'not a parameter of this model', `only ${specs.map((s) => s.name).join(', ')}`);
   }
   for (const s of specs) {
@@ -157,18 +189,37 @@ export function parseCase(raw: unknown, where: string, fallbackId = 'case'): Cas
     check.fail(['targets'], shown(f.targets), 'B ≥ 1 sequences of T ≥ 1 target ids');
   const B = f.targets.length;
   const T = (f.targets[0] as unknown[]).length;
-  checkSizes({ cell: model.cell, bias: model.bias, I, H, K, T, B, dense: f.inputVectors !== undefined, initialState: f.initialState !== undefined }, where);
+  checkSizes(
+    {
+      cell: model.cell,
+      bias: model.bias,
+      I,
+      H,
+      K,
+      T,
+      B,
+      dense: f.inputVectors !== undefined,
+      initialState: f.initialState !== undefined,
+    },
+    where,
+  );
   check.ids(f.targets, ['targets'], B, T, K, 'K');
 
   if ((f.inputs === undefined) === (f.inputVectors === undefined))
-    throw new InputError(`${where}: inputs and inputVectors are ${f.inputs === undefined ? 'both missing' : 'both present'}, expected exactly one of them`);
+    throw new InputError(
+      `${where}: inputs and inputVectors are ${f.inputs === undefined ? 'both missing' : 'both present'}, expected exactly one of them`,
+    );
   if (f.inputs !== undefined) check.ids(f.inputs, ['inputs'], B, T, I, 'I');
   else {
     const iv = f.inputVectors;
-    if (!Array.isArray(iv) || iv.length !== B) check.fail(['inputVectors'], shown(iv), `B = ${B} sequences, as many as targets`);
-    iv.forEach((seq: unknown, b) => check.tensor(seq, ['inputVectors', b], { rows: T, cols: I, vector: false, formula: 'T×I' }));
+    if (!Array.isArray(iv) || iv.length !== B)
+      check.fail(['inputVectors'], shown(iv), `B = ${B} sequences, as many as targets`);
+    iv.forEach((seq: unknown, b) =>
+      check.tensor(seq, ['inputVectors', b], { rows: T, cols: I, vector: false, formula: 'T×I' }),
+    );
   }
-  if (f.initialState !== undefined) check.tensor(f.initialState, ['initialState'], { rows: B, cols: H, vector: false, formula: 'B×H' });
+  if (f.initialState !== undefined)
+    check.tensor(f.initialState, ['initialState'], { rows: B, cols: H, vector: false, formula: 'B×H' });
 
   return caseFromValidFile(f as CaseFile, fallbackId);
 }

@@ -26,12 +26,21 @@ export async function renderChart(c: ChartSpec): Promise<RenderedChart> {
   const view = new vega.View(vega.parse(vl.compile(c.spec as never).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
-  const png = new Resvg(svg, { font: { loadSystemFonts: true }, fitTo: { mode: 'zoom', value: 2 }, background: 'white' }).render().asPng();
+  const png = new Resvg(svg, {
+    font: { loadSystemFonts: true },
+    fitTo: { mode: 'zoom', value: 2 },
+    background: 'white',
+  })
+    .render()
+    .asPng();
   return { name: c.name, svg, png };
 }
 
 /** "tanh, ‖W‖₂ = 2 (exploding)"; without the mark where one label (one colour) stands for a setting in several cells' panels. */
-export function seriesLabel(s: Pick<Series, 'activation' | 'wNorm' | 'wSource' | 'exploding'>, markExploding = true): string {
+export function seriesLabel(
+  s: Pick<Series, 'activation' | 'wNorm' | 'wSource' | 'exploding'>,
+  markExploding = true,
+): string {
   return `${s.activation}, ${wText(s)}${markExploding && s.exploding ? ' (exploding)' : ''}`;
 }
 
@@ -47,17 +56,27 @@ const cellsOf = (series: Series[]) => new Set(series.map((s) => s.cell));
  * (pickBound, named boundName; where there is one). Several cells are drawn side by side, one panel per
  * cell, a setting in the same colour in each.
  */
-export function normChart(name: string, title: string, yTitle: string, series: Series[], pick: (s: Series) => (number | null)[], pickBound: (s: Series) => (number | null)[], boundName: string): ChartSpec {
+export function normChart(
+  name: string,
+  title: string,
+  yTitle: string,
+  series: Series[],
+  pick: (s: Series) => (number | null)[],
+  pickBound: (s: Series) => (number | null)[],
+  boundName: string,
+): ChartSpec {
   const values: Record<string, unknown>[] = [];
   const panels = cellsOf(series.filter((s) => pick(s).some((y) => y !== null))).size > 1;
   for (const s of series) {
     const T = s.bound.length;
     const label = seriesLabel(s, !panels);
     pick(s).forEach((y, k) => {
-      if (y !== null && y > 0) values.push({ lag: T - 1 - k, value: y, series: label, cell: s.cell, quantity: 'measured' });
+      if (y !== null && y > 0)
+        values.push({ lag: T - 1 - k, value: y, series: label, cell: s.cell, quantity: 'measured' });
     });
     pickBound(s).forEach((b, k) => {
-      if (b !== null && b > 0 && Number.isFinite(b)) values.push({ lag: T - 1 - k, value: b, series: label, cell: s.cell, quantity: `bound ${boundName}` });
+      if (b !== null && b > 0 && Number.isFinite(b))
+        values.push({ lag: T - 1 - k, value: b, series: label, cell: s.cell, quantity: `bound ${boundName}` });
     });
   }
   return {
@@ -71,10 +90,27 @@ export function normChart(name: string, title: string, yTitle: string, series: S
       mark: { type: 'line', point: false },
       encoding: {
         ...(panels ? { column: { field: 'cell', type: 'nominal', title: 'cell', sort: CELL_ORDER } } : {}),
-        x: { field: 'lag', type: 'quantitative', title: 'lag T−1−k (steps back from the last output)', axis: { format: 'd', tickMinStep: 1 } },
+        x: {
+          field: 'lag',
+          type: 'quantitative',
+          title: 'lag T−1−k (steps back from the last output)',
+          axis: { format: 'd', tickMinStep: 1 },
+        },
         y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: yTitle },
-        color: { field: 'series', type: 'nominal', title: 'activation, W scale', scale: { scheme: 'category20' }, legend: { labelLimit: 300 } },
-        strokeDash: { field: 'quantity', type: 'nominal', title: 'line', sort: ['measured'], legend: { labelLimit: 400 } },
+        color: {
+          field: 'series',
+          type: 'nominal',
+          title: 'activation, W scale',
+          scale: { scheme: 'category20' },
+          legend: { labelLimit: 300 },
+        },
+        strokeDash: {
+          field: 'quantity',
+          type: 'nominal',
+          title: 'line',
+          sort: ['measured'],
+          legend: { labelLimit: 400 },
+        },
         detail: { field: 'quantity' },
       },
     },
@@ -83,7 +119,14 @@ export function normChart(name: string, title: string, yTitle: string, series: S
 
 export function decayChart(series: Series[]): ChartSpec {
   const several = cellsOf(series).size > 1;
-  const values = series.filter((s) => s.decay !== null).map((s) => ({ series: `${several ? `${s.cell}: ` : ''}${seriesLabel(s)}`, decay: s.decay, activation: s.activation, cell: s.cell }));
+  const values = series
+    .filter((s) => s.decay !== null)
+    .map((s) => ({
+      series: `${several ? `${s.cell}: ` : ''}${seriesLabel(s)}`,
+      decay: s.decay,
+      activation: s.activation,
+      cell: s.cell,
+    }));
   return {
     name: 'decay',
     spec: {
@@ -96,9 +139,22 @@ export function decayChart(series: Series[]): ChartSpec {
         {
           mark: { type: 'point', filled: true, size: 90 },
           encoding: {
-            y: { field: 'series', type: 'nominal', title: several ? 'cell: activation, W scale' : 'activation, W scale', sort: null, axis: { labelLimit: 300 } },
-            x: { field: 'decay', type: 'quantitative', title: 'factor per step (ratio, log scale)', scale: { type: 'log' } },
-            color: several ? { field: 'cell', type: 'nominal', title: 'cell', sort: CELL_ORDER } : { field: 'activation', type: 'nominal', title: 'activation' },
+            y: {
+              field: 'series',
+              type: 'nominal',
+              title: several ? 'cell: activation, W scale' : 'activation, W scale',
+              sort: null,
+              axis: { labelLimit: 300 },
+            },
+            x: {
+              field: 'decay',
+              type: 'quantitative',
+              title: 'factor per step (ratio, log scale)',
+              scale: { type: 'log' },
+            },
+            color: several
+              ? { field: 'cell', type: 'nominal', title: 'cell', sort: CELL_ORDER }
+              : { field: 'activation', type: 'nominal', title: 'activation' },
           },
         },
         { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { x: { datum: 1 } } },
@@ -116,14 +172,25 @@ export function entryName(tensor: string, rows: number, i: number, j: number): s
 }
 
 /** The indices a cell covers, in W's own indices: "14" (block 1) or "14–15" (block 2). */
-const indexRange = (p: number, block: number, n: number) => (block === 1 ? String(p) : `${p * block}–${Math.min(n, (p + 1) * block) - 1}`);
+const indexRange = (p: number, block: number, n: number) =>
+  block === 1 ? String(p) : `${p * block}–${Math.min(n, (p + 1) * block) - 1}`;
 
 /**
  * |hand − reference| for W (gated cells: the gates' W_* one above the other) as a heatmap, in math layout (row i,
  * column j). A large W is drawn in block×block cells, each the largest |a − r| inside it; the axes then name each
  * cell by the range of W's indices it covers (rows 0–1, 2–3, …), and the tooltip names the entry that holds the max.
  */
-export function heatmapChart(h: { tensor: string; a: string; r: string; rows: number; cols: number; block?: number; values: number[]; size?: [number, number]; at?: [number, number][] }): ChartSpec {
+export function heatmapChart(h: {
+  tensor: string;
+  a: string;
+  r: string;
+  rows: number;
+  cols: number;
+  block?: number;
+  values: number[];
+  size?: [number, number];
+  at?: [number, number][];
+}): ChartSpec {
   const what = h.tensor.includes(';') ? `[${h.tensor}]` : h.tensor; // W, or [W_i; W_f; W_g; W_o]
   const block = h.block ?? 1;
   const [n, m] = h.size ?? [h.rows * block, h.cols * block];
@@ -133,7 +200,10 @@ export function heatmapChart(h: { tensor: string; a: string; r: string; rows: nu
     const [p, q] = [Math.floor(k / h.cols), k % h.cols];
     const [i, j] = h.at?.[k] ?? [p * block, q * block];
     const entry = entryName(h.tensor, n, i, j);
-    const cell = block > 1 ? `rows ${rowLabels[p]}, columns ${colLabels[q]}: max |a − r| ${v.toExponential(2)} at ${entry}` : `${entry}: |a − r| ${v.toExponential(2)}`;
+    const cell =
+      block > 1
+        ? `rows ${rowLabels[p]}, columns ${colLabels[q]}: max |a − r| ${v.toExponential(2)} at ${entry}`
+        : `${entry}: |a − r| ${v.toExponential(2)}`;
     return { rows: rowLabels[p], cols: colLabels[q], err: v, entry, cell };
   });
   const blocks = block > 1;
@@ -142,15 +212,39 @@ export function heatmapChart(h: { tensor: string; a: string; r: string; rows: nu
     name: 'heatmap-W',
     spec: {
       $schema: SCHEMA,
-      title: blocks ? `|${h.a} − ${h.r}| for d${what}: the largest in each block of ${block}×${block} entries` : `|${h.a} − ${h.r}| for d${what}, element by element`,
+      title: blocks
+        ? `|${h.a} − ${h.r}| for d${what}: the largest in each block of ${block}×${block} entries`
+        : `|${h.a} − ${h.r}| for d${what}, element by element`,
       width: Math.min(480, 12 * h.cols),
       height: Math.min(480, 12 * h.rows),
       data: { values },
       mark: 'rect',
       encoding: {
-        x: { field: 'cols', type: 'ordinal', sort: colLabels, title: blocks ? `columns j of ${what}, ${block} per block (${colLabels.slice(0, 2).join(', ')}, …)` : `column j of ${what} (index)`, axis: { labelOverlap: true } },
-        y: { field: 'rows', type: 'ordinal', sort: rowLabels, title: blocks ? `rows i of ${what}, ${block} per block (${rowLabels.slice(0, 2).join(', ')}, …)` : `row i of ${what} (index)`, axis: { labelOverlap: true } },
-        color: { field: 'err', type: 'quantitative', title: errTitle, scale: { scheme: 'viridis' }, legend: { format: '.1e', titleLimit: 300 } },
+        x: {
+          field: 'cols',
+          type: 'ordinal',
+          sort: colLabels,
+          title: blocks
+            ? `columns j of ${what}, ${block} per block (${colLabels.slice(0, 2).join(', ')}, …)`
+            : `column j of ${what} (index)`,
+          axis: { labelOverlap: true },
+        },
+        y: {
+          field: 'rows',
+          type: 'ordinal',
+          sort: rowLabels,
+          title: blocks
+            ? `rows i of ${what}, ${block} per block (${rowLabels.slice(0, 2).join(', ')}, …)`
+            : `row i of ${what} (index)`,
+          axis: { labelOverlap: true },
+        },
+        color: {
+          field: 'err',
+          type: 'quantitative',
+          title: errTitle,
+          scale: { scheme: 'viridis' },
+          legend: { format: '.1e', titleLimit: 300 },
+        },
         // the static SVG's aria-label of each cell (the tooltip needs a live view)
         description: { field: 'cell', type: 'nominal' },
         tooltip: [
@@ -168,8 +262,14 @@ export function heatmapChart(h: { tensor: string; a: string; r: string; rows: nu
 export function stepsChart(s: StepsResult): ChartSpec {
   const values: Record<string, unknown>[] = [];
   for (const r of s.rows) {
-    for (const [q, v] of [['∂L/∂s_k', r.adjoint], ['dW_k', r.W], ['dU_k', r.U], ['db_k', r.b]] as const)
-      if (v && v.relErrNorm > 0 && Number.isFinite(v.relErrNorm)) values.push({ step: r.step, err: v.relErrNorm, quantity: q });
+    for (const [q, v] of [
+      ['∂L/∂s_k', r.adjoint],
+      ['dW_k', r.W],
+      ['dU_k', r.U],
+      ['db_k', r.b],
+    ] as const)
+      if (v && v.relErrNorm > 0 && Number.isFinite(v.relErrNorm))
+        values.push({ step: r.step, err: v.relErrNorm, quantity: q });
   }
   return {
     name: 'steps',
@@ -182,7 +282,12 @@ export function stepsChart(s: StepsResult): ChartSpec {
       mark: { type: 'line', point: true },
       encoding: {
         x: { field: 'step', type: 'quantitative', title: 'time step k', axis: { format: 'd', tickMinStep: 1 } },
-        y: { field: 'err', type: 'quantitative', scale: { type: 'log' }, title: 'relErrNorm ‖a − r‖ / max(‖a‖, ‖r‖) (ratio, log scale)' },
+        y: {
+          field: 'err',
+          type: 'quantitative',
+          scale: { type: 'log' },
+          title: 'relErrNorm ‖a − r‖ / max(‖a‖, ‖r‖) (ratio, log scale)',
+        },
         color: { field: 'quantity', type: 'nominal', title: 'term' },
       },
     },
@@ -196,8 +301,24 @@ export function stepsChart(s: StepsResult): ChartSpec {
  */
 export function vanishingCharts(series: Series[]): ChartSpec[] {
   return [
-    normChart('adjoints', 'How far back the last output’s gradient reaches: ‖∂L_{T−1}/∂s_k‖', '‖∂L_{T−1}/∂s_k‖₂ (log scale)', series, (s) => s.dLlast_ds, (s) => s.adjointBound, ADJOINT_BOUND),
-    normChart('jacobian', 'The Jacobian product and its bound: ‖∂s_{T−1}/∂s_k‖', '‖∂s_{T−1}/∂s_k‖₂ (spectral norm, log scale)', series, (s) => s.jacobianNorm, (s) => s.bound, JACOBIAN_BOUND),
+    normChart(
+      'adjoints',
+      'How far back the last output’s gradient reaches: ‖∂L_{T−1}/∂s_k‖',
+      '‖∂L_{T−1}/∂s_k‖₂ (log scale)',
+      series,
+      (s) => s.dLlast_ds,
+      (s) => s.adjointBound,
+      ADJOINT_BOUND,
+    ),
+    normChart(
+      'jacobian',
+      'The Jacobian product and its bound: ‖∂s_{T−1}/∂s_k‖',
+      '‖∂s_{T−1}/∂s_k‖₂ (spectral norm, log scale)',
+      series,
+      (s) => s.jacobianNorm,
+      (s) => s.bound,
+      JACOBIAN_BOUND,
+    ),
     decayChart(series),
   ];
 }

@@ -14,7 +14,9 @@ export function caseLine(c: CaseResult): string {
   // rows with NaN or ±Inf, or a tensor not given, have no relErrNorm: they are counted, not maximised over
   const measured = c.rows.filter((r) => !Number.isNaN(r.relErrNorm));
   const unmeasured = c.rows.length - measured.length;
-  const worst = measured.length ? `worst relErrNorm ${Math.max(...measured.map((r) => r.relErrNorm)).toExponential(1)}` : 'no row measured';
+  const worst = measured.length
+    ? `worst relErrNorm ${Math.max(...measured.map((r) => r.relErrNorm)).toExponential(1)}`
+    : 'no row measured';
   return `${mark}  ${visible(c.id)}  (${worst}${unmeasured ? `, ${unmeasured} without measures (non-finite or not given)` : ''}${failed.length ? `, ${failed.length} failing: ${failed.map((r) => `${r.tensor} ${r.a} vs ${r.r}`).join(', ')}` : ''})`;
 }
 
@@ -23,16 +25,26 @@ export function renderConsole(r: Report, written: string[]): string {
   if (r.kind === 'compare' || r.kind === 'verify') {
     for (const c of r.cases) {
       lines.push(pc.bold(visible(caseTitle(c))), '');
-      lines.push(...alignedTable(ROW_HEADER, c.rows.map(rowCells)).map((l) => (l.includes('FAIL') ? pc.red(l) : l)), '');
+      lines.push(
+        ...alignedTable(ROW_HEADER, c.rows.map(rowCells)).map((l) => (l.includes('FAIL') ? pc.red(l) : l)),
+        '',
+      );
       lines.push(...caseNotes(c), '');
     }
   } else {
     lines.push(...r.cases.map(caseLine), '');
     for (const c of r.cases.filter((x) => !x.pass)) {
-      lines.push(pc.bold(visible(caseTitle(c))), ...alignedTable(ROW_HEADER, c.rows.filter((x) => !x.pass).map(rowCells)), ...caseNotes(c), '');
+      lines.push(
+        pc.bold(visible(caseTitle(c))),
+        ...alignedTable(ROW_HEADER, c.rows.filter((x) => !x.pass).map(rowCells)),
+        ...caseNotes(c),
+        '',
+      );
     }
   }
-  lines.push(`tolerance: ${toleranceRule(r.tolerance)}; backend ${r.backend}, tfjs ${r.tfjsVersion}, hand kernels ${r.handKernels}`);
+  lines.push(
+    `tolerance: ${toleranceRule(r.tolerance)}; backend ${r.backend}, tfjs ${r.tfjsVersion}, hand kernels ${r.handKernels}`,
+  );
   lines.push(`reports: ${written.map(visible).join(', ')}`);
   lines.push((r.pass ? pc.green : pc.red)(pc.bold(verdictLine(r))), '');
   return lines.join('\n');
@@ -41,14 +53,30 @@ export function renderConsole(r: Report, written: string[]): string {
 /** What a case result says beyond its table: pairs, notes, clipping, finite differences, steps. */
 function caseNotes(c: CaseResult): string[] {
   const out = [`pairs: ${c.disagreement}`];
-  for (const d of c.diagnosis ?? []) out.push(`diagnosis: ${d.tensor}: ${d.pattern}: ${d.detail}. ${ADVICE[d.pattern] ?? ''}`);
+  for (const d of c.diagnosis ?? [])
+    out.push(`diagnosis: ${d.tensor}: ${d.pattern}: ${d.detail}. ${ADVICE[d.pattern] ?? ''}`);
   for (const note of c.notes ?? []) out.push(`note: ${note}`);
-  if (c.clip) out.push(`clipping, global norm before → after: ${Object.entries(c.clip).map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`).join(', ')}`);
-  if (c.fd) out.push(`finite differences: ${fdModeText(c.fd.mode)}; ε ${Object.entries(c.fd.eps).map(([k, v]) => `${k} ${num(v)}`).join(', ')}`);
+  if (c.clip)
+    out.push(
+      `clipping, global norm before → after: ${Object.entries(c.clip)
+        .map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`)
+        .join(', ')}`,
+    );
+  if (c.fd)
+    out.push(
+      `finite differences: ${fdModeText(c.fd.mode)}; ε ${Object.entries(c.fd.eps)
+        .map(([k, v]) => `${k} ${num(v)}`)
+        .join(', ')}`,
+    );
   if (c.steps) {
     const s = c.steps;
-    out.push(`per step (${s.outputStep === null ? 'L = Σ_t L_t' : `L_${s.outputStep} only`}, ${s.rows.length} steps, against ${s.reference}): ` +
-      (s.firstDivergence === null ? 'hand and reference agree at every step' : `first divergence at step ${s.firstDivergence}`) + ' (steps.csv)');
+    out.push(
+      `per step (${s.outputStep === null ? 'L = Σ_t L_t' : `L_${s.outputStep} only`}, ${s.rows.length} steps, against ${s.reference}): ` +
+        (s.firstDivergence === null
+          ? 'hand and reference agree at every step'
+          : `first divergence at step ${s.firstDivergence}`) +
+        ' (steps.csv)',
+    );
   }
   return out.map(visible); // on one line each, no control character from a user string
 }

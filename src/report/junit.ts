@@ -9,7 +9,8 @@ import { xmlText } from './escape.js';
 function xmlSafe(v: unknown): unknown {
   if (typeof v === 'string') return xmlText(v);
   if (Array.isArray(v)) return v.map(xmlSafe);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, xmlSafe(x)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, xmlSafe(x)]));
   return v;
 }
 
@@ -25,13 +26,18 @@ export function renderJunit(r: Report): string {
     const tensors = [...new Set(c.rows.map((row) => row.tensor))];
     const testcase = tensors.map((tensor) => {
       const failing = c.rows.filter((row) => row.tensor === tensor && !row.pass);
-      const diagnosis = (c.diagnosis ?? []).filter((d) => d.tensor === tensor).map((d) => ` Diagnosis: ${d.pattern} (${d.detail}).`);
+      const diagnosis = (c.diagnosis ?? [])
+        .filter((d) => d.tensor === tensor)
+        .map((d) => ` Diagnosis: ${d.pattern} (${d.detail}).`);
       const tc: Record<string, unknown> = { '@_classname': c.id, '@_name': tensor };
       if (failing.length)
         tc.failure = {
           '@_message':
             failing
-              .map((row) => `${row.a} vs ${row.r}: ${measures(row)}, ${row.failing} of ${row.count} outside tolerance${row.reason ? ` (${row.reason})` : ''}`)
+              .map(
+                (row) =>
+                  `${row.a} vs ${row.r}: ${measures(row)}, ${row.failing} of ${row.count} outside tolerance${row.reason ? ` (${row.reason})` : ''}`,
+              )
               .join('; ') + diagnosis.join(''),
           '@_type': 'GradientMismatch',
           '#text': `${toleranceRule(r.tolerance)}; ${c.disagreement}`,
@@ -39,12 +45,33 @@ export function renderJunit(r: Report): string {
       return tc;
     });
     // a case that did not complete (a crashed worker) has no rows: one failing testcase that says why, so CI does not read it as passed
-    if (c.error !== undefined) testcase.push({ '@_classname': c.id, '@_name': 'case', failure: { '@_message': `the case did not complete: ${c.error}`, '@_type': 'CaseError' } });
-    return { '@_name': c.id, '@_tests': testcase.length, '@_failures': testcase.filter((t) => t.failure).length, testcase };
+    if (c.error !== undefined)
+      testcase.push({
+        '@_classname': c.id,
+        '@_name': 'case',
+        failure: { '@_message': `the case did not complete: ${c.error}`, '@_type': 'CaseError' },
+      });
+    return {
+      '@_name': c.id,
+      '@_tests': testcase.length,
+      '@_failures': testcase.filter((t) => t.failure).length,
+      testcase,
+    };
   });
   // an incomplete merge: one failing testcase that says so, so CI does not read the missing cases as passed
   if (r.incomplete)
-    suites.push({ '@_name': 'merge', '@_tests': 1, '@_failures': 1, testcase: [{ '@_classname': 'merge', '@_name': 'every case of the matrix', failure: { '@_message': verdictLine(r), '@_type': 'Incomplete' } }] });
+    suites.push({
+      '@_name': 'merge',
+      '@_tests': 1,
+      '@_failures': 1,
+      testcase: [
+        {
+          '@_classname': 'merge',
+          '@_name': 'every case of the matrix',
+          failure: { '@_message': verdictLine(r), '@_type': 'Incomplete' },
+        },
+      ],
+    });
   const doc = {
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
     testsuites: {

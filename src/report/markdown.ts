@@ -12,26 +12,45 @@ export function renderMarkdown(r: Report): string {
   const failed = r.cases.flatMap((c) => c.rows.filter((row) => !row.pass).map((row) => ({ c, row })));
   if (failed.length) {
     out.push('## Failing comparisons', '');
-    out.push(...markdownTable(['case', ...ROW_HEADER], failed.map(({ c, row }) => [mdText(c.id), ...rowCells(row)])), '');
+    out.push(
+      ...markdownTable(
+        ['case', ...ROW_HEADER],
+        failed.map(({ c, row }) => [mdText(c.id), ...rowCells(row)]),
+      ),
+      '',
+    );
   }
   const diagnoses = r.cases.flatMap((c) => (c.diagnosis ?? []).map((d) => ({ c, d })));
   if (diagnoses.length) {
     out.push('## Diagnosis', '');
-    for (const { c, d } of diagnoses) out.push(`- **${d.tensor}: ${d.pattern}** (${mdText(c.id)}): ${d.detail}. ${ADVICE[d.pattern] ?? ''}`);
+    for (const { c, d } of diagnoses)
+      out.push(`- **${d.tensor}: ${d.pattern}** (${mdText(c.id)}): ${d.detail}. ${ADVICE[d.pattern] ?? ''}`);
     out.push('');
   } else if (failed.length) out.push('No known bug pattern fits the failing tensors.', '');
   out.push('## Results', '');
   for (const c of r.cases) {
     out.push(`### ${c.pass ? '✓' : '✗'} ${caseTitle(c, mdText)}`, '');
-    const losses = Object.entries(c.loss).map(([k, v]) => `${k} ${v}`).join(', ');
-    const times = Object.entries(c.ms).map(([k, v]) => `${k} ${v!.toFixed(1)} ms`).join(', ');
+    const losses = Object.entries(c.loss)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    const times = Object.entries(c.ms)
+      .map(([k, v]) => `${k} ${v!.toFixed(1)} ms`)
+      .join(', ');
     if (c.error === undefined) out.push(`Loss: ${losses}. Time: ${times}.`, ''); // a case that did not complete has neither
     out.push(`**Pairs:** ${mdInline(c.disagreement)}.`, ''); // it may quote a user string: the error of a case that did not complete
     for (const note of c.notes ?? []) out.push(`Note: ${visible(note)}.`, '');
-    if (c.clip) out.push(`Clipping: global norm of the parameter gradients ${Object.entries(c.clip).map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`).join(', ')}.`, '');
+    if (c.clip)
+      out.push(
+        `Clipping: global norm of the parameter gradients ${Object.entries(c.clip)
+          .map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`)
+          .join(', ')}.`,
+        '',
+      );
     if (c.fd)
       out.push(
-        `Finite differences: ${fdModeText(c.fd.mode)}, central, ε per tensor ${Object.entries(c.fd.eps).map(([k, v]) => `${k} ${num(v)}`).join(', ')}; ` +
+        `Finite differences: ${fdModeText(c.fd.mode)}, central, ε per tensor ${Object.entries(c.fd.eps)
+          .map(([k, v]) => `${k} ${num(v)}`)
+          .join(', ')}; ` +
           `the pair ${c.rows[0]?.a ?? 'hand'} vs fd is held to atol ${c.fd.tolerance.atol}, rtol ${c.fd.tolerance.rtol}${c.dtype?.dtype === 'float32' ? ' (the float32 tolerances: yours is float32)' : ''}.`,
         '',
       );
@@ -57,12 +76,20 @@ export function renderMarkdown(r: Report): string {
 }
 
 export function fdModeText(m: FdMode): string {
-  return m.kind === 'full' ? 'every entry' : m.kind === 'sample' ? `${m.n} random entries per tensor` : `${m.k} random directions per tensor (at most its entries; fast mode)`;
+  return m.kind === 'full'
+    ? 'every entry'
+    : m.kind === 'sample'
+      ? `${m.n} random entries per tensor`
+      : `${m.k} random directions per tensor (at most its entries; fast mode)`;
 }
 
 function stepsSection(s: StepsResult): string[] {
-  const cell = (v?: StepCompare) => (v ? `${num(v.hand)} / ${num(v.reference)} / ${num(v.relErrNorm)}${v.pass ? '' : ' ✗'}` : '');
-  const first = s.firstDivergence === null ? 'The two sides agree at every step.' : `**First step where the two sides diverge beyond tolerance: ${s.firstDivergence}.**`;
+  const cell = (v?: StepCompare) =>
+    v ? `${num(v.hand)} / ${num(v.reference)} / ${num(v.relErrNorm)}${v.pass ? '' : ' ✗'}` : '';
+  const first =
+    s.firstDivergence === null
+      ? 'The two sides agree at every step.'
+      : `**First step where the two sides diverge beyond tolerance: ${s.firstDivergence}.**`;
   return [
     `#### Per step: ${s.outputStep === null ? 'L = Σ_t L_t' : `the single output L_${s.outputStep}`}, hand against ${s.reference}`,
     '',
@@ -70,6 +97,9 @@ function stepsSection(s: StepsResult): string[] {
     '',
     'Each cell: ‖hand‖ / ‖reference‖ / relErrNorm. The adjoint is ∂L/∂s_k; W, U, b are the contributions of step k (da_k s_{k−1}ᵀ, da_k x_kᵀ, da_k).',
     '',
-    ...markdownTable(['step k', '∂L/∂s_k', 'dW_k', 'dU_k', 'db_k'], s.rows.map((r) => [String(r.step), cell(r.adjoint), cell(r.W), cell(r.U), cell(r.b)])),
+    ...markdownTable(
+      ['step k', '∂L/∂s_k', 'dW_k', 'dU_k', 'db_k'],
+      s.rows.map((r) => [String(r.step), cell(r.adjoint), cell(r.W), cell(r.U), cell(r.b)]),
+    ),
   ];
 }

@@ -14,7 +14,13 @@ export interface Report {
   tool: { name: string; version: string };
   kind: 'compare' | 'suite' | 'verify' | 'sweep';
   /** for sweeps: the matrix and the shard this report covers; `interrupted` when it was stopped (Ctrl-C) part way */
-  sweep?: { matrix: string; hash: string; total: number; shard: { index: number; count: number } | null; interrupted?: { done: number; of: number } };
+  sweep?: {
+    matrix: string;
+    hash: string;
+    total: number;
+    shard: { index: number; count: number } | null;
+    interrupted?: { done: number; of: number };
+  };
   createdAt: string;
   /** the tfjs backend that ran the references, and the tfjs version */
   backend: string;
@@ -96,15 +102,21 @@ export function verdictWord(r: Report): 'PASS' | 'FAIL' | 'PARTIAL' | 'INCOMPLET
 export function verdictLine(r: Report): string {
   const { cases, failedCases, rows, failedRows } = r.counts;
   const cut = r.sweep?.interrupted;
-  if (cut) return `PARTIAL: interrupted after ${cut.done} of ${cut.of} cases; ${failedRows} of ${rows} comparisons disagree so far, in ${failedCases} case${failedCases === 1 ? '' : 's'}`;
+  if (cut)
+    return `PARTIAL: interrupted after ${cut.done} of ${cut.of} cases; ${failedRows} of ${rows} comparisons disagree so far, in ${failedCases} case${failedCases === 1 ? '' : 's'}`;
   const gap = r.incomplete;
   if (gap) {
-    const where = gap.shards.length ? ` (shard${gap.shards.length === 1 ? '' : 's'} ${gap.shards.join(', ')} not merged)` : '';
-    const merged = failedRows ? `${failedRows} of ${rows} comparisons disagree, in ${failedCases} of ${cases} merged cases` : `the ${cases} merged cases agree (${rows} comparisons)`;
+    const where = gap.shards.length
+      ? ` (shard${gap.shards.length === 1 ? '' : 's'} ${gap.shards.join(', ')} not merged)`
+      : '';
+    const merged = failedRows
+      ? `${failedRows} of ${rows} comparisons disagree, in ${failedCases} of ${cases} merged cases`
+      : `the ${cases} merged cases agree (${rows} comparisons)`;
     return `INCOMPLETE: ${gap.missing} of ${gap.total} cases missing${where}; ${merged}`;
   }
   const notDone = r.cases.filter((c) => c.error !== undefined).length; // crashed cases: no comparisons, so say so
-  if (notDone) return `FAIL: ${notDone} of ${cases} case${cases === 1 ? '' : 's'} did not complete; ${failedRows} of ${rows} comparisons of the others disagree`;
+  if (notDone)
+    return `FAIL: ${notDone} of ${cases} case${cases === 1 ? '' : 's'} did not complete; ${failedRows} of ${rows} comparisons of the others disagree`;
   return r.pass
     ? `PASS: every gradient agrees (${cases} case${cases === 1 ? '' : 's'}, ${rows} comparisons)`
     : `FAIL: ${failedRows} of ${rows} comparisons disagree, in ${failedCases} of ${cases} case${cases === 1 ? '' : 's'}`;

@@ -3,7 +3,17 @@ import type { CaseResult, PairRow } from '../check/compare.js';
 import { num } from './model.js';
 import { visible } from './escape.js';
 
-export const ROW_HEADER = ['tensor', 'shape', 'pair', 'maxAbsErr', 'maxRelErr', 'relErrNorm', 'cosine', 'worst element: a vs r, error/bound', 'verdict'];
+export const ROW_HEADER = [
+  'tensor',
+  'shape',
+  'pair',
+  'maxAbsErr',
+  'maxRelErr',
+  'relErrNorm',
+  'cosine',
+  'worst element: a vs r, error/bound',
+  'verdict',
+];
 
 export function worstText(row: PairRow): string {
   if (!row.worst) return '';
@@ -26,7 +36,9 @@ export function unmeasuredText(row: Pick<PairRow, 'nonFinite' | 'relErrNorm'>): 
 }
 
 export function rowCells(row: PairRow): string[] {
-  const verdict = row.pass ? 'pass' : `FAIL${row.reason ? `: ${row.reason}` : ` (${row.failing} of ${row.count} outside tolerance)`}`;
+  const verdict = row.pass
+    ? 'pass'
+    : `FAIL${row.reason ? `: ${row.reason}` : ` (${row.failing} of ${row.count} outside tolerance)`}`;
   const cos = Number.isFinite(row.cosine) ? row.cosine.toFixed(9) : num(row.cosine);
   const nf = unmeasuredText(row);
   const measures = nf ? [nf, nf, nf, nf] : [num(row.maxAbsErr), num(row.maxRelErr), num(row.relErrNorm), cos];
@@ -37,7 +49,11 @@ export function rowCells(row: PairRow): string[] {
 export function alignedTable(header: string[], cells: string[][]): string[] {
   const rows = cells.map((r) => r.map(visible));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
@@ -47,7 +63,11 @@ export function alignedTable(header: string[], cells: string[][]): string[] {
  */
 export function markdownTable(header: string[], rows: string[][]): string[] {
   const esc = (s: string) => visible(s).replace(/(\\*)\|/g, (m, bs: string) => (bs.length % 2 ? m : `${bs}\\|`));
-  return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)];
+  return [
+    `| ${header.map(esc).join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ];
 }
 
 /** The case's heading; `idText` escapes the id for the format it goes to (mdText for Markdown). */

@@ -21,4 +21,5 @@ export const STEPS_NEED_TERMS = 'the per-step check needs the per-step terms, wh
 export const STEPS_NOT_RUN_IMPL = `per-step check not run: ${STEPS_NEED_TERMS} (--impl gives the totals only)`;
 
 /** The note a `verify` report carries: a gradients file holds totals, not the per-step terms. */
-export const STEPS_NOT_RUN_FILE = 'per-step check not run: a gradients file holds the total gradients, not the per-step terms it needs';
+export const STEPS_NOT_RUN_FILE =
+  'per-step check not run: a gradients file holds the total gradients, not the per-step terms it needs';

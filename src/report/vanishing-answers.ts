@@ -3,7 +3,8 @@ import type { Series } from '../vanishing/analyse.js';
 
 /** The W of a series, as a grouping key and as text: the case's own, or rescaled to a spectral norm. */
 export const wKey = (s: Pick<Series, 'wNorm' | 'wSource'>) => (s.wSource === 'case' ? 'case' : String(s.wNorm));
-export const wText = (s: Pick<Series, 'wNorm' | 'wSource'>) => (s.wSource === 'case' ? `case W (‖W‖₂ = ${s.wNorm.toPrecision(3)})` : `‖W‖₂ = ${s.wNorm}`);
+export const wText = (s: Pick<Series, 'wNorm' | 'wSource'>) =>
+  s.wSource === 'case' ? `case W (‖W‖₂ = ${s.wNorm.toPrecision(3)})` : `‖W‖₂ = ${s.wNorm}`;
 
 /**
  * Steps back until the adjoint falls to 1e-6 of its value at lag 0: measured when it does within T − 1,
@@ -19,10 +20,13 @@ export function howMuchLonger(series: Series[], T: number): string {
   const groups = series.filter((s) => s.cell === 'rnn' && !s.exploding);
   const lines: string[] = [];
   const ratios: Record<string, number[]> = {};
-  const lagText = (x: { lags: number; measured: boolean }) => (Number.isFinite(x.lags) ? `${x.measured ? '' : '~'}${Math.round(x.lags)}` : 'never');
+  const lagText = (x: { lags: number; measured: boolean }) =>
+    Number.isFinite(x.lags) ? `${x.measured ? '' : '~'}${Math.round(x.lags)}` : 'never';
   for (const r of groups) {
     const rnn = lagsTo1e6(r);
-    const others = series.filter((s) => s.cell !== 'rnn' && s.activation === r.activation && wKey(s) === wKey(r) && !s.exploding);
+    const others = series.filter(
+      (s) => s.cell !== 'rnn' && s.activation === r.activation && wKey(s) === wKey(r) && !s.exploding,
+    );
     if (!others.length) continue;
     const parts = others.map((g) => {
       const x = lagsTo1e6(g);
@@ -32,10 +36,14 @@ export function howMuchLonger(series: Series[], T: number): string {
     });
     lines.push(`${r.activation}, ${wText(r)}: RNN ${lagText(rnn)} (factor ${f2(r.decay)}), ${parts.join(', ')}`);
   }
-  if (!lines.length) return 'How much longer do gradients survive in gated cells? Run with rnn and a gated cell in --cells, at a W scale where the RNN does not explode, to answer from data.';
+  if (!lines.length)
+    return 'How much longer do gradients survive in gated cells? Run with rnn and a gated cell in --cells, at a W scale where the RNN does not explode, to answer from data.';
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const summary = Object.entries(ratios)
-    .map(([cell, rs]) => `${cell.toUpperCase()} ${Number.isFinite(median(rs)) ? `${median(rs).toPrecision(3)}×` : 'without decay'} as long as the RNN (median over the ${rs.length} settings where the RNN does not explode)`)
+    .map(
+      ([cell, rs]) =>
+        `${cell.toUpperCase()} ${Number.isFinite(median(rs)) ? `${median(rs).toPrecision(3)}×` : 'without decay'} as long as the RNN (median over the ${rs.length} settings where the RNN does not explode)`,
+    )
     .join(', ');
   return (
     `How much longer do gradients survive in gated cells? ${summary}. Measured as the steps back until ‖∂L_{T−1}/∂s_k‖ falls to 1e-6 of its value at lag 0 ` +
@@ -52,12 +60,18 @@ export function wouldSigmoidHelp(series: Series[], T: number): string {
     const sig = series.find((s) => s.activation === 'sigmoid' && wKey(s) === w);
     return tanh && sig && tanh.decay !== null && sig.decay !== null ? [{ w: wText(tanh), tanh, sig }] : [];
   });
-  if (!series.length) return 'Would sigmoid help? The question is about the plain RNN: add rnn to --cells to answer it from data.';
+  if (!series.length)
+    return 'Would sigmoid help? The question is about the plain RNN: add rnn to --cells to answer it from data.';
   if (!pairs.length) return 'Would sigmoid help? Run with both tanh and sigmoid in --activations to answer from data.';
   const faster = pairs.filter((p) => p.sig.decay! < p.tanh.decay!);
   const verdict = faster.length === pairs.length ? 'No.' : faster.length === 0 ? 'Yes.' : 'Not in general.';
   const lag = (x: Series) => (x.lagTo1e6 === null ? `not within ${T - 1}` : String(x.lagTo1e6));
-  const detail = pairs.map((p) => `${p.w}: ${f2(p.sig.decay)} with sigmoid against ${f2(p.tanh.decay)} with tanh (below 1e-6 after ${lag(p.sig)} vs ${lag(p.tanh)} steps)`).join('; ');
+  const detail = pairs
+    .map(
+      (p) =>
+        `${p.w}: ${f2(p.sig.decay)} with sigmoid against ${f2(p.tanh.decay)} with tanh (below 1e-6 after ${lag(p.sig)} vs ${lag(p.tanh)} steps)`,
+    )
+    .join('; ');
   const why =
     faster.length === pairs.length
       ? ' Sigmoid makes the gradient vanish faster: σ′ ≤ 1/4 against tanh′ ≤ 1, so each step back multiplies the adjoint by at most ‖W‖₂/4.'

@@ -4,7 +4,15 @@ import type { VanishingResult } from '../vanishing/analyse.js';
 import { writeRunDir, type RunFile } from '../model/out-dir.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { renderChart, vanishingCharts } from './charts.js';
-import { renderVanishingHtml, SERIES_HEADER, seriesRows, vanishingNotes, vanishingSetup, vanishingVerdict, type VanishingMeta } from './html.js';
+import {
+  renderVanishingHtml,
+  SERIES_HEADER,
+  seriesRows,
+  vanishingNotes,
+  vanishingSetup,
+  vanishingVerdict,
+  type VanishingMeta,
+} from './html.js';
 import { REPORT_SCHEMA_VERSION } from './model.js';
 import { markdownTable } from './table.js';
 import { jsonSafe, mdFence, mdText } from './escape.js';
@@ -56,7 +64,19 @@ export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta): stri
 
 /** vanishing.csv: one row per series × k. */
 export function vanishingCsv(v: VanishingResult): string {
-  const header = ['cell', 'activation', 'wNorm', 'k', 'lag', 'dLlast_ds', 'jacobianNorm', 'bound', 'wSource', 'adjointBound', 'tfGrad'];
+  const header = [
+    'cell',
+    'activation',
+    'wNorm',
+    'k',
+    'lag',
+    'dLlast_ds',
+    'jacobianNorm',
+    'bound',
+    'wSource',
+    'adjointBound',
+    'tfGrad',
+  ];
   const csv = createObjectCsvStringifier({ header: header.map((id) => ({ id, title: id })) });
   const rows = v.series.flatMap((s) =>
     s.bound.map((b, k) => ({

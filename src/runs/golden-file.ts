@@ -43,7 +43,10 @@ const tensorSchema = z.strictObject({
   f32: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/),
 });
 // a non-finite loss is written as gradients files write it (jsonNumber: "NaN", "Infinity", "-Infinity"; null read as NaN), and drifts
-const sideSchema = z.strictObject({ loss: z.union([z.number(), z.enum(NON_FINITE_TEXT), z.null()]), tensors: z.record(z.string(), tensorSchema) });
+const sideSchema = z.strictObject({
+  loss: z.union([z.number(), z.enum(NON_FINITE_TEXT), z.null()]),
+  tensors: z.record(z.string(), tensorSchema),
+});
 const goldenSchema = z.strictObject({
   schemaVersion: z.number().int().positive(),
   toolVersion: z.string(),
@@ -78,9 +81,15 @@ const pathText = (path: readonly PropertyKey[]) => path.map(String).join('.');
 function expectation(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_value':
-      return issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map(String).join('|')}`;
+      return issue.values.length === 1
+        ? JSON.stringify(issue.values[0])
+        : `one of ${issue.values.map(String).join('|')}`;
     case 'invalid_type':
-      return issue.expected === 'int' ? 'an integer' : issue.expected === 'number' ? 'a finite number' : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+      return issue.expected === 'int'
+        ? 'an integer'
+        : issue.expected === 'number'
+          ? 'a finite number'
+          : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
     case 'too_small':
       return issue.inclusive ? `at least ${String(issue.minimum)}` : `more than ${String(issue.minimum)}`;
     case 'invalid_union':
@@ -88,7 +97,11 @@ function expectation(issue: z.core.$ZodIssue): string {
     case 'too_big':
       return `at most ${String(issue.maximum)}`;
     case 'invalid_format':
-      return issue.format === 'regex' && pathText(issue.path).endsWith('f32') ? 'base64 text' : issue.format === 'regex' ? '64 lowercase hex digits' : issue.message;
+      return issue.format === 'regex' && pathText(issue.path).endsWith('f32')
+        ? 'base64 text'
+        : issue.format === 'regex'
+          ? '64 lowercase hex digits'
+          : issue.message;
     default:
       return issue.message;
   }
@@ -100,7 +113,10 @@ function issueText(where: string, issue: z.core.$ZodIssue, raw: unknown): string
     const key = field ? `${field}.${issue.keys[0]}` : issue.keys[0];
     return `${where}: field "${key}" is not a golden-file field, expected only the fields bptt-check golden update writes`;
   }
-  const received = issue.path.reduce<unknown>((v, p) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined), raw);
+  const received = issue.path.reduce<unknown>(
+    (v, p) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined),
+    raw,
+  );
   if (received === undefined) {
     const last = String(issue.path[issue.path.length - 1] ?? '');
     return `${where} has no field "${field}", expected ${MEANING[field] ?? MEANING[last] ?? expectation(issue)}`;
@@ -117,21 +133,30 @@ export function decodeF32(s: string): Float64Array {
 /** Reads and validates one golden file; `where` names it in every message. */
 export function readGoldenFile(path: string, where: string, maxMemory?: number): GoldenFile {
   const raw = readJsonFile(path, 'golden file');
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(`${where} is ${shown(raw)}, expected a golden-file object`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new InputError(`${where} is ${shown(raw)}, expected a golden-file object`);
   const version = (raw as Record<string, unknown>).schemaVersion;
   if (typeof version === 'number' && version > GOLDEN_SCHEMA_VERSION)
-    throw new InputError(`${where}: schemaVersion is ${version}, newer than this bptt-check reads (${GOLDEN_SCHEMA_VERSION}); expected a golden directory written by this version or an older one`);
+    throw new InputError(
+      `${where}: schemaVersion is ${version}, newer than this bptt-check reads (${GOLDEN_SCHEMA_VERSION}); expected a golden directory written by this version or an older one`,
+    );
   const parsed = goldenSchema.safeParse(raw);
   if (!parsed.success) throw new InputError(issueText(where, parsed.error.issues[0]!, raw));
   const g = parsed.data;
   const o = g.case.generate;
   if ((o.cell ?? 'rnn') === 'rnn' && o.recurrentActivation !== undefined)
-    throw new InputError(`${where}: field case.generate.recurrentActivation is ${shown(o.recurrentActivation)} for cell rnn, expected none (an RNN has no gates)`);
+    throw new InputError(
+      `${where}: field case.generate.recurrentActivation is ${shown(o.recurrentActivation)} for cell rnn, expected none (an RNN has no gates)`,
+    );
   // the recipe is validated as the case command's options are (sizes within the limits) before any case is generated
   try {
     checkGenerateOptions(o);
     // and the run it asks for (the case, the hand side and both references) within --max-memory: each size may be under its cap and B·T not
-    checkBudget(sizesOfRecipe(o), { command: 'compare', references: ['tfjs-layers', 'tfjs-ops'], stepsDetail: false }, maxMemory);
+    checkBudget(
+      sizesOfRecipe(o),
+      { command: 'compare', references: ['tfjs-layers', 'tfjs-ops'], stepsDetail: false },
+      maxMemory,
+    );
   } catch (e) {
     if (e instanceof InputError) throw new InputError(`${where}: field case.generate cannot be used: ${e.message}`);
     throw e;
@@ -141,15 +166,24 @@ export function readGoldenFile(path: string, where: string, maxMemory?: number):
   for (const side of SIDES) {
     const tensors = g.gradients[side].tensors;
     for (const name of Object.keys(tensors))
-      if (!specs.some((s) => s.name === name)) throw new InputError(`${where}: field gradients.${side}.tensors.${name} is not a gradient of this case, expected only ${names}`);
+      if (!specs.some((s) => s.name === name))
+        throw new InputError(
+          `${where}: field gradients.${side}.tensors.${name} is not a gradient of this case, expected only ${names}`,
+        );
     for (const s of specs) {
       const field = `gradients.${side}.tensors.${s.name}`;
       const st = tensors[s.name];
       if (!st) throw new InputError(`${where} has no field "${field}", expected every gradient of the case (${names})`);
       const [rows, cols] = st.shape;
-      if (rows !== s.rows || cols !== s.cols) throw new InputError(`${where}: field ${field} has shape ${rows}×${cols}, expected ${s.formula} = ${s.rows}×${s.cols}`);
+      if (rows !== s.rows || cols !== s.cols)
+        throw new InputError(
+          `${where}: field ${field} has shape ${rows}×${cols}, expected ${s.formula} = ${s.rows}×${s.cols}`,
+        );
       const bytes = Buffer.from(st.f32, 'base64').byteLength;
-      if (bytes !== 4 * rows * cols) throw new InputError(`${where}: field ${field}.f32 holds ${bytes} bytes, expected ${rows}×${cols} float32 values = ${4 * rows * cols} bytes`);
+      if (bytes !== 4 * rows * cols)
+        throw new InputError(
+          `${where}: field ${field}.f32 holds ${bytes} bytes, expected ${rows}×${cols} float32 values = ${4 * rows * cols} bytes`,
+        );
       // a NaN or ±Inf stored is read as it is: verify reports it as a drift (a non-finite value never passes)
     }
   }

@@ -38,9 +38,21 @@ export async function goldenUpdate(dir: string, backend: string): Promise<string
     const gradients = {} as GoldenFile['gradients'];
     for (const side of SIDES) {
       const g = await sideGradients(c, side);
-      gradients[side] = { loss: jsonNumber(g.loss), tensors: Object.fromEntries(Object.entries(g.tensors).map(([n, m]) => [n, { shape: [m.rows, m.cols], f32: encode(m.data) }])) };
+      gradients[side] = {
+        loss: jsonNumber(g.loss),
+        tensors: Object.fromEntries(
+          Object.entries(g.tensors).map(([n, m]) => [n, { shape: [m.rows, m.cols], f32: encode(m.data) }]),
+        ),
+      };
     }
-    const file: GoldenFile = { schemaVersion: GOLDEN_SCHEMA_VERSION, toolVersion: TOOL_VERSION, tfjsVersion: tf.version_core, backend, case: { id: c.id, generate: o, sha256: sha256(caseJson(c)) }, gradients };
+    const file: GoldenFile = {
+      schemaVersion: GOLDEN_SCHEMA_VERSION,
+      toolVersion: TOOL_VERSION,
+      tfjsVersion: tf.version_core,
+      backend,
+      case: { id: c.id, generate: o, sha256: sha256(caseJson(c)) },
+      gradients,
+    };
     files.push({ name: `${c.id}.json`, content: `${JSON.stringify(file, null, 1)}\n` });
   }
   return writeRunDir(dir, files); // swapped in as a whole: a kill never leaves a set of two runs' snapshots
@@ -64,17 +76,35 @@ export interface GoldenResult {
  * on an unreadable, malformed or newer one), then checks every side against them.
  */
 export async function goldenVerify(dir: string, tol: Tolerance, maxMemory?: number): Promise<GoldenResult> {
-  if (!existsSync(dir)) throw new InputError(`--dir ${JSON.stringify(dir)} does not exist, expected a golden directory (bptt-check golden update writes one)`);
-  if (!statSync(dir).isDirectory()) throw new InputError(`--dir ${JSON.stringify(dir)} is a file, expected a golden directory (bptt-check golden update writes one)`);
-  const names = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== MANIFEST).sort();
-  if (!names.length) throw new InputError(`--dir ${JSON.stringify(dir)} holds no golden files, expected the output of bptt-check golden update`);
-  const files = names.map((name) => readGoldenFile(join(dir, name), `golden file ${JSON.stringify(join(dir, name))}`, maxMemory));
+  if (!existsSync(dir))
+    throw new InputError(
+      `--dir ${JSON.stringify(dir)} does not exist, expected a golden directory (bptt-check golden update writes one)`,
+    );
+  if (!statSync(dir).isDirectory())
+    throw new InputError(
+      `--dir ${JSON.stringify(dir)} is a file, expected a golden directory (bptt-check golden update writes one)`,
+    );
+  const names = readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== MANIFEST)
+    .sort();
+  if (!names.length)
+    throw new InputError(
+      `--dir ${JSON.stringify(dir)} holds no golden files, expected the output of bptt-check golden update`,
+    );
+  const files = names.map((name) =>
+    readGoldenFile(join(dir, name), `golden file ${JSON.stringify(join(dir, name))}`, maxMemory),
+  );
   const drifts: GoldenDrift[] = [];
   for (const g of files) {
     const c = generateCase(g.case.generate);
     const id = g.case.id;
     if (sha256(caseJson(c)) !== g.case.sha256) {
-      drifts.push({ case: id, side: 'case', tensor: '-', message: 'the generated case differs from the one the snapshot was taken on (the generator changed)' });
+      drifts.push({
+        case: id,
+        side: 'case',
+        tensor: '-',
+        message: 'the generated case differs from the one the snapshot was taken on (the generator changed)',
+      });
       continue;
     }
     for (const side of SIDES) {
@@ -82,14 +112,27 @@ export async function goldenVerify(dir: string, tol: Tolerance, maxMemory?: numb
       const now = await sideGradients(c, side);
       const storedLoss = readJsonNumber(stored.loss)!;
       const loss = compareArrays([now.loss], [storedLoss], tol, () => []);
-      if (!loss.pass) drifts.push({ case: id, side, tensor: 'loss', message: `loss ${now.loss} now vs ${storedLoss} stored${loss.reason ? ` (${loss.reason})` : ''}` });
+      if (!loss.pass)
+        drifts.push({
+          case: id,
+          side,
+          tensor: 'loss',
+          message: `loss ${now.loss} now vs ${storedLoss} stored${loss.reason ? ` (${loss.reason})` : ''}`,
+        });
       for (const s of gradientSpecs(c.model, c.batch, c.initialState !== null)) {
         const m = now.tensors[s.name]!;
-        const d = compareArrays(Float32Array.from(m.data), decodeF32(stored.tensors[s.name]!.f32), tol, (k) => indexOf(m, k, s.vector));
+        const d = compareArrays(Float32Array.from(m.data), decodeF32(stored.tensors[s.name]!.f32), tol, (k) =>
+          indexOf(m, k, s.vector),
+        );
         if (d.pass) continue;
         const worst = d.worst ? `; worst [${d.worst.index.join(', ')}]: ${d.worst.a} now vs ${d.worst.r} stored` : '';
         const how = d.reason ?? `relErrNorm ${d.relErrNorm.toExponential(2)}`;
-        drifts.push({ case: id, side, tensor: s.name, message: `${how}, ${d.failing} of ${d.count} entries beyond tolerance${worst}` });
+        drifts.push({
+          case: id,
+          side,
+          tensor: s.name,
+          message: `${how}, ${d.failing} of ${d.count} entries beyond tolerance${worst}`,
+        });
       }
     }
   }

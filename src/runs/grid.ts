@@ -8,7 +8,13 @@ import { z } from 'zod';
 import type { Case } from '../model/case.js';
 import { InputError } from '../model/errors.js';
 import { readJsonFile } from '../model/files.js';
-import { checkGenerateOptions, configId, GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../model/generate.js';
+import {
+  checkGenerateOptions,
+  configId,
+  GENERATE_DEFAULTS,
+  generateCase,
+  type GenerateOptions,
+} from '../model/generate.js';
 import { loadCase } from '../model/io.js';
 import { ACTIVATIONS, CELLS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
 import { zodIssueText } from '../model/validate.js';
@@ -50,7 +56,20 @@ export interface SweepMatrix {
   entries: SweepEntry[];
 }
 
-const KEYS = ['cell', 'recurrentActivation', 'activation', 'bias', 'inputSize', 'hiddenSize', 'outputSize', 'steps', 'batch', 'denseInputs', 'initialState', 'initScale'] as const;
+const KEYS = [
+  'cell',
+  'recurrentActivation',
+  'activation',
+  'bias',
+  'inputSize',
+  'hiddenSize',
+  'outputSize',
+  'steps',
+  'batch',
+  'denseInputs',
+  'initialState',
+  'initScale',
+] as const;
 
 /** A plain RNN has no recurrent activation: one case per RNN combination (the first listed value's), without it. */
 function withoutRnnRecurrentActivation(o: Record<string, unknown>, first: unknown): Record<string, unknown>[] {
@@ -65,7 +84,8 @@ function crossProduct(g: NonNullable<z.infer<typeof matrixSchema>['generate']>):
   for (const key of KEYS) {
     const values: unknown[] = g[key] ?? (key === 'outputSize' ? [undefined] : [GENERATE_DEFAULTS[key]]);
     out = out.flatMap((o) => values.map((v) => (v === undefined ? o : { ...o, [key]: v })));
-    if (key === 'recurrentActivation') out = out.flatMap((o) => withoutRnnRecurrentActivation(o, g.recurrentActivation?.[0]));
+    if (key === 'recurrentActivation')
+      out = out.flatMap((o) => withoutRnnRecurrentActivation(o, g.recurrentActivation?.[0]));
   }
   const seeds = g.seeds ?? [GENERATE_DEFAULTS.seed];
   return out.flatMap((o) => seeds.map((seed) => ({ ...(o as unknown as GenerateOptions), seed })));
@@ -94,18 +114,24 @@ export function loadMatrix(path: string, maxCases = DEFAULT_MAX_CASES): SweepMat
   const raw = readJsonFile(path, 'matrix file');
   const where = `matrix file ${JSON.stringify(path)}`;
   const parsed = matrixSchema.safeParse(raw);
-  if (!parsed.success) throw new InputError(`${where}: ${zodIssueText(parsed.error.issues[0]!, raw, matrixSchema, 'Matrix file')}`);
+  if (!parsed.success)
+    throw new InputError(`${where}: ${zodIssueText(parsed.error.issues[0]!, raw, matrixSchema, 'Matrix file')}`);
   const m = parsed.data;
   const size = (m.generate ? crossProductSize(m.generate) : 0) + (m.cases?.length ?? 0);
   if (size > maxCases)
-    throw new InputError(`${where}: the cross product has ${size} cases, more than --max-cases ${maxCases}; expected at most ${maxCases} (raise --max-cases, or split the matrix and use --shard)`);
+    throw new InputError(
+      `${where}: the cross product has ${size} cases, more than --max-cases ${maxCases}; expected at most ${maxCases} (raise --max-cases, or split the matrix and use --shard)`,
+    );
   const entries: SweepEntry[] = [
     ...(m.generate ? crossProduct(m.generate).map((generate) => ({ generate })) : []),
     ...(m.cases ?? []).map((f) => ({ file: resolve(dirname(path), f) })),
   ];
-  if (!entries.length) throw new InputError(`${where} lists no cases, expected "generate" value lists or "cases" files`);
+  if (!entries.length)
+    throw new InputError(`${where} lists no cases, expected "generate" value lists or "cases" files`);
   const generated = entries.length - (m.cases?.length ?? 0);
-  checkEntries(entries, where, (k) => (k < generated ? null : `cases[${k - generated}] ${JSON.stringify(m.cases![k - generated])}`));
+  checkEntries(entries, where, (k) =>
+    k < generated ? null : `cases[${k - generated}] ${JSON.stringify(m.cases![k - generated])}`,
+  );
   return matrixFromEntries(m.id ?? path, entries);
 }
 
@@ -116,7 +142,11 @@ export function loadMatrix(path: string, maxCases = DEFAULT_MAX_CASES): SweepMat
  * report.json's `index`, and its id or file), not a failing case after the others ran. `label(k)` names
  * entry k where its id is not known.
  */
-export function checkEntries(entries: readonly SweepEntry[], where: string, label: (k: number) => string | null = () => null): void {
+export function checkEntries(
+  entries: readonly SweepEntry[],
+  where: string,
+  label: (k: number) => string | null = () => null,
+): void {
   entries.forEach((e, k) => {
     try {
       if ('file' in e) loadCase(e.file);
@@ -143,36 +173,65 @@ export const PRESETS = ['default', 'large', 'stress'] as const;
  * finite differences alone (overflow.ts).
  */
 export function presetMatrix(name: (typeof PRESETS)[number]): SweepMatrix {
-  if (name === 'default') return matrixFromEntries('preset:default', defaultSuite().map((generate) => ({ generate })));
+  if (name === 'default')
+    return matrixFromEntries(
+      'preset:default',
+      defaultSuite().map((generate) => ({ generate })),
+    );
   const entries: SweepEntry[] = [];
   const add = (o: Partial<GenerateOptions> & { size: readonly number[]; seed: number }) => {
     const [inputSize, hiddenSize, steps] = o.size as [number, number, number];
     const { size: _size, ...rest } = o;
-    entries.push({ generate: { ...GENERATE_DEFAULTS, batch: o.seed === 2 ? 4 : 1, initialState: o.seed === 2, ...rest, inputSize, hiddenSize, steps } });
+    entries.push({
+      generate: {
+        ...GENERATE_DEFAULTS,
+        batch: o.seed === 2 ? 4 : 1,
+        initialState: o.seed === 2,
+        ...rest,
+        inputSize,
+        hiddenSize,
+        steps,
+      },
+    });
   };
   const bools = [false, true];
   if (name === 'stress') {
     for (const activation of ACTIVATIONS)
       for (const bias of bools)
         for (const denseInputs of bools)
-          for (const size of [[8, 32, 200], [16, 64, 200]])
+          for (const size of [
+            [8, 32, 200],
+            [16, 64, 200],
+          ])
             for (const initScale of [0.5, 1.5]) add({ activation, bias, denseInputs, size, initScale, seed: 1 });
     return matrixFromEntries('preset:stress', entries);
   }
   for (const activation of ACTIVATIONS)
     for (const bias of bools)
       for (const denseInputs of bools)
-        for (const size of [[8, 16, 20], [16, 64, 50], [32, 128, 100]]) for (const seed of [1, 2]) add({ activation, bias, denseInputs, size, seed });
+        for (const size of [
+          [8, 16, 20],
+          [16, 64, 50],
+          [32, 128, 100],
+        ])
+          for (const seed of [1, 2]) add({ activation, bias, denseInputs, size, seed });
   for (const cell of ['lstm', 'gru'] as const)
     for (const recurrentActivation of RECURRENT_ACTIVATIONS)
       for (const bias of bools)
         for (const denseInputs of bools)
-          for (const size of [[8, 16, 20], [16, 64, 50]]) for (const seed of [1, 2]) add({ cell, recurrentActivation, bias, denseInputs, size, seed });
+          for (const size of [
+            [8, 16, 20],
+            [16, 64, 50],
+          ])
+            for (const seed of [1, 2]) add({ cell, recurrentActivation, bias, denseInputs, size, seed });
   for (const activation of ACTIVATIONS)
     for (const steps of [500, 1000])
-      for (const hiddenSize of [32, 64]) for (const seed of [1, 2]) add({ activation, size: [8, hiddenSize, steps], initScale: 0.4, seed });
+      for (const hiddenSize of [32, 64])
+        for (const seed of [1, 2]) add({ activation, size: [8, hiddenSize, steps], initScale: 0.4, seed });
   for (const cell of ['lstm', 'gru'] as const)
-    for (const steps of [500, 1000]) for (const seed of [1, 2]) add({ cell, recurrentActivation: 'sigmoid', size: [8, 32, steps], initScale: 0.4, seed });
+    for (const steps of [500, 1000])
+      for (const seed of [1, 2])
+        add({ cell, recurrentActivation: 'sigmoid', size: [8, 32, steps], initScale: 0.4, seed });
   return matrixFromEntries('preset:large', entries);
 }
 
@@ -185,7 +244,8 @@ export function parseShard(text: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index < 1 || index > count) throw new InputError(`--shard is ${JSON.stringify(text)}, expected i/n with 1 ≤ i ≤ n`);
+  if (!m || count < 1 || index < 1 || index > count)
+    throw new InputError(`--shard is ${JSON.stringify(text)}, expected i/n with 1 ≤ i ≤ n`);
   return { index, count };
 }
 

@@ -28,7 +28,11 @@ export function defaultSuite(): GenerateOptions[] {
       for (const variant of VARIANTS) out.push({ ...GENERATE_DEFAULTS, activation, ...size, ...variant, seed: seed++ });
   for (const cell of ['lstm', 'gru'] as const)
     VARIANTS.forEach((variant, k) => {
-      const gated = { cell, recurrentActivation: k % 2 ? 'sigmoid' : 'hardSigmoid', activation: k === 3 ? 'relu' : 'tanh' } as const;
+      const gated = {
+        cell,
+        recurrentActivation: k % 2 ? 'sigmoid' : 'hardSigmoid',
+        activation: k === 3 ? 'relu' : 'tanh',
+      } as const;
       out.push({ ...GENERATE_DEFAULTS, ...gated, ...SUITE_SIZES[k < 2 ? 0 : 1], ...variant, seed: seed++ });
     });
   return out;

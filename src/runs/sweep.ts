@@ -83,13 +83,27 @@ export async function runSweep(run: SweepRun): Promise<IndexedResult[]> {
     }
   } else {
     if (run.signal) setMaxListeners(0, run.signal); // one listener per queued case
-    const pool = new Piscina({ filename: file.href, minThreads: run.workers, maxThreads: run.workers, idleTimeout: 1000 });
+    const pool = new Piscina({
+      filename: file.href,
+      minThreads: run.workers,
+      maxThreads: run.workers,
+      idleTimeout: 1000,
+    });
     try {
       await Promise.all(
         scheduleOrder(run.matrix.entries, indices).map((i) => {
           const entry = run.matrix.entries[i]!;
           return pool
-            .run({ entry, references: run.references, tolerance: run.tolerance, backend: run.backend, options: run.options }, run.signal ? { signal: run.signal } : {})
+            .run(
+              {
+                entry,
+                references: run.references,
+                tolerance: run.tolerance,
+                backend: run.backend,
+                options: run.options,
+              },
+              run.signal ? { signal: run.signal } : {},
+            )
             .then(
               (r: CaseResult) => done({ ...r, index: i }),
               (e: unknown) => run.signal?.aborted || done(crashed(entry, i, e)), // an abandoned case is not a crash
@@ -114,13 +128,23 @@ export async function runSweep(run: SweepRun): Promise<IndexedResult[]> {
 export function scheduleOrder(entries: readonly SweepEntry[], indices: readonly number[]): number[] {
   const costOf = (i: number) => cost(entries[i]!);
   const longestFirst = [...indices].sort((a, b) => costOf(b) - costOf(a) || a - b);
-  const cheaperHalf = [...indices].sort((a, b) => costOf(a) - costOf(b) || a - b).slice(0, Math.floor(indices.length / 2));
+  const cheaperHalf = [...indices]
+    .sort((a, b) => costOf(a) - costOf(b) || a - b)
+    .slice(0, Math.floor(indices.length / 2));
   const firstOfKind = new Map<string, number>();
   for (const i of cheaperHalf) {
     const e = entries[i]!;
     if ('file' in e) continue;
     const g = e.generate;
-    const k = [g.cell ?? 'rnn', g.activation, g.recurrentActivation, g.denseInputs, g.bias, g.batch > 1, g.initialState].join(' ');
+    const k = [
+      g.cell ?? 'rnn',
+      g.activation,
+      g.recurrentActivation,
+      g.denseInputs,
+      g.bias,
+      g.batch > 1,
+      g.initialState,
+    ].join(' ');
     if (!firstOfKind.has(k)) firstOfKind.set(k, i);
   }
   const warm = new Set(firstOfKind.values());

@@ -68,11 +68,18 @@ function wellFormed(m: unknown): m is Message {
   if (m === null || typeof m !== 'object') return false;
   const x = m as Record<string, unknown>;
   switch (x.type) {
-    case 'ready': case 'no-export': return true;
-    case 'load': case 'uncaught': return typeof x.detail === 'string';
-    case 'answer': return typeof x.id === 'number';
-    case 'fail': return typeof x.id === 'number' && FAIL_KINDS.has(x.kind as string) && typeof x.detail === 'string';
-    default: return false;
+    case 'ready':
+    case 'no-export':
+      return true;
+    case 'load':
+    case 'uncaught':
+      return typeof x.detail === 'string';
+    case 'answer':
+      return typeof x.id === 'number';
+    case 'fail':
+      return typeof x.id === 'number' && FAIL_KINDS.has(x.kind as string) && typeof x.detail === 'string';
+    default:
+      return false;
   }
 }
 
@@ -91,7 +98,8 @@ export function startModuleHost(o: ModuleHostOptions): Promise<SubjectHost> {
     for (const line of lines) {
       dumping ||= /<--- Last few GCs --->|FATAL ERROR: .*heap|heap out of memory/.test(line);
       if (dumping) continue;
-      if (line === '') blanks++; // held back: V8's dump begins with one
+      if (line === '')
+        blanks++; // held back: V8's dump begins with one
       else {
         process.stderr.write(`${'\n'.repeat(blanks)}${line}\n`);
         blanks = 0;
@@ -120,7 +128,8 @@ export function startModuleHost(o: ModuleHostOptions): Promise<SubjectHost> {
   // the child's resident memory, watched while the module loads or answers
   const watch = setInterval(() => {
     const mb = loading || pending.size > 0 ? residentMb(child.pid) : null;
-    if (mb !== null && mb > o.memoryMb) fail('memory', `grew to more than ${o.memoryMb} MB (its heap and what lives outside it: typed arrays, buffers)`);
+    if (mb !== null && mb > o.memoryMb)
+      fail('memory', `grew to more than ${o.memoryMb} MB (its heap and what lives outside it: typed arrays, buffers)`);
   }, WATCH_MS);
   watch.unref();
 
@@ -144,9 +153,16 @@ export function startModuleHost(o: ModuleHostOptions): Promise<SubjectHost> {
   };
 
   let loader!: Waiter;
-  const loaded = new Promise<SubjectHost>((resolve, reject) => (loader = { resolve: resolve as Waiter['resolve'], reject }));
+  const loaded = new Promise<SubjectHost>(
+    (resolve, reject) => (loader = { resolve: resolve as Waiter['resolve'], reject }),
+  );
   const loadTimer = setTimeout(() => fail('timeout', `loading took longer than ${o.timeoutSeconds} s`), ms);
-  void loaded.then(() => {}, () => {}).finally(() => clearTimeout(loadTimer));
+  void loaded
+    .then(
+      () => {},
+      () => {},
+    )
+    .finally(() => clearTimeout(loadTimer));
 
   const host: SubjectHost = {
     request(c: CaseFile, options: SubjectOptions) {
@@ -163,7 +179,11 @@ export function startModuleHost(o: ModuleHostOptions): Promise<SubjectHost> {
   };
 
   child.on('message', (m: unknown) => {
-    if (!wellFormed(m)) return fail('unreadable', 'sent bptt-check a message it does not speak (the module writes on its IPC channel: process.send)');
+    if (!wellFormed(m))
+      return fail(
+        'unreadable',
+        'sent bptt-check a message it does not speak (the module writes on its IPC channel: process.send)',
+      );
     if (m.type === 'ready') {
       loading = false;
       loader.resolve(host);
@@ -183,7 +203,8 @@ export function startModuleHost(o: ModuleHostOptions): Promise<SubjectHost> {
   child.on('exit', (code, signal) => {
     if (stopping) return;
     const decide = () => {
-      if (/heap out of memory|Reached heap limit/.test(childErr)) fail('memory', `reached its heap limit of ${o.heapMb} MB`);
+      if (/heap out of memory|Reached heap limit/.test(childErr))
+        fail('memory', `reached its heap limit of ${o.heapMb} MB`);
       else fail('exited', signal ? `killed by ${signal}` : `exit code ${code}`, code ?? undefined);
     };
     // V8 aborts on a full heap (SIGABRT) after writing why to stderr: read that to its end (briefly) first

@@ -40,16 +40,22 @@ export const MODULE_HEAP_MB = 1024;
 export const MODULE_MEMORY_MB = 2048;
 
 const whereOf = (path: string) => `--impl module ${JSON.stringify(path)}`;
-const NO_EXPORT = 'exports no function "gradients" (named or default), expected export function gradients(case, options) { … }';
+const NO_EXPORT =
+  'exports no function "gradients" (named or default), expected export function gradients(case, options) { … }';
 const LOAD_EXPECTED = 'expected a module that imports cleanly';
 
 /** The module's absolute path, resolved relative to the current directory; InputError when it is not one. */
 function modulePath(path: string): string {
   const where = whereOf(path);
   const abs = resolve(process.cwd(), path);
-  if (!EXTENSIONS.includes(extname(abs))) throw new InputError(`${where} has extension ${JSON.stringify(extname(abs))}, expected one of ${EXTENSIONS.join(', ')}`);
-  if (!existsSync(abs)) throw new InputError(`${where} cannot be read (no such file), expected a module relative to ${process.cwd()}`);
-  if (!statSync(abs).isFile()) throw new InputError(`${where} is not a regular file (a FIFO, a device or a directory), expected a module file`); // importing a FIFO waits forever
+  if (!EXTENSIONS.includes(extname(abs)))
+    throw new InputError(
+      `${where} has extension ${JSON.stringify(extname(abs))}, expected one of ${EXTENSIONS.join(', ')}`,
+    );
+  if (!existsSync(abs))
+    throw new InputError(`${where} cannot be read (no such file), expected a module relative to ${process.cwd()}`);
+  if (!statSync(abs).isFile())
+    throw new InputError(`${where} is not a regular file (a FIFO, a device or a directory), expected a module file`); // importing a FIFO waits forever
   return abs;
 }
 
@@ -73,11 +79,25 @@ export async function loadGradientsModule(path: string): Promise<GradientsFuncti
 }
 
 /** Runs your function in this process (the library's path) on a case within `timeoutSeconds`, and checks what it returns. */
-export async function runGradientsModule(fn: GradientsFunction, c: Case, path: string, timeoutSeconds: number, options: GradientsOptions = {}): Promise<Gradients> {
+export async function runGradientsModule(
+  fn: GradientsFunction,
+  c: Case,
+  path: string,
+  timeoutSeconds: number,
+  options: GradientsOptions = {},
+): Promise<Gradients> {
   const where = `--impl module ${JSON.stringify(path)}`;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new InputError(`${where} did not settle within --timeout ${timeoutSeconds} s, expected a result or a promise that settles`)), timeoutSeconds * 1000);
+    timer = setTimeout(
+      () =>
+        reject(
+          new InputError(
+            `${where} did not settle within --timeout ${timeoutSeconds} s, expected a result or a promise that settles`,
+          ),
+        ),
+      timeoutSeconds * 1000,
+    );
   });
   let result: unknown;
   try {
@@ -102,27 +122,40 @@ export interface ModuleSubject {
 function faultMessage(where: string, f: SubjectFault, timeoutSeconds: number, caseId?: string): string {
   const at = f.loading ? 'while loading' : `on case ${caseId}`;
   switch (f.kind) {
-    case 'load': return `${where} failed to load (${f.detail}), ${LOAD_EXPECTED}`;
-    case 'no-export': return `${where} ${NO_EXPORT}`;
+    case 'load':
+      return `${where} failed to load (${f.detail}), ${LOAD_EXPECTED}`;
+    case 'no-export':
+      return `${where} ${NO_EXPORT}`;
     case 'timeout':
       return f.loading
         ? `${where} did not finish loading within --timeout ${timeoutSeconds} s and was stopped, expected a module that imports in time`
         : `${where} did not settle within --timeout ${timeoutSeconds} s on case ${caseId} and was stopped, expected a result or a promise that settles`;
-    case 'exited': return `${where}: the module exited before answering (${f.detail}, ${at}), expected gradients(case, options) to return its result without process.exit`;
-    case 'memory': return `${where} ran out of memory ${at}: it ${f.detail}, expected a module within the limits of an --impl module (${MODULE_HEAP_MB} MB of heap, ${MODULE_MEMORY_MB} MB in all)`;
-    case 'threw': return `${where} threw on case ${caseId}: ${f.detail}`;
-    case 'uncaught': return `${where} left an error uncaught ${at} (${f.detail}), expected every promise awaited or caught`;
-    case 'unreadable': return `${where} gave an answer ${at} that cannot be read (${f.detail}), expected plain data: { loss, gradients } of numbers and arrays`;
+    case 'exited':
+      return `${where}: the module exited before answering (${f.detail}, ${at}), expected gradients(case, options) to return its result without process.exit`;
+    case 'memory':
+      return `${where} ran out of memory ${at}: it ${f.detail}, expected a module within the limits of an --impl module (${MODULE_HEAP_MB} MB of heap, ${MODULE_MEMORY_MB} MB in all)`;
+    case 'threw':
+      return `${where} threw on case ${caseId}: ${f.detail}`;
+    case 'uncaught':
+      return `${where} left an error uncaught ${at} (${f.detail}), expected every promise awaited or caught`;
+    case 'unreadable':
+      return `${where} gave an answer ${at} that cannot be read (${f.detail}), expected plain data: { loss, gradients } of numbers and arrays`;
   }
 }
 
 /** Starts the module in a child process (limits MODULE_HEAP_MB and MODULE_MEMORY_MB, each step within timeoutSeconds). Throws InputError on any problem. */
 export async function openGradientsModule(path: string, timeoutSeconds: number): Promise<ModuleSubject> {
   const where = whereOf(path);
-  const word = (e: unknown, caseId?: string) => (e instanceof SubjectFault ? new InputError(faultMessage(where, e, timeoutSeconds, caseId)) : e);
+  const word = (e: unknown, caseId?: string) =>
+    e instanceof SubjectFault ? new InputError(faultMessage(where, e, timeoutSeconds, caseId)) : e;
   let host: SubjectHost;
   try {
-    host = await startModuleHost({ path: modulePath(path), timeoutSeconds, heapMb: MODULE_HEAP_MB, memoryMb: MODULE_MEMORY_MB });
+    host = await startModuleHost({
+      path: modulePath(path),
+      timeoutSeconds,
+      heapMb: MODULE_HEAP_MB,
+      memoryMb: MODULE_MEMORY_MB,
+    });
   } catch (e) {
     throw word(e);
   }

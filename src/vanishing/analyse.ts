@@ -17,7 +17,14 @@
  * jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂, both through s_k alone (the LSTM's long path runs through
  * c_{k+1} … c_{T−1}); the bound is the RNN's only.
  */
-import { clipGradients, globalNorm, handBackward, handForward, type ForwardCache, type GatedCache } from '../bptt/index.js';
+import {
+  clipGradients,
+  globalNorm,
+  handBackward,
+  handForward,
+  type ForwardCache,
+  type GatedCache,
+} from '../bptt/index.js';
 import { gatedJacobianNorms, jacobianNorms } from '../bptt/jacobian.js';
 import { spectralNorm } from '../bptt/spectral.js';
 import { referenceSteps } from '../../reference/steps.js';
@@ -96,14 +103,26 @@ export interface VanishingResult {
   pass: boolean;
 }
 
-export function checkVanishingOptions(o: { activations: string[]; wNorms: number[]; steps: number; cells?: string[] }): void {
-  if (o.cells && !o.cells.length) throw new InputError('--cells is empty, expected a comma-separated list of rnn|lstm|gru');
-  for (const c of o.cells ?? []) if (!(CELLS as readonly string[]).includes(c)) throw new InputError(`--cells has ${shown(c)}, expected only rnn|lstm|gru`);
-  if (!o.activations.length) throw new InputError('--activations is empty, expected a comma-separated list of tanh|sigmoid|relu|linear');
+export function checkVanishingOptions(o: {
+  activations: string[];
+  wNorms: number[];
+  steps: number;
+  cells?: string[];
+}): void {
+  if (o.cells && !o.cells.length)
+    throw new InputError('--cells is empty, expected a comma-separated list of rnn|lstm|gru');
+  for (const c of o.cells ?? [])
+    if (!(CELLS as readonly string[]).includes(c))
+      throw new InputError(`--cells has ${shown(c)}, expected only rnn|lstm|gru`);
+  if (!o.activations.length)
+    throw new InputError('--activations is empty, expected a comma-separated list of tanh|sigmoid|relu|linear');
   for (const a of o.activations)
-    if (!(ACTIVATIONS as readonly string[]).includes(a)) throw new InputError(`--activations has ${shown(a)}, expected only tanh|sigmoid|relu|linear`);
-  for (const s of o.wNorms) if (!Number.isFinite(s) || s <= 0) throw new InputError(`--w-norm has ${shown(s)}, expected positive numbers`);
-  if (!Number.isInteger(o.steps) || o.steps < 2) throw new InputError(`--steps is ${shown(o.steps)}, expected T ≥ 2 (a lag needs two steps)`);
+    if (!(ACTIVATIONS as readonly string[]).includes(a))
+      throw new InputError(`--activations has ${shown(a)}, expected only tanh|sigmoid|relu|linear`);
+  for (const s of o.wNorms)
+    if (!Number.isFinite(s) || s <= 0) throw new InputError(`--w-norm has ${shown(s)}, expected positive numbers`);
+  if (!Number.isInteger(o.steps) || o.steps < 2)
+    throw new InputError(`--steps is ${shown(o.steps)}, expected T ≥ 2 (a lag needs two steps)`);
 }
 
 /** The case with another activation and W rescaled to spectral norm s, or W as it is for s = null (same inputs, U, V, …). */
@@ -121,9 +140,28 @@ function variant(c: Case, activation: Activation, s: number | null): Case {
  * LSTM's forget gate at forgetBias (tf.layers.lstm's unitForgetBias sets it to 1, after Jozefowicz et al.,
  * 2015). Inputs, targets, V and s₋₁ are those of c; its output bias c, or zero.
  */
-function gatedVariant(c: Case, cell: 'lstm' | 'gru', activation: Activation, s: number, seed: number, forgetBias: number): Case {
+function gatedVariant(
+  c: Case,
+  cell: 'lstm' | 'gru',
+  activation: Activation,
+  s: number,
+  seed: number,
+  forgetBias: number,
+): Case {
   const { inputSize, hiddenSize: H, outputSize: K } = c.model;
-  const g = generateCase({ ...GENERATE_DEFAULTS, cell, recurrentActivation: 'sigmoid', activation, bias: true, inputSize, hiddenSize: H, outputSize: K, steps: c.steps, batch: c.batch, seed });
+  const g = generateCase({
+    ...GENERATE_DEFAULTS,
+    cell,
+    recurrentActivation: 'sigmoid',
+    activation,
+    bias: true,
+    inputSize,
+    hiddenSize: H,
+    outputSize: K,
+    steps: c.steps,
+    batch: c.batch,
+    seed,
+  });
   const params: Record<string, Matrix> = { V: c.params.V!, c: c.params.c ?? zeros(K, 1) };
   for (const [name, m] of Object.entries(g.params)) {
     if (name.startsWith('U_')) params[name] = m;
@@ -158,18 +196,30 @@ function forwardMax(cache: ForwardCache | GatedCache): number {
 }
 
 /** wNorm: the spectral norm to rescale W (the gates' W_*) to, or null for the case's own W (the gates' W_* to its σ_max). */
-async function analyse(c: Case, cell: Cell, activation: Activation, wNorm: number | null, o: VanishingOptions): Promise<Series> {
+async function analyse(
+  c: Case,
+  cell: Cell,
+  activation: Activation,
+  wNorm: number | null,
+  o: VanishingOptions,
+): Promise<Series> {
   const sigmaCase = spectralNorm(c.params.W!);
-  const v = cell === 'rnn' ? variant(c, activation, wNorm) : gatedVariant(c, cell, activation, wNorm ?? sigmaCase, o.seed ?? 1, o.forgetBias ?? 1);
+  const v =
+    cell === 'rnn'
+      ? variant(c, activation, wNorm)
+      : gatedVariant(c, cell, activation, wNorm ?? sigmaCase, o.seed ?? 1, o.forgetBias ?? 1);
   const T = v.steps;
   const H = v.model.hiddenSize;
   const cache = handForward(v); //                     one forward pass for the adjoints, the Jacobian and the clipping
   const hand = handBackward(v, cache, { keepSteps: true, outputStep: T - 1 }).steps!.ds;
   const norms = Array.from({ length: T }, (_, k) => Math.hypot(...hand.subarray(k * H, (k + 1) * H)));
   // the Jacobian ∂s_{T−1}/∂s_k, and the bound of the RNN's (a gated cell's has no such bound)
-  const jac = cell === 'rnn' ? jacobianNorms(v, cache as ForwardCache, 0) : gatedJacobianNorms(v, cache as GatedCache, 0);
+  const jac =
+    cell === 'rnn' ? jacobianNorms(v, cache as ForwardCache, 0) : gatedJacobianNorms(v, cache as GatedCache, 0);
   const sigma = cell === 'rnn' ? spectralNorm(v.params.W!) : NaN;
-  const bound = Array.from({ length: T }, (_, k) => (cell === 'rnn' ? (sigma * GAMMA[activation]) ** (T - 1 - k) : null));
+  const bound = Array.from({ length: T }, (_, k) =>
+    cell === 'rnn' ? (sigma * GAMMA[activation]) ** (T - 1 - k) : null,
+  );
 
   // overflow: keep the series up to the first non-finite value (counting from lag 0)
   let overflowAtLag: number | null = null;
@@ -180,7 +230,8 @@ async function analyse(c: Case, cell: Cell, activation: Activation, wNorm: numbe
       break;
     }
   }
-  const cut = (xs: number[]) => xs.map((x, k) => (overflowAtLag !== null && T - 1 - k >= overflowAtLag ? null : finiteOrNull(x)));
+  const cut = (xs: number[]) =>
+    xs.map((x, k) => (overflowAtLag !== null && T - 1 - k >= overflowAtLag ? null : finiteOrNull(x)));
   const dLlast_ds = cut(norms);
   const jacobianNorm = cut(jac);
   // ‖∂L_{T−1}/∂s_k‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^{T−1−k}   (∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1}, ‖J_k‖ ≤ (σγ)^lag)
@@ -189,7 +240,14 @@ async function analyse(c: Case, cell: Cell, activation: Activation, wNorm: numbe
 
   // the hand adjoints against tf.grad with respect to the states, lag by lag, where float32 can hold them
   const ref = (await referenceSteps(v, T - 1)).ds;
-  const { check: adjointCheck, status: lagStatus } = compareLags(hand, ref, dLlast_ds, H, forwardMax(cache), o.tolerance);
+  const { check: adjointCheck, status: lagStatus } = compareLags(
+    hand,
+    ref,
+    dLlast_ds,
+    H,
+    forwardMax(cache),
+    o.tolerance,
+  );
   const boundCheck = checkBounds(dLlast_ds, jacobianNorm, bound, adjointBound);
   const decay = fitDecay(dLlast_ds, T);
   const lag0 = dLlast_ds[T - 1] ?? 0;
@@ -224,25 +282,42 @@ async function analyse(c: Case, cell: Cell, activation: Activation, wNorm: numbe
 }
 
 /** jacobianNorm ≤ bound and dLlast_ds ≤ adjointBound at every lag (to 1e-9 for rounding), the first violation with its numbers. */
-function checkBounds(dLlast_ds: (number | null)[], jacobianNorm: (number | null)[], bound: (number | null)[], adjointBound: (number | null)[]): Series['boundCheck'] {
+function checkBounds(
+  dLlast_ds: (number | null)[],
+  jacobianNorm: (number | null)[],
+  bound: (number | null)[],
+  adjointBound: (number | null)[],
+): Series['boundCheck'] {
   const T = bound.length;
   for (let lag = 0; lag < T; lag++) {
     const k = T - 1 - lag;
     const [j, b, y, yb] = [jacobianNorm[k], bound[k], dLlast_ds[k], adjointBound[k]];
     if (j != null && b != null && j > b * (1 + 1e-9))
-      return { pass: false, firstViolationLag: lag, failure: `‖∂s_{T−1}/∂s_k‖ = ${j.toPrecision(4)} > (σ_max(W)·γ)^lag = ${b.toPrecision(4)} at lag ${lag}` };
+      return {
+        pass: false,
+        firstViolationLag: lag,
+        failure: `‖∂s_{T−1}/∂s_k‖ = ${j.toPrecision(4)} > (σ_max(W)·γ)^lag = ${b.toPrecision(4)} at lag ${lag}`,
+      };
     if (y != null && yb != null && y > yb * (1 + 1e-9))
-      return { pass: false, firstViolationLag: lag, failure: `‖∂L_{T−1}/∂s_k‖ = ${y.toPrecision(4)} > ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag = ${yb.toPrecision(4)} at lag ${lag}` };
+      return {
+        pass: false,
+        firstViolationLag: lag,
+        failure: `‖∂L_{T−1}/∂s_k‖ = ${y.toPrecision(4)} > ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag = ${yb.toPrecision(4)} at lag ${lag}`,
+      };
   }
   return { pass: true, firstViolationLag: null, failure: null };
 }
 
 export async function analyseVanishing(c: Case, o: VanishingOptions): Promise<VanishingResult> {
-  if (c.model.cell !== 'rnn') throw new InputError(`model.cell is "${c.model.cell}", expected rnn: the vanishing analysis starts from a plain RNN case and derives the gated cells from it (--cells)`);
+  if (c.model.cell !== 'rnn')
+    throw new InputError(
+      `model.cell is "${c.model.cell}", expected rnn: the vanishing analysis starts from a plain RNN case and derives the gated cells from it (--cells)`,
+    );
   const cells = o.cells ?? ['rnn'];
   const scales: (number | null)[] = [...(o.caseW ? [null] : []), ...o.wNorms]; // null: the case's own W
   const series: Series[] = [];
-  for (const cell of cells) for (const a of o.activations) for (const s of scales) series.push(await analyse(c, cell, a, s, o));
+  for (const cell of cells)
+    for (const a of o.activations) for (const s of scales) series.push(await analyse(c, cell, a, s, o));
   const gated = cells.some((x) => x !== 'rnn');
   return {
     caseId: c.id,
@@ -250,7 +325,10 @@ export async function analyseVanishing(c: Case, o: VanishingOptions): Promise<Va
     H: c.model.hiddenSize,
     caseW: o.caseW ?? false,
     series,
-    answer: wouldSigmoidHelp(series.filter((s) => s.cell === 'rnn'), c.steps),
+    answer: wouldSigmoidHelp(
+      series.filter((s) => s.cell === 'rnn'),
+      c.steps,
+    ),
     ...(gated ? { cellsAnswer: howMuchLonger(series, c.steps) } : {}),
     pass: series.every((s) => s.adjointCheck.pass && s.boundCheck.pass),
   };

@@ -54,7 +54,14 @@ const maxAbsOf = (xs: ArrayLike<number>, from = 0, to = xs.length) => {
  * hand and ref: ∂L_{T−1}/∂s_k of batch row 0 at [k·H, …); norms[k] its float64 norm, null past a float64
  * overflow; forwardMax: max |x| over the float64 forward values every lag depends on (all rows, all steps).
  */
-export function compareLags(hand: Float64Array, ref: Float64Array, norms: (number | null)[], H: number, forwardMax: number, tol: Tolerance): { check: AdjointCheck; status: LagStatus[] } {
+export function compareLags(
+  hand: Float64Array,
+  ref: Float64Array,
+  norms: (number | null)[],
+  H: number,
+  forwardMax: number,
+  tol: Tolerance,
+): { check: AdjointCheck; status: LagStatus[] } {
   const T = norms.length;
   const status: LagStatus[] = new Array(T);
   const skipped: SkippedLags = { underflow: 0, float32Overflow: 0, float64Overflow: 0 };
@@ -99,7 +106,18 @@ export function compareLags(hand: Float64Array, ref: Float64Array, norms: (numbe
           : `${m.failing} of ${H} elements beyond atol·S + rtol·|r| (atol ${tol.atol}, rtol ${tol.rtol}) at lag ${lag}, relErrNorm ${m.relErrNorm.toPrecision(3)}, maxAbsErr ${m.maxAbsErr.toPrecision(3)}`;
     }
   }
-  return { check: { pass: firstFailingLag === null, comparedLags: compared, worstRelErrNorm: worst, firstFailingLag, failure, skipped, maxAbs: reach }, status };
+  return {
+    check: {
+      pass: firstFailingLag === null,
+      comparedLags: compared,
+      worstRelErrNorm: worst,
+      firstFailingLag,
+      failure,
+      skipped,
+      maxAbs: reach,
+    },
+    status,
+  };
 }
 
 /** "47 float32 overflow, 3 underflow" (the lags not compared with tf.grad), or "none". */
@@ -115,7 +133,8 @@ export function skippedText(s: SkippedLags): string {
 /** What the three reasons mean, for the reports' notes. */
 export const SKIP_REASONS = {
   float32Overflow: `float32 overflow: tf.grad (float32) is ±Inf or NaN there, and the float64 values that lag depends on exceed ${FLOAT32_CEILING.toPrecision(3)} (float32's largest value is ${FLOAT32_MAX.toPrecision(3)})`,
-  float64Overflow: 'float64 overflow: the float64 hand computation overflows there (a state, the Jacobian or the adjoint beyond 1.80e308, or NaN from Inf − Inf); the series is drawn up to there',
+  float64Overflow:
+    'float64 overflow: the float64 hand computation overflows there (a state, the Jacobian or the adjoint beyond 1.80e308, or NaN from Inf − Inf); the series is drawn up to there',
   underflow: `float32 underflow: ‖∂L_{T−1}/∂s_k‖ < ${FLOAT32_FLOOR}, where float32 holds only denormals or zero`,
 };
 
@@ -130,5 +149,7 @@ export interface ClipSummary {
 
 export function clipSummary(norm: number, before: number, after: number): ClipSummary {
   // g·(n/‖g‖) with ‖g‖ = Inf gives 0 or NaN, not a gradient of norm n: the clipped gradient is undefined in float64
-  return Number.isFinite(before) ? { norm, before, after, overflow: false } : { norm, before: null, after: null, overflow: true };
+  return Number.isFinite(before)
+    ? { norm, before, after, overflow: false }
+    : { norm, before: null, after: null, overflow: true };
 }

@@ -13,11 +13,16 @@ describe('the end of a bench run', () => {
   it('exits 0 when a target is missed, and names the missed row with its value and target', () => {
     const s = benchSummary(rows);
     expect(s.exitCode).toBe(0);
-    expect(s.lines).toEqual(['2 of 3 targets MISSED: sweep 2 workers / 1 (1.440 ×, target ≥ 1.7×); hand BPTT, H=256: GFLOP/s (1.040 GFLOP/s, target ≥ 1.5)']);
+    expect(s.lines).toEqual([
+      '2 of 3 targets MISSED: sweep 2 workers / 1 (1.440 ×, target ≥ 1.7×); hand BPTT, H=256: GFLOP/s (1.040 GFLOP/s, target ≥ 1.5)',
+    ]);
   });
 
   it('exits 0 and says so when every target is met', () => {
-    expect(benchSummary(rows.filter((r) => r.ok !== false))).toEqual({ lines: ['every target met (1 of 1)'], exitCode: 0 });
+    expect(benchSummary(rows.filter((r) => r.ok !== false))).toEqual({
+      lines: ['every target met (1 of 1)'],
+      exitCode: 0,
+    });
   });
 
   it('is what bench.ts ends with: it sets the exit code from the summary and from nothing else', async () => {

@@ -11,14 +11,32 @@ import type { Case } from '../../src/model/case.js';
 import { fromNested, fromVector } from '../../src/model/matrix.js';
 import type { Activation } from '../../src/model/spec.js';
 
-function makeCase(p: { U: number[][]; W: number[][]; V: number[][]; b?: number[]; c?: number[] }, activation: Activation, tokens: number[], targets: number[], s0?: number[]): Case {
+function makeCase(
+  p: { U: number[][]; W: number[][]; V: number[][]; b?: number[]; c?: number[] },
+  activation: Activation,
+  tokens: number[],
+  targets: number[],
+  s0?: number[],
+): Case {
   const H = p.W.length;
   return {
     id: 'hand-sized',
-    model: { cell: 'rnn', activation, bias: p.b !== undefined, inputSize: p.U[0]!.length, hiddenSize: H, outputSize: p.V.length },
+    model: {
+      cell: 'rnn',
+      activation,
+      bias: p.b !== undefined,
+      inputSize: p.U[0]!.length,
+      hiddenSize: H,
+      outputSize: p.V.length,
+    },
     batch: 1,
     steps: tokens.length,
-    params: { U: fromNested(p.U), W: fromNested(p.W), V: fromNested(p.V), ...(p.b ? { b: fromVector(p.b), c: fromVector(p.c!) } : {}) },
+    params: {
+      U: fromNested(p.U),
+      W: fromNested(p.W),
+      V: fromNested(p.V),
+      ...(p.b ? { b: fromVector(p.b), c: fromVector(p.c!) } : {}),
+    },
     tokens: Int32Array.from(tokens),
     vectors: null,
     targets: Int32Array.from(targets),
@@ -39,7 +57,10 @@ describe('a scalar linear RNN solved in closed form (H=1, I=1, K=2, T=2)', () =>
   const g = s.map((st) => d * sig(d * st));
 
   it('has the loss Σ log(1 + e^{d s_t})', () => {
-    expect(forward(c).loss).toBeCloseTo(s.reduce((acc, st) => acc + Math.log(1 + Math.exp(d * st)), 0), 14);
+    expect(forward(c).loss).toBeCloseTo(
+      s.reduce((acc, st) => acc + Math.log(1 + Math.exp(d * st)), 0),
+      14,
+    );
   });
 
   it('has the gradients of the closed form', () => {
@@ -56,7 +77,8 @@ type M = number[][];
 const mul = (A: M, B: M): M => A.map((row) => B[0]!.map((_, j) => row.reduce((acc, a, k) => acc + a * B[k]![j]!, 0)));
 const T_ = (A: M): M => A[0]!.map((_, j) => A.map((row) => row[j]!));
 const col = (v: number[]): M => v.map((x) => [x]);
-const eye = (n: number): M => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+const eye = (n: number): M =>
+  Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
 const diag = (v: number[]): M => v.map((x, i) => v.map((_, j) => (i === j ? x : 0)));
 
 const ACT = {
@@ -65,9 +87,19 @@ const ACT = {
 } as const;
 
 describe.each(['tanh', 'sigmoid'] as const)('an H=2, T=3 %s RNN against the seed’s sum over k', (activation) => {
-  const U = [[0.3, -0.5, 0.8], [0.6, 0.2, -0.4]]; // H×I, I=3
-  const W = [[0.5, -0.9], [0.7, 0.25]];
-  const V = [[0.4, -0.3], [-0.6, 0.9], [0.1, 0.5]]; // K×H, K=3
+  const U = [
+    [0.3, -0.5, 0.8],
+    [0.6, 0.2, -0.4],
+  ]; // H×I, I=3
+  const W = [
+    [0.5, -0.9],
+    [0.7, 0.25],
+  ];
+  const V = [
+    [0.4, -0.3],
+    [-0.6, 0.9],
+    [0.1, 0.5],
+  ]; // K×H, K=3
   const b = [0.05, -0.1];
   const cb = [0.2, 0, -0.2];
   const s0 = [0.3, -0.6];
@@ -91,8 +123,14 @@ describe.each(['tanh', 'sigmoid'] as const)('an H=2, T=3 %s RNN against the seed
   });
 
   // backward by the explicit sum over k
-  const dW = [[0, 0], [0, 0]];
-  const dU = [[0, 0, 0], [0, 0, 0]];
+  const dW = [
+    [0, 0],
+    [0, 0],
+  ];
+  const dU = [
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
   const db = [0, 0];
   const ds0 = [0, 0];
   for (let t = 0; t < 3; t++) {
@@ -112,12 +150,15 @@ describe.each(['tanh', 'sigmoid'] as const)('an H=2, T=3 %s RNN against the seed
       J = mul(J, mul(diag(fk), W)); // ∂s_t/∂s_{k−1} = ∂s_t/∂s_k · diag(f′(a_k)) W
     }
   }
-  const dV = V.map((_, k) => [0, 1].map((j) => p.reduce((acc, pt, t) => acc + (pt[k]! - (k === targets[t] ? 1 : 0)) * s[t + 1]![j]!, 0)));
+  const dV = V.map((_, k) =>
+    [0, 1].map((j) => p.reduce((acc, pt, t) => acc + (pt[k]! - (k === targets[t] ? 1 : 0)) * s[t + 1]![j]!, 0)),
+  );
   const dc = V.map((_, k) => p.reduce((acc, pt, t) => acc + pt[k]! - (k === targets[t] ? 1 : 0), 0));
 
   const cache = forward(c);
   const grads = backward(c, cache);
-  const close = (actual: Float64Array, expected: number[]) => expected.forEach((e, k) => expect(actual[k]).toBeCloseTo(e, 13));
+  const close = (actual: Float64Array, expected: number[]) =>
+    expected.forEach((e, k) => expect(actual[k]).toBeCloseTo(e, 13));
 
   it('computes the states and the loss of the formulas', () => {
     close(cache.s, s.flat());

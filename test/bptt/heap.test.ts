@@ -62,7 +62,10 @@ describe("handGradients on the kernels' heap", () => {
 
   it.each([
     ['rnn tanh, tokens', {}],
-    ['rnn sigmoid, bias, dense inputs, batch 3, initial state', { activation: 'sigmoid', bias: true, denseInputs: true, batch: 3, initialState: true }],
+    [
+      'rnn sigmoid, bias, dense inputs, batch 3, initial state',
+      { activation: 'sigmoid', bias: true, denseInputs: true, batch: 3, initialState: true },
+    ],
     ['rnn relu, odd sizes', { activation: 'relu', inputSize: 7, hiddenSize: 13, outputSize: 5, steps: 9 }],
     ['lstm, bias, dense inputs, initial state', { cell: 'lstm', bias: true, denseInputs: true, initialState: true }],
     ['gru, sigmoid gates, batch 2', { cell: 'gru', recurrentActivation: 'sigmoid', batch: 2, hiddenSize: 15 }],

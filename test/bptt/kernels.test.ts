@@ -14,8 +14,22 @@ const rand = () => {
   seed = (seed * 1103515245 + 12345) % 2 ** 31; // a small LCG: these are test inputs, not statistics
   return seed / 2 ** 31 - 0.5;
 };
-const randomMatrix = (rows: number, cols: number): Matrix => ({ rows, cols, data: Float64Array.from({ length: rows * cols }, rand) });
-const SHAPES = [[1, 1], [3, 5], [4, 4], [7, 9], [8, 8], [9, 3], [13, 16], [16, 13], [33, 17]] as const;
+const randomMatrix = (rows: number, cols: number): Matrix => ({
+  rows,
+  cols,
+  data: Float64Array.from({ length: rows * cols }, rand),
+});
+const SHAPES = [
+  [1, 1],
+  [3, 5],
+  [4, 4],
+  [7, 9],
+  [8, 8],
+  [9, 3],
+  [13, 16],
+  [16, 13],
+  [33, 17],
+] as const;
 
 /** the operands where each implementation reads them: plain arrays, or copies in the heap */
 const MODES = {
@@ -71,7 +85,9 @@ describe.each(Object.keys(MODES) as (keyof typeof MODES)[])('kernels (%s)', (mod
     const B = Float64Array.from({ length: n * T }, rand); //         row j at j·T
     const C = randomMatrix(m, n);
     const want = C.data.slice();
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let t = 0; t < T; t++) want[i * n + j]! += A[2 + i * (T + 1) + t]! * B[j * T + t]!;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++)
+        for (let t = 0; t < T; t++) want[i * n + j]! += A[2 + i * (T + 1) + t]! * B[j * T + t]!;
     const got = run((place) => {
       const out = { rows: m, cols: n, data: place(C.data) };
       addABt(out, { data: place(A), stride: T + 1, offset: 2 }, { data: place(B), stride: T, offset: 0 }, T);
@@ -86,7 +102,9 @@ describe.each(Object.keys(MODES) as (keyof typeof MODES)[])('kernels (%s)', (mod
     const B = Float64Array.from({ length: T * n }, rand); //         b_t at t·n
     const C = randomMatrix(m, n);
     const want = C.data.slice();
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let t = 0; t < T; t++) want[i * n + j]! += A[3 + t * (m + 2) + i]! * B[t * n + j]!;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++)
+        for (let t = 0; t < T; t++) want[i * n + j]! += A[3 + t * (m + 2) + i]! * B[t * n + j]!;
     const got = run((place) => {
       const out = { rows: m, cols: n, data: place(C.data) };
       addOuterSum(out, { data: place(A), stride: m + 2, offset: 3 }, { data: place(B), stride: n, offset: 0 }, T);

@@ -6,13 +6,19 @@ import { fixtureCase, fixtureGrads, relErr, worstRelErr } from '../helpers/fixtu
 describe('truncated and detached BPTT against PyTorch float64 autograd', () => {
   const c = fixtureCase('rnn-linear-s0');
   it('--truncate 2 agrees with the per-output-window gradients to 1e-12', () => {
-    expect(worstRelErr(handGradients(c, { truncate: 2 }), fixtureGrads('rnn-linear-s0.truncate2.grads.json'))).toBeLessThan(1e-12);
+    expect(
+      worstRelErr(handGradients(c, { truncate: 2 }), fixtureGrads('rnn-linear-s0.truncate2.grads.json')),
+    ).toBeLessThan(1e-12);
   });
   it('--detach-every 2 agrees with the detached-state gradients to 1e-12', () => {
-    expect(worstRelErr(handGradients(c, { detachEvery: 2 }), fixtureGrads('rnn-linear-s0.detach2.grads.json'))).toBeLessThan(1e-12);
+    expect(
+      worstRelErr(handGradients(c, { detachEvery: 2 }), fixtureGrads('rnn-linear-s0.detach2.grads.json')),
+    ).toBeLessThan(1e-12);
   });
   it('the truncated gradients differ from full BPTT (the fixture is not a copy of the full one)', () => {
-    expect(worstRelErr(handGradients(c, { truncate: 2 }), fixtureGrads('rnn-linear-s0.grads.json'))).toBeGreaterThan(1e-3);
+    expect(worstRelErr(handGradients(c, { truncate: 2 }), fixtureGrads('rnn-linear-s0.grads.json'))).toBeGreaterThan(
+      1e-3,
+    );
   });
 });
 
@@ -26,20 +32,28 @@ describe('the limits of truncation', () => {
 
   it.each(cases.map((c) => [c.id, c] as const))('--truncate k equals full BPTT for every k ≥ T−1 on %s', (_id, c) => {
     const full = handGradients(c);
-    for (const k of [c.steps - 1, c.steps, c.steps + 5]) expect(same(handGradients(c, { truncate: k }), full)).toBeLessThan(1e-13);
+    for (const k of [c.steps - 1, c.steps, c.steps + 5])
+      expect(same(handGradients(c, { truncate: k }), full)).toBeLessThan(1e-13);
     expect(same(handGradients(c, { truncate: c.steps - 2 }), full)).toBeGreaterThan(1e-6);
   });
 
-  it.each(cases.map((c) => [c.id, c] as const))('--detach-every k equals full BPTT for every k ≥ T, and k = T−1 cuts the last step, on %s', (_id, c) => {
-    const full = handGradients(c);
-    for (const k of [c.steps, c.steps + 3]) expect(same(handGradients(c, { detachEvery: k }), full)).toBeLessThan(1e-13);
-    expect(same(handGradients(c, { detachEvery: c.steps - 1 }), full)).toBeGreaterThan(1e-6);
-  });
+  it.each(cases.map((c) => [c.id, c] as const))(
+    '--detach-every k equals full BPTT for every k ≥ T, and k = T−1 cuts the last step, on %s',
+    (_id, c) => {
+      const full = handGradients(c);
+      for (const k of [c.steps, c.steps + 3])
+        expect(same(handGradients(c, { detachEvery: k }), full)).toBeLessThan(1e-13);
+      expect(same(handGradients(c, { detachEvery: c.steps - 1 }), full)).toBeGreaterThan(1e-6);
+    },
+  );
 
-  it.each(cases.map((c) => [c.id, c] as const))('--truncate 0 (per-output windows) equals --detach-every 1 (the recursion cut at every step) on %s', (_id, c) => {
-    // both keep only the direct term of each step: dW = Σ_t ((Vᵀ dz_t) ⊙ f′(a_t)) s_{t−1}ᵀ
-    expect(same(handGradients(c, { truncate: 0 }), handGradients(c, { detachEvery: 1 }))).toBeLessThan(1e-13);
-  });
+  it.each(cases.map((c) => [c.id, c] as const))(
+    '--truncate 0 (per-output windows) equals --detach-every 1 (the recursion cut at every step) on %s',
+    (_id, c) => {
+      // both keep only the direct term of each step: dW = Σ_t ((Vᵀ dz_t) ⊙ f′(a_t)) s_{t−1}ᵀ
+      expect(same(handGradients(c, { truncate: 0 }), handGradients(c, { detachEvery: 1 }))).toBeLessThan(1e-13);
+    },
+  );
 });
 
 describe('gradient clipping', () => {
@@ -47,7 +61,11 @@ describe('gradient clipping', () => {
     const g = clipGradients(handGradients(fixtureCase('rnn-tanh')), { norm: 0.5 });
     expect(worstRelErr(g, fixtureGrads('rnn-tanh.clipnorm0.5.grads.json'))).toBeLessThan(1e-12);
     const full = fixtureGrads('rnn-tanh.grads.json');
-    const before = Math.sqrt(Object.values(full.gradients).flat(2).reduce((s, x) => s + (x as number) ** 2, 0));
+    const before = Math.sqrt(
+      Object.values(full.gradients)
+        .flat(2)
+        .reduce((s, x) => s + (x as number) ** 2, 0),
+    );
     expect(g.clip!.normBefore).toBeCloseTo(before, 12);
     expect(g.clip!.normAfter).toBeCloseTo(0.5, 12);
   });
@@ -56,7 +74,10 @@ describe('gradient clipping', () => {
     const c = fixtureCase('rnn-linear-s0');
     const raw = handGradients(c);
     const g = clipGradients(raw, { value: 0.1 });
-    for (const name of ['U', 'W', 'b', 'V', 'c']) g.tensors[name]!.data.forEach((x, k) => expect(x).toBe(Math.min(Math.max(raw.tensors[name]!.data[k]!, -0.1), 0.1)));
+    for (const name of ['U', 'W', 'b', 'V', 'c'])
+      g.tensors[name]!.data.forEach((x, k) =>
+        expect(x).toBe(Math.min(Math.max(raw.tensors[name]!.data[k]!, -0.1), 0.1)),
+      );
     expect(g.tensors.initialState!.data).toEqual(raw.tensors.initialState!.data);
     expect(Math.max(...raw.tensors.initialState!.data.map(Math.abs))).toBeGreaterThan(0.1);
   });

@@ -43,8 +43,16 @@ export function buggyGradients(c: Case, bug: Bug): Gradients {
   };
   const x = (b: number, t: number, j: number) =>
     c.tokens ? (c.tokens[b * T + t] === j ? 1 : 0) : c.vectors![(b * T + t) * I + j]!;
-  const g = { U: zeros(H, I), W: zeros(H, H), V: zeros(K, H), b: zeros(H, 1), c: zeros(K, 1), initialState: zeros(B, H) };
-  const add = (m: { cols: number; data: Float64Array }, i: number, j: number, v: number) => (m.data[i * m.cols + j]! += v);
+  const g = {
+    U: zeros(H, I),
+    W: zeros(H, H),
+    V: zeros(K, H),
+    b: zeros(H, 1),
+    c: zeros(K, 1),
+    initialState: zeros(B, H),
+  };
+  const add = (m: { cols: number; data: Float64Array }, i: number, j: number, v: number) =>
+    (m.data[i * m.cols + j]! += v);
   let loss = 0;
   for (let b = 0; b < B; b++) {
     // forward: s[t + 1] = s_t, s[0] = s_{−1}
@@ -59,7 +67,10 @@ export function buggyGradients(c: Case, bug: Bug): Gradients {
         st.push(f[activation](a));
       }
       s.push(st);
-      const z = Array.from({ length: K }, (_, k) => (bias ? P('c', k) : 0) + st.reduce((acc, v, j) => acc + P('V', k, j) * v, 0));
+      const z = Array.from(
+        { length: K },
+        (_, k) => (bias ? P('c', k) : 0) + st.reduce((acc, v, j) => acc + P('V', k, j) * v, 0),
+      );
       const m = Math.max(...z);
       const e = z.map((v) => Math.exp(v - m));
       const sum = e.reduce((u, v) => u + v, 0);
@@ -67,11 +78,14 @@ export function buggyGradients(c: Case, bug: Bug): Gradients {
       loss += Math.log(sum) - (z[c.targets[b * T + t]!]! - m);
     }
     // backward
-    const V_T = (dz: number[]) => Array.from({ length: H }, (_, i) => dz.reduce((acc, d, k) => acc + P('V', k, i) * d, 0));
+    const V_T = (dz: number[]) =>
+      Array.from({ length: H }, (_, i) => dz.reduce((acc, d, k) => acc + P('V', k, i) * d, 0));
     let dsNext = new Array<number>(H).fill(0);
     const last = bug === 'last-step-dropped' ? T - 2 : T - 1;
     for (let t = last; t >= 0; t--) {
-      const dz = p[t]!.map((v, k) => (bug === 'last-step-only' && t < T - 1 ? 0 : v - (k === c.targets[b * T + t] ? 1 : 0)));
+      const dz = p[t]!.map((v, k) =>
+        bug === 'last-step-only' && t < T - 1 ? 0 : v - (k === c.targets[b * T + t] ? 1 : 0),
+      );
       const ds = new Array<number>(H).fill(0);
       for (let i = 0; i < H; i++) {
         ds[i] = bug === 'no-recurrence' ? 0 : dsNext[i]!;
@@ -113,6 +127,7 @@ export function buggyGradients(c: Case, bug: Bug): Gradients {
   const tensors: Gradients['tensors'] = { U: g.U, W: g.W, V: g.V };
   if (bias) Object.assign(tensors, { b: g.b, c: g.c });
   if (c.initialState) tensors.initialState = g.initialState;
-  if (bug === 'scaled-1.01') for (const m of Object.values(tensors)) for (let k = 0; k < m.data.length; k++) m.data[k]! *= 1.01;
+  if (bug === 'scaled-1.01')
+    for (const m of Object.values(tensors)) for (let k = 0; k < m.data.length; k++) m.data[k]! *= 1.01;
   return { loss, tensors };
 }

@@ -14,7 +14,8 @@ interface GradsFile {
   loss: number;
   gradients: Record<string, number[] | number[][]>;
 }
-const grads = (name: string): GradsFile => JSON.parse(readFileSync(fixturePath(`${name}.grads.json`), 'utf8')) as GradsFile;
+const grads = (name: string): GradsFile =>
+  JSON.parse(readFileSync(fixturePath(`${name}.grads.json`), 'utf8')) as GradsFile;
 const caseFile = (name: string) => JSON.parse(readFileSync(fixturePath(`${name}.case.json`), 'utf8'));
 
 /** The PyTorch gradients with V[0][0] moved by a fifth of V's largest entry: far beyond any tolerance. */
@@ -47,16 +48,24 @@ describe('checkGradients and the matcher with a gated case', () => {
   });
 
   it('still takes the case-file object (JSON) of a gated case', async () => {
-    expect((await checkGradients(caseFile('gru-sigmoid-bias-s0'), grads('gru-sigmoid-bias-s0'), { reference: 'ops' })).pass).toBe(true);
+    expect(
+      (await checkGradients(caseFile('gru-sigmoid-bias-s0'), grads('gru-sigmoid-bias-s0'), { reference: 'ops' })).pass,
+    ).toBe(true);
   });
 
-  it.each(GATED)('the matcher passes the PyTorch gradients of a loaded %s case and fails corrupted ones', async (name) => {
-    const c = loadCase(fixturePath(`${name}.case.json`));
-    await expect(grads(name)).toMatchReferenceGradients(c);
-    const failure = await expect(corrupted(name))
-      .toMatchReferenceGradients(c)
-      .then(() => null, (e: Error) => e.message);
-    expect(failure).toMatch(/expected the gradients to match the references/);
-    expect(failure).toMatch(/^V\s+\d+×\d+\s+yours vs \S+ .*FAIL/m);
-  });
+  it.each(GATED)(
+    'the matcher passes the PyTorch gradients of a loaded %s case and fails corrupted ones',
+    async (name) => {
+      const c = loadCase(fixturePath(`${name}.case.json`));
+      await expect(grads(name)).toMatchReferenceGradients(c);
+      const failure = await expect(corrupted(name))
+        .toMatchReferenceGradients(c)
+        .then(
+          () => null,
+          (e: Error) => e.message,
+        );
+      expect(failure).toMatch(/expected the gradients to match the references/);
+      expect(failure).toMatch(/^V\s+\d+×\d+\s+yours vs \S+ .*FAIL/m);
+    },
+  );
 });

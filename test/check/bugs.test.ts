@@ -14,7 +14,16 @@ import type { Gradients } from '../../src/model/gradients.js';
 const CASES = [
   generateCase({ ...GENERATE_DEFAULTS, activation: 'tanh', seed: 11 }),
   generateCase({ ...GENERATE_DEFAULTS, activation: 'sigmoid', bias: true, batch: 3, initialState: true, seed: 12 }),
-  generateCase({ ...GENERATE_DEFAULTS, activation: 'relu', denseInputs: true, inputSize: 5, hiddenSize: 7, outputSize: 4, steps: 12, seed: 13 }),
+  generateCase({
+    ...GENERATE_DEFAULTS,
+    activation: 'relu',
+    denseInputs: true,
+    inputSize: 5,
+    hiddenSize: 7,
+    outputSize: 4,
+    steps: 12,
+    seed: 13,
+  }),
   generateCase({ ...GENERATE_DEFAULTS, activation: 'linear', bias: true, steps: 20, initScale: 0.8, seed: 14 }),
 ];
 const refs = new Map<string, Gradients>();
@@ -26,11 +35,21 @@ beforeAll(async () => {
 
 /** Whether the planted mistake changes the gradients at all: f′ = 1 for linear, so leaving it out (or taking it at s_{t−1}) is no bug there. */
 const isBug = (bug: (typeof BUGS)[number], activation: string) =>
-  bug !== 'none' && !((bug === 'missing-activation-derivative' || bug === 'derivative-at-previous-state') && activation === 'linear');
+  bug !== 'none' &&
+  !((bug === 'missing-activation-derivative' || bug === 'derivative-at-previous-state') && activation === 'linear');
 
 describe.each(BUGS)('a BPTT with the bug "%s"', (bug) => {
-  it.each(CASES.map((c) => [c.id, c] as const))(`${bug === 'none' ? 'passes' : 'fails (unless the bug is a no-op there)'} on %s`, (_id, c) => {
-    const rows = compareGradients(c, buggyGradients(c, bug), refs.get(c.id)!, ['hand', 'tfjs-ops'], DEFAULT_TOLERANCE);
-    expect(rows.every((r) => r.pass)).toBe(!isBug(bug, c.model.activation));
-  });
+  it.each(CASES.map((c) => [c.id, c] as const))(
+    `${bug === 'none' ? 'passes' : 'fails (unless the bug is a no-op there)'} on %s`,
+    (_id, c) => {
+      const rows = compareGradients(
+        c,
+        buggyGradients(c, bug),
+        refs.get(c.id)!,
+        ['hand', 'tfjs-ops'],
+        DEFAULT_TOLERANCE,
+      );
+      expect(rows.every((r) => r.pass)).toBe(!isBug(bug, c.model.activation));
+    },
+  );
 });

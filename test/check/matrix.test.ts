@@ -32,7 +32,9 @@ describe('the hand-written BPTT across the default matrix', () => {
 
   it.each(suite.map((o) => [generateCase(o).id, o] as const))('agrees with both references on %s', async (_id, o) => {
     const result = await checkCase(generateCase(o), ['tfjs-layers', 'tfjs-ops'], DEFAULT_TOLERANCE);
-    const failing = result.rows.filter((r) => !r.pass).map((r) => `${r.tensor} ${r.a} vs ${r.r}: ${r.reason ?? r.maxAbsErr}`);
+    const failing = result.rows
+      .filter((r) => !r.pass)
+      .map((r) => `${r.tensor} ${r.a} vs ${r.r}: ${r.reason ?? r.maxAbsErr}`);
     expect(failing).toEqual([]);
     expect(result.rows.length).toBeGreaterThan(0);
   });

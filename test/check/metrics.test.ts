@@ -30,7 +30,10 @@ describe('tensor metrics', () => {
   });
 
   it('names the worst element by its index and both values', () => {
-    const w = compareArrays([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5.5, 6], { atol: 1e-3, rtol: 1e-3 }, (k) => [Math.floor(k / 3), k % 3]);
+    const w = compareArrays([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5.5, 6], { atol: 1e-3, rtol: 1e-3 }, (k) => [
+      Math.floor(k / 3),
+      k % 3,
+    ]);
     expect(w.worst).toMatchObject({ index: [1, 1], a: 5, r: 5.5 });
     expect(w.pass).toBe(false);
   });
@@ -49,7 +52,12 @@ describe('tensor metrics', () => {
     // over the finite rest (elements 0 and 3) the measures would read 0, 0, 0 and cosine 1: agreement
     expect(n).toMatchObject({ pass: false, failing: 2, nonFinite: { a: 1, r: 2 } });
     for (const k of ['maxAbsErr', 'maxRelErr', 'relErrNorm', 'cosine'] as const) expect(n[k]).toBeNaN();
-    expect(JSON.parse(JSON.stringify(n))).toMatchObject({ maxAbsErr: null, relErrNorm: null, cosine: null, nonFinite: { a: 1, r: 2 } });
+    expect(JSON.parse(JSON.stringify(n))).toMatchObject({
+      maxAbsErr: null,
+      relErrNorm: null,
+      cosine: null,
+      nonFinite: { a: 1, r: 2 },
+    });
     expect(compareArrays([1, 2], [1, 2], { atol: 1, rtol: 1 }, flat).nonFinite).toBeUndefined();
   });
 
@@ -59,14 +67,19 @@ describe('tensor metrics', () => {
   });
 
   it('fails tensors of different sizes', () => {
-    expect(compareArrays([1, 2], [1], { atol: 1, rtol: 1 }, flat)).toMatchObject({ pass: false, reason: expect.stringMatching(/sizes differ/) });
+    expect(compareArrays([1, 2], [1], { atol: 1, rtol: 1 }, flat)).toMatchObject({
+      pass: false,
+      reason: expect.stringMatching(/sizes differ/),
+    });
   });
 });
 
 describe('a non-finite value', () => {
   it('is located by its index in a tensor, and a scalar (the loss) is named without an empty index', () => {
     const tensor = compareArrays([1, NaN, 3], [1, 2, 3], { atol: 0, rtol: 0 }, flat);
-    expect(tensor.reason).toBe('non-finite values (NaN or ±Inf) in the implementation: 1 in all, first at [1] (NaN vs 2)');
+    expect(tensor.reason).toBe(
+      'non-finite values (NaN or ±Inf) in the implementation: 1 in all, first at [1] (NaN vs 2)',
+    );
     const scalar = compareArrays([Infinity], [2.5], { atol: 0, rtol: 0 }, () => []);
     expect(scalar.reason).toBe('non-finite values (NaN or ±Inf) in the implementation: 1 in all (Infinity vs 2.5)');
   });

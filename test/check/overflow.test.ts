@@ -11,7 +11,8 @@ import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';
 import { referenceGradients, useBackend, type ReferenceName } from '../../reference/index.js';
 import { buggyGradients } from '../bugs/buggy-bptt.js';
 
-const stress = (o: Partial<typeof GENERATE_DEFAULTS>) => generateCase({ ...GENERATE_DEFAULTS, activation: 'linear', steps: 200, initScale: 1.5, seed: 1, ...o });
+const stress = (o: Partial<typeof GENERATE_DEFAULTS>) =>
+  generateCase({ ...GENERATE_DEFAULTS, activation: 'linear', steps: 200, initScale: 1.5, seed: 1, ...o });
 const small = stress({ inputSize: 8, hiddenSize: 32 }); //                         the stress preset's H=32 case: full oracle
 const large = stress({ inputSize: 16, hiddenSize: 64, bias: true, denseInputs: true }); // its H=64 case: fast oracle
 const BOTH: ReferenceName[] = ['tfjs-layers', 'tfjs-ops'];
@@ -37,7 +38,9 @@ describe('a case whose float32 references overflow', () => {
     expect(r.rows.map((x) => x.tensor)).toEqual(['loss', 'U', 'W', 'V']);
     expect(r.fd?.mode).toEqual({ kind: 'full' });
     const loss = buggyGradients(small, 'none').loss.toExponential(2); // 5.24e+44
-    expect(r.notes).toContain(`tfjs-layers and tfjs-ops overflow float32 (loss ${loss} > 3.4e38): checked against float64 finite differences alone; finite differences were not asked for, so they ran for this case (every entry)`);
+    expect(r.notes).toContain(
+      `tfjs-layers and tfjs-ops overflow float32 (loss ${loss} > 3.4e38): checked against float64 finite differences alone; finite differences were not asked for, so they ran for this case (every entry)`,
+    );
     expect(r.notes).toContain('per-step check left out: its reference, tfjs-ops, overflows float32 on this case');
     expect(r.steps).toBeUndefined();
   });
@@ -46,14 +49,18 @@ describe('a case whose float32 references overflow', () => {
     const r = await checkCase(small, ['tfjs-ops'], DEFAULT_TOLERANCE, { fd: { kind: 'sample', n: 4 } });
     expect(r.pass).toBe(true);
     expect(r.fd?.mode).toEqual({ kind: 'sample', n: 4 });
-    expect(r.notes?.[0]).toMatch(/^tfjs-ops overflows float32 \(loss .* > 3\.4e38\): checked against float64 finite differences alone$/);
+    expect(r.notes?.[0]).toMatch(
+      /^tfjs-ops overflows float32 \(loss .* > 3\.4e38\): checked against float64 finite differences alone$/,
+    );
   });
 
   it('passes a correct BPTT on a large case with the fast oracle (random directions) and says so', async () => {
     const r = await checkCase(large, BOTH, DEFAULT_TOLERANCE);
     expect(r.pass).toBe(true);
     expect(r.fd?.mode).toEqual({ kind: 'fast', k: 2 });
-    expect(r.notes?.[0]).toMatch(/checked against float64 finite differences alone; finite differences were not asked for, so they ran for this case \(fast, 2 random directions per tensor\)$/);
+    expect(r.notes?.[0]).toMatch(
+      /checked against float64 finite differences alone; finite differences were not asked for, so they ran for this case \(fast, 2 random directions per tensor\)$/,
+    );
   });
 
   it.each([
@@ -68,18 +75,35 @@ describe('a case whose float32 references overflow', () => {
   });
 
   it('is passed by an independent correct float64 BPTT given as the subject', async () => {
-    const r = await checkCase(large, BOTH, DEFAULT_TOLERANCE, { subject: 'yours', impl: (x) => buggyGradients(x, 'none') });
+    const r = await checkCase(large, BOTH, DEFAULT_TOLERANCE, {
+      subject: 'yours',
+      impl: (x) => buggyGradients(x, 'none'),
+    });
     expect(r.pass).toBe(true);
   });
 
   it('gives rows that print no error measure, and a pairs line that names the overflow, not float32 rounding or the layout', async () => {
-    const grads = { hand: buggyGradients(small, 'none'), 'tfjs-layers': await referenceGradients(small, 'tfjs-layers'), 'tfjs-ops': await referenceGradients(small, 'tfjs-ops') };
-    const rows = pairsFor(BOTH).flatMap(([a, r]) => compareGradients(small, grads[a as keyof typeof grads], grads[r as keyof typeof grads], [a, r], DEFAULT_TOLERANCE));
+    const grads = {
+      hand: buggyGradients(small, 'none'),
+      'tfjs-layers': await referenceGradients(small, 'tfjs-layers'),
+      'tfjs-ops': await referenceGradients(small, 'tfjs-ops'),
+    };
+    const rows = pairsFor(BOTH).flatMap(([a, r]) =>
+      compareGradients(
+        small,
+        grads[a as keyof typeof grads],
+        grads[r as keyof typeof grads],
+        [a, r],
+        DEFAULT_TOLERANCE,
+      ),
+    );
     const W = rows.find((x) => x.tensor === 'W' && x.a === 'hand' && x.r === 'tfjs-ops')!;
     expect(W).toMatchObject({ pass: false, nonFinite: { a: 0, r: 1024 } });
     for (const k of ['maxAbsErr', 'maxRelErr', 'relErrNorm', 'cosine'] as const) expect(W[k]).toBeNaN();
     const line = disagreement(rows);
     expect(line).not.toMatch(/float32 rounding|layout conversion/);
-    expect(line).toMatch(/tfjs-layers and tfjs-ops give NaN or ±Inf, float32 overflowing \(beyond 3\.4e38\), not a rounding or layout problem$/);
+    expect(line).toMatch(
+      /tfjs-layers and tfjs-ops give NaN or ±Inf, float32 overflowing \(beyond 3\.4e38\), not a rounding or layout problem$/,
+    );
   });
 });

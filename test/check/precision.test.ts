@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { detectDtype, dtypeNote, MIN_INFORMATIVE, significandBits } from '../../src/check/precision.js';
 import type { Gradients } from '../../src/model/gradients.js';
 
-const grads = (...tensors: number[][]): Gradients => ({ loss: 1, tensors: Object.fromEntries(tensors.map((d, k) => [`T${k}`, { rows: 1, cols: d.length, data: Float64Array.from(d) }])) });
+const grads = (...tensors: number[][]): Gradients => ({
+  loss: 1,
+  tensors: Object.fromEntries(
+    tensors.map((d, k) => [`T${k}`, { rows: 1, cols: d.length, data: Float64Array.from(d) }]),
+  ),
+});
 // values as a float64 computation of real data gives them: 1/3, √2, e^−k, …
 /** The fewest significant digits that read back as the float32 f (as numpy's repr of a float32 writes it). */
 const shortestFloat32 = (f: number) => {
@@ -13,7 +18,16 @@ const real = Array.from({ length: 40 }, (_, k) => Math.exp(-k / 7) / 3 - 0.01 * 
 
 describe('significand length', () => {
   it.each([
-    [1, 0], [0.5, 0], [0.375, 1], [3, 1], [-1.75, 2], [1 + 2 ** -23, 23], [1 + 2 ** -52, 52], [Math.fround(0.1), 23], [0.1, 51], [1 / 3, 52],
+    [1, 0],
+    [0.5, 0],
+    [0.375, 1],
+    [3, 1],
+    [-1.75, 2],
+    [1 + 2 ** -23, 23],
+    [1 + 2 ** -52, 52],
+    [Math.fround(0.1), 23],
+    [0.1, 51],
+    [1 / 3, 52],
   ])('%s has %i significand bits after the leading 1', (x, bits) => {
     expect(significandBits(x)).toBe(bits);
   });
@@ -52,7 +66,9 @@ describe('the precision of a subject is detected from its values', () => {
   it('zeros, small integers and short fractions say nothing: a float64 subject with only those is not called float32', () => {
     const d = detectDtype(grads([0, 0, 1, -2, 3, 0.5, 0.25, -0.375, 1024, 7], [0, 0, 0]));
     expect(d).toMatchObject({ dtype: 'float64', notFloat32: 0, informative: 0 });
-    expect(dtypeNote(d)).toMatch(/^float64 assumed: .*only 0 of 13 carry more than 12 significant bits.*--dtype float32/);
+    expect(dtypeNote(d)).toMatch(
+      /^float64 assumed: .*only 0 of 13 carry more than 12 significant bits.*--dtype float32/,
+    );
   });
 
   it('a subject whose every value is NaN or ±Inf is held to float64, and the note says no value is finite (not "0 of 0")', () => {
@@ -83,6 +99,8 @@ describe('checkGradients takes the precision too', () => {
     const as64 = await checkGradients(kase, f32, { dtype: 'float64' });
     expect(as64.pass).toBe(false);
     expect([...new Set(as64.rows.filter((r) => !r.pass).map((r) => `${r.a} vs ${r.r}`))]).toEqual(['yours vs fd']);
-    await expect(checkGradients(kase, f32, { dtype: 'float16' as 'float32' })).rejects.toThrow(/options\.dtype is "float16", expected one of float32\|float64/);
+    await expect(checkGradients(kase, f32, { dtype: 'float16' as 'float32' })).rejects.toThrow(
+      /options\.dtype is "float16", expected one of float32\|float64/,
+    );
   });
 });

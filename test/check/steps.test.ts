@@ -15,33 +15,39 @@ beforeAll(async () => {
 });
 
 describe('per-step adjoints and contributions', () => {
-  it.each(RNN_FIXTURES)('the per-step contributions of both sides sum to PyTorch’s dW, dU (and db) on %s', async (name) => {
-    const c = fixtureCase(name);
-    const cache = forward(c);
-    const steps = backward(c, cache, { keepSteps: true }).steps!;
-    const ref = await referenceSteps(c);
-    const expected = fixtureGrads(`${name}.grads.json`).gradients;
-    for (const t of ['W', 'U', ...(c.model.bias ? ['b'] : [])] as ('W' | 'U' | 'b')[]) {
-      const handSum = new Float64Array(c.params[t]!.data.length);
-      const refSum = new Float64Array(handSum.length);
-      for (let k = 0; k < c.steps; k++) {
-        stepContribution(c, cache, steps, k)[t]!.forEach((x, i) => (handSum[i]! += x));
-        ref.contributions[k]![t]!.forEach((x, i) => (refSum[i]! += x));
+  it.each(RNN_FIXTURES)(
+    'the per-step contributions of both sides sum to PyTorch’s dW, dU (and db) on %s',
+    async (name) => {
+      const c = fixtureCase(name);
+      const cache = forward(c);
+      const steps = backward(c, cache, { keepSteps: true }).steps!;
+      const ref = await referenceSteps(c);
+      const expected = fixtureGrads(`${name}.grads.json`).gradients;
+      for (const t of ['W', 'U', ...(c.model.bias ? ['b'] : [])] as ('W' | 'U' | 'b')[]) {
+        const handSum = new Float64Array(c.params[t]!.data.length);
+        const refSum = new Float64Array(handSum.length);
+        for (let k = 0; k < c.steps; k++) {
+          stepContribution(c, cache, steps, k)[t]!.forEach((x, i) => (handSum[i]! += x));
+          ref.contributions[k]![t]!.forEach((x, i) => (refSum[i]! += x));
+        }
+        const want = (expected[t] as number[]).flat();
+        expect(relErr(handSum, want)).toBeLessThan(1e-12);
+        expect(relErr(refSum, want)).toBeLessThan(1e-6);
       }
-      const want = (expected[t] as number[]).flat();
-      expect(relErr(handSum, want)).toBeLessThan(1e-12);
-      expect(relErr(refSum, want)).toBeLessThan(1e-6);
-    }
-  });
+    },
+  );
 
   it.each(RNN_FIXTURES)('‖∂L_{T−1}/∂s_k‖ of batch row 0 matches PyTorch’s adjoint norms on %s', async (name) => {
     const c = fixtureCase(name);
     const T = c.steps;
     const H = c.model.hiddenSize;
-    const { dLlast_ds } = JSON.parse(readFileSync(fixturePath(`${name}.adjoints.json`), 'utf8')) as { dLlast_ds: number[] };
+    const { dLlast_ds } = JSON.parse(readFileSync(fixturePath(`${name}.adjoints.json`), 'utf8')) as {
+      dLlast_ds: number[];
+    };
     const hand = backward(c, forward(c), { keepSteps: true, outputStep: T - 1 }).steps!.ds;
     const ref = (await referenceSteps(c, T - 1)).ds;
-    const norms = (ds: ArrayLike<number>) => Array.from({ length: T }, (_, k) => Math.hypot(...Array.from({ length: H }, (_, i) => ds[k * H + i]!)));
+    const norms = (ds: ArrayLike<number>) =>
+      Array.from({ length: T }, (_, k) => Math.hypot(...Array.from({ length: H }, (_, i) => ds[k * H + i]!)));
     expect(relErr(norms(hand), dLlast_ds)).toBeLessThan(1e-12);
     expect(relErr(norms(ref), dLlast_ds)).toBeLessThan(1e-6);
   });
@@ -69,6 +75,8 @@ describe('per-step adjoints and contributions', () => {
 
   it('refuses an output step outside [0, T)', async () => {
     const c = generateCase({ ...GENERATE_DEFAULTS, steps: 5 });
-    await expect(checkSteps(c, DEFAULT_TOLERANCE, 5)).rejects.toThrow(/--output-step is 5, expected an integer in \[0, T\) = \[0, 5\)/);
+    await expect(checkSteps(c, DEFAULT_TOLERANCE, 5)).rejects.toThrow(
+      /--output-step is 5, expected an integer in \[0, T\) = \[0, 5\)/,
+    );
   });
 });

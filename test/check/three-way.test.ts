@@ -17,7 +17,16 @@ describe('compare with the finite-difference oracle', () => {
   it('adds hand vs fd and tfjs vs fd rows, all passing on a correct implementation', async () => {
     const r = await checkCase(c, ['tfjs-layers', 'tfjs-ops'], DEFAULT_TOLERANCE, { fd: { kind: 'full' } });
     const pairs = new Set(r.rows.map((x) => `${x.a} vs ${x.r}`));
-    expect(pairs).toEqual(new Set(['hand vs tfjs-layers', 'hand vs tfjs-ops', 'tfjs-layers vs tfjs-ops', 'hand vs fd', 'tfjs-layers vs fd', 'tfjs-ops vs fd']));
+    expect(pairs).toEqual(
+      new Set([
+        'hand vs tfjs-layers',
+        'hand vs tfjs-ops',
+        'tfjs-layers vs tfjs-ops',
+        'hand vs fd',
+        'tfjs-layers vs fd',
+        'tfjs-ops vs fd',
+      ]),
+    );
     expect(r.pass).toBe(true);
     expect(r.disagreement).toBe('every pair agrees');
     const handFd = r.rows.filter((x) => x.a === 'hand' && x.r === 'fd');
@@ -25,14 +34,22 @@ describe('compare with the finite-difference oracle', () => {
   });
 
   it('names the hand side as wrong when it alone disagrees with tfjs and finite differences', async () => {
-    const r = await checkCase(c, ['tfjs-ops'], DEFAULT_TOLERANCE, { fd: { kind: 'full' }, impl: (x) => buggyGradients(x, 'W-not-transposed') });
+    const r = await checkCase(c, ['tfjs-ops'], DEFAULT_TOLERANCE, {
+      fd: { kind: 'full' },
+      impl: (x) => buggyGradients(x, 'W-not-transposed'),
+    });
     expect(r.pass).toBe(false);
     expect(r.rows.filter((x) => x.a === 'tfjs-ops' && x.r === 'fd').every((x) => x.pass)).toBe(true);
-    expect(r.disagreement).toMatch(/disagreeing: hand vs tfjs-ops, hand vs fd: .*the gradient under test disagrees .*it is wrong/);
+    expect(r.disagreement).toMatch(
+      /disagreeing: hand vs tfjs-ops, hand vs fd: .*the gradient under test disagrees .*it is wrong/,
+    );
   });
 
   it('re-runs a failing fast-mode tensor entry by entry and reports its worst element', async () => {
-    const r = await checkCase(c, ['tfjs-ops'], DEFAULT_TOLERANCE, { fd: { kind: 'fast', k: 2 }, impl: (x) => buggyGradients(x, 'state-off-by-one') });
+    const r = await checkCase(c, ['tfjs-ops'], DEFAULT_TOLERANCE, {
+      fd: { kind: 'fast', k: 2 },
+      impl: (x) => buggyGradients(x, 'state-off-by-one'),
+    });
     const fast = r.rows.find((x) => x.tensor === 'W' && x.r === 'fd')!;
     expect(fast.pass).toBe(false);
     expect(fast.shape).toBe('2 directions');
@@ -63,7 +80,10 @@ describe('compare with the finite-difference oracle', () => {
   });
 
   it('records the norm before and after clipping for every implementation', async () => {
-    const r = await checkCase(c, ['tfjs-layers', 'tfjs-ops'], DEFAULT_TOLERANCE, { clipNorm: 0.25, fd: { kind: 'full' } });
+    const r = await checkCase(c, ['tfjs-layers', 'tfjs-ops'], DEFAULT_TOLERANCE, {
+      clipNorm: 0.25,
+      fd: { kind: 'full' },
+    });
     expect(r.pass).toBe(true);
     for (const impl of ['hand', 'tfjs-layers', 'tfjs-ops']) {
       expect(r.clip![impl]!.normAfter).toBeCloseTo(0.25, 5);

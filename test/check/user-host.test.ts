@@ -13,7 +13,10 @@ describe('startModuleHost', () => {
   it('loads the module once and answers every request in order, with the options it was told', async () => {
     const host = await startModuleHost({ path, ...limits });
     const a = (await host.request(kase('first'), {})) as { loss: number; gradients: Record<string, unknown> };
-    const b = (await host.request(kase('second'), { clipNorm: 0.5 })) as { loss: number; gradients: Record<string, unknown> };
+    const b = (await host.request(kase('second'), { clipNorm: 0.5 })) as {
+      loss: number;
+      gradients: Record<string, unknown>;
+    };
     expect([a.loss, b.loss]).toEqual([1, 2]);
     expect(a.gradients.U).toEqual([[1]]); // one load for both requests
     expect(b.gradients.U).toEqual([[1]]);

@@ -9,9 +9,13 @@ import { fixtureGrads, fixturePath, relErr } from '../helpers/fixtures.js';
 const dir = mkdtempSync(join(tmpdir(), 'bptt-grads-'));
 
 /** Worst relative error of a gradients file's contents against a fixture's. */
-function worst(file: { loss: number; gradients: Record<string, unknown> }, expected: ReturnType<typeof fixtureGrads>): number {
+function worst(
+  file: { loss: number; gradients: Record<string, unknown> },
+  expected: ReturnType<typeof fixtureGrads>,
+): number {
   let w = relErr([file.loss], [expected.loss]);
-  for (const [name, v] of Object.entries(expected.gradients)) w = Math.max(w, relErr((file.gradients[name] as number[]).flat(), (v as number[]).flat()));
+  for (const [name, v] of Object.entries(expected.gradients))
+    w = Math.max(w, relErr((file.gradients[name] as number[]).flat(), (v as number[]).flat()));
   return w;
 }
 
@@ -33,7 +37,9 @@ describe('bptt-check grads', () => {
   it('writes to --out atomically and rejects an unknown implementation', async () => {
     const ok = await cli(['grads', '--case', fixturePath('rnn-tanh.case.json'), '--out', 'g.json'], dir);
     expect(ok.code).toBe(0);
-    expect(worst(JSON.parse(readFileSync(join(dir, 'g.json'), 'utf8')), fixtureGrads('rnn-tanh.grads.json'))).toBeLessThan(1e-12);
+    expect(
+      worst(JSON.parse(readFileSync(join(dir, 'g.json'), 'utf8')), fixtureGrads('rnn-tanh.grads.json')),
+    ).toBeLessThan(1e-12);
     const bad = await cli(['grads', '--case', fixturePath('rnn-tanh.case.json'), '--impl', 'numpy'], dir);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--impl is "numpy", expected one of hand\|tfjs-layers\|tfjs-ops/);
@@ -42,13 +48,41 @@ describe('bptt-check grads', () => {
 
 describe('bptt-check case', () => {
   it('writes the same case, byte for byte, for the same options and seed, and compare reads it back', async () => {
-    const args = ['case', '--activation', 'sigmoid', '--bias', '--dense-inputs', '--initial-state', '--batch', '2', '--steps', '6', '--hidden-size', '5', '--input-size', '3', '--output-size', '4', '--init-scale', '0.7', '--seed', '42'];
+    const args = [
+      'case',
+      '--activation',
+      'sigmoid',
+      '--bias',
+      '--dense-inputs',
+      '--initial-state',
+      '--batch',
+      '2',
+      '--steps',
+      '6',
+      '--hidden-size',
+      '5',
+      '--input-size',
+      '3',
+      '--output-size',
+      '4',
+      '--init-scale',
+      '0.7',
+      '--seed',
+      '42',
+    ];
     expect((await cli([...args, '--out', 'a.json'], dir)).code).toBe(0);
     expect((await cli([...args, '--out', 'b.json'], dir)).code).toBe(0);
     const a = readFileSync(join(dir, 'a.json'), 'utf8');
     expect(readFileSync(join(dir, 'b.json'), 'utf8')).toBe(a);
     const c = loadCase(join(dir, 'a.json'));
-    expect(c.model).toEqual({ cell: 'rnn', activation: 'sigmoid', bias: true, inputSize: 3, hiddenSize: 5, outputSize: 4 });
+    expect(c.model).toEqual({
+      cell: 'rnn',
+      activation: 'sigmoid',
+      bias: true,
+      inputSize: 3,
+      hiddenSize: 5,
+      outputSize: 4,
+    });
     expect([c.batch, c.steps, c.tokens, c.vectors?.length, c.initialState?.rows]).toEqual([2, 6, null, 2 * 6 * 3, 2]);
     const run = await cli(['compare', '--case', 'a.json', '--out', 'r'], dir);
     expect(run.code).toBe(0);
@@ -61,26 +95,39 @@ describe('bptt-check case', () => {
 });
 
 describe('gated cells from the command line', () => {
-  it.each(['lstm-sigmoid-bias', 'gru-sigmoid-bias-s0'])('grads --impl fd writes the gated gradients that PyTorch computes (%s)', async (name) => {
-    const run = await cli(['grads', '--case', fixturePath(`${name}.case.json`), '--impl', 'fd'], dir);
-    expect(run.code).toBe(0);
-    expect(worst(JSON.parse(run.stdout), fixtureGrads(`${name}.grads.json`))).toBeLessThan(1e-8);
-  });
+  it.each(['lstm-sigmoid-bias', 'gru-sigmoid-bias-s0'])(
+    'grads --impl fd writes the gated gradients that PyTorch computes (%s)',
+    async (name) => {
+      const run = await cli(['grads', '--case', fixturePath(`${name}.case.json`), '--impl', 'fd'], dir);
+      expect(run.code).toBe(0);
+      expect(worst(JSON.parse(run.stdout), fixtureGrads(`${name}.grads.json`))).toBeLessThan(1e-8);
+    },
+  );
 
   it('grads --impl hand writes the LSTM gradients that PyTorch computes', async () => {
     const run = await cli(['grads', '--case', fixturePath('lstm-sigmoid-bias.case.json'), '--impl', 'hand'], dir);
     expect(run.code).toBe(0);
     expect(worst(JSON.parse(run.stdout), fixtureGrads('lstm-sigmoid-bias.grads.json'))).toBeLessThan(1e-12);
   });
-  it.each(['gru-sigmoid-bias-s0', 'lstm-hardsigmoid'])('compare checks the hand-written %s against tf.layers and the raw-ops cell', async (name) => {
-    const run = await cli(['compare', '--case', fixturePath(`${name}.case.json`), '--json', '--out', name], dir);
-    expect(run.code).toBe(0);
-    const rows = JSON.parse(run.stdout).cases[0].rows as { tensor: string; a: string; r: string; pass: boolean }[];
-    expect(rows.some((r) => r.tensor === (name.startsWith('gru') ? 'W_h' : 'W_f') && r.a === 'hand' && r.r === 'tfjs-layers')).toBe(true);
-    expect(rows.every((r) => r.pass)).toBe(true);
-  });
+  it.each(['gru-sigmoid-bias-s0', 'lstm-hardsigmoid'])(
+    'compare checks the hand-written %s against tf.layers and the raw-ops cell',
+    async (name) => {
+      const run = await cli(['compare', '--case', fixturePath(`${name}.case.json`), '--json', '--out', name], dir);
+      expect(run.code).toBe(0);
+      const rows = JSON.parse(run.stdout).cases[0].rows as { tensor: string; a: string; r: string; pass: boolean }[];
+      expect(
+        rows.some(
+          (r) => r.tensor === (name.startsWith('gru') ? 'W_h' : 'W_f') && r.a === 'hand' && r.r === 'tfjs-layers',
+        ),
+      ).toBe(true);
+      expect(rows.every((r) => r.pass)).toBe(true);
+    },
+  );
   it('--fd full checks a gated case against float64 central differences, held to the float64 tolerance', async () => {
-    const run = await cli(['compare', '--case', fixturePath('lstm-hardsigmoid.case.json'), '--fd', 'full', '--json', '--out', 'lstm-fd'], dir);
+    const run = await cli(
+      ['compare', '--case', fixturePath('lstm-hardsigmoid.case.json'), '--fd', 'full', '--json', '--out', 'lstm-fd'],
+      dir,
+    );
     expect(run.code).toBe(0);
     const c = JSON.parse(run.stdout).cases[0];
     expect(c.rows.filter((r: { a: string; r: string }) => r.a === 'hand' && r.r === 'fd')).toHaveLength(9);

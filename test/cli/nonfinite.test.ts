@@ -16,10 +16,31 @@ import { findPython } from '../helpers/python.js';
 import { fixturePath } from '../helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bptt-nonfinite-'));
-const STRESS = ['--activation', 'linear', '--input-size', '8', '--hidden-size', '32', '--steps', '200', '--init-scale', '1.5', '--seed', '1'];
-type Row = { tensor: string; a: string; r: string; pass: boolean; reason?: string; nonFinite?: { a: number; r: number } };
+const STRESS = [
+  '--activation',
+  'linear',
+  '--input-size',
+  '8',
+  '--hidden-size',
+  '32',
+  '--steps',
+  '200',
+  '--init-scale',
+  '1.5',
+  '--seed',
+  '1',
+];
+type Row = {
+  tensor: string;
+  a: string;
+  r: string;
+  pass: boolean;
+  reason?: string;
+  nonFinite?: { a: number; r: number };
+};
 const rowsOf = (stdout: string): Row[] => JSON.parse(stdout).cases[0].rows;
-const verify = (kase: string, grads: string, out: string) => cli(['verify', '--case', kase, '--grads', grads, '--json', '--out', out], dir);
+const verify = (kase: string, grads: string, out: string) =>
+  cli(['verify', '--case', kase, '--grads', grads, '--json', '--out', out], dir);
 
 beforeAll(async () => {
   expect((await cli(['case', ...STRESS, '--out', 'big.json'], dir)).code).toBe(0);
@@ -36,16 +57,32 @@ describe('a gradients file with non-finite values, written by grads and read by 
     expect(run.code).toBe(1);
     const rows = rowsOf(run.stdout);
     // both references overflow too: the file is checked against float64 finite differences, loss included
-    expect(rows.find((r) => r.tensor === 'loss')).toMatchObject({ a: 'yours', r: 'fd', pass: false, nonFinite: { a: 1, r: 0 } });
-    expect(rows.find((r) => r.tensor === 'loss')!.reason).toMatch(/^non-finite values \(NaN or ±Inf\) in the implementation/);
-    expect(rows.filter((r) => r.tensor !== 'loss').map((r) => [r.tensor, r.pass, r.nonFinite?.a])).toEqual([['U', false, 256], ['W', false, 1024], ['V', false, 256]]);
+    expect(rows.find((r) => r.tensor === 'loss')).toMatchObject({
+      a: 'yours',
+      r: 'fd',
+      pass: false,
+      nonFinite: { a: 1, r: 0 },
+    });
+    expect(rows.find((r) => r.tensor === 'loss')!.reason).toMatch(
+      /^non-finite values \(NaN or ±Inf\) in the implementation/,
+    );
+    expect(rows.filter((r) => r.tensor !== 'loss').map((r) => [r.tensor, r.pass, r.nonFinite?.a])).toEqual([
+      ['U', false, 256],
+      ['W', false, 1024],
+      ['V', false, 256],
+    ]);
   });
 
   it('verify passes the hand side’s finite gradients of the same case, its loss checked against the float64 loss', async () => {
     expect((await cli(['grads', '--case', 'big.json', '--impl', 'hand', '--out', 'hand.json'], dir)).code).toBe(0);
     const run = await verify('big.json', 'hand.json', 'v-hand');
     expect(run.code).toBe(0);
-    expect(rowsOf(run.stdout).map((r) => [r.tensor, r.r, r.pass])).toEqual([['loss', 'fd', true], ['U', 'fd', true], ['W', 'fd', true], ['V', 'fd', true]]);
+    expect(rowsOf(run.stdout).map((r) => [r.tensor, r.r, r.pass])).toEqual([
+      ['loss', 'fd', true],
+      ['U', 'fd', true],
+      ['W', 'fd', true],
+      ['V', 'fd', true],
+    ]);
   });
 
   it('a wrong finite loss where every reference overflows fails against the float64 loss, alone', async () => {
@@ -54,20 +91,38 @@ describe('a gradients file with non-finite values, written by grads and read by 
     writeFileSync(join(dir, 'hand-loss.json'), JSON.stringify(g));
     const run = await verify('big.json', 'hand-loss.json', 'v-loss');
     expect(run.code).toBe(1);
-    expect(rowsOf(run.stdout).filter((r) => !r.pass).map((r) => r.tensor)).toEqual(['loss']);
+    expect(
+      rowsOf(run.stdout)
+        .filter((r) => !r.pass)
+        .map((r) => r.tensor),
+    ).toEqual(['loss']);
   });
 
   it('reads "Infinity", "-Infinity" and null (JSON.stringify’s) as non-finite values: failing rows, exit 1', async () => {
     const kase = fixturePath('rnn-tanh.case.json');
     const g = JSON.parse(readFileSync(fixturePath('rnn-tanh.grads.json'), 'utf8'));
-    for (const [name, loss, entry] of [['inf', 'Infinity', '-Infinity'], ['null', null, null]] as const) {
-      const file = { schemaVersion: 1, source: 'by hand', loss, gradients: { ...g.gradients, W: g.gradients.W.map((row: number[], i: number) => (i === 0 ? [entry, ...row.slice(1)] : row)) } };
+    for (const [name, loss, entry] of [
+      ['inf', 'Infinity', '-Infinity'],
+      ['null', null, null],
+    ] as const) {
+      const file = {
+        schemaVersion: 1,
+        source: 'by hand',
+        loss,
+        gradients: {
+          ...g.gradients,
+          W: g.gradients.W.map((row: number[], i: number) => (i === 0 ? [entry, ...row.slice(1)] : row)),
+        },
+      };
       writeFileSync(join(dir, `${name}.json`), JSON.stringify(file));
       const run = await verify(kase, `${name}.json`, `v-${name}`);
       expect(run.code, name).toBe(1);
       const failing = rowsOf(run.stdout).filter((r) => !r.pass);
       expect(new Set(failing.map((r) => r.tensor)), name).toEqual(new Set(['loss', 'W']));
-      expect(failing.every((r) => r.nonFinite?.a === 1), name).toBe(true);
+      expect(
+        failing.every((r) => r.nonFinite?.a === 1),
+        name,
+      ).toBe(true);
     }
   });
 
@@ -76,7 +131,9 @@ describe('a gradients file with non-finite values, written by grads and read by 
     writeFileSync(join(dir, 'nan-lower.json'), JSON.stringify({ schemaVersion: 1, ...g, loss: 'nan' }));
     const run = await verify(fixturePath('rnn-tanh.case.json'), 'nan-lower.json', 'v-lower');
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe('bptt-check: gradients file "nan-lower.json": loss is "nan", expected a number (or "NaN", "Infinity", "-Infinity")');
+    expect(run.stderr.trim()).toBe(
+      'bptt-check: gradients file "nan-lower.json": loss is "nan", expected a number (or "NaN", "Infinity", "-Infinity")',
+    );
   });
 });
 

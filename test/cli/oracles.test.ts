@@ -18,14 +18,21 @@ describe('compare with the new options', () => {
     const md = readFileSync(join(dir, 'fd/report.md'), 'utf8');
     expect(md).toContain('**Pairs:** every pair agrees.');
     expect(md).toMatch(/Finite differences: every entry, central, ε per tensor U 1\.00e-7/);
-    expect(JSON.parse(readFileSync(join(dir, 'fd/report.json'), 'utf8')).cases[0].disagreement).toBe('every pair agrees');
+    expect(JSON.parse(readFileSync(join(dir, 'fd/report.json'), 'utf8')).cases[0].disagreement).toBe(
+      'every pair agrees',
+    );
   });
 
   it('--truncate checks against tfjs-ops only and says the layers reference was skipped', async () => {
-    const run = await cli(['compare', '--case', fixturePath('rnn-linear-s0.case.json'), '--truncate', '2', '--out', 'tr'], dir);
+    const run = await cli(
+      ['compare', '--case', fixturePath('rnn-linear-s0.case.json'), '--truncate', '2', '--out', 'tr'],
+      dir,
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain('tfjs-layers vs');
-    expect(readFileSync(join(dir, 'tr/report.md'), 'utf8')).toMatch(/Note: tfjs-layers skipped: tf\.layers\.simpleRNN cannot truncate/);
+    expect(readFileSync(join(dir, 'tr/report.md'), 'utf8')).toMatch(
+      /Note: tfjs-layers skipped: tf\.layers\.simpleRNN cannot truncate/,
+    );
   });
 
   it('--steps-detail writes steps.csv with one row per step and names the first divergence in the report', async () => {
@@ -34,9 +41,13 @@ describe('compare with the new options', () => {
     expect(readdirSync(join(dir, 'steps'))).toContain('steps.csv');
     const csv = readFileSync(join(dir, 'steps/steps.csv'), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(7);
-    expect(csv[0]).toMatch(/^case,outputStep,step,adjoint_hand,adjoint_reference,adjoint_relErrNorm,adjoint_pass,W_hand/);
+    expect(csv[0]).toMatch(
+      /^case,outputStep,step,adjoint_hand,adjoint_reference,adjoint_relErrNorm,adjoint_pass,W_hand/,
+    );
     expect(csv[4]).toMatch(/,3,3,/);
-    expect(readFileSync(join(dir, 'steps/report.md'), 'utf8')).toMatch(/the single output L_3.*\n\nThe two sides agree at every step\./);
+    expect(readFileSync(join(dir, 'steps/report.md'), 'utf8')).toMatch(
+      /the single output L_3.*\n\nThe two sides agree at every step\./,
+    );
   });
 
   it('--clip-norm records the norm before and after for every implementation', async () => {
@@ -51,7 +62,12 @@ describe('compare with the new options', () => {
 describe('grads with the new implementations and options', () => {
   const worst = (file: { loss: number; gradients: Record<string, unknown> }, name: string) => {
     const e = fixtureGrads(name);
-    return Math.max(relErr([file.loss], [e.loss]), ...Object.entries(e.gradients).map(([k, v]) => relErr((file.gradients[k] as number[]).flat(), (v as number[]).flat())));
+    return Math.max(
+      relErr([file.loss], [e.loss]),
+      ...Object.entries(e.gradients).map(([k, v]) =>
+        relErr((file.gradients[k] as number[]).flat(), (v as number[]).flat()),
+      ),
+    );
   };
   it.each([
     [['--impl', 'fd'], 'rnn-linear-s0.grads.json', 1e-10],
@@ -62,11 +78,19 @@ describe('grads with the new implementations and options', () => {
     expect(run.code).toBe(0);
     expect(worst(JSON.parse(run.stdout), expected)).toBeLessThan(bound);
   });
-  it.each(['hand', 'tfjs-layers', 'tfjs-ops', 'fd'])('--impl %s --clip-norm 0.5 matches PyTorch’s clipped gradients', async (impl) => {
-    const run = await cli(['grads', '--case', fixturePath('rnn-tanh.case.json'), '--impl', impl, '--clip-norm', '0.5'], dir);
-    expect(run.code).toBe(0);
-    expect(worst(JSON.parse(run.stdout), 'rnn-tanh.clipnorm0.5.grads.json')).toBeLessThan(impl.startsWith('tfjs') ? 1e-6 : 1e-7);
-  });
+  it.each(['hand', 'tfjs-layers', 'tfjs-ops', 'fd'])(
+    '--impl %s --clip-norm 0.5 matches PyTorch’s clipped gradients',
+    async (impl) => {
+      const run = await cli(
+        ['grads', '--case', fixturePath('rnn-tanh.case.json'), '--impl', impl, '--clip-norm', '0.5'],
+        dir,
+      );
+      expect(run.code).toBe(0);
+      expect(worst(JSON.parse(run.stdout), 'rnn-tanh.clipnorm0.5.grads.json')).toBeLessThan(
+        impl.startsWith('tfjs') ? 1e-6 : 1e-7,
+      );
+    },
+  );
 });
 
 describe('bad options get exit 2 and one line', () => {
@@ -77,22 +101,44 @@ describe('bad options get exit 2 and one line', () => {
     [['compare', '--truncate', '1.5'], /--truncate is "1\.5", expected an integer ≥ 0/],
     [['compare', '--detach-every', '-2'], /--detach-every is "-2", expected a positive integer/],
     [['compare', '--detach-every', 'two'], /--detach-every is "two", expected a positive integer/],
-    [['compare', '--fd', 'sample', '500'], /--fd sample is 500, larger than tensor U \(128 entries\); expected at most 128/],
+    [
+      ['compare', '--fd', 'sample', '500'],
+      /--fd sample is 500, larger than tensor U \(128 entries\); expected at most 128/,
+    ],
     [['compare', '--fd', 'sometimes'], /--fd is "sometimes", expected full, sample N or fast \[k\]/],
     [['compare', '--clip-value', '0'], /--clip-value is "0", expected a positive number/],
     [['compare', '--clip-norm', '-3'], /--clip-norm is "-3", expected a positive number/],
-    [['compare', '--steps-detail', '--output-step', '10'], /--output-step is 10, expected an integer in \[0, T\) = \[0, 10\)/],
+    [
+      ['compare', '--steps-detail', '--output-step', '10'],
+      /--output-step is 10, expected an integer in \[0, T\) = \[0, 10\)/,
+    ],
     [['compare', '--steps-detail', '--output-step', '-1'], /--output-step is -1, expected an integer in \[0, T\)/],
     [['compare', '--fd', 'full', '--truncate', '2'], /--fd is full with --truncate, expected no --fd/],
-    [['compare', '--reference', 'layers', '--truncate', '2'], /--reference is "layers", but truncation is supported by the tfjs-ops reference only/],
-    [['grads', '--case', tanh, '--impl', 'tfjs-layers', '--truncate', '2'], /--truncate is given with --impl tfjs-layers, expected --impl hand or tfjs-ops: only they support truncation/],
-    [['grads', '--case', tanh, '--impl', 'fd', '--detach-every', '2'], /--detach-every is given with --impl fd, expected --impl hand or tfjs-ops/],
-    [['grads', '--case', tanh, '--impl', 'fd', '--fd', 'sample', '3'], /--fd is sample for grads, expected full: a gradients file holds every entry/],
+    [
+      ['compare', '--reference', 'layers', '--truncate', '2'],
+      /--reference is "layers", but truncation is supported by the tfjs-ops reference only/,
+    ],
+    [
+      ['grads', '--case', tanh, '--impl', 'tfjs-layers', '--truncate', '2'],
+      /--truncate is given with --impl tfjs-layers, expected --impl hand or tfjs-ops: only they support truncation/,
+    ],
+    [
+      ['grads', '--case', tanh, '--impl', 'fd', '--detach-every', '2'],
+      /--detach-every is given with --impl fd, expected --impl hand or tfjs-ops/,
+    ],
+    [
+      ['grads', '--case', tanh, '--impl', 'fd', '--fd', 'sample', '3'],
+      /--fd is sample for grads, expected full: a gradients file holds every entry/,
+    ],
   ] as const)('%s', async (args, pattern) => {
     const run = await cli([...args, ...(args[0] === 'compare' ? ['--out', 'reports'] : [])], dir);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(pattern);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.json') || f.endsWith('.csv') || f.endsWith('.md') || f.includes('reports'))).toEqual([]);
+    expect(
+      readdirSync(dir).filter(
+        (f) => f.endsWith('.json') || f.endsWith('.csv') || f.endsWith('.md') || f.includes('reports'),
+      ),
+    ).toEqual([]);
   });
 });

@@ -11,7 +11,15 @@ import { writeCheckInputs } from '../helpers/inputs.js';
 const MANIFEST = '.bptt-check-manifest.json';
 const COMPARE = ['heatmap-W.png', 'report.html', 'report.json', 'report.md', 'steps.csv', 'steps.png', 'summary.csv'];
 const TRUNCATED = ['heatmap-W.png', 'report.html', 'report.json', 'report.md', 'summary.csv'];
-const VANISHING = ['adjoints.png', 'decay.png', 'jacobian.png', 'report.html', 'report.json', 'report.md', 'vanishing.csv'];
+const VANISHING = [
+  'adjoints.png',
+  'decay.png',
+  'jacobian.png',
+  'report.html',
+  'report.json',
+  'report.md',
+  'vanishing.csv',
+];
 const compare = ['compare', '--steps', '6', '--hidden-size', '5', '--reference', 'ops'];
 const truncated = [...compare, '--truncate', '3'];
 const vanishing = ['vanishing', '--steps', '8', '--hidden-size', '4', '--activations', 'tanh', '--w-norm', '0.5,2'];
@@ -25,8 +33,11 @@ function addUserFiles(out: string): void {
   writeFileSync(join(out, 'plots', 'a.txt'), 'also mine');
 }
 const USER = ['my-notes.txt', 'plots'];
-const userFilesIntact = (out: string) => readFileSync(join(out, 'my-notes.txt'), 'utf8') === 'mine' && readFileSync(join(out, 'plots', 'a.txt'), 'utf8') === 'also mine';
-const manifestOf = (out: string) => (JSON.parse(readFileSync(join(out, MANIFEST), 'utf8')) as { files: string[] }).files.sort();
+const userFilesIntact = (out: string) =>
+  readFileSync(join(out, 'my-notes.txt'), 'utf8') === 'mine' &&
+  readFileSync(join(out, 'plots', 'a.txt'), 'utf8') === 'also mine';
+const manifestOf = (out: string) =>
+  (JSON.parse(readFileSync(join(out, MANIFEST), 'utf8')) as { files: string[] }).files.sort();
 
 describe('the report directory after a run', () => {
   it('has no steps.csv after a truncated compare where a full one wrote it', async () => {
@@ -70,36 +81,47 @@ describe('the report directory after a run', () => {
     // killed while the user's files were being moved into the new directory: --out still the old run's
     ['moved', 'the old run stands'],
     ['written', 'the old run stands'],
-  ])('recovers a commit killed after stage "%s" (%s) on the next run, without mixing files or losing the user’s', async (stage) => {
-    const dir = fresh();
-    mkdirSync(join(dir, 'o'));
-    addUserFiles(join(dir, 'o'));
-    expect((await cli([...compare, '--out', 'o'], dir)).code).toBe(0);
-    const killed = await cli([...truncated, '--out', 'o'], dir, { BPTT_CHECK_FAULT: `commit-exit:${stage}` });
-    expect(killed.code).toBe(99);
-    expect(files(dir).some((n) => n.startsWith('.o.bptt-check-'))).toBe(true); // the leftover of the cut commit
-    if (stage === 'aside') expect(existsSync(join(dir, 'o'))).toBe(false);
-    // the next run, of another kind: recovers first, then writes its own files
-    expect((await cli([...vanishing, '--out', 'o'], dir)).code).toBe(0);
-    expect(files(dir)).toEqual(['o']);
-    expect(files(join(dir, 'o'))).toEqual([MANIFEST, ...VANISHING, ...USER].sort());
-    expect(userFilesIntact(join(dir, 'o'))).toBe(true);
-  });
+  ])(
+    'recovers a commit killed after stage "%s" (%s) on the next run, without mixing files or losing the user’s',
+    async (stage) => {
+      const dir = fresh();
+      mkdirSync(join(dir, 'o'));
+      addUserFiles(join(dir, 'o'));
+      expect((await cli([...compare, '--out', 'o'], dir)).code).toBe(0);
+      const killed = await cli([...truncated, '--out', 'o'], dir, { BPTT_CHECK_FAULT: `commit-exit:${stage}` });
+      expect(killed.code).toBe(99);
+      expect(files(dir).some((n) => n.startsWith('.o.bptt-check-'))).toBe(true); // the leftover of the cut commit
+      if (stage === 'aside') expect(existsSync(join(dir, 'o'))).toBe(false);
+      // the next run, of another kind: recovers first, then writes its own files
+      expect((await cli([...vanishing, '--out', 'o'], dir)).code).toBe(0);
+      expect(files(dir)).toEqual(['o']);
+      expect(files(join(dir, 'o'))).toEqual([MANIFEST, ...VANISHING, ...USER].sort());
+      expect(userFilesIntact(join(dir, 'o'))).toBe(true);
+    },
+  );
 
-  it.each([['aside', TRUNCATED], ['moved', COMPARE]])('recoverOutDir leaves one whole run in --out (and the user’s files) after a commit killed at "%s"', async (stage, expected) => {
-    const dir = fresh();
-    mkdirSync(join(dir, 'o'));
-    addUserFiles(join(dir, 'o'));
-    expect((await cli([...compare, '--out', 'o'], dir)).code).toBe(0);
-    expect((await cli([...truncated, '--out', 'o'], dir, { BPTT_CHECK_FAULT: `commit-exit:${stage}` })).code).toBe(99);
-    // a run that fails on bad input writes nothing, but the next writing run recovers first; use the module directly
-    const { recoverOutDir } = await import('../../src/model/out-dir.js');
-    recoverOutDir(join(dir, 'o'));
-    expect(files(dir)).toEqual(['o']);
-    expect(files(join(dir, 'o'))).toEqual([MANIFEST, ...expected, ...USER].sort());
-    expect(manifestOf(join(dir, 'o'))).toEqual(expected);
-    expect(userFilesIntact(join(dir, 'o'))).toBe(true);
-  });
+  it.each([
+    ['aside', TRUNCATED],
+    ['moved', COMPARE],
+  ])(
+    'recoverOutDir leaves one whole run in --out (and the user’s files) after a commit killed at "%s"',
+    async (stage, expected) => {
+      const dir = fresh();
+      mkdirSync(join(dir, 'o'));
+      addUserFiles(join(dir, 'o'));
+      expect((await cli([...compare, '--out', 'o'], dir)).code).toBe(0);
+      expect((await cli([...truncated, '--out', 'o'], dir, { BPTT_CHECK_FAULT: `commit-exit:${stage}` })).code).toBe(
+        99,
+      );
+      // a run that fails on bad input writes nothing, but the next writing run recovers first; use the module directly
+      const { recoverOutDir } = await import('../../src/model/out-dir.js');
+      recoverOutDir(join(dir, 'o'));
+      expect(files(dir)).toEqual(['o']);
+      expect(files(join(dir, 'o'))).toEqual([MANIFEST, ...expected, ...USER].sort());
+      expect(manifestOf(join(dir, 'o'))).toEqual(expected);
+      expect(userFilesIntact(join(dir, 'o'))).toBe(true);
+    },
+  );
 
   it('leaves alone the temp directory of a run still going on the same --out (its pid is alive)', async () => {
     const dir = fresh();
@@ -120,29 +142,41 @@ describe('the report directory after a run', () => {
     const run = await cli([...compare, '--out', '.'], dir);
     expect(run.code).toBe(2);
     // the message names the value as given, not the directory it resolves to
-    expect(run.stderr).toBe('bptt-check: --out is ".", which holds the current directory, expected a directory of its own for the reports\n');
+    expect(run.stderr).toBe(
+      'bptt-check: --out is ".", which holds the current directory, expected a directory of its own for the reports\n',
+    );
     expect(files(dir)).toEqual(['keep.txt']);
   });
 
   it.each([
     [['compare', '--steps', '3', '--out', ''], '--out is "", expected a report directory (an unset shell variable?)'],
-    [['compare', '--steps', '3', '--junit', ''], '--junit is "", expected a file path for the JUnit XML (an unset shell variable?)'],
-    [['case', '--out', ''], '--out is "", expected a file path for the case (leave --out out to print it) (an unset shell variable?)'],
+    [
+      ['compare', '--steps', '3', '--junit', ''],
+      '--junit is "", expected a file path for the JUnit XML (an unset shell variable?)',
+    ],
+    [
+      ['case', '--out', ''],
+      '--out is "", expected a file path for the case (leave --out out to print it) (an unset shell variable?)',
+    ],
     [['vanishing', '--steps', '3', '--out', ''], '--out is "", expected a report directory (an unset shell variable?)'],
     [['golden', 'verify', '--dir', ''], '--dir is "", expected a snapshot directory (an unset shell variable?)'],
-  ])('an empty path (an unset shell variable) is refused, not taken as the current directory: %j', async (args, message) => {
-    const dir = fresh();
-    writeFileSync(join(dir, 'keep.txt'), 'x');
-    const run = await cli(args, dir);
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(`bptt-check: ${message}\n`);
-    expect(files(dir)).toEqual(['keep.txt']);
-  });
+  ])(
+    'an empty path (an unset shell variable) is refused, not taken as the current directory: %j',
+    async (args, message) => {
+      const dir = fresh();
+      writeFileSync(join(dir, 'keep.txt'), 'x');
+      const run = await cli(args, dir);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(`bptt-check: ${message}\n`);
+      expect(files(dir)).toEqual(['keep.txt']);
+    },
+  );
 });
 
 /** The files a manifest lists, each with its bytes, and the manifest: one run's report set as it is in d. */
-const setOf = (d: string) => Object.fromEntries([MANIFEST, ...manifestOf(d)].map((n) => [n, readFileSync(join(d, n)).toString('base64')]));
+const setOf = (d: string) =>
+  Object.fromEntries([MANIFEST, ...manifestOf(d)].map((n) => [n, readFileSync(join(d, n)).toString('base64')]));
 /** d holds one whole run: a manifest, every file it lists, and nothing else but the user's files. */
 const whole = (d: string) => expect(files(d)).toEqual([MANIFEST, ...manifestOf(d), ...USER].sort());
 const leftoversIn = (dir: string) => files(dir).filter((n) => n.startsWith('.o.bptt-check-'));
@@ -168,37 +202,43 @@ describe('a commit killed at each stage, for every command that writes a report 
   const STAGES = ['write:report.json', 'written', 'move:my-notes.txt', 'moved', 'aside', 'swapped'];
   const rows: [string, string][] = [
     ...STAGES.map((s): [string, string] => ['compare', s]),
-    ...['verify', 'sweep', 'merge', 'vanishing'].flatMap((c) => ['move:my-notes.txt', 'aside', 'swapped'].map((s): [string, string] => [c, s])),
+    ...['verify', 'sweep', 'merge', 'vanishing'].flatMap((c) =>
+      ['move:my-notes.txt', 'aside', 'swapped'].map((s): [string, string] => [c, s]),
+    ),
     ['suite', 'aside'],
   ];
 
-  it.each(rows)('%s killed after stage "%s" leaves the old set or the new one, never a mix, and the next run cleans up', async (name, stage) => {
-    const dir = fresh();
-    execFileSync('cp', ['-r', ...['c.json', 'g.json', 'm.json', 's1', 's2'].map((n) => join(inputs, n)), dir]);
-    const o = join(dir, 'o');
-    mkdirSync(o);
-    addUserFiles(o);
-    const args = [...COMMANDS[name]!, '--out', 'o'];
-    expect((await cli(args, dir)).code).toBe(0);
-    const old = setOf(o);
-    expect((await cli(args, dir, { BPTT_CHECK_FAULT: `commit-exit:${stage}` })).code).toBe(99);
-    const left = leftoversIn(dir);
-    expect(left.length).toBeGreaterThan(0);
-    if (stage === 'aside') {
-      // --out is missing for the instant between the two renames; the new set beside it is whole
-      expect(existsSync(o)).toBe(false);
-      const t = left.find((n) => n.includes('-new-'))!;
-      whole(join(dir, t));
-    } else if (stage === 'swapped') {
+  it.each(rows)(
+    '%s killed after stage "%s" leaves the old set or the new one, never a mix, and the next run cleans up',
+    async (name, stage) => {
+      const dir = fresh();
+      execFileSync('cp', ['-r', ...['c.json', 'g.json', 'm.json', 's1', 's2'].map((n) => join(inputs, n)), dir]);
+      const o = join(dir, 'o');
+      mkdirSync(o);
+      addUserFiles(o);
+      const args = [...COMMANDS[name]!, '--out', 'o'];
+      expect((await cli(args, dir)).code).toBe(0);
+      const old = setOf(o);
+      expect((await cli(args, dir, { BPTT_CHECK_FAULT: `commit-exit:${stage}` })).code).toBe(99);
+      const left = leftoversIn(dir);
+      expect(left.length).toBeGreaterThan(0);
+      if (stage === 'aside') {
+        // --out is missing for the instant between the two renames; the new set beside it is whole
+        expect(existsSync(o)).toBe(false);
+        const t = left.find((n) => n.includes('-new-'))!;
+        whole(join(dir, t));
+      } else if (stage === 'swapped') {
+        whole(o);
+        expect(setOf(o)['report.json']).not.toEqual(old['report.json']); // the new run's
+      } else expect(setOf(o)).toEqual(old); // byte for byte the old run's set, whatever the user's files are doing
+      // the next run recovers first, then commits its own set
+      expect((await cli(args, dir)).code).toBe(0);
+      expect(leftoversIn(dir)).toEqual([]);
       whole(o);
-      expect(setOf(o)['report.json']).not.toEqual(old['report.json']); // the new run's
-    } else expect(setOf(o)).toEqual(old); // byte for byte the old run's set, whatever the user's files are doing
-    // the next run recovers first, then commits its own set
-    expect((await cli(args, dir)).code).toBe(0);
-    expect(leftoversIn(dir)).toEqual([]);
-    whole(o);
-    expect(userFilesIntact(o)).toBe(true);
-  }, 120_000);
+      expect(userFilesIntact(o)).toBe(true);
+    },
+    120_000,
+  );
 });
 
 describe('a report directory inside --out (a sweep’s partial/) and single output files', () => {
@@ -206,7 +246,9 @@ describe('a report directory inside --out (a sweep’s partial/) and single outp
     const dir = fresh();
     expect((await cli([...compare, '--out', 'o'], dir)).code).toBe(0);
     // a partial report's first commit cut with its set whole in o/.partial.bptt-check-new-…, before the rename to o/partial
-    expect((await cli([...compare, '--out', 'o/partial'], dir, { BPTT_CHECK_FAULT: 'commit-exit:written' })).code).toBe(99);
+    expect((await cli([...compare, '--out', 'o/partial'], dir, { BPTT_CHECK_FAULT: 'commit-exit:written' })).code).toBe(
+      99,
+    );
     expect(files(join(dir, 'o')).filter((n) => n.startsWith('.partial.bptt-check-new-'))).toHaveLength(1);
     expect((await cli([...compare, '--out', 'o'], dir)).code).toBe(0);
     expect(files(join(dir, 'o'))).toEqual([MANIFEST, ...COMPARE, 'partial'].sort());
@@ -217,19 +259,22 @@ describe('a report directory inside --out (a sweep’s partial/) and single outp
     ['case --out', ['case', '--seed', '3', '--out', 'f.json'], 'f.json'],
     ['grads --out', ['grads', '--case', 'c.json', '--out', 'f.json'], 'f.json'],
     ['compare --junit', [...compare, '--out', 'o', '--junit', 'f.json'], 'f.json'],
-  ])('%s killed before its rename leaves the old file and a temp file, which the next write of that path removes', async (_name, args, file) => {
-    const dir = fresh();
-    expect((await cli(['case', '--seed', '1', '--out', 'f.json'], dir)).code).toBe(0);
-    expect((await cli(['case', '--seed', '2', '--out', 'c.json'], dir)).code).toBe(0); // what grads reads (never its own --out)
-    const before = readFileSync(join(dir, file), 'utf8');
-    const dead = join(dir, `.${file}.tmp-999999999-abcd1234`); // a temp file of a process long gone
-    writeFileSync(dead, 'half');
-    expect((await cli(args, dir, { BPTT_CHECK_FAULT: `commit-exit:write:${file}` })).code).toBe(99);
-    expect(readFileSync(join(dir, file), 'utf8')).toBe(before);
-    expect(files(dir).filter((n) => n.startsWith(`.${file}.tmp-`))).toHaveLength(1); // the dead one removed, the killed run's own left
-    expect((await cli(args, dir)).code).toBe(0);
-    expect(files(dir).filter((n) => n.startsWith(`.${file}.tmp-`))).toEqual([]);
-  });
+  ])(
+    '%s killed before its rename leaves the old file and a temp file, which the next write of that path removes',
+    async (_name, args, file) => {
+      const dir = fresh();
+      expect((await cli(['case', '--seed', '1', '--out', 'f.json'], dir)).code).toBe(0);
+      expect((await cli(['case', '--seed', '2', '--out', 'c.json'], dir)).code).toBe(0); // what grads reads (never its own --out)
+      const before = readFileSync(join(dir, file), 'utf8');
+      const dead = join(dir, `.${file}.tmp-999999999-abcd1234`); // a temp file of a process long gone
+      writeFileSync(dead, 'half');
+      expect((await cli(args, dir, { BPTT_CHECK_FAULT: `commit-exit:write:${file}` })).code).toBe(99);
+      expect(readFileSync(join(dir, file), 'utf8')).toBe(before);
+      expect(files(dir).filter((n) => n.startsWith(`.${file}.tmp-`))).toHaveLength(1); // the dead one removed, the killed run's own left
+      expect((await cli(args, dir)).code).toBe(0);
+      expect(files(dir).filter((n) => n.startsWith(`.${file}.tmp-`))).toEqual([]);
+    },
+  );
 
   it('golden update is swapped in as a whole: killed with the old set aside, the new set is whole beside it and recovery puts it in', async () => {
     const dir = fresh();
@@ -237,7 +282,9 @@ describe('a report directory inside --out (a sweep’s partial/) and single outp
     execFileSync('cp', ['-r', repo, join(dir, 'o')]);
     const old = files(join(dir, 'o')).filter((n) => n !== MANIFEST);
     expect(old).toHaveLength(56);
-    expect((await cli(['golden', 'update', '--dir', 'o'], dir, { BPTT_CHECK_FAULT: 'commit-exit:aside' })).code).toBe(99);
+    expect((await cli(['golden', 'update', '--dir', 'o'], dir, { BPTT_CHECK_FAULT: 'commit-exit:aside' })).code).toBe(
+      99,
+    );
     expect(existsSync(join(dir, 'o'))).toBe(false);
     const { recoverOutDir } = await import('../../src/model/out-dir.js');
     recoverOutDir(join(dir, 'o'));

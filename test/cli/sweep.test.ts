@@ -12,7 +12,14 @@ const dir = mkdtempSync(join(tmpdir(), 'bptt-sweep-'));
 const matrix = {
   schemaVersion: 1,
   id: 'test-matrix',
-  generate: { activation: ['tanh', 'relu'], bias: [false, true], hiddenSize: [6], inputSize: [4], steps: [5, 9], seeds: [1, 2] },
+  generate: {
+    activation: ['tanh', 'relu'],
+    bias: [false, true],
+    hiddenSize: [6],
+    inputSize: [4],
+    steps: [5, 9],
+    seeds: [1, 2],
+  },
   cases: [fixturePath('rnn-sigmoid-bias-batch.case.json')],
 };
 const range = (n: number) => Array.from({ length: n }, (_, k) => k + 1);
@@ -37,11 +44,24 @@ describe('sweep', () => {
 
   it('crosses cells and recurrent activations, with one RNN case per combination (an RNN has no recurrent activation)', () => {
     const path = join(dir, 'cells.json');
-    writeFileSync(path, JSON.stringify({ schemaVersion: 1, generate: { cell: ['rnn', 'lstm', 'gru'], recurrentActivation: ['sigmoid', 'hardSigmoid'], hiddenSize: [4], seeds: [1, 2] } }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        schemaVersion: 1,
+        generate: {
+          cell: ['rnn', 'lstm', 'gru'],
+          recurrentActivation: ['sigmoid', 'hardSigmoid'],
+          hiddenSize: [4],
+          seeds: [1, 2],
+        },
+      }),
+    );
     const gen = loadMatrix(path).entries.map((e) => ('generate' in e ? e.generate : null)!);
     expect(gen).toHaveLength((1 + 2 + 2) * 2);
     expect(gen.filter((g) => g.cell === 'rnn').every((g) => !('recurrentActivation' in g))).toBe(true);
-    expect(new Set(gen.filter((g) => g.cell === 'gru').map((g) => g.recurrentActivation))).toEqual(new Set(['sigmoid', 'hardSigmoid']));
+    expect(new Set(gen.filter((g) => g.cell === 'gru').map((g) => g.recurrentActivation))).toEqual(
+      new Set(['sigmoid', 'hardSigmoid']),
+    );
     writeFileSync(path, JSON.stringify({ schemaVersion: 1, generate: { cell: ['lstm', 'cnn'] } }));
     expect(() => loadMatrix(path)).toThrow(/generate\.cell\[1\]/);
   });
@@ -56,7 +76,9 @@ describe('sweep', () => {
 
   it('reports a crashed worker as a failing case with its error, and runs the rest', async () => {
     const victim = 'rnn-relu-bias-tok-I4-H6-K4-T9-B1-seed2';
-    const run = await cli(['sweep', '--matrix', 'matrix.json', '--workers', '2', '--json', '--out', 'crash'], dir, { BPTT_CHECK_FAULT: `exit:${victim}` });
+    const run = await cli(['sweep', '--matrix', 'matrix.json', '--workers', '2', '--json', '--out', 'crash'], dir, {
+      BPTT_CHECK_FAULT: `exit:${victim}`,
+    });
     expect(run.code).toBe(1);
     const cases = JSON.parse(run.stdout).cases as { id: string; pass: boolean; error?: string }[];
     expect(cases).toHaveLength(17);
@@ -66,22 +88,32 @@ describe('sweep', () => {
 
   it('splits into shards that cover every case exactly once, and merge joins them into the unsharded report', async () => {
     for (const n of [1, 2, 3, 7]) {
-      const seen = Array.from({ length: n }, (_, i) => shardIndices(17, { index: i + 1, count: n })).flat().sort((a, b) => a - b);
+      const seen = Array.from({ length: n }, (_, i) => shardIndices(17, { index: i + 1, count: n }))
+        .flat()
+        .sort((a, b) => a - b);
       expect(seen).toEqual(Array.from({ length: 17 }, (_, k) => k));
     }
-    for (const i of [1, 2, 3]) expect((await cli(['sweep', '--matrix', 'matrix.json', '--shard', `${i}/3`, '--workers', '1', '--out', `s${i}`], dir)).code).toBe(0);
+    for (const i of [1, 2, 3])
+      expect(
+        (await cli(['sweep', '--matrix', 'matrix.json', '--shard', `${i}/3`, '--workers', '1', '--out', `s${i}`], dir))
+          .code,
+      ).toBe(0);
     expect(report('s2').sweep).toMatchObject({ matrix: 'test-matrix', total: 17, shard: { index: 2, count: 3 } });
     const merged = await cli(['merge', 's1', 's2', 's3', '--out', 'merged'], dir);
     expect(merged.code).toBe(0);
     const a = report('merged');
     const b = report('w1');
     expect(a.cases.map((c: { id: string }) => c.id)).toEqual(b.cases.map((c: { id: string }) => c.id));
-    expect(readFileSync(join(dir, 'merged', 'summary.csv'), 'utf8').split('\n').length).toBe(readFileSync(join(dir, 'w1', 'summary.csv'), 'utf8').split('\n').length);
+    expect(readFileSync(join(dir, 'merged', 'summary.csv'), 'utf8').split('\n').length).toBe(
+      readFileSync(join(dir, 'w1', 'summary.csv'), 'utf8').split('\n').length,
+    );
   });
 
   it('merge refuses shards of different matrices or tool versions, and says when one is missing', async () => {
     writeFileSync(join(dir, 'other.json'), JSON.stringify({ ...matrix, generate: { ...matrix.generate, seeds: [3] } }));
-    expect((await cli(['sweep', '--matrix', 'other.json', '--shard', '1/3', '--workers', '1', '--out', 'o1'], dir)).code).toBe(0);
+    expect(
+      (await cli(['sweep', '--matrix', 'other.json', '--shard', '1/3', '--workers', '1', '--out', 'o1'], dir)).code,
+    ).toBe(0);
     const mixed = await cli(['merge', 's1', 'o1', '--out', 'bad'], dir);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/shard report "o1" is from matrix test-matrix \(\w+\), expected the matrix of "s1"/);
@@ -102,7 +134,9 @@ describe('sweep', () => {
     expect(missing).toBe(5);
     const summary = join(dir, 'step-summary.md');
     writeFileSync(summary, '');
-    const run = await cli(['merge', 's1', 's2', '--junit', 'incomplete.xml', '--out', 'incomplete'], dir, { GITHUB_STEP_SUMMARY: summary });
+    const run = await cli(['merge', 's1', 's2', '--junit', 'incomplete.xml', '--out', 'incomplete'], dir, {
+      GITHUB_STEP_SUMMARY: summary,
+    });
     expect(run.code).toBe(1);
     const r = report('incomplete');
     expect(r.pass).toBe(false);
@@ -125,7 +159,10 @@ describe('sweep', () => {
   });
 
   it('on Ctrl-C (SIGINT) leaves the previous report untouched and writes a partial report beside it, marked as partial', async () => {
-    writeFileSync(join(dir, 'slow.json'), JSON.stringify({ schemaVersion: 1, generate: { hiddenSize: [64], steps: [300], batch: [4], seeds: range(40) } }));
+    writeFileSync(
+      join(dir, 'slow.json'),
+      JSON.stringify({ schemaVersion: 1, generate: { hiddenSize: [64], steps: [300], batch: [4], seeds: range(40) } }),
+    );
     const before = readFileSync(join(dir, 'w1', 'report.json'));
     const child = execFile(process.execPath, [BIN, 'sweep', '--matrix', 'slow.json', '--out', 'w1'], { cwd: dir });
     const code = await new Promise<number | null>((resolve) => {
@@ -138,7 +175,9 @@ describe('sweep', () => {
     expect(partial.sweep.interrupted).toEqual({ done: partial.cases.length, of: 40 });
     expect(partial.cases.length).toBeLessThan(40);
     expect(partial.pass).toBe(false);
-    expect(readFileSync(join(dir, 'w1', 'partial', 'report.md'), 'utf8')).toMatch(/^# bptt-check sweep: PARTIAL\n\n\*\*PARTIAL: interrupted after \d+ of 40 cases/);
+    expect(readFileSync(join(dir, 'w1', 'partial', 'report.md'), 'utf8')).toMatch(
+      /^# bptt-check sweep: PARTIAL\n\n\*\*PARTIAL: interrupted after \d+ of 40 cases/,
+    );
     const merged = await cli(['merge', 'w1/partial', '--out', 'never'], dir);
     expect(merged.code).toBe(2);
     expect(merged.stderr).toMatch(/is partial \(interrupted after \d+ of 40 cases\), expected a complete shard/);
@@ -149,14 +188,26 @@ describe('sweep', () => {
     [['--matrix', 'matrix.json', '--preset', 'default'], /--matrix and --preset are both given, expected exactly one/],
     [['--preset', 'default', '--shard', '3/2'], /--shard is "3\/2", expected i\/n with 1 ≤ i ≤ n/],
     [['--preset', 'default', '--workers', '0'], /--workers is "0", expected a positive integer/],
-    [['--matrix', 'bad-matrix.json'], /matrix file "bad-matrix\.json": generate\.activation\[1\] is "gelu", expected one of tanh\|sigmoid\|relu\|linear/],
+    [
+      ['--matrix', 'bad-matrix.json'],
+      /matrix file "bad-matrix\.json": generate\.activation\[1\] is "gelu", expected one of tanh\|sigmoid\|relu\|linear/,
+    ],
     // 120 sizes × 100 lengths × 2 seeds = 24,000 cases, counted without building them
-    [['--matrix', 'huge-matrix.json'], /the cross product has 24000 cases, more than --max-cases 10000; expected at most 10000/],
+    [
+      ['--matrix', 'huge-matrix.json'],
+      /the cross product has 24000 cases, more than --max-cases 10000; expected at most 10000/,
+    ],
     [['--matrix', 'matrix.json', '--max-cases', '16'], /the cross product has 17 cases, more than --max-cases 16/],
     [['--matrix', 'matrix.json', '--max-cases', '0'], /--max-cases is "0", expected a positive integer/],
   ])('%s gets exit 2 and one line', async (args, pattern) => {
-    writeFileSync(join(dir, 'bad-matrix.json'), JSON.stringify({ schemaVersion: 1, generate: { activation: ['tanh', 'gelu'] } }));
-    writeFileSync(join(dir, 'huge-matrix.json'), JSON.stringify({ schemaVersion: 1, generate: { hiddenSize: range(120), steps: range(100), seeds: [1, 2] } }));
+    writeFileSync(
+      join(dir, 'bad-matrix.json'),
+      JSON.stringify({ schemaVersion: 1, generate: { activation: ['tanh', 'gelu'] } }),
+    );
+    writeFileSync(
+      join(dir, 'huge-matrix.json'),
+      JSON.stringify({ schemaVersion: 1, generate: { hiddenSize: range(120), steps: range(100), seeds: [1, 2] } }),
+    );
     const run = await cli(['sweep', ...args, '--out', 'never'], dir);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(pattern);

@@ -8,24 +8,53 @@ const dir = mkdtempSync(join(tmpdir(), 'bptt-vanishing-'));
 
 describe('bptt-check vanishing', () => {
   it('prints, with --json, one series per activation × W scale with the documented fields, and writes every report', async () => {
-    const run = await cli(['vanishing', '--activations', 'tanh,sigmoid', '--w-norm', '0.5,2', '--steps', '12', '--json', '--out', 'v'], dir);
+    const run = await cli(
+      ['vanishing', '--activations', 'tanh,sigmoid', '--w-norm', '0.5,2', '--steps', '12', '--json', '--out', 'v'],
+      dir,
+    );
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.series).toHaveLength(4);
     for (const s of doc.series) {
-      expect(Object.keys(s)).toEqual(expect.arrayContaining(['activation', 'wNorm', 'dLlast_ds', 'jacobianNorm', 'bound', 'decay']));
+      expect(Object.keys(s)).toEqual(
+        expect.arrayContaining(['activation', 'wNorm', 'dLlast_ds', 'jacobianNorm', 'bound', 'decay']),
+      );
       expect(s.dLlast_ds).toHaveLength(12);
     }
     expect(doc).toMatchObject({ kind: 'vanishing', pass: true, backend: 'cpu' });
     expect(doc.answer).toMatch(/^Would sigmoid help\?/);
-    expect(readdirSync(join(dir, 'v')).sort()).toEqual(['.bptt-check-manifest.json', 'adjoints.png', 'decay.png', 'jacobian.png', 'report.html', 'report.json', 'report.md', 'vanishing.csv']);
+    expect(readdirSync(join(dir, 'v')).sort()).toEqual([
+      '.bptt-check-manifest.json',
+      'adjoints.png',
+      'decay.png',
+      'jacobian.png',
+      'report.html',
+      'report.json',
+      'report.md',
+      'vanishing.csv',
+    ]);
     expect(readFileSync(join(dir, 'v/vanishing.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 4 * 12);
     const png = readFileSync(join(dir, 'v/adjoints.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
   });
 
   it('--cells rnn,lstm,gru puts the three cells side by side in every report, with the data-driven answer', async () => {
-    const run = await cli(['vanishing', '--cells', 'rnn,lstm,gru', '--activations', 'tanh', '--w-norm', '1', '--steps', '15', '--out', 'cells'], dir);
+    const run = await cli(
+      [
+        'vanishing',
+        '--cells',
+        'rnn,lstm,gru',
+        '--activations',
+        'tanh',
+        '--w-norm',
+        '1',
+        '--steps',
+        '15',
+        '--out',
+        'cells',
+      ],
+      dir,
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^lstm\s+tanh\s+1\s/m);
     expect(run.stdout).toMatch(/How much longer do gradients survive in gated cells\? LSTM/);
@@ -36,19 +65,33 @@ describe('bptt-check vanishing', () => {
     expect(csv.filter((l) => l.startsWith('gru,'))).toHaveLength(15);
     const html = readFileSync(join(dir, 'cells/report.html'), 'utf8');
     expect(html).toContain('id="cells-answer"');
-    expect(readFileSync(join(dir, 'cells/report.md'), 'utf8')).toContain('## How much longer do gradients survive in gated cells?');
+    expect(readFileSync(join(dir, 'cells/report.md'), 'utf8')).toContain(
+      '## How much longer do gradients survive in gated cells?',
+    );
   });
 
   it('does not fail an exploding relu RNN where tf.grad overflows float32: it counts the lags left out, and says why, in every report', async () => {
-    const run = await cli(['vanishing', '--steps', '200', '--activations', 'relu', '--w-norm', '4', '--out', 'explode'], dir);
+    const run = await cli(
+      ['vanishing', '--steps', '200', '--activations', 'relu', '--w-norm', '4', '--out', 'explode'],
+      dir,
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/FAIL/);
-    expect(run.stdout).toMatch(/^rnn\s+relu\s+4\s.*none compared \(float32 holds no lag\)\s+200 float32 overflow\s+hold\s/m);
-    expect(run.stdout).toMatch(/Lags not compared with tf\.grad — float32 overflow: tf\.grad \(float32\) is ±Inf or NaN there/);
+    expect(run.stdout).toMatch(
+      /^rnn\s+relu\s+4\s.*none compared \(float32 holds no lag\)\s+200 float32 overflow\s+hold\s/m,
+    );
+    expect(run.stdout).toMatch(
+      /Lags not compared with tf\.grad — float32 overflow: tf\.grad \(float32\) is ±Inf or NaN there/,
+    );
     expect(run.stdout).toMatch(/^PASS: .*0 of 200 compared; not compared: 200 float32 overflow/m);
     const doc = JSON.parse(readFileSync(join(dir, 'explode/report.json'), 'utf8'));
     expect(doc.pass).toBe(true);
-    expect(doc.series[0].adjointCheck).toMatchObject({ pass: true, comparedLags: 0, failure: null, skipped: { float32Overflow: 200, underflow: 0, float64Overflow: 0 } });
+    expect(doc.series[0].adjointCheck).toMatchObject({
+      pass: true,
+      comparedLags: 0,
+      failure: null,
+      skipped: { float32Overflow: 200, underflow: 0, float64Overflow: 0 },
+    });
     expect(doc.notes[0]).toMatch(/float32 overflow/);
     for (const f of ['report.md', 'report.html']) {
       const text = readFileSync(join(dir, 'explode', f), 'utf8');
@@ -56,11 +99,34 @@ describe('bptt-check vanishing', () => {
       expect(text).toMatch(/float32 overflow: tf\.grad \(float32\) is ±Inf or NaN there/);
       expect(text).not.toMatch(/FAIL/);
     }
-    expect(readFileSync(join(dir, 'explode/vanishing.csv'), 'utf8').trim().split('\n').slice(1).every((l) => l.endsWith(',float32-overflow'))).toBe(true);
+    expect(
+      readFileSync(join(dir, 'explode/vanishing.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .every((l) => l.endsWith(',float32-overflow')),
+    ).toBe(true);
   });
 
   it('reports a gradient norm beyond float64 as an overflow, not as "Inf → 0"', async () => {
-    const run = await cli(['vanishing', '--steps', '250', '--hidden-size', '8', '--seed', '3', '--activations', 'linear', '--w-norm', '20', '--out', 'inf'], dir);
+    const run = await cli(
+      [
+        'vanishing',
+        '--steps',
+        '250',
+        '--hidden-size',
+        '8',
+        '--seed',
+        '3',
+        '--activations',
+        'linear',
+        '--w-norm',
+        '20',
+        '--out',
+        'inf',
+      ],
+      dir,
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/Inf → |→ 0\b/);
     expect(run.stdout).toMatch(/overflow \(‖∇‖ > float64 max\) → undefined/);
@@ -77,7 +143,9 @@ describe('bptt-check vanishing', () => {
     expect(captions).toHaveLength(3);
     for (const c of captions) {
       const w = c.split(/\s+/);
-      for (let n = 1; n <= 6; n++) for (let i = 0; i + 2 * n <= w.length; i++) expect(w.slice(i, i + n).join(' '), c).not.toBe(w.slice(i + n, i + 2 * n).join(' '));
+      for (let n = 1; n <= 6; n++)
+        for (let i = 0; i + 2 * n <= w.length; i++)
+          expect(w.slice(i, i + n).join(' '), c).not.toBe(w.slice(i + n, i + 2 * n).join(' '));
     }
     expect(captions[0]).toContain('dashed: its bound ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag');
     expect(captions[1]).toContain('dashed: its bound (σ_max(W)·γ)^lag,');
@@ -85,8 +153,14 @@ describe('bptt-check vanishing', () => {
 
   // W with ‖W‖₂ = 1.37 exactly (1.37 times a matrix divided by its spectral norm, by power iteration here)
   const H = 4;
-  const A = [[0.9, -0.4, 0.3, 0.1], [0.2, 0.7, -0.5, 0.6], [-0.3, 0.1, 0.8, -0.2], [0.5, 0.4, -0.1, 0.6]];
-  const matmul = (X: number[][], Y: number[][]) => X.map((r) => Y[0]!.map((_, j) => r.reduce((s, x, k) => s + x * Y[k]![j]!, 0)));
+  const A = [
+    [0.9, -0.4, 0.3, 0.1],
+    [0.2, 0.7, -0.5, 0.6],
+    [-0.3, 0.1, 0.8, -0.2],
+    [0.5, 0.4, -0.1, 0.6],
+  ];
+  const matmul = (X: number[][], Y: number[][]) =>
+    X.map((r) => Y[0]!.map((_, j) => r.reduce((s, x, k) => s + x * Y[k]![j]!, 0)));
   const transpose = (X: number[][]) => X[0]!.map((_, j) => X.map((r) => r[j]!));
   /** σ_max(M) = √λ_max(MᵀM), λ_max by power iteration on MᵀM */
   const sigmaMax = (M: number[][]) => {
@@ -108,7 +182,20 @@ describe('bptt-check vanishing', () => {
       schemaVersion: 1,
       id: 'my-linear-rnn',
       model: { cell: 'rnn', activation: 'linear', bias: false, inputSize: 2, hiddenSize: H, outputSize: 3 },
-      params: { U: [[0.5, -0.2], [0.1, 0.3], [-0.4, 0.2], [0.3, 0.3]], W, V: [[0.2, -0.1, 0.4, 0.3], [-0.3, 0.5, 0.1, -0.2], [0.1, 0.2, -0.3, 0.4]] },
+      params: {
+        U: [
+          [0.5, -0.2],
+          [0.1, 0.3],
+          [-0.4, 0.2],
+          [0.3, 0.3],
+        ],
+        W,
+        V: [
+          [0.2, -0.1, 0.4, 0.3],
+          [-0.3, 0.5, 0.1, -0.2],
+          [0.1, 0.2, -0.3, 0.4],
+        ],
+      },
       targets: [[0, 2, 1, 1, 0, 2, 1, 0]],
       inputs: [[1, 0, 1, 1, 0, 0, 1, 1]],
     }),
@@ -136,10 +223,18 @@ describe('bptt-check vanishing', () => {
   });
 
   it('--case with --activations and --w-norm puts the case’s own W first for every activation, then the rescaled ones', async () => {
-    const run = await cli(['vanishing', '--case', caseFile, '--activations', 'tanh,linear', '--w-norm', '0.5', '--json', '--out', 'own2'], dir);
+    const run = await cli(
+      ['vanishing', '--case', caseFile, '--activations', 'tanh,linear', '--w-norm', '0.5', '--json', '--out', 'own2'],
+      dir,
+    );
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
-    expect(doc.series.map((x: { activation: string; wSource: string; wNorm: number }) => `${x.activation}@${x.wSource === 'case' ? 'case' : x.wNorm}`)).toEqual(['tanh@case', 'tanh@0.5', 'linear@case', 'linear@0.5']);
+    expect(
+      doc.series.map(
+        (x: { activation: string; wSource: string; wNorm: number }) =>
+          `${x.activation}@${x.wSource === 'case' ? 'case' : x.wNorm}`,
+      ),
+    ).toEqual(['tanh@case', 'tanh@0.5', 'linear@case', 'linear@0.5']);
     expect(doc.series[0].wNorm).toBeCloseTo(1.37, 10);
     expect(doc.series[2].jacobianNorm[6] / sigmaMax(W)).toBeCloseTo(1, 9); // lag 1: ‖W‖₂
     expect(doc.series[3].jacobianNorm[6]).toBeCloseTo(0.5, 9);

@@ -26,7 +26,8 @@ const section = (name: string): string => {
 };
 /** The names in `names` that `text` does not mention as `name` (in backticks). */
 const undocumented = (text: string, names: readonly string[]) => names.filter((n) => !text.includes(`\`${n}\``));
-const innerShape = (s: unknown) => ((s as { unwrap?: () => unknown }).unwrap?.() ?? s) as { shape: Record<string, unknown> };
+const innerShape = (s: unknown) =>
+  ((s as { unwrap?: () => unknown }).unwrap?.() ?? s) as { shape: Record<string, unknown> };
 
 describe('docs/formats.md documents every field the validators accept', () => {
   it('names every top-level field of the case file and every field of its model, with every allowed value', () => {
@@ -43,7 +44,8 @@ describe('docs/formats.md documents every field the validators accept', () => {
     const names = new Set<string>();
     for (const cell of CELLS)
       for (const bias of [false, true])
-        for (const s of paramSpecs({ cell, activation: 'tanh', bias, inputSize: 3, hiddenSize: 2, outputSize: 4 })) names.add(s.name);
+        for (const s of paramSpecs({ cell, activation: 'tanh', bias, inputSize: 3, hiddenSize: 2, outputSize: 4 }))
+          names.add(s.name);
     expect(names.size).toBe(5 + 12 + 9); // the RNN's U, W, b, V, c; the LSTM's 12 and the GRU's 9 gate tensors (V, c shared)
     expect(undocumented(text, [...names])).toEqual([]);
     for (const shape of ['H × I', 'H × H', 'K × H', 'B × H']) expect(text).toContain(shape);
@@ -68,7 +70,9 @@ describe('docs/formats.md documents every field the validators accept', () => {
 
 /** The JSON examples of docs/formats.md, by what they are. */
 function examples() {
-  const json = fencedBlocks(doc).filter((b) => b.lang === 'json').map((b) => ({ ...b, value: JSON.parse(b.text) as Record<string, unknown> }));
+  const json = fencedBlocks(doc)
+    .filter((b) => b.lang === 'json')
+    .map((b) => ({ ...b, value: JSON.parse(b.text) as Record<string, unknown> }));
   return {
     cases: json.filter((b) => 'model' in b.value),
     gradients: json.filter((b) => 'gradients' in b.value),
@@ -95,7 +99,11 @@ describe('the examples of docs/formats.md', () => {
     for (const g of e.gradients) {
       const kase = parsed[0]!;
       const read = parseGradients(g.value, `docs/formats.md:${g.line}`, kase);
-      expect(Object.keys(read.tensors).sort()).toEqual(gradientSpecs(kase.model, kase.batch, kase.initialState !== null).map((s) => s.name).sort());
+      expect(Object.keys(read.tensors).sort()).toEqual(
+        gradientSpecs(kase.model, kase.batch, kase.initialState !== null)
+          .map((s) => s.name)
+          .sort(),
+      );
     }
     for (const m of e.matrices) expect(matrixSchema.safeParse(m.value).error?.issues ?? []).toEqual([]);
   });
@@ -105,7 +113,10 @@ describe('the examples of docs/formats.md', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bptt-formats-'));
     writeFileSync(join(dir, 'example.case.json'), e.cases[0]!.text);
     writeFileSync(join(dir, 'example.grads.json'), e.gradients[0]!.text);
-    const run = await cli(['verify', '--case', 'example.case.json', '--grads', 'example.grads.json', '--reference', 'all', '--out', 'out'], dir);
+    const run = await cli(
+      ['verify', '--case', 'example.case.json', '--grads', 'example.grads.json', '--reference', 'all', '--out', 'out'],
+      dir,
+    );
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^PASS: every gradient agrees/m);
     expect(run.code).toBe(0);
@@ -114,7 +125,13 @@ describe('the examples of docs/formats.md', () => {
 
 /** Every string literal (and template text) of a source file. */
 function stringsOf(file: string): { text: string; line: number }[] {
-  const source = ts.createSourceFile(file, readDoc(file), ts.ScriptTarget.Latest, true, file.endsWith('.js') ? ts.ScriptKind.JS : ts.ScriptKind.TS);
+  const source = ts.createSourceFile(
+    file,
+    readDoc(file),
+    ts.ScriptTarget.Latest,
+    true,
+    file.endsWith('.js') ? ts.ScriptKind.JS : ts.ScriptKind.TS,
+  );
   const out: { text: string; line: number }[] = [];
   const visit = (n: ts.Node) => {
     if (ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n))
@@ -137,13 +154,20 @@ describe('the words a user reads', () => {
   it('no message, option description or report text of src/, reference/, bin/, bench/ or examples/ names DESIGN.md or the seed', () => {
     const files = ['src', 'reference', 'bin', 'bench', 'examples'].flatMap(sourceFiles);
     expect(files.length).toBeGreaterThan(50);
-    const found = files.flatMap((f) => stringsOf(f).filter((s) => NOT_FOR_USERS.test(s.text)).map((s) => `${f}:${s.line}: ${s.text.slice(0, 80)}`));
+    const found = files.flatMap((f) =>
+      stringsOf(f)
+        .filter((s) => NOT_FOR_USERS.test(s.text))
+        .map((s) => `${f}:${s.line}: ${s.text.slice(0, 80)}`),
+    );
     expect(found).toEqual([]);
   });
 
   it('neither does the README, nor the examples’ README', () => {
     for (const f of ['README.md', 'examples/README.md']) {
-      const lines = readDoc(f).split('\n').map((l, i) => `${f}:${i + 1}: ${l}`).filter((l) => NOT_FOR_USERS.test(l.replace(/^[^:]+:\d+: /, '')));
+      const lines = readDoc(f)
+        .split('\n')
+        .map((l, i) => `${f}:${i + 1}: ${l}`)
+        .filter((l) => NOT_FOR_USERS.test(l.replace(/^[^:]+:\d+: /, '')));
       expect(lines).toEqual([]);
     }
   });
@@ -154,6 +178,8 @@ describe('the words a user reads', () => {
     expect(() => parseCase({ ...kase, extra: 1 }, 'c.json')).toThrow(
       'c.json: extra is not a known field, expected only schemaVersion, id, model, params, inputs, inputVectors, targets, initialState (docs/formats.md, "Case file")',
     );
-    expect(() => parseCase({ ...kase, model: { ...(kase.model as object), gates: 3 } }, 'c.json')).toThrow(/model\.gates is not a known field, expected only cell, recurrentActivation, activation, bias, .*"Case file"\)$/);
+    expect(() => parseCase({ ...kase, model: { ...(kase.model as object), gates: 3 } }, 'c.json')).toThrow(
+      /model\.gates is not a known field, expected only cell, recurrentActivation, activation, bias, .*"Case file"\)$/,
+    );
   });
 });

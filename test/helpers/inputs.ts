@@ -10,6 +10,29 @@ import { cli } from './cli.js';
 export async function writeCheckInputs(dir: string): Promise<void> {
   expect((await cli(['case', '--steps', '3', '--hidden-size', '3', '--out', 'c.json'], dir)).code).toBe(0);
   expect((await cli(['grads', '--case', 'c.json', '--out', 'g.json'], dir)).code).toBe(0);
-  writeFileSync(join(dir, 'm.json'), JSON.stringify({ schemaVersion: 1, id: 'tiny', generate: { hiddenSize: [3], steps: [3], seeds: [1, 2] } }));
-  for (const i of [1, 2]) expect((await cli(['sweep', '--matrix', 'm.json', '--workers', '1', '--reference', 'ops', '--shard', `${i}/2`, '--out', `s${i}`], dir)).code).toBe(0);
+  writeFileSync(
+    join(dir, 'm.json'),
+    JSON.stringify({ schemaVersion: 1, id: 'tiny', generate: { hiddenSize: [3], steps: [3], seeds: [1, 2] } }),
+  );
+  for (const i of [1, 2])
+    expect(
+      (
+        await cli(
+          [
+            'sweep',
+            '--matrix',
+            'm.json',
+            '--workers',
+            '1',
+            '--reference',
+            'ops',
+            '--shard',
+            `${i}/2`,
+            '--out',
+            `s${i}`,
+          ],
+          dir,
+        )
+      ).code,
+    ).toBe(0);
 }

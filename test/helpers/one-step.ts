@@ -41,7 +41,10 @@ const ACT: Record<string, Fn> = {
   relu: { f: (a) => Math.max(0, a), df: (a) => (a > 0 ? 1 : 0) },
   linear: { f: (a) => a, df: () => 1 },
 };
-const HARD_SIGMOID: Fn = { f: (a) => Math.min(1, Math.max(0, 0.2 * a + 0.5)), df: (a) => (Math.abs(a) < 2.5 ? 0.2 : 0) };
+const HARD_SIGMOID: Fn = {
+  f: (a) => Math.min(1, Math.max(0, 0.2 * a + 0.5)),
+  df: (a) => (Math.abs(a) < 2.5 ? 0.2 : 0),
+};
 
 export interface OneStepGradients {
   loss: number;
@@ -59,13 +62,17 @@ export function oneStepGradients(f: CaseFile): OneStepGradients {
   const gates = m.cell === 'lstm' ? ['i', 'f', 'g', 'o'] : m.cell === 'gru' ? ['z', 'r', 'h'] : [''];
   const nm = (p: string, g: string) => (g ? `${p}_${g}` : p);
   const grads: Record<string, Mat | Vec> = {};
-  for (const [name, v] of Object.entries(P)) grads[name] = Array.isArray(v[0]) ? zerosLike(v as Mat) : (v as Vec).map(() => 0);
+  for (const [name, v] of Object.entries(P))
+    grads[name] = Array.isArray(v[0]) ? zerosLike(v as Mat) : (v as Vec).map(() => 0);
   const dS0: Mat = [];
   let loss = 0;
   f.targets.forEach((row, b) => {
-    const x: Vec = f.inputVectors ? f.inputVectors[b]![0]! : Array.from({ length: I }, (_, k) => (k === f.inputs![b]![0]! ? 1 : 0));
+    const x: Vec = f.inputVectors
+      ? f.inputVectors[b]![0]!
+      : Array.from({ length: I }, (_, k) => (k === f.inputs![b]![0]! ? 1 : 0));
     const s0: Vec = f.initialState ? f.initialState[b]! : Array(H).fill(0);
-    const pre = (g: string, s: Vec) => add(mv(P[nm('U', g)]!, x), mv(P[nm('W', g)]!, s), m.bias ? P[nm('b', g)]! : Array(H).fill(0));
+    const pre = (g: string, s: Vec) =>
+      add(mv(P[nm('U', g)]!, x), mv(P[nm('W', g)]!, s), m.bias ? P[nm('b', g)]! : Array(H).fill(0));
     const da: Record<string, Vec> = {}; //   ∂L/∂a_* of each gate ('' for the RNN)
     const sIn: Record<string, Vec> = {}; //  what W_* multiplies: s₋₁, or r⊙s₋₁ for the GRU's h
     let s: Vec;
@@ -96,12 +103,33 @@ export function oneStepGradients(f: CaseFile): OneStepGradients {
       const rs = mul(r, s0);
       const ah = pre('h', rs);
       const h = map(ah, act.f);
-      s = add(mul(z, s0), mul(map(z, (v) => 1 - v), h));
+      s = add(
+        mul(z, s0),
+        mul(
+          map(z, (v) => 1 - v),
+          h,
+        ),
+      );
       Object.assign(sIn, { z: s0, r: s0, h: rs });
       backward = (ds) => {
-        da.h = mul(mul(ds, map(z, (v) => 1 - v)), map(ah, act.df));
+        da.h = mul(
+          mul(
+            ds,
+            map(z, (v) => 1 - v),
+          ),
+          map(ah, act.df),
+        );
         const drs = mtv(P.W_h!, da.h);
-        da.z = mul(mul(ds, add(s0, map(h, (v) => -v))), map(az, sig.df));
+        da.z = mul(
+          mul(
+            ds,
+            add(
+              s0,
+              map(h, (v) => -v),
+            ),
+          ),
+          map(az, sig.df),
+        );
         da.r = mul(mul(drs, s0), map(ar, sig.df));
         return add(mul(z, ds), mul(r, drs), mtv(P.W_z!, da.z), mtv(P.W_r!, da.r));
       };

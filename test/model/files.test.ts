@@ -8,7 +8,10 @@ describe('atomic report writing', () => {
   it('replaces all files when every write succeeds', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bptt-atomic-'));
     writeFileSync(join(dir, 'a.txt'), 'old a');
-    writeFilesAtomic([{ path: join(dir, 'a.txt'), content: 'new a' }, { path: join(dir, 'b.txt'), content: 'new b' }]);
+    writeFilesAtomic([
+      { path: join(dir, 'a.txt'), content: 'new a' },
+      { path: join(dir, 'b.txt'), content: 'new b' },
+    ]);
     expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('new a');
     expect(readFileSync(join(dir, 'b.txt'), 'utf8')).toBe('new b');
     expect(readdirSync(dir).sort()).toEqual(['a.txt', 'b.txt']);
@@ -19,7 +22,10 @@ describe('atomic report writing', () => {
     writeFileSync(join(dir, 'a.txt'), 'old a');
     writeFileSync(join(dir, 'blocker'), 'a file where a directory is needed');
     expect(() =>
-      writeFilesAtomic([{ path: join(dir, 'a.txt'), content: 'new a' }, { path: join(dir, 'blocker', 'b.txt'), content: 'new b' }]),
+      writeFilesAtomic([
+        { path: join(dir, 'a.txt'), content: 'new a' },
+        { path: join(dir, 'blocker', 'b.txt'), content: 'new b' },
+      ]),
     ).toThrow(/cannot be written .*expected a writable location/);
     expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('old a');
     expect(readdirSync(dir).sort()).toEqual(['a.txt', 'blocker']);

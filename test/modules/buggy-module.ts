@@ -11,7 +11,8 @@ export function gradients(file: CaseFile) {
   const c = parseCase(file, 'case');
   const name = process.env.BPTT_BUG ?? 'none';
   const g = buggyGradients(c, (BUGS as readonly string[]).includes(name) ? (name as Bug) : 'none');
-  const map = (f: (x: number) => number) => Object.values(g.tensors).forEach((m) => m.data.forEach((x, k) => (m.data[k] = f(x))));
+  const map = (f: (x: number) => number) =>
+    Object.values(g.tensors).forEach((m) => m.data.forEach((x, k) => (m.data[k] = f(x))));
   if (name === 'mean-over-time') map((x) => x / c.steps);
   if (name === 'sign-flipped') map((x) => -x);
   if (name === 'transposed') {

@@ -9,21 +9,41 @@ const ACT = {
   linear: [(a) => a, () => 1],
 };
 const mat = (rows) => rows.map((r) => F.from(r));
-const matVec = (M, v) => { const out = new F(M.length); for (let i = 0; i < M.length; i++) for (let j = 0; j < v.length; j++) out[i] += M[i][j] * v[j]; return out; };
-const matTVec = (M, v) => { const out = new F(M[0].length); for (let i = 0; i < M.length; i++) for (let j = 0; j < out.length; j++) out[j] += M[i][j] * v[i]; return out; };
-const addOuter = (G, u, v) => { for (let i = 0; i < u.length; i++) for (let j = 0; j < v.length; j++) G[i][j] += u[i] * v[j]; };
+const matVec = (M, v) => {
+  const out = new F(M.length);
+  for (let i = 0; i < M.length; i++) for (let j = 0; j < v.length; j++) out[i] += M[i][j] * v[j];
+  return out;
+};
+const matTVec = (M, v) => {
+  const out = new F(M[0].length);
+  for (let i = 0; i < M.length; i++) for (let j = 0; j < out.length; j++) out[j] += M[i][j] * v[i];
+  return out;
+};
+const addOuter = (G, u, v) => {
+  for (let i = 0; i < u.length; i++) for (let j = 0; j < v.length; j++) G[i][j] += u[i] * v[j];
+};
 
 export function gradients(kase) {
   const { inputSize: I, hiddenSize: H, outputSize: K, bias, activation } = kase.model;
   const [f, df] = ACT[activation];
-  const U = mat(kase.params.U), W = mat(kase.params.W), V = mat(kase.params.V);
-  const b = bias ? F.from(kase.params.b) : new F(H), c = bias ? F.from(kase.params.c) : new F(K);
-  const dU = U.map((r) => new F(r.length)), dW = W.map((r) => new F(r.length)), dV = V.map((r) => new F(r.length));
-  const db = new F(H), dc = new F(K);
+  const U = mat(kase.params.U),
+    W = mat(kase.params.W),
+    V = mat(kase.params.V);
+  const b = bias ? F.from(kase.params.b) : new F(H),
+    c = bias ? F.from(kase.params.c) : new F(K);
+  const dU = U.map((r) => new F(r.length)),
+    dW = W.map((r) => new F(r.length)),
+    dV = V.map((r) => new F(r.length));
+  const db = new F(H),
+    dc = new F(K);
   const dInit = [];
   const loss = new F(1);
   kase.targets.forEach((ys, n) => {
-    const xs = ys.map((_, t) => (kase.inputs ? F.from({ length: I }, (_, j) => (j === kase.inputs[n][t] ? 1 : 0)) : F.from(kase.inputVectors[n][t])));
+    const xs = ys.map((_, t) =>
+      kase.inputs
+        ? F.from({ length: I }, (_, j) => (j === kase.inputs[n][t] ? 1 : 0))
+        : F.from(kase.inputVectors[n][t]),
+    );
     const s = [kase.initialState ? F.from(kase.initialState[n]) : new F(H)]; // s[t + 1] = s_t
     const p = [];
     ys.forEach((y, t) => {

@@ -18,8 +18,11 @@ export function gradients(kase, options = {}) {
   const { U, W, V } = kase.params;
   const b = bias ? kase.params.b : new Array(H).fill(0);
   const c = bias ? kase.params.c : new Array(K).fill(0);
-  const dU = zeros(H, I), dW = zeros(H, H), dV = zeros(K, H);
-  const db = new Array(H).fill(0), dc = new Array(K).fill(0);
+  const dU = zeros(H, I),
+    dW = zeros(H, H),
+    dV = zeros(K, H);
+  const db = new Array(H).fill(0),
+    dc = new Array(K).fill(0);
   const dInit = [];
   let loss = 0;
   for (let n = 0; n < kase.targets.length; n++) {
@@ -27,12 +30,17 @@ export function gradients(kase, options = {}) {
     const T = ys.length;
     const xs = [];
     for (let t = 0; t < T; t++) {
-      if (kase.inputs) { const x = new Array(I).fill(0); x[kase.inputs[n][t]] = 1; xs.push(x); } else xs.push(kase.inputVectors[n][t]);
+      if (kase.inputs) {
+        const x = new Array(I).fill(0);
+        x[kase.inputs[n][t]] = 1;
+        xs.push(x);
+      } else xs.push(kase.inputVectors[n][t]);
     }
     const states = [kase.initialState ? kase.initialState[n] : new Array(H).fill(0)];
     const probs = [];
     for (let t = 0; t < T; t++) {
-      const ux = matVec(U, xs[t]), ws = matVec(W, states[t]);
+      const ux = matVec(U, xs[t]),
+        ws = matVec(W, states[t]);
       const s = ux.map((u, i) => f(u + ws[i] + b[i]));
       states.push(s);
       const z = matVec(V, s).map((v, k) => v + c[k]);
@@ -44,7 +52,8 @@ export function gradients(kase, options = {}) {
     }
     let dsNext = new Array(H).fill(0);
     for (let t = T - 1; t >= 0; t--) {
-      const s = states[t + 1], sPrev = states[t];
+      const s = states[t + 1],
+        sPrev = states[t];
       const dz = ys[t] === null ? new Array(K).fill(0) : probs[t].map((p, k) => p - (k === ys[t] ? 1 : 0));
       addOuter(dV, dz, s);
       dz.forEach((d, k) => (dc[k] += d));

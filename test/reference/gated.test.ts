@@ -12,15 +12,18 @@ beforeAll(async () => {
 });
 
 describe('the gated references against PyTorch float64', () => {
-  it.each(REFERENCES.flatMap((r) => GATED.map((f) => [r, f] as const)))('%s agrees on %s to float32 precision, with no tensor left behind', async (ref, name) => {
-    const c = fixtureCase(name);
-    await referenceGradients(c, ref);
-    const before = tf.memory().numTensors;
-    const g = await referenceGradients(c, ref);
-    expect(tf.memory().numTensors).toBe(before);
-    expect(Object.keys(g.tensors).sort()).toEqual(Object.keys(fixtureGrads(`${name}.grads.json`).gradients).sort());
-    expect(worstRelErr(g, fixtureGrads(`${name}.grads.json`))).toBeLessThan(2e-6);
-  });
+  it.each(REFERENCES.flatMap((r) => GATED.map((f) => [r, f] as const)))(
+    '%s agrees on %s to float32 precision, with no tensor left behind',
+    async (ref, name) => {
+      const c = fixtureCase(name);
+      await referenceGradients(c, ref);
+      const before = tf.memory().numTensors;
+      const g = await referenceGradients(c, ref);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(Object.keys(g.tensors).sort()).toEqual(Object.keys(fixtureGrads(`${name}.grads.json`).gradients).sort());
+      expect(worstRelErr(g, fixtureGrads(`${name}.grads.json`))).toBeLessThan(2e-6);
+    },
+  );
 });
 
 describe('generated gated cases, hand against both references', () => {
@@ -39,7 +42,11 @@ describe('generated gated cases, hand against both references', () => {
     expect(new Set(r.rows.map((x) => x.tensor)).size).toBe(expected);
   });
   it('refuses --recurrent-activation on a plain rnn and an unknown cell', () => {
-    expect(() => generateCase({ ...GENERATE_DEFAULTS, recurrentActivation: 'sigmoid' })).toThrow(/--recurrent-activation is "sigmoid" for cell rnn/);
-    expect(() => generateCase({ ...GENERATE_DEFAULTS, cell: 'mgu' as never })).toThrow(/--cell is "mgu", expected one of rnn\|lstm\|gru/);
+    expect(() => generateCase({ ...GENERATE_DEFAULTS, recurrentActivation: 'sigmoid' })).toThrow(
+      /--recurrent-activation is "sigmoid" for cell rnn/,
+    );
+    expect(() => generateCase({ ...GENERATE_DEFAULTS, cell: 'mgu' as never })).toThrow(
+      /--cell is "mgu", expected one of rnn\|lstm\|gru/,
+    );
   });
 });

@@ -11,17 +11,23 @@ beforeAll(async () => {
 });
 
 describe('the tfjs references against PyTorch float64 autograd', () => {
-  it.each(REFERENCES.flatMap((r) => RNN_FIXTURES.map((f) => [r, f] as const)))('%s agrees on %s to float32 precision (1e-6 relative)', async (ref, name) => {
-    const g = await referenceGradients(fixtureCase(name), ref);
-    const expected = fixtureGrads(`${name}.grads.json`);
-    expect(Object.keys(g.tensors).sort()).toEqual(Object.keys(expected.gradients).sort());
-    expect(worstRelErr(g, expected)).toBeLessThan(1e-6);
-  });
+  it.each(REFERENCES.flatMap((r) => RNN_FIXTURES.map((f) => [r, f] as const)))(
+    '%s agrees on %s to float32 precision (1e-6 relative)',
+    async (ref, name) => {
+      const g = await referenceGradients(fixtureCase(name), ref);
+      const expected = fixtureGrads(`${name}.grads.json`);
+      expect(Object.keys(g.tensors).sort()).toEqual(Object.keys(expected.gradients).sort());
+      expect(worstRelErr(g, expected)).toBeLessThan(1e-6);
+    },
+  );
 });
 
 describe('the layout conversion', () => {
   it('puts math element (i, j) at tfjs element (j, i) for a kernel, and reads it back', async () => {
-    const U = fromNested([[1, 2, 3], [4, 5, 6]]); // H×I = 2×3
+    const U = fromNested([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]); // H×I = 2×3
     const kernel = tensorOf(U, true);
     expect(kernel.shape).toEqual([3, 2]);
     expect(Array.from(await kernel.data())).toEqual([1, 4, 2, 5, 3, 6]);
@@ -35,20 +41,26 @@ describe('tensor memory', () => {
     generateCase({ ...GENERATE_DEFAULTS, steps: 4 }),
     generateCase({ ...GENERATE_DEFAULTS, steps: 4, bias: true, initialState: true, denseInputs: true, batch: 2 }),
   ];
-  it.each(REFERENCES.flatMap((r) => cases.map((c) => [r, c.id, c] as const)))('%s returns tf.memory().numTensors to its baseline on %s', async (ref, _id, c) => {
-    await referenceGradients(c, ref); // first call may create lazily cached tensors
-    const before = tf.memory().numTensors;
-    await referenceGradients(c, ref);
-    await referenceGradients(c, ref);
-    expect(tf.memory().numTensors).toBe(before);
-  });
-  it.each(REFERENCES)('%s completes at T = 1,000, H = 64 with no tensor left behind, and agrees with the hand side', async (ref) => {
-    const long = generateCase({ ...GENERATE_DEFAULTS, inputSize: 8, hiddenSize: 64, steps: 1000, seed: 2 });
-    const before = tf.memory().numTensors;
-    const g = await referenceGradients(long, ref);
-    expect(tf.memory().numTensors).toBe(before);
-    expect(relErr(g.tensors.W!.data, handGradients(long).tensors.W!.data)).toBeLessThan(1e-4);
-  });
+  it.each(REFERENCES.flatMap((r) => cases.map((c) => [r, c.id, c] as const)))(
+    '%s returns tf.memory().numTensors to its baseline on %s',
+    async (ref, _id, c) => {
+      await referenceGradients(c, ref); // first call may create lazily cached tensors
+      const before = tf.memory().numTensors;
+      await referenceGradients(c, ref);
+      await referenceGradients(c, ref);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+  it.each(REFERENCES)(
+    '%s completes at T = 1,000, H = 64 with no tensor left behind, and agrees with the hand side',
+    async (ref) => {
+      const long = generateCase({ ...GENERATE_DEFAULTS, inputSize: 8, hiddenSize: 64, steps: 1000, seed: 2 });
+      const before = tf.memory().numTensors;
+      const g = await referenceGradients(long, ref);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(relErr(g.tensors.W!.data, handGradients(long).tensors.W!.data)).toBeLessThan(1e-4);
+    },
+  );
 });
 
 describe('backends', () => {
@@ -63,7 +75,9 @@ describe('backends', () => {
       installed = false;
     }
     if (installed) return; // on machines with the native backend there is nothing to explain
-    await expect(useBackend('tensorflow')).rejects.toThrow(/@tensorflow\/tfjs-node is not usable here.*downloads libtensorflow/);
+    await expect(useBackend('tensorflow')).rejects.toThrow(
+      /@tensorflow\/tfjs-node is not usable here.*downloads libtensorflow/,
+    );
     await useBackend('cpu');
   });
 });

@@ -46,16 +46,37 @@ beforeAll(async () => {
 });
 
 const reportWith = (id: string, command = 'bptt-check verify'): Report =>
-  buildReport([{ ...failing, id }], { kind: 'verify', backend: 'cpu', tfjsVersion: 'x', command, tolerance, references: ['tfjs-ops'] });
+  buildReport([{ ...failing, id }], {
+    kind: 'verify',
+    backend: 'cpu',
+    tfjsVersion: 'x',
+    command,
+    tolerance,
+    references: ['tfjs-ops'],
+  });
 
 /** Python's expat (strict, XML 1.0): throws on a document that is not well-formed. */
 function pythonParsesXml(path: string): string {
-  return execFileSync('python3', ['-c', 'import xml.dom.minidom,sys; d=xml.dom.minidom.parse(sys.argv[1]); print(len(d.getElementsByTagName("testcase")))', path], { encoding: 'utf8' }).trim();
+  return execFileSync(
+    'python3',
+    [
+      '-c',
+      'import xml.dom.minidom,sys; d=xml.dom.minidom.parse(sys.argv[1]); print(len(d.getElementsByTagName("testcase")))',
+      path,
+    ],
+    { encoding: 'utf8' },
+  ).trim();
 }
 
 /** Python's csv module: the rows of a CSV file. */
 function pythonCsvRows(path: string): string[][] {
-  return JSON.parse(execFileSync('python3', ['-c', 'import csv,json,sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline="")))))', path], { encoding: 'utf8' }));
+  return JSON.parse(
+    execFileSync(
+      'python3',
+      ['-c', 'import csv,json,sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline="")))))', path],
+      { encoding: 'utf8' },
+    ),
+  );
 }
 
 /** A listing with the contents of every file under `root`, to show that nothing was written or touched. */
@@ -77,7 +98,10 @@ function prose(md: string): string {
 /** Every row of each Markdown table has as many unescaped | as its header; returns how many tables there are. */
 function tablesKeepTheirCells(md: string): number {
   const pipes = (l: string) => l.replace(/\\./g, '').split('|').length;
-  const tables = md.split(/\n(?!\|)/).map((b) => b.split('\n').filter((l) => l.startsWith('|'))).filter((t) => t.length > 2);
+  const tables = md
+    .split(/\n(?!\|)/)
+    .map((b) => b.split('\n').filter((l) => l.startsWith('|')))
+    .filter((t) => t.length > 2);
   for (const t of tables) for (const l of t) expect(pipes(l), l).toBe(pipes(t[0]!));
   return tables.length;
 }
@@ -97,7 +121,9 @@ describe('the escapes themselves', () => {
   });
 
   it('mdText escapes every character that opens Markdown structure, and www. and http: autolinks', () => {
-    expect(mdText('<img>[a](b) *x* _y_ `z` #h |p| &amp; $m$ ~s~ !i')).toBe('\\<img\\>\\[a\\]\\(b\\) \\*x\\* \\_y\\_ \\`z\\` \\#h \\|p\\| \\&amp; \\$m\\$ \\~s\\~ \\!i');
+    expect(mdText('<img>[a](b) *x* _y_ `z` #h |p| &amp; $m$ ~s~ !i')).toBe(
+      '\\<img\\>\\[a\\]\\(b\\) \\*x\\* \\_y\\_ \\`z\\` \\#h \\|p\\| \\&amp; \\$m\\$ \\~s\\~ \\!i',
+    );
     expect(mdText('www.e.com http://e a@b')).toBe('www\\.e.com http\\://e a\\@b');
     expect(mdText(MD_ID)).not.toContain('\n');
   });
@@ -108,12 +134,14 @@ describe('the escapes themselves', () => {
     expect(csvText('a=b')).toBe('a=b');
   });
 
-  it('the reproduce command quotes a control character in bash $\'…\' quoting, which bash reads back as the same argument', () => {
+  it("the reproduce command quotes a control character in bash $'…' quoting, which bash reads back as the same argument", () => {
     const args = ['compare', '--id', MD_ID, '--out', `R\x1b[31m'q\\`];
     const line = commandLine(args);
     expect(line).not.toMatch(/[\n\x1b]/);
     // bash itself reads the line: printf prints each argument it was given, NUL-separated
-    const echoed = execFileSync('bash', ['-c', `printf '%s\\0' ${line.replace(/^bptt-check /, '')}`], { encoding: 'utf8' });
+    const echoed = execFileSync('bash', ['-c', `printf '%s\\0' ${line.replace(/^bptt-check /, '')}`], {
+      encoding: 'utf8',
+    });
     expect(echoed.split('\0').slice(0, -1)).toEqual(args);
   });
 });
@@ -123,7 +151,13 @@ describe('the renderers escape the case id for their format', () => {
     const md = renderMarkdown(reportWith(MD_ID, commandLine(['verify', '--id', MD_ID])));
     expect(md.split('\n').filter((l) => /^#+\s*Injected/.test(l))).toEqual([]);
     // outside the reproduce block (one line of bash, in a fence), the id's # is escaped wherever it appears
-    expect(md.split('\n').filter((l) => l.includes('Injected') && !l.includes('\\# Injected') && !l.startsWith('bptt-check verify --id $'))).toEqual([]);
+    expect(
+      md
+        .split('\n')
+        .filter(
+          (l) => l.includes('Injected') && !l.includes('\\# Injected') && !l.startsWith('bptt-check verify --id $'),
+        ),
+    ).toEqual([]);
     expect(prose(md)).not.toMatch(/(^|[^\\])<img/m);
     expect(md).not.toMatch(/(^|[^\\])\[link(^|[^\\])\]/);
     expect(md).toContain('x\\\\n\\# Injected\\\\n\\<img src=x onerror=alert\\(1\\)\\>\\[link\\]\\(http\\://e\\)');
@@ -132,10 +166,22 @@ describe('the renderers escape the case id for their format', () => {
   });
 
   it('Markdown: the pairs line quotes the error of a case that did not complete with its HTML, links and cells escaped', () => {
-    const error = 'the case did not complete: case file "<img src=x onerror=alert(1)>[l](http://e)|*b*.json" cannot be read';
-    const r = buildReport([{ ...failing, id: 'c', disagreement: error }], { kind: 'sweep', backend: 'cpu', tfjsVersion: 'x', command: 'bptt-check sweep', tolerance, references: ['tfjs-ops'] });
-    const pairs = renderMarkdown(r).split('\n').find((l) => l.startsWith('**Pairs:**'))!;
-    expect(pairs).toBe('**Pairs:** the case did not complete: case file "\\<img src=x onerror=alert(1)\\>\\[l\\](http\\://e)\\|\\*b\\*.json" cannot be read.');
+    const error =
+      'the case did not complete: case file "<img src=x onerror=alert(1)>[l](http://e)|*b*.json" cannot be read';
+    const r = buildReport([{ ...failing, id: 'c', disagreement: error }], {
+      kind: 'sweep',
+      backend: 'cpu',
+      tfjsVersion: 'x',
+      command: 'bptt-check sweep',
+      tolerance,
+      references: ['tfjs-ops'],
+    });
+    const pairs = renderMarkdown(r)
+      .split('\n')
+      .find((l) => l.startsWith('**Pairs:**'))!;
+    expect(pairs).toBe(
+      '**Pairs:** the case did not complete: case file "\\<img src=x onerror=alert(1)\\>\\[l\\](http\\://e)\\|\\*b\\*.json" cannot be read.',
+    );
   });
 
   it('Markdown: an id with backticks, pipes and backslashes stays in its one table cell', () => {
@@ -196,10 +242,19 @@ describe('the renderers escape the case id for their format', () => {
   });
 
   it("the console of a sweep: the case's one-line summary and its failing table carry no ESC or C1 from the id", () => {
-    const r = buildReport([{ ...failing, id: `${ANSI_ID}\n${C1_ID}` }], { kind: 'sweep', backend: 'cpu', tfjsVersion: 'x', command: 'bptt-check sweep', tolerance, references: ['tfjs-ops'] });
+    const r = buildReport([{ ...failing, id: `${ANSI_ID}\n${C1_ID}` }], {
+      kind: 'sweep',
+      backend: 'cpu',
+      tfjsVersion: 'x',
+      command: 'bptt-check sweep',
+      tolerance,
+      references: ['tfjs-ops'],
+    });
     const out = renderConsole(r, []);
     expect(out).not.toMatch(/[\x1b\u009b\u202e]/);
-    expect(out.split('\n').filter((l) => l.startsWith('FAIL  '))).toEqual(['FAIL  \\x1b[31mred\\x1b[0m\\ncsi\\x9b31m\\u{202e}txt.exe  (worst relErrNorm 8.7e-2, 1 failing: W yours vs tfjs-ops)']);
+    expect(out.split('\n').filter((l) => l.startsWith('FAIL  '))).toEqual([
+      'FAIL  \\x1b[31mred\\x1b[0m\\ncsi\\x9b31m\\u{202e}txt.exe  (worst relErrNorm 8.7e-2, 1 failing: W yours vs tfjs-ops)',
+    ]);
   });
 
   it('JSON: report.json keeps the exact id and writes C1 and bidi controls as \\u escapes', () => {
@@ -215,18 +270,43 @@ describe('the real command escapes a hostile --id in every report', () => {
     const junit = join(dir, 'compare.xml');
     const ids = { md: MD_ID, csv: CSV_ID, ansi: ANSI_ID, xml: XML_ID.replace('\ud800', '') };
     for (const [name, id] of Object.entries(ids)) {
-      const run = await cli(['compare', '--steps', '4', '--hidden-size', '4', '--reference', 'ops', '--id', id, '--out', `${out}-${name}`, '--junit', `${junit}-${name}`], dir);
+      const run = await cli(
+        [
+          'compare',
+          '--steps',
+          '4',
+          '--hidden-size',
+          '4',
+          '--reference',
+          'ops',
+          '--id',
+          id,
+          '--out',
+          `${out}-${name}`,
+          '--junit',
+          `${junit}-${name}`,
+        ],
+        dir,
+      );
       expect(run.code, run.stderr).toBe(0);
       const file = (f: string) => readFileSync(join(`${out}-${name}`, f), 'utf8');
       expect(run.stdout + run.stderr).not.toMatch(/[\x1b\u009b]/);
       expect(JSON.parse(file('report.json')).cases[0].id).toBe(id);
-      expect(file('report.md').split('\n').filter((l) => /^#+\s*Injected/.test(l))).toEqual([]);
+      expect(
+        file('report.md')
+          .split('\n')
+          .filter((l) => /^#+\s*Injected/.test(l)),
+      ).toEqual([]);
       expect(prose(file('report.md'))).not.toMatch(/(^|[^\\])<img/m);
-    expect(prose(file('report.md'))).not.toContain('Injected\n');
+      expect(prose(file('report.md'))).not.toContain('Injected\n');
       expect(file('report.md')).not.toContain('\x1b');
       expect(file('report.html')).not.toMatch(/<img|<x>|\x1b/);
       const rows = pythonCsvRows(join(`${out}-${name}`, 'summary.csv')).slice(1);
-      for (const r of rows) expect(r.filter((cell) => /^[=+@]/.test(cell)), r.join(',')).toEqual([]);
+      for (const r of rows)
+        expect(
+          r.filter((cell) => /^[=+@]/.test(cell)),
+          r.join(','),
+        ).toEqual([]);
       expect(Number(pythonParsesXml(`${junit}-${name}`))).toBeGreaterThan(0);
     }
     const csv = pythonCsvRows(join(`${out}-csv`, 'summary.csv'));
@@ -244,7 +324,10 @@ describe('the real command escapes a hostile --id in every report', () => {
     const g = fixtureGrads('rnn-tanh.grads.json');
     (g.gradients.W as number[][])[0]![0]! += 0.1;
     writeFileSync(grads, JSON.stringify(g));
-    const run = await cli(['verify', '--case', caseFile, '--grads', grads, '--reference', 'ops', '--out', join(dir, 'verify')], dir);
+    const run = await cli(
+      ['verify', '--case', caseFile, '--grads', grads, '--reference', 'ops', '--out', join(dir, 'verify')],
+      dir,
+    );
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).not.toContain('\x1b');
     expect(run.stdout).toContain('x\\n# Injected\\n<img src=x onerror=alert(1)>[link](http://e)|\\x1b[31mred');
@@ -262,7 +345,11 @@ describe('the real command escapes a hostile --id in every report', () => {
     expect(run.code, run.stderr).toBe(0);
     const file = (f: string) => readFileSync(join(out, f), 'utf8');
     expect(run.stdout + run.stderr + file('report.md') + file('report.html')).not.toContain('\x1b');
-    expect(file('report.md').split('\n').filter((l) => /^#+\s*Injected/.test(l))).toEqual([]);
+    expect(
+      file('report.md')
+        .split('\n')
+        .filter((l) => /^#+\s*Injected/.test(l)),
+    ).toEqual([]);
     expect(prose(file('report.md'))).not.toMatch(/(^|[^\\])<img/m);
     expect(file('report.html')).not.toContain('<img');
     expect(JSON.parse(file('report.json')).caseId).toBe(`${MD_ID}${ANSI_ID}`);
@@ -284,7 +371,10 @@ describe('the real command escapes a hostile --id in every report', () => {
 describe('file contents quoted in errors never reach the terminal raw', () => {
   it('a binary file as --case is exit 2 with one line, its bytes as escapes, and --out untouched', async () => {
     const bin = join(dir, 'binary.json');
-    writeFileSync(bin, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x1b, 0x5b, 0x32, 0x4a, 0x00, 0x9b, 0x0a, 0x41]));
+    writeFileSync(
+      bin,
+      Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x1b, 0x5b, 0x32, 0x4a, 0x00, 0x9b, 0x0a, 0x41]),
+    );
     const out = join(dir, 'kept');
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'mine.txt'), 'the user’s file');
@@ -304,7 +394,10 @@ describe('file contents quoted in errors never reach the terminal raw', () => {
     const grads = join(dir, 'named.grads.json');
     const g = fixtureGrads('rnn-tanh.grads.json');
     writeFileSync(grads, JSON.stringify({ ...g, gradients: { ...g.gradients, [ANSI_ID]: [1] } }));
-    const run = await cli(['verify', '--case', caseFile, '--grads', grads, '--reference', 'ops', '--out', join(dir, 'never')], dir);
+    const run = await cli(
+      ['verify', '--case', caseFile, '--grads', grads, '--reference', 'ops', '--out', join(dir, 'never')],
+      dir,
+    );
     expect(run.code).toBe(2);
     expect(run.stderr).not.toContain('\x1b');
     expect(run.stderr).toContain('gradients.\\x1b[31mred\\x1b[0m is not a tensor of this case');
@@ -322,16 +415,41 @@ describe('__proto__, constructor and prototype keys are refused, naming the fiel
       }
       return 'accepted';
     };
-    expect(refused('{"params": {"__proto__": {"W": 1}}}')).toBe('f.json: params.__proto__ is a forbidden key, expected field names other than __proto__, constructor and prototype');
-    expect(refused('{"cases": [{}, {"a": {"constructor": 1}}]}')).toContain('cases[1].a.constructor is a forbidden key');
+    expect(refused('{"params": {"__proto__": {"W": 1}}}')).toBe(
+      'f.json: params.__proto__ is a forbidden key, expected field names other than __proto__, constructor and prototype',
+    );
+    expect(refused('{"cases": [{}, {"a": {"constructor": 1}}]}')).toContain(
+      'cases[1].a.constructor is a forbidden key',
+    );
     expect(refused('{"prototype": NaN}')).toContain('f.json: prototype is a forbidden key');
     expect(refused('{"params": {"W": [[1]]}, "id": "__proto__"}')).toBe('accepted');
   });
 
   it.each([
-    ['case file, params.__proto__', 'case', (c: Record<string, any>) => ({ ...c, params: JSON.parse(`{"__proto__": {"x": 1}, ${JSON.stringify(c.params).slice(1)}`) }), 'params.__proto__'],
-    ['case file, model.constructor', 'case', (c: Record<string, any>) => ({ ...c, model: { ...c.model, constructor: 1 } }), 'model.constructor'],
-    ['gradients file, gradients.__proto__', 'grads', (g: Record<string, any>) => ({ ...g, gradients: JSON.parse(`{"__proto__": [1], ${JSON.stringify(g.gradients).slice(1)}`) }), 'gradients.__proto__'],
+    [
+      'case file, params.__proto__',
+      'case',
+      (c: Record<string, any>) => ({
+        ...c,
+        params: JSON.parse(`{"__proto__": {"x": 1}, ${JSON.stringify(c.params).slice(1)}`),
+      }),
+      'params.__proto__',
+    ],
+    [
+      'case file, model.constructor',
+      'case',
+      (c: Record<string, any>) => ({ ...c, model: { ...c.model, constructor: 1 } }),
+      'model.constructor',
+    ],
+    [
+      'gradients file, gradients.__proto__',
+      'grads',
+      (g: Record<string, any>) => ({
+        ...g,
+        gradients: JSON.parse(`{"__proto__": [1], ${JSON.stringify(g.gradients).slice(1)}`),
+      }),
+      'gradients.__proto__',
+    ],
   ])('%s is exit 2 naming the field, with --out untouched', async (_name, which, hostile, field) => {
     const caseFile = join(dir, `proto-${field}.case.json`);
     const grads = join(dir, `proto-${field}.grads.json`);

@@ -10,15 +10,40 @@ import { cli } from '../helpers/cli.js';
 const dir = mkdtempSync(join(tmpdir(), 'bptt-heatmap-'));
 const perturbed = fileURLToPath(new URL('../modules/perturbed-w.mjs', import.meta.url));
 
-interface Cell { rows: string; cols: string; err: number; entry: string }
+interface Cell {
+  rows: string;
+  cols: string;
+  err: number;
+  entry: string;
+}
 
 describe('the dW heatmap at H = 128 (cells of 2×2 entries)', () => {
   it('names each cell by the range of W indices it covers, and the brightest cell by the true entry W[7, 101]', async () => {
-    const run = await cli(['compare', '--hidden-size', '128', '--steps', '4', '--impl', perturbed, '--reference', 'ops', '--json', '--out', 'h128'], dir);
+    const run = await cli(
+      [
+        'compare',
+        '--hidden-size',
+        '128',
+        '--steps',
+        '4',
+        '--impl',
+        perturbed,
+        '--reference',
+        'ops',
+        '--json',
+        '--out',
+        'h128',
+      ],
+      dir,
+    );
     expect(run.code).toBe(1);
     const h = JSON.parse(run.stdout).cases[0].heatmap;
     expect(h).toMatchObject({ tensor: 'W', rows: 64, cols: 64, block: 2, size: [128, 128] });
-    const spec = heatmapChart(h).spec as { title: string; data: { values: Cell[] }; encoding: Record<string, { title: string; sort: string[] }> };
+    const spec = heatmapChart(h).spec as {
+      title: string;
+      data: { values: Cell[] };
+      encoding: Record<string, { title: string; sort: string[] }>;
+    };
     const { x, y, color } = spec.encoding;
     expect(y!.title).toBe('rows i of W, 2 per block (0–1, 2–3, …)');
     expect(x!.title).toBe('columns j of W, 2 per block (0–1, 2–3, …)');
@@ -39,8 +64,26 @@ describe('the dW heatmap at H = 128 (cells of 2×2 entries)', () => {
   });
 
   it('names gated cells’ entries by their gate: row i of [W_z; W_r; W_h] is W_r[i − H, j] in the second block', () => {
-    const h = { tensor: 'W_z; W_r; W_h', a: 'hand', r: 'tfjs-ops', rows: 3, cols: 1, block: 2, size: [6, 2] as [number, number], values: [0, 1, 0], at: [[0, 0], [3, 1], [4, 0]] as [number, number][] };
+    const h = {
+      tensor: 'W_z; W_r; W_h',
+      a: 'hand',
+      r: 'tfjs-ops',
+      rows: 3,
+      cols: 1,
+      block: 2,
+      size: [6, 2] as [number, number],
+      values: [0, 1, 0],
+      at: [
+        [0, 0],
+        [3, 1],
+        [4, 0],
+      ] as [number, number][],
+    };
     const cells = (heatmapChart(h).spec as { data: { values: Cell[] } }).data.values;
-    expect(cells.map((c) => [c.rows, c.cols, c.entry])).toEqual([['0–1', '0–1', 'W_z[0, 0]'], ['2–3', '0–1', 'W_r[1, 1]'], ['4–5', '0–1', 'W_h[0, 0]']]);
+    expect(cells.map((c) => [c.rows, c.cols, c.entry])).toEqual([
+      ['0–1', '0–1', 'W_z[0, 0]'],
+      ['2–3', '0–1', 'W_r[1, 1]'],
+      ['4–5', '0–1', 'W_h[0, 0]'],
+    ]);
   });
 });

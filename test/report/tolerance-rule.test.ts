@@ -33,7 +33,14 @@ describe('the tolerance rule', () => {
   it('is the same text in the console, Markdown, HTML, JUnit and the vitest matcher', async () => {
     const rule = toleranceRule(tolerance);
     const c = await checkGradients(kase, broken(), { reference: 'ops', ...tolerance });
-    const r = buildReport([c], { kind: 'verify', backend: 'cpu', tfjsVersion: 'x', command: 'bptt-check verify', tolerance, references: ['tfjs-ops'] });
+    const r = buildReport([c], {
+      kind: 'verify',
+      backend: 'cpu',
+      tfjsVersion: 'x',
+      command: 'bptt-check verify',
+      tolerance,
+      references: ['tfjs-ops'],
+    });
     const sentence = rule.charAt(0).toUpperCase() + rule.slice(1);
     expect(renderConsole(r, [])).toContain(`tolerance: ${rule};`);
     expect(renderMarkdown(r)).toContain(`${sentence}; a tensor passes when every element does.`);
@@ -46,6 +53,7 @@ describe('the tolerance rule', () => {
       message = (e as Error).message;
     }
     expect(message).toContain(`tolerance: ${rule}`);
-    for (const text of [renderConsole(r, []), renderMarkdown(r), renderCompareHtml(r, []), renderJunit(r), message]) expect(text).not.toMatch(/atol \+ rtol/);
+    for (const text of [renderConsole(r, []), renderMarkdown(r), renderCompareHtml(r, []), renderJunit(r), message])
+      expect(text).not.toMatch(/atol \+ rtol/);
   });
 });

@@ -16,14 +16,40 @@ const SCRIPT = fileURLToPath(new URL('./numpy_rnn.py', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bptt-numpy-'));
 
 const python = findPython();
-if (!python) console.warn('test/users/numpy-rnn.test.ts skipped: no python3 that can import numpy (apt-get install python3-numpy)');
+if (!python)
+  console.warn(
+    'test/users/numpy-rnn.test.ts skipped: no python3 that can import numpy (apt-get install python3-numpy)',
+  );
 
-const numpy = (kase: string, out: string, ...flags: string[]) => execFileSync(python!, [SCRIPT, kase, out, ...flags], { cwd: dir });
+const numpy = (kase: string, out: string, ...flags: string[]) =>
+  execFileSync(python!, [SCRIPT, kase, out, ...flags], { cwd: dir });
 type Row = { tensor: string; a: string; r: string; pass: boolean };
 
 describe.skipIf(!python)('a numpy BPTT through bptt-check verify', () => {
   it('writes the gradients of a sigmoid, dense-input, batched case with an initial state', async () => {
-    expect((await cli(['case', '--activation', 'sigmoid', '--bias', '--dense-inputs', '--batch', '3', '--steps', '7', '--initial-state', '--seed', '11', '--out', 'c.json'], dir)).code).toBe(0);
+    expect(
+      (
+        await cli(
+          [
+            'case',
+            '--activation',
+            'sigmoid',
+            '--bias',
+            '--dense-inputs',
+            '--batch',
+            '3',
+            '--steps',
+            '7',
+            '--initial-state',
+            '--seed',
+            '11',
+            '--out',
+            'c.json',
+          ],
+          dir,
+        )
+      ).code,
+    ).toBe(0);
     numpy('c.json', 'g64.json');
     numpy('c.json', 'g32.json', '--float32');
     numpy('c.json', 'g32-9digits.json', '--float32', '--digits', '9');
@@ -56,35 +82,54 @@ describe.skipIf(!python)('a numpy BPTT through bptt-check verify', () => {
     const written = JSON.parse(readFileSync(join(dir, 'g32-9digits.json'), 'utf8'));
     const values = Object.values(written.gradients as Record<string, number[] | number[][]>).flatMap((t) => t.flat());
     expect(values.some((x) => Math.fround(x) !== x)).toBe(true); // decimals, not float32 numbers
-    const run = await cli(['verify', '--case', 'c.json', '--grads', 'g32-9digits.json', '--json', '--out', 'v32digits'], dir);
+    const run = await cli(
+      ['verify', '--case', 'c.json', '--grads', 'g32-9digits.json', '--json', '--out', 'v32digits'],
+      dir,
+    );
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).cases[0].dtype).toEqual({ dtype: 'float32', source: 'detected' });
   });
 
   it('float32 held to float64 by --dtype float64 fails honestly, on the fd pair alone', async () => {
-    const run = await cli(['verify', '--case', 'c.json', '--grads', 'g32.json', '--dtype', 'float64', '--json', '--out', 'v32as64'], dir);
+    const run = await cli(
+      ['verify', '--case', 'c.json', '--grads', 'g32.json', '--dtype', 'float64', '--json', '--out', 'v32as64'],
+      dir,
+    );
     expect(run.code).toBe(1);
-    const failing = new Set(JSON.parse(run.stdout).cases[0].rows.filter((r: Row) => !r.pass).map((r: Row) => `${r.a} vs ${r.r}`));
+    const failing = new Set(
+      JSON.parse(run.stdout)
+        .cases[0].rows.filter((r: Row) => !r.pass)
+        .map((r: Row) => `${r.a} vs ${r.r}`),
+    );
     expect([...failing]).toEqual(['yours vs fd']);
     // the pairs line reads it: below float32 resolution, and the flag that would hold it to float32
-    expect(JSON.parse(run.stdout).cases[0].disagreement).toMatch(/an error below float32 resolution, which only the float64 pair sees \(if yours computes in float32, --dtype float32/);
+    expect(JSON.parse(run.stdout).cases[0].disagreement).toMatch(
+      /an error below float32 resolution, which only the float64 pair sees \(if yours computes in float32, --dtype float32/,
+    );
   });
 
   it('a dtype field in the gradients file is taken as given', async () => {
     const g = JSON.parse(readFileSync(join(dir, 'g32.json'), 'utf8'));
     writeFileSync(join(dir, 'g32-field.json'), JSON.stringify({ ...g, dtype: 'float64' }));
-    const run = await cli(['verify', '--case', 'c.json', '--grads', 'g32-field.json', '--json', '--out', 'vfield'], dir);
+    const run = await cli(
+      ['verify', '--case', 'c.json', '--grads', 'g32-field.json', '--json', '--out', 'vfield'],
+      dir,
+    );
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout).cases[0].dtype).toEqual({ dtype: 'float64', source: 'given' });
   });
 
-  it.each([['float64', 'bug64.json'], ['float32', 'bug32.json']])('the missing f′ fails in %s, against tfjs and fd', async (_p, file) => {
+  it.each([
+    ['float64', 'bug64.json'],
+    ['float32', 'bug32.json'],
+  ])('the missing f′ fails in %s, against tfjs and fd', async (_p, file) => {
     const run = await cli(['verify', '--case', 'c.json', '--grads', file, '--json', '--out', `vbug-${_p}`], dir);
     expect(run.code).toBe(1);
     const c = JSON.parse(run.stdout).cases[0];
     expect(c.dtype.dtype).toBe(_p);
     const failing = new Set(c.rows.filter((r: Row) => !r.pass).map((r: Row) => `${r.tensor} ${r.a} vs ${r.r}`));
-    for (const pair of ['W yours vs tfjs-ops', 'W yours vs fd', 'U yours vs fd']) expect(failing.has(pair), pair).toBe(true);
+    for (const pair of ['W yours vs tfjs-ops', 'W yours vs fd', 'U yours vs fd'])
+      expect(failing.has(pair), pair).toBe(true);
   });
 
   it.each([

@@ -12,5 +12,10 @@ export function gradients(kase) {
   const H = kase.model.hiddenSize;
   const zeros = (r, c) => Array.from({ length: r }, () => new Array(c).fill(0));
   const r = new Result({ U: zeros(H, kase.model.inputSize), W: zeros(H, H), V: zeros(kase.model.outputSize, H) });
-  return { get loss() { return r.loss; }, gradients: r.gradients };
+  return {
+    get loss() {
+      return r.loss;
+    },
+    gradients: r.gradients,
+  };
 }

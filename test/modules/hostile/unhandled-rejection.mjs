@@ -8,5 +8,8 @@ export function gradients(kase) {
   checkShapes(kase); // missing await: the rejection is never handled
   const H = kase.model.hiddenSize;
   const zeros = (r, c) => Array.from({ length: r }, () => new Array(c).fill(0));
-  return { loss: 1, gradients: { U: zeros(H, kase.model.inputSize), W: zeros(H, H), V: zeros(kase.model.outputSize, H) } };
+  return {
+    loss: 1,
+    gradients: { U: zeros(H, kase.model.inputSize), W: zeros(H, H), V: zeros(kase.model.outputSize, H) },
+  };
 }
