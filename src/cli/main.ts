@@ -55,6 +55,7 @@ import {
 import { checkBudget, checkCaseFile, MAX_STEPS, sizesOf, type Sizes } from '../model/limits.js';
 import { checkWorkBudget } from '../check/budget.js';
 import { basename } from 'node:path';
+import { withFlags } from './fields.js';
 
 const IMPLS = ['hand', ...REFERENCES, 'fd'] as const;
 
@@ -610,7 +611,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return 2;
     }
     if (e instanceof InputError) {
-      io.err(`bptt-check: ${visible(e.message)}\n`); // one line, whatever a file, path or module put in it
+      io.err(`bptt-check: ${visible(withFlags(e.message))}\n`); // one line, whatever a file, path or module put in it
       return 2;
     }
     io.err(

@@ -1,10 +1,28 @@
 /**
  * Bad input: a file, a field or an option that cannot be used. The CLI prints `message` on one line
  * and exits 2. Messages name the field, the value received and what was expected.
+ *
+ * Library code names the fields of its own options, never command-line flags: an option field is written
+ * with fieldName() (`hiddenSize`), and `field` says which option the error is about. The CLI shows each
+ * such name as its flag (`--hidden-size`), through its one table of options (src/cli).
  */
 export class InputError extends Error {
   override readonly name = 'InputError';
+  /** the option field the message is about (e.g. hiddenSize), when it is about one */
+  readonly field?: string;
+  constructor(message: string, field?: string) {
+    super(message);
+    if (field !== undefined) this.field = field;
+  }
 }
+
+/** An option field as a message names it: `hiddenSize`. The CLI rewrites it to the field's flag. */
+export function fieldName(name: string): string {
+  return `\`${name}\``;
+}
+
+/** The option fields a message names (each written by fieldName), in order. */
+export const FIELD_PATTERN = /`([A-Za-z][A-Za-z0-9]*)`/g;
 
 /**
  * Characters that never reach a terminal, a report or an XML document raw: C0 controls (ESC starts

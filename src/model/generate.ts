@@ -19,6 +19,8 @@ import type { Matrix } from './matrix.js';
 import {
   ACTIVATIONS,
   CELLS,
+  DEFAULT_RECURRENT_ACTIVATION,
+  modelConfig,
   paramSpecs,
   RECURRENT_ACTIVATIONS,
   type Activation,
@@ -64,7 +66,7 @@ export function configId(o: GenerateOptions): string {
   const K = o.outputSize ?? o.inputSize;
   const cell = o.cell ?? 'rnn';
   return [
-    cell === 'rnn' ? 'rnn' : `${cell}-${o.recurrentActivation ?? 'hardSigmoid'}`,
+    cell === 'rnn' ? 'rnn' : `${cell}-${o.recurrentActivation ?? DEFAULT_RECURRENT_ACTIVATION}`,
     o.activation,
     o.bias ? 'bias' : 'nobias',
     o.denseInputs ? 'dense' : 'tok',
@@ -115,16 +117,15 @@ export function checkGenerateOptions(o: GenerateOptions): void {
 
 /** The model a recipe generates. */
 export function modelOf(o: GenerateOptions): ModelConfig {
-  const cell = o.cell ?? 'rnn';
-  return {
-    cell,
-    ...(cell !== 'rnn' ? { recurrentActivation: o.recurrentActivation ?? 'hardSigmoid' } : {}),
+  return modelConfig({
+    cell: o.cell ?? 'rnn',
+    ...(o.recurrentActivation !== undefined ? { recurrentActivation: o.recurrentActivation } : {}),
     activation: o.activation,
     bias: o.bias,
     inputSize: o.inputSize,
     hiddenSize: o.hiddenSize,
     outputSize: o.outputSize ?? o.inputSize,
-  };
+  });
 }
 
 export function generateCase(o: GenerateOptions): Case {

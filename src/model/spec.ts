@@ -13,15 +13,47 @@ export type RecurrentActivation = (typeof RECURRENT_ACTIVATIONS)[number];
 /** The gates of the gated cells, in the order tfjs concatenates their kernels. */
 export const GATES = { lstm: ['i', 'f', 'g', 'o'], gru: ['z', 'r', 'h'] } as const;
 
-export interface ModelConfig {
-  cell: Cell;
-  /** σ of the gated cells' gates (tfjs's default is hardSigmoid = clip(0.2x + 0.5, 0, 1)); absent for rnn */
-  recurrentActivation?: RecurrentActivation;
+interface ModelBase {
   activation: Activation;
   bias: boolean;
   inputSize: number; // I
   hiddenSize: number; // H
   outputSize: number; // K
+}
+
+/** The plain RNN: no gates, so no σ. */
+export interface RnnConfig extends ModelBase {
+  cell: 'rnn';
+  recurrentActivation?: undefined;
+}
+
+/** LSTM and GRU: σ of the gates, always present (validation fills in tfjs's default, hardSigmoid). */
+export interface GatedConfig extends ModelBase {
+  cell: GatedCell;
+  /** hardSigmoid = clip(0.2x + 0.5, 0, 1), tfjs's default, or sigmoid */
+  recurrentActivation: RecurrentActivation;
+}
+
+export type GatedCell = Exclude<Cell, 'rnn'>;
+export type ModelConfig = RnnConfig | GatedConfig;
+
+/** tfjs's default σ of the gates, which a gated model without recurrentActivation gets. */
+export const DEFAULT_RECURRENT_ACTIVATION: RecurrentActivation = 'hardSigmoid';
+
+/** A model's fields as read or generated, before the gated cells' σ is filled in. */
+export type ModelFields = ModelBase & { cell: Cell; recurrentActivation?: RecurrentActivation | undefined };
+
+/** What decides a model's tensors and their shapes: any model's fields, σ filled in or not. */
+export type ModelShape = ModelFields;
+
+/**
+ * The model of some fields: the one place where a gated cell without recurrentActivation gets tfjs's
+ * default (an RNN's recurrentActivation is refused by validation before this).
+ */
+export function modelConfig(f: ModelFields): ModelConfig {
+  const { cell, recurrentActivation, ...base } = f;
+  if (cell === 'rnn') return { cell, ...base };
+  return { cell, recurrentActivation: recurrentActivation ?? DEFAULT_RECURRENT_ACTIVATION, ...base };
 }
 
 export interface TensorSpec {
@@ -35,7 +67,7 @@ export interface TensorSpec {
 }
 
 /** The parameters of a model, in the order they are generated, saved and reported. */
-export function paramSpecs(m: ModelConfig): TensorSpec[] {
+export function paramSpecs(m: ModelShape): TensorSpec[] {
   const { inputSize: I, hiddenSize: H, outputSize: K } = m;
   if (m.cell !== 'rnn') {
     // per gate: U_* (H×I), W_* (H×H), b_* (H), then the output layer
@@ -59,7 +91,7 @@ export function paramSpecs(m: ModelConfig): TensorSpec[] {
 }
 
 /** The gradient tensors of a case: the parameters, plus the initial state when the case gives one. */
-export function gradientSpecs(m: ModelConfig, batch: number, hasInitialState: boolean): TensorSpec[] {
+export function gradientSpecs(m: ModelShape, batch: number, hasInitialState: boolean): TensorSpec[] {
   const specs = paramSpecs(m);
   if (hasInitialState)
     specs.push({ name: 'initialState', rows: batch, cols: m.hiddenSize, vector: false, formula: 'B×H' });

@@ -9,6 +9,7 @@ import { checkSizes, MAX_DIM } from './limits.js';
 import {
   ACTIVATIONS,
   CELLS,
+  modelConfig,
   paramSpecs,
   RECURRENT_ACTIVATIONS,
   shapeText,
@@ -160,15 +161,14 @@ export function parseCase(raw: unknown, where: string, fallbackId = 'case'): Cas
   if (!parsed.success) throw new InputError(`${where}: ${zodIssueText(parsed.error.issues[0]!, raw)}`);
   const f = parsed.data;
   const check: Checker = new Checker(where);
-  const model: ModelConfig = f.model;
-  const { inputSize: I, hiddenSize: H, outputSize: K } = model;
-  if (model.cell === 'rnn' && model.recurrentActivation !== undefined)
+  if (f.model.cell === 'rnn' && f.model.recurrentActivation !== undefined)
     check.fail(
       ['model', 'recurrentActivation'],
-      JSON.stringify(model.recurrentActivation),
+      JSON.stringify(f.model.recurrentActivation),
       'no recurrentActivation for cell rnn (it has no gates)',
     );
-  if (model.cell !== 'rnn' && model.recurrentActivation === undefined) model.recurrentActivation = 'hardSigmoid'; // tfjs's default
+  const model: ModelConfig = modelConfig(f.model); // a gated cell without recurrentActivation: tfjs's default
+  const { inputSize: I, hiddenSize: H, outputSize: K } = model;
 
   const specs = paramSpecs(model);
   for (const name of Object.keys(f.params)) {
