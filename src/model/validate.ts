@@ -221,5 +221,5 @@ export function parseCase(raw: unknown, where: string, fallbackId = 'case'): Cas
   if (f.initialState !== undefined)
     check.tensor(f.initialState, ['initialState'], { rows: B, cols: H, vector: false, formula: 'B×H' });
 
-  return caseFromValidFile(f as CaseFile, fallbackId);
+  return caseFromValidFile({ ...(f as CaseFile), model }, fallbackId);
 }
