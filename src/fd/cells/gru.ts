@@ -4,7 +4,7 @@
  *   s⁺_t = z⁺⊙s⁺_{t−1} + (1 − z⁺)⊙h̃⁺              δs_t = δz⊙(s⁺_{t−1} − h̃⁺) + z⁻⊙δs_{t−1} + (1 − z⁻)⊙δh̃
  * with z⁻ = z⁺ − δz (r⁻ likewise).
  */
-import { gatedForward } from '../../bptt/gated.js';
+import { gatedForward } from '../../bptt/index.js';
 import { f64 } from '../../kernels/heap.js';
 import type { FdCell } from '../trajectory.js';
 import { gates } from './gates.js';

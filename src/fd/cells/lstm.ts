@@ -4,7 +4,7 @@
  *   s⁺_t = o⁺⊙act(c⁺_t)                          δs_t = δo⊙act(c⁺_t) + o⁻⊙δact(c_t)
  * with f⁻ = f⁺ − δf (i⁻, o⁻ likewise); c₋₁ = 0 and δc₋₁ = 0 (a perturbation of s₋₁ leaves c₋₁ as it is).
  */
-import { gatedForward } from '../../bptt/gated.js';
+import { gatedForward } from '../../bptt/index.js';
 import { f64 } from '../../kernels/heap.js';
 import { activate, activationDifference } from '../difference.js';
 import type { FdCell } from '../trajectory.js';

@@ -4,7 +4,7 @@
  *   δa_t = a⁺_t − a⁻_t = W⁻ δs_{t−1} + Δ(W s⁺_{t−1} + U x_t + b)
  *   s⁺_t = f(a⁺_t),  δs_t = f(a⁺_t) − f(a⁻_t)
  */
-import { forward } from '../../bptt/forward.js';
+import { forward } from '../../bptt/index.js';
 import { f64 } from '../../kernels/heap.js';
 import { activate, activationDifference, preActivationDifference, type Layer } from '../difference.js';
 import type { FdCell } from '../trajectory.js';
