@@ -5,10 +5,10 @@
  * O(ε²·L‴), and a rounding part. Subtracting two separately computed losses makes the rounding part
  * eps·|L|/ε, and |L| sums B·T step losses; the textbook step ∛eps ≈ 6e-6 then leaves 1e-6 relative error
  * on the default matrix. The difference L(θ⁺) − L(θ⁻) is instead carried through one forward pass
- * (fd-forward.ts) with rounding relative to the difference itself, which leaves only the truncation part:
- * measured over the default matrix, 1e-14 relative at ε = 1e-7 (1e-12 at 1e-6, 1e-9 at 3e-5). A small step
- * also makes crossing a relu kink (a wrong difference) unlikely.
- * The gated cells carry the difference the same way (fd-forward-gated.ts), with the same step.
+ * (trajectory.ts, each cell's step in cells/) with rounding relative to the difference itself, which leaves
+ * only the truncation part: measured over the default matrix, 1e-14 relative at ε = 1e-7 (1e-12 at 1e-6,
+ * 1e-9 at 3e-5), for every cell with the same step. A small step also makes crossing a relu kink (a wrong
+ * difference) unlikely.
  * Only what a perturbation can change is recomputed: the output layer alone for V and c; the steps from
  * the first one the entry enters (t0) for U, W, b, s₋₁; only its batch row for an entry of s₋₁. The
  * difference is taken between the two recomputed parts, whose common prefix cancels exactly.
@@ -19,17 +19,16 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { forward } from '../bptt/forward.js';
-import { gatedForward } from '../bptt/gated.js';
-import { copy, scoped, withHeap } from '../kernels/heap.js';
 import { caseWith } from '../bptt/index.js';
-import { lossDifference, type Delta } from './forward.js';
-import { gatedLossDifference } from './forward-gated.js';
+import { copy, scoped, withHeap } from '../kernels/heap.js';
 import type { Case } from '../model/case.js';
-import { InputError } from '../model/errors.js';
+import { fieldName, InputError } from '../model/errors.js';
 import { MAX_FD_PERTURBATIONS } from '../model/limits.js';
 import type { Matrix } from '../model/matrix.js';
 import { gradientSpecs, type TensorSpec } from '../model/spec.js';
+import { FD_CELLS } from './cells/index.js';
+import type { Delta } from './difference.js';
+import { lossDifference, type LossDifference } from './trajectory.js';
 
 export type FdMode = { kind: 'full' } | { kind: 'sample'; n: number } | { kind: 'fast'; k: number };
 
@@ -40,9 +39,6 @@ export function fdStep(m: Matrix): number {
   for (const x of m.data) max = Math.max(max, Math.abs(x));
   return FD_EPS_FACTOR * Math.max(1, max);
 }
-
-/** L(θ⁺) − L(θ⁻) over rows [r0, r1) and steps t ≥ t0, the case holding θ⁻ (fd-forward.ts, fd-forward-gated.ts). */
-type LossDifference = (d: Delta, t0: number, rows: readonly [number, number]) => number;
 
 /** What the oracle measured for one tensor: entries by flat index, or directional derivatives. */
 export interface FdProbe {
@@ -155,7 +151,7 @@ function workingCopy(c: Case): Case {
   return caseWith(c, copy);
 }
 
-/** The directions --fd fast k measures on a tensor of n entries: k, at most n (n random directions already span it). */
+/** The directions fast k measures on a tensor of n entries: k, at most n (n random directions already span it). */
 export const fastDirections = (k: number, n: number): number => Math.min(k, n);
 
 /** The perturbations a mode measures over every gradient tensor (each costs a pair of forward passes). */
@@ -173,14 +169,17 @@ export function checkFdMode(c: Case, mode: FdMode): void {
     const smallest = specs.reduce((a, s) => (s.rows * s.cols < a.rows * a.cols ? s : a));
     if (mode.n > smallest.rows * smallest.cols)
       throw new InputError(
-        `--fd sample is ${mode.n}, larger than tensor ${smallest.name} (${smallest.rows * smallest.cols} entries); expected at most ${smallest.rows * smallest.cols}`,
+        `${fieldName('fd')} sample is ${mode.n}, larger than tensor ${smallest.name} (${smallest.rows * smallest.cols} entries); expected at most ${smallest.rows * smallest.cols}`,
+        'fd',
       );
   }
   const n = fdPerturbations(c, mode);
   if (n > MAX_FD_PERTURBATIONS) {
+    const fd = fieldName('fd');
     const given = mode.kind === 'full' ? 'full' : mode.kind === 'sample' ? `sample ${mode.n}` : `fast ${mode.k}`;
     throw new InputError(
-      `--fd ${given} is ${n} perturbations on this case (a pair of forward passes each), expected at most ${MAX_FD_PERTURBATIONS}: use --fd sample N or --fd fast [k] with fewer`,
+      `${fd} ${given} is ${n} perturbations on this case (a pair of forward passes each), expected at most ${MAX_FD_PERTURBATIONS}: use ${fd} sample N or ${fd} fast [k] with fewer`,
+      'fd',
     );
   }
 }
@@ -221,14 +220,8 @@ export function fdMeasure(c: Case, probes: FdProbe[]): FdProbe[] {
   // directions, and each loss difference frees its buffers (scoped).
   const measured = withHeap(() => {
     const w = workingCopy(c);
-    let diff: LossDifference;
-    if (w.model.cell === 'rnn') {
-      const cache = forward(w);
-      diff = (d, t0, rows) => scoped(() => lossDifference(w, cache, d, t0, rows));
-    } else {
-      const cache = gatedForward(w);
-      diff = (d, t0, rows) => scoped(() => gatedLossDifference(w, cache, d, t0, rows));
-    }
+    const cell = FD_CELLS[w.model.cell](w); // the forward pass at θ
+    const diff: LossDifference = (d, t0, rows) => scoped(() => lossDifference(w, cell, d, t0, rows));
     const specs = gradientSpecs(w.model, w.batch, w.initialState !== null);
     return probes.map((p) => {
       const spec = specs.find((s) => s.name === p.tensor)!;

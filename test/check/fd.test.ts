@@ -107,7 +107,7 @@ describe('the finite-difference oracle', () => {
   it('refuses a sample larger than a tensor', () => {
     const c = generateCase({ ...GENERATE_DEFAULTS, bias: true });
     expect(() => fdOracle(c, { kind: 'sample', n: 9 })).toThrow(
-      /--fd sample is 9, larger than tensor c \(8 entries\); expected at most 8/,
+      /`fd` sample is 9, larger than tensor c \(8 entries\); expected at most 8/,
     );
     expect(() => fdOracle(c, { kind: 'sample', n: 8 })).not.toThrow();
   });

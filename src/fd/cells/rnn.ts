@@ -1,0 +1,31 @@
+/**
+ * The plain RNN's two trajectories, one layer a = W s_{t−1} + U x_t [+ b] (difference.ts):
+ *   a⁺_t = W⁻ s⁺_{t−1} + U⁻ x_t + b⁻ + Δ(W s⁺_{t−1} + U x_t + b)          (θ⁺ = θ⁻ + Δ)
+ *   δa_t = a⁺_t − a⁻_t = W⁻ δs_{t−1} + Δ(W s⁺_{t−1} + U x_t + b)
+ *   s⁺_t = f(a⁺_t),  δs_t = f(a⁺_t) − f(a⁻_t)
+ */
+import { forward } from '../../bptt/index.js';
+import { f64 } from '../../kernels/heap.js';
+import { activate, activationDifference, preActivationDifference, type Layer } from '../difference.js';
+import type { FdCell } from '../trajectory.js';
+
+export const rnn: FdCell = (c) => ({
+  s: forward(c).s,
+  stepper: (d) => {
+    const { hiddenSize: H, activation, bias } = c.model;
+    const layer: Layer = {
+      W: c.params.W!,
+      U: c.params.U!,
+      b: bias ? c.params.b! : null,
+      names: { W: 'W', U: 'U', b: 'b' },
+    };
+    const [a, da, corr] = [f64(H), f64(H), f64(H)];
+    return {
+      step(b, t, sPrev, dsPrev, s, ds) {
+        preActivationDifference(c, d, layer, b, t, sPrev, dsPrev, a, da, corr); // a⁺, δa
+        activate(activation, a, s); //                                            s⁺ = f(a⁺)
+        activationDifference(activation, a, da, s, ds); //                       δs = f(a⁺) − f(a⁻)
+      },
+    };
+  },
+});
