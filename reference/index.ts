@@ -14,8 +14,8 @@ export const REFERENCES = ['tfjs-layers', 'tfjs-ops'] as const;
 export type ReferenceName = (typeof REFERENCES)[number];
 
 /**
- * The faster of the two correct reference paths on each backend, what the `fast` choice of reference runs. Measured by
- * `npm run bench` at I=K=32, H=64, T=50 (which prints whether this table still holds): cpu 11–14 ms ops
+ * The faster of the two correct reference paths on each backend, what the `fast` choice of reference runs.
+ * Measured by `npm run bench` at I=K=32, H=64, T=50 (which prints whether this table still holds): cpu 11–14 ms ops
  * against 18–20 ms layers, wasm 9–11 against 15–19. tensorflow (tfjs-node) cannot be installed on our machines;
  * ops there too, unmeasured.
  */

@@ -71,7 +71,8 @@ export function variableOf(value: tf.Tensor, name: string): tf.Variable {
 /**
  * A recurrent layer's weights [kernel, recurrent kernel, bias?] (`getWeights()` order), the blocks of the
  * gates side by side in tfjs's order (one block, gate '', for the SimpleRNN's U, W, b):
- *   kernel = [U_aᵀ | U_bᵀ | …] (I × G·H), recurrent kernel = [W_aᵀ | W_bᵀ | …] (H × G·H), bias = [b_a, b_b, …].
+ *   kernel = [U_aᵀ | U_bᵀ | …] (I × G·H), recurrent kernel = [W_aᵀ | W_bᵀ | …] (H × G·H),
+ *   bias = [b_a, b_b, …].
  */
 export function layerWeights(c: Case, gates: readonly string[]): tf.Tensor[] {
   const { inputSize: I, hiddenSize: H } = c.model;
@@ -95,7 +96,7 @@ export function layerWeights(c: Case, gates: readonly string[]): tf.Tensor[] {
   ];
 }
 
-/** Gradients of a recurrent layer's [kernel, recurrent kernel, bias?] back to U_*, W_*, b_* (U, W, b) in math layout. */
+/** Gradients of a recurrent layer's [kernel, recurrent kernel, bias?] back to U_*, W_*, b_* (U, W, b), math layout. */
 export async function layerGradientsToMath(
   c: Case,
   gates: readonly string[],

@@ -55,7 +55,8 @@ export async function referenceSteps(c: Case, outputStep?: number): Promise<Refe
       for (let k = 0; k < T; k++) {
         const w = copies[k]!; //                            s_k = (the cell's step with W_k, U_k, b_k) + e_k
         const x = inputAt(c, inp.xs, k);
-        const next = cell.step((g) => tf.matMul(x, w[named('U', g)]!, false, true), st, w); // x_k U_{*,k}ᵀ, step k's copy
+        const xU = (g: string) => tf.matMul(x, w[named('U', g)]!, false, true); // x_k U_{*,k}ᵀ, step k's copy
+        const next = cell.step(xU, st, w);
         st = { ...next, s: tf.add(next.s, probes[k]!) };
         states.push(st.s);
       }

@@ -1,6 +1,7 @@
 /**
  * The GRU, tf.layers.gru (reset before the product):
- *   z, r = σ(x U_*ᵀ + s W_*ᵀ + b_*),  h̃ = act(x U_hᵀ + (r⊙s) W_hᵀ + b_h),  s_t = z⊙s_{t−1} + (1−z)⊙h̃
+ *   z, r = σ(x U_*ᵀ + s W_*ᵀ + b_*),  h̃ = act(x U_hᵀ + (r⊙s) W_hᵀ + b_h)
+ *   s_t = z⊙s_{t−1} + (1−z)⊙h̃
  */
 import { GATES, type GatedConfig } from '../../src/model/spec.js';
 import { tf, tfl } from '../tf.js';

@@ -11,24 +11,13 @@ export { named, type CellState, type GateInput, type Weights } from './cell.js';
 const CELLS: { rnn: CellDef<RnnConfig> } & Record<GatedCell, CellDef<GatedConfig>> = { rnn, lstm, gru };
 
 /** A cell bound to its model. */
-export interface Cell {
-  layerName: string;
-  gates: readonly string[];
-  cellState: boolean;
-  layersOrder?: readonly string[];
+export type Cell = Omit<CellDef<ModelConfig>, 'layer' | 'step'> & {
   layer(): RNN;
   step(xU: GateInput, prev: CellState, w: Weights): CellState;
-}
+};
 
 function bind<M extends ModelConfig>(d: CellDef<M>, m: M): Cell {
-  return {
-    layerName: d.layerName,
-    gates: d.gates,
-    cellState: d.cellState,
-    ...(d.layersOrder ? { layersOrder: d.layersOrder } : {}),
-    layer: () => d.layer(m),
-    step: (xU, prev, w) => d.step(m, xU, prev, w),
-  };
+  return { ...d, layer: () => d.layer(m), step: (xU, prev, w) => d.step(m, xU, prev, w) };
 }
 
 export const cellOf = (m: ModelConfig): Cell => (m.cell === 'rnn' ? bind(CELLS.rnn, m) : bind(CELLS[m.cell], m));
