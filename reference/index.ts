@@ -1,10 +1,11 @@
 /** The oracle: TensorFlow.js gradients of a case, in math layout. Never imports the hand-written side. */
 import type { Case } from '../src/model/case.js';
 import type { Gradients } from '../src/model/gradients.js';
+import type { Cell } from '../src/model/spec.js';
+import { layerNameOf } from './cells/index.js';
 import { layersGradients } from './layers.js';
 import { opsGradients } from './ops.js';
 import type { ReferenceOptions } from './clip.js';
-import { layersGatedGradients, opsGatedGradients } from './gated.js';
 
 export { BACKENDS, useBackend, tf, type Backend, type BackendInfo } from './tf.js';
 import type { Backend } from './tf.js';
@@ -13,8 +14,8 @@ export const REFERENCES = ['tfjs-layers', 'tfjs-ops'] as const;
 export type ReferenceName = (typeof REFERENCES)[number];
 
 /**
- * The faster of the two correct reference paths on each backend, what `--reference fast` runs. Measured by
- * `npm run bench` at I=K=32, H=64, T=50 (which prints whether this table still holds): cpu 11–14 ms ops
+ * The faster of the two correct reference paths on each backend, what the `fast` choice of reference runs.
+ * Measured by `npm run bench` at I=K=32, H=64, T=50 (which prints whether this table still holds): cpu 11–14 ms ops
  * against 18–20 ms layers, wasm 9–11 against 15–19. tensorflow (tfjs-node) cannot be installed on our machines;
  * ops there too, unmeasured.
  */
@@ -31,7 +32,24 @@ export async function referenceGradients(
   which: ReferenceName,
   opts: ReferenceOptions = {},
 ): Promise<Gradients> {
-  if (c.model.cell !== 'rnn')
-    return which === 'tfjs-layers' ? layersGatedGradients(c, opts) : opsGatedGradients(c, opts);
   return which === 'tfjs-layers' ? layersGradients(c, opts) : opsGradients(c, opts);
+}
+
+/** What a check may ask of a reference beside the plain gradients. */
+export interface ReferenceVariant {
+  truncate?: number | undefined;
+  detachEvery?: number | undefined;
+  clipValue?: number | undefined;
+  clipNorm?: number | undefined;
+}
+
+/**
+ * Whether a reference computes a variant for a cell: true, or why not (words for a note or a refusal).
+ * tf.layers' recurrent layers run the whole sequence with no hook to truncate or detach; clipping is done
+ * on the gradients (clip.ts), so every reference clips. tfjs-ops does every variant.
+ */
+export function supports(reference: ReferenceName, variant: ReferenceVariant, cell: Cell): true | string {
+  if (reference === 'tfjs-layers' && (variant.truncate !== undefined || variant.detachEvery !== undefined))
+    return `tf.layers.${layerNameOf(cell)} cannot truncate or detach`;
+  return true;
 }

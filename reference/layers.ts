@@ -1,39 +1,42 @@
 /**
- * Oracle 1, "tfjs-layers": tf.layers.simpleRNN (returnSequences) followed by tf.layers.dense, weights
- * set from the case through layout.ts, loss tf.losses.softmaxCrossEntropy with SUM reduction, and
- * gradients from tf.variableGrads with respect to the layers' own variables.
+ * Oracle 1, "tfjs-layers": the cell's tf.layers layer (cells/*, returnSequences) followed by
+ * tf.layers.dense, weights set from the case through layout.ts, loss tf.losses.softmaxCrossEntropy with
+ * SUM reduction, and gradients from tf.variableGrads with respect to the layers' own variables.
  */
 import type { Case } from '../src/model/case.js';
 import type { Gradients } from '../src/model/gradients.js';
 import type { Matrix } from '../src/model/matrix.js';
+import { InputError, fieldName } from '../src/model/errors.js';
+import { cellOf } from './cells/index.js';
+import { clipInTf, type ReferenceOptions } from './clip.js';
 import {
+  denseGradientsToMath,
   denseWeights,
   inputTensor,
   layerGradientsToMath,
+  layerWeights,
   matrixOf,
-  simpleRnnWeights,
   targetTensor,
   tensorOf,
   variableOf,
 } from './layout.js';
 import { tf, tfl } from './tf.js';
-import { clipInTf, type ReferenceOptions } from './clip.js';
-import { InputError } from '../src/model/errors.js';
 
-/** tf.layers.simpleRNN has no hook for truncation, detaching or a single output's loss. */
+/** tf.layers' recurrent layers have no hook for truncation, detaching or a single output's loss. */
 export function layersRefuse(opts: ReferenceOptions): void {
-  const flag =
+  const field =
     opts.truncate !== undefined
-      ? '--truncate'
+      ? 'truncate'
       : opts.detachEvery !== undefined
-        ? '--detach-every'
+        ? 'detachEvery'
         : opts.outputStep !== undefined
-          ? '--output-step'
+          ? 'outputStep'
           : null;
-  if (flag) {
+  if (field) {
     const value = opts.truncate ?? opts.detachEvery ?? opts.outputStep;
     throw new InputError(
-      `${flag} is ${value} for the tfjs-layers reference, expected no ${flag}: truncation, detaching and single-output losses are supported by --impl hand and tfjs-ops only`,
+      `${fieldName(field)} is ${value} for the tfjs-layers reference, expected no ${fieldName(field)}: truncation, detaching and single-output losses are supported by ${fieldName('subject')} hand and tfjs-ops only`,
+      field,
     );
   }
 }
@@ -41,46 +44,51 @@ export function layersRefuse(opts: ReferenceOptions): void {
 export async function layersGradients(c: Case, opts: ReferenceOptions = {}): Promise<Gradients> {
   layersRefuse(opts);
   const { batch: B, steps: T } = c;
-  const { inputSize: I, hiddenSize: H, outputSize: K, activation, bias } = c.model;
-  const rnn = tfl.layers.simpleRNN({
-    units: H,
-    activation,
-    useBias: bias,
-    returnSequences: true,
-    kernelInitializer: 'zeros',
-    recurrentInitializer: 'zeros',
-  });
+  const { inputSize: I, hiddenSize: H, outputSize: K, bias } = c.model;
+  const cell = cellOf(c.model);
+  const rnn = cell.layer();
   const dense = tfl.layers.dense({ units: K, useBias: bias, kernelInitializer: 'zeros' });
   const x = inputTensor(c);
   const y = targetTensor(c);
   const s0 = c.initialState ? variableOf(tensorOf(c.initialState), 'initialState') : null;
+  const c0 = cell.cellState && s0 ? tf.zeros([B, H]) : null; // a cell state starts at 0
   try {
     tf.tidy(() => {
       // Layer.build() alone leaves an RNN unbuilt; one eager call on a single step builds both layers.
       dense.apply(rnn.apply(tf.slice(x, [0, 0, 0], [B, 1, I])));
-      rnn.setWeights(simpleRnnWeights(c));
+      rnn.setWeights(layerWeights(c, cell.gates));
       dense.setWeights(denseWeights(c));
     });
     const rnnVars = rnn.trainableWeights.map((w) => w.read() as tf.Variable);
     const denseVars = dense.trainableWeights.map((w) => w.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => {
-      const h = rnn.apply(x, s0 ? { initialState: [s0] } : {}) as tf.Tensor3D; // B×T×H
-      const z = dense.apply(h) as tf.Tensor3D; //                                  B×T×K
+      const initialState = s0 ? (c0 ? [s0, c0] : [s0]) : undefined;
+      const h = rnn.apply(x, initialState ? { initialState } : {}) as tf.Tensor3D; // B×T×H
+      const z = dense.apply(h) as tf.Tensor3D; //                                     B×T×K
       // softmaxCrossEntropy(labels, logits, weights, labelSmoothing, reduction): SUM is the 5th argument
       return tf.losses.softmaxCrossEntropy(y, tf.reshape(z, [B * T, K]), undefined, 0, tf.Reduction.SUM) as tf.Scalar;
     }, [...rnnVars, ...denseVars, ...(s0 ? [s0] : [])]);
-    const names = ['U', 'W', ...(bias ? ['b'] : []), 'V', ...(bias ? ['c'] : [])]; // trainableWeights order
+    // trainableWeights order: kernel, recurrent kernel, bias?, then the Dense's kernel, bias?
+    const names = ['kernel', 'recurrent', ...(bias ? ['bias'] : []), 'V', ...(bias ? ['c'] : [])];
     const byName: Record<string, tf.Variable> = Object.fromEntries(
       [...rnnVars, ...denseVars].map((v, k) => [names[k]!, v]),
     );
     if (s0) byName.initialState = s0;
     const clipped = clipInTf(grads, byName, opts);
     const g = clipped.grads;
-    const tensors = await layerGradientsToMath(
-      c,
-      rnnVars.map((v) => g[v.name]!),
-      denseVars.map((v) => g[v.name]!),
-    );
+    const found: Record<string, Matrix> = {
+      ...(await layerGradientsToMath(
+        c,
+        cell.gates,
+        rnnVars.map((v) => g[v.name]!),
+      )),
+      ...(await denseGradientsToMath(
+        c,
+        denseVars.map((v) => g[v.name]!),
+      )),
+    };
+    const order = cell.layersOrder?.filter((n) => n in found) ?? Object.keys(found);
+    const tensors: Record<string, Matrix> = Object.fromEntries(order.map((n) => [n, found[n]!]));
     if (s0) tensors.initialState = await matrixOf(g[s0.name]!, B, H);
     const loss = (await value.data())[0]!;
     tf.dispose([value, ...Object.values(grads), ...Object.values(g)]);
@@ -88,10 +96,10 @@ export async function layersGradients(c: Case, opts: ReferenceOptions = {}): Pro
       clipped.normBefore !== undefined
         ? { clip: { normBefore: clipped.normBefore, normAfter: clipped.normAfter! } }
         : {};
-    return { loss, tensors: tensors as Record<string, Matrix>, ...clip };
+    return { loss, tensors, ...clip };
   } finally {
     // Layer.dispose() refuses layers that were only called eagerly; their variables are what hold memory.
     for (const w of [...rnn.weights, ...dense.weights]) w.dispose();
-    tf.dispose([x, y, ...(s0 ? [s0] : [])]);
+    tf.dispose([x, y, ...(s0 ? [s0] : []), ...(c0 ? [c0] : [])]);
   }
 }

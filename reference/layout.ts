@@ -1,10 +1,12 @@
 /**
  * The one place where math layout meets tfjs layout (DESIGN.md table):
- *   SimpleRNN kernel = Uᵀ (I×H), recurrent kernel = Wᵀ (H×H), bias = b;  Dense kernel = Vᵀ (H×K), bias = c.
+ *   SimpleRNN kernel = Uᵀ (I×H), recurrent kernel = Wᵀ (H×H), bias = b;  Dense kernel = Vᵀ (H×K), bias = c;
+ *   LSTM / GRU: the gates' blocks of those side by side (layerWeights).
  * Also: case inputs and targets as tensors, and tensors back to float64 matrices.
  */
 import type { Case } from '../src/model/case.js';
 import type { Matrix } from '../src/model/matrix.js';
+import { named } from './cells/cell.js';
 import { tf } from './tf.js';
 
 /** A math-layout matrix as a float32 tensor, in math layout (rows×cols) or transposed (cols×rows). */
@@ -29,14 +31,17 @@ export async function matrixOf(t: tf.Tensor, rows: number, cols: number, transpo
   return { rows, cols, data };
 }
 
-/** tfjs layer weights (in `getWeights()` order) from math-layout params. */
-export function simpleRnnWeights(c: Case): tf.Tensor[] {
-  const p = c.params;
-  return [tensorOf(p.U!, true), tensorOf(p.W!, true), ...(c.model.bias ? [vectorOf(p.b!)] : [])];
-}
-
+/** The Dense layer's weights [kernel = Vᵀ (H×K), bias = c?] from math-layout params. */
 export function denseWeights(c: Case): tf.Tensor[] {
   return [tensorOf(c.params.V!, true), ...(c.model.bias ? [vectorOf(c.params.c!)] : [])];
+}
+
+/** Gradients of the Dense weights [kernel, bias?] back in math layout: V (K×H), c. */
+export async function denseGradientsToMath(c: Case, dense: tf.Tensor[]): Promise<Record<string, Matrix>> {
+  const { hiddenSize: H, outputSize: K } = c.model;
+  const out: Record<string, Matrix> = { V: await matrixOf(dense[0]!, K, H, true) };
+  if (c.model.bias) out.c = await matrixOf(dense[1]!, K, 1);
+  return out;
 }
 
 /** x as a B×T×I float tensor: one-hot rows for token inputs, the vectors for dense inputs. */
@@ -54,28 +59,6 @@ export function targetTensor(c: Case): tf.Tensor2D {
   );
 }
 
-/**
- * Gradients of the SimpleRNN weights [kernel, recurrentKernel, bias?] and the Dense weights
- * [kernel, bias?] (tfjs layout, `trainableWeights` order) back in math layout: U, W, b, V, c.
- */
-export async function layerGradientsToMath(
-  c: Case,
-  rnn: tf.Tensor[],
-  dense: tf.Tensor[],
-): Promise<Record<string, Matrix>> {
-  const { inputSize: I, hiddenSize: H, outputSize: K, bias } = c.model;
-  const out: Record<string, Matrix> = {
-    U: await matrixOf(rnn[0]!, H, I, true),
-    W: await matrixOf(rnn[1]!, H, H, true),
-    V: await matrixOf(dense[0]!, K, H, true),
-  };
-  if (bias) {
-    out.b = await matrixOf(rnn[2]!, H, 1);
-    out.c = await matrixOf(dense[1]!, K, 1);
-  }
-  return out;
-}
-
 let variableCount = 0;
 
 /** A trainable variable holding `value` (which it takes over and disposes), with a unique name. */
@@ -86,22 +69,24 @@ export function variableOf(value: tf.Tensor, name: string): tf.Variable {
 }
 
 /**
- * Gated cells (tf.layers.lstm / gru): the gates' blocks side by side in tfjs's order,
- *   kernel = [U_aᵀ | U_bᵀ | …] (I × G·H), recurrent kernel = [W_aᵀ | W_bᵀ | …] (H × G·H), bias = [b_a, b_b, …].
+ * A recurrent layer's weights [kernel, recurrent kernel, bias?] (`getWeights()` order), the blocks of the
+ * gates side by side in tfjs's order (one block, gate '', for the SimpleRNN's U, W, b):
+ *   kernel = [U_aᵀ | U_bᵀ | …] (I × G·H), recurrent kernel = [W_aᵀ | W_bᵀ | …] (H × G·H),
+ *   bias = [b_a, b_b, …].
  */
-export function gatedWeights(c: Case, gates: readonly string[]): tf.Tensor[] {
+export function layerWeights(c: Case, gates: readonly string[]): tf.Tensor[] {
   const { inputSize: I, hiddenSize: H } = c.model;
   const G = gates.length;
   const kernel = new Float32Array(I * G * H);
   const recurrent = new Float32Array(H * G * H);
   const bias = new Float32Array(G * H);
   gates.forEach((g, k) => {
-    const U = c.params[`U_${g}`]!;
-    const W = c.params[`W_${g}`]!;
+    const U = c.params[named('U', g)]!;
+    const W = c.params[named('W', g)]!;
     for (let i = 0; i < H; i++) {
       for (let j = 0; j < I; j++) kernel[j * G * H + k * H + i] = U.data[i * I + j]!; //      kernel[j, kH + i] = U_g[i, j]
       for (let j = 0; j < H; j++) recurrent[j * G * H + k * H + i] = W.data[i * H + j]!; //   recurrent[j, kH + i] = W_g[i, j]
-      if (c.model.bias) bias[k * H + i] = c.params[`b_${g}`]!.data[i]!;
+      if (c.model.bias) bias[k * H + i] = c.params[named('b', g)]!.data[i]!;
     }
   });
   return [
@@ -111,8 +96,8 @@ export function gatedWeights(c: Case, gates: readonly string[]): tf.Tensor[] {
   ];
 }
 
-/** Gradients of [kernel, recurrent kernel, bias?] of a gated layer back to U_*, W_*, b_* in math layout. */
-export async function gatedGradientsToMath(
+/** Gradients of a recurrent layer's [kernel, recurrent kernel, bias?] back to U_*, W_*, b_* (U, W, b), math layout. */
+export async function layerGradientsToMath(
   c: Case,
   gates: readonly string[],
   grads: tf.Tensor[],
@@ -128,9 +113,9 @@ export async function gatedGradientsToMath(
       for (let j = 0; j < I; j++) U[i * I + j] = k![j * G * H + n * H + i]!;
       for (let j = 0; j < H; j++) W[i * H + j] = r![j * G * H + n * H + i]!;
     }
-    out[`U_${g}`] = { rows: H, cols: I, data: U };
-    out[`W_${g}`] = { rows: H, cols: H, data: W };
-    if (bias) out[`b_${g}`] = { rows: H, cols: 1, data: Float64Array.from(b!.subarray(n * H, (n + 1) * H)) };
+    out[named('U', g)] = { rows: H, cols: I, data: U };
+    out[named('W', g)] = { rows: H, cols: H, data: W };
+    if (bias) out[named('b', g)] = { rows: H, cols: 1, data: Float64Array.from(b!.subarray(n * H, (n + 1) * H)) };
   });
   return out;
 }

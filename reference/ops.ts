@@ -1,34 +1,24 @@
 /**
- * Oracle 2, "tfjs-ops": the same model from raw tf ops, with variables in math layout (no layout
- * conversion at all, so a transposition mistake in layout.ts cannot hide here):
- *   a_t = U x_t + W s_{t−1} [+ b]  (as row vectors: x_t Uᵀ + s_{t−1} Wᵀ + b)
- *   s_t = f(a_t),  z_t = V s_t [+ c],  L = −Σ onehot(y) ⊙ logSoftmax(z)
+ * Oracle 2, "tfjs-ops": the same model from raw tf ops, the cell's step from cells/*, with variables in
+ * math layout, one per parameter (no layout conversion at all, so a transposition mistake in layout.ts
+ * cannot hide here):
+ *   s_t = the cell's step (RNN: f(x_t Uᵀ + s_{t−1} Wᵀ [+ b]), row vectors),  z_t = V s_t [+ c],
+ *   L = −Σ onehot(y) ⊙ logSoftmax(z)
  * Gradients from tf.variableGrads. tfjs has no stopGradient: a detached state is a fresh tensor made
- * from the values, which the gradient tape does not connect to anything.
- *   detachEvery k: the state entering steps k, 2k, … is such a fresh tensor;
- *   truncate k:    output t is recomputed from a fresh copy of s_{t−k−1} (or from s_{−1} itself when
- *                  t − k ≤ 0) through steps max(0, t−k) … t.
+ * from the values, which the gradient tape does not connect to anything. The LSTM's cell state c is
+ * treated like s:
+ *   detachEvery k: the state (s, c) entering steps k, 2k, … is such a fresh tensor;
+ *   truncate k:    output t is recomputed from a fresh copy of (s, c)_{t−k−1} (or from s₋₁ itself and
+ *                  c₋₁ = 0 when t − k ≤ 0) through steps max(0, t−k) … t.
  */
 import type { Case } from '../src/model/case.js';
 import type { Gradients } from '../src/model/gradients.js';
 import type { Matrix } from '../src/model/matrix.js';
-import { paramSpecs, type Activation } from '../src/model/spec.js';
+import { paramSpecs } from '../src/model/spec.js';
+import { cellOf, named, type CellState, type GateInput } from './cells/index.js';
 import { clipInTf, type ReferenceOptions } from './clip.js';
 import { inputTensor, matrixOf, targetTensor, tensorOf, variableOf, vectorOf } from './layout.js';
 import { tf } from './tf.js';
-
-const ACT: Record<Activation, (a: tf.Tensor) => tf.Tensor> = {
-  tanh: (a) => tf.tanh(a),
-  sigmoid: (a) => tf.sigmoid(a),
-  relu: (a) => tf.relu(a),
-  linear: (a) => a,
-};
-
-/** The recurrent weights of a step (its input term x_t Uᵀ comes separately). */
-export interface StepWeights {
-  W: tf.Tensor;
-  b?: tf.Tensor;
-}
 
 /** The tensors of one case for the ops model. Dispose with disposeOpsInputs. */
 export interface OpsInputs {
@@ -74,13 +64,6 @@ export function inputTerms(c: Case, xs: tf.Tensor3D, U: tf.Tensor): tf.Tensor[] 
   return T === 1 ? [xU] : tf.unstack(tf.reshape(xU, [B, T, H]), 1);
 }
 
-/** s_t = f(x_t Uᵀ + s_{t−1} Wᵀ [+ b]) for the B rows at once, from the input term x_t Uᵀ (B×H). */
-export function stepState(c: Case, xU: tf.Tensor, sPrev: tf.Tensor, w: StepWeights): tf.Tensor {
-  let a = tf.add(xU, tf.matMul(sPrev, w.W, false, true));
-  if (w.b) a = tf.add(a, w.b);
-  return ACT[c.model.activation](a);
-}
-
 /** Σ over the given (b, t) rows of −log softmax(V s_t [+ c])[y]; `states[t]` is B×H. */
 export function outputLoss(c: Case, inp: OpsInputs, states: tf.Tensor[], only?: number): tf.Scalar {
   const { batch: B, steps: T } = c;
@@ -116,30 +99,46 @@ export async function readGradients(
 
 export const detach = (s: tf.Tensor) => tf.tensor(s.dataSync(), s.shape); // a fresh tensor: no gradient flows through
 
+const detachState = (st: CellState): CellState => ({ s: detach(st.s), ...(st.c ? { c: detach(st.c) } : {}) });
+
 export async function opsGradients(c: Case, opts: ReferenceOptions = {}): Promise<Gradients> {
   const { batch: B, steps: T } = c;
   const H = c.model.hiddenSize;
+  const cell = cellOf(c.model);
   const inp = opsInputs(c);
   const { vars, xs } = inp;
-  const w: StepWeights = { W: vars.W!, ...(vars.b ? { b: vars.b } : {}) };
   try {
     const { value, grads } = tf.variableGrads(() => {
-      const xU = inputTerms(c, xs, vars.U!); //                  x_t Uᵀ, all steps in one product
-      const s0: tf.Tensor = vars.initialState ?? tf.zeros([B, H]);
-      const states: tf.Tensor[] = [];
-      let s = s0;
+      // x_t U_*ᵀ of every gate, all steps in one product each
+      const terms = Object.fromEntries(cell.gates.map((g) => [g, inputTerms(c, xs, vars[named('U', g)]!)]));
+      const at =
+        (t: number): GateInput =>
+        (g) =>
+          terms[g]![t]!;
+      const start: CellState = {
+        s: vars.initialState ?? tf.zeros([B, H]),
+        ...(cell.cellState ? { c: tf.zeros([B, H]) } : {}), // c₋₁ = 0
+      };
+      const states: CellState[] = [];
+      let st = start;
       for (let t = 0; t < T; t++) {
-        if (opts.detachEvery !== undefined && t > 0 && t % opts.detachEvery === 0) s = detach(s);
-        s = stepState(c, xU[t]!, s, w);
-        states.push(s);
+        if (opts.detachEvery !== undefined && t > 0 && t % opts.detachEvery === 0) st = detachState(st);
+        st = cell.step(at(t), st, vars);
+        states.push(st);
       }
-      if (opts.truncate === undefined) return outputLoss(c, inp, states, opts.outputStep);
-      // output t sees only steps max(0, t−k) … t, recomputed from a detached s_{t−k−1}
+      if (opts.truncate === undefined)
+        return outputLoss(
+          c,
+          inp,
+          states.map((x) => x.s),
+          opts.outputStep,
+        );
+      // output t sees only steps max(0, t−k) … t, recomputed from a detached (s, c)_{t−k−1}
       const k = opts.truncate;
       const windowed = states.map((_, t) => {
-        let sw = t - k <= 0 ? s0 : detach(states[t - k - 1]!);
-        for (let j = Math.max(0, t - k); j <= t; j++) sw = stepState(c, xU[j]!, sw, w);
-        return sw;
+        let sw = t - k <= 0 ? start : detachState(states[t - k - 1]!);
+        for (let j = Math.max(0, t - k); j <= t; j++) sw = cell.step(at(j), sw, vars);
+        return sw.s;
       });
       return outputLoss(c, inp, windowed, opts.outputStep);
     }, Object.values(vars));

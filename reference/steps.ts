@@ -8,10 +8,9 @@
  * alone (the LSTM's cell state c_k is not probed, so ∂L/∂e_k is the adjoint of s_k through s_k).
  */
 import type { Case } from '../src/model/case.js';
+import { cellOf, named, type Cell, type CellState } from './cells/index.js';
 import { matrixOf, tensorOf, variableOf, vectorOf } from './layout.js';
-import { GATES } from '../src/model/spec.js';
-import { gatedStep, type GatedState } from './gated.js';
-import { disposeOpsInputs, inputAt, opsInputs, outputLoss, stepState } from './ops.js';
+import { disposeOpsInputs, inputAt, opsInputs, outputLoss } from './ops.js';
 import { tf } from './tf.js';
 
 export interface ReferenceSteps {
@@ -24,16 +23,16 @@ export interface ReferenceSteps {
 }
 
 /** The names of the recurrent weights whose per-step contributions are checked, grouped as W, U, b (gates in order). */
-function recurrentNames(c: Case): { W: string[]; U: string[]; b: string[] } {
-  const gates: readonly string[] = c.model.cell === 'rnn' ? [''] : GATES[c.model.cell];
-  const named = (p: string) => gates.map((g) => (g ? `${p}_${g}` : p));
-  return { W: named('W'), U: named('U'), b: c.model.bias ? named('b') : [] };
+function recurrentNames(c: Case, cell: Cell): { W: string[]; U: string[]; b: string[] } {
+  const all = (p: string) => cell.gates.map((g) => named(p, g));
+  return { W: all('W'), U: all('U'), b: c.model.bias ? all('b') : [] };
 }
 
 export async function referenceSteps(c: Case, outputStep?: number): Promise<ReferenceSteps> {
   const { batch: B, steps: T } = c;
   const H = c.model.hiddenSize;
-  const names = recurrentNames(c);
+  const cell = cellOf(c.model);
+  const names = recurrentNames(c, cell);
   const inp = opsInputs(c);
   const vectors = new Set(names.b);
   const copies = Array.from({ length: T }, (_, k) =>
@@ -48,16 +47,17 @@ export async function referenceSteps(c: Case, outputStep?: number): Promise<Refe
   try {
     const varList = [...copies.flatMap((w) => Object.values(w)), ...probes, ...Object.values(inp.vars)];
     const { value, grads } = tf.variableGrads(() => {
-      let st: GatedState = { s: inp.vars.initialState ?? tf.zeros([B, H]), cell: tf.zeros([B, H]) };
+      let st: CellState = {
+        s: inp.vars.initialState ?? tf.zeros([B, H]),
+        ...(cell.cellState ? { c: tf.zeros([B, H]) } : {}),
+      };
       const states: tf.Tensor[] = [];
       for (let k = 0; k < T; k++) {
         const w = copies[k]!; //                            s_k = (the cell's step with W_k, U_k, b_k) + e_k
         const x = inputAt(c, inp.xs, k);
-        const rnnStep = () =>
-          stepState(c, tf.matMul(x, w.U!, false, true), st.s, { W: w.W!, ...(w.b ? { b: w.b } : {}) }); // x_k U_kᵀ with step k's copy
-        const gateInput = (g: string) => tf.matMul(x, w[`U_${g}`]!, false, true); // x_k U_{*,k}ᵀ
-        const next = c.model.cell === 'rnn' ? { s: rnnStep(), cell: st.cell } : gatedStep(c, gateInput, st, w);
-        st = { s: tf.add(next.s, probes[k]!), cell: next.cell };
+        const xU = (g: string) => tf.matMul(x, w[named('U', g)]!, false, true); // x_k U_{*,k}ᵀ, step k's copy
+        const next = cell.step(xU, st, w);
+        st = { ...next, s: tf.add(next.s, probes[k]!) };
         states.push(st.s);
       }
       return outputLoss(c, inp, states, outputStep);

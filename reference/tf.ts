@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as Core from '@tensorflow/tfjs-core';
-import { InputError, shown } from '../src/model/errors.js';
+import { InputError, fieldName, shown } from '../src/model/errors.js';
 
 // tfjs ships CommonJS bundles. Loaded with require() rather than import, Node does not first scan their
 // source for export names (cjs-module-lexer), which took ~180 ms of every process's and worker's start-up.
@@ -34,10 +34,11 @@ export interface BackendInfo {
   tfjsVersion: string;
 }
 
-/** The message `--backend tensorflow` gets where @tensorflow/tfjs-node did not install. */
+/** The message for the tensorflow backend where @tensorflow/tfjs-node did not install. */
 function nativeMissing(reason: string): InputError {
   return new InputError(
-    `--backend is "tensorflow", but @tensorflow/tfjs-node is not usable here (${reason}); it is an optional dependency whose install step downloads libtensorflow, and where that download fails npm leaves it out. Expected cpu or wasm, or install @tensorflow/tfjs-node on a machine with network access`,
+    `${fieldName('backend')} is "tensorflow", but @tensorflow/tfjs-node is not usable here (${reason}); it is an optional dependency whose install step downloads libtensorflow, and where that download fails npm leaves it out. Expected cpu or wasm, or install @tensorflow/tfjs-node on a machine with network access`,
+    'backend',
   );
 }
 
@@ -58,9 +59,9 @@ async function register(backend: Backend): Promise<void> {
 /** Selects the backend, loading it first when needed. Throws InputError for an unknown or missing one. */
 export async function useBackend(name: string): Promise<BackendInfo> {
   if (!(BACKENDS as readonly string[]).includes(name))
-    throw new InputError(`--backend is ${shown(name)}, expected one of ${BACKENDS.join('|')}`);
+    throw new InputError(`${fieldName('backend')} is ${shown(name)}, expected one of ${BACKENDS.join('|')}`, 'backend');
   const backend = name as Backend;
-  tf.enableProdMode(); // silences tfjs's "install the node backend" banner, which would pollute --json output
+  tf.enableProdMode(); // silences tfjs's "install the node backend" banner, which would pollute the JSON output
   await register(backend);
   if (!(await tf.setBackend(backend))) throw nativeMissing(`tf.setBackend("${backend}") failed`);
   await tf.ready();

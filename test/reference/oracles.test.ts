@@ -65,7 +65,7 @@ describe('tensor memory', () => {
 
 describe('backends', () => {
   it('refuses an unknown backend by name', async () => {
-    await expect(useBackend('webgpu')).rejects.toThrow(/--backend is "webgpu", expected one of cpu\|wasm\|tensorflow/);
+    await expect(useBackend('webgpu')).rejects.toThrow(/`backend` is "webgpu", expected one of cpu\|wasm\|tensorflow/);
   });
   it('explains why the tensorflow backend is missing where tfjs-node did not install', async () => {
     let installed = true;

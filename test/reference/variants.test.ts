@@ -56,7 +56,7 @@ describe('the layers reference', () => {
     'refuses %o, naming the implementations that support it',
     async (opts) => {
       await expect(referenceGradients(fixtureCase('rnn-tanh'), 'tfjs-layers', opts)).rejects.toThrow(
-        /supported by --impl hand and tfjs-ops only/,
+        /supported by `subject` hand and tfjs-ops only/,
       );
     },
   );
