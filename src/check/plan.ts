@@ -91,7 +91,8 @@ export const runnable = (references: readonly ReferenceName[], v: Variant): Refe
 /** The subject of the options: a Side, user code (`impl`), or the built-in hand side. */
 export function subjectOf(o: CheckOptions): Side {
   if (typeof o.subject === 'object') return o.subject;
-  return o.impl ? userSide(o.subject ?? 'hand', o.impl) : handSide;
+  if (o.impl) return userSide(o.subject ?? 'hand', o.impl);
+  return o.subject === 'yours' ? { ...handSide, name: 'yours' } : handSide;
 }
 
 /** Whether the per-step check runs for the options and their subject (never for a subject without per-step terms). */
