@@ -1,5 +1,6 @@
 /** Typed functions for what the command line does, for use from code and tests. */
 import { checkCase, type CaseResult } from './check/compare.js';
+import { userSide } from './check/sides.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from './check/metrics.js';
 import type { UserGradients } from './runs/user-module.js';
 import { DTYPES, type Dtype } from './check/precision.js';
@@ -53,8 +54,7 @@ export async function checkGradients(
   if (options.dtype !== undefined && !(DTYPES as readonly string[]).includes(options.dtype))
     throw new InputError(`options.dtype is ${shown(options.dtype)}, expected one of ${DTYPES.join('|')}`);
   return checkCase(c, refs, tol, {
-    subject: 'yours',
-    impl: () => given,
+    subject: userSide('yours', () => given), // compared as given
     ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
     ...(which === 'fd' || which === 'all' ? { fd: { kind: 'full' } } : {}),
   });

@@ -37,6 +37,9 @@ export {
   type PairRow,
   type SubjectOptions,
 } from './check/compare.js';
+export { planCheck, runPlan, type CheckPlan } from './check/compare.js';
+export type { PlanOptions } from './check/plan.js';
+export { handSide, referenceSide, userSide, type FdSide, type Side, type Variant } from './check/sides.js';
 export { defaultSuite } from './runs/suite.js';
 export { buildReport, type Report } from './report/model.js';
 export { renderCsv } from './report/csv.js';

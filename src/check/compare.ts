@@ -1,171 +1,30 @@
 /**
- * The harness: runs the hand-written BPTT and the references on one case and compares every tensor,
- * for every pair. This is the only module where the hand side and the reference side meet.
+ * The harness: runs a plan's sides on its case (the subject, the references, the finite differences) and
+ * compares every tensor, for every pair. It knows the sides only through Side (sides.ts).
  */
-import { clipGradients, handGradients, type BpttOptions, type ClipOptions } from '../bptt/index.js';
-import { referenceGradients, type ReferenceName } from '../../reference/index.js';
+import { clipGradients, type ClipOptions } from '../bptt/index.js';
+import type { ReferenceName } from '../../reference/index.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
-import { indexOf } from '../model/matrix.js';
-import { gradientSpecs, shapeText } from '../model/spec.js';
-import { InputError } from '../model/errors.js';
-import { checkFdMode, project, type FdMode, type FdProbe } from '../fd/oracle.js';
-import { checkWorkBudget } from './budget.js';
-import { MAX_FD_RERUN, sizesOf } from '../model/limits.js';
-import { fdOracleParallel } from '../fd/parallel.js';
-import { compareArrays, FLOAT64_TOLERANCE, type TensorMetrics, type Tolerance } from './metrics.js';
-import { checkSteps, type StepsResult } from './steps.js';
-import { diagnose, type Diagnosis } from './diagnose.js';
-import { wHeatmap, type Heatmap } from './heatmap.js';
-import { subjectDtype, type Dtype } from './precision.js';
+import { gradientSpecs } from '../model/spec.js';
+import type { FdProbe } from '../fd/oracle.js';
+import { MAX_FD_RERUN } from '../model/limits.js';
+import { compareArrays, FLOAT64_TOLERANCE, type Tolerance } from './metrics.js';
+import { checkSteps } from './steps.js';
+import { diagnose } from './diagnose.js';
+import { wHeatmap } from './heatmap.js';
+import { subjectDtype } from './precision.js';
 import { autoFdMode, float64Loss, nonFinite, overflowNote } from './overflow.js';
+import { planCheck, type CheckOptions, type CheckPlan } from './plan.js';
+import { caseConfig, type CaseResult, type PairRow } from './result.js';
+import { compareGradients, compareWithFd, pairsFor } from './pairs.js';
+import { clipOf, isClipping, isTruncated, type ImplName } from './sides.js';
 
-export type ImplName = 'hand' | 'yours' | ReferenceName | 'fd' | 'fd (full rerun)';
-
-/** What a comparison runs: BPTT variants, clipping, the finite-difference oracle, the per-step detail. */
-export interface CheckOptions {
-  truncate?: number;
-  detachEvery?: number;
-  clipValue?: number;
-  clipNorm?: number;
-  fd?: FdMode;
-  fdSeed?: number;
-  /** tolerance of the float64 pairs (hand vs fd), over FLOAT64_TOLERANCE */
-  fdTolerance?: Partial<Tolerance>;
-  stepsDetail?: boolean;
-  outputStep?: number;
-  /** the name of the side under test: 'hand' (built in) or 'yours' (a gradients file or a module) */
-  subject?: 'hand' | 'yours';
-  /** keep |hand − reference| of dW for a heatmap */
-  heatmap?: boolean;
-  /**
-   * the implementation under test in place of the built-in hand-written BPTT. Its output is compared as
-   * given: it is told the clipping options and is expected to clip itself (the references are clipped here)
-   */
-  impl?: (c: Case, options: SubjectOptions) => Gradients | Promise<Gradients>;
-  /** the precision of the side under test (default: detected from its values; the built-in side is float64) */
-  dtype?: Dtype;
-  /** notes the caller adds to the case result (e.g. why a check did not run) */
-  notes?: string[];
-  /** --max-memory: refuse a case whose estimated memory is over this many bytes (default: limits.ts) */
-  maxMemory?: number;
-}
-
-/** What the side under test is told: the clipping it is expected to apply (keys present only when clipping). */
-export interface SubjectOptions {
-  clipValue?: number;
-  clipNorm?: number;
-}
-
-export interface CaseConfig {
-  cell: string;
-  activation: string;
-  bias: boolean;
-  inputs: 'tokens' | 'dense';
-  I: number;
-  H: number;
-  K: number;
-  T: number;
-  B: number;
-  initialState: boolean;
-}
-
-export interface PairRow extends TensorMetrics {
-  /** "loss" or a gradient name (U, W, V, b, c, initialState) */
-  tensor: string;
-  shape: string;
-  /** the side under test and the side it is checked against */
-  a: ImplName;
-  r: ImplName;
-}
-
-export interface CaseResult {
-  id: string;
-  config: CaseConfig;
-  pass: boolean;
-  loss: Partial<Record<ImplName, number>>;
-  /** wall time of each implementation's gradient, in milliseconds */
-  ms: Partial<Record<ImplName, number>>;
-  rows: PairRow[];
-  /** which pairs disagree, and the likely culprit */
-  disagreement: string;
-  /** what was left out and why (e.g. the layers reference on a truncated run) */
-  notes?: string[];
-  fd?: { mode: FdMode; eps: Record<string, number>; /** of the subject vs fd rows */ tolerance: Tolerance };
-  /** the precision the side under test was held to, and whether it was given or detected */
-  dtype?: { dtype: Dtype; source: 'given' | 'detected' };
-  /** when clipping: the global norm of the parameter gradients before and after, per implementation */
-  clip?: Record<string, { normBefore: number; normAfter: number }>;
-  steps?: StepsResult;
-  /** the probable causes of failing tensors, when a known bug pattern fits */
-  diagnosis?: Diagnosis[];
-  /** why the case did not complete (a crashed worker, an error), when it did not */
-  error?: string;
-  /** |a − r| over the recurrent weights: W, or the gated cells' W_* one above the other (tensor "W_i; W_f; …") */
-  heatmap?: Heatmap;
-}
-
-export function caseConfig(c: Case): CaseConfig {
-  const m = c.model;
-  return {
-    cell: m.cell,
-    activation: m.activation,
-    bias: m.bias,
-    inputs: c.tokens ? 'tokens' : 'dense',
-    I: m.inputSize,
-    H: m.hiddenSize,
-    K: m.outputSize,
-    T: c.steps,
-    B: c.batch,
-    initialState: c.initialState !== null,
-  };
-}
-
-/** The pairs compared for a choice of references: the subject against each, and the references against each other. */
-export function pairsFor(references: readonly ReferenceName[], subject: ImplName = 'hand'): [ImplName, ImplName][] {
-  const pairs: [ImplName, ImplName][] = references.map((r) => [subject, r]);
-  if (references.length === 2) pairs.push([references[0]!, references[1]!]);
-  return pairs;
-}
-
-/** Rows for one pair: the loss, then every gradient tensor of the case in spec order. */
-export function compareGradients(
-  c: Case,
-  a: Gradients,
-  r: Gradients,
-  names: [ImplName, ImplName],
-  tol: Tolerance,
-): PairRow[] {
-  const [an, rn] = names;
-  const rows: PairRow[] = [
-    { tensor: 'loss', shape: 'scalar', a: an, r: rn, ...compareArrays([a.loss], [r.loss], tol, () => []) },
-  ];
-  for (const s of gradientSpecs(c.model, c.batch, c.initialState !== null)) {
-    const ma = a.tensors[s.name];
-    const mr = r.tensors[s.name];
-    const base = { tensor: s.name, shape: shapeText(s), a: an, r: rn };
-    if (!ma || !mr) {
-      rows.push({ ...base, ...missingTensor(s.rows * s.cols, `${!ma ? an : rn} gives no ${s.name}`) });
-      continue;
-    }
-    rows.push({ ...base, ...compareArrays(ma.data, mr.data, tol, (k) => indexOf(ma, k, s.vector)) });
-  }
-  return rows;
-}
-
-/** The metrics of a tensor one side does not give: every element failing, with the reason. */
-const missingTensor = (n: number, reason: string): TensorMetrics => ({
-  scale: NaN,
-  maxAbsErr: NaN,
-  maxRelErr: NaN,
-  relErrNorm: NaN,
-  cosine: NaN,
-  worst: null,
-  failing: n,
-  count: n,
-  pass: false,
-  reason,
-});
+export type { CaseConfig, CaseResult, PairRow } from './result.js';
+export { caseConfig } from './result.js';
+export type { ImplName, Side, SubjectOptions, Variant } from './sides.js';
+export { checkOptions, planCheck, type CheckOptions, type CheckPlan, type PlanOptions } from './plan.js';
+export { compareGradients, compareWithFd, pairsFor } from './pairs.js';
 
 async function timed<T>(f: () => T | Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
@@ -173,104 +32,38 @@ async function timed<T>(f: () => T | Promise<T>): Promise<[T, number]> {
   return [v, performance.now() - t0];
 }
 
-/** Rows for one side against the finite-difference probes: entries, or directional derivatives vᵀ∇L. */
-export function compareWithFd(
-  c: Case,
-  g: Gradients,
-  probes: readonly FdProbe[],
-  name: ImplName,
-  fdName: 'fd' | 'fd (full rerun)',
-  tol: Tolerance,
-): PairRow[] {
-  return probes.map((p) => {
-    const s = gradientSpecs(c.model, c.batch, c.initialState !== null).find((x) => x.name === p.tensor)!;
-    const m = g.tensors[p.tensor];
-    if (!m)
-      return {
-        tensor: p.tensor,
-        shape: shapeText(s),
-        a: name,
-        r: fdName,
-        ...missingTensor(s.rows * s.cols, `${name} gives no ${p.tensor}`),
-      };
-    const what =
-      p.mode === 'entries'
-        ? p.indices.length === s.rows * s.cols
-          ? shapeText(s)
-          : `${p.indices.length} of ${s.rows * s.cols} entries`
-        : `${p.directions.length} directions`;
-    const at = p.mode === 'entries' ? (k: number) => indexOf(m, p.indices[k]!, s.vector) : (k: number) => [k];
-    return { tensor: p.tensor, shape: what, a: name, r: fdName, ...compareArrays(project(m, p), p.values, tol, at) };
-  });
-}
-
-/** What a side is told to clip, in the hand side's and the fd oracle's terms (--clip-value v → value, --clip-norm n → norm). */
-function clipOf(o: SubjectOptions): ClipOptions {
-  return {
-    ...(o.clipValue !== undefined ? { value: o.clipValue } : {}),
-    ...(o.clipNorm !== undefined ? { norm: o.clipNorm } : {}),
-  };
-}
-
-/** The built-in side under test: the hand-written BPTT of the variant, clipping itself as it is told. */
-export function handSubject(
-  variant: Pick<BpttOptions, 'truncate' | 'detachEvery'> = {},
-): (c: Case, options: SubjectOptions) => Gradients {
-  return (c, options) => {
-    const g = handGradients(c, variant);
-    return options.clipValue === undefined && options.clipNorm === undefined ? g : clipGradients(g, clipOf(options));
-  };
-}
-
+/** One case against references, to a tolerance: planCheck, then runPlan. */
 export async function checkCase(
   c: Case,
   references: readonly ReferenceName[],
   tol: Tolerance,
   opts: CheckOptions = {},
 ): Promise<CaseResult> {
-  checkOptions(opts);
-  // every size bounded and the memory estimated before anything is allocated (budget.ts)
-  checkWorkBudget(sizesOf(c), references, opts, c.id);
-  if (opts.fd) checkFdMode(c, opts.fd);
-  const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
-  const refs = truncated ? references.filter((r) => r !== 'tfjs-layers') : [...references];
-  const notes: string[] = [...(opts.notes ?? [])];
-  if (truncated && refs.length < references.length)
-    notes.push(
-      `tfjs-layers skipped: tf.layers.${{ rnn: 'simpleRNN', lstm: 'lstm', gru: 'gru' }[c.model.cell]} cannot truncate or detach; the hand side is checked against tfjs-ops`,
-    );
-  if (truncated && refs.length === 0)
-    throw new InputError(
-      `--reference is "layers", but truncation is supported by the tfjs-ops reference only; expected --reference ops or both`,
-    );
-  const variant = {
-    ...(opts.truncate !== undefined ? { truncate: opts.truncate } : {}),
-    ...(opts.detachEvery !== undefined ? { detachEvery: opts.detachEvery } : {}),
-  };
-  // what every side is told to clip: the subject clips itself, the references and the fd oracle are clipped here
-  const told: SubjectOptions = {
-    ...(opts.clipValue !== undefined ? { clipValue: opts.clipValue } : {}),
-    ...(opts.clipNorm !== undefined ? { clipNorm: opts.clipNorm } : {}),
-  };
-  const clipping = opts.clipValue !== undefined || opts.clipNorm !== undefined;
+  return runPlan(planCheck(c, { ...opts, references, tolerance: tol }));
+}
 
-  const subject: ImplName = opts.subject ?? 'hand';
+/** Runs a plan: every side's gradients, the pairs compared, fd, the per-step check, the diagnosis. */
+export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
+  const { case: c, variant, tolerance: tol } = plan;
+  const truncated = isTruncated(variant);
+  const clipping = isClipping(variant);
+  const notes = [...plan.notes];
+  const subject = plan.subject.name;
   const grads: Partial<Record<ImplName, Gradients>> = {};
   const ms: CaseResult['ms'] = {};
   // the subject's output is compared as given: the built-in side clips itself, user code is told to
-  const impl = opts.impl ?? handSubject(variant);
-  [grads[subject], ms[subject]] = await timed(() => impl(c, told));
-  // the precision of user code (the built-in side is float64): given, or detected, with a note saying which
-  const dtype = opts.impl ? subjectDtype(grads[subject]!, opts.dtype, notes) : undefined;
-  for (const ref of refs)
-    [grads[ref], ms[ref]] = await timed(() => referenceGradients(c, ref, { ...variant, ...told }));
+  [grads[subject], ms[subject]] = await timed(() => plan.subject.gradients(c, variant));
+  // the precision of user code (a side of known precision is not reported): given, or detected, with a note saying which
+  const dtype = plan.subject.dtype === undefined ? subjectDtype(grads[subject]!, plan.dtype, notes) : undefined;
+  for (const ref of plan.references) [grads[ref.name], ms[ref.name]] = await timed(() => ref.gradients(c, variant));
+  const refs = plan.references.map((r) => r.name);
   // references that overflow float32 where the float64 loss is finite are left out, and the float64 oracle runs (overflow.ts)
   const overflowed = refs.filter((r) => nonFinite(grads[r]!));
   const loss64 = overflowed.length ? float64Loss(c) : NaN;
   const fdAlone = overflowed.length > 0 && Number.isFinite(loss64) && !truncated;
   const checked = fdAlone ? refs.filter((r) => !overflowed.includes(r)) : refs;
-  const autoFd = fdAlone && !opts.fd ? autoFdMode(c, clipping) : null;
-  const fdMode = opts.fd ?? autoFd ?? undefined;
+  const autoFd = fdAlone && !plan.fd.mode ? autoFdMode(c, clipping) : null;
+  const fdMode = plan.fd.mode ?? autoFd ?? undefined;
   if (fdAlone) notes.push(overflowNote(overflowed, loss64, checked, autoFd));
   else if (overflowed.length && truncated)
     notes.push(
@@ -281,12 +74,15 @@ export async function checkCase(
   let fd: CaseResult['fd'];
   if (fdMode) {
     const t0 = performance.now();
-    let probes = await fdOracleParallel(c, fdMode, opts.fdSeed);
-    if (clipping) probes = clipFdProbes(c, probes, clipOf(told));
+    let probes = await plan.fd.side.probes(c, fdMode, plan.fd.seed);
+    if (clipping) probes = clipFdProbes(c, probes, clipOf(variant));
     ms.fd = performance.now() - t0;
     // the subject against fd: float64 tolerances for a float64 subject, the tfjs ones for a float32 subject
-    // (an explicit --fd-atol/--fd-rtol holds either)
-    const tolSubject = { ...(dtype?.dtype === 'float32' ? tol : FLOAT64_TOLERANCE), ...opts.fdTolerance };
+    // (an explicit fdTolerance holds either)
+    const tolSubject = {
+      ...((dtype?.dtype ?? plan.subject.dtype) === 'float32' ? tol : FLOAT64_TOLERANCE),
+      ...plan.fd.tolerance,
+    };
     const impls = [subject, ...checked] as ImplName[];
     const fdRows = impls.flatMap((name) =>
       compareWithFd(c, grads[name]!, probes, name, 'fd', name === subject ? tolSubject : tol),
@@ -313,7 +109,7 @@ export async function checkCase(
           );
           continue;
         }
-        const full = await fdOracleParallel(c, { kind: 'full' }, opts.fdSeed, row.tensor);
+        const full = await plan.fd.side.probes(c, { kind: 'full' }, plan.fd.seed, row.tensor);
         rows.push(...compareWithFd(c, grads[subject]!, full, subject, 'fd (full rerun)', tolSubject));
       }
     }
@@ -330,12 +126,12 @@ export async function checkCase(
           .map(([n, g]) => [n, g.clip!]),
       )
     : undefined;
-  if (opts.stepsDetail && overflowed.length)
+  if (plan.steps && overflowed.length)
     notes.push('per-step check left out: its reference, tfjs-ops, overflows float32 on this case');
-  const steps = opts.stepsDetail && !overflowed.length ? await checkSteps(c, tol, opts.outputStep) : undefined;
+  const steps = plan.steps && !overflowed.length ? await checkSteps(c, tol, plan.steps.outputStep) : undefined;
   const pass = rows.every((row) => row.pass) && (steps?.pass ?? true);
   const heatmap =
-    opts.heatmap && checked.length ? wHeatmap(grads[subject]!, grads[checked[0]!]!, subject, checked[0]!) : undefined;
+    plan.heatmap && checked.length ? wHeatmap(grads[subject]!, grads[checked[0]!]!, subject, checked[0]!) : undefined;
   // the patterns are mistakes against full BPTT, seen against a finite reference: a truncated run, or a tensor
   // whose only failures are a reference's NaN or ±Inf, says nothing about which mistake was made
   const failing = truncated
@@ -368,29 +164,6 @@ export async function checkCase(
     ...(steps ? { steps } : {}),
     ...(heatmap ? { heatmap } : {}),
   };
-}
-
-/** Bad combinations of options: one line each, exit 2. */
-export function checkOptions(opts: CheckOptions): void {
-  const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
-  if (opts.truncate !== undefined && opts.detachEvery !== undefined)
-    throw new InputError(
-      `--truncate is ${opts.truncate} together with --detach-every ${opts.detachEvery}, expected one of the two`,
-    );
-  if (opts.fd && truncated)
-    throw new InputError(
-      `--fd is ${opts.fd.kind} with ${opts.truncate !== undefined ? '--truncate' : '--detach-every'}, expected no --fd: a truncated gradient is not the derivative of any loss, so finite differences cannot check it`,
-    );
-  if (opts.fd && opts.fd.kind !== 'full' && (opts.clipValue !== undefined || opts.clipNorm !== undefined))
-    throw new InputError(
-      `--fd is ${opts.fd.kind} with clipping, expected --fd full: clipping needs every entry of the finite-difference gradient`,
-    );
-  if (opts.outputStep !== undefined && !opts.stepsDetail)
-    throw new InputError(`--output-step is ${opts.outputStep} without --steps-detail, expected --steps-detail too`);
-  if (opts.stepsDetail && truncated)
-    throw new InputError(
-      `--steps-detail is given with ${opts.truncate !== undefined ? '--truncate' : '--detach-every'}, expected full BPTT: the per-step terms are those of the full BPTT sum over k`,
-    );
 }
 
 /** Full finite-difference gradients clipped the way the other sides are. */

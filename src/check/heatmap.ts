@@ -1,7 +1,7 @@
 /** The compare heatmap's numbers: |a − r| over the recurrent weights, cell by cell, with the entry behind each cell. */
 import type { Gradients } from '../model/gradients.js';
 import { stackRows } from '../model/matrix.js';
-import type { ImplName } from './compare.js';
+import type { ImplName } from './sides.js';
 
 /**
  * |a − r| over the recurrent weights, in cells of `block`×`block` entries (block 1: every entry). Cell (p, q)

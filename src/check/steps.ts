@@ -1,5 +1,5 @@
 /**
- * --steps-detail: the seed's ∂L/∂W = Σ_k (∂L/∂ŷ)(∂ŷ/∂s)(∂s/∂s_k)(∂s_k/∂W), checked term by term.
+ * The per-step check: the seed's ∂L/∂W = Σ_k (∂L/∂ŷ)(∂ŷ/∂s)(∂s/∂s_k)(∂s_k/∂W), checked term by term.
  * For every step k: the adjoint ∂L/∂s_k (hand δ's against tf.grad with respect to the state), and the
  * contribution of step k to dW, dU and db (hand da_k s_{k−1}ᵀ … against tf.grad with respect to a
  * separate copy W_k of the weights at step k). With an output step t, L is L_t alone. Gated cells alike:
@@ -10,7 +10,7 @@ import { handBackward, handForward } from '../bptt/index.js';
 import { stepContribution } from '../bptt/steps.js';
 import { referenceSteps } from '../../reference/steps.js';
 import type { Case } from '../model/case.js';
-import { InputError } from '../model/errors.js';
+import { fieldName, InputError } from '../model/errors.js';
 import { compareArrays, type TensorMetrics, type Tolerance } from './metrics.js';
 
 export interface StepCompare {
@@ -64,7 +64,10 @@ function stepCompare(a: ArrayLike<number>, r: ArrayLike<number>, tol: Tolerance)
 
 export function checkOutputStep(c: Case, t: number | undefined): void {
   if (t !== undefined && (!Number.isInteger(t) || t < 0 || t >= c.steps))
-    throw new InputError(`--output-step is ${t}, expected an integer in [0, T) = [0, ${c.steps})`);
+    throw new InputError(
+      `${fieldName('outputStep')} is ${t}, expected an integer in [0, T) = [0, ${c.steps})`,
+      'outputStep',
+    );
 }
 
 export async function checkSteps(c: Case, tol: Tolerance, outputStep?: number): Promise<StepsResult> {

@@ -4,33 +4,32 @@
  * 3 an internal error (a bug in bptt-check: the message and the stack trace).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { clipGradients, handGradients } from '../bptt/index.js';
 import type { Case } from '../model/case.js';
 import { checkFdMode } from '../fd/oracle.js';
 import { checkOptions, type CheckOptions, type SubjectOptions } from '../check/compare.js';
+import { checkWorkBudget, planCheck } from '../check/plan.js';
+import { planGradients, runGradients } from '../check/grads.js';
 import { DTYPES } from '../check/precision.js';
 import { goldenUpdate, goldenVerify } from '../runs/golden.js';
 import { mergeCommand, sweepCommand } from './sweep.js';
 import { openGradientsModule } from '../runs/user-module.js';
 import { MAX_TIMEOUT_SECONDS } from '../runs/subject-host.js';
 import { readJsonFile } from '../model/files.js';
-import { fdGradients } from '../fd/parallel.js';
-import { checkOutputStep } from '../check/steps.js';
 import { analyseVanishing, checkVanishingOptions } from '../vanishing/analyse.js';
 import type { Activation, Cell } from '../model/spec.js';
 import { SERIES_HEADER, seriesRows, vanishingNotes, vanishingVerdict } from '../report/html.js';
 import { alignedTable } from '../report/table.js';
-import { STEPS_NEED_TERMS, STEPS_NOT_RUN_FILE, STEPS_NOT_RUN_IMPL } from '../report/text.js';
+import { STEPS_NOT_RUN_FILE, STEPS_NOT_RUN_IMPL } from '../report/text.js';
 import { vanishingJson, writeVanishingReports } from '../report/vanishing.js';
 import { generateCase } from '../model/generate.js';
 import { InputError, jsonSafe, visible } from '../model/errors.js';
 import { writeFileAtomic } from '../model/files.js';
 import { checkOutputs, type Output } from '../model/outputs.js';
-import { gradientsJson, parseGradients, type Gradients } from '../model/gradients.js';
+import { gradientsJson, parseGradients } from '../model/gradients.js';
 import { caseJson, loadCase } from '../model/io.js';
 import { defaultSuite } from '../runs/suite.js';
 import { DEFAULT_MAX_CASES } from '../runs/grid.js';
-import { BACKENDS, REFERENCES, referenceGradients, useBackend } from '../../reference/index.js';
+import { BACKENDS, REFERENCES, useBackend } from '../../reference/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { REFERENCE_CHOICES, referencesFor, runCheck } from './check.js';
 import { processIo, type Io } from './io.js';
@@ -52,8 +51,7 @@ import {
   positiveNumber,
   withoutOption,
 } from './options.js';
-import { checkBudget, checkCaseFile, MAX_STEPS, sizesOf, type Sizes } from '../model/limits.js';
-import { checkWorkBudget } from '../check/budget.js';
+import { checkBudget, checkCaseFile, MAX_STEPS, type Sizes } from '../model/limits.js';
 import { basename } from 'node:path';
 import { withFlags } from './fields.js';
 
@@ -213,48 +211,28 @@ function buildProgram(
     .addOption(maxMemoryOption())
     .action(async (opts, cmd: Command) => {
       reportOutputs(opts);
-      // the budget of what will run (the per-step check runs by default where it is defined, never with --impl)
-      const willStep =
-        opts.impl === undefined &&
-        (opts.stepsDetail ?? (opts.truncate === undefined && opts.detachEvery === undefined));
-      const budget = (s: Sizes, where: string) =>
-        checkWorkBudget(
-          s,
-          referencesFor(opts.reference, opts.backend),
-          { ...checkOptionsFrom(opts), stepsDetail: willStep },
-          where,
-        );
-      const c = caseFromOptions(cmd, budget);
-      const extra: CheckOptions = {};
-      if (opts.impl !== undefined) {
-        if (opts.truncate !== undefined || opts.detachEvery !== undefined)
-          throw new InputError(
-            '--impl is given with truncation, expected full BPTT: your module computes the full gradient of the case',
-          );
-        // the per-step terms are the built-in side's; your module gives totals only
-        if (opts.stepsDetail === true)
-          throw new InputError(`--steps-detail is given with --impl, expected no --steps-detail: ${STEPS_NEED_TERMS}`);
-        if (opts.outputStep !== undefined)
-          throw new InputError(`--output-step is given with --impl, expected no --output-step: ${STEPS_NEED_TERMS}`);
-        const m = await openGradientsModule(opts.impl, opts.timeout); // in a child process of its own
-        stops.push(() => m.close()); // the module's process, and any timer it left running, ends with the run
+      // --impl: your module, in a child process of its own, started once the plan holds (planCheck)
+      let m: Awaited<ReturnType<typeof openGradientsModule>> | undefined;
+      const yours = opts.impl !== undefined;
+      const options: CheckOptions = {
+        ...checkOptionsFrom(opts),
+        // the per-step check runs by default wherever it is defined (never with --impl: a module gives totals)
+        stepsDetail: opts.stepsDetail ?? 'auto',
+        heatmap: true,
         // the module is told the clipping and clips itself: its output is compared as it returns it
-        Object.assign(extra, { subject: 'yours', impl: (x: Case, told: SubjectOptions) => m.gradients(x, told) });
-        if (opts.dtype !== undefined) extra.dtype = opts.dtype;
-        if (opts.stepsDetail === undefined) extra.notes = [STEPS_NOT_RUN_IMPL];
-        opts.stepsDetail = false;
-      } else if (opts.dtype !== undefined)
-        throw new InputError(
-          `--dtype is ${opts.dtype} without --impl, expected --impl MODULE: the built-in hand-written side computes in float64`,
-        );
-      const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
-      opts.stepsDetail ??= !truncated; // the per-step check runs by default wherever it is defined
-      opts.heatmap = true;
-      const check = checkOptionsFrom(opts);
-      checkOptions(check);
-      if (check.fd) checkFdMode(c, check.fd);
-      checkOutputStep(c, check.outputStep);
-      setCode(await run('compare', () => [c], opts, extra));
+        ...(yours ? { subject: 'yours', impl: (x: Case, told: SubjectOptions) => m!.gradients(x, told) } : {}),
+        ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}),
+        ...(yours && opts.stepsDetail === undefined ? { notes: [STEPS_NOT_RUN_IMPL] } : {}),
+      };
+      const references = referencesFor(opts.reference, opts.backend);
+      const c = caseFromOptions(cmd, (s: Sizes, where: string) => checkWorkBudget(s, references, options, where));
+      planCheck(c, { ...options, references, tolerance: { atol: opts.atol, rtol: opts.rtol } }); // every refusal, before the module starts
+      if (yours) {
+        const opened = await openGradientsModule(opts.impl, opts.timeout);
+        stops.push(() => opened.close()); // the module's process, and any timer it left running, ends with the run
+        m = opened;
+      }
+      setCode(await run('compare', () => [c], opts, options));
     });
 
   addFdOptions(
@@ -297,7 +275,6 @@ function buildProgram(
       );
       if (opts.reference === 'fd' || opts.reference === 'all') opts.fd ??= ['full'];
       opts.heatmap = true;
-      checkOptions(checkOptionsFrom(opts));
       setCode(
         await run('verify', () => [c], opts, {
           subject: 'yours',
@@ -544,50 +521,14 @@ function buildProgram(
       ) => {
         checkOutputs({ files: fileOutput(opts.out), reads: [{ flag: '--case', path: opts.case }] });
         const c = loadCase(opts.case);
-        const o = checkOptionsFrom(opts);
-        const tfjs = opts.impl === 'tfjs-layers' || opts.impl === 'tfjs-ops' ? [opts.impl] : [];
-        checkWorkBudget(
-          sizesOf(c),
-          tfjs,
-          { ...o, ...(opts.impl === 'fd' ? { fd: { kind: 'full' } } : {}) },
-          basename(opts.case),
-          'grads',
-        );
-        if (opts.impl === 'fd') checkFdMode(c, { kind: 'full' });
-        if (o.fd && o.fd.kind !== 'full')
-          throw new InputError(`--fd is ${o.fd.kind} for grads, expected full: a gradients file holds every entry`);
-        if (o.fd && opts.impl !== 'fd')
-          throw new InputError(`--fd is given with --impl ${opts.impl}, expected --impl fd`);
-        const variant = {
-          ...(o.truncate !== undefined ? { truncate: o.truncate } : {}),
-          ...(o.detachEvery !== undefined ? { detachEvery: o.detachEvery } : {}),
-        };
-        const clip = {
-          ...(o.clipValue !== undefined ? { value: o.clipValue } : {}),
-          ...(o.clipNorm !== undefined ? { norm: o.clipNorm } : {}),
-        };
-        const clipping = clip.value !== undefined || clip.norm !== undefined;
-        if (Object.keys(variant).length && (opts.impl === 'tfjs-layers' || opts.impl === 'fd')) {
-          const flag = o.truncate !== undefined ? '--truncate' : '--detach-every';
-          throw new InputError(
-            `${flag} is given with --impl ${opts.impl}, expected --impl hand or tfjs-ops: only they support truncation`,
-          );
-        }
-        let g: Gradients;
+        const plan = planGradients(c, opts.impl, checkOptionsFrom(opts), basename(opts.case));
         let source: string = opts.impl;
-        if (opts.impl === 'hand') g = handGradients(c, variant);
-        else if (opts.impl === 'fd') {
-          g = await fdGradients(c);
-          source = 'fd (float64 central differences, every entry)';
-        } else {
+        if (opts.impl === 'fd') source = 'fd (float64 central differences, every entry)';
+        else if (opts.impl !== 'hand') {
           const info = await useBackend(opts.backend);
-          g = await referenceGradients(c, opts.impl, {
-            ...variant,
-            ...(clipping ? { clipValue: clip.value, clipNorm: clip.norm } : {}),
-          });
           source = `${opts.impl} (tfjs ${info.tfjsVersion}, ${info.backend} backend)`;
         }
-        if (clipping && (opts.impl === 'hand' || opts.impl === 'fd')) g = clipGradients(g, clip);
+        const g = await runGradients(plan);
         const text = gradientsJson(c, g, source);
         if (opts.out) writeFileAtomic(opts.out, text);
         else io.out(text);

@@ -1,7 +1,7 @@
 /** `sweep` and `merge`: many cases over worker threads and shards, and shard reports joined into one. */
 import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { checkWorkBudget } from '../check/budget.js';
+import { checkWorkBudget } from '../check/plan.js';
 import { configId } from '../model/generate.js';
 import { loadCase } from '../model/io.js';
 import { sizesOf, sizesOfRecipe, usefulWorkers } from '../model/limits.js';

@@ -76,7 +76,7 @@ describe('per-step adjoints and contributions', () => {
   it('refuses an output step outside [0, T)', async () => {
     const c = generateCase({ ...GENERATE_DEFAULTS, steps: 5 });
     await expect(checkSteps(c, DEFAULT_TOLERANCE, 5)).rejects.toThrow(
-      /--output-step is 5, expected an integer in \[0, T\) = \[0, 5\)/,
+      /`outputStep` is 5, expected an integer in \[0, T\) = \[0, 5\)/,
     );
   });
 });

@@ -1,0 +1,73 @@
+/** What a check returns: the rows of every pair, the losses and timings, notes, and the optional parts. */
+import type { Case } from '../model/case.js';
+import type { FdMode } from '../fd/oracle.js';
+import type { TensorMetrics, Tolerance } from './metrics.js';
+import type { StepsResult } from './steps.js';
+import type { Diagnosis } from './diagnose.js';
+import type { Heatmap } from './heatmap.js';
+import type { Dtype } from './precision.js';
+import type { ImplName } from './sides.js';
+
+export interface CaseConfig {
+  cell: string;
+  activation: string;
+  bias: boolean;
+  inputs: 'tokens' | 'dense';
+  I: number;
+  H: number;
+  K: number;
+  T: number;
+  B: number;
+  initialState: boolean;
+}
+
+export interface PairRow extends TensorMetrics {
+  /** "loss" or a gradient name (U, W, V, b, c, initialState) */
+  tensor: string;
+  shape: string;
+  /** the side under test and the side it is checked against */
+  a: ImplName;
+  r: ImplName;
+}
+
+export interface CaseResult {
+  id: string;
+  config: CaseConfig;
+  pass: boolean;
+  loss: Partial<Record<ImplName, number>>;
+  /** wall time of each implementation's gradient, in milliseconds */
+  ms: Partial<Record<ImplName, number>>;
+  rows: PairRow[];
+  /** which pairs disagree, and the likely culprit */
+  disagreement: string;
+  /** what was left out and why (e.g. the layers reference on a truncated run) */
+  notes?: string[];
+  fd?: { mode: FdMode; eps: Record<string, number>; /** of the subject vs fd rows */ tolerance: Tolerance };
+  /** the precision the side under test was held to, and whether it was given or detected */
+  dtype?: { dtype: Dtype; source: 'given' | 'detected' };
+  /** when clipping: the global norm of the parameter gradients before and after, per implementation */
+  clip?: Record<string, { normBefore: number; normAfter: number }>;
+  steps?: StepsResult;
+  /** the probable causes of failing tensors, when a known bug pattern fits */
+  diagnosis?: Diagnosis[];
+  /** why the case did not complete (a crashed worker, an error), when it did not */
+  error?: string;
+  /** |a − r| over the recurrent weights: W, or the gated cells' W_* one above the other (tensor "W_i; W_f; …") */
+  heatmap?: Heatmap;
+}
+
+export function caseConfig(c: Case): CaseConfig {
+  const m = c.model;
+  return {
+    cell: m.cell,
+    activation: m.activation,
+    bias: m.bias,
+    inputs: c.tokens ? 'tokens' : 'dense',
+    I: m.inputSize,
+    H: m.hiddenSize,
+    K: m.outputSize,
+    T: c.steps,
+    B: c.batch,
+    initialState: c.initialState !== null,
+  };
+}
