@@ -3,13 +3,13 @@
  * same plan as a comparison: the same sides, each doing the variant the way it does in a check.
  */
 import { clipGradients } from '../bptt/index.js';
-import type { ReferenceName } from '../../reference/index.js';
+import { supports, type ReferenceName } from '../../reference/index.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
 import { fieldName as f, InputError } from '../model/errors.js';
 import { sizesOf } from '../model/limits.js';
 import { checkFdMode } from '../fd/oracle.js';
-import { checkWorkBudget, supports, type CheckOptions, type CheckPlan } from './plan.js';
+import { checkWorkBudget, type CheckOptions, type CheckPlan } from './plan.js';
 import { clipOf, fdSide, handSide, isClipping, isTruncated, referenceSide, variantOf, type Side } from './sides.js';
 
 /** The sides `grads` writes. */
@@ -41,7 +41,8 @@ export function planGradients(c: Case, which: GradsSide, o: CheckOptions, where 
   if (o.fd && which !== 'fd')
     throw new InputError(`${f('fd')} is given with ${f('impl')} ${which}, expected ${f('impl')} fd`, 'fd');
   const subject = which === 'hand' ? handSide : which === 'fd' ? fdEvery : referenceSide(which);
-  const truncates = which === 'tfjs-layers' || which === 'tfjs-ops' ? supports(which, o) === true : subject.truncates;
+  const truncates =
+    which === 'tfjs-layers' || which === 'tfjs-ops' ? supports(which, o, c.model.cell) === true : subject.truncates;
   if (isTruncated(o) && !truncates) {
     const field = o.truncate !== undefined ? 'truncate' : 'detachEvery';
     throw new InputError(

@@ -3,7 +3,8 @@
  * per-step and report choices and the tolerance, validated once. Every refusal of a combination of options
  * is raised here (or by the functions it calls), as an InputError naming the option's field.
  */
-import type { ReferenceName } from '../../reference/index.js';
+import { supports, type ReferenceName } from '../../reference/index.js';
+import type { Cell } from '../model/spec.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
 import { fieldName as f, InputError } from '../model/errors.js';
@@ -79,14 +80,9 @@ export interface CheckPlan {
   maxMemory?: number;
 }
 
-/** Which references can run a variant: tf.layers cannot truncate or detach. The one place that says so. */
-export function supports(reference: ReferenceName, v: Variant): true | string {
-  return reference === 'tfjs-layers' && isTruncated(v) ? 'tf.layers cannot truncate or detach' : true;
-}
-
-/** The references of a choice that run the variant. */
-export const runnable = (references: readonly ReferenceName[], v: Variant): ReferenceName[] =>
-  references.filter((r) => supports(r, v) === true);
+/** The references of a choice that run the variant on a cell (reference/'s supports() says which). */
+export const runnable = (references: readonly ReferenceName[], v: Variant, cell: Cell): ReferenceName[] =>
+  references.filter((r) => supports(r, v, cell) === true);
 
 /** The subject of the options: a Side, user code (`impl`), or the built-in hand side. */
 export function subjectOf(o: CheckOptions): Side {
@@ -115,7 +111,7 @@ export function checkWorkBudget(
 ): Estimate {
   const work: Work = {
     command,
-    references: runnable(references, o),
+    references: runnable(references, o, s.cell),
     stepsDetail: stepsRun(o),
     ...(o.fd ? { fd: o.fd, fdThreads: 2 } : {}), // fd/parallel.ts: a second thread on large jobs
   };
@@ -191,12 +187,10 @@ export function planCheck(c: Case, o: PlanOptions): CheckPlan {
   if (o.fd) checkFdMode(c, o.fd);
   if (steps) checkOutputStep(c, o.outputStep);
   const variant = variantOf(o);
-  const refs = runnable(o.references, variant);
+  const refs = runnable(o.references, variant, c.model.cell);
   const notes = [...(o.notes ?? [])];
-  if (refs.length < o.references.length)
-    notes.push(
-      `tfjs-layers skipped: tf.layers.${{ rnn: 'simpleRNN', lstm: 'lstm', gru: 'gru' }[c.model.cell]} cannot truncate or detach; the hand side is checked against tfjs-ops`,
-    );
+  for (const r of o.references.filter((x) => !refs.includes(x)))
+    notes.push(`${r} skipped: ${supports(r, variant, c.model.cell)}; the hand side is checked against tfjs-ops`);
   if (isTruncated(variant) && !refs.length)
     throw new InputError(
       `${f('reference')} is "layers", but truncation is supported by the tfjs-ops reference only; expected ${f('reference')} ops or both`,
