@@ -49,7 +49,6 @@ export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}): 
   const DZ = f64(T * K); // dz_t as row t
   const G = f64(T * H); //  Vᵀ dz_t as row t
   const DA = f64(T * H); // da_t at DA[t·H …]
-  const kind = opts.withoutActivationDerivative ? 'linear' : activation;
   const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: f64(B * T * H), da: f64(B * H * T) } : undefined;
   let loss = 0;
 
@@ -58,7 +57,7 @@ export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}): 
     loss += outputAdjoints(c, cache.p, cache.stepLoss, b, opts, VT, DZ, G); // dz_t, and Vᵀ dz_t for every t
     DA.fill(0);
     const step: CellStep = (t, ds) => {
-      backpropActivation(kind, cache.s, ds, da, base + (t + 1) * H); // da_t = ds_t ⊙ f′(a_t), f′ from the saved s_t
+      backpropActivation(activation, cache.s, ds, da, base + (t + 1) * H); // da_t = ds_t ⊙ f′(a_t), f′ from the saved s_t
       for (let i = 0; i < H; i++) DA[t * H + i]! += da[i]!;
       ds.fill(0);
       matTVecAdd(c.params.W!, da, ds); //                                ∂L/∂s_{t−1} = Wᵀ da_t

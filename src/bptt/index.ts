@@ -5,7 +5,6 @@ import { backward, type BackwardResult } from './backward.js';
 import { forward, type ForwardCache } from './forward.js';
 import type { BpttOptions } from './options.js';
 import { gatedBackward, gatedForward, type GatedCache } from './gated.js';
-import { InputError } from '../model/errors.js';
 import { resident, withHeap } from '../kernels/heap.js';
 
 export { backward, type BackwardResult, type StepAdjoints } from './backward.js';
@@ -24,8 +23,6 @@ export function handForward(c: Case): HandCache {
 /** BPTT of the case's cell from its forward pass (handForward's, for the same case). */
 export function handBackward(c: Case, cache: HandCache, opts: BpttOptions = {}): BackwardResult {
   if (c.model.cell === 'rnn') return backward(c, cache as ForwardCache, opts);
-  if (opts.withoutActivationDerivative)
-    throw new InputError(`withoutActivationDerivative is set for cell ${c.model.cell}, expected cell rnn`);
   return gatedBackward(c, cache as GatedCache, opts);
 }
 

@@ -7,7 +7,6 @@
  */
 import type { Case } from '../model/case.js';
 import type { StepAdjoints } from './backward.js';
-import type { ForwardCache } from './forward.js';
 import { GATES } from '../model/spec.js';
 
 export interface StepContribution {
@@ -48,20 +47,4 @@ export function stepContribution(
     });
   }
   return { W, U, ...(b ? { b } : {}) };
-}
-
-/** dW accumulated with s_t in place of s_{t−1} (Σ_t da_t s_tᵀ): a known mistake, to recognise it. */
-export function stateOffByOneDW(c: Case, cache: ForwardCache, steps: StepAdjoints): Float64Array {
-  const { batch: B, steps: T } = c;
-  const H = c.model.hiddenSize;
-  const dW = new Float64Array(H * H);
-  for (let r = 0; r < B; r++)
-    for (let k = 0; k < T; k++) {
-      const st = (r * (T + 1) + k + 1) * H; // s_k of row r
-      for (let i = 0; i < H; i++) {
-        const da = steps.da[(r * T + k) * H + i]!;
-        for (let j = 0; j < H; j++) dW[i * H + j]! += da * cache.s[st + j]!;
-      }
-    }
-  return dW;
 }
