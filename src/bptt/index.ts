@@ -1,29 +1,46 @@
-/** The hand-written BPTT: float64, no TensorFlow.js. */
+/** The hand-written BPTT: float64, no TensorFlow.js. Every cell through the table of cells (cells/index.ts). */
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
-import { backward, type BackwardResult } from './backward.js';
-import { forward, type ForwardCache } from './forward.js';
-import type { BpttOptions } from './options.js';
-import { gatedBackward, gatedForward, type GatedCache } from './gated.js';
 import { resident, withHeap } from '../kernels/heap.js';
+import { CELL_IMPLS, type HandCache } from './cells/index.js';
+import { gatedCache, type GatedCache } from './cells/gated.js';
+import type { BpttOptions } from './options.js';
+import type { BackwardResult, StepAdjoints } from './recursion.js';
+import type { StepContribution } from './steps.js';
 
-export { backward, type BackwardResult, type StepAdjoints } from './backward.js';
+export { GAMMA, sigma } from './activations.js';
 export { clipGradients, globalNorm, type ClipOptions } from './clip.js';
-export { forward, type ForwardCache } from './forward.js';
+export { addInput } from './layers.js';
+export { backward, forward, type ForwardCache } from './cells/rnn.js';
+export type { GatedCache } from './cells/gated.js';
+export type { HandCache } from './cells/index.js';
 export type { BpttOptions } from './options.js';
-export { gatedBackward, gatedForward, type GatedCache } from './gated.js';
+export type { BackwardResult, StepAdjoints } from './recursion.js';
+export type { StepContribution } from './steps.js';
 
-/** The forward pass of the case's cell: a ForwardCache for the RNN, a GatedCache for LSTM and GRU. */
-export type HandCache = ForwardCache | GatedCache;
-
+/** The forward pass of the case's cell. */
 export function handForward(c: Case): HandCache {
-  return c.model.cell === 'rnn' ? forward(c) : gatedForward(c);
+  return CELL_IMPLS[c.model.cell].forward(c);
+}
+
+/** The forward pass of a gated cell (LSTM, GRU). */
+export function gatedForward(c: Case): GatedCache {
+  return gatedCache(handForward(c));
 }
 
 /** BPTT of the case's cell from its forward pass (handForward's, for the same case). */
 export function handBackward(c: Case, cache: HandCache, opts: BpttOptions = {}): BackwardResult {
-  if (c.model.cell === 'rnn') return backward(c, cache as ForwardCache, opts);
-  return gatedBackward(c, cache as GatedCache, opts);
+  return CELL_IMPLS[c.model.cell].backward(c, cache, opts);
+}
+
+/** The contribution of step k to each recurrent gradient (steps.ts), from a backward pass's kept adjoints. */
+export function stepContribution(c: Case, cache: HandCache, steps: StepAdjoints, k: number): StepContribution {
+  return CELL_IMPLS[c.model.cell].stepContribution(c, cache, steps, k);
+}
+
+/** ‖∂s_{T−1}/∂s_k‖₂ at every k for batch row `row`, from the case's forward pass. */
+export function jacobianNorms(c: Case, cache: HandCache, row = 0): number[] {
+  return CELL_IMPLS[c.model.cell].jacobianNorms(c, cache, row);
 }
 
 /**

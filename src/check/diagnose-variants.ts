@@ -10,8 +10,7 @@
  * And one mistake of the sums alone (stateOffByOneDW): dW = Σ_t da_t s_tᵀ, from the right da_t.
  */
 import { derivativeFromOutput } from '../bptt/activations.js';
-import type { StepAdjoints } from '../bptt/backward.js';
-import type { ForwardCache } from '../bptt/forward.js';
+import type { ForwardCache, StepAdjoints } from '../bptt/index.js';
 import { addOutputSums, addStepSums, outputAdjoints } from '../bptt/recursion.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';

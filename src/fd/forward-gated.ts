@@ -9,7 +9,7 @@
  * GRU:  δs_t = δz⊙(s⁺_{t−1} − h̃⁺) + z⁻⊙δs_{t−1} + (1 − z⁻)⊙δh̃
  * then the output layer's L⁺_t − L⁻_t as for the RNN. The caller holds the perturbed tensor at θ⁻.
  */
-import { sigma, type GatedCache } from '../bptt/gated.js';
+import { sigma, type GatedCache } from '../bptt/index.js';
 import type { Case } from '../model/case.js';
 import { GATES, type RecurrentActivation } from '../model/spec.js';
 import { f64 } from '../kernels/heap.js';

@@ -12,7 +12,7 @@
  *                 (for max_k |δz_k| > 1, as in exploding cases: the two log-sum-exps, each shifted by its max)
  * The caller holds the perturbed tensor at θ⁻ in the case and passes Δ = θ⁺ − θ⁻.
  */
-import { addInput, type ForwardCache } from '../bptt/forward.js';
+import { addInput, type ForwardCache } from '../bptt/index.js';
 import { f64 } from '../kernels/heap.js';
 import { matVecAdd } from '../kernels/kernels.js';
 import type { Case } from '../model/case.js';

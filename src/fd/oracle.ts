@@ -19,10 +19,8 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { forward } from '../bptt/forward.js';
-import { gatedForward } from '../bptt/gated.js';
 import { copy, scoped, withHeap } from '../kernels/heap.js';
-import { caseWith } from '../bptt/index.js';
+import { caseWith, forward, gatedForward } from '../bptt/index.js';
 import { lossDifference, type Delta } from './forward.js';
 import { gatedLossDifference } from './forward-gated.js';
 import type { Case } from '../model/case.js';

@@ -1,0 +1,28 @@
+/**
+ * The table of cells: cell name → its implementation. Adding a cell means one file in this folder and one
+ * line here.
+ */
+import type { Case } from '../../model/case.js';
+import type { Cell } from '../../model/spec.js';
+import type { BpttOptions } from '../options.js';
+import type { BackwardResult, StepAdjoints } from '../recursion.js';
+import type { StepContribution } from '../steps.js';
+import type { GatedCache } from './gated.js';
+import { gru } from './gru.js';
+import { lstm } from './lstm.js';
+import { rnn, type ForwardCache } from './rnn.js';
+
+/** The forward pass of a cell: a ForwardCache for the RNN, a GatedCache for LSTM and GRU. */
+export type HandCache = ForwardCache | GatedCache;
+
+export interface CellImpl {
+  forward(c: Case): HandCache;
+  /** BPTT from the cell's forward pass of the same case */
+  backward(c: Case, cache: HandCache, opts?: BpttOptions): BackwardResult;
+  /** step k's term of the sums over k (steps.ts), from the adjoints a backward pass kept (keepSteps) */
+  stepContribution(c: Case, cache: HandCache, steps: StepAdjoints, k: number): StepContribution;
+  /** ‖∂s_{T−1}/∂s_k‖₂ for every k, for one batch row */
+  jacobianNorms(c: Case, cache: HandCache, row?: number): number[];
+}
+
+export const CELL_IMPLS: Record<Cell, CellImpl> = { rnn, lstm, gru };
