@@ -7,7 +7,7 @@
  */
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
-import { f64 } from '../kernels/heap.js';
+import { PLAIN, type Workspace } from '../kernels/heap.js';
 import { addABt, matVecAdd } from '../kernels/kernels.js';
 
 /** What the output layer saves, for every cell. */
@@ -62,16 +62,19 @@ function softmaxLoss(z: Float64Array, y: number, p: Float64Array): number {
   return Math.log(sum) - (zy - max);
 }
 
+/** What outputLayer allocates: ŷ_t and L_t of every row and step. */
+export const outputSizes = (c: Case) => [c.batch * c.steps * c.model.outputSize, c.batch * c.steps];
+
 /**
  * The output layer for all steps at once, from the states s (s_{t−1} of row b at [(b·(T+1) + t)·H, …)):
  * Z = S Vᵀ [+ c], row t of Z is z_t = V s_t [+ c]; ŷ_t = softmax(z_t); L_t = −log ŷ_t[y_t].
  */
-export function outputLayer(c: Case, s: Float64Array): OutputCache {
+export function outputLayer(c: Case, s: Float64Array, ws: Workspace = PLAIN): OutputCache {
   const { batch: B, steps: T } = c;
   const { hiddenSize: H, outputSize: K, bias } = c.model;
   const { V, c: cy } = c.params;
-  const p = f64(B * T * K);
-  const stepLoss = f64(B * T);
+  const p = ws.f64(B * T * K);
+  const stepLoss = ws.f64(B * T);
   let loss = 0;
   for (let b = 0; b < B; b++) {
     const Z = { rows: T, cols: K, data: p.subarray(b * T * K, (b + 1) * T * K) };

@@ -10,7 +10,7 @@
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
 import { zeros, type Matrix } from '../model/matrix.js';
-import { f64 } from '../kernels/heap.js';
+import { PLAIN, type Workspace } from '../kernels/heap.js';
 import { addABt, addOuterSum, type Steps } from '../kernels/kernels.js';
 import { outputIncluded, type BpttOptions } from './options.js';
 import { spectralNorm } from './spectral.js';
@@ -51,11 +51,12 @@ export function recurse(
   step: CellStep,
   ds0: Float64Array,
   keep?: (t: number, ds: Float64Array) => void,
+  ws: Workspace = PLAIN,
 ): void {
   const T = c.steps;
   const H = c.model.hiddenSize;
-  const ds = f64(H);
-  const dcarry = f64(H);
+  const ds = ws.f64(H);
+  const dcarry = ws.f64(H);
   if (opts.truncate === undefined) {
     for (let t = T - 1; t >= 0; t--) {
       for (let i = 0; i < H; i++) ds[i]! += G[t * H + i]!; //   ds_t = Vᵀ dz_t + (from step t+1)

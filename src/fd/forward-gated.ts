@@ -12,7 +12,7 @@
 import { sigma, type GatedCache } from '../bptt/index.js';
 import type { Case } from '../model/case.js';
 import { GATES, type RecurrentActivation } from '../model/spec.js';
-import { f64 } from '../kernels/heap.js';
+import type { Workspace } from '../kernels/heap.js';
 import {
   activate,
   activationDifference,
@@ -42,6 +42,7 @@ export function gatedLossDifference(
   d: Delta,
   t0: number,
   rows: readonly [number, number],
+  ws: Workspace,
 ): number {
   const lstm = c.model.cell === 'lstm';
   const gates = GATES[c.model.cell as 'lstm' | 'gru'];
@@ -49,8 +50,8 @@ export function gatedLossDifference(
   const { hiddenSize: H, activation, bias } = c.model;
   const rec = c.model.recurrentActivation ?? 'hardSigmoid';
   const P = c.params;
-  const out = outputScratch(c);
-  const buf = () => f64(H); // in the kernels' heap when fd.ts runs this there
+  const out = outputScratch(c, ws);
+  const buf = () => ws.f64(H); // in the kernels' heap when oracle.ts runs this there
   const [sPrev, dsPrev, cPrev, dcPrev, s, ds, cNow, dcNow] = [
     buf(),
     buf(),

@@ -13,7 +13,7 @@
  * The caller holds the perturbed tensor at θ⁻ in the case and passes Δ = θ⁺ − θ⁻.
  */
 import { addInput, type ForwardCache } from '../bptt/index.js';
-import { f64 } from '../kernels/heap.js';
+import type { Workspace } from '../kernels/heap.js';
 import { matVecAdd } from '../kernels/kernels.js';
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
@@ -136,6 +136,7 @@ export function lossDifference(
   d: Delta,
   t0: number,
   rows: readonly [number, number],
+  ws: Workspace,
 ): number {
   const T = c.steps;
   const { hiddenSize: H, activation, bias } = c.model;
@@ -145,14 +146,14 @@ export function lossDifference(
     b: bias ? c.params.b! : null,
     names: { W: 'W', U: 'U', b: 'b' },
   };
-  let sPrev = f64(H); // f64: in the kernels' heap when fd.ts runs this there
-  let dsPrev = f64(H);
-  let s = f64(H);
-  let ds = f64(H);
-  const a = f64(H);
-  const da = f64(H);
-  const corr = f64(H);
-  const out = outputScratch(c);
+  let sPrev = ws.f64(H); // ws: in the kernels' heap when oracle.ts runs this there
+  let dsPrev = ws.f64(H);
+  let s = ws.f64(H);
+  let ds = ws.f64(H);
+  const a = ws.f64(H);
+  const da = ws.f64(H);
+  const corr = ws.f64(H);
+  const out = outputScratch(c, ws);
   /** s⁺_t and δs_t from s⁺_{t−1} and δs_{t−1} (in sPrev, dsPrev). */
   const stepStates = (t: number, b: number) => {
     preActivationDifference(c, d, layer, b, t, sPrev, dsPrev, a, da, corr); // a⁺, δa = W⁻ δs_{t−1} + Δ(W s⁺_{t−1} + U x_t + b)
@@ -214,9 +215,9 @@ export function cachedStates(
 }
 
 /** Buffers for stepLossDifference, one set per loss difference. */
-export function outputScratch(c: Case) {
+export function outputScratch(c: Case, ws: Workspace) {
   const K = c.model.outputSize;
-  return { z: f64(K), dz: f64(K), zc: f64(K) };
+  return { z: ws.f64(K), dz: ws.f64(K), zc: ws.f64(K) };
 }
 
 /**

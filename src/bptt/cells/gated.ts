@@ -14,8 +14,8 @@
 import type { Case } from '../../model/case.js';
 import { stackRows, transpose, type Matrix } from '../../model/matrix.js';
 import { GATES, type GatedCell, type RecurrentActivation } from '../../model/spec.js';
-import { addInput, outputLayer, type OutputCache } from '../layers.js';
-import { f64, matrix, resident } from '../../kernels/heap.js';
+import { addInput, outputLayer, outputSizes, type OutputCache } from '../layers.js';
+import { PLAIN, type Workspace } from '../../kernels/heap.js';
 import { matVecAdd } from '../../kernels/kernels.js';
 import type { BpttOptions } from '../options.js';
 import {
@@ -49,15 +49,30 @@ export interface GatedSpec {
   direct: number;
   /** whether the cell carries a state besides s (the LSTM's c) */
   carries: boolean;
+  /** how many H-vectors of scratch forwardStep and backwardStep allocate (backwardStep: besides its da_*, G·H) */
+  scratch: { forward: number; backward: number };
   /** the gate whose W multiplies another gate ⊙ s_{t−1} (the GRU's h̃: W_h (r ⊙ s_{t−1})) */
   reset?: Reset;
   /**
    * The rest of step t of one row, once the direct gates' a_* (at cache.pre[off …]) are in: the gates'
    * outputs into cache.gates, s_t (and the carried state) at [cur …] from s_{t−1} at [prev …].
    */
-  forwardStep(c: Case, rec: RecurrentActivation, cache: Omit<GatedCache, keyof OutputCache>): GatedForwardStep;
+  forwardStep(
+    c: Case,
+    rec: RecurrentActivation,
+    cache: Omit<GatedCache, keyof OutputCache>,
+    ws: Workspace,
+  ): GatedForwardStep;
   /** The backward step of batch row b (recursion.ts's CellStep), adding step t's da_*, gate after gate, into DA[t·G·H …]. */
-  backwardStep(c: Case, rec: RecurrentActivation, cache: GatedCache, b: number, DA: Float64Array, W: Matrix): CellStep;
+  backwardStep(
+    c: Case,
+    rec: RecurrentActivation,
+    cache: GatedCache,
+    b: number,
+    DA: Float64Array,
+    W: Matrix,
+    ws: Workspace,
+  ): CellStep;
 }
 
 export type GatedForwardStep = (off: number, prev: number, cur: number) => void;
@@ -75,21 +90,26 @@ export function gatedCache(cache: HandCache): GatedCache {
 }
 
 /** W_* of the gates fed by s_{t−1} directly, stacked in gate order: [W_i; W_f; W_g; W_o] or [W_z; W_r]. */
-function stackedW(spec: GatedSpec, c: Case): Matrix {
-  return resident(stackRows(GATES[spec.cell].slice(0, spec.direct).map((g) => c.params[`W_${g}`]!)));
+function stackedW(spec: GatedSpec, c: Case, ws: Workspace): Matrix {
+  return ws.resident(stackRows(GATES[spec.cell].slice(0, spec.direct).map((g) => c.params[`W_${g}`]!)));
 }
 
-export function gatedForward(spec: GatedSpec, c: Case): GatedCache {
+export function gatedForward(spec: GatedSpec, c: Case, ws: Workspace = PLAIN): GatedCache {
   const gates = GATES[spec.cell];
-  const U = resident(stackRows(gates.map((g) => c.params[`U_${g}`]!))); //   [U_i; U_f; …]: every gate's U_* x_t in one product
+  const U = ws.resident(stackRows(gates.map((g) => c.params[`U_${g}`]!))); //   [U_i; U_f; …]: every gate's U_* x_t in one product
   const bs = c.model.bias ? stackRows(gates.map((g) => c.params[`b_${g}`]!)) : null;
-  const W = stackedW(spec, c);
+  const W = stackedW(spec, c, ws);
   const G = gates.length;
   const { batch: B, steps: T } = c;
   const H = c.model.hiddenSize;
-  const s = f64(B * (T + 1) * H);
-  const saved = { s, c: f64(spec.carries ? B * (T + 1) * H : 0), pre: f64(B * T * G * H), gates: f64(B * T * G * H) };
-  const step = spec.forwardStep(c, recurrentActivation(c), saved);
+  const s = ws.f64(B * (T + 1) * H);
+  const saved = {
+    s,
+    c: ws.f64(spec.carries ? B * (T + 1) * H : 0),
+    pre: ws.f64(B * T * G * H),
+    gates: ws.f64(B * T * G * H),
+  };
+  const step = spec.forwardStep(c, recurrentActivation(c), saved, ws);
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
     if (c.initialState) s.set(c.initialState.data.subarray(b * H, (b + 1) * H), base);
@@ -102,36 +122,44 @@ export function gatedForward(spec: GatedSpec, c: Case): GatedCache {
       step(off, prev, prev + H);
     }
   }
-  return { ...saved, ...outputLayer(c, s) };
+  return { ...saved, ...outputLayer(c, s, ws) };
 }
 
 /**
  * BPTT of a gated cell. With keepSteps, steps.ds holds ∂L/∂s_t as for the RNN and steps.da the gates'
  * pre-activation adjoints: gate k, element i, step t of row b at [((b·T + t)·G + k)·H + i].
  */
-export function gatedBackward(spec: GatedSpec, c: Case, cache: GatedCache, opts: BpttOptions = {}): BackwardResult {
+export function gatedBackward(
+  spec: GatedSpec,
+  c: Case,
+  cache: GatedCache,
+  opts: BpttOptions = {},
+  ws: Workspace = PLAIN,
+): BackwardResult {
   const gates = GATES[spec.cell];
   const G = gates.length;
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, outputSize: K, bias } = c.model;
   const rec = recurrentActivation(c);
-  const VT = resident(transpose(c.params.V!));
-  const W = stackedW(spec, c); //       one stacked copy for every batch row's steps
+  const VT = ws.resident(transpose(c.params.V!));
+  const W = stackedW(spec, c, ws); //       one stacked copy for every batch row's steps
   const tensors: Record<string, Matrix> = {};
   for (const g of gates) {
-    tensors[`U_${g}`] = matrix(H, I);
-    tensors[`W_${g}`] = matrix(H, H);
-    if (bias) tensors[`b_${g}`] = matrix(H, 1);
+    tensors[`U_${g}`] = ws.matrix(H, I);
+    tensors[`W_${g}`] = ws.matrix(H, H);
+    if (bias) tensors[`b_${g}`] = ws.matrix(H, 1);
   }
-  const dV = (tensors.V = matrix(K, H));
-  const dc = bias ? (tensors.c = matrix(K, 1)) : null;
-  const dS0 = matrix(B, H);
-  const DZ = f64(T * K);
-  const Gz = f64(T * H); //            Vᵀ dz_t as row t
-  const DA = f64(T * G * H); //        step t's da_* gate after gate: gate k's element i at (t·G + k)·H + i
+  const dV = (tensors.V = ws.matrix(K, H));
+  const dc = bias ? (tensors.c = ws.matrix(K, 1)) : null;
+  const dS0 = ws.matrix(B, H);
+  const DZ = ws.f64(T * K);
+  const Gz = ws.f64(T * H); //            Vᵀ dz_t as row t
+  const DA = ws.f64(T * G * H); //        step t's da_* gate after gate: gate k's element i at (t·G + k)·H + i
   const { reset } = spec;
-  const RS = reset ? f64(T * H) : null; // r_t ⊙ s_{t−1} at RS[t·H …], for dW_h
-  const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: f64(B * T * H), da: f64(B * G * H * T) } : undefined;
+  const RS = reset ? ws.f64(T * H) : null; // r_t ⊙ s_{t−1} at RS[t·H …], for dW_h
+  const steps: StepAdjoints | undefined = opts.keepSteps
+    ? { ds: ws.f64(B * T * H), da: ws.f64(B * G * H * T) }
+    : undefined;
   let loss = 0;
 
   for (let b = 0; b < B; b++) {
@@ -140,8 +168,8 @@ export function gatedBackward(spec: GatedSpec, c: Case, cache: GatedCache, opts:
     loss += outputAdjoints(c, cache.p, cache.stepLoss, b, opts, VT, DZ, Gz); // dz_t, and Vᵀ dz_t for every t
     DA.fill(0);
     const keep = steps ? (t: number, ds: Float64Array) => steps.ds.set(ds, (b * T + t) * H) : undefined;
-    const step = spec.backwardStep(c, rec, cache, b, DA, W);
-    recurse(c, opts, Gz, step, dS0.data.subarray(b * H, (b + 1) * H), keep);
+    const step = spec.backwardStep(c, rec, cache, b, DA, W, ws);
+    recurse(c, opts, Gz, step, dS0.data.subarray(b * H, (b + 1) * H), keep, ws);
     if (steps) steps.da.set(DA, b * T * G * H);
 
     if (reset && RS)
@@ -163,13 +191,42 @@ export function gatedBackward(spec: GatedSpec, c: Case, cache: GatedCache, opts:
 export function gatedCell(spec: GatedSpec): CellImpl {
   const G = GATES[spec.cell].length;
   return {
-    forward: (c) => gatedForward(spec, c),
-    backward: (c, cache, opts) => gatedBackward(spec, c, gatedCache(cache), opts),
+    forward: (c, ws) => gatedForward(spec, c, ws),
+    backward: (c, cache, opts, ws) => gatedBackward(spec, c, gatedCache(cache), opts, ws),
+    forwardSizes: (c) => {
+      const { batch: B, steps: T } = c;
+      const { inputSize: I, hiddenSize: H } = c.model;
+      const cells = B * (T + 1) * H;
+      return [
+        ...[G * H * I, spec.direct * H * H, cells, spec.carries ? cells : 0, B * T * G * H, B * T * G * H], // U_*, W_*, s, c, pre, gates
+        ...Array.from({ length: spec.scratch.forward }, () => H),
+        ...outputSizes(c),
+      ];
+    },
+    backwardSizes: (c, opts) => {
+      const { batch: B, steps: T } = c;
+      const { inputSize: I, hiddenSize: H, outputSize: K, bias } = c.model;
+      const perGate = [H * I, H * H, ...(bias ? [H] : [])]; // dU_*, dW_*, db_*
+      return [
+        ...[K * H, spec.direct * H * H, ...Array.from({ length: G }, () => perGate).flat()], // Vᵀ, W_*, the gates' gradients
+        ...[K * H, ...(bias ? [K] : []), B * H, T * K, T * H, T * G * H, spec.reset ? T * H : 0], // dV, dc, ∂L/∂s₋₁, DZ, Gz, DA, RS
+        ...(opts.keepSteps ? [B * T * H, B * G * H * T] : []),
+        ...Array.from({ length: B }, () => [
+          G * H,
+          ...Array.from({ length: spec.scratch.backward }, () => H),
+          H,
+          H,
+        ]).flat(), // each row: its step's, the recursion's ds and dcarry
+      ];
+    },
     stepContribution: (c, cache, steps, k) => contribution(c, gatedCache(cache), steps, k, G, spec.reset), // dW_{*,k} = Σ_b da_{*,k} v_kᵀ, …
     jacobianNorms: (c, cache, row = 0) => {
       const DA = new Float64Array(c.steps * G * c.model.hiddenSize); // the step's da_*, not needed here
       const g = gatedCache(cache);
-      return stepJacobianNorms(c, spec.backwardStep(c, recurrentActivation(c), g, row, DA, stackedW(spec, c)));
+      return stepJacobianNorms(
+        c,
+        spec.backwardStep(c, recurrentActivation(c), g, row, DA, stackedW(spec, c, PLAIN), PLAIN),
+      );
     },
   };
 }

@@ -8,7 +8,6 @@
  * Dimension letters: H hidden.
  */
 import { activate, derivativeFromOutput, sigma, sigmaPrime } from '../activations.js';
-import { f64 } from '../../kernels/heap.js';
 import { matTVecAdd, matVecAdd } from '../../kernels/kernels.js';
 import type { CellStep } from '../recursion.js';
 import { gatedCell, type GatedSpec } from './gated.js';
@@ -19,10 +18,11 @@ export const GRU: GatedSpec = {
   cell: 'gru',
   direct: 2, // z, r; h̃ sees r ⊙ s_{t−1} instead
   carries: false,
+  scratch: { forward: 1, backward: 2 }, // r ⊙ s_{t−1}; ∂L/∂s_{t−1}, ∂L/∂(r ⊙ s_{t−1})
   reset: { gate: 2, by: 1 }, // W_h (r ⊙ s_{t−1})
-  forwardStep: (c, rec, { s, pre, gates: post }) => {
+  forwardStep: (c, rec, { s, pre, gates: post }, ws) => {
     const { hiddenSize: H, activation } = c.model;
-    const rs = f64(H);
+    const rs = ws.f64(H);
     return (off, prev, cur) => {
       for (let j = off; j < off + 2 * H; j++) post[j] = sigma(rec, pre[j]!); // z, r = σ(a_*)
       for (let j = 0; j < H; j++) rs[j] = post[off + H + j]! * s[prev + j]!; // r ⊙ s_{t−1}
@@ -35,14 +35,14 @@ export const GRU: GatedSpec = {
       }
     };
   },
-  backwardStep: (c, rec, cache, b, DA, W) => {
+  backwardStep: (c, rec, cache, b, DA, W, ws) => {
     const T = c.steps;
     const { hiddenSize: H, activation } = c.model;
     const base = b * (T + 1) * H;
     const { s, gates: y, pre: a } = cache;
-    const dpre = f64(G * H); //          this step's da_*, gate after gate
-    const dsPrev = f64(H);
-    const drs = f64(H);
+    const dpre = ws.f64(G * H); //          this step's da_*, gate after gate
+    const dsPrev = ws.f64(H);
+    const drs = ws.f64(H);
     const step: CellStep = (t, ds) => {
       const off = (b * T + t) * G * H; //                   z, r, h̃ at y[off], y[off + H], y[off + 2H]
       const prev = base + t * H;

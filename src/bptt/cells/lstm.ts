@@ -7,7 +7,6 @@
  * Dimension letters: H hidden.
  */
 import { activate, derivativeFromOutput, sigma, sigmaPrime } from '../activations.js';
-import { f64 } from '../../kernels/heap.js';
 import { matTVecAdd } from '../../kernels/kernels.js';
 import type { CellStep } from '../recursion.js';
 import { gatedCell, type GatedSpec } from './gated.js';
@@ -18,6 +17,7 @@ export const LSTM: GatedSpec = {
   cell: 'lstm',
   direct: G,
   carries: true,
+  scratch: { forward: 0, backward: 1 }, // act(c_t)
   forwardStep: (c, rec, { s, c: cs, pre, gates: post }) => {
     const { hiddenSize: H, activation } = c.model;
     return (off, prev, cur) => {
@@ -35,13 +35,13 @@ export const LSTM: GatedSpec = {
       for (let j = 0; j < H; j++) s[cur + j]! *= post[off + 3 * H + j]!; // s_t = o ⊙ act(c_t)
     };
   },
-  backwardStep: (c, rec, cache, b, DA, W) => {
+  backwardStep: (c, rec, cache, b, DA, W, ws) => {
     const T = c.steps;
     const { hiddenSize: H, activation } = c.model;
     const base = b * (T + 1) * H;
     const { gates: y, pre: a } = cache;
-    const dpre = f64(G * H); //          this step's da_*, gate after gate
-    const ac = f64(H);
+    const dpre = ws.f64(G * H); //          this step's da_*, gate after gate
+    const ac = ws.f64(H);
     const step: CellStep = (t, ds, dcarry) => {
       const off = (b * T + t) * G * H; //                   i, f, g, o at y[off], y[off + H], y[off + 2H], y[off + 3H]
       const prev = base + t * H;

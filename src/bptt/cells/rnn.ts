@@ -20,8 +20,8 @@
 import type { Case } from '../../model/case.js';
 import { transpose, zeros, type Matrix } from '../../model/matrix.js';
 import { activate, backpropActivation } from '../activations.js';
-import { addInputs, outputLayer, type OutputCache } from '../layers.js';
-import { f64, matrix, resident } from '../../kernels/heap.js';
+import { addInputs, outputLayer, outputSizes, type OutputCache } from '../layers.js';
+import { PLAIN, type Workspace } from '../../kernels/heap.js';
 import { addABt, matTVecAdd, matVecAdd } from '../../kernels/kernels.js';
 import type { BpttOptions } from '../options.js';
 import {
@@ -42,11 +42,11 @@ export interface ForwardCache extends OutputCache {
   s: Float64Array;
 }
 
-export function forward(c: Case): ForwardCache {
+export function forward(c: Case, ws: Workspace = PLAIN): ForwardCache {
   const { batch: B, steps: T } = c;
   const { hiddenSize: H, activation, bias } = c.model;
   const { U, W, b: bh } = c.params;
-  const s = f64(B * (T + 1) * H);
+  const s = ws.f64(B * (T + 1) * H);
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H;
     if (c.initialState) s.set(c.initialState.data.subarray(b * H, (b + 1) * H), base);
@@ -60,14 +60,14 @@ export function forward(c: Case): ForwardCache {
       activate(activation, s, cur, cur + H); // s_t = f(a_t)
     }
   }
-  return { s, ...outputLayer(c, s) };
+  return { s, ...outputLayer(c, s, ws) };
 }
 
 /** The backward step of batch row b (recursion.ts's CellStep): adds da_t into DA[t·H …]. */
-export function rnnStep(c: Case, cache: ForwardCache, b: number, DA: Float64Array): CellStep {
+export function rnnStep(c: Case, cache: ForwardCache, b: number, DA: Float64Array, ws: Workspace = PLAIN): CellStep {
   const { hiddenSize: H, activation } = c.model;
   const base = b * (c.steps + 1) * H;
-  const da = f64(H);
+  const da = ws.f64(H);
   return (t, ds) => {
     backpropActivation(activation, cache.s, ds, da, base + (t + 1) * H); // da_t = ds_t ⊙ f′(a_t), f′ from the saved s_t
     for (let i = 0; i < H; i++) DA[t * H + i]! += da[i]!;
@@ -76,20 +76,20 @@ export function rnnStep(c: Case, cache: ForwardCache, b: number, DA: Float64Arra
   };
 }
 
-export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}): BackwardResult {
+export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}, ws: Workspace = PLAIN): BackwardResult {
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, outputSize: K, bias } = c.model;
-  const VT = resident(transpose(c.params.V!)); // Vᵀ
-  const dU = matrix(H, I);
-  const dW = matrix(H, H);
-  const dV = matrix(K, H);
-  const db = bias ? matrix(H, 1) : null;
-  const dc = bias ? matrix(K, 1) : null;
-  const dInitialState = matrix(B, H);
-  const DZ = f64(T * K); // dz_t as row t
-  const G = f64(T * H); //  Vᵀ dz_t as row t
-  const DA = f64(T * H); // da_t at DA[t·H …]
-  const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: f64(B * T * H), da: f64(B * H * T) } : undefined;
+  const VT = ws.resident(transpose(c.params.V!)); // Vᵀ
+  const dU = ws.matrix(H, I);
+  const dW = ws.matrix(H, H);
+  const dV = ws.matrix(K, H);
+  const db = bias ? ws.matrix(H, 1) : null;
+  const dc = bias ? ws.matrix(K, 1) : null;
+  const dInitialState = ws.matrix(B, H);
+  const DZ = ws.f64(T * K); // dz_t as row t
+  const G = ws.f64(T * H); //  Vᵀ dz_t as row t
+  const DA = ws.f64(T * H); // da_t at DA[t·H …]
+  const steps: StepAdjoints | undefined = opts.keepSteps ? { ds: ws.f64(B * T * H), da: ws.f64(B * H * T) } : undefined;
   let loss = 0;
 
   for (let b = 0; b < B; b++) {
@@ -97,7 +97,7 @@ export function backward(c: Case, cache: ForwardCache, opts: BpttOptions = {}): 
     loss += outputAdjoints(c, cache.p, cache.stepLoss, b, opts, VT, DZ, G); // dz_t, and Vᵀ dz_t for every t
     DA.fill(0);
     const keep = steps ? (t: number, ds: Float64Array) => steps.ds.set(ds, (b * T + t) * H) : undefined;
-    recurse(c, opts, G, rnnStep(c, cache, b, DA), dInitialState.data.subarray(b * H, (b + 1) * H), keep);
+    recurse(c, opts, G, rnnStep(c, cache, b, DA, ws), dInitialState.data.subarray(b * H, (b + 1) * H), keep, ws);
     if (steps) steps.da.set(DA, b * T * H);
 
     addStepSums(c, b, { data: DA, stride: H, offset: 0 }, { data: cache.s, stride: H, offset: base }, dW, dU, db); // dW += Σ_t da_t s_{t−1}ᵀ, dU += Σ_t da_t x_tᵀ, db += Σ_t da_t
@@ -137,9 +137,28 @@ export function jacobianNorms(c: Case, cache: ForwardCache, row = 0): number[] {
   return norms;
 }
 
+/** What forward allocates: s, then the output layer's ŷ and L_t. */
+export function forwardSizes(c: Case): number[] {
+  const { batch: B, steps: T } = c;
+  return [B * (T + 1) * c.model.hiddenSize, ...outputSizes(c)];
+}
+
+/** What backward allocates, in its order. */
+function backwardSizes(c: Case, opts: BpttOptions): number[] {
+  const { batch: B, steps: T } = c;
+  const { inputSize: I, hiddenSize: H, outputSize: K, bias } = c.model;
+  return [
+    ...[K * H, H * I, H * H, K * H, ...(bias ? [H, K] : []), B * H, T * K, T * H, T * H], // Vᵀ, dU, dW, dV, db, dc, ∂L/∂s₋₁, DZ, G, DA
+    ...(opts.keepSteps ? [B * T * H, B * T * H] : []),
+    ...Array.from({ length: B }, () => [H, H, H]).flat(), // each row: its step's da_t, the recursion's ds and dcarry
+  ];
+}
+
 export const rnn: CellImpl = {
   forward,
   backward,
+  forwardSizes,
+  backwardSizes,
   stepContribution: (c, cache, steps, k) => contribution(c, cache, steps, k, 1), // dW_k = Σ_b da_k s_{k−1}ᵀ, …
   jacobianNorms,
 };
