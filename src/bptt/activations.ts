@@ -2,7 +2,7 @@
  * Activations f and their derivatives f′ written from the saved output s = f(a), as the backward
  * pass needs them (DESIGN.md, style rule 2).
  */
-import type { Activation } from '../model/spec.js';
+import type { Activation, RecurrentActivation } from '../model/spec.js';
 
 /** s = f(a), elementwise, in place (on a[from … to), the whole of a by default). */
 export function activate(kind: Activation, a: Float64Array, from = 0, to = a.length): void {
@@ -59,3 +59,23 @@ export function backpropActivation(
       return;
   }
 }
+
+/** σ(a), the gates' activation, for one entry: sigmoid 1/(1 + e^{−a}), or hardSigmoid clip(0.2a + 0.5, 0, 1). */
+export const sigma = (kind: RecurrentActivation, a: number) =>
+  kind === 'sigmoid' ? 1 / (1 + Math.exp(-a)) : Math.min(Math.max(0.2 * a + 0.5, 0), 1);
+
+/** σ′(a), from the output y = σ(a) (sigmoid: y(1 − y)) or the pre-activation a (hardSigmoid: 0.2 inside the ramp, else 0). */
+export function sigmaPrime(kind: RecurrentActivation, y: number, a: number): number {
+  if (kind === 'sigmoid') return y * (1 - y);
+  const ramp = 0.2 * a + 0.5;
+  return ramp >= 0 && ramp <= 1 ? 0.2 : 0;
+}
+
+/** γ = sup_a f′(a) of each activation and gate activation: the factor of the bound ‖∂s_t/∂s_k‖ ≤ (γ σ_max(W))^{t−k}. */
+export const GAMMA: Record<Activation | RecurrentActivation, number> = {
+  tanh: 1,
+  sigmoid: 0.25,
+  relu: 1,
+  linear: 1,
+  hardSigmoid: 0.2,
+};

@@ -1,46 +1,74 @@
-/** The hand-written BPTT: float64, no TensorFlow.js. */
+/** The hand-written BPTT: float64, no TensorFlow.js. Every cell through the table of cells (cells/index.ts). */
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
-import { backward, type BackwardResult } from './backward.js';
-import { forward, type ForwardCache } from './forward.js';
+import { heapBytesOf, PLAIN, withWorkspace, type Workspace } from '../kernels/heap.js';
+import { outerSumScratch } from '../kernels/kernels.js';
+import { CELL_IMPLS, type HandCache } from './cells/index.js';
+import { gatedCache, type GatedCache } from './cells/gated.js';
 import type { BpttOptions } from './options.js';
-import { gatedBackward, gatedForward, type GatedCache } from './gated.js';
-import { InputError } from '../model/errors.js';
-import { resident, withHeap } from '../kernels/heap.js';
+import type { BackwardResult, StepAdjoints } from './recursion.js';
+import type { StepContribution } from './steps.js';
 
-export { backward, type BackwardResult, type StepAdjoints } from './backward.js';
+export { GAMMA, sigma } from './activations.js';
 export { clipGradients, globalNorm, type ClipOptions } from './clip.js';
-export { forward, type ForwardCache } from './forward.js';
+export { addInput } from './layers.js';
+export { backward, forward, type ForwardCache } from './cells/rnn.js';
+export type { GatedCache } from './cells/gated.js';
+export type { HandCache } from './cells/index.js';
 export type { BpttOptions } from './options.js';
-export { gatedBackward, gatedForward, type GatedCache } from './gated.js';
+export type { BackwardResult, StepAdjoints } from './recursion.js';
+export type { StepContribution } from './steps.js';
 
-/** The forward pass of the case's cell: a ForwardCache for the RNN, a GatedCache for LSTM and GRU. */
-export type HandCache = ForwardCache | GatedCache;
+/** The forward pass of the case's cell. */
+export function handForward(c: Case, ws: Workspace = PLAIN): HandCache {
+  return CELL_IMPLS[c.model.cell].forward(c, ws);
+}
 
-export function handForward(c: Case): HandCache {
-  return c.model.cell === 'rnn' ? forward(c) : gatedForward(c);
+/** The forward pass of a gated cell (LSTM, GRU). */
+export function gatedForward(c: Case, ws: Workspace = PLAIN): GatedCache {
+  return gatedCache(handForward(c, ws));
 }
 
 /** BPTT of the case's cell from its forward pass (handForward's, for the same case). */
-export function handBackward(c: Case, cache: HandCache, opts: BpttOptions = {}): BackwardResult {
-  if (c.model.cell === 'rnn') return backward(c, cache as ForwardCache, opts);
-  if (opts.withoutActivationDerivative)
-    throw new InputError(`withoutActivationDerivative is set for cell ${c.model.cell}, expected cell rnn`);
-  return gatedBackward(c, cache as GatedCache, opts);
+export function handBackward(c: Case, cache: HandCache, opts: BpttOptions = {}, ws: Workspace = PLAIN): BackwardResult {
+  return CELL_IMPLS[c.model.cell].backward(c, cache, opts, ws);
+}
+
+/** The contribution of step k to each recurrent gradient (steps.ts), from a backward pass's kept adjoints. */
+export function stepContribution(c: Case, cache: HandCache, steps: StepAdjoints, k: number): StepContribution {
+  return CELL_IMPLS[c.model.cell].stepContribution(c, cache, steps, k);
+}
+
+/** ‖∂s_{T−1}/∂s_k‖₂ at every k for batch row `row`, from the case's forward pass. */
+export function jacobianNorms(c: Case, cache: HandCache, row = 0): number[] {
+  return CELL_IMPLS[c.model.cell].jacobianNorms(c, cache, row);
 }
 
 /**
- * Forward and backward pass in one: run in the kernels' heap, with the case's parameters and input vectors
- * copied there, so that every matrix product runs on the WebAssembly kernels (kernels.ts).
+ * Forward and backward pass in one, in a workspace sized for the case (the kernels' heap, when it fits): the
+ * case's parameters and input vectors copied there, so that every matrix product runs on the WebAssembly
+ * kernels (kernels.ts).
  */
 export function handGradients(c: Case, opts: BpttOptions = {}): BackwardResult {
-  return withHeap(() => {
-    const r = caseWith(c, resident);
-    return handBackward(r, handForward(r), opts);
+  const cell = CELL_IMPLS[c.model.cell];
+  const { inputSize: I, hiddenSize: H, outputSize: K } = c.model;
+  const sumScratch = outerSumScratch(Math.max(H, K), Math.max(H, I), c.steps); // the largest of dW, dU, dV's sums over t
+  const bytes = forwardBytes(c) + bytesOf([...cell.backwardSizes(c, opts), sumScratch]);
+  return withWorkspace(bytes, (ws) => {
+    const r = caseWith(c, ws.resident);
+    return handBackward(r, handForward(r, ws), opts, ws);
   });
 }
 
-/** c with its parameters, input vectors and initial state passed through place (heap.ts's resident or copy). */
+/** The bytes a forward pass takes in a workspace, with a copy of the case's parameters, inputs and initial state. */
+export function forwardBytes(c: Case): number {
+  const copies = [...Object.values(c.params), ...(c.initialState ? [c.initialState] : [])].map((m) => m.data.length);
+  return bytesOf([...copies, c.vectors?.length ?? 0, ...CELL_IMPLS[c.model.cell].forwardSizes(c)]);
+}
+
+const bytesOf = (sizes: number[]) => sizes.reduce((sum, n) => sum + heapBytesOf(n), 0);
+
+/** c with its parameters, input vectors and initial state passed through place (a workspace's resident or copy). */
 export function caseWith(c: Case, place: (m: Matrix) => Matrix): Case {
   const params = Object.fromEntries(Object.entries(c.params).map(([k, m]) => [k, place(m)]));
   const vectors = c.vectors && place({ rows: 1, cols: c.vectors.length, data: c.vectors }).data;

@@ -12,8 +12,6 @@ export interface BpttOptions {
   outputStep?: number;
   /** keep ∂L/∂s_t and ∂L/∂a_t of every step (for --steps-detail) */
   keepSteps?: boolean;
-  /** leave f′ out (da_t = ds_t): a known mistake, computed only to recognise it in someone else's gradient */
-  withoutActivationDerivative?: boolean;
 }
 
 /** Whether output t contributes to the loss being differentiated. */

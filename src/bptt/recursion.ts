@@ -8,10 +8,24 @@
  * gate, DA[(t·G + k)·H + i]).
  */
 import type { Case } from '../model/case.js';
-import type { Matrix } from '../model/matrix.js';
-import { f64 } from '../kernels/heap.js';
+import type { Gradients } from '../model/gradients.js';
+import { zeros, type Matrix } from '../model/matrix.js';
+import { PLAIN, type Workspace } from '../kernels/heap.js';
 import { addABt, addOuterSum, type Steps } from '../kernels/kernels.js';
 import { outputIncluded, type BpttOptions } from './options.js';
+import { spectralNorm } from './spectral.js';
+
+/** What the per-step check needs (keepSteps): ∂L/∂s_t and ∂L/∂a_t of every row and step. */
+export interface StepAdjoints {
+  /** ∂L/∂s_t of row b at [(b·T + t)·H, …) */
+  ds: Float64Array;
+  /** ∂L/∂a_t of row b, element i at [(b·T + t)·H + i] (gated cells: gate k's at [((b·T + t)·G + k)·H + i]) */
+  da: Float64Array;
+}
+
+export interface BackwardResult extends Gradients {
+  steps?: StepAdjoints;
+}
 
 /**
  * One step of a cell, backwards. On entry ds = ∂L/∂s_t (everything s_t feeds: its output and step t+1) and
@@ -37,11 +51,12 @@ export function recurse(
   step: CellStep,
   ds0: Float64Array,
   keep?: (t: number, ds: Float64Array) => void,
+  ws: Workspace = PLAIN,
 ): void {
   const T = c.steps;
   const H = c.model.hiddenSize;
-  const ds = f64(H);
-  const dcarry = f64(H);
+  const ds = ws.f64(H);
+  const dcarry = ws.f64(H);
   if (opts.truncate === undefined) {
     for (let t = T - 1; t >= 0; t--) {
       for (let i = 0; i < H; i++) ds[i]! += G[t * H + i]!; //   ds_t = Vᵀ dz_t + (from step t+1)
@@ -129,4 +144,22 @@ export function addStepSums(c: Case, b: number, DA: Steps, V: Steps, dW: Matrix,
       for (let i = 0; i < H; i++) dU.data[i * I + x]! += DA.data[da(t) + i]!;
     }
   if (db) for (let t = 0; t < T; t++) for (let i = 0; i < H; i++) db.data[i]! += DA.data[da(t) + i]!; // db += Σ_t da_t
+}
+
+/**
+ * ‖∂s_{T−1}/∂s_k‖₂ at every k, for one batch row, from the cell's backward step (for row `row`): row i of
+ * every J_k = ∂s_{T−1}/∂s_k is the adjoint of s_k for the "loss" e_iᵀ s_{T−1}, one backward pass per i, H
+ * passes for all k. Through s_k alone: a carried state (the LSTM's c_k) is held.
+ */
+export function stepJacobianNorms(c: Case, step: CellStep): number[] {
+  const T = c.steps;
+  const H = c.model.hiddenSize;
+  const J = Array.from({ length: T }, () => zeros(H, H)); // J_k[i][j] = ∂s_{T−1}[i]/∂s_k[j]
+  const seed = new Float64Array(T * H); // row t: the direct ∂(e_iᵀ s_{T−1})/∂s_t, e_i at t = T−1 only
+  for (let i = 0; i < H; i++) {
+    seed.fill(0);
+    seed[(T - 1) * H + i] = 1;
+    recurse(c, {}, seed, step, new Float64Array(H), (k, ds) => J[k]!.data.set(ds, i * H)); // ds_k = row i of J_k
+  }
+  return J.map((m) => spectralNorm(m));
 }

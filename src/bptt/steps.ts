@@ -1,14 +1,12 @@
 /**
  * The seed's sum over k, term by term: the contribution of step k to each recurrent gradient,
- *   dW_k = Σ_b da_k s_{k−1}ᵀ    dU_k = Σ_b da_k x_kᵀ    db_k = Σ_b da_k
- * (so that dW = Σ_k dW_k), from the per-step adjoints a backward pass kept (keepSteps). For gated cells
- * the gates' blocks follow one another in gate order (dW_{i,k}, dW_{f,k}, …), each with what that gate's
- * W_* multiplies (s_{k−1}; r_k ⊙ s_{k−1} for the GRU's h̃).
+ *   dW_k = Σ_b da_k v_kᵀ    dU_k = Σ_b da_k x_kᵀ    db_k = Σ_b da_k
+ * (so that dW = Σ_k dW_k), from the per-step adjoints a backward pass kept (keepSteps), with v_k what W
+ * multiplies: s_{k−1}. For gated cells the gates' blocks follow one another in gate order (dW_{i,k},
+ * dW_{f,k}, …), each with what that gate's W_* multiplies (s_{k−1}; r_k ⊙ s_{k−1} for the GRU's h̃: `reset`).
  */
 import type { Case } from '../model/case.js';
-import type { StepAdjoints } from './backward.js';
-import type { ForwardCache } from './forward.js';
-import { GATES } from '../model/spec.js';
+import type { StepAdjoints } from './recursion.js';
 
 export interface StepContribution {
   W: Float64Array;
@@ -16,26 +14,33 @@ export interface StepContribution {
   b?: Float64Array;
 }
 
-export function stepContribution(
+/** Gate `gate`'s W multiplies (gate `by`) ⊙ s_{t−1} instead of s_{t−1}: the GRU's h̃, W_h (r ⊙ s_{t−1}). */
+export interface Reset {
+  gate: number;
+  by: number;
+}
+
+/** Step k's contribution for a cell of G gates (1: the RNN), gate outputs in `gates` (layout of GatedCache). */
+export function contribution(
   c: Case,
   cache: { s: Float64Array; gates?: Float64Array },
   steps: StepAdjoints,
   k: number,
+  G: number,
+  reset?: Reset,
 ): StepContribution {
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, bias } = c.model;
-  const gates: readonly string[] = c.model.cell === 'rnn' ? [''] : GATES[c.model.cell];
-  const G = gates.length;
   const W = new Float64Array(G * H * H);
   const U = new Float64Array(G * H * I);
   const b = bias ? new Float64Array(G * H) : undefined;
   const v = new Float64Array(H);
   for (let r = 0; r < B; r++) {
     const sPrev = (r * (T + 1) + k) * H; // s_{k−1} of row r
-    gates.forEach((gate, q) => {
+    for (let q = 0; q < G; q++) {
       // what W_* multiplies: s_{k−1}, or r_k ⊙ s_{k−1} for the GRU's h̃
-      for (let j = 0; j < H; j++)
-        v[j] = cache.s[sPrev + j]! * (gate === 'h' ? cache.gates![((r * T + k) * G + 1) * H + j]! : 1);
+      const by = reset && q === reset.gate ? ((r * T + k) * G + reset.by) * H : -1;
+      for (let j = 0; j < H; j++) v[j] = cache.s[sPrev + j]! * (by >= 0 ? cache.gates![by + j]! : 1);
       for (let i = 0; i < H; i++) {
         const row = q * H + i; //                                                 row i of gate q's block
         const da = steps.da[((r * T + k) * G + q) * H + i]!;
@@ -45,23 +50,7 @@ export function stepContribution(
         else for (let j = 0; j < I; j++) U[row * I + j]! += da * c.vectors![(r * T + k) * I + j]!;
         if (b) b[row]! += da; //                                                   db_k += da_k
       }
-    });
+    }
   }
   return { W, U, ...(b ? { b } : {}) };
-}
-
-/** dW accumulated with s_t in place of s_{t−1} (Σ_t da_t s_tᵀ): a known mistake, to recognise it. */
-export function stateOffByOneDW(c: Case, cache: ForwardCache, steps: StepAdjoints): Float64Array {
-  const { batch: B, steps: T } = c;
-  const H = c.model.hiddenSize;
-  const dW = new Float64Array(H * H);
-  for (let r = 0; r < B; r++)
-    for (let k = 0; k < T; k++) {
-      const st = (r * (T + 1) + k + 1) * H; // s_k of row r
-      for (let i = 0; i < H; i++) {
-        const da = steps.da[(r * T + k) * H + i]!;
-        for (let j = 0; j < H; j++) dW[i * H + j]! += da * cache.s[st + j]!;
-      }
-    }
-  return dW;
 }

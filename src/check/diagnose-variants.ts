@@ -1,13 +1,16 @@
 /**
- * Two mistakes of the recursion itself, computed in float64 from the hand forward pass so that the diagnosis
- * can recognise them in someone else's gradient (the RNN, in the model's notation):
+ * Known mistakes of the RNN's BPTT, computed in float64 from the correct pieces of the hand side (its forward
+ * pass, its output adjoints and sums, its per-step adjoints) so that the diagnosis can recognise them in
+ * someone else's gradient (in the model's notation):
  *   right:                 da_t = ds_t ⊙ f′(a_t), f′ from s_t      ds_{t−1} = Vᵀ dz_{t−1} + Wᵀ da_t
  *   W-not-transposed:      ds_{t−1} = Vᵀ dz_{t−1} + W da_t          (W where Wᵀ belongs)
  *   f′ at s_{t−1}:         da_t = ds_t ⊙ f′ computed from s_{t−1}   (the previous state where s_t belongs)
+ *   f′ left out:           da_t = ds_t
  * The sums are the right ones: dW = Σ_t da_t s_{t−1}ᵀ, dU = Σ_t da_t x_tᵀ, db = Σ_t da_t, ∂L/∂s_{−1} = M da_0.
+ * And one mistake of the sums alone (stateOffByOneDW): dW = Σ_t da_t s_tᵀ, from the right da_t.
  */
 import { derivativeFromOutput } from '../bptt/activations.js';
-import type { ForwardCache } from '../bptt/forward.js';
+import type { ForwardCache, StepAdjoints } from '../bptt/index.js';
 import { addOutputSums, addStepSums, outputAdjoints } from '../bptt/recursion.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
@@ -18,6 +21,8 @@ export interface RecursionMistake {
   wNotTransposed?: boolean;
   /** f′ from s_{t−1} instead of s_t */
   fPrimeAtPrevious?: boolean;
+  /** da_t = ds_t: f′ left out */
+  withoutDerivative?: boolean;
 }
 
 export function mistakenGradients(c: Case, cache: ForwardCache, m: RecursionMistake): Gradients {
@@ -42,7 +47,8 @@ export function mistakenGradients(c: Case, cache: ForwardCache, m: RecursionMist
     for (let t = T - 1; t >= 0; t--) {
       for (let i = 0; i < H; i++) ds[i]! += G[t * H + i]!; //                      ds_t = Vᵀ dz_t + (from step t + 1)
       const sAt = base + (m.fPrimeAtPrevious ? t : t + 1) * H; //                  s_t, or the mistaken s_{t−1}
-      for (let i = 0; i < H; i++) DA[t * H + i] = ds[i]! * derivativeFromOutput(activation, cache.s[sAt + i]!); // da_t = ds_t ⊙ f′
+      const f = m.withoutDerivative ? 'linear' : activation; //                    linear: f′ = 1, da_t = ds_t
+      for (let i = 0; i < H; i++) DA[t * H + i] = ds[i]! * derivativeFromOutput(f, cache.s[sAt + i]!); // da_t = ds_t ⊙ f′
       ds.fill(0);
       for (let i = 0; i < H; i++)
         for (let j = 0; j < H; j++) {
@@ -58,4 +64,20 @@ export function mistakenGradients(c: Case, cache: ForwardCache, m: RecursionMist
   if (db && dc) Object.assign(tensors, { b: db, c: dc });
   if (c.initialState) tensors.initialState = dInitialState;
   return { loss: cache.loss, tensors };
+}
+
+/** dW accumulated with s_t in place of s_{t−1} (Σ_t da_t s_tᵀ), from the right per-step adjoints da_t. */
+export function stateOffByOneDW(c: Case, cache: ForwardCache, steps: StepAdjoints): Float64Array {
+  const { batch: B, steps: T } = c;
+  const H = c.model.hiddenSize;
+  const dW = new Float64Array(H * H);
+  for (let r = 0; r < B; r++)
+    for (let k = 0; k < T; k++) {
+      const st = (r * (T + 1) + k + 1) * H; // s_k of row r
+      for (let i = 0; i < H; i++) {
+        const da = steps.da[(r * T + k) * H + i]!;
+        for (let j = 0; j < H; j++) dW[i * H + j]! += da * cache.s[st + j]!;
+      }
+    }
+  return dW;
 }

@@ -10,12 +10,11 @@
  * No pattern is claimed when none fits.
  */
 import { backward, forward, handGradients } from '../bptt/index.js';
-import { stateOffByOneDW } from '../bptt/steps.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
 import { transpose } from '../model/matrix.js';
 import { compareArrays, type Tolerance } from './metrics.js';
-import { mistakenGradients } from './diagnose-variants.js';
+import { mistakenGradients, stateOffByOneDW } from './diagnose-variants.js';
 
 export interface Diagnosis {
   tensor: string;
@@ -77,7 +76,7 @@ export function diagnose(
   };
   const noRecurrence = lazy(() => handGradients(c, { truncate: 0 }));
   const lastOnly = lazy(() => backward(c, cache, { outputStep: T - 1 }));
-  const noDerivative = lazy(() => backward(c, cache, { withoutActivationDerivative: true }));
+  const noDerivative = lazy(() => mistakenGradients(c, cache, { withoutDerivative: true }));
   const offByOne = lazy(() => stateOffByOneDW(c, cache, truth.steps!));
   const notTransposed = lazy(() => mistakenGradients(c, cache, { wNotTransposed: true }));
   const previousState = lazy(() => mistakenGradients(c, cache, { fPrimeAtPrevious: true }));

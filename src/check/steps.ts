@@ -6,8 +6,7 @@
  * the adjoint of s_k (through s_k alone), and the contributions of step k to every gate's W_*, U_*, b_*
  * compared together (the gates' blocks one after another).
  */
-import { handBackward, handForward } from '../bptt/index.js';
-import { stepContribution } from '../bptt/steps.js';
+import { handBackward, handForward, stepContribution } from '../bptt/index.js';
 import { referenceSteps } from '../../reference/steps.js';
 import type { Case } from '../model/case.js';
 import { fieldName, InputError } from '../model/errors.js';

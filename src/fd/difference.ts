@@ -6,7 +6,7 @@
  * and its activation, δs = f(a⁺) − f(a⁻), without cancellation:
  *   tanh: (1 − s⁺s⁻)·tanh(δa);  sigmoid: −expm1(−δa)·σ(a⁺)·σ(−a⁻);  relu, linear: exact
  */
-import { addInput } from '../bptt/forward.js';
+import { addInput } from '../bptt/index.js';
 import { matVecAdd } from '../kernels/kernels.js';
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';

@@ -19,8 +19,8 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { caseWith } from '../bptt/index.js';
-import { copy, scoped, withHeap } from '../kernels/heap.js';
+import { caseWith, forwardBytes } from '../bptt/index.js';
+import { heapBytesOf, withWorkspace } from '../kernels/heap.js';
 import type { Case } from '../model/case.js';
 import { fieldName, InputError } from '../model/errors.js';
 import { MAX_FD_PERTURBATIONS } from '../model/limits.js';
@@ -143,14 +143,6 @@ export function project(g: Matrix, probe: FdProbe): Float64Array {
   return Float64Array.from(probe.directions, (v) => v.reduce((acc, x, k) => acc + x * g.data[k]!, 0));
 }
 
-/**
- * A working copy of the case, in the kernels' heap when there is one: the oracle perturbs parameters in
- * place and must not touch the caller's.
- */
-function workingCopy(c: Case): Case {
-  return caseWith(c, copy);
-}
-
 /** The directions fast k measures on a tensor of n entries: k, at most n (n random directions already span it). */
 export const fastDirections = (k: number, n: number): number => Math.min(k, n);
 
@@ -215,13 +207,15 @@ export function fdPlan(c: Case, mode: FdMode, seed = 1, only?: string): FdProbe[
 
 /** Measures the planned probes in this thread (fills `values`). */
 export function fdMeasure(c: Case, probes: FdProbe[]): FdProbe[] {
-  // In the kernels' heap, so that the forward passes run on the WebAssembly kernels. withHeap may run this
-  // more than once (when the heap grows), so it changes nothing outside: it rescales copies of the
-  // directions, and each loss difference frees its buffers (scoped).
-  const measured = withHeap(() => {
-    const w = workingCopy(c);
-    const cell = FD_CELLS[w.model.cell](w); // the forward pass at θ
-    const diff: LossDifference = (d, t0, rows) => scoped(() => lossDifference(w, cell, d, t0, rows));
+  // In a workspace in the kernels' heap, so that the forward passes run on the WebAssembly kernels: a working
+  // copy of the case (the oracle perturbs parameters in place and must not touch the caller's), its forward
+  // pass, and one loss difference's buffers at a time (each frees its own: scoped).
+  const { hiddenSize: H, outputSize: K } = c.model;
+  const differenceBytes = 32 * heapBytesOf(H) + 3 * heapBytesOf(K); // a loss difference's buffers: at most 21 of H (the LSTM's), 3 of K
+  const measured = withWorkspace(forwardBytes(c) + differenceBytes, (ws) => {
+    const w = caseWith(c, ws.copy);
+    const cell = FD_CELLS[w.model.cell](w, ws); // the forward pass at θ
+    const diff: LossDifference = (d, t0, rows) => ws.scoped(() => lossDifference(w, cell, d, t0, rows, ws));
     const specs = gradientSpecs(w.model, w.batch, w.initialState !== null);
     return probes.map((p) => {
       const spec = specs.find((s) => s.name === p.tensor)!;

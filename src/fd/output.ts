@@ -4,15 +4,15 @@
  *   L⁺_t − L⁻_t = [lse(z⁺) − lse(z⁻)] − δz_t[y] = −log1p(Σ_k ŷ⁺_k expm1(−δz_k) / Σ_k ŷ⁺_k) − δz_t[y]
  *                 (for max_k |δz_k| > 1, as in exploding cases: the two log-sum-exps, each shifted by its max)
  */
-import { f64 } from '../kernels/heap.js';
+import type { Workspace } from '../kernels/heap.js';
 import { matVecAdd } from '../kernels/kernels.js';
 import type { Case } from '../model/case.js';
 import { deltaTimes, type Delta } from './difference.js';
 
 /** Buffers for stepLossDifference, one set per loss difference. */
-export function outputScratch(c: Case) {
+export function outputScratch(c: Case, ws: Workspace) {
   const K = c.model.outputSize;
-  return { z: f64(K), dz: f64(K), zc: f64(K) };
+  return { z: ws.f64(K), dz: ws.f64(K), zc: ws.f64(K) };
 }
 
 /**

@@ -7,7 +7,7 @@
  * size x: the cell's step gives s⁺_t and δs_t (cells/), the output layer L⁺_t − L⁻_t (output.ts).
  * The caller holds the perturbed tensor at θ⁻ in the case and passes Δ = θ⁺ − θ⁻.
  */
-import { f64 } from '../kernels/heap.js';
+import type { Workspace } from '../kernels/heap.js';
 import type { Case } from '../model/case.js';
 import type { Delta } from './difference.js';
 import { outputScratch, stepLossDifference } from './output.js';
@@ -28,11 +28,11 @@ export interface CellTrajectories {
   /** the forward pass's states: s_{t−1} of row b at [(b·(T+1) + t)·H, …), s₋₁ first */
   s: Float64Array;
   /** the step of the trajectories of perturbation d */
-  stepper(d: Delta): TrajectoryStep;
+  stepper(d: Delta, ws: Workspace): TrajectoryStep;
 }
 
 /** A cell of the oracle (cells/index.ts): runs the forward pass of the case. */
-export type FdCell = (c: Case) => CellTrajectories;
+export type FdCell = (c: Case, ws: Workspace) => CellTrajectories;
 
 /**
  * Σ_{b in rows} Σ_{t ≥ t0} (L⁺_t − L⁻_t). The case holds θ⁻; `cell` ran its forward pass at parameters that
@@ -44,15 +44,16 @@ export function lossDifference(
   d: Delta,
   t0: number,
   rows: readonly [number, number],
+  ws: Workspace,
 ): number {
   const H = c.model.hiddenSize;
-  let sPrev = f64(H); // f64: in the kernels' heap when oracle.ts runs this there
-  let dsPrev = f64(H);
-  let s = f64(H);
-  let ds = f64(H);
-  const out = outputScratch(c);
+  let sPrev = ws.f64(H); // ws: in the kernels' heap when oracle.ts runs this there
+  let dsPrev = ws.f64(H);
+  let s = ws.f64(H);
+  let ds = ws.f64(H);
+  const out = outputScratch(c, ws);
   const statesFixed = d.tensor === 'V' || d.tensor === 'c'; // the output layer does not change the states
-  const trajectory = statesFixed ? null : cell.stepper(d);
+  const trajectory = statesFixed ? null : cell.stepper(d, ws);
   let total = 0;
   for (let b = rows[0]; b < rows[1]; b++) {
     seedStates(c, cell.s, d, b, t0, sPrev, dsPrev);

@@ -1,7 +1,8 @@
 /**
  * The heap of the WebAssembly kernels (simd/kernels.ts, used by kernels.ts): the WebAssembly memory where
- * their operands must live. Inside withHeap(), f64() and matrix() allocate there and resident() copies
- * there; outside it they give ordinary arrays, on which the JavaScript kernels run.
+ * their operands must live. A computation allocates its buffers from a Workspace, sized up front from what
+ * it needs (withWorkspace): in the heap when the WebAssembly kernels are on and the size fits, ordinary
+ * arrays otherwise (PLAIN), on which the JavaScript kernels run.
  */
 import { readFileSync } from 'node:fs';
 import type { Matrix } from '../model/matrix.js';
@@ -17,9 +18,8 @@ const PAGE = 65536;
 const MAX_PAGES = 32768;
 const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
 let heap: ArrayBuffer = memory.buffer;
+/** The heap's first free byte: what open workspaces allocated lies below it (a workspace opened inside another takes what follows). */
 let top = 0;
-/** withHeap's nesting: allocations go to the heap only inside it */
-let depth = 0;
 let loaded: SimdKernels | null = null;
 let simd: SimdKernels | null = null;
 let unavailable = '';
@@ -62,30 +62,95 @@ export function kernelsInUse(): string {
   return `js (${loaded ? 'BPTT_CHECK_KERNELS=js or useSimd(false)' : unavailable})`;
 }
 
-class HeapFull extends Error {
-  constructor(readonly bytes: number) {
-    super(`the kernels' heap needs ${bytes} bytes`);
+/** Where a computation allocates its buffers (zero-filled). */
+export interface Workspace {
+  /** n float64 zeros */
+  f64(n: number): Float64Array;
+  /** a rows × cols zero matrix */
+  matrix(rows: number, cols: number): Matrix;
+  /** a copy of m */
+  copy(m: Matrix): Matrix;
+  /** m where the workspace's arrays are (itself, or a copy) */
+  resident(m: Matrix): Matrix;
+  /** runs fn and frees what it allocated here when it returns (its result must not be such an array) */
+  scoped<R>(fn: () => R): R;
+}
+
+/** Ordinary arrays, for the JavaScript kernels: the workspace of a computation outside withWorkspace. */
+export const PLAIN: Workspace = {
+  f64: (n) => new Float64Array(n),
+  matrix: (rows, cols) => ({ rows, cols, data: new Float64Array(rows * cols) }),
+  copy: (m) => ({ rows: m.rows, cols: m.cols, data: m.data.slice() }),
+  resident: (m) => m,
+  scoped: (fn) => fn(),
+};
+
+/** The bytes an allocation of n float64 takes in the heap: 16-byte aligned, for the two-lane loads. */
+export const heapBytesOf = (n: number) => Math.ceil((n * 8) / 16) * 16;
+
+/** A workspace in the heap, allocating in [top, end). */
+function heapWorkspace(end: number): Workspace {
+  const ws: Workspace = {
+    f64(n) {
+      // in float64 arithmetic, not 32-bit bitwise (which wraps from 2 GiB on)
+      const size = heapBytesOf(n);
+      if (top + size > end) return new Float64Array(n); // past what was reserved: an ordinary array (the JavaScript kernels)
+      const at = top;
+      top += size;
+      return new Float64Array(heap, at, n).fill(0); // the heap is reused: earlier contents are cleared
+    },
+    matrix: (rows, cols) => ({ rows, cols, data: ws.f64(rows * cols) }),
+    copy(m) {
+      const data = ws.f64(m.data.length);
+      data.set(m.data);
+      return { rows: m.rows, cols: m.cols, data };
+    },
+    resident: (m) => (inHeap(m.data) ? m : ws.copy(m)),
+    scoped(fn) {
+      const mark = top;
+      try {
+        return fn();
+      } finally {
+        top = mark;
+      }
+    },
+  };
+  return ws;
+}
+
+/**
+ * Runs fn with a workspace of `bytes` (what it allocates, each allocation counted by heapBytesOf): in the heap,
+ * grown to that size first, when the WebAssembly kernels are on and it fits (inside another workspace: in
+ * what the heap has left), else PLAIN. The heap is reused by the next computation, so the result is copied
+ * out (every Float64Array in it that lives there).
+ */
+export function withWorkspace<R>(bytes: number, fn: (ws: Workspace) => R): R {
+  if (!simd || !reserve(top + bytes)) return fn(PLAIN);
+  const mark = top;
+  try {
+    return copiedOut(fn(heapWorkspace(mark + bytes)));
+  } finally {
+    top = mark;
   }
 }
 
-/** n float64 zeros: in the heap inside withHeap(), a plain Float64Array elsewhere. */
-export function f64(n: number): Float64Array {
-  if (depth === 0) return new Float64Array(n);
-  const at = top;
-  // 16-byte aligned, for the two-lane loads; in float64 arithmetic, not 32-bit bitwise (which wraps from 2 GiB on)
-  top += Math.ceil((n * 8) / 16) * 16;
-  if (top > heap.byteLength) throw new HeapFull(top);
-  return new Float64Array(heap, at, n).fill(0); // the heap is reused: earlier contents are cleared
+/** The heap holds `end` bytes, grown when nothing lives in it (growing moves its buffer); false when it cannot. */
+function reserve(end: number): boolean {
+  if (end <= heap.byteLength) return true;
+  return top === 0 && grow(end);
+}
+
+/**
+ * Scratch of n float64 for a kernel whose operands live in the heap: just above what is allocated there
+ * (valid until the next allocation), when it fits; else null.
+ */
+export function heapScratch(n: number): Float64Array | null {
+  return top + heapBytesOf(n) <= heap.byteLength ? new Float64Array(heap, top, n) : null;
 }
 
 /** The heap's size in bytes: it starts at 1 MiB and grows to what the largest computation needed. */
 export function heapBytes(): number {
   return heap.byteLength;
-}
-
-/** Whether withHeap() is running: f64() allocates in the heap. */
-export function heapActive(): boolean {
-  return depth > 0;
 }
 
 /** The WebAssembly kernels when they are on and all three operands live in the heap, else null. */
@@ -98,63 +163,10 @@ export function inHeap(a: Float64Array): boolean {
   return a.buffer === heap;
 }
 
-/** A rows × cols zero matrix, allocated by f64(). */
-export function matrix(rows: number, cols: number): Matrix {
-  return { rows, cols, data: f64(rows * cols) };
-}
-
-/** A copy of m, allocated by f64(): in the heap inside withHeap(), an ordinary array elsewhere. */
-export function copy(m: Matrix): Matrix {
-  const data = f64(m.data.length);
-  data.set(m.data);
-  return { rows: m.rows, cols: m.cols, data };
-}
-
-/** m itself outside withHeap(); inside, a copy of it in the heap. */
-export function resident(m: Matrix): Matrix {
-  return depth === 0 || inHeap(m.data) ? m : copy(m);
-}
-
-/** Runs fn inside withHeap() and frees what it allocated there when it returns (its result must not be such an array). */
-export function scoped<R>(fn: () => R): R {
-  const mark = top;
-  try {
-    return fn();
-  } finally {
-    top = mark;
-  }
-}
-
 /**
- * Runs fn with the heap: what fn allocates through f64(), matrix() and resident() lives in WebAssembly
- * memory, where the SIMD kernels reach it. The heap is reused by the next call, so the result is copied
- * out (every Float64Array in it that lives there). When the heap is too small it grows and fn runs again
- * from the start: fn must compute its result from its inputs only. Nested calls share the outer heap.
- */
-export function withHeap<R>(fn: () => R): R {
-  if (depth > 0 || !simd) return fn();
-  for (;;) {
-    depth = 1;
-    top = 0;
-    try {
-      return copiedOut(fn());
-    } catch (e) {
-      if (!(e instanceof HeapFull)) throw e;
-      if (!grow(e.bytes)) {
-        depth = 0;
-        return fn(); // too large for the heap: plain arrays and the JavaScript kernels
-      }
-    } finally {
-      depth = 0;
-      top = 0;
-    }
-  }
-}
-
-/**
- * Grows the heap to at least `bytes`, doubling it at least (so that a computation is redone a few times at
- * most); false when that passes the limit or the memory cannot grow. Detaches the old buffer: nothing
- * allocated in it may still be in use.
+ * Grows the heap to at least `bytes`, doubling it at least (fewer moves over a run of growing cases); false
+ * when that passes the limit or the memory cannot grow. Detaches the old buffer: nothing allocated in it may
+ * still be in use.
  */
 function grow(bytes: number): boolean {
   const have = heap.byteLength / PAGE;

@@ -16,7 +16,7 @@
  * JavaScript runs.
  */
 import type { Matrix } from '../model/matrix.js';
-import { f64, heapActive, scoped, wasmKernels } from './heap.js';
+import { heapScratch, inHeap, wasmKernels } from './heap.js';
 
 /** y += A x   (A: r×c, x: c, y: r; x and y may start at an offset into a larger array) */
 export function matVecAdd(A: Matrix, x: Float64Array, y: Float64Array, xOff = 0, yOff = 0): void {
@@ -182,17 +182,19 @@ export interface Steps {
  */
 export function addOuterSum(C: Matrix, A: Steps, B: Steps, T: number): void {
   const { rows: m, cols: n } = C;
-  const size = (m + n) * Math.min(OUTER_CHUNK, T);
-  scoped(() => {
-    const scratch = heapActive() ? f64(size) : plainScratch(size); // in the heap (freed on return), the WebAssembly addABt reads it
-    for (let t0 = 0; t0 < T; t0 += OUTER_CHUNK) {
-      const len = Math.min(OUTER_CHUNK, T - t0);
-      const at = chunkRows(A, t0, len, m, scratch, 0);
-      const bt = chunkRows(B, t0, len, n, scratch, m * len);
-      addABt(C, { data: scratch, stride: len, offset: at }, { data: scratch, stride: len, offset: bt }, len);
-    }
-  });
+  const size = outerSumScratch(m, n, T);
+  // in the heap when C is (just above what is allocated there), where the WebAssembly addABt reads it
+  const scratch = (inHeap(C.data) && heapScratch(size)) || plainScratch(size);
+  for (let t0 = 0; t0 < T; t0 += OUTER_CHUNK) {
+    const len = Math.min(OUTER_CHUNK, T - t0);
+    const at = chunkRows(A, t0, len, m, scratch, 0);
+    const bt = chunkRows(B, t0, len, n, scratch, m * len);
+    addABt(C, { data: scratch, stride: len, offset: at }, { data: scratch, stride: len, offset: bt }, len);
+  }
 }
+
+/** The scratch addOuterSum takes for C m×n over T steps, in float64. */
+export const outerSumScratch = (m: number, n: number, T: number) => (m + n) * Math.min(OUTER_CHUNK, T);
 
 const OUTER_CHUNK = 64;
 let plain = new Float64Array(0); // reused across calls outside the heap (each thread has its own module instance)

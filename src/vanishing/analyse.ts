@@ -22,10 +22,10 @@ import {
   globalNorm,
   handBackward,
   handForward,
+  jacobianNorms,
   type ForwardCache,
   type GatedCache,
 } from '../bptt/index.js';
-import { gatedJacobianNorms, jacobianNorms } from '../bptt/jacobian.js';
 import { spectralNorm } from '../bptt/spectral.js';
 import { referenceSteps } from '../../reference/steps.js';
 import type { Case } from '../model/case.js';
@@ -214,8 +214,7 @@ async function analyse(
   const hand = handBackward(v, cache, { keepSteps: true, outputStep: T - 1 }).steps!.ds;
   const norms = Array.from({ length: T }, (_, k) => Math.hypot(...hand.subarray(k * H, (k + 1) * H)));
   // the Jacobian ∂s_{T−1}/∂s_k, and the bound of the RNN's (a gated cell's has no such bound)
-  const jac =
-    cell === 'rnn' ? jacobianNorms(v, cache as ForwardCache, 0) : gatedJacobianNorms(v, cache as GatedCache, 0);
+  const jac = jacobianNorms(v, cache, 0);
   const sigma = cell === 'rnn' ? spectralNorm(v.params.W!) : NaN;
   const bound = Array.from({ length: T }, (_, k) =>
     cell === 'rnn' ? (sigma * GAMMA[activation]) ** (T - 1 - k) : null,

@@ -1,10 +1,10 @@
 /**
  * The blocked kernels against the textbook loops, on shapes that leave every kind of remainder, in both
  * implementations: JavaScript (operands in ordinary arrays) and WebAssembly SIMD (operands in the heap,
- * inside withHeap; odd offsets give loads that are not 16-byte aligned).
+ * in a workspace there; odd offsets give loads that are not 16-byte aligned).
  */
 import { describe, expect, it } from 'vitest';
-import { f64, inHeap, kernelsInUse, withHeap } from '../../src/kernels/heap.js';
+import { inHeap, kernelsInUse, withWorkspace } from '../../src/kernels/heap.js';
 import { addABt, addOuterSum, matTVecAdd, matVecAdd } from '../../src/kernels/kernels.js';
 import type { Matrix } from '../../src/model/matrix.js';
 import { relErr } from '../helpers/fixtures.js';
@@ -35,9 +35,9 @@ const SHAPES = [
 const MODES = {
   js: <R>(fn: (place: (a: Float64Array) => Float64Array) => R): R => fn((a) => a),
   'wasm-simd': <R>(fn: (place: (a: Float64Array) => Float64Array) => R): R =>
-    withHeap(() =>
+    withWorkspace(2 ** 20, (ws) =>
       fn((a) => {
-        const h = f64(a.length);
+        const h = ws.f64(a.length);
         h.set(a);
         expect(inHeap(h)).toBe(true);
         return h;

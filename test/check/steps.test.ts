@@ -1,8 +1,7 @@
 /** --steps-detail: the seed's sum over k, term by term, against tf.grad and against PyTorch. */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { backward, forward } from '../../src/bptt/index.js';
-import { stepContribution } from '../../src/bptt/steps.js';
+import { backward, forward, stepContribution } from '../../src/bptt/index.js';
 import { checkSteps } from '../../src/check/steps.js';
 import { DEFAULT_TOLERANCE } from '../../src/check/metrics.js';
 import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { f64, withHeap } from '../../src/kernels/heap.js';
+import { withWorkspace } from '../../src/kernels/heap.js';
 import { estimateMemory, parseMemory, type Sizes } from '../../src/model/limits.js';
 import { cli } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
@@ -333,10 +333,10 @@ describe('input files', () => {
 });
 
 describe("the kernels' heap", () => {
-  it('an array of 2 GiB or more inside withHeap falls back to an ordinary array instead of wrapping the 32-bit alignment', () => {
+  it('an array of 2 GiB or more in a workspace falls back to an ordinary array instead of wrapping the 32-bit alignment', () => {
     // 2²⁸ float64 = 2 GiB, over the heap's maximum: the computation reruns on plain arrays (untouched pages cost no memory)
-    const out = withHeap(() => {
-      const a = f64(2 ** 28);
+    const out = withWorkspace(2 ** 31, (ws) => {
+      const a = ws.f64(2 ** 28);
       return {
         length: a.length,
         plain: !(a.buffer instanceof SharedArrayBuffer) && a.byteOffset === 0 && a.buffer.byteLength === 2 ** 31,

@@ -5,8 +5,8 @@
  *   δσ   = σ(a⁺) − σ(a⁻): sigmoid as difference.ts; hardSigmoid 0.2·δa inside the ramp (else direct)
  *   δ(u⊙v) = δu⊙v⁺ + u⁻⊙δv                          (every product of the cells, u⁻ = u⁺ − δu)
  */
-import { sigma } from '../../bptt/gated.js';
-import { f64 } from '../../kernels/heap.js';
+import { sigma } from '../../bptt/index.js';
+import type { Workspace } from '../../kernels/heap.js';
 import type { Case } from '../../model/case.js';
 import { GATES, type GatedCell, type ModelConfig, type RecurrentActivation } from '../../model/spec.js';
 import { activate, activationDifference, preActivationDifference, type Delta, type Layer } from '../difference.js';
@@ -34,7 +34,7 @@ export interface GateDifference {
  * The gates of a gated case for perturbation d, in GATES order: gate(k, …) computes a⁺ and δa of gate k,
  * whose recurrent input is v⁺ (δv), then its y⁺ and δy, through σ or act. Buffers in the loss difference's scope.
  */
-export function gates(c: Case, cell: GatedCell, d: Delta) {
+export function gates(c: Case, cell: GatedCell, d: Delta, ws: Workspace) {
   const { hiddenSize: H, activation, bias } = c.model;
   const rec = gateSigma(c.model);
   const P = c.params;
@@ -44,8 +44,8 @@ export function gates(c: Case, cell: GatedCell, d: Delta) {
     b: bias ? P[`b_${g}`]! : null,
     names: { W: `W_${g}`, U: `U_${g}`, b: `b_${g}` },
   }));
-  const [a, da, corr] = [f64(H), f64(H), f64(H)];
-  const out: GateDifference[] = layers.map(() => ({ y: f64(H), dy: f64(H) }));
+  const [a, da, corr] = [ws.f64(H), ws.f64(H), ws.f64(H)];
+  const out: GateDifference[] = layers.map(() => ({ y: ws.f64(H), dy: ws.f64(H) }));
   return (k: number, b: number, t: number, v: Float64Array, dv: Float64Array, f: 'σ' | 'act'): GateDifference => {
     preActivationDifference(c, d, layers[k]!, b, t, v, dv, a, da, corr); // a⁺, δa
     const { y, dy } = out[k]!;

@@ -5,16 +5,15 @@
  * with z⁻ = z⁺ − δz (r⁻ likewise).
  */
 import { gatedForward } from '../../bptt/index.js';
-import { f64 } from '../../kernels/heap.js';
 import type { FdCell } from '../trajectory.js';
 import { gates } from './gates.js';
 
-export const gru: FdCell = (c) => ({
-  s: gatedForward(c).s,
-  stepper: (d) => {
+export const gru: FdCell = (c, ws) => ({
+  s: gatedForward(c, ws).s,
+  stepper: (d, scope) => {
     const H = c.model.hiddenSize;
-    const gate = gates(c, 'gru', d);
-    const [rs, drs] = [f64(H), f64(H)];
+    const gate = gates(c, 'gru', d, scope);
+    const [rs, drs] = [scope.f64(H), scope.f64(H)];
     return {
       step(b, t, sPrev, dsPrev, s, ds) {
         const z = gate(0, b, t, sPrev, dsPrev, 'σ');

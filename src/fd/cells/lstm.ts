@@ -5,20 +5,19 @@
  * with f⁻ = f⁺ − δf (i⁻, o⁻ likewise); c₋₁ = 0 and δc₋₁ = 0 (a perturbation of s₋₁ leaves c₋₁ as it is).
  */
 import { gatedForward } from '../../bptt/index.js';
-import { f64 } from '../../kernels/heap.js';
 import { activate, activationDifference } from '../difference.js';
 import type { FdCell } from '../trajectory.js';
 import { gates } from './gates.js';
 
-export const lstm: FdCell = (c) => {
-  const cache = gatedForward(c);
+export const lstm: FdCell = (c, ws) => {
+  const cache = gatedForward(c, ws);
   return {
     s: cache.s,
-    stepper: (d) => {
+    stepper: (d, scope) => {
       const { hiddenSize: H, activation } = c.model;
-      const gate = gates(c, 'lstm', d);
-      let [cPrev, dcPrev, cNow, dcNow] = [f64(H), f64(H), f64(H), f64(H)]; // c⁺, δc: previous step and this one
-      const [act, dact] = [f64(H), f64(H)]; //                                 act(c⁺_t), δact(c_t)
+      const gate = gates(c, 'lstm', d, scope);
+      let [cPrev, dcPrev, cNow, dcNow] = [scope.f64(H), scope.f64(H), scope.f64(H), scope.f64(H)]; // c⁺, δc: previous step and this one
+      const [act, dact] = [scope.f64(H), scope.f64(H)]; //                                 act(c⁺_t), δact(c_t)
       return {
         start(b, t0) {
           const at = (b * (c.steps + 1) + t0) * H; //                           c_{t0−1} of row b (c₋₁ = 0 first)

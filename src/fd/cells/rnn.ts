@@ -5,13 +5,12 @@
  *   s⁺_t = f(a⁺_t),  δs_t = f(a⁺_t) − f(a⁻_t)
  */
 import { forward } from '../../bptt/index.js';
-import { f64 } from '../../kernels/heap.js';
 import { activate, activationDifference, preActivationDifference, type Layer } from '../difference.js';
 import type { FdCell } from '../trajectory.js';
 
-export const rnn: FdCell = (c) => ({
-  s: forward(c).s,
-  stepper: (d) => {
+export const rnn: FdCell = (c, ws) => ({
+  s: forward(c, ws).s,
+  stepper: (d, scope) => {
     const { hiddenSize: H, activation, bias } = c.model;
     const layer: Layer = {
       W: c.params.W!,
@@ -19,7 +18,7 @@ export const rnn: FdCell = (c) => ({
       b: bias ? c.params.b! : null,
       names: { W: 'W', U: 'U', b: 'b' },
     };
-    const [a, da, corr] = [f64(H), f64(H), f64(H)];
+    const [a, da, corr] = [scope.f64(H), scope.f64(H), scope.f64(H)];
     return {
       step(b, t, sPrev, dsPrev, s, ds) {
         preActivationDifference(c, d, layer, b, t, sPrev, dsPrev, a, da, corr); // a⁺, δa

@@ -1,19 +1,17 @@
 /**
- * Forward pass of the seed's model (DESIGN.md, "The model"), float64.
- *   a_t = U x_t + W s_{t−1} [+ b]      s_t = f(a_t)      s_{−1} = initial state or 0
+ * What the forward pass of every cell shares (DESIGN.md, "The model"), float64: the input term U x_t of a
+ * cell's pre-activations, and the output layer on the states s_t the cell computed,
  *   z_t = V s_t [+ c]                  ŷ_t = softmax(z_t)
  *   L   = Σ_b Σ_t −log ŷ_t[y_t]
  * Dimension letters: B batch, T steps, I input size, H hidden, K output classes.
  */
 import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
-import { activate } from './activations.js';
-import { f64 } from '../kernels/heap.js';
+import { PLAIN, type Workspace } from '../kernels/heap.js';
 import { addABt, matVecAdd } from '../kernels/kernels.js';
 
-export interface ForwardCache {
-  /** states of row b: s_{t−1} at [(b·(T+1) + t)·H, …), so s_{−1} sits at t = 0 and s_t at t + 1 */
-  s: Float64Array;
+/** What the output layer saves, for every cell. */
+export interface OutputCache {
   /** softmax outputs ŷ_t of row b at [(b·T + t)·K, …) */
   p: Float64Array;
   /** L_t = −log ŷ_t[y_t] at [b·T + t] */
@@ -64,37 +62,19 @@ function softmaxLoss(z: Float64Array, y: number, p: Float64Array): number {
   return Math.log(sum) - (zy - max);
 }
 
-export function forward(c: Case): ForwardCache {
-  const { batch: B, steps: T } = c;
-  const { hiddenSize: H, activation, bias } = c.model;
-  const { U, W, b: bh } = c.params;
-  const s = f64(B * (T + 1) * H);
-  for (let b = 0; b < B; b++) {
-    const base = b * (T + 1) * H;
-    if (c.initialState) s.set(c.initialState.data.subarray(b * H, (b + 1) * H), base);
-    // U x_t [+ b] does not depend on the recurrence: written for all steps first, where the a_t go
-    if (bias) for (let t = 0; t < T; t++) s.set(bh!.data, base + (t + 1) * H); // a_t = b
-    addInputs(c, b, U!, s, base + H); //                                          a_t += U x_t
-    for (let t = 0; t < T; t++) {
-      const prev = base + t * H; //       s_{t−1} at s[prev …]
-      const cur = prev + H; //            a_t, then s_t, at s[cur …]: a_t is computed in place of s_t
-      matVecAdd(W!, s, s, prev, cur); //  a_t += W s_{t−1}
-      activate(activation, s, cur, cur + H); // s_t = f(a_t)
-    }
-  }
-  return { s, ...outputLayer(c, s) };
-}
+/** What outputLayer allocates: ŷ_t and L_t of every row and step. */
+export const outputSizes = (c: Case) => [c.batch * c.steps * c.model.outputSize, c.batch * c.steps];
 
 /**
- * The output layer for all steps at once, from the states s (laid out as in ForwardCache):
+ * The output layer for all steps at once, from the states s (s_{t−1} of row b at [(b·(T+1) + t)·H, …)):
  * Z = S Vᵀ [+ c], row t of Z is z_t = V s_t [+ c]; ŷ_t = softmax(z_t); L_t = −log ŷ_t[y_t].
  */
-export function outputLayer(c: Case, s: Float64Array): Pick<ForwardCache, 'p' | 'stepLoss' | 'loss'> {
+export function outputLayer(c: Case, s: Float64Array, ws: Workspace = PLAIN): OutputCache {
   const { batch: B, steps: T } = c;
   const { hiddenSize: H, outputSize: K, bias } = c.model;
   const { V, c: cy } = c.params;
-  const p = f64(B * T * K);
-  const stepLoss = f64(B * T);
+  const p = ws.f64(B * T * K);
+  const stepLoss = ws.f64(B * T);
   let loss = 0;
   for (let b = 0; b < B; b++) {
     const Z = { rows: T, cols: K, data: p.subarray(b * T * K, (b + 1) * T * K) };
