@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { handGradients } from '../bptt/index.js';
 import { referenceGradients, tf, type ReferenceName } from '../../reference/index.js';
 import type { Case } from '../model/case.js';
-import { InputError } from '../model/errors.js';
+import { fieldName, InputError } from '../model/errors.js';
 import { MANIFEST, writeRunDir } from '../model/out-dir.js';
 import { generateCase } from '../model/generate.js';
 import { jsonNumber, readJsonNumber, type Gradients } from '../model/gradients.js';
@@ -78,18 +78,21 @@ export interface GoldenResult {
 export async function goldenVerify(dir: string, tol: Tolerance, maxMemory?: number): Promise<GoldenResult> {
   if (!existsSync(dir))
     throw new InputError(
-      `--dir ${JSON.stringify(dir)} does not exist, expected a golden directory (bptt-check golden update writes one)`,
+      `${fieldName('dir')} ${JSON.stringify(dir)} does not exist, expected a golden directory (bptt-check golden update writes one)`,
+      'dir',
     );
   if (!statSync(dir).isDirectory())
     throw new InputError(
-      `--dir ${JSON.stringify(dir)} is a file, expected a golden directory (bptt-check golden update writes one)`,
+      `${fieldName('dir')} ${JSON.stringify(dir)} is a file, expected a golden directory (bptt-check golden update writes one)`,
+      'dir',
     );
   const names = readdirSync(dir)
     .filter((f) => f.endsWith('.json') && f !== MANIFEST)
     .sort();
   if (!names.length)
     throw new InputError(
-      `--dir ${JSON.stringify(dir)} holds no golden files, expected the output of bptt-check golden update`,
+      `${fieldName('dir')} ${JSON.stringify(dir)} holds no golden files, expected the output of bptt-check golden update`,
+      'dir',
     );
   const files = names.map((name) =>
     readGoldenFile(join(dir, name), `golden file ${JSON.stringify(join(dir, name))}`, maxMemory),

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Case } from '../model/case.js';
-import { InputError } from '../model/errors.js';
+import { fieldName, InputError } from '../model/errors.js';
 import { readJsonFile } from '../model/files.js';
 import {
   checkGenerateOptions,
@@ -120,7 +120,8 @@ export function loadMatrix(path: string, maxCases = DEFAULT_MAX_CASES): SweepMat
   const size = (m.generate ? crossProductSize(m.generate) : 0) + (m.cases?.length ?? 0);
   if (size > maxCases)
     throw new InputError(
-      `${where}: the cross product has ${size} cases, more than --max-cases ${maxCases}; expected at most ${maxCases} (raise --max-cases, or split the matrix and use --shard)`,
+      `${where}: the cross product has ${size} cases, more than ${fieldName('maxCases')} ${maxCases}; expected at most ${maxCases} (raise ${fieldName('maxCases')}, or split the matrix and use ${fieldName('shard')})`,
+      'maxCases',
     );
   const entries: SweepEntry[] = [
     ...(m.generate ? crossProduct(m.generate).map((generate) => ({ generate })) : []),
@@ -239,13 +240,13 @@ export function entryCase(e: SweepEntry): Case {
   return 'file' in e ? loadCase(e.file) : generateCase(e.generate);
 }
 
-/** `--shard i/n`: entries whose index is ≡ i−1 (mod n). The n shards cover every entry exactly once. */
+/** A shard `i/n`: entries whose index is ≡ i−1 (mod n). The n shards cover every entry exactly once. */
 export function parseShard(text: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
   if (!m || count < 1 || index < 1 || index > count)
-    throw new InputError(`--shard is ${JSON.stringify(text)}, expected i/n with 1 ≤ i ≤ n`);
+    throw new InputError(`${fieldName('shard')} is ${JSON.stringify(text)}, expected i/n with 1 ≤ i ≤ n`, 'shard');
   return { index, count };
 }
 

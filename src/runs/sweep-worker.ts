@@ -18,8 +18,5 @@ let ready: Promise<unknown> | null = null;
 export default async function run(task: SweepTask) {
   ready ??= useBackend(task.backend);
   await ready;
-  const c = entryCase(task.entry);
-  // fault injection for the tests of crash handling: BPTT_CHECK_FAULT=exit:<case id> ends this thread
-  if (process.env.BPTT_CHECK_FAULT === `exit:${c.id}`) process.exit(1);
-  return checkCase(c, task.references, task.tolerance, task.options);
+  return checkCase(entryCase(task.entry), task.references, task.tolerance, task.options);
 }

@@ -12,7 +12,7 @@ import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { caseToFile, type Case, type CaseFile } from '../model/case.js';
-import { InputError } from '../model/errors.js';
+import { fieldName, InputError } from '../model/errors.js';
 import { parseGradients, type Dtype, type Gradients } from '../model/gradients.js';
 import type { SubjectOptions } from '../check/compare.js';
 import { SubjectFault, firstLine as oneLine, type SubjectHost } from './subject-host.js';
@@ -39,7 +39,7 @@ export const MODULE_HEAP_MB = 1024;
 /** How much the tool's resident memory may grow while the module loads or answers one case (heap and typed arrays), in MB. */
 export const MODULE_MEMORY_MB = 2048;
 
-const whereOf = (path: string) => `--impl module ${JSON.stringify(path)}`;
+const whereOf = (path: string) => `${fieldName('impl')} module ${JSON.stringify(path)}`;
 const NO_EXPORT =
   'exports no function "gradients" (named or default), expected export function gradients(case, options) { … }';
 const LOAD_EXPECTED = 'expected a module that imports cleanly';
@@ -51,11 +51,18 @@ function modulePath(path: string): string {
   if (!EXTENSIONS.includes(extname(abs)))
     throw new InputError(
       `${where} has extension ${JSON.stringify(extname(abs))}, expected one of ${EXTENSIONS.join(', ')}`,
+      'impl',
     );
   if (!existsSync(abs))
-    throw new InputError(`${where} cannot be read (no such file), expected a module relative to ${process.cwd()}`);
+    throw new InputError(
+      `${where} cannot be read (no such file), expected a module relative to ${process.cwd()}`,
+      'impl',
+    );
   if (!statSync(abs).isFile())
-    throw new InputError(`${where} is not a regular file (a FIFO, a device or a directory), expected a module file`); // importing a FIFO waits forever
+    throw new InputError(
+      `${where} is not a regular file (a FIFO, a device or a directory), expected a module file`,
+      'impl',
+    ); // importing a FIFO waits forever
   return abs;
 }
 
@@ -86,14 +93,15 @@ export async function runGradientsModule(
   timeoutSeconds: number,
   options: GradientsOptions = {},
 ): Promise<Gradients> {
-  const where = `--impl module ${JSON.stringify(path)}`;
+  const where = whereOf(path);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () =>
         reject(
           new InputError(
-            `${where} did not settle within --timeout ${timeoutSeconds} s, expected a result or a promise that settles`,
+            `${where} did not settle within ${fieldName('timeout')} ${timeoutSeconds} s, expected a result or a promise that settles`,
+            'timeout',
           ),
         ),
       timeoutSeconds * 1000,
@@ -128,12 +136,12 @@ function faultMessage(where: string, f: SubjectFault, timeoutSeconds: number, ca
       return `${where} ${NO_EXPORT}`;
     case 'timeout':
       return f.loading
-        ? `${where} did not finish loading within --timeout ${timeoutSeconds} s and was stopped, expected a module that imports in time`
-        : `${where} did not settle within --timeout ${timeoutSeconds} s on case ${caseId} and was stopped, expected a result or a promise that settles`;
+        ? `${where} did not finish loading within ${fieldName('timeout')} ${timeoutSeconds} s and was stopped, expected a module that imports in time`
+        : `${where} did not settle within ${fieldName('timeout')} ${timeoutSeconds} s on case ${caseId} and was stopped, expected a result or a promise that settles`;
     case 'exited':
       return `${where}: the module exited before answering (${f.detail}, ${at}), expected gradients(case, options) to return its result without process.exit`;
     case 'memory':
-      return `${where} ran out of memory ${at}: it ${f.detail}, expected a module within the limits of an --impl module (${MODULE_HEAP_MB} MB of heap, ${MODULE_MEMORY_MB} MB in all)`;
+      return `${where} ran out of memory ${at}: it ${f.detail}, expected a module within the limits of an ${fieldName('impl')} module (${MODULE_HEAP_MB} MB of heap, ${MODULE_MEMORY_MB} MB in all)`;
     case 'threw':
       return `${where} threw on case ${caseId}: ${f.detail}`;
     case 'uncaught':
@@ -147,7 +155,9 @@ function faultMessage(where: string, f: SubjectFault, timeoutSeconds: number, ca
 export async function openGradientsModule(path: string, timeoutSeconds: number): Promise<ModuleSubject> {
   const where = whereOf(path);
   const word = (e: unknown, caseId?: string) =>
-    e instanceof SubjectFault ? new InputError(faultMessage(where, e, timeoutSeconds, caseId)) : e;
+    e instanceof SubjectFault
+      ? new InputError(faultMessage(where, e, timeoutSeconds, caseId), e.kind === 'timeout' ? 'timeout' : 'impl')
+      : e;
   let host: SubjectHost;
   try {
     host = await startModuleHost({

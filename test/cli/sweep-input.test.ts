@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { crashOn } from '../helpers/crash.js';
 import { cli } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
 
@@ -130,7 +131,7 @@ describe('a crashed worker', () => {
     const run = await cli(
       ['sweep', '--matrix', 'ok.json', '--workers', '1', '--out', 'crash', '--junit', 'crash.xml'],
       dir,
-      { BPTT_CHECK_FAULT: `exit:${id(2)}` },
+      crashOn(id(2)),
     );
     expect(run.code).toBe(1);
     const junit = read('crash.xml');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMatrix, shardIndices } from '../../src/runs/grid.js';
+import { crashOn } from '../helpers/crash.js';
 import { BIN, cli } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
 
@@ -76,9 +77,11 @@ describe('sweep', () => {
 
   it('reports a crashed worker as a failing case with its error, and runs the rest', async () => {
     const victim = 'rnn-relu-bias-tok-I4-H6-K4-T9-B1-seed2';
-    const run = await cli(['sweep', '--matrix', 'matrix.json', '--workers', '2', '--json', '--out', 'crash'], dir, {
-      BPTT_CHECK_FAULT: `exit:${victim}`,
-    });
+    const run = await cli(
+      ['sweep', '--matrix', 'matrix.json', '--workers', '2', '--json', '--out', 'crash'],
+      dir,
+      crashOn(victim),
+    );
     expect(run.code).toBe(1);
     const cases = JSON.parse(run.stdout).cases as { id: string; pass: boolean; error?: string }[];
     expect(cases).toHaveLength(17);
