@@ -5,11 +5,10 @@
 import type { Series, VanishingResult } from '../vanishing/analyse.js';
 import { wText } from './vanishing-answers.js';
 import { SKIP_REASONS, skippedText, type SkippedLags } from '../vanishing/lags.js';
-import { ADVICE } from '../check/diagnose.js';
 import { ADJOINT_BOUND, JACOBIAN_BOUND, type RenderedChart } from './charts.js';
-import { num, verdictLine, verdictWord, type Report } from './model.js';
+import { verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, ROW_HEADER, rowCells } from './table.js';
-import { capitalize, toleranceRule } from './text.js';
+import { capitalize, clipLine, diagnosisText, num, toleranceRule } from './text.js';
 import { visible } from './escape.js';
 
 /** Text or an attribute value: & < > " ' as entities, and control characters as visible escapes (no raw ESC or NUL in the page). */
@@ -71,17 +70,10 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
   for (const c of r.cases) {
     body.push(`<h2>${escapeHtml(caseTitle(c))}</h2>`, `<p>Pairs: ${escapeHtml(c.disagreement)}.</p>`);
     for (const note of c.notes ?? []) body.push(`<p>Note: ${escapeHtml(note)}.</p>`);
-    if (c.clip)
-      body.push(
-        `<p>Clipping, global norm before → after: ${escapeHtml(
-          Object.entries(c.clip)
-            .map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`)
-            .join(', '),
-        )}.</p>`,
-      );
+    if (c.clip) body.push(`<p>${escapeHtml(capitalize(clipLine(c.clip)))}.</p>`);
     for (const d of c.diagnosis ?? [])
       body.push(
-        `<p class="diagnosis"><strong>${escapeHtml(`${d.tensor}: ${d.pattern}`)}</strong>: ${escapeHtml(`${d.detail}. ${ADVICE[d.pattern] ?? ''}`)}</p>`,
+        `<p class="diagnosis"><strong>${escapeHtml(`${d.tensor}: ${d.pattern}`)}</strong>: ${escapeHtml(diagnosisText(d))}</p>`,
       );
     body.push(table(ROW_HEADER, c.rows.map(rowCells), (n) => !c.rows[n]!.pass));
   }

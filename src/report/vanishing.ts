@@ -13,7 +13,7 @@ import {
   vanishingVerdict,
   type VanishingMeta,
 } from './html.js';
-import { REPORT_SCHEMA_VERSION } from './model.js';
+import { REPORT_SCHEMA_VERSION } from './json-types.js';
 import { markdownTable } from './table.js';
 import { jsonSafe, mdFence, mdText } from './escape.js';
 
