@@ -6,7 +6,7 @@
 import { FIELD_PATTERN } from '../model/errors.js';
 
 /** Fields whose flag is not their kebab-case name. */
-export const FLAG_OF: Record<string, string> = {};
+export const FLAG_OF: Record<string, string> = { wNorms: '--w-norm' };
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`);
 

@@ -18,10 +18,8 @@ import { fdGradients } from '../fd/parallel.js';
 import { checkOutputStep } from '../check/steps.js';
 import { analyseVanishing, checkVanishingOptions } from '../vanishing/analyse.js';
 import type { Activation, Cell } from '../model/spec.js';
-import { SERIES_HEADER, seriesRows, vanishingNotes, vanishingVerdict } from '../report/html.js';
-import { alignedTable } from '../report/table.js';
 import { STEPS_NEED_TERMS, STEPS_NOT_RUN_FILE, STEPS_NOT_RUN_IMPL } from '../report/text.js';
-import { vanishingJson, writeVanishingReports } from '../report/vanishing.js';
+import { vanishingConsole, vanishingJson, writeVanishingReports } from '../report/vanishing.js';
 import { generateCase } from '../model/generate.js';
 import { InputError, jsonSafe, visible } from '../model/errors.js';
 import { writeFileAtomic } from '../model/files.js';
@@ -402,22 +400,9 @@ function buildProgram(
         createdAt: new Date().toISOString(),
         toolVersion: TOOL_VERSION,
       };
-      const written = await writeVanishingReports(opts.out, v, meta);
-      if (opts.json) io.out(vanishingJson(v, meta));
-      else
-        io.out(
-          [
-            ...alignedTable(SERIES_HEADER, seriesRows(v)),
-            '',
-            ...vanishingNotes(v).flatMap((n) => [n, '']),
-            v.answer,
-            '',
-            ...(v.cellsAnswer ? [v.cellsAnswer, ''] : []),
-            `reports: ${written.map(visible).join(', ')}`,
-            vanishingVerdict(v),
-            '',
-          ].join('\n'),
-        );
+      const written = await writeVanishingReports(opts.out, v, meta, withFlags);
+      if (opts.json) io.out(withFlags(vanishingJson(v, meta)));
+      else io.out(vanishingConsole(v, written, withFlags));
       setCode(v.pass ? 0 : 1);
     });
 

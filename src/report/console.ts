@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import type { CaseJson } from './json-types.js';
 import { verdictLine, type Report } from './model.js';
 import { alignedTable, caseTitle, ROW_HEADER, rowCells } from './table.js';
-import { clipLine, diagnosisLine, epsText, fdModeText, toleranceRule } from './text.js';
+import { clipLine, diagnosisLine, epsText, fdModeText, FIELD_NAMES, toleranceRule, type Names } from './text.js';
 import { visible } from './escape.js';
 
 export function caseLine(c: Pick<CaseJson, 'id' | 'pass' | 'rows'>): string {
@@ -18,7 +18,8 @@ export function caseLine(c: Pick<CaseJson, 'id' | 'pass' | 'rows'>): string {
   return `${mark}  ${visible(c.id)}  (${worst}${unmeasured ? `, ${unmeasured} without measures (non-finite or not given)` : ''}${failed.length ? `, ${failed.length} failing: ${failed.map((r) => `${r.tensor} ${r.a} vs ${r.r}`).join(', ')}` : ''})`;
 }
 
-export function renderConsole(r: Report, written: string[]): string {
+/** `names` shows the option fields the text names (text.ts): the CLI's withFlags writes them as flags. */
+export function renderConsole(r: Report, written: string[], names: Names = FIELD_NAMES): string {
   const lines: string[] = [];
   if (r.kind === 'compare' || r.kind === 'verify') {
     for (const c of r.cases) {
@@ -45,7 +46,7 @@ export function renderConsole(r: Report, written: string[]): string {
   );
   lines.push(`reports: ${written.map(visible).join(', ')}`);
   lines.push((r.pass ? pc.green : pc.red)(pc.bold(verdictLine(r))), '');
-  return lines.join('\n');
+  return names(lines.join('\n'));
 }
 
 /** What a case result says beyond its table: pairs, notes, clipping, finite differences, steps. */

@@ -1,11 +1,25 @@
 import type { StepCompareJson, StepsJson } from './json-types.js';
 import { verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, markdownTable, ROW_HEADER, rowCells } from './table.js';
-import { capitalize, clipNorms, diagnosisText, epsText, fdModeText, num, toleranceRule } from './text.js';
+import {
+  capitalize,
+  clipNorms,
+  FIELD_NAMES,
+  type Names,
+  diagnosisText,
+  epsText,
+  fdModeText,
+  num,
+  toleranceRule,
+} from './text.js';
 import { mdFence, mdInline, mdText, visible } from './escape.js';
 
-/** report.md: the verdict first, then the tables, the tolerances and how to reproduce the run. */
-export function renderMarkdown(r: Report): string {
+/**
+ * report.md: the verdict first, then the tables, the tolerances and how to reproduce the run. `names`
+ * shows the option fields our sentences name (text.ts): applied to each sentence that may name one (pairs,
+ * diagnosis, notes) before it is escaped, never to the whole (Markdown's own code spans are backticked).
+ */
+export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
   const out: string[] = [`# bptt-check ${r.kind}: ${verdictWord(r)}`, '', `**${verdictLine(r)}**`, ''];
   const failed = r.cases.flatMap((c) => c.rows.filter((row) => !row.pass).map((row) => ({ c, row })));
   if (failed.length) {
@@ -22,7 +36,7 @@ export function renderMarkdown(r: Report): string {
   if (diagnoses.length) {
     out.push('## Diagnosis', '');
     for (const { c, d } of diagnoses)
-      out.push(`- **${d.tensor}: ${d.pattern}** (${mdText(c.id)}): ${diagnosisText(d)}`);
+      out.push(`- **${d.tensor}: ${d.pattern}** (${mdText(c.id)}): ${names(diagnosisText(d))}`);
     out.push('');
   } else if (failed.length) out.push('No known bug pattern fits the failing tensors.', '');
   out.push('## Results', '');
@@ -35,8 +49,8 @@ export function renderMarkdown(r: Report): string {
       .map(([k, v]) => `${k} ${v!.toFixed(1)} ms`)
       .join(', ');
     if (c.error === undefined) out.push(`Loss: ${losses}. Time: ${times}.`, ''); // a case that did not complete has neither
-    out.push(`**Pairs:** ${mdInline(c.disagreement)}.`, ''); // it may quote a user string: the error of a case that did not complete
-    for (const note of c.notes ?? []) out.push(`Note: ${visible(note)}.`, '');
+    out.push(`**Pairs:** ${mdInline(names(c.disagreement))}.`, ''); // it may quote a user string: the error of a case that did not complete
+    for (const note of c.notes ?? []) out.push(`Note: ${visible(names(note))}.`, '');
     if (c.clip) out.push(`Clipping: global norm of the parameter gradients ${clipNorms(c.clip)}.`, '');
     if (c.fd)
       out.push(

@@ -4,7 +4,6 @@
  */
 import type { CaseResult } from '../check/compare.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { kernelsInUse } from '../kernels/heap.js';
 import { REPORT_SCHEMA_VERSION, type CaseJson, type IncompleteJson, type ReportJson } from './json-types.js';
 import { pairsText } from './text.js';
 
@@ -16,7 +15,7 @@ export interface ReportMeta {
   sweep?: Report['sweep'];
   backend: string;
   tfjsVersion: string;
-  /** default: the kernels of this process (a merge passes its shards') */
+  /** the hand side's kernels: kernelsInUse() of the process that ran the cases (a merge passes its shards'); default 'unknown' */
   handKernels?: string;
   command: string;
   tolerance: Report['tolerance'];
@@ -59,7 +58,7 @@ export function buildReport(results: readonly (CaseResult | CaseJson)[], meta: R
     createdAt: new Date().toISOString(),
     backend: meta.backend,
     tfjsVersion: meta.tfjsVersion,
-    handKernels: meta.handKernels ?? kernelsInUse(),
+    handKernels: meta.handKernels ?? 'unknown',
     node: process.version,
     command: meta.command,
     tolerance: meta.tolerance,

@@ -3,7 +3,15 @@
  * vitest matcher): written once here, so that they cannot drift apart.
  */
 import type { Verdict } from '../check/verdict.js';
+import { fieldName } from '../model/errors.js';
 import type { DiagnosisJson, FdModeJson, ToleranceJson } from './json-types.js';
+
+/**
+ * How a report writer shows the option fields its text names (`truncate`, written by fieldName): as they
+ * stand for a library caller; the CLI passes its withFlags (cli/fields.ts), which writes each as its flag.
+ */
+export type Names = (text: string) => string;
+export const FIELD_NAMES: Names = (text) => text;
 
 /** Numbers as reports show them: 3 significant digits, exponent form for the small and the large. */
 export function num(x: number): string {
@@ -37,7 +45,7 @@ function hint(v: Verdict): string {
     case 'reference-rounding':
       return ': tfjs disagrees with both float64 sides, which agree: float32 rounding (or a layout problem) in the reference, not an error in the gradient under test';
     case 'below-float32':
-      return `: an error below float32 resolution, which only the float64 pair sees${v.subject === 'yours' ? ' (if yours computes in float32, --dtype float32 holds it to the float32 tolerances)' : ''}`;
+      return `: an error below float32 resolution, which only the float64 pair sees${v.subject === 'yours' ? ` (if yours computes in float32, ${fieldName('dtype')} float32 holds it to the float32 tolerances)` : ''}`;
     case 'references-agree':
       return ': both references agree with each other and not with the gradient under test: it is wrong';
     case 'references-disagree':
@@ -64,8 +72,7 @@ export const ADVICE: Record<string, string> = {
   'sign-flipped': 'For softmax with cross-entropy ∂L_t/∂z_t = ŷ_t − y_t (prediction minus target), not y_t − ŷ_t.',
   'no-recurrence':
     'ds_t must also receive Wᵀ da_{t+1} from the next step: the chain ∂s_t/∂s_k = ∏_j ∂s_j/∂s_{j−1} is missing.',
-  'truncated-k':
-    'BPTT’s sum over k runs over every earlier step k = 0 … t, not only the last few (that is truncated BPTT, --truncate k).',
+  'truncated-k': `BPTT’s sum over k runs over every earlier step k = 0 … t, not only the last few (that is truncated BPTT, ${fieldName('truncate')} k).`,
   'state-off-by-one': 'a_t = U x_t + W s_{t−1}, so ∂a_t/∂W brings s_{t−1}: dW += da_t s_{t−1}ᵀ, not da_t s_tᵀ.',
   'W-not-transposed':
     'a_t = W s_{t−1} + …, so the recursion carries ∂L/∂s_{t−1} = Wᵀ da_t (Σ_i W[i, j] da_t[i]), not W da_t.',
@@ -117,11 +124,11 @@ export function epsText(eps: Record<string, number>): string {
     .join(', ');
 }
 
-/** Why `compare --impl` has no per-step check (until user code can return the per-step terms). */
+/** Why a module (`impl`) has no per-step check (until user code can return the per-step terms). */
 export const STEPS_NEED_TERMS = 'the per-step check needs the per-step terms, which a module does not return yet';
 
-/** The note a report carries when --impl left the per-step check out by default. */
-export const STEPS_NOT_RUN_IMPL = `per-step check not run: ${STEPS_NEED_TERMS} (--impl gives the totals only)`;
+/** The note a report carries when a module (`impl`) left the per-step check out by default. */
+export const STEPS_NOT_RUN_IMPL = `per-step check not run: ${STEPS_NEED_TERMS} (${fieldName('impl')} gives the totals only)`;
 
 /** The note a `verify` report carries: a gradients file holds totals, not the per-step terms it needs. */
 export const STEPS_NOT_RUN_FILE =
