@@ -53,7 +53,8 @@ export {
   type GradientsOptions,
   type UserGradients,
 } from './runs/user-module.js';
-export { diagnose, ADVICE, type Diagnosis } from './check/diagnose.js';
+export { diagnose, type Diagnosis } from './check/diagnose.js';
+export { ADVICE } from './report/text.js';
 export { fdOracle, project, type FdMode, type FdProbe } from './fd/oracle.js';
 export { fdGradients, fdOracleParallel } from './fd/parallel.js';
 export {

@@ -7,22 +7,19 @@
 import { expect } from 'vitest';
 import { checkGradients, type CheckGradientsOptions } from './api.js';
 import type { Case, CaseFile } from './model/case.js';
-import { ADVICE } from './check/diagnose.js';
 import { alignedTable, ROW_HEADER, rowCells } from './report/table.js';
 import type { UserGradients } from './runs/user-module.js';
 import { DEFAULT_TOLERANCE } from './check/metrics.js';
-import { toleranceRule } from './report/text.js';
+import { diagnosisLine, pairsText, toleranceRule } from './report/text.js';
 
 expect.extend({
   async toMatchReferenceGradients(received: UserGradients, kase: Case | CaseFile, options: CheckGradientsOptions = {}) {
     const result = await checkGradients(kase, received, options);
     const lines = [
       ...alignedTable(ROW_HEADER, result.rows.map(rowCells)),
-      `pairs: ${result.disagreement}`,
+      `pairs: ${pairsText(result.verdict, result.error)}`,
       `tolerance: ${toleranceRule({ atol: options.atol ?? DEFAULT_TOLERANCE.atol, rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol })}`,
-      ...(result.diagnosis ?? []).map(
-        (d) => `diagnosis: ${d.tensor}: ${d.pattern}: ${d.detail}. ${ADVICE[d.pattern] ?? ''}`,
-      ),
+      ...(result.diagnosis ?? []).map((d) => `diagnosis: ${diagnosisLine(d)}`),
     ];
     return {
       pass: result.pass,

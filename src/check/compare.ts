@@ -14,9 +14,10 @@ import { checkSteps } from './steps.js';
 import { diagnose } from './diagnose.js';
 import { wHeatmap } from './heatmap.js';
 import { subjectDtype } from './precision.js';
+import { verdictOf } from './verdict.js';
 import { autoFdMode, float64Loss, nonFinite, overflowNote } from './overflow.js';
 import { planCheck, type CheckOptions, type CheckPlan } from './plan.js';
-import { caseConfig, type CaseResult, type PairRow } from './result.js';
+import { caseConfig, type CaseResult } from './result.js';
 import { compareGradients, compareWithFd, pairsFor } from './pairs.js';
 import { clipOf, isClipping, isTruncated, type ImplName } from './sides.js';
 
@@ -155,7 +156,7 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
     loss,
     ms,
     rows,
-    disagreement: disagreement(rows, subject),
+    verdict: verdictOf(rows, subject),
     ...(diagnosis.length ? { diagnosis } : {}),
     ...(notes.length ? { notes } : {}),
     ...(fd ? { fd } : {}),
@@ -177,47 +178,4 @@ function clipFdProbes(c: Case, probes: FdProbe[], clip: ClipOptions): FdProbe[] 
   );
   const clipped = clipGradients({ loss: 0, tensors }, clip);
   return probes.map((p) => ({ ...p, values: clipped.tensors[p.tensor]!.data }));
-}
-
-/**
- * Which pairs disagree, and what that suggests: with three sides, the odd one out is the suspect.
- */
-export function disagreement(rows: readonly PairRow[], subject: ImplName = 'hand'): string {
-  const failing = [...new Set(rows.filter((r) => !r.pass).map((r) => `${r.a} vs ${r.r}`))];
-  if (!failing.length) return 'every pair agrees';
-  const fails = (a: string, r: string) => rows.some((x) => !x.pass && x.a === a && x.r === r);
-  const has = (a: string, r: string) => rows.some((x) => x.a === a && x.r === r);
-  let hint = '';
-  const tfjs = ['tfjs-layers', 'tfjs-ops'].filter((t) => has(subject, t));
-  // NaN or ±Inf on a tfjs side is float32 overflowing (3.4e38), not rounding or layout: say so before any other reading
-  const nonFiniteIn = (name: string) =>
-    rows.some((x) => x.nonFinite && ((x.a === name && x.nonFinite.a > 0) || (x.r === name && x.nonFinite.r > 0)));
-  const overflowing = ['tfjs-layers', 'tfjs-ops'].filter(nonFiniteIn);
-  if (overflowing.length) {
-    hint = `: ${overflowing.join(' and ')} give${overflowing.length === 1 ? 's' : ''} NaN or ±Inf, float32 overflowing (beyond 3.4e38), not a rounding or layout problem${nonFiniteIn(subject) ? '; the gradient under test has NaN or ±Inf too (beyond float64’s 1.8e308, or a bug)' : ''}`;
-  } else if (has(subject, 'fd')) {
-    const handFd = fails(subject, 'fd');
-    const tfjsBad = tfjs.filter((t) => fails(subject, t));
-    const tfjsFd = tfjs.filter((t) => fails(t, 'fd'));
-    if (handFd && tfjsBad.length && !tfjsFd.length)
-      hint =
-        ': the gradient under test disagrees with both tfjs and float64 finite differences, which agree with each other: it is wrong';
-    else if (!handFd && tfjsBad.length && tfjsFd.length)
-      hint =
-        ': tfjs disagrees with both float64 sides, which agree: float32 rounding (or a layout problem) in the reference, not an error in the gradient under test';
-    else if (handFd && tfjs.length && !tfjsBad.length)
-      hint = `: an error below float32 resolution, which only the float64 pair sees${subject === 'yours' ? ' (if yours computes in float32, --dtype float32 holds it to the float32 tolerances)' : ''}`;
-  } else if (tfjs.length === 2 && tfjs.every((t) => fails(subject, t)) && !fails('tfjs-layers', 'tfjs-ops')) {
-    hint = ': both references agree with each other and not with the gradient under test: it is wrong';
-  } else if (tfjs.length === 2 && fails('tfjs-layers', 'tfjs-ops')) {
-    hint = ': the two references disagree with each other: look at float32 rounding or the layout conversion';
-  }
-  // a tensor the subject leaves out is the plainest reading of all: name it
-  const missing = [
-    ...new Set(
-      rows.filter((x) => x.a === subject && x.reason === `${subject} gives no ${x.tensor}`).map((x) => x.tensor),
-    ),
-  ];
-  const gap = missing.length ? `; ${subject} gives no ${missing.join(', ')}, which the case has` : '';
-  return `disagreeing: ${failing.join(', ')}${hint}${gap}`;
 }

@@ -22,29 +22,6 @@ export interface Diagnosis {
   detail: string;
 }
 
-/** One sentence of advice per pattern, pointing at the formula of the model (README, "The model"). */
-export const ADVICE: Record<string, string> = {
-  transposed:
-    'With a_t = W s_{t−1}, ∂L/∂W = Σ_t da_t s_{t−1}ᵀ (a column times a row), not its transpose s_{t−1} da_tᵀ.',
-  scaled: 'The loss is a sum, L = Σ_t L_t (and over the batch); averaging divides every gradient by T, B or B·T.',
-  'sign-flipped': 'For softmax with cross-entropy ∂L_t/∂z_t = ŷ_t − y_t (prediction minus target), not y_t − ŷ_t.',
-  'no-recurrence':
-    'ds_t must also receive Wᵀ da_{t+1} from the next step: the chain ∂s_t/∂s_k = ∏_j ∂s_j/∂s_{j−1} is missing.',
-  'truncated-k':
-    'BPTT’s sum over k runs over every earlier step k = 0 … t, not only the last few (that is truncated BPTT, --truncate k).',
-  'state-off-by-one': 'a_t = U x_t + W s_{t−1}, so ∂a_t/∂W brings s_{t−1}: dW += da_t s_{t−1}ᵀ, not da_t s_tᵀ.',
-  'W-not-transposed':
-    'a_t = W s_{t−1} + …, so the recursion carries ∂L/∂s_{t−1} = Wᵀ da_t (Σ_i W[i, j] da_t[i]), not W da_t.',
-  'derivative-at-previous-state':
-    'da_t = ds_t ⊙ f′(a_t), with f′ from this step’s own state s_t = f(a_t) (tanh 1 − s_t², sigmoid s_t(1 − s_t), relu 1 where s_t > 0), not from the previous state s_{t−1}.',
-  'missing-activation-derivative':
-    'ds_t must be multiplied by f′(a_t) (tanh 1 − s_t², sigmoid s_t(1 − s_t), relu 1 where s_t > 0) before it reaches W, U and earlier states.',
-  'last-step-only':
-    'L = Σ_t L_t: every step’s ŷ_t − y_t contributes, as in ∂L/∂W = Σ_t ∂L_t/∂W, not only the last output’s.',
-  'gate-order':
-    'The gates’ blocks are in another order than the case’s (tfjs: i, f, g, o for the LSTM, z, r, h for the GRU; ONNX and PyTorch order them differently): map each gate to its own U_*, W_*, b_*.',
-};
-
 const MAX_TRUNCATION_TRIED = 16;
 
 function fits(given: ArrayLike<number>, candidate: ArrayLike<number>, tol: Tolerance): boolean {

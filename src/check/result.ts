@@ -7,6 +7,7 @@ import type { Diagnosis } from './diagnose.js';
 import type { Heatmap } from './heatmap.js';
 import type { Dtype } from './precision.js';
 import type { ImplName } from './sides.js';
+import type { Verdict } from './verdict.js';
 
 export interface CaseConfig {
   cell: string;
@@ -38,8 +39,8 @@ export interface CaseResult {
   /** wall time of each implementation's gradient, in milliseconds */
   ms: Partial<Record<ImplName, number>>;
   rows: PairRow[];
-  /** which pairs disagree, and the likely culprit */
-  disagreement: string;
+  /** which pairs disagree, and the likely culprit (verdict.ts; report/text.ts words it) */
+  verdict: Verdict;
   /** what was left out and why (e.g. the layers reference on a truncated run) */
   notes?: string[];
   fd?: { mode: FdMode; eps: Record<string, number>; /** of the subject vs fd rows */ tolerance: Tolerance };

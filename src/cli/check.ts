@@ -3,6 +3,8 @@ import { checkCase, type CaseResult, type CheckOptions } from '../check/compare.
 import type { Tolerance } from '../check/metrics.js';
 import type { Case } from '../model/case.js';
 import { buildReport, type Report } from '../report/model.js';
+import { kernelsInUse } from '../kernels/heap.js';
+import { withFlags } from './fields.js';
 import { appendFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { renderMarkdown } from '../report/markdown.js';
@@ -58,6 +60,7 @@ export async function runCheck(run: CheckRun, io: Io): Promise<number> {
     kind: run.kind,
     backend: info.backend,
     tfjsVersion: info.tfjsVersion,
+    handKernels: kernelsInUse(),
     command: run.command,
     tolerance: run.tolerance,
     references: [...run.references],
@@ -78,13 +81,16 @@ export async function publish(
   // a JUnit file inside the report directory is one of the run's files (so the next run does not keep it as the user's)
   const junitInside = run.junit !== undefined && resolve(dirname(run.junit)) === resolve(run.outDir);
   const junit =
-    run.junit && !junitInside ? prepareFiles([{ path: run.junit, content: renderJunit(report) }]) : undefined;
+    run.junit && !junitInside
+      ? prepareFiles([{ path: run.junit, content: withFlags(renderJunit(report)) }])
+      : undefined;
   let written: string[];
   try {
     written = await writeReports(
       run.outDir,
       report,
-      junitInside ? [{ name: basename(run.junit!), content: renderJunit(report) }] : [],
+      junitInside ? [{ name: basename(run.junit!), content: withFlags(renderJunit(report)) }] : [],
+      withFlags,
     );
   } catch (e) {
     junit?.abort();
@@ -98,7 +104,7 @@ export async function publish(
   const summary = process.env.GITHUB_STEP_SUMMARY;
   if (summary) {
     try {
-      appendFileSync(summary, `${renderMarkdown(report)}\n`);
+      appendFileSync(summary, `${renderMarkdown(report, withFlags)}\n`);
     } catch (e) {
       if (!isIoError(e)) throw e;
       throw new InputError(
@@ -106,7 +112,7 @@ export async function publish(
       );
     }
   }
-  if (run.json) io.out(reportJson(report));
-  else io.out(renderConsole(report, written));
+  if (run.json) io.out(withFlags(reportJson(report)));
+  else io.out(renderConsole(report, written, withFlags));
   return report.pass ? 0 : 1;
 }

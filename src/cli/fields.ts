@@ -6,7 +6,7 @@
 import { FIELD_PATTERN } from '../model/errors.js';
 
 /** Fields whose flag is not their kebab-case name. */
-export const FLAG_OF: Record<string, string> = { subject: '--impl' };
+export const FLAG_OF: Record<string, string> = { subject: '--impl', wNorms: '--w-norm' };
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`);
 

@@ -17,10 +17,8 @@ import { MAX_TIMEOUT_SECONDS } from '../runs/subject-host.js';
 import { readJsonFile } from '../model/files.js';
 import { analyseVanishing, checkVanishingOptions } from '../vanishing/analyse.js';
 import type { Activation, Cell } from '../model/spec.js';
-import { SERIES_HEADER, seriesRows, vanishingNotes, vanishingVerdict } from '../report/html.js';
-import { alignedTable } from '../report/table.js';
 import { STEPS_NOT_RUN_FILE, STEPS_NOT_RUN_IMPL } from '../report/text.js';
-import { vanishingJson, writeVanishingReports } from '../report/vanishing.js';
+import { vanishingConsole, vanishingJson, writeVanishingReports } from '../report/vanishing.js';
 import { generateCase } from '../model/generate.js';
 import { InputError, jsonSafe, visible } from '../model/errors.js';
 import { writeFileAtomic } from '../model/files.js';
@@ -379,22 +377,9 @@ function buildProgram(
         createdAt: new Date().toISOString(),
         toolVersion: TOOL_VERSION,
       };
-      const written = await writeVanishingReports(opts.out, v, meta);
-      if (opts.json) io.out(vanishingJson(v, meta));
-      else
-        io.out(
-          [
-            ...alignedTable(SERIES_HEADER, seriesRows(v)),
-            '',
-            ...vanishingNotes(v).flatMap((n) => [n, '']),
-            v.answer,
-            '',
-            ...(v.cellsAnswer ? [v.cellsAnswer, ''] : []),
-            `reports: ${written.map(visible).join(', ')}`,
-            vanishingVerdict(v),
-            '',
-          ].join('\n'),
-        );
+      const written = await writeVanishingReports(opts.out, v, meta, withFlags);
+      if (opts.json) io.out(withFlags(vanishingJson(v, meta)));
+      else io.out(vanishingConsole(v, written, withFlags));
       setCode(v.pass ? 0 : 1);
     });
 

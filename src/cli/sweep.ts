@@ -16,6 +16,7 @@ import { runSweep } from '../runs/sweep.js';
 import { InputError, visible } from '../model/errors.js';
 import { MANIFEST } from '../model/out-dir.js';
 import { buildReport } from '../report/model.js';
+import { kernelsInUse } from '../kernels/heap.js';
 import { TOOL_VERSION } from '../version.js';
 import { publish } from './check.js';
 import type { Io } from './io.js';
@@ -113,6 +114,7 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
     },
     backend: o.backend,
     tfjsVersion: tf.version_core,
+    handKernels: kernelsInUse(),
     command: o.command,
     tolerance: o.tolerance,
     references: [...o.references],
@@ -180,7 +182,7 @@ export async function mergeCommand(
     sweep: { matrix: first.sweep!.matrix, hash: first.sweep!.hash, total, shard: null },
     backend: first.backend,
     tfjsVersion: first.tfjsVersion,
-    ...(first.handKernels ? { handKernels: first.handKernels } : {}),
+    handKernels: first.handKernels || kernelsInUse(),
     command: commandLine(['merge', ...dirs, '--out', out]),
     tolerance: first.tolerance,
     references: first.references,

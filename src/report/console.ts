@@ -1,14 +1,12 @@
 /** The console: the table and the lines a compare, verify or suite run prints. */
 import pc from 'picocolors';
-import type { CaseResult } from '../check/compare.js';
-import { num, verdictLine, type Report } from './model.js';
-import { fdModeText } from './markdown.js';
-import { ADVICE } from '../check/diagnose.js';
+import type { CaseJson } from './json-types.js';
+import { verdictLine, type Report } from './model.js';
 import { alignedTable, caseTitle, ROW_HEADER, rowCells } from './table.js';
-import { toleranceRule } from './text.js';
+import { clipLine, diagnosisLine, epsText, fdModeText, FIELD_NAMES, toleranceRule, type Names } from './text.js';
 import { visible } from './escape.js';
 
-export function caseLine(c: CaseResult): string {
+export function caseLine(c: Pick<CaseJson, 'id' | 'pass' | 'rows'>): string {
   const failed = c.rows.filter((r) => !r.pass);
   const mark = c.pass ? pc.green('pass') : pc.red('FAIL');
   // rows with NaN or ±Inf, or a tensor not given, have no relErrNorm: they are counted, not maximised over
@@ -20,7 +18,8 @@ export function caseLine(c: CaseResult): string {
   return `${mark}  ${visible(c.id)}  (${worst}${unmeasured ? `, ${unmeasured} without measures (non-finite or not given)` : ''}${failed.length ? `, ${failed.length} failing: ${failed.map((r) => `${r.tensor} ${r.a} vs ${r.r}`).join(', ')}` : ''})`;
 }
 
-export function renderConsole(r: Report, written: string[]): string {
+/** `names` shows the option fields the text names (text.ts): the CLI's withFlags writes them as flags. */
+export function renderConsole(r: Report, written: string[], names: Names = FIELD_NAMES): string {
   const lines: string[] = [];
   if (r.kind === 'compare' || r.kind === 'verify') {
     for (const c of r.cases) {
@@ -47,27 +46,16 @@ export function renderConsole(r: Report, written: string[]): string {
   );
   lines.push(`reports: ${written.map(visible).join(', ')}`);
   lines.push((r.pass ? pc.green : pc.red)(pc.bold(verdictLine(r))), '');
-  return lines.join('\n');
+  return names(lines.join('\n'));
 }
 
 /** What a case result says beyond its table: pairs, notes, clipping, finite differences, steps. */
-function caseNotes(c: CaseResult): string[] {
+function caseNotes(c: CaseJson): string[] {
   const out = [`pairs: ${c.disagreement}`];
-  for (const d of c.diagnosis ?? [])
-    out.push(`diagnosis: ${d.tensor}: ${d.pattern}: ${d.detail}. ${ADVICE[d.pattern] ?? ''}`);
+  for (const d of c.diagnosis ?? []) out.push(`diagnosis: ${diagnosisLine(d)}`);
   for (const note of c.notes ?? []) out.push(`note: ${note}`);
-  if (c.clip)
-    out.push(
-      `clipping, global norm before → after: ${Object.entries(c.clip)
-        .map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`)
-        .join(', ')}`,
-    );
-  if (c.fd)
-    out.push(
-      `finite differences: ${fdModeText(c.fd.mode)}; ε ${Object.entries(c.fd.eps)
-        .map(([k, v]) => `${k} ${num(v)}`)
-        .join(', ')}`,
-    );
+  if (c.clip) out.push(clipLine(c.clip));
+  if (c.fd) out.push(`finite differences: ${fdModeText(c.fd.mode)}; ε ${epsText(c.fd.eps)}`);
   if (c.steps) {
     const s = c.steps;
     out.push(

@@ -78,7 +78,7 @@ export function renderCsv(report: Report): string {
   return csv.getHeaderString()! + csv.stringifyRecords(records);
 }
 
-/** steps.csv: one row per case × step of --steps-detail, with both norms and the error of each term. */
+/** steps.csv: one row per case × step of the per-step check (`stepsDetail`), with both norms and the error of each term. */
 export function renderStepsCsv(report: Report): string | null {
   const withSteps = report.cases.filter((c) => c.steps);
   if (!withSteps.length) return null;

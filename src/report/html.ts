@@ -2,15 +2,16 @@
  * report.html: one self-contained page (no script, no network: a Content-Security-Policy forbids both),
  * charts inline as SVG. Every string from the user (case ids, the command line, notes) is HTML-escaped.
  */
-import type { Series, VanishingResult } from '../vanishing/analyse.js';
-import { wText } from './vanishing-answers.js';
-import { SKIP_REASONS, skippedText, type SkippedLags } from '../vanishing/lags.js';
-import { ADVICE } from '../check/diagnose.js';
-import { ADJOINT_BOUND, JACOBIAN_BOUND, type RenderedChart } from './charts.js';
-import { num, verdictLine, verdictWord, type Report } from './model.js';
+import type { VanishingResult } from '../vanishing/analyse.js';
+import { vanishingAnswers } from './vanishing-answers.js';
+import { SERIES_HEADER, seriesRows, vanishingNotes, vanishingSetup, vanishingVerdict } from './vanishing-text.js';
+import type { RenderedChart } from './charts.js';
+import { ADJOINT_BOUND, JACOBIAN_BOUND } from './vanishing-charts.js';
+import { verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, ROW_HEADER, rowCells } from './table.js';
-import { capitalize, toleranceRule } from './text.js';
+import { capitalize, clipLine, diagnosisText, toleranceRule } from './text.js';
 import { visible } from './escape.js';
+import { fieldName } from '../model/errors.js';
 
 /** Text or an attribute value: & < > " ' as entities, and control characters as visible escapes (no raw ESC or NUL in the page). */
 export function escapeHtml(s: string): string {
@@ -71,17 +72,10 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
   for (const c of r.cases) {
     body.push(`<h2>${escapeHtml(caseTitle(c))}</h2>`, `<p>Pairs: ${escapeHtml(c.disagreement)}.</p>`);
     for (const note of c.notes ?? []) body.push(`<p>Note: ${escapeHtml(note)}.</p>`);
-    if (c.clip)
-      body.push(
-        `<p>Clipping, global norm before → after: ${escapeHtml(
-          Object.entries(c.clip)
-            .map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`)
-            .join(', '),
-        )}.</p>`,
-      );
+    if (c.clip) body.push(`<p>${escapeHtml(capitalize(clipLine(c.clip)))}.</p>`);
     for (const d of c.diagnosis ?? [])
       body.push(
-        `<p class="diagnosis"><strong>${escapeHtml(`${d.tensor}: ${d.pattern}`)}</strong>: ${escapeHtml(`${d.detail}. ${ADVICE[d.pattern] ?? ''}`)}</p>`,
+        `<p class="diagnosis"><strong>${escapeHtml(`${d.tensor}: ${d.pattern}`)}</strong>: ${escapeHtml(diagnosisText(d))}</p>`,
       );
     body.push(table(ROW_HEADER, c.rows.map(rowCells), (n) => !c.rows[n]!.pass));
   }
@@ -99,10 +93,10 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
   if (steps)
     body.push(figure(steps, 'Relative error of each step’s adjoint and contributions (the data of steps.csv).'));
   else {
-    // say why: the reason noted on the case (e.g. --impl), else the one that holds for a truncated run
+    // say why: the reason noted on the case (e.g. a module's), else the one that holds for a truncated run
     const why = r.cases[0]?.notes?.find((n) => n.startsWith('per-step check not run'));
     body.push(
-      `<p>No per-step detail in this run (${escapeHtml(why ?? 'the per-step check is defined for full BPTT, and runs there unless --no-steps-detail is given')}): the error-against-step chart is left out.</p>`,
+      `<p>No per-step detail in this run (${escapeHtml(why ?? `the per-step check is defined for full BPTT, and runs there unless ${fieldName('noStepsDetail')} is given`)}): the error-against-step chart is left out.</p>`,
     );
   }
   body.push(
@@ -124,111 +118,21 @@ export interface VanishingMeta {
   toolVersion: string;
 }
 
-/** All series' lags not compared with tf.grad, summed per reason. */
-function skippedTotal(v: VanishingResult): SkippedLags {
-  const t: SkippedLags = { underflow: 0, float32Overflow: 0, float64Overflow: 0 };
-  for (const s of v.series)
-    for (const r of ['underflow', 'float32Overflow', 'float64Overflow'] as const) t[r] += s.adjointCheck.skipped[r];
-  return t;
-}
-
-export function vanishingVerdict(v: VanishingResult): string {
-  const adj = v.series.filter((s) => !s.adjointCheck.pass);
-  const bnd = v.series.filter((s) => !s.boundCheck.pass);
-  const skipped = skippedText(skippedTotal(v));
-  const compared = v.series.reduce((n, s) => n + s.adjointCheck.comparedLags, 0);
-  if (v.pass)
-    return (
-      `PASS: the hand adjoints agree with tf.grad at ${skipped === 'none' ? 'every lag' : `every lag float32 can hold (${compared} of ${v.series.length * v.T} compared; not compared: ${skipped})`}, ` +
-      `and ‖∂s_{T−1}/∂s_k‖ ≤ (σ_max(W)·γ)^lag and ‖∂L_{T−1}/∂s_k‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag at every lag, in all ${v.series.length} series`
-    );
-  const first = adj[0]
-    ? `${seriesName(adj[0])}: ${adj[0].adjointCheck.failure}`
-    : `${seriesName(bnd[0]!)}: ${bnd[0]!.boundCheck.failure}`;
-  return `FAIL: ${adj.length} series with adjoints that disagree with tf.grad, ${bnd.length} with a bound violated; first, ${first}`;
-}
-
-const seriesName = (s: Series) => `${s.cell} ${s.activation} ${wText(s)}`;
-
-/** What the reasons for lags left out mean, for those that occur; and how the series' W was chosen. */
-export function vanishingNotes(v: VanishingResult): string[] {
-  const t = skippedTotal(v);
-  const reasons = (['float32Overflow', 'float64Overflow', 'underflow'] as const)
-    .filter((r) => t[r] > 0)
-    .map((r) => SKIP_REASONS[r]);
-  const clip = v.series.some((s) => s.clip.overflow)
-    ? [
-        'clip-norm overflow: the full gradient’s norm is beyond float64’s largest value (1.80e308), so float64 holds it as Inf; the clipped gradient g·n/‖g‖ is then undefined (float64 gives 0 or NaN), and none is reported',
-      ]
-    : [];
-  return [...(reasons.length ? [`Lags not compared with tf.grad — ${reasons.join('; ')}.`] : []), ...clip];
-}
-
-/** How each series' W was chosen; `idText` escapes the case id for the format (mdText for Markdown). */
-export function vanishingSetup(v: VanishingResult, idText: (id: string) => string = (id) => id): string {
-  const caseW = v.series.find((s) => s.wSource === 'case');
-  const rescaled = v.series.some((s) => s.wSource === 'rescaled');
-  const gated = v.cellsAnswer
-    ? ' (for gated cells every gate’s W_* to the same spectral norm; their gate weights drawn from --seed, σ = sigmoid)'
-    : '';
-  return [
-    `Case ${idText(v.caseId)}: T = ${v.T}, H = ${v.H}; batch row 0; the same inputs and the other weights for every series.`,
-    caseW
-      ? ` The first series of each activation is on the case’s own W, unscaled (‖W‖₂ = ${caseW.wNorm.toPrecision(6)}, σ_max by power iteration)${rescaled ? `; the others have W rescaled to the --w-norm spectral norms${gated}` : gated}.`
-      : ` W rescaled to each spectral norm${gated}.`,
-  ].join('');
-}
-
-export function seriesRows(v: VanishingResult): string[][] {
-  return v.series.map((s) => [
-    s.cell,
-    s.activation,
-    s.wSource === 'case' ? `${s.wNorm.toPrecision(3)} (case W)` : String(s.wNorm),
-    s.decay === null ? 'n/a' : s.decay.toPrecision(4),
-    s.lagTo1e6 === null ? `not within ${v.T - 1}` : String(s.lagTo1e6),
-    s.exploding ? `yes${s.overflowAtLag !== null ? ` (overflow at lag ${s.overflowAtLag})` : ''}` : 'no',
-    !s.adjointCheck.pass
-      ? `FAIL at lag ${s.adjointCheck.firstFailingLag}: ${s.adjointCheck.failure}`
-      : s.adjointCheck.comparedLags === 0
-        ? 'none compared (float32 holds no lag)'
-        : `pass (${s.adjointCheck.comparedLags} lags, worst ${num(s.adjointCheck.worstRelErrNorm)})`,
-    skippedText(s.adjointCheck.skipped),
-    s.cell !== 'rnn'
-      ? 'n/a (RNN only)'
-      : s.boundCheck.pass
-        ? 'hold'
-        : `VIOLATED at lag ${s.boundCheck.firstViolationLag}: ${s.boundCheck.failure}`,
-    s.clip.overflow ? 'overflow (‖∇‖ > float64 max) → undefined' : `${num(s.clip.before!)} → ${num(s.clip.after!)}`,
-  ]);
-}
-
-export const SERIES_HEADER = [
-  'cell',
-  'activation',
-  '‖W‖₂',
-  'decay per step',
-  'lag to 1e-6',
-  'exploding',
-  'adjoints vs tf.grad',
-  'lags not compared',
-  'bounds',
-  'clip-norm: ‖∇‖ before → after',
-];
-
 export function renderVanishingHtml(v: VanishingResult, meta: VanishingMeta, charts: RenderedChart[]): string {
   const captions: Record<string, string> = {
     adjoints: `‖∂L_{T−1}/∂s_k‖₂ against lag, batch row 0; dashed: its bound ${ADJOINT_BOUND} (∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1} and ‖J_k‖ ≤ (σ_max(W)·γ)^lag).`,
     jacobian: `‖∂s_{T−1}/∂s_k‖₂ (spectral norm of the Jacobian product J_k) against lag; dashed: its bound ${JACOBIAN_BOUND}, the sufficient condition of Pascanu et al. (2013).`,
     decay: 'Fitted factor per step back: below 1 the gradient vanishes, above 1 it explodes.',
   };
+  const { answer, cellsAnswer } = vanishingAnswers(v);
   const body = [
     '<h1>bptt-check vanishing</h1>',
     verdict(v.pass, vanishingVerdict(v)),
     `<p id="setup">${escapeHtml(vanishingSetup(v))}</p>`,
-    `<h2>Would sigmoid help?</h2><p id="answer">${escapeHtml(v.answer)}</p>`,
-    ...(v.cellsAnswer
+    `<h2>Would sigmoid help?</h2><p id="answer">${escapeHtml(answer)}</p>`,
+    ...(cellsAnswer
       ? [
-          `<h2>How much longer do gradients survive in gated cells?</h2><p id="cells-answer">${escapeHtml(v.cellsAnswer)}</p>`,
+          `<h2>How much longer do gradients survive in gated cells?</h2><p id="cells-answer">${escapeHtml(cellsAnswer)}</p>`,
         ]
       : []),
     table(SERIES_HEADER, seriesRows(v), (n) => !(v.series[n]!.adjointCheck.pass && v.series[n]!.boundCheck.pass)),

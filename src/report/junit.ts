@@ -1,8 +1,8 @@
 /** JUnit XML for CI: one testcase per case × tensor; a failure message carries the metrics of every failing pair. */
 import { XMLBuilder } from 'fast-xml-parser';
-import { num, verdictLine, type Report } from './model.js';
+import { verdictLine, type Report } from './model.js';
 import { unmeasuredText } from './table.js';
-import { toleranceRule } from './text.js';
+import { num, toleranceRule } from './text.js';
 import { xmlText } from './escape.js';
 
 /** Every string of the document through xmlText: no character XML 1.0 forbids, whatever the case id holds. */

@@ -1,13 +1,25 @@
-import type { StepCompare, StepsResult } from '../check/steps.js';
-import type { FdMode } from '../fd/oracle.js';
-import { num, verdictLine, verdictWord, type Report } from './model.js';
-import { ADVICE } from '../check/diagnose.js';
+import type { StepCompareJson, StepsJson } from './json-types.js';
+import { verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, markdownTable, ROW_HEADER, rowCells } from './table.js';
-import { capitalize, toleranceRule } from './text.js';
+import {
+  capitalize,
+  clipNorms,
+  FIELD_NAMES,
+  type Names,
+  diagnosisText,
+  epsText,
+  fdModeText,
+  num,
+  toleranceRule,
+} from './text.js';
 import { mdFence, mdInline, mdText, visible } from './escape.js';
 
-/** report.md: the verdict first, then the tables, the tolerances and how to reproduce the run. */
-export function renderMarkdown(r: Report): string {
+/**
+ * report.md: the verdict first, then the tables, the tolerances and how to reproduce the run. `names`
+ * shows the option fields our sentences name (text.ts): applied to each sentence that may name one (pairs,
+ * diagnosis, notes) before it is escaped, never to the whole (Markdown's own code spans are backticked).
+ */
+export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
   const out: string[] = [`# bptt-check ${r.kind}: ${verdictWord(r)}`, '', `**${verdictLine(r)}**`, ''];
   const failed = r.cases.flatMap((c) => c.rows.filter((row) => !row.pass).map((row) => ({ c, row })));
   if (failed.length) {
@@ -24,7 +36,7 @@ export function renderMarkdown(r: Report): string {
   if (diagnoses.length) {
     out.push('## Diagnosis', '');
     for (const { c, d } of diagnoses)
-      out.push(`- **${d.tensor}: ${d.pattern}** (${mdText(c.id)}): ${d.detail}. ${ADVICE[d.pattern] ?? ''}`);
+      out.push(`- **${d.tensor}: ${d.pattern}** (${mdText(c.id)}): ${names(diagnosisText(d))}`);
     out.push('');
   } else if (failed.length) out.push('No known bug pattern fits the failing tensors.', '');
   out.push('## Results', '');
@@ -37,20 +49,12 @@ export function renderMarkdown(r: Report): string {
       .map(([k, v]) => `${k} ${v!.toFixed(1)} ms`)
       .join(', ');
     if (c.error === undefined) out.push(`Loss: ${losses}. Time: ${times}.`, ''); // a case that did not complete has neither
-    out.push(`**Pairs:** ${mdInline(c.disagreement)}.`, ''); // it may quote a user string: the error of a case that did not complete
-    for (const note of c.notes ?? []) out.push(`Note: ${visible(note)}.`, '');
-    if (c.clip)
-      out.push(
-        `Clipping: global norm of the parameter gradients ${Object.entries(c.clip)
-          .map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`)
-          .join(', ')}.`,
-        '',
-      );
+    out.push(`**Pairs:** ${mdInline(names(c.disagreement))}.`, ''); // it may quote a user string: the error of a case that did not complete
+    for (const note of c.notes ?? []) out.push(`Note: ${visible(names(note))}.`, '');
+    if (c.clip) out.push(`Clipping: global norm of the parameter gradients ${clipNorms(c.clip)}.`, '');
     if (c.fd)
       out.push(
-        `Finite differences: ${fdModeText(c.fd.mode)}, central, ε per tensor ${Object.entries(c.fd.eps)
-          .map(([k, v]) => `${k} ${num(v)}`)
-          .join(', ')}; ` +
+        `Finite differences: ${fdModeText(c.fd.mode)}, central, ε per tensor ${epsText(c.fd.eps)}; ` +
           `the pair ${c.rows[0]?.a ?? 'hand'} vs fd is held to atol ${c.fd.tolerance.atol}, rtol ${c.fd.tolerance.rtol}${c.dtype?.dtype === 'float32' ? ' (the float32 tolerances: yours is float32)' : ''}.`,
         '',
       );
@@ -75,16 +79,8 @@ export function renderMarkdown(r: Report): string {
   return out.join('\n');
 }
 
-export function fdModeText(m: FdMode): string {
-  return m.kind === 'full'
-    ? 'every entry'
-    : m.kind === 'sample'
-      ? `${m.n} random entries per tensor`
-      : `${m.k} random directions per tensor (at most its entries; fast mode)`;
-}
-
-function stepsSection(s: StepsResult): string[] {
-  const cell = (v?: StepCompare) =>
+function stepsSection(s: StepsJson): string[] {
+  const cell = (v?: StepCompareJson) =>
     v ? `${num(v.hand)} / ${num(v.reference)} / ${num(v.relErrNorm)}${v.pass ? '' : ' ✗'}` : '';
   const first =
     s.firstDivergence === null

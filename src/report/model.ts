@@ -1,64 +1,54 @@
 /**
- * The report, built once as a typed object; every format (console table, CSV, JSON, Markdown) renders
- * from it.
+ * The report, built once from the results as report.json's own types (json-types.ts); every format
+ * (console table, CSV, JSON, Markdown, HTML, JUnit) renders from it.
  */
 import type { CaseResult } from '../check/compare.js';
-import type { Tolerance } from '../check/metrics.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { kernelsInUse } from '../kernels/heap.js';
+import { REPORT_SCHEMA_VERSION, type CaseJson, type IncompleteJson, type ReportJson } from './json-types.js';
+import { pairsText } from './text.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
-
-export interface Report {
-  schemaVersion: number;
-  tool: { name: string; version: string };
-  kind: 'compare' | 'suite' | 'verify' | 'sweep';
-  /** for sweeps: the matrix and the shard this report covers; `interrupted` when it was stopped (Ctrl-C) part way */
-  sweep?: {
-    matrix: string;
-    hash: string;
-    total: number;
-    shard: { index: number; count: number } | null;
-    interrupted?: { done: number; of: number };
-  };
-  createdAt: string;
-  /** the tfjs backend that ran the references, and the tfjs version */
-  backend: string;
-  tfjsVersion: string;
-  /** the hand side's matrix kernels: 'wasm-simd', or 'js (why)' */
-  handKernels: string;
-  node: string;
-  /** the command that reproduces this report */
-  command: string;
-  tolerance: Tolerance;
-  references: string[];
-  pass: boolean;
-  /** a merge that lacks cases of its matrix: how many of how many, and the shards (i/n) that hold them; never passes */
-  incomplete?: Incomplete;
-  counts: { cases: number; failedCases: number; rows: number; failedRows: number };
-  cases: CaseResult[];
-}
-
-export interface Incomplete {
-  missing: number;
-  total: number;
-  shards: string[];
-}
+/** The report: report.json's content. */
+export type Report = ReportJson;
 
 export interface ReportMeta {
   kind: Report['kind'];
   sweep?: Report['sweep'];
   backend: string;
   tfjsVersion: string;
-  /** default: the kernels of this process (a merge passes its shards') */
+  /** the hand side's kernels: kernelsInUse() of the process that ran the cases (a merge passes its shards'); default 'unknown' */
   handKernels?: string;
   command: string;
-  tolerance: Tolerance;
+  tolerance: Report['tolerance'];
   references: string[];
-  incomplete?: Incomplete;
+  incomplete?: IncompleteJson;
 }
 
-export function buildReport(cases: CaseResult[], meta: ReportMeta): Report {
+/** A case of report.json from the harness's result (the verdict worded as the pairs line); a case read back from a shard's report.json as it is. */
+export function caseJson(c: CaseResult | CaseJson): CaseJson {
+  if (!('verdict' in c)) return c;
+  const index = (c as { index?: number }).index; // a sweep's case carries its place in the matrix
+  return {
+    id: c.id,
+    config: c.config,
+    pass: c.pass,
+    loss: c.loss,
+    ms: c.ms,
+    rows: c.rows,
+    disagreement: pairsText(c.verdict, c.error),
+    ...(c.diagnosis ? { diagnosis: c.diagnosis } : {}),
+    ...(c.notes ? { notes: c.notes } : {}),
+    ...(c.fd ? { fd: c.fd } : {}),
+    ...(c.dtype ? { dtype: c.dtype } : {}),
+    ...(c.clip ? { clip: c.clip } : {}),
+    ...(c.steps ? { steps: c.steps } : {}),
+    ...(c.heatmap ? { heatmap: c.heatmap } : {}),
+    ...(c.error !== undefined ? { error: c.error } : {}),
+    ...(index !== undefined ? { index } : {}),
+  };
+}
+
+export function buildReport(results: readonly (CaseResult | CaseJson)[], meta: ReportMeta): Report {
+  const cases = results.map(caseJson);
   const rows = cases.flatMap((c) => c.rows);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -68,7 +58,7 @@ export function buildReport(cases: CaseResult[], meta: ReportMeta): Report {
     createdAt: new Date().toISOString(),
     backend: meta.backend,
     tfjsVersion: meta.tfjsVersion,
-    handKernels: meta.handKernels ?? kernelsInUse(),
+    handKernels: meta.handKernels ?? 'unknown',
     node: process.version,
     command: meta.command,
     tolerance: meta.tolerance,
@@ -83,15 +73,6 @@ export function buildReport(cases: CaseResult[], meta: ReportMeta): Report {
     },
     cases,
   };
-}
-
-/** Numbers as reports show them: 3 significant digits, exponent form for the small and the large. */
-export function num(x: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? 'Inf' : '-Inf';
-  if (x === 0) return '0';
-  const ax = Math.abs(x);
-  return ax >= 1e-3 && ax < 1e4 ? String(Number(x.toPrecision(4))) : x.toExponential(2);
 }
 
 /** The one word a report's title carries. */

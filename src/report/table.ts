@@ -1,6 +1,6 @@
 /** Plain-text tables for the terminal and for Markdown, rendered from the report. */
-import type { CaseResult, PairRow } from '../check/compare.js';
-import { num } from './model.js';
+import type { CaseJson, RowJson } from './json-types.js';
+import { num } from './text.js';
 import { visible } from './escape.js';
 
 export const ROW_HEADER = [
@@ -15,7 +15,7 @@ export const ROW_HEADER = [
   'verdict',
 ];
 
-export function worstText(row: PairRow): string {
+export function worstText(row: RowJson): string {
   if (!row.worst) return '';
   const at = row.worst.index.length ? `[${row.worst.index.join(', ')}] ` : '';
   const full = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(9))) : num(x));
@@ -27,7 +27,7 @@ export function worstText(row: PairRow): string {
  * Why a row has no error measures, or null when it has them: "non-finite (a: 2, r: 256)" (how many elements
  * of each side are NaN or ±Inf), or "not given" (a side gives no such tensor; the verdict says which).
  */
-export function unmeasuredText(row: Pick<PairRow, 'nonFinite' | 'relErrNorm'>): string | null {
+export function unmeasuredText(row: Pick<RowJson, 'nonFinite' | 'relErrNorm'>): string | null {
   if (row.nonFinite) {
     const { a, r } = row.nonFinite;
     return `non-finite (${[a ? `a: ${a}` : '', r ? `r: ${r}` : ''].filter(Boolean).join(', ')})`;
@@ -35,7 +35,7 @@ export function unmeasuredText(row: Pick<PairRow, 'nonFinite' | 'relErrNorm'>): 
   return Number.isNaN(row.relErrNorm) ? 'not given' : null;
 }
 
-export function rowCells(row: PairRow): string[] {
+export function rowCells(row: RowJson): string[] {
   const verdict = row.pass
     ? 'pass'
     : `FAIL${row.reason ? `: ${row.reason}` : ` (${row.failing} of ${row.count} outside tolerance)`}`;
@@ -71,7 +71,7 @@ export function markdownTable(header: string[], rows: string[][]): string[] {
 }
 
 /** The case's heading; `idText` escapes the id for the format it goes to (mdText for Markdown). */
-export function caseTitle(c: CaseResult, idText: (id: string) => string = (id) => id): string {
+export function caseTitle(c: Pick<CaseJson, 'id' | 'config'>, idText: (id: string) => string = (id) => id): string {
   const k = c.config;
   return `${idText(c.id)}: ${k.cell}/${k.activation}, bias ${k.bias ? 'on' : 'off'}, ${k.inputs === 'tokens' ? 'token' : 'dense'} inputs, I=${k.I} H=${k.H} K=${k.K} T=${k.T} B=${k.B}${k.initialState ? ', given s₋₁' : ''}`;
 }

@@ -1,11 +1,33 @@
-/** Sentences that several report formats state: written once here, so that they cannot drift apart. */
-import type { Tolerance } from '../check/metrics.js';
+/**
+ * The sentences and numbers that several report formats state (console, Markdown, HTML, CSV, JUnit, the
+ * vitest matcher): written once here, so that they cannot drift apart.
+ */
+import { STEPS_NEED_TERMS } from '../check/plan.js';
+import type { Verdict } from '../check/verdict.js';
+import { fieldName } from '../model/errors.js';
+import type { DiagnosisJson, FdModeJson, ToleranceJson } from './json-types.js';
+
+/**
+ * How a report writer shows the option fields its text names (`truncate`, written by fieldName): as they
+ * stand for a library caller; the CLI passes its withFlags (cli/fields.ts), which writes each as its flag.
+ */
+export type Names = (text: string) => string;
+export const FIELD_NAMES: Names = (text) => text;
+
+/** Numbers as reports show them: 3 significant digits, exponent form for the small and the large. */
+export function num(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Inf' : '-Inf';
+  if (x === 0) return '0';
+  const ax = Math.abs(x);
+  return ax >= 1e-3 && ax < 1e4 ? String(Number(x.toPrecision(4))) : x.toExponential(2);
+}
 
 /**
  * The pass rule as the code applies it (src/check/metrics.ts): |a − r| ≤ atol·S + rtol·|r| per element,
  * S = max(‖a‖∞, ‖r‖∞). Console, Markdown, HTML, JUnit and the vitest matcher all print this text.
  */
-export function toleranceRule(t: Tolerance): string {
+export function toleranceRule(t: ToleranceJson): string {
   return `an element passes when |a − r| ≤ atol·S + rtol·|r|, S = max(‖a‖∞, ‖r‖∞), with atol = ${t.atol} and rtol = ${t.rtol}`;
 }
 
@@ -14,12 +36,100 @@ export function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** Why `compare --impl` has no per-step check (until user code can return the per-step terms). */
-export const STEPS_NEED_TERMS = 'the per-step check needs the per-step terms, which a module does not return yet';
+/** What a reading of the pairs adds after the failing pairs (check/verdict.ts). */
+function hint(v: Verdict): string {
+  switch (v.kind) {
+    case 'overflow':
+      return `: ${v.overflowing.join(' and ')} give${v.overflowing.length === 1 ? 's' : ''} NaN or ±Inf, float32 overflowing (beyond 3.4e38), not a rounding or layout problem${v.subjectNonFinite ? '; the gradient under test has NaN or ±Inf too (beyond float64’s 1.8e308, or a bug)' : ''}`;
+    case 'subject-wrong':
+      return ': the gradient under test disagrees with both tfjs and float64 finite differences, which agree with each other: it is wrong';
+    case 'reference-rounding':
+      return ': tfjs disagrees with both float64 sides, which agree: float32 rounding (or a layout problem) in the reference, not an error in the gradient under test';
+    case 'below-float32':
+      return `: an error below float32 resolution, which only the float64 pair sees${v.subject === 'yours' ? ` (if yours computes in float32, ${fieldName('dtype')} float32 holds it to the float32 tolerances)` : ''}`;
+    case 'references-agree':
+      return ': both references agree with each other and not with the gradient under test: it is wrong';
+    case 'references-disagree':
+      return ': the two references disagree with each other: look at float32 rounding or the layout conversion';
+    default:
+      return '';
+  }
+}
 
-/** The note a report carries when --impl left the per-step check out by default. */
-export const STEPS_NOT_RUN_IMPL = `per-step check not run: ${STEPS_NEED_TERMS} (--impl gives the totals only)`;
+/** The pairs line: which pairs disagree, and what that suggests; or why the case did not complete. */
+export function pairsText(v: Verdict, error?: string): string {
+  if (error !== undefined) return `the case did not complete: ${error}`;
+  if (!v.failing.length) return 'every pair agrees';
+  // a tensor the subject leaves out is the plainest reading of all: name it
+  const gap = v.missing.length ? `; ${v.subject} gives no ${v.missing.join(', ')}, which the case has` : '';
+  return `disagreeing: ${v.failing.map(([a, r]) => `${a} vs ${r}`).join(', ')}${hint(v)}${gap}`;
+}
 
-/** The note a `verify` report carries: a gradients file holds totals, not the per-step terms. */
+/** One sentence of advice per pattern, pointing at the formula of the model (README, "The model"). */
+export const ADVICE: Record<string, string> = {
+  transposed:
+    'With a_t = W s_{t−1}, ∂L/∂W = Σ_t da_t s_{t−1}ᵀ (a column times a row), not its transpose s_{t−1} da_tᵀ.',
+  scaled: 'The loss is a sum, L = Σ_t L_t (and over the batch); averaging divides every gradient by T, B or B·T.',
+  'sign-flipped': 'For softmax with cross-entropy ∂L_t/∂z_t = ŷ_t − y_t (prediction minus target), not y_t − ŷ_t.',
+  'no-recurrence':
+    'ds_t must also receive Wᵀ da_{t+1} from the next step: the chain ∂s_t/∂s_k = ∏_j ∂s_j/∂s_{j−1} is missing.',
+  'truncated-k': `BPTT’s sum over k runs over every earlier step k = 0 … t, not only the last few (that is truncated BPTT, ${fieldName('truncate')} k).`,
+  'state-off-by-one': 'a_t = U x_t + W s_{t−1}, so ∂a_t/∂W brings s_{t−1}: dW += da_t s_{t−1}ᵀ, not da_t s_tᵀ.',
+  'W-not-transposed':
+    'a_t = W s_{t−1} + …, so the recursion carries ∂L/∂s_{t−1} = Wᵀ da_t (Σ_i W[i, j] da_t[i]), not W da_t.',
+  'derivative-at-previous-state':
+    'da_t = ds_t ⊙ f′(a_t), with f′ from this step’s own state s_t = f(a_t) (tanh 1 − s_t², sigmoid s_t(1 − s_t), relu 1 where s_t > 0), not from the previous state s_{t−1}.',
+  'missing-activation-derivative':
+    'ds_t must be multiplied by f′(a_t) (tanh 1 − s_t², sigmoid s_t(1 − s_t), relu 1 where s_t > 0) before it reaches W, U and earlier states.',
+  'last-step-only':
+    'L = Σ_t L_t: every step’s ŷ_t − y_t contributes, as in ∂L/∂W = Σ_t ∂L_t/∂W, not only the last output’s.',
+  'gate-order':
+    'The gates’ blocks are in another order than the case’s (tfjs: i, f, g, o for the LSTM, z, r, h for the GRU; ONNX and PyTorch order them differently): map each gate to its own U_*, W_*, b_*.',
+};
+
+/** A diagnosis's detail and the advice of its pattern: "detail. advice". */
+export function diagnosisText(d: DiagnosisJson): string {
+  return `${d.detail}. ${ADVICE[d.pattern] ?? ''}`;
+}
+
+/** The diagnosis line of the console and the vitest matcher: "T: pattern: detail. advice". */
+export function diagnosisLine(d: DiagnosisJson): string {
+  return `${d.tensor}: ${d.pattern}: ${diagnosisText(d)}`;
+}
+
+/** Each clipped side's global norm before and after: "hand 12.3 → 1, tfjs-ops 12.3 → 1". */
+export function clipNorms(clip: Record<string, { normBefore: number; normAfter: number }>): string {
+  return Object.entries(clip)
+    .map(([k, v]) => `${k} ${num(v.normBefore)} → ${num(v.normAfter)}`)
+    .join(', ');
+}
+
+/** The clip line (console and HTML). */
+export function clipLine(clip: Record<string, { normBefore: number; normAfter: number }>): string {
+  return `clipping, global norm before → after: ${clipNorms(clip)}`;
+}
+
+/** Which entries the finite differences measure. */
+export function fdModeText(m: FdModeJson): string {
+  return m.kind === 'full'
+    ? 'every entry'
+    : m.kind === 'sample'
+      ? `${m.n} random entries per tensor`
+      : `${m.k} random directions per tensor (at most its entries; fast mode)`;
+}
+
+/** The step ε of each tensor: "U 1e-7, W 1e-7". */
+export function epsText(eps: Record<string, number>): string {
+  return Object.entries(eps)
+    .map(([k, v]) => `${k} ${num(v)}`)
+    .join(', ');
+}
+
+/** Why a module (`impl`) has no per-step check (until user code can return the per-step terms). */
+
+/** The note a report carries when a module (`impl`) left the per-step check out by default. */
+export const STEPS_NOT_RUN_IMPL = `per-step check not run: ${STEPS_NEED_TERMS} (${fieldName('impl')} gives the totals only)`;
+
+/** The note a `verify` report carries: a gradients file holds totals, not the per-step terms it needs. */
 export const STEPS_NOT_RUN_FILE =
   'per-step check not run: a gradients file holds the total gradients, not the per-step terms it needs';

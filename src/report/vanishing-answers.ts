@@ -1,5 +1,6 @@
 /** The vanishing report's two answers, from the measured series: "would sigmoid help?" and "how much longer in gated cells?". */
-import type { Series } from '../vanishing/analyse.js';
+import type { Series, VanishingResult } from '../vanishing/analyse.js';
+import { fieldName } from '../model/errors.js';
 
 /** The W of a series, as a grouping key and as text: the case's own, or rescaled to a spectral norm. */
 export const wKey = (s: Pick<Series, 'wNorm' | 'wSource'>) => (s.wSource === 'case' ? 'case' : String(s.wNorm));
@@ -37,7 +38,7 @@ export function howMuchLonger(series: Series[], T: number): string {
     lines.push(`${r.activation}, ${wText(r)}: RNN ${lagText(rnn)} (factor ${f2(r.decay)}), ${parts.join(', ')}`);
   }
   if (!lines.length)
-    return 'How much longer do gradients survive in gated cells? Run with rnn and a gated cell in --cells, at a W scale where the RNN does not explode, to answer from data.';
+    return `How much longer do gradients survive in gated cells? Run with rnn and a gated cell in ${fieldName('cells')}, at a W scale where the RNN does not explode, to answer from data.`;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const summary = Object.entries(ratios)
     .map(
@@ -61,8 +62,9 @@ export function wouldSigmoidHelp(series: Series[], T: number): string {
     return tanh && sig && tanh.decay !== null && sig.decay !== null ? [{ w: wText(tanh), tanh, sig }] : [];
   });
   if (!series.length)
-    return 'Would sigmoid help? The question is about the plain RNN: add rnn to --cells to answer it from data.';
-  if (!pairs.length) return 'Would sigmoid help? Run with both tanh and sigmoid in --activations to answer from data.';
+    return `Would sigmoid help? The question is about the plain RNN: add rnn to ${fieldName('cells')} to answer it from data.`;
+  if (!pairs.length)
+    return `Would sigmoid help? Run with both tanh and sigmoid in ${fieldName('activations')} to answer from data.`;
   const faster = pairs.filter((p) => p.sig.decay! < p.tanh.decay!);
   const verdict = faster.length === pairs.length ? 'No.' : faster.length === 0 ? 'Yes.' : 'Not in general.';
   const lag = (x: Series) => (x.lagTo1e6 === null ? `not within ${T - 1}` : String(x.lagTo1e6));
@@ -79,4 +81,15 @@ export function wouldSigmoidHelp(series: Series[], T: number): string {
         ? ' In this model sigmoid keeps the gradient longer than tanh.'
         : ' Which one vanishes faster depends on the scale of W here.';
   return `Would sigmoid help? ${verdict} Factor by which ‖∂L_{T−1}/∂s_k‖ changes per step back, measured on this model — ${detail}.${why}`;
+}
+
+/** The two answers of a vanishing result: sigmoid from the RNN series; with a gated cell among the cells, how much longer. */
+export function vanishingAnswers(v: VanishingResult): { answer: string; cellsAnswer?: string } {
+  return {
+    answer: wouldSigmoidHelp(
+      v.series.filter((s) => s.cell === 'rnn'),
+      v.T,
+    ),
+    ...(v.cells.some((x) => x !== 'rnn') ? { cellsAnswer: howMuchLonger(v.series, v.T) } : {}),
+  };
 }

@@ -3,19 +3,15 @@ import { createObjectCsvStringifier } from 'csv-writer';
 import type { VanishingResult } from '../vanishing/analyse.js';
 import { writeRunDir, type RunFile } from '../model/out-dir.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { renderChart, vanishingCharts } from './charts.js';
-import {
-  renderVanishingHtml,
-  SERIES_HEADER,
-  seriesRows,
-  vanishingNotes,
-  vanishingSetup,
-  vanishingVerdict,
-  type VanishingMeta,
-} from './html.js';
-import { REPORT_SCHEMA_VERSION } from './model.js';
-import { markdownTable } from './table.js';
-import { jsonSafe, mdFence, mdText } from './escape.js';
+import { renderChart } from './charts.js';
+import { vanishingCharts } from './vanishing-charts.js';
+import { renderVanishingHtml, type VanishingMeta } from './html.js';
+import { SERIES_HEADER, seriesRows, vanishingNotes, vanishingSetup, vanishingVerdict } from './vanishing-text.js';
+import { vanishingAnswers } from './vanishing-answers.js';
+import { FIELD_NAMES, type Names } from './text.js';
+import { REPORT_SCHEMA_VERSION } from './json-types.js';
+import { alignedTable, markdownTable } from './table.js';
+import { jsonSafe, mdFence, mdText, visible } from './escape.js';
 
 export function vanishingJson(v: VanishingResult, meta: VanishingMeta): string {
   const doc = {
@@ -26,25 +22,33 @@ export function vanishingJson(v: VanishingResult, meta: VanishingMeta): string {
     backend: meta.backend,
     tfjsVersion: meta.tfjsVersion,
     command: meta.command,
-    ...v,
+    caseId: v.caseId,
+    T: v.T,
+    H: v.H,
+    caseW: v.caseW,
+    series: v.series,
+    ...vanishingAnswers(v),
+    pass: v.pass,
     notes: vanishingNotes(v),
   };
   return `${jsonSafe(JSON.stringify(doc, null, 2))}\n`;
 }
 
-export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta): string {
+/** `names`: as renderMarkdown's, applied to the sentences that name option fields (setup, answers). */
+export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta, names: Names = FIELD_NAMES): string {
+  const { answer, cellsAnswer } = vanishingAnswers(v);
   return [
     `# bptt-check vanishing: ${v.pass ? 'PASS' : 'FAIL'}`,
     '',
     `**${vanishingVerdict(v)}**`,
     '',
-    vanishingSetup(v, mdText),
+    names(vanishingSetup(v, mdText)),
     '',
     '## Would sigmoid help?',
     '',
-    v.answer,
+    names(answer),
     '',
-    ...(v.cellsAnswer ? ['## How much longer do gradients survive in gated cells?', '', v.cellsAnswer, ''] : []),
+    ...(cellsAnswer ? ['## How much longer do gradients survive in gated cells?', '', names(cellsAnswer), ''] : []),
     '## Series',
     '',
     ...markdownTable(SERIES_HEADER, seriesRows(v)),
@@ -96,14 +100,38 @@ export function vanishingCsv(v: VanishingResult): string {
   return csv.getHeaderString()! + csv.stringifyRecords(rows);
 }
 
-export async function writeVanishingReports(dir: string, v: VanishingResult, meta: VanishingMeta): Promise<string[]> {
+/** `names` shows the option fields the text names (text.ts): the CLI's withFlags writes them as flags. */
+export async function writeVanishingReports(
+  dir: string,
+  v: VanishingResult,
+  meta: VanishingMeta,
+  names: Names = FIELD_NAMES,
+): Promise<string[]> {
   const charts = await Promise.all(vanishingCharts(v.series).map(renderChart));
   const files: RunFile[] = [
-    { name: 'report.json', content: vanishingJson(v, meta) },
-    { name: 'report.md', content: vanishingMarkdown(v, meta) },
-    { name: 'vanishing.csv', content: vanishingCsv(v) },
-    { name: 'report.html', content: renderVanishingHtml(v, meta, charts) },
+    { name: 'report.json', content: names(vanishingJson(v, meta)) },
+    { name: 'report.md', content: vanishingMarkdown(v, meta, names) },
+    { name: 'vanishing.csv', content: names(vanishingCsv(v)) },
+    { name: 'report.html', content: names(renderVanishingHtml(v, meta, charts)) },
     ...charts.map((c) => ({ name: `${c.name}.png`, content: c.png })),
   ];
   return writeRunDir(dir, files); // dir holds this run's files (and the user's), never an earlier run's
+}
+
+/** What `vanishing` prints: the series table, the notes, the answers, the files written and the verdict. */
+export function vanishingConsole(v: VanishingResult, written: string[], names: Names = FIELD_NAMES): string {
+  const { answer, cellsAnswer } = vanishingAnswers(v);
+  return names(
+    [
+      ...alignedTable(SERIES_HEADER, seriesRows(v)),
+      '',
+      ...vanishingNotes(v).flatMap((n) => [n, '']),
+      answer,
+      '',
+      ...(cellsAnswer ? [cellsAnswer, ''] : []),
+      `reports: ${written.map(visible).join(', ')}`,
+      vanishingVerdict(v),
+      '',
+    ].join('\n'),
+  );
 }

@@ -5,6 +5,7 @@ import type { Report } from './model.js';
 import { heatmapChart, renderChart, stepsChart, type ChartSpec, type RenderedChart } from './charts.js';
 import { renderCompareHtml } from './html.js';
 import { jsonSafe } from './escape.js';
+import { FIELD_NAMES, type Names } from './text.js';
 
 export function reportJson(r: Report): string {
   return `${jsonSafe(JSON.stringify(r, null, 2))}\n`; // C1 and bidi controls as \u escapes: the same JSON, safe to print
@@ -21,20 +22,25 @@ async function compareCharts(r: Report): Promise<RenderedChart[]> {
 
 /**
  * Writes summary.csv, report.json, report.md (and steps.csv; for compare report.html and a PNG per chart)
- * (and `extra`, e.g. a JUnit file inside dir) as the new content of dir, swapped in as a whole (writeRunDir): dir then holds this run's files and the
+ * (and `extra`, e.g. a JUnit file inside dir, written as given) as the new content of dir, swapped in as a whole (writeRunDir): dir then holds this run's files and the
  * user's own, never a file an earlier run left.
  */
-export async function writeReports(dir: string, r: Report, extra: readonly RunFile[] = []): Promise<string[]> {
+export async function writeReports(
+  dir: string,
+  r: Report,
+  extra: readonly RunFile[] = [],
+  names: Names = FIELD_NAMES,
+): Promise<string[]> {
   const files: RunFile[] = [
-    { name: 'summary.csv', content: renderCsv(r) },
-    { name: 'report.json', content: reportJson(r) },
-    { name: 'report.md', content: renderMarkdown(r) },
+    { name: 'summary.csv', content: names(renderCsv(r)) },
+    { name: 'report.json', content: names(reportJson(r)) },
+    { name: 'report.md', content: renderMarkdown(r, names) },
   ];
   const steps = renderStepsCsv(r);
   if (steps) files.push({ name: 'steps.csv', content: steps });
   if (r.kind !== 'suite') {
     const charts = await compareCharts(r);
-    files.push({ name: 'report.html', content: renderCompareHtml(r, charts) });
+    files.push({ name: 'report.html', content: names(renderCompareHtml(r, charts)) });
     for (const c of charts) files.push({ name: `${c.name}.png`, content: c.png });
   }
   return writeRunDir(dir, [...files, ...extra]);

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import type { ReferenceName } from '../../reference/index.js';
 import { caseConfig, checkCase, type CaseResult, type CheckOptions } from '../check/compare.js';
+import { DID_NOT_COMPLETE } from '../check/verdict.js';
 import { entryCase, shardIndices, type SweepEntry, type SweepMatrix } from './grid.js';
 import type { Tolerance } from '../check/metrics.js';
 import { useBackend } from '../../reference/index.js';
@@ -49,7 +50,7 @@ function crashed(entry: SweepEntry, index: number, error: unknown): IndexedResul
     loss: {},
     ms: {},
     rows: [],
-    disagreement: `the case did not complete: ${message}`,
+    verdict: DID_NOT_COMPLETE,
     error: message,
   };
 }

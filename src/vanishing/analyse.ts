@@ -10,8 +10,9 @@
  *   ‖∂L_{T−1}/∂s_k‖ ≤ ‖J_k‖·‖∂L_{T−1}/∂s_{T−1}‖ ≤ ∏_j ‖diag(f′(a_j))‖·‖W‖ · ‖∂L_{T−1}/∂s_{T−1}‖ ≤ (σ_max(W)·γ)^lag · ‖∂L_{T−1}/∂s_{T−1}‖.
  * The hand adjoints are checked against tf.grad with respect to the states, at the lags float32 can hold
  * (vanishing-lags.ts); jacobianNorm ≤ bound and dLlast_ds ≤ adjointBound are checked at every lag.
- * W is the case's own (wSource 'case', wNorm its measured σ_max) or rescaled to a spectral norm ('rescaled').
- * With --cells, LSTM and GRU series sit beside the RNN's: the same inputs, targets, V, c and s₋₁, act = the
+ * W is the case's own (wSource 'case', wNorm its measured σ_max) or rescaled to a spectral norm ('rescaled')
+ * (cases.ts builds each series' case). Numbers only: report/vanishing-answers.ts words the answers.
+ * With `cells`, LSTM and GRU series sit beside the RNN's: the same inputs, targets, V, c and s₋₁, act = the
  * series' activation, σ = sigmoid, every gate's W_* rescaled to the same spectral norm as the RNN's W, and
  * biases as tfjs initialises them (gatedVariant). For them dLlast_ds is the adjoint of s_k and
  * jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂, both through s_k alone (the LSTM's long path runs through
@@ -29,16 +30,11 @@ import {
 import { spectralNorm } from '../bptt/spectral.js';
 import { referenceSteps } from '../../reference/steps.js';
 import type { Case } from '../model/case.js';
-import { zeros, type Matrix } from '../model/matrix.js';
-import { InputError, shown } from '../model/errors.js';
-import { GENERATE_DEFAULTS, generateCase } from '../model/generate.js';
+import { fieldName, InputError, shown } from '../model/errors.js';
 import { ACTIVATIONS, CELLS, type Activation, type Cell } from '../model/spec.js';
 import type { Tolerance } from '../check/metrics.js';
-import { howMuchLonger, wouldSigmoidHelp } from '../report/vanishing-answers.js';
 import { clipSummary, compareLags, type AdjointCheck, type ClipSummary, type LagStatus } from './lags.js';
-
-export { howMuchLonger, lagsTo1e6, wouldSigmoidHelp } from '../report/vanishing-answers.js';
-export { FLOAT32_FLOOR } from './lags.js';
+import { gatedVariant, variant } from './cases.js';
 
 export const GAMMA: Record<Activation, number> = { tanh: 1, sigmoid: 0.25, relu: 1, linear: 1 };
 
@@ -86,7 +82,7 @@ export interface Series {
   adjointCheck: AdjointCheck;
   /** jacobianNorm ≤ bound and dLlast_ds ≤ adjointBound, with the first violation's lag and why */
   boundCheck: { pass: boolean; firstViolationLag: number | null; failure: string | null };
-  /** the full-loss gradient's global norm, and after --clip-norm (null for both when it overflows float64) */
+  /** the full-loss gradient's global norm, and after clipping to clipNorm (null for both when it overflows float64) */
   clip: ClipSummary;
 }
 
@@ -96,10 +92,9 @@ export interface VanishingResult {
   H: number;
   /** the first series of each cell and activation is on the case's own W */
   caseW: boolean;
+  /** the cells analysed (a gated one among them: report/vanishing-answers.ts answers how much longer gradients survive) */
+  cells: Cell[];
   series: Series[];
-  answer: string;
-  /** with gated cells among the series: how much longer gradients survive in them, from the data */
-  cellsAnswer?: string;
   pass: boolean;
 }
 
@@ -110,65 +105,26 @@ export function checkVanishingOptions(o: {
   cells?: string[];
 }): void {
   if (o.cells && !o.cells.length)
-    throw new InputError('--cells is empty, expected a comma-separated list of rnn|lstm|gru');
+    throw new InputError(`${fieldName('cells')} is empty, expected a comma-separated list of rnn|lstm|gru`, 'cells');
   for (const c of o.cells ?? [])
     if (!(CELLS as readonly string[]).includes(c))
-      throw new InputError(`--cells has ${shown(c)}, expected only rnn|lstm|gru`);
+      throw new InputError(`${fieldName('cells')} has ${shown(c)}, expected only rnn|lstm|gru`, 'cells');
   if (!o.activations.length)
-    throw new InputError('--activations is empty, expected a comma-separated list of tanh|sigmoid|relu|linear');
+    throw new InputError(
+      `${fieldName('activations')} is empty, expected a comma-separated list of tanh|sigmoid|relu|linear`,
+      'activations',
+    );
   for (const a of o.activations)
     if (!(ACTIVATIONS as readonly string[]).includes(a))
-      throw new InputError(`--activations has ${shown(a)}, expected only tanh|sigmoid|relu|linear`);
+      throw new InputError(
+        `${fieldName('activations')} has ${shown(a)}, expected only tanh|sigmoid|relu|linear`,
+        'activations',
+      );
   for (const s of o.wNorms)
-    if (!Number.isFinite(s) || s <= 0) throw new InputError(`--w-norm has ${shown(s)}, expected positive numbers`);
+    if (!Number.isFinite(s) || s <= 0)
+      throw new InputError(`${fieldName('wNorms')} has ${shown(s)}, expected positive numbers`, 'wNorms');
   if (!Number.isInteger(o.steps) || o.steps < 2)
-    throw new InputError(`--steps is ${shown(o.steps)}, expected T ≥ 2 (a lag needs two steps)`);
-}
-
-/** The case with another activation and W rescaled to spectral norm s, or W as it is for s = null (same inputs, U, V, …). */
-function variant(c: Case, activation: Activation, s: number | null): Case {
-  const W = c.params.W!;
-  if (s === null) return { ...c, model: { ...c.model, activation } };
-  const sigma = spectralNorm(W);
-  const data = W.data.map((x) => (x * s) / sigma); // W ← W · s/σ_max(W)
-  return { ...c, model: { ...c.model, activation }, params: { ...c.params, W: { ...W, data } } };
-}
-
-/**
- * The gated cell's version of the RNN case c: U_* and W_* drawn from the seed (recurrent activation
- * sigmoid), every W_* rescaled to spectral norm s, and the biases as tfjs initialises them: zero, except the
- * LSTM's forget gate at forgetBias (tf.layers.lstm's unitForgetBias sets it to 1, after Jozefowicz et al.,
- * 2015). Inputs, targets, V and s₋₁ are those of c; its output bias c, or zero.
- */
-function gatedVariant(
-  c: Case,
-  cell: 'lstm' | 'gru',
-  activation: Activation,
-  s: number,
-  seed: number,
-  forgetBias: number,
-): Case {
-  const { inputSize, hiddenSize: H, outputSize: K } = c.model;
-  const g = generateCase({
-    ...GENERATE_DEFAULTS,
-    cell,
-    recurrentActivation: 'sigmoid',
-    activation,
-    bias: true,
-    inputSize,
-    hiddenSize: H,
-    outputSize: K,
-    steps: c.steps,
-    batch: c.batch,
-    seed,
-  });
-  const params: Record<string, Matrix> = { V: c.params.V!, c: c.params.c ?? zeros(K, 1) };
-  for (const [name, m] of Object.entries(g.params)) {
-    if (name.startsWith('U_')) params[name] = m;
-    if (name.startsWith('W_')) params[name] = { ...m, data: m.data.map((x) => (x * s) / spectralNorm(m)) }; // W_* ← W_* · s/σ_max(W_*)
-    if (name.startsWith('b_')) params[name] = { ...m, data: new Float64Array(H).fill(name === 'b_f' ? forgetBias : 0) };
-  }
-  return { ...c, model: g.model, params };
+    throw new InputError(`${fieldName('steps')} is ${shown(o.steps)}, expected T ≥ 2 (a lag needs two steps)`, 'steps');
 }
 
 /** Least-squares slope of log y against lag, over the finite positive values. */
@@ -310,25 +266,20 @@ function checkBounds(
 export async function analyseVanishing(c: Case, o: VanishingOptions): Promise<VanishingResult> {
   if (c.model.cell !== 'rnn')
     throw new InputError(
-      `model.cell is "${c.model.cell}", expected rnn: the vanishing analysis starts from a plain RNN case and derives the gated cells from it (--cells)`,
+      `model.cell is "${c.model.cell}", expected rnn: the vanishing analysis starts from a plain RNN case and derives the gated cells from it (${fieldName('cells')})`,
     );
   const cells = o.cells ?? ['rnn'];
   const scales: (number | null)[] = [...(o.caseW ? [null] : []), ...o.wNorms]; // null: the case's own W
   const series: Series[] = [];
   for (const cell of cells)
     for (const a of o.activations) for (const s of scales) series.push(await analyse(c, cell, a, s, o));
-  const gated = cells.some((x) => x !== 'rnn');
   return {
     caseId: c.id,
     T: c.steps,
     H: c.model.hiddenSize,
     caseW: o.caseW ?? false,
+    cells,
     series,
-    answer: wouldSigmoidHelp(
-      series.filter((s) => s.cell === 'rnn'),
-      c.steps,
-    ),
-    ...(gated ? { cellsAnswer: howMuchLonger(series, c.steps) } : {}),
     pass: series.every((s) => s.adjointCheck.pass && s.boundCheck.pass),
   };
 }

@@ -120,25 +120,7 @@ export function compareLags(
   };
 }
 
-/** "47 float32 overflow, 3 underflow" (the lags not compared with tf.grad), or "none". */
-export function skippedText(s: SkippedLags): string {
-  const parts = [
-    s.float32Overflow ? `${s.float32Overflow} float32 overflow` : '',
-    s.float64Overflow ? `${s.float64Overflow} float64 overflow` : '',
-    s.underflow ? `${s.underflow} float32 underflow` : '',
-  ].filter(Boolean);
-  return parts.length ? parts.join(', ') : 'none';
-}
-
-/** What the three reasons mean, for the reports' notes. */
-export const SKIP_REASONS = {
-  float32Overflow: `float32 overflow: tf.grad (float32) is ±Inf or NaN there, and the float64 values that lag depends on exceed ${FLOAT32_CEILING.toPrecision(3)} (float32's largest value is ${FLOAT32_MAX.toPrecision(3)})`,
-  float64Overflow:
-    'float64 overflow: the float64 hand computation overflows there (a state, the Jacobian or the adjoint beyond 1.80e308, or NaN from Inf − Inf); the series is drawn up to there',
-  underflow: `float32 underflow: ‖∂L_{T−1}/∂s_k‖ < ${FLOAT32_FLOOR}, where float32 holds only denormals or zero`,
-};
-
-/** The full gradient's global norm before and after --clip-norm; null for both when the norm overflows float64. */
+/** The full gradient's global norm before and after clipping to norm; null for both when the norm overflows float64. */
 export interface ClipSummary {
   norm: number;
   before: number | null;

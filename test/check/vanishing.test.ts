@@ -3,9 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { forward, gatedForward, jacobianNorms } from '../../src/bptt/index.js';
 import { spectralNorm } from '../../src/bptt/spectral.js';
 import { DEFAULT_TOLERANCE } from '../../src/check/metrics.js';
-import { analyseVanishing, checkVanishingOptions, wouldSigmoidHelp, type Series } from '../../src/vanishing/analyse.js';
+import { analyseVanishing, checkVanishingOptions, type Series } from '../../src/vanishing/analyse.js';
+import { vanishingAnswers, wouldSigmoidHelp } from '../../src/report/vanishing-answers.js';
 import { compareLags, FLOAT32_CEILING } from '../../src/vanishing/lags.js';
-import { vanishingCharts } from '../../src/report/charts.js';
+import { vanishingCharts } from '../../src/report/vanishing-charts.js';
 import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';
 import { fromNested } from '../../src/model/matrix.js';
 import { useBackend } from '../../reference/index.js';
@@ -120,7 +121,7 @@ describe('the vanishing analysis', () => {
     expect(at('relu', 3).exploding).toBe(true);
     expect(at('relu', 3).clip.after).toBeCloseTo(1, 12);
     expect(at('relu', 3).clip.before).toBeGreaterThan(1);
-    expect(v.answer).toMatch(/^Would sigmoid help\? No\. /);
+    expect(vanishingAnswers(v).answer).toMatch(/^Would sigmoid help\? No\. /);
   });
 
   it('draws a series that overflows up to the overflow and marks it exploding, without crashing', async () => {
@@ -241,10 +242,10 @@ describe('the vanishing analysis', () => {
     }
     // with the forget gate near σ(1) ≈ 0.73 the LSTM's cell path decays more slowly than the RNN's W-and-f′ chain
     for (const a of ['tanh', 'sigmoid']) expect(at('lstm', a).decay!).toBeGreaterThan(at('rnn', a).decay!);
-    expect(v.cellsAnswer).toMatch(
+    expect(vanishingAnswers(v).cellsAnswer).toMatch(
       /^How much longer do gradients survive in gated cells\? LSTM [\d.]+× as long as the RNN/,
     );
-    expect(v.answer).toMatch(/^Would sigmoid help\?/); // from the RNN series alone
+    expect(vanishingAnswers(v).answer).toMatch(/^Would sigmoid help\?/); // from the RNN series alone
     // the LSTM's forget-gate bias is what keeps its gradient: a lower bias makes it vanish faster
     const low = await analyseVanishing(base, {
       activations: ['tanh'],
@@ -255,8 +256,8 @@ describe('the vanishing analysis', () => {
       tolerance: DEFAULT_TOLERANCE,
     });
     expect(low.series[0]!.decay!).toBeLessThan(at('lstm', 'tanh').decay!);
-    expect(low.cellsAnswer).toMatch(/Run with rnn and a gated cell/);
-    expect(low.answer).toMatch(/add rnn to --cells/);
+    expect(vanishingAnswers(low).cellsAnswer).toMatch(/Run with rnn and a gated cell/);
+    expect(vanishingAnswers(low).answer).toMatch(/add rnn to `cells`/);
   });
 
   it('refuses a gated case as the starting point, naming the cell', async () => {
@@ -269,18 +270,18 @@ describe('the vanishing analysis', () => {
   it.each([
     [
       { activations: ['tanh'], wNorms: [1], steps: 10, cells: ['rnn', 'transformer'] },
-      /--cells has "transformer", expected only rnn\|lstm\|gru/,
+      /`cells` has "transformer", expected only rnn\|lstm\|gru/,
     ],
-    [{ activations: ['tanh'], wNorms: [1], steps: 10, cells: [] }, /--cells is empty/],
-    [{ activations: [], wNorms: [1], steps: 10 }, /--activations is empty/],
+    [{ activations: ['tanh'], wNorms: [1], steps: 10, cells: [] }, /`cells` is empty/],
+    [{ activations: [], wNorms: [1], steps: 10 }, /`activations` is empty/],
     [
       { activations: ['tanh', 'gelu'], wNorms: [1], steps: 10 },
-      /--activations has "gelu", expected only tanh\|sigmoid\|relu\|linear/,
+      /`activations` has "gelu", expected only tanh\|sigmoid\|relu\|linear/,
     ],
-    [{ activations: ['tanh'], wNorms: [0], steps: 10 }, /--w-norm has 0, expected positive numbers/],
-    [{ activations: ['tanh'], wNorms: [-1], steps: 10 }, /--w-norm has -1/],
-    [{ activations: ['tanh'], wNorms: [NaN], steps: 10 }, /--w-norm has NaN/],
-    [{ activations: ['tanh'], wNorms: [1], steps: 1 }, /--steps is 1, expected T ≥ 2/],
+    [{ activations: ['tanh'], wNorms: [0], steps: 10 }, /`wNorms` has 0, expected positive numbers/],
+    [{ activations: ['tanh'], wNorms: [-1], steps: 10 }, /`wNorms` has -1/],
+    [{ activations: ['tanh'], wNorms: [NaN], steps: 10 }, /`wNorms` has NaN/],
+    [{ activations: ['tanh'], wNorms: [1], steps: 1 }, /`steps` is 1, expected T ≥ 2/],
   ])('refuses %o', (o, pattern) => {
     expect(() => checkVanishingOptions(o)).toThrow(pattern);
   });

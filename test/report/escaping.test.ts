@@ -166,9 +166,8 @@ describe('the renderers escape the case id for their format', () => {
   });
 
   it('Markdown: the pairs line quotes the error of a case that did not complete with its HTML, links and cells escaped', () => {
-    const error =
-      'the case did not complete: case file "<img src=x onerror=alert(1)>[l](http://e)|*b*.json" cannot be read';
-    const r = buildReport([{ ...failing, id: 'c', disagreement: error }], {
+    const error = 'case file "<img src=x onerror=alert(1)>[l](http://e)|*b*.json" cannot be read';
+    const r = buildReport([{ ...failing, id: 'c', error }], {
       kind: 'sweep',
       backend: 'cpu',
       tfjsVersion: 'x',
