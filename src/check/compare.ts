@@ -2,6 +2,7 @@
  * The harness: runs a plan's sides on its case (the subject, the references, the finite differences) and
  * compares every tensor, for every pair. It knows the sides only through Side (sides.ts).
  */
+import { fieldName } from '../model/errors.js';
 import { clipGradients, type ClipOptions } from '../bptt/index.js';
 import type { ReferenceName } from '../../reference/index.js';
 import type { Case } from '../model/case.js';
@@ -106,7 +107,7 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
         if (entries > MAX_FD_RERUN) {
           // 2 forward passes per entry: bounded, like every other size (the direction row already fails)
           notes.push(
-            `the entry-by-entry rerun of ${row.tensor} is left out: ${entries} entries, over the ${MAX_FD_RERUN} it measures (--fd full measures every entry)`,
+            `the entry-by-entry rerun of ${row.tensor} is left out: ${entries} entries, over the ${MAX_FD_RERUN} it measures (${fieldName('fd')} full measures every entry)`,
           );
           continue;
         }

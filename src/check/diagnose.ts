@@ -9,6 +9,7 @@
  *     tolerance against finite differences, the float32 one against tfjs).
  * No pattern is claimed when none fits.
  */
+import { fieldName } from '../model/errors.js';
 import { backward, forward, handGradients } from '../bptt/index.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
@@ -96,14 +97,14 @@ export function diagnose(
       if (is(noRecurrence().tensors[name]!.data))
         return {
           pattern: 'no-recurrence',
-          detail: `${name} equals the gradient without the recurrent term (--truncate 0)`,
+          detail: `${name} equals the gradient without the recurrent term (${fieldName('truncate')} 0)`,
         };
       for (let k = 1; k <= Math.min(T - 2, MAX_TRUNCATION_TRIED); k++) {
         if (!truncated.has(k)) truncated.set(k, handGradients(c, { truncate: k }));
         if (is(truncated.get(k)!.tensors[name]!.data))
           return {
             pattern: 'truncated-k',
-            detail: `${name} equals the gradient truncated at k = ${k} steps (--truncate ${k})`,
+            detail: `${name} equals the gradient truncated at k = ${k} steps (${fieldName('truncate')} ${k})`,
           };
       }
       if (name === 'W' && is(offByOne()))

@@ -14,6 +14,7 @@
  * too few informative values the subject is held to float64, and the note says so. The loss is left out:
  * a float32 implementation often sums its loss in a float64 accumulator.
  */
+import { fieldName } from '../model/errors.js';
 import type { Dtype, Gradients } from '../model/gradients.js';
 
 export { DTYPES, type Dtype } from '../model/gradients.js';
@@ -82,11 +83,11 @@ export function detectDtype(g: Gradients): DtypeDetection {
 /** The one line that says which precision the subject was held to, and why. */
 export function dtypeNote(d: DtypeDetection): string {
   if (d.dtype === 'float32')
-    return `float32 detected: every one of the ${d.count} gradient values is a float32 (exactly, or written with at most 9 significant digits), so yours is held to the float32 tolerances against fd too (--dtype float64 to hold it to float64)`;
+    return `float32 detected: every one of the ${d.count} gradient values is a float32 (exactly, or written with at most 9 significant digits), so yours is held to the float32 tolerances against fd too (${fieldName('dtype')} float64 to hold it to float64)`;
   if (d.count === 0) return 'float64 assumed: no gradient value is finite, so none tells the precision';
   if (d.notFloat32 > 0)
     return `float64 detected: ${d.notFloat32} of the ${d.count} gradient values are not float32 numbers, exactly or written with at most 9 digits`;
-  return `float64 assumed: every gradient value is a float32 number, but only ${d.informative} of ${d.count} carry more than ${SHORT_BITS} significant bits (at least ${MIN_INFORMATIVE} are needed to tell); --dtype float32 if yours computes in float32`;
+  return `float64 assumed: every gradient value is a float32 number, but only ${d.informative} of ${d.count} carry more than ${SHORT_BITS} significant bits (at least ${MIN_INFORMATIVE} are needed to tell); ${fieldName('dtype')} float32 if yours computes in float32`;
 }
 
 /** The precision of user code: --dtype, else its gradients' own `dtype` field, else detected; a note says which. */
@@ -98,7 +99,7 @@ export function subjectDtype(
   const given = flag ?? g.dtype;
   if (given) {
     notes.push(
-      `yours is held to ${given} tolerances (${flag ? '--dtype' : 'the dtype field of its gradients'} ${given})`,
+      `yours is held to ${given} tolerances (${flag ? fieldName('dtype') : 'the dtype field of its gradients'} ${given})`,
     );
     return { dtype: given, source: 'given' };
   }
