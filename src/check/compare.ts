@@ -13,7 +13,7 @@ import { MAX_FD_RERUN } from '../model/limits.js';
 import { compareArrays, FLOAT64_TOLERANCE, type Tolerance } from './metrics.js';
 import { checkSteps } from './steps.js';
 import { diagnose } from './diagnose.js';
-import { wHeatmap } from './heatmap.js';
+import { wDifference } from './heatmap.js';
 import { subjectDtype } from './precision.js';
 import { verdictOf } from './verdict.js';
 import { autoFdMode, float64Loss, nonFinite, overflowNote } from './overflow.js';
@@ -133,7 +133,9 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
   const steps = plan.steps && !overflowed.length ? await checkSteps(c, tol, plan.steps.outputStep) : undefined;
   const pass = rows.every((row) => row.pass) && (steps?.pass ?? true);
   const heatmap =
-    plan.heatmap && checked.length ? wHeatmap(grads[subject]!, grads[checked[0]!]!, subject, checked[0]!) : undefined;
+    plan.heatmap && checked.length
+      ? wDifference(grads[subject]!, grads[checked[0]!]!, subject, checked[0]!)
+      : undefined;
   // the patterns are mistakes against full BPTT, seen against a finite reference: a truncated run, or a tensor
   // whose only failures are a reference's NaN or ±Inf, says nothing about which mistake was made
   const failing = truncated

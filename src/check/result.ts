@@ -4,7 +4,7 @@ import type { FdMode } from '../fd/oracle.js';
 import type { TensorMetrics, Tolerance } from './metrics.js';
 import type { StepsResult } from './steps.js';
 import type { Diagnosis } from './diagnose.js';
-import type { Heatmap } from './heatmap.js';
+import type { WDifference } from './heatmap.js';
 import type { Dtype } from './precision.js';
 import type { ImplName } from './sides.js';
 import type { Verdict } from './verdict.js';
@@ -54,7 +54,7 @@ export interface CaseResult {
   /** why the case did not complete (a crashed worker, an error), when it did not */
   error?: string;
   /** |a − r| over the recurrent weights: W, or the gated cells' W_* one above the other (tensor "W_i; W_f; …") */
-  heatmap?: Heatmap;
+  heatmap?: WDifference;
 }
 
 export function caseConfig(c: Case): CaseConfig {

@@ -6,6 +6,7 @@ import type { CaseResult } from '../check/compare.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { REPORT_SCHEMA_VERSION, type CaseJson, type IncompleteJson, type ReportJson } from './json-types.js';
 import { pairsText } from './text.js';
+import { heatmapBlocks } from './heatmap.js';
 
 /** The report: report.json's content. */
 export type Report = ReportJson;
@@ -41,7 +42,7 @@ export function caseJson(c: CaseResult | CaseJson): CaseJson {
     ...(c.dtype ? { dtype: c.dtype } : {}),
     ...(c.clip ? { clip: c.clip } : {}),
     ...(c.steps ? { steps: c.steps } : {}),
-    ...(c.heatmap ? { heatmap: c.heatmap } : {}),
+    ...(c.heatmap ? { heatmap: heatmapBlocks(c.heatmap) } : {}),
     ...(c.error !== undefined ? { error: c.error } : {}),
     ...(index !== undefined ? { index } : {}),
   };
