@@ -59,6 +59,20 @@ export interface TensorMetrics {
 
 const TINY = 1e-300;
 
+/** The metrics of n elements that cannot be measured (sizes differ, a tensor not given): every one failing, with the reason. */
+export const unmeasured = (n: number, reason: string): TensorMetrics => ({
+  scale: NaN,
+  maxAbsErr: NaN,
+  maxRelErr: NaN,
+  relErrNorm: NaN,
+  cosine: NaN,
+  worst: null,
+  failing: n,
+  count: n,
+  pass: false,
+  reason,
+});
+
 export function compareArrays(
   a: ArrayLike<number>,
   r: ArrayLike<number>,
@@ -66,20 +80,7 @@ export function compareArrays(
   indexOf: (flat: number) => number[],
 ): TensorMetrics {
   const n = a.length;
-  if (r.length !== n) {
-    return {
-      scale: NaN,
-      maxAbsErr: NaN,
-      maxRelErr: NaN,
-      relErrNorm: NaN,
-      cosine: NaN,
-      worst: null,
-      failing: n,
-      count: n,
-      pass: false,
-      reason: `sizes differ: ${n} vs ${r.length} elements`,
-    };
-  }
+  if (r.length !== n) return unmeasured(n, `sizes differ: ${n} vs ${r.length} elements`);
   let scale = 0;
   for (let k = 0; k < n; k++) {
     const m = Math.max(Math.abs(a[k]!), Math.abs(r[k]!));

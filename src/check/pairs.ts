@@ -4,7 +4,7 @@ import type { Gradients } from '../model/gradients.js';
 import { indexOf } from '../model/matrix.js';
 import { gradientSpecs, shapeText } from '../model/spec.js';
 import { project, type FdProbe } from '../fd/oracle.js';
-import { compareArrays, type TensorMetrics, type Tolerance } from './metrics.js';
+import { compareArrays, unmeasured, type Tolerance } from './metrics.js';
 import type { PairRow } from './result.js';
 import type { ImplName } from './sides.js';
 
@@ -32,27 +32,13 @@ export function compareGradients(
     const mr = r.tensors[s.name];
     const base = { tensor: s.name, shape: shapeText(s), a: an, r: rn };
     if (!ma || !mr) {
-      rows.push({ ...base, ...missingTensor(s.rows * s.cols, `${!ma ? an : rn} gives no ${s.name}`) });
+      rows.push({ ...base, ...unmeasured(s.rows * s.cols, `${!ma ? an : rn} gives no ${s.name}`) });
       continue;
     }
     rows.push({ ...base, ...compareArrays(ma.data, mr.data, tol, (k) => indexOf(ma, k, s.vector)) });
   }
   return rows;
 }
-
-/** The metrics of a tensor one side does not give: every element failing, with the reason. */
-const missingTensor = (n: number, reason: string): TensorMetrics => ({
-  scale: NaN,
-  maxAbsErr: NaN,
-  maxRelErr: NaN,
-  relErrNorm: NaN,
-  cosine: NaN,
-  worst: null,
-  failing: n,
-  count: n,
-  pass: false,
-  reason,
-});
 
 /** Rows for one side against the finite-difference probes: entries, or directional derivatives vᵀ∇L. */
 export function compareWithFd(
@@ -72,7 +58,7 @@ export function compareWithFd(
         shape: shapeText(s),
         a: name,
         r: fdName,
-        ...missingTensor(s.rows * s.cols, `${name} gives no ${p.tensor}`),
+        ...unmeasured(s.rows * s.cols, `${name} gives no ${p.tensor}`),
       };
     const what =
       p.mode === 'entries'
