@@ -9,19 +9,14 @@ import { appendFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderJunit } from '../report/junit.js';
-import { isIoError, prepareFiles, writeFailure } from '../model/files.js';
+import { prepareFiles } from '../model/atomic.js';
+import { isIoError, writeFailure } from '../model/files.js';
 import { InputError } from '../model/errors.js';
 import { reportJson, writeReports } from '../report/write.js';
 import { caseLine, renderConsole } from '../report/console.js';
 import { FASTER_PATH, useBackend, type Backend, type ReferenceName } from '../../reference/index.js';
+import { REFERENCE_CHOICES } from './cli-options.js';
 import type { Io } from './io.js';
-
-export const REFERENCE_CHOICES = {
-  layers: ['tfjs-layers'],
-  ops: ['tfjs-ops'],
-  both: ['tfjs-layers', 'tfjs-ops'],
-  fast: [],
-} as const;
 
 /** The references a --reference choice names on a backend: `fast` is the faster path there (FASTER_PATH). */
 export function referencesFor(choice: string, backend: Backend): ReferenceName[] {

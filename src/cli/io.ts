@@ -11,3 +11,12 @@ export const processIo: Io = {
   err: (t) => void process.stderr.write(t),
   errIsTty: Boolean(process.stderr.isTTY),
 };
+
+/** What every command of one run of `bptt-check` shares: its arguments, where it writes, its exit code. */
+export interface Session {
+  argv: readonly string[];
+  io: Io;
+  setCode(code: number): void;
+  /** what a command started and main stops when it ends (an --impl module's process) */
+  stops: (() => Promise<void>)[];
+}

@@ -16,13 +16,16 @@ export class InputError extends Error {
   }
 }
 
-/** An option field as a message names it: `hiddenSize`. The CLI rewrites it to the field's flag. */
-export function fieldName(name: string): string {
-  return `\`${name}\``;
+/**
+ * An option field as a message names it: `hiddenSize`; a boolean field set to false: `!stepsDetail`. The CLI
+ * rewrites it to the field's flag (`--hidden-size`, `--no-steps-detail`).
+ */
+export function fieldName(name: string, value?: false): string {
+  return value === false ? `\`!${name}\`` : `\`${name}\``;
 }
 
-/** The option fields a message names (each written by fieldName), in order. */
-export const FIELD_PATTERN = /`([A-Za-z][A-Za-z0-9]*)`/g;
+/** The option fields a message names (each written by fieldName), in order: the name, with `!` when set to false. */
+export const FIELD_PATTERN = /`(!?[A-Za-z][A-Za-z0-9]*)`/g;
 
 /**
  * Characters that never reach a terminal, a report or an XML document raw: C0 controls (ESC starts

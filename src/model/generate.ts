@@ -13,7 +13,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { Case } from './case.js';
-import { InputError, shown } from './errors.js';
+import { fieldName, InputError, shown } from './errors.js';
 import { checkSizes, MAX_BATCH, MAX_DIM, MAX_STEPS, sizesOfRecipe } from './limits.js';
 import type { Matrix } from './matrix.js';
 import {
@@ -83,36 +83,45 @@ export function configId(o: GenerateOptions): string {
 
 export function checkGenerateOptions(o: GenerateOptions): void {
   // each size is bounded (src/model/limits.ts) before anything is allocated
-  const positive = (field: string, v: number, cap = MAX_DIM, letter = '') => {
-    if (!Number.isInteger(v) || v <= 0) throw new InputError(`${field} is ${shown(v)}, expected a positive integer`);
+  const positive = (field: keyof GenerateOptions, v: number, cap = MAX_DIM, letter = '') => {
+    if (!Number.isInteger(v) || v <= 0)
+      throw new InputError(`${fieldName(field)} is ${shown(v)}, expected a positive integer`, field);
     if (v > cap)
-      throw new InputError(`${field} is ${shown(v)}, expected a positive integer ≤ ${cap} (the cap on ${letter})`);
+      throw new InputError(
+        `${fieldName(field)} is ${shown(v)}, expected a positive integer ≤ ${cap} (the cap on ${letter})`,
+        field,
+      );
   };
   if (o.cell !== undefined && !(CELLS as readonly string[]).includes(o.cell))
-    throw new InputError(`--cell is ${shown(o.cell)}, expected one of ${CELLS.join('|')}`);
+    throw new InputError(`${fieldName('cell')} is ${shown(o.cell)}, expected one of ${CELLS.join('|')}`, 'cell');
   if (o.recurrentActivation !== undefined && (o.cell ?? 'rnn') === 'rnn')
     throw new InputError(
-      `--recurrent-activation is ${shown(o.recurrentActivation)} for cell rnn, expected it only with --cell lstm or gru`,
+      `${fieldName('recurrentActivation')} is ${shown(o.recurrentActivation)} for cell rnn, expected it only with ${fieldName('cell')} lstm or gru`,
+      'recurrentActivation',
     );
   if (
     o.recurrentActivation !== undefined &&
     !(RECURRENT_ACTIVATIONS as readonly string[]).includes(o.recurrentActivation)
   )
     throw new InputError(
-      `--recurrent-activation is ${shown(o.recurrentActivation)}, expected one of ${RECURRENT_ACTIVATIONS.join('|')}`,
+      `${fieldName('recurrentActivation')} is ${shown(o.recurrentActivation)}, expected one of ${RECURRENT_ACTIVATIONS.join('|')}`,
+      'recurrentActivation',
     );
   if (!(ACTIVATIONS as readonly string[]).includes(o.activation))
-    throw new InputError(`--activation is ${shown(o.activation)}, expected one of ${ACTIVATIONS.join('|')}`);
-  positive('--input-size', o.inputSize, MAX_DIM, 'I');
-  positive('--hidden-size', o.hiddenSize, MAX_DIM, 'H');
-  if (o.outputSize !== undefined) positive('--output-size', o.outputSize, MAX_DIM, 'K');
-  positive('--steps', o.steps, MAX_STEPS, 'T');
-  positive('--batch', o.batch, MAX_BATCH, 'B');
+    throw new InputError(
+      `${fieldName('activation')} is ${shown(o.activation)}, expected one of ${ACTIVATIONS.join('|')}`,
+      'activation',
+    );
+  positive('inputSize', o.inputSize, MAX_DIM, 'I');
+  positive('hiddenSize', o.hiddenSize, MAX_DIM, 'H');
+  if (o.outputSize !== undefined) positive('outputSize', o.outputSize, MAX_DIM, 'K');
+  positive('steps', o.steps, MAX_STEPS, 'T');
+  positive('batch', o.batch, MAX_BATCH, 'B');
   checkSizes(sizesOfRecipe(o)); // the parameter count and the dense inputs
   if (!Number.isFinite(o.initScale) || o.initScale <= 0)
-    throw new InputError(`--init-scale is ${shown(o.initScale)}, expected a positive number`);
+    throw new InputError(`${fieldName('initScale')} is ${shown(o.initScale)}, expected a positive number`, 'initScale');
   if (!Number.isSafeInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
-    throw new InputError(`--seed is ${shown(o.seed)}, expected an integer in [0, 4294967295]`);
+    throw new InputError(`${fieldName('seed')} is ${shown(o.seed)}, expected an integer in [0, 4294967295]`, 'seed');
 }
 
 /** The model a recipe generates. */

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { caseToFile, type Case } from './case.js';
-import { readJsonFile, writeFileAtomic } from './files.js';
+import { writeFileAtomic } from './atomic.js';
+import { readJsonFile } from './files.js';
 import { parseCase } from './validate.js';
 import { jsonSafe } from './errors.js';
 

@@ -34,7 +34,7 @@
  *   H=16 T=5000 B=16 ops, no p.-s.   329 [341]     H=64 T=4000 ops                  606 [637]
  */
 import { availableParallelism, totalmem } from 'node:os';
-import { InputError, shown } from './errors.js';
+import { fieldName, InputError, shown } from './errors.js';
 import type { Case } from './case.js';
 import type { GenerateOptions } from './generate.js';
 import type { Cell } from './spec.js';
@@ -147,12 +147,12 @@ export function estimateMemory(s: Sizes, w: Work): Estimate {
     if (w.stepsDetail) parts.push([`the per-step check, T × P_rec = ${T} × ${recurrent}`, T * (25e3 + 12 * recurrent)]);
     if (w.fd) {
       const threads = Math.max(1, w.fdThreads ?? 1);
-      parts.push([`--fd's ${threads} thread(s)`, threads * (60 * MB + 8 * P)]);
+      parts.push([`${fieldName('fd')}'s ${threads} thread(s)`, threads * (60 * MB + 8 * P)]);
       if (w.fd.kind === 'fast') {
         // a tensor gets at most as many directions as it has entries (fd.ts): k is at most the largest tensor's entries
         const largest = Math.max(G * s.H * Math.max(s.I, s.H), s.K * s.H);
         const k = Math.min(w.fd.k, largest);
-        parts.push([`--fd fast ${w.fd.k}'s directions, k × P = ${k} × ${P}`, k * P * 8]);
+        parts.push([`${fieldName('fd')} fast ${w.fd.k}'s directions, k × P = ${k} × ${P}`, k * P * 8]);
       }
     }
   }
@@ -197,13 +197,14 @@ const UNITS: Record<string, number> = {
 };
 
 /** --max-memory: bytes, or a number with K, M, G, T (powers of 1000) or Ki, Mi, Gi, Ti (of 1024), B optional. */
-export function parseMemory(flag: string, v: string): number {
+export function parseMemory(field: string, v: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?)?[bB]?\s*$/.exec(v);
   const unit = m ? UNITS[(m[2] ?? '').toUpperCase()] : undefined;
   const bytes = m && unit !== undefined ? Number(m[1]) * unit : NaN;
   if (!Number.isFinite(bytes) || bytes < 1e6)
     throw new InputError(
-      `${flag} is ${shown(v)}, expected a size of at least 1M such as 512M, 2G, 1.5GiB or a number of bytes`,
+      `${fieldName(field)} is ${shown(v)}, expected a size of at least 1M such as 512M, 2G, 1.5GiB or a number of bytes`,
+      field,
     );
   return Math.floor(bytes);
 }
@@ -240,7 +241,8 @@ export function checkBudget(s: Sizes, w: Work, maxMemory: number = defaultMaxMem
   if (e.bytes > maxMemory) {
     const at = where ? `${where}: ` : '';
     throw new InputError(
-      `${at}the case needs about ${bytesText(e.bytes)} (${sizeText(s)}; most of it ${e.largest}), over --max-memory ${bytesText(maxMemory)}; expected a smaller case (lower H, T or B${w.stepsDetail ? ', or --no-steps-detail' : ''}) or a larger --max-memory`,
+      `${at}the case needs about ${bytesText(e.bytes)} (${sizeText(s)}; most of it ${e.largest}), over ${fieldName('maxMemory')} ${bytesText(maxMemory)}; expected a smaller case (lower H, T or B${w.stepsDetail ? `, or ${fieldName('stepsDetail', false)}` : ''}) or a larger ${fieldName('maxMemory')}`,
+      'maxMemory',
     );
   }
   return e;

@@ -24,8 +24,9 @@ import {
   statSync,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { InputError } from './errors.js';
-import { exitAt, isIoError, makeDirs, running, writeFailure, writeFileChecked } from './files.js';
+import { fieldName, InputError } from './errors.js';
+import { running } from './atomic.js';
+import { exitAt, isIoError, makeDirs, writeFailure, writeFileChecked } from './files.js';
 
 export const MANIFEST = '.bptt-check-manifest.json';
 
@@ -99,14 +100,15 @@ export function recoverOutDir(out: string): void {
 const NESTED = /^\.(.+)\.bptt-check-(?:new|old)-\d+-[0-9a-f]{8}$/;
 
 /** `--out` must be a directory of its own: not the current directory, nor one that holds it. */
-export function checkOutDir(out: string, given: string, flag = '--out'): void {
+export function checkOutDir(out: string, given: string, field = 'out'): void {
   const rel = relative(out, process.cwd());
   if (!(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)))
     throw new InputError(
-      `${flag} is ${JSON.stringify(given)}, which holds the current directory, expected a directory of its own for the reports`,
+      `${fieldName(field)} is ${JSON.stringify(given)}, which holds the current directory, expected a directory of its own for the reports`,
+      field,
     );
   if (existsSync(out) && !statSync(out).isDirectory())
-    throw new InputError(`${flag} is ${JSON.stringify(given)}, a file, expected a directory`);
+    throw new InputError(`${fieldName(field)} is ${JSON.stringify(given)}, a file, expected a directory`, field);
 }
 
 /**

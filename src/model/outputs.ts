@@ -13,15 +13,19 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, realpathSync, rmdirSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { InputError } from './errors.js';
+import { fieldName, InputError } from './errors.js';
 import { writeFailure } from './files.js';
 import { checkOutDir, MANIFEST, readManifest } from './out-dir.js';
 
 export interface Output {
-  /** how the user named it: `--out`, `--junit`, `GITHUB_STEP_SUMMARY` */
-  flag: string;
+  /** the option field that names it: `out`, `junit`, `dir`, `case` (the CLI shows it as its flag) */
+  field: string;
   path: string;
 }
+
+/** How a message names an output: its field (`out`), or the environment variable GITHUB_STEP_SUMMARY. */
+const SUMMARY = 'GITHUB_STEP_SUMMARY';
+const named = (o: Output) => (o.field === SUMMARY ? SUMMARY : fieldName(o.field));
 
 export interface Outputs {
   /** the report directory (--out; golden update --dir), swapped in as a whole (writeRunDir) */
@@ -86,7 +90,8 @@ function checkCreatable(o: Output, what: string, from: string): void {
   const s = statOf(a);
   if (!s?.isDirectory())
     throw new InputError(
-      `${o.flag} is ${JSON.stringify(o.path)}, under ${JSON.stringify(a)}, which is ${s ? kind(s) : 'missing'}, expected ${what} in a directory`,
+      `${named(o)} is ${JSON.stringify(o.path)}, under ${JSON.stringify(a)}, which is ${s ? kind(s) : 'missing'}, expected ${what} in a directory`,
+      o.field,
     );
   const probe = join(a, `.bptt-check-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
@@ -97,13 +102,14 @@ function checkCreatable(o: Output, what: string, from: string): void {
     // ENOENT for a new entry in a directory that exists: a pseudo file system (procfs) that takes none
     const why = code === 'ENOENT' ? 'it takes no new entries' : writeFailure(code);
     throw new InputError(
-      `${o.flag} is ${JSON.stringify(o.path)}, but nothing can be created in ${JSON.stringify(a)} (${why}), expected ${what} in a writable directory`,
+      `${named(o)} is ${JSON.stringify(o.path)}, but nothing can be created in ${JSON.stringify(a)} (${why}), expected ${what} in a writable directory`,
+      o.field,
     );
   }
 }
 
 function checkDir(o: Output): void {
-  checkOutDir(resolve(o.path), o.path, o.flag);
+  checkOutDir(resolve(o.path), o.path, o.field);
   const s = statOf(o.path);
   // the run's files go into a sibling directory, swapped in by renames: the parent must take new entries, and so must an existing --out
   checkCreatable(o, 'a report directory', dirname(realOf(o.path)));
@@ -113,21 +119,29 @@ function checkDir(o: Output): void {
 function checkFile(o: Output, dir: Output | undefined): void {
   const s = statOf(o.path);
   if (s && !s.isFile())
-    throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, ${kind(s)}, expected a path for a regular file`);
+    throw new InputError(
+      `${named(o)} is ${JSON.stringify(o.path)}, ${kind(s)}, expected a path for a regular file`,
+      o.field,
+    );
   const real = realOf(o.path);
   // a file another run of the tool wrote into its report directory (listed in its manifest), or that manifest
   const ownSet = dir !== undefined && dirname(real) === realOf(dir.path); // a --junit inside --out joins this run's set
   if (s && !ownSet && (basename(real) === MANIFEST || readManifest(dirname(real))?.includes(basename(real))))
     throw new InputError(
-      `${o.flag} is ${JSON.stringify(o.path)}, a file of the report set in ${JSON.stringify(dirname(o.path))}, expected a path outside the report directories bptt-check writes`,
+      `${named(o)} is ${JSON.stringify(o.path)}, a file of the report set in ${JSON.stringify(dirname(o.path))}, expected a path outside the report directories bptt-check writes`,
+      o.field,
     );
   if (dir) {
     const out = realOf(dir.path);
     if (real === out)
-      throw new InputError(`${o.flag} is ${JSON.stringify(o.path)}, the ${dir.flag} directory, expected a file path`);
+      throw new InputError(
+        `${named(o)} is ${JSON.stringify(o.path)}, the ${named(dir)} directory, expected a file path`,
+        o.field,
+      );
     if (dirname(real) === out && isReportName(basename(real)))
       throw new InputError(
-        `${o.flag} is ${JSON.stringify(o.path)}, a file of the report set ${dir.flag} ${JSON.stringify(dir.path)} writes, expected another name (e.g. ${join(dir.path, 'junit.xml')})`,
+        `${named(o)} is ${JSON.stringify(o.path)}, a file of the report set ${named(dir)} ${JSON.stringify(dir.path)} writes, expected another name (e.g. ${join(dir.path, 'junit.xml')})`,
+        o.field,
       );
   }
   checkCreatable(o, 'a file path', dirname(real));
@@ -135,7 +149,7 @@ function checkFile(o: Output, dir: Output | undefined): void {
 
 /** GITHUB_STEP_SUMMARY is appended to: an existing regular file, or a new one in an existing writable directory. */
 function checkSummary(path: string): void {
-  const o = { flag: 'GITHUB_STEP_SUMMARY', path };
+  const o = { field: SUMMARY, path };
   const s = statOf(path);
   if (s && !s.isFile())
     throw new InputError(
@@ -169,7 +183,8 @@ export function checkOutputs(o: Outputs): void {
     for (const out of outputs)
       if (realOf(out.path) === realOf(read.path))
         throw new InputError(
-          `${out.flag} is ${JSON.stringify(out.path)}, the file ${read.flag} reads, expected another path: writing it would destroy what is read`,
+          `${named(out)} is ${JSON.stringify(out.path)}, the file ${named(read)} reads, expected another path: writing it would destroy what is read`,
+          out.field,
         );
   for (const input of o.inputs?.paths ?? []) {
     const real = realOf(input);
@@ -177,7 +192,8 @@ export function checkOutputs(o: Outputs): void {
       const r = realOf(out.path);
       if (inside(r, real) || inside(real, r))
         throw new InputError(
-          `${out.flag} is ${JSON.stringify(out.path)}, ${r === real ? 'one of' : inside(r, real) ? 'inside one of' : 'holding one of'} the ${o.inputs!.what} (${JSON.stringify(input)}), expected a path apart from them: writing it would destroy what is read`,
+          `${named(out)} is ${JSON.stringify(out.path)}, ${r === real ? 'one of' : inside(r, real) ? 'inside one of' : 'holding one of'} the ${o.inputs!.what} (${JSON.stringify(input)}), expected a path apart from them: writing it would destroy what is read`,
+          out.field,
         );
     }
   }

@@ -96,7 +96,7 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
     // say why: the reason noted on the case (e.g. a module's), else the one that holds for a truncated run
     const why = r.cases[0]?.notes?.find((n) => n.startsWith('per-step check not run'));
     body.push(
-      `<p>No per-step detail in this run (${escapeHtml(why ?? `the per-step check is defined for full BPTT, and runs there unless ${fieldName('noStepsDetail')} is given`)}): the error-against-step chart is left out.</p>`,
+      `<p>No per-step detail in this run (${escapeHtml(why ?? `the per-step check is defined for full BPTT, and runs there unless ${fieldName('stepsDetail', false)} is given`)}): the error-against-step chart is left out.</p>`,
     );
   }
   body.push(

@@ -151,11 +151,11 @@ describe('case generation and files', () => {
 
   it('rejects generation options out of range', () => {
     expect(() => generateCase({ ...GENERATE_DEFAULTS, hiddenSize: 0 })).toThrow(
-      /--hidden-size is 0, expected a positive integer/,
+      /`hiddenSize` is 0, expected a positive integer/,
     );
-    expect(() => generateCase({ ...GENERATE_DEFAULTS, steps: -2 })).toThrow(/--steps is -2/);
+    expect(() => generateCase({ ...GENERATE_DEFAULTS, steps: -2 })).toThrow(/`steps` is -2/);
     expect(() => generateCase({ ...GENERATE_DEFAULTS, initScale: 0 })).toThrow(
-      /--init-scale is 0, expected a positive number/,
+      /`initScale` is 0, expected a positive number/,
     );
   });
 });

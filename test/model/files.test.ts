@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeFilesAtomic } from '../../src/model/files.js';
+import { writeFilesAtomic } from '../../src/model/atomic.js';
 
 describe('atomic report writing', () => {
   it('replaces all files when every write succeeds', () => {

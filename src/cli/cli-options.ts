@@ -1,0 +1,77 @@
+/** The fields the command line sets (typed against the library's options types) and the shape of their table. */
+import type { Backend } from '../../reference/index.js';
+import type { CheckOptions } from '../check/compare.js';
+import type { Tolerance } from '../check/metrics.js';
+import type { GenerateOptions } from '../model/generate.js';
+
+/** The tfjs oracles each `--reference` choice of compare, suite and sweep names. */
+export const REFERENCE_CHOICES = {
+  layers: ['tfjs-layers'],
+  ops: ['tfjs-ops'],
+  both: ['tfjs-layers', 'tfjs-ops'],
+  fast: [],
+} as const;
+
+/** What `--reference` may name: the tfjs oracles (compare, suite, sweep); verify adds fd and all. */
+export type ReferenceChoice = keyof typeof REFERENCE_CHOICES | 'fd' | 'all';
+
+/** The fields the command line sets, with the values commander gives them. */
+export interface CliOptions
+  extends
+    GenerateOptions,
+    Tolerance,
+    Pick<CheckOptions, 'truncate' | 'detachEvery' | 'clipValue' | 'clipNorm' | 'stepsDetail' | 'outputStep'>,
+    Pick<CheckOptions, 'dtype' | 'maxMemory'> {
+  /** the words of --fd (parseFd makes them CheckOptions.fd) */
+  fd?: string[];
+  fdSeed: number;
+  /** CheckOptions.fdTolerance's atol and rtol */
+  fdAtol?: number;
+  fdRtol?: number;
+  /** the case file (else the generation options) */
+  case?: string;
+  /** the gradients file verify checks */
+  grads?: string;
+  /** compare: your module; grads: the implementation that writes the file */
+  impl?: string;
+  timeout: number;
+  reference: ReferenceChoice;
+  backend: Backend;
+  /** the report directory */
+  out: string;
+  /** the one file case and grads write (default: stdout) */
+  outFile?: string;
+  junit?: string;
+  json: boolean;
+  /** vanishing's series: comma-separated lists, parsed by the command */
+  activations: string;
+  cells: string;
+  forgetBias: number;
+  wNorm: string;
+  matrix?: string;
+  preset?: string;
+  workers?: number;
+  maxCases: number;
+  shard?: string;
+  /** the golden snapshots' directory */
+  dir: string;
+}
+
+export type Field = keyof CliOptions;
+
+/** One option: its flag's argument (none: a switch), help text, parser of the text given, default. */
+export interface Spec<V> {
+  /** default: `--` and the field in kebab case */
+  flag?: string;
+  /** `<H>`, `<mode...>`; none for a switch */
+  argument?: string;
+  description: string;
+  /** the parser, given the flag it names in its errors */
+  parse?: (flag: string) => (v: string) => V;
+  default?: V;
+  required?: boolean;
+  /** the help of the switch's `--no-` form, when it has one */
+  negation?: string;
+}
+
+export type Table = { [K in Field]-?: Spec<NonNullable<CliOptions[K]>> };

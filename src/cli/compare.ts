@@ -1,0 +1,188 @@
+/** `compare`, `verify` and `suite`: parse the options, plan the check, run it, publish the report. */
+import type { Command } from 'commander';
+import type { Case } from '../model/case.js';
+import { checkFdMode } from '../fd/oracle.js';
+import type { CheckOptions, SubjectOptions } from '../check/compare.js';
+import { checkWorkBudget, planCheck } from '../check/plan.js';
+import { readJsonFile } from '../model/files.js';
+import { parseGradients } from '../model/gradients.js';
+import { loadCase } from '../model/io.js';
+import type { Sizes } from '../model/limits.js';
+import { checkOutputs, type Output } from '../model/outputs.js';
+import { STEPS_NOT_RUN_FILE, STEPS_NOT_RUN_IMPL } from '../report/text.js';
+import { openGradientsModule } from '../runs/user-module.js';
+import { defaultSuite } from '../runs/suite.js';
+import { generateCase } from '../model/generate.js';
+import { referencesFor, runCheck } from './check.js';
+import { withOptions } from './fields.js';
+import type { Session } from './io.js';
+import { caseFromOptions, checkOptionsFrom, commandLine, FD, GENERATION, RUN, TOLERANCE, VARIANT } from './options.js';
+import { parseFd, oneOf, positiveNumber } from './parsers.js';
+import type { CliOptions } from './cli-options.js';
+
+/** The files a command reads, which no output may overwrite. */
+export const readsOf = (opts: Partial<CliOptions>): Output[] =>
+  (['case', 'grads', 'matrix', 'impl'] as const).flatMap((k) => {
+    const path = opts[k];
+    return typeof path === 'string' ? [{ field: k, path }] : [];
+  });
+
+/** The outputs of a command that writes a report set: --out, --junit, the GitHub step summary (checked before any work). */
+export const reportOutputs = (
+  opts: Partial<CliOptions> & { out: string },
+  inputs?: { what: string; paths: readonly string[] },
+) =>
+  checkOutputs({
+    dir: { field: 'out', path: opts.out },
+    files: opts.junit !== undefined ? [{ field: 'junit', path: opts.junit }] : [],
+    stepSummary: true,
+    reads: readsOf(opts),
+    ...(inputs ? { inputs } : {}),
+  });
+
+type RunOptions = Pick<CliOptions, 'reference' | 'backend' | 'atol' | 'rtol' | 'out' | 'json' | 'junit'>;
+
+const run = (
+  s: Session,
+  kind: 'compare' | 'suite' | 'verify',
+  cases: () => Iterable<Case>,
+  opts: RunOptions & Partial<CliOptions> & { heatmap?: boolean },
+  extra: CheckOptions = {},
+) =>
+  runCheck(
+    {
+      kind,
+      cases,
+      references: referencesFor(opts.reference, opts.backend),
+      backend: opts.backend,
+      tolerance: { atol: opts.atol, rtol: opts.rtol },
+      options: { ...checkOptionsFrom(opts), ...extra },
+      outDir: opts.out,
+      json: opts.json,
+      command: commandLine(s.argv),
+      ...(opts.junit ? { junit: opts.junit } : {}),
+    },
+    s.io,
+  );
+
+const COMPARE = [
+  ...GENERATION,
+  ...TOLERANCE,
+  ...VARIANT,
+  ...FD,
+  'case',
+  'reference',
+  'backend',
+  'stepsDetail',
+  'outputStep',
+  'impl',
+  'timeout',
+  'dtype',
+  'out',
+  'junit',
+  'json',
+  'maxMemory',
+] as const;
+
+export function compareCommand(program: Command, s: Session): void {
+  const cmd = program
+    .command('compare')
+    .description('compare hand-written BPTT with tfjs (and finite differences) on one case');
+  withOptions(cmd, COMPARE, {}, async (given, cmd: Command) => {
+    const opts = given;
+    reportOutputs(opts);
+    // --impl: your module, in a child process of its own, started once the plan holds (planCheck)
+    let m: Awaited<ReturnType<typeof openGradientsModule>> | undefined;
+    const yours = opts.impl !== undefined;
+    const options: CheckOptions = {
+      ...checkOptionsFrom(opts),
+      // the per-step check runs by default wherever it is defined (never with --impl: a module gives totals)
+      stepsDetail: opts.stepsDetail ?? 'auto',
+      heatmap: true,
+      // the module is told the clipping and clips itself: its output is compared as it returns it
+      ...(yours ? { subject: 'yours', impl: (x: Case, told: SubjectOptions) => m!.gradients(x, told) } : {}),
+      ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}),
+      ...(yours && opts.stepsDetail === undefined ? { notes: [STEPS_NOT_RUN_IMPL] } : {}),
+    };
+    const references = referencesFor(opts.reference, opts.backend);
+    const c = caseFromOptions(opts, cmd, (sz: Sizes, where: string) => checkWorkBudget(sz, references, options, where));
+    planCheck(c, { ...options, references, tolerance: { atol: opts.atol, rtol: opts.rtol } }); // every refusal, before the module starts
+    if (yours) {
+      const opened = await openGradientsModule(opts.impl!, opts.timeout);
+      s.stops.push(() => opened.close()); // the module's process, and any timer it left running, ends with the run
+      m = opened;
+    }
+    s.setCode(await run(s, 'compare', () => [c], opts, options));
+  });
+}
+
+const VERIFY = [
+  ...TOLERANCE,
+  ...FD,
+  'case',
+  'grads',
+  'reference',
+  'clipValue',
+  'clipNorm',
+  'dtype',
+  'backend',
+  'out',
+  'junit',
+  'json',
+  'maxMemory',
+] as const;
+
+export function verifyCommand(program: Command, s: Session): void {
+  const cmd = program
+    .command('verify')
+    .description('check a gradients file computed anywhere against the references for its case');
+  const over = {
+    case: { description: 'the case file (from bptt-check case)', required: true },
+    grads: { required: true },
+    reference: {
+      description: 'what to check against: layers|ops|fast|fd|all',
+      default: 'all',
+      parse: (f: string) => oneOf(f, ['layers', 'ops', 'fast', 'fd', 'all'] as const),
+    },
+    clipValue: {
+      description: 'the references are clipped to [−v, v]: your gradients are compared as given, clipped by you',
+      parse: positiveNumber,
+    },
+    clipNorm: {
+      description: 'the references are clipped to global norm n: your gradients are compared as given, clipped by you',
+      parse: positiveNumber,
+    },
+  } as const;
+  withOptions(cmd, VERIFY, over, async (given) => {
+    const opts: typeof given & { heatmap?: boolean } = { ...given };
+    reportOutputs(opts);
+    const c = loadCase(opts.case!);
+    const grads = parseGradients(
+      readJsonFile(opts.grads!, 'gradients file'),
+      `gradients file ${JSON.stringify(opts.grads)}`,
+      c,
+    );
+    if (opts.reference === 'fd' || opts.reference === 'all') opts.fd ??= ['full'];
+    opts.heatmap = true;
+    s.setCode(
+      await run(s, 'verify', () => [c], opts, {
+        subject: 'yours',
+        impl: () => grads,
+        notes: [STEPS_NOT_RUN_FILE],
+        ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}),
+      }),
+    );
+  });
+}
+
+export function suiteCommand(program: Command, s: Session): void {
+  const cmd = program
+    .command('suite')
+    .description('run the default comparison suite (npm start) and write one combined report');
+  withOptions(cmd, [...TOLERANCE, ...FD, ...RUN] as const, {}, async (opts) => {
+    reportOutputs(opts);
+    const cases = defaultSuite().map(generateCase);
+    if (opts.fd) for (const c of cases) checkFdMode(c, parseFd(opts.fd)!);
+    s.setCode(await run(s, 'suite', () => cases, opts));
+  });
+}
