@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Case } from '../model/case.js';
 import { InputError, visible } from '../model/errors.js';
-import { checkGenerateOptions, generateCase, type GenerateOptions } from '../model/generate.js';
+import { checkGenerateOptions, generateCase, RECIPE_FIELDS, type GenerateOptions } from '../model/generate.js';
 import { loadCase } from '../model/io.js';
 import { basename } from 'node:path';
 import { sizesOf, sizesOfRecipe, type Sizes } from '../model/limits.js';
@@ -12,22 +12,8 @@ import { parseFd } from './parsers.js';
 import type { CliOptions, Field } from './cli-options.js';
 
 /** The generation options of `bptt-check case` (docs/formats.md): GenerateOptions' fields. */
-export const GENERATION = [
-  'cell',
-  'recurrentActivation',
-  'activation',
-  'bias',
-  'inputSize',
-  'hiddenSize',
-  'outputSize',
-  'steps',
-  'batch',
-  'denseInputs',
-  'initialState',
-  'initScale',
-  'seed',
-  'id',
-] as const satisfies readonly (keyof GenerateOptions & Field)[];
+export const GENERATION = [...RECIPE_FIELDS, 'seed', 'id'] as const satisfies readonly (keyof GenerateOptions &
+  Field)[];
 export const TOLERANCE = ['atol', 'rtol'] as const satisfies readonly Field[];
 /** Truncation and clipping, shared by compare and grads. */
 export const VARIANT = ['truncate', 'detachEvery', 'clipValue', 'clipNorm'] as const satisfies readonly Field[];

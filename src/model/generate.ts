@@ -48,6 +48,22 @@ export interface GenerateOptions {
   id?: string;
 }
 
+/** The fields of a recipe that shape the case, in the order of the help, of sweep matrices and of case ids. */
+export const RECIPE_FIELDS = [
+  'cell',
+  'recurrentActivation',
+  'activation',
+  'bias',
+  'inputSize',
+  'hiddenSize',
+  'outputSize',
+  'steps',
+  'batch',
+  'denseInputs',
+  'initialState',
+  'initScale',
+] as const satisfies readonly (keyof GenerateOptions)[];
+
 export const GENERATE_DEFAULTS: GenerateOptions = {
   activation: 'tanh',
   bias: false,

@@ -12,6 +12,7 @@ import {
   checkGenerateOptions,
   configId,
   GENERATE_DEFAULTS,
+  RECIPE_FIELDS,
   generateCase,
   type GenerateOptions,
 } from '../model/generate.js';
@@ -56,20 +57,7 @@ export interface SweepMatrix {
   entries: SweepEntry[];
 }
 
-const KEYS = [
-  'cell',
-  'recurrentActivation',
-  'activation',
-  'bias',
-  'inputSize',
-  'hiddenSize',
-  'outputSize',
-  'steps',
-  'batch',
-  'denseInputs',
-  'initialState',
-  'initScale',
-] as const;
+const KEYS = RECIPE_FIELDS;
 
 /** A plain RNN has no recurrent activation: one case per RNN combination (the first listed value's), without it. */
 function withoutRnnRecurrentActivation(o: Record<string, unknown>, first: unknown): Record<string, unknown>[] {
