@@ -9,7 +9,7 @@ import type { Gradients } from '../model/gradients.js';
 import { fieldName as f, InputError } from '../model/errors.js';
 import { sizesOf } from '../model/limits.js';
 import { checkFdMode } from '../fd/oracle.js';
-import { checkWorkBudget, type CheckOptions, type CheckPlan } from './plan.js';
+import { checkOptions, checkWorkBudget, type CheckOptions, type CheckPlan } from './plan.js';
 import { clipOf, fdSide, handSide, isClipping, isTruncated, referenceSide, variantOf, type Side } from './sides.js';
 
 /** The sides `grads` writes. */
@@ -50,6 +50,7 @@ export function planGradients(c: Case, which: GradsSide, o: CheckOptions, where 
       field,
     );
   }
+  checkOptions(o); // what every plan refuses (truncate with detachEvery, …), after what only grads says
   return { case: c, subject, variant: variantOf(o) };
 }
 

@@ -179,6 +179,12 @@ export function checkOptions(o: CheckOptions, steps = o.stepsDetail === true): v
 /** The plan of one case: every refusal first, in the order the command line has always said them. */
 export function planCheck(c: Case, o: PlanOptions): CheckPlan {
   const subject = subjectOf(o);
+  // the harness keeps each side's results under its name: a subject named as a reference would be compared with itself
+  if ((o.references as readonly string[]).includes(subject.name) || subject.name.startsWith('fd'))
+    throw new InputError(
+      `${f('subject')} is named ${JSON.stringify(subject.name)}, the name of a reference, expected a name of its own (e.g. yours)`,
+      'subject',
+    );
   checkSubject(o, subject);
   const steps = stepsRun(o, subject);
   checkOptions(o, steps);

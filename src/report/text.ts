@@ -125,8 +125,6 @@ export function epsText(eps: Record<string, number>): string {
     .join(', ');
 }
 
-/** Why a module (`impl`) has no per-step check (until user code can return the per-step terms). */
-
 /** The note a report carries when a module (`impl`) left the per-step check out by default. */
 export const STEPS_NOT_RUN_IMPL = `per-step check not run: ${STEPS_NEED_TERMS} (${fieldName('impl')} gives the totals only)`;
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +43,16 @@ describe('bptt-check grads', () => {
     const bad = await cli(['grads', '--case', fixturePath('rnn-tanh.case.json'), '--impl', 'numpy'], dir);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--impl is "numpy", expected one of hand\|tfjs-layers\|tfjs-ops/);
+  });
+
+  it('refuses --truncate with --detach-every as compare does (one plan), writing nothing', async () => {
+    const args = ['--case', fixturePath('rnn-tanh.case.json'), '--truncate', '2', '--detach-every', '3'];
+    const grads = await cli(['grads', ...args, '--out', 'both.json'], dir);
+    const compare = await cli(['compare', ...args, '--out', 'both-report'], dir);
+    expect(grads.code).toBe(2);
+    expect(grads.stderr).toBe('bptt-check: --truncate is 2 together with --detach-every 3, expected one of the two\n');
+    expect(compare.stderr).toBe(grads.stderr);
+    expect(existsSync(join(dir, 'both.json'))).toBe(false);
   });
 });
 
