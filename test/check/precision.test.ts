@@ -67,7 +67,7 @@ describe('the precision of a subject is detected from its values', () => {
     const d = detectDtype(grads([0, 0, 1, -2, 3, 0.5, 0.25, -0.375, 1024, 7], [0, 0, 0]));
     expect(d).toMatchObject({ dtype: 'float64', notFloat32: 0, informative: 0 });
     expect(dtypeNote(d)).toMatch(
-      /^float64 assumed: .*only 0 of 13 carry more than 12 significant bits.*--dtype float32/,
+      /^float64 assumed: .*only 0 of 13 carry more than 12 significant bits.*`dtype` float32/,
     );
   });
 

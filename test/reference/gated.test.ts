@@ -41,12 +41,12 @@ describe('generated gated cases, hand against both references', () => {
     const expected = 1 + gates * (c.model.bias ? 3 : 2) + (c.model.bias ? 2 : 1) + (c.initialState ? 1 : 0);
     expect(new Set(r.rows.map((x) => x.tensor)).size).toBe(expected);
   });
-  it('refuses --recurrent-activation on a plain rnn and an unknown cell', () => {
+  it('refuses recurrentActivation on a plain rnn and an unknown cell, naming the fields', () => {
     expect(() => generateCase({ ...GENERATE_DEFAULTS, recurrentActivation: 'sigmoid' })).toThrow(
-      /--recurrent-activation is "sigmoid" for cell rnn/,
+      /`recurrentActivation` is "sigmoid" for cell rnn/,
     );
     expect(() => generateCase({ ...GENERATE_DEFAULTS, cell: 'mgu' as never })).toThrow(
-      /--cell is "mgu", expected one of rnn\|lstm\|gru/,
+      /`cell` is "mgu", expected one of rnn\|lstm\|gru/,
     );
   });
 });
