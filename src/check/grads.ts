@@ -3,7 +3,7 @@
  * same plan as a comparison: the same sides, each doing the variant the way it does in a check.
  */
 import { clipGradients } from '../bptt/index.js';
-import { supports, type ReferenceName } from '../../reference/index.js';
+import type { ReferenceName } from '../../reference/index.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
 import { fieldName as f, InputError } from '../model/errors.js';
@@ -41,9 +41,7 @@ export function planGradients(c: Case, which: GradsSide, o: CheckOptions, where 
   if (o.fd && which !== 'fd')
     throw new InputError(`${f('fd')} is given with ${f('impl')} ${which}, expected ${f('impl')} fd`, 'fd');
   const subject = which === 'hand' ? handSide : which === 'fd' ? fdEvery : referenceSide(which);
-  const truncates =
-    which === 'tfjs-layers' || which === 'tfjs-ops' ? supports(which, o, c.model.cell) === true : subject.truncates;
-  if (isTruncated(o) && !truncates) {
+  if (isTruncated(o) && !subject.truncates) {
     const field = o.truncate !== undefined ? 'truncate' : 'detachEvery';
     throw new InputError(
       `${f(field)} is given with ${f('impl')} ${which}, expected ${f('impl')} hand or tfjs-ops: only they support truncation`,

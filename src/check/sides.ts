@@ -6,7 +6,7 @@
  * harness (they measure the full gradient of L).
  */
 import { clipGradients, handGradients, type ClipOptions } from '../bptt/index.js';
-import { referenceGradients, type ReferenceName } from '../../reference/index.js';
+import { referenceGradients, supports, type ReferenceName } from '../../reference/index.js';
 import type { Case } from '../model/case.js';
 import type { Dtype, Gradients } from '../model/gradients.js';
 import { fdGradients, fdOracleParallel } from '../fd/parallel.js';
@@ -93,9 +93,10 @@ export function userSide(
   return { name, truncates: false, steps: false, gradients: (c, v) => f(c, told(v)) };
 }
 
-/** A tfjs reference (float32), computing the variant with tf ops. */
+/** A tfjs reference (float32), computing the variant with tf ops; tf.layers cannot truncate (reference/'s supports()). */
 export function referenceSide(name: ReferenceName): Side {
-  return { name, dtype: 'float32', truncates: true, steps: false, gradients: (c, v) => referenceGradients(c, name, v) };
+  const truncates = supports(name, { truncate: 1 }, 'rnn') === true; // the cell only words supports()'s reason
+  return { name, dtype: 'float32', truncates, steps: false, gradients: (c, v) => referenceGradients(c, name, v) };
 }
 
 export const fdSide: FdSide = {
