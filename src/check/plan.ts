@@ -118,12 +118,17 @@ export function checkWorkBudget(
   return checkBudget(s, work, o.maxMemory, where);
 }
 
-/** What the subject cannot do: truncate, or give the per-step terms; a known precision cannot be said otherwise. */
-function checkSubject(o: CheckOptions, subject: Side): void {
+/** What the subject cannot do: a cell it does not implement, truncate, or give the per-step terms; a known precision cannot be said otherwise. */
+function checkSubject(c: Case, o: CheckOptions, subject: Side): void {
   const field = o.impl && typeof o.subject !== 'object' ? 'impl' : 'subject';
+  if (subject.cells && !subject.cells.includes(c.model.cell))
+    throw new InputError(
+      `${f('cells')} of the subject are ${subject.cells.join(',')}, and case ${c.id} is a ${c.model.cell} case, expected a case of a cell it implements`,
+      'cells',
+    );
   if (!subject.truncates && isTruncated(o))
     throw new InputError(
-      `${f(field)} is given with truncation, expected full BPTT: your module computes the full gradient of the case`,
+      `${f(field)} is given with truncation, expected full BPTT: the subject ${subject.name} computes the full gradient of the case`,
       field,
     );
   if (!subject.steps && o.stepsDetail === true)
@@ -185,7 +190,7 @@ export function planCheck(c: Case, o: PlanOptions): CheckPlan {
       `${f('subject')} is named ${JSON.stringify(subject.name)}, the name of a reference, expected a name of its own (e.g. yours)`,
       'subject',
     );
-  checkSubject(o, subject);
+  checkSubject(c, o, subject);
   const steps = stepsRun(o, subject);
   checkOptions(o, steps);
   // every size bounded and the memory estimated before anything is allocated

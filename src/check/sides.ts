@@ -8,6 +8,7 @@
 import { clipGradients, handGradients, type ClipOptions } from '../bptt/index.js';
 import { referenceGradients, supports, type ReferenceName } from '../../reference/index.js';
 import type { Case } from '../model/case.js';
+import type { Cell } from '../model/spec.js';
 import type { Dtype, Gradients } from '../model/gradients.js';
 import { fdGradients, fdOracleParallel } from '../fd/parallel.js';
 import type { FdMode, FdProbe } from '../fd/oracle.js';
@@ -23,20 +24,24 @@ export interface Variant {
   clipNorm?: number;
 }
 
-/** What user code is told: the clipping it is expected to apply (keys present only when clipping). */
-export interface SubjectOptions {
-  clipValue?: number;
-  clipNorm?: number;
-}
+/**
+ * What user code is told: the whole variant it is to compute itself (truncation or detaching, clipping),
+ * each key present only when asked for. Its output is compared as given, never modified.
+ */
+export type SubjectOptions = Variant;
 
 export interface Side {
   readonly name: ImplName;
   /** its precision when known (hand float64, tfjs float32); undefined for user code: given, or detected from its values */
   readonly dtype?: Dtype;
-  /** whether it computes a truncated or detached gradient itself (user code gives the full gradient) */
+  /** whether it computes a truncated or detached gradient itself (every subject is told the variant and does it) */
   readonly truncates: boolean;
   /** whether it has the per-step terms of the full BPTT sum that the per-step check compares */
   readonly steps: boolean;
+  /** whether it can be asked about other cases (a module, a command): the localisation by experiment needs it */
+  readonly callable?: boolean;
+  /** the cells it implements, when it says (a module's `cells` export, --cells); undefined: every cell */
+  readonly cells?: readonly Cell[];
   gradients(c: Case, variant: Variant): Gradients | Promise<Gradients>;
 }
 
@@ -59,13 +64,16 @@ export const truncation = (v: Variant): Pick<Variant, 'truncate' | 'detachEvery'
 });
 
 /** The variant of a set of options: only its own keys, each present only when given. */
-export const variantOf = (o: Variant): Variant => ({ ...truncation(o), ...told(o) });
+export const variantOf = (o: Variant): Variant => ({ ...truncation(o), ...clippingOf(o) });
 
-/** The clipping of a variant, as user code is told it. */
-export const told = (v: Variant): SubjectOptions => ({
+/** The clipping of a variant (keys present only when given). */
+export const clippingOf = (v: Variant): Pick<Variant, 'clipValue' | 'clipNorm'> => ({
   ...(v.clipValue !== undefined ? { clipValue: v.clipValue } : {}),
   ...(v.clipNorm !== undefined ? { clipNorm: v.clipNorm } : {}),
 });
+
+/** What user code is told: the whole variant (keys present only when given). */
+export const told = (v: Variant): SubjectOptions => variantOf(v);
 
 /** The clipping of a variant in the hand side's terms (clipValue v → value, clipNorm n → norm). */
 export const clipOf = (v: Variant): ClipOptions => ({
@@ -85,12 +93,27 @@ export const handSide: Side = {
   },
 };
 
-/** User code (a module, or the gradients of a file): told the clipping, compared as it returns its gradients. */
+/** What a user side may say of itself. */
+export interface UserSideTraits {
+  /** it can be asked about other cases (a module, a command; not a gradients file) */
+  callable?: boolean;
+  cells?: readonly Cell[];
+}
+
+/** User code (a module, a command, or the gradients of a file): told the variant, compared as it returns its gradients. */
 export function userSide(
   name: ImplName,
   f: (c: Case, options: SubjectOptions) => Gradients | Promise<Gradients>,
+  traits: UserSideTraits = {},
 ): Side {
-  return { name, truncates: false, steps: false, gradients: (c, v) => f(c, told(v)) };
+  return {
+    name,
+    truncates: true,
+    steps: false,
+    ...(traits.callable ? { callable: true } : {}),
+    ...(traits.cells ? { cells: traits.cells } : {}),
+    gradients: (c, v) => f(c, told(v)),
+  };
 }
 
 /** A tfjs reference (float32), computing the variant with tf ops; tf.layers cannot truncate (reference/'s supports()). */

@@ -34,6 +34,8 @@ export interface CliOptions
   grads?: string;
   /** compare: your module; grads: the implementation that writes the file */
   impl?: string;
+  /** your code as a command speaking the subject protocol */
+  implCmd?: string;
   timeout: number;
   reference: ReferenceChoice;
   backend: Backend;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Case } from '../model/case.js';
 import { checkFdMode } from '../fd/oracle.js';
-import type { CheckOptions, SubjectOptions } from '../check/compare.js';
+import type { CheckOptions } from '../check/compare.js';
 import { checkWorkBudget, planCheck } from '../check/plan.js';
 import { readJsonFile } from '../model/files.js';
 import { parseGradients } from '../model/gradients.js';
@@ -10,11 +10,11 @@ import { loadCase } from '../model/io.js';
 import type { Sizes } from '../model/limits.js';
 import { checkOutputs, type Output } from '../model/outputs.js';
 import { STEPS_NOT_RUN_FILE, STEPS_NOT_RUN_IMPL } from '../report/text.js';
-import { openGradientsModule } from '../runs/user-module.js';
 import { defaultSuite } from '../runs/suite.js';
 import { generateCase } from '../model/generate.js';
 import { referencesFor, runCheck } from './check.js';
 import { withOptions } from './fields.js';
+import { openCliSubject, plannedSubject, subjectSpecOf } from './subject.js';
 import type { Session } from './io.js';
 import { caseFromOptions, checkOptionsFrom, commandLine, FD, GENERATION, RUN, TOLERANCE, VARIANT } from './options.js';
 import { parseFd, oneOf, positiveNumber } from './parsers.js';
@@ -76,6 +76,7 @@ const COMPARE = [
   'stepsDetail',
   'outputStep',
   'impl',
+  'implCmd',
   'timeout',
   'dtype',
   'out',
@@ -91,27 +92,22 @@ export function compareCommand(program: Command, s: Session): void {
   withOptions(cmd, COMPARE, {}, async (given, cmd: Command) => {
     const opts = given;
     reportOutputs(opts);
-    // --impl: your module, in a child process of its own, started once the plan holds (planCheck)
-    let m: Awaited<ReturnType<typeof openGradientsModule>> | undefined;
-    const yours = opts.impl !== undefined;
+    // --impl or --impl-cmd: your code, in a child process of its own, started once the plan holds (planCheck)
+    const spec = subjectSpecOf(opts);
     const options: CheckOptions = {
       ...checkOptionsFrom(opts),
-      // the per-step check runs by default wherever it is defined (never with --impl: a module gives totals)
+      // the per-step check runs by default wherever it is defined (never for user code: it gives totals)
       stepsDetail: opts.stepsDetail ?? 'auto',
       heatmap: true,
-      // the module is told the clipping and clips itself: its output is compared as it returns it
-      ...(yours ? { subject: 'yours', impl: (x: Case, told: SubjectOptions) => m!.gradients(x, told) } : {}),
+      // user code is told the variant and does it itself: its output is compared as it returns it
+      ...(spec ? { subject: plannedSubject(spec) } : {}),
       ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}),
-      ...(yours && opts.stepsDetail === undefined ? { notes: [STEPS_NOT_RUN_IMPL] } : {}),
+      ...(spec && opts.stepsDetail === undefined ? { notes: [STEPS_NOT_RUN_IMPL] } : {}),
     };
     const references = referencesFor(opts.reference, opts.backend);
     const c = caseFromOptions(opts, cmd, (sz: Sizes, where: string) => checkWorkBudget(sz, references, options, where));
-    planCheck(c, { ...options, references, tolerance: { atol: opts.atol, rtol: opts.rtol } }); // every refusal, before the module starts
-    if (yours) {
-      const opened = await openGradientsModule(opts.impl!, opts.timeout);
-      s.stops.push(() => opened.close()); // the module's process, and any timer it left running, ends with the run
-      m = opened;
-    }
+    planCheck(c, { ...options, references, tolerance: { atol: opts.atol, rtol: opts.rtol } }); // every refusal, before the subject starts
+    if (spec) options.subject = await openCliSubject(spec, s);
     s.setCode(await run(s, 'compare', () => [c], opts, options));
   });
 }

@@ -166,9 +166,14 @@ export const OPTIONS: Table = {
     description:
       'your gradient code (.js, .mjs or .ts exporting gradients(case, { clipValue, clipNorm })) in place of the built-in hand-written BPTT; its output is compared as given',
   },
+  implCmd: {
+    argument: '<command>',
+    description:
+      'your gradient code in any language, as a command started once that answers one JSON line per request line (docs/formats.md, "Subject protocol"); e.g. "python3 my_bptt.py"',
+  },
   timeout: {
     argument: '<seconds>',
-    description: `how long --impl may take to load, and per case (at most ${MAX_TIMEOUT_SECONDS}); it is stopped then`,
+    description: `how long --impl or --impl-cmd may take to start, and per case (at most ${MAX_TIMEOUT_SECONDS}); it is stopped then`,
     parse: (f) => (v) => {
       const n = positiveNumber(f)(v);
       if (n > MAX_TIMEOUT_SECONDS)

@@ -20,6 +20,11 @@ export interface Gradients {
   clip?: { normBefore: number; normAfter: number };
   /** the precision the implementation computed in, when its gradients file (or module) says so */
   dtype?: Dtype;
+  /**
+   * the subject's adjoints, when it gives them: s = ∂L/∂s_t (and, for an LSTM, c = ∂L/∂c_t) of every batch
+   * row and step, row b's step t at [(b·T + t)·H, (b·T + t + 1)·H) (a file's `adjoints`: B×T×H nested)
+   */
+  adjoints?: { s: Float64Array; c?: Float64Array };
 }
 
 /** The precisions an implementation may declare (`--dtype`, a gradients file's `dtype`). */

@@ -12,6 +12,7 @@ import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { caseToFile, type Case, type CaseFile } from '../model/case.js';
+import type { Cell } from '../model/spec.js';
 import { fieldName, InputError } from '../model/errors.js';
 import { parseGradients, type Dtype, type Gradients } from '../model/gradients.js';
 import type { SubjectOptions } from '../check/compare.js';
@@ -122,6 +123,8 @@ export async function runGradientsModule(
 /** The module as the command line runs it: loaded once in its own worker, asked once per case. */
 export interface ModuleSubject {
   gradients(c: Case, options: GradientsOptions): Promise<Gradients>;
+  /** the cells the subject says it implements (a module's `cells` export), when it says */
+  readonly cells?: readonly Cell[];
   /** stops the worker (and whatever timers the module left running) */
   close(): Promise<void>;
 }
