@@ -85,6 +85,62 @@ const CASES: [string, string, string[]][] = [
   ],
 ];
 
+/**
+ * ∂L/∂s_t (and the LSTM's ∂L/∂c_t) by central differences, from a forward pass of its own written here: a probe
+ * added to s_t (to c_t, before s_t = o ⊙ act(c_t) is computed from it) after the step computes it. Prints the
+ * worst ‖a − fd‖/‖fd‖ of the adjoints in the gradients file.
+ */
+const ADJOINTS_BY_FD = String.raw`
+import json, sys
+import numpy as np
+case, grads = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+m = case["model"]; P = {k: np.array(v, dtype=float) for k, v in case["params"].items()}
+ys = case["targets"]; B, T, H = len(ys), len(ys[0]), m["hiddenSize"]
+X = np.zeros((B, T, m["inputSize"]))
+for n in range(B):
+    for t in range(T):
+        if "inputs" in case: X[n, t, case["inputs"][n][t]] = 1
+        else: X[n, t] = case["inputVectors"][n][t]
+act = {"tanh": np.tanh, "sigmoid": lambda a: 1 / (1 + np.exp(-a)), "relu": lambda a: np.maximum(a, 0), "linear": lambda a: a}[m["activation"]]
+sig = {"sigmoid": lambda a: 1 / (1 + np.exp(-a)), "hardSigmoid": lambda a: np.clip(0.2 * a + 0.5, 0, 1)}[m["recurrentActivation"]]
+lin = lambda g, x, h: P["U_" + g] @ x + P["W_" + g] @ h + (P["b_" + g] if m["bias"] else 0)
+cs = np.zeros((B, T, H))  # c_t of the unprobed pass
+def loss(ps, pc):
+    total = 0.0
+    for n in range(B):
+        h = np.array(case["initialState"][n]) if "initialState" in case else np.zeros(H); c = np.zeros(H)
+        for t in range(T):
+            x = X[n, t]
+            if m["cell"] == "lstm":
+                c = sig(lin("f", x, h)) * c + sig(lin("i", x, h)) * act(lin("g", x, h)) + pc[n, t]
+                h = sig(lin("o", x, h)) * act(c) + ps[n, t]
+                if not ps.any() and not pc.any(): cs[n, t] = c
+            else:
+                z, r = sig(lin("z", x, h)), sig(lin("r", x, h))
+                hh = act(P["U_h"] @ x + P["W_h"] @ (r * h) + (P["b_h"] if m["bias"] else 0))
+                h = z * h + (1 - z) * hh + ps[n, t]
+            zz = P["V"] @ h + (P["c"] if m["bias"] else 0)
+            total += np.log(np.sum(np.exp(zz - zz.max()))) + zz.max() - zz[ys[n][t]]
+    return total
+loss(np.zeros((B, T, H)), np.zeros((B, T, H)))  # fills cs
+worst = 0.0
+names = ["c", "s"] if m["cell"] == "lstm" else ["s"]
+assert sorted(grads["adjoints"]) == names, sorted(grads["adjoints"])
+for name in names:
+    fd = np.zeros((B, T, H))
+    for idx in np.ndindex(B, T, H):
+        probes = {"s": np.zeros((B, T, H)), "c": np.zeros((B, T, H))}
+        probes[name][idx] = 1e-6; up = loss(probes["s"], probes["c"])
+        probes[name][idx] = -1e-6; down = loss(probes["s"], probes["c"])
+        fd[idx] = (up - down) / 2e-6
+    a = np.array(grads["adjoints"][name])
+    # relu at c_t = 0 exactly (g = 0 from the start: a kink) has no derivative to difference: left out
+    keep = (cs != 0) if name == "c" and m["activation"] == "relu" else np.ones((B, T, H), dtype=bool)
+    assert keep.sum() >= B * T * H // 2, keep.sum()
+    worst = max(worst, np.linalg.norm((a - fd)[keep]) / np.linalg.norm(fd[keep]))
+print(worst)
+`;
+
 describe.skipIf(!python)('a numpy LSTM and GRU BPTT through bptt-check verify', () => {
   it.each(CASES)(
     '%s: verify passes against tfjs-layers, tfjs-ops and every finite difference',
@@ -104,6 +160,16 @@ describe.skipIf(!python)('a numpy LSTM and GRU BPTT through bptt-check verify', 
       if (extra.includes('--initial-state')) expect(read(`${id}.grads.json`).gradients.initialState).toBeDefined();
     },
   );
+
+  it.each(CASES)('%s: the adjoints ∂L/∂s_t (and ∂L/∂c_t) equal central differences of the loss', (id) => {
+    numpy(`${id}.case.json`, `${id}.adjoints.json`, '--adjoints');
+    const err = Number(
+      execFileSync(python!, ['-c', ADJOINTS_BY_FD, `${id}.case.json`, `${id}.adjoints.json`], { cwd: dir }),
+    );
+    expect(err).toBeLessThan(1e-6);
+    numpy(`${id}.case.json`, `${id}.truncated.json`, '--truncate', '2', '--adjoints');
+    expect(read(`${id}.truncated.json`).adjoints).toBeUndefined(); // no one ∂L/∂s_t: each output has its own window
+  });
 
   it.each(['lstm-sigmoid-bias', 'lstm-hardsigmoid', 'gru-hardsigmoid-dense', 'gru-sigmoid-bias-s0'])(
     'the PyTorch fixture %s: the numpy gradients equal PyTorch float64 autograd to 1e-10',
