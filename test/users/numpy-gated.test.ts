@@ -193,6 +193,28 @@ describe.skipIf(!python)('a numpy LSTM and GRU BPTT through bptt-check verify', 
     expect((await verify(`${id}.grads.json`, 'v-unclipped')).code).toBe(1);
   });
 
+  it.each([[['--clip-value', '0.1']], [['--clip-value', '0.1', '--clip-norm', '0.5']]])(
+    'GRU %j: the numpy gradients, clipped by the numpy code, pass verify with the same clipping',
+    async (flags) => {
+      const id = 'gru-linear-sigmoid-bias-s0-b2';
+      const out = `clipped${flags.join('')}.grads.json`;
+      numpy(`${id}.case.json`, out, ...flags);
+      const values = Object.entries(read(out).gradients).flatMap(([name, v]) =>
+        name === 'initialState' ? [] : flat(v),
+      );
+      const unclipped = Object.entries(read(`${id}.grads.json`).gradients).flatMap(([name, v]) =>
+        name === 'initialState' ? [] : flat(v),
+      );
+      expect(unclipped.filter((x) => Math.abs(x) > 0.1).length).toBeGreaterThan(10); // the clip does something
+      expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(0.1);
+      if (flags.includes('--clip-norm')) expect(Math.hypot(...values)).toBeCloseTo(0.5, 12);
+      const verify = (file: string, outDir: string) =>
+        cli(['verify', '--case', `${id}.case.json`, '--grads', file, ...flags, '--out', outDir], dir);
+      expect((await verify(out, `v-${out}`)).code).toBe(0);
+      expect((await verify(`${id}.grads.json`, `v-unclipped-${out}`)).code).toBe(1);
+    },
+  );
+
   it.each([
     ['lstm', 'lstm-relu-sigmoid-bias-s0-b2-dense', '--truncate', '2'],
     ['gru', 'gru-linear-sigmoid-bias-s0-b2', '--truncate', '2'],
