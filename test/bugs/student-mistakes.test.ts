@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ADVICE } from '../../src/report/text.js';
 import { cli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bptt-student-mistakes-'));
@@ -65,6 +66,8 @@ describe('compare --impl on a student BPTT with one mistake', () => {
     expect(named(c)).toEqual(Object.fromEntries(tensors.map((t) => [t, pattern])));
     const md = readFileSync(join(dir, name, 'report.md'), 'utf8');
     expect(md).toContain(`**${tensors[0]}: ${pattern}**`);
+    expect(ADVICE[pattern]).toMatch(/\S/); // and the report says which formula to look at
+    expect(md).toContain(ADVICE[pattern]);
   });
 
   it('the correct module passes on the same case, with nothing named', async () => {
