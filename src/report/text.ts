@@ -84,7 +84,7 @@ export const ADVICE: Record<string, string> = {
   'last-step-only':
     'L = Σ_t L_t: every step’s ŷ_t − y_t contributes, as in ∂L/∂W = Σ_t ∂L_t/∂W, not only the last output’s.',
   'state-carried-across-sequences':
-    'Each sequence of a batch starts from its own initial state s_{−1} (zero, or the case’s): set h = s_{−1} before every sequence; carrying the previous sequence’s last h (min-char-rnn’s hprev) is for one long text, not for a batch.',
+    'Each sequence of a batch starts from its own initial state s_{−1} (zero, or the case’s): set h = s_{−1} before every sequence; carrying the previous sequence’s last h (min-char-rnn’s hprev) is for one long text, not for a batch; the forward pass changes with it, so the loss differs too.',
   'initial-state-gradient-missing':
     'With a given initial state, ∂L/∂s_{−1} is a gradient like the others: what the backward loop carries out of step 0 (Wᵀ da_0 for the RNN, the dh_next left after the loop), one row per sequence.',
   'U-assigned-not-accumulated':
