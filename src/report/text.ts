@@ -83,6 +83,16 @@ export const ADVICE: Record<string, string> = {
     'ds_t must be multiplied by f′(a_t) (tanh 1 − s_t², sigmoid s_t(1 − s_t), relu 1 where s_t > 0) before it reaches W, U and earlier states.',
   'last-step-only':
     'L = Σ_t L_t: every step’s ŷ_t − y_t contributes, as in ∂L/∂W = Σ_t ∂L_t/∂W, not only the last output’s.',
+  'state-carried-across-sequences':
+    'Each sequence of a batch starts from its own initial state s_{−1} (zero, or the case’s): set h = s_{−1} before every sequence; carrying the previous sequence’s last h (min-char-rnn’s hprev) is for one long text, not for a batch; the forward pass changes with it, so the loss differs too.',
+  'initial-state-gradient-missing':
+    'With a given initial state, ∂L/∂s_{−1} is a gradient like the others: what the backward loop carries out of step 0 (Wᵀ da_0 for the RNN, the dh_next left after the loop), one row per sequence.',
+  'U-assigned-not-accumulated':
+    'x_t is one-hot, so dU += da_t x_tᵀ adds da_t into column x_t: dU[:, x_t] += da_t, summed over every step and sequence where the id occurs, not dU[:, x_t] = da_t.',
+  'derivative-on-output-path-only':
+    'Both paths reach a_t through s_t = f(a_t): da_t = (Vᵀ dz_t + Wᵀ da_{t+1}) ⊙ f′(a_t), the sum first, then f′; not Vᵀ dz_t ⊙ f′(a_t) + Wᵀ da_{t+1}.',
+  'softmax-without-one-hot':
+    'For softmax with cross-entropy ∂L_t/∂z_t = ŷ_t − onehot(y_t): subtract 1 at the target class (dz[y_t] −= 1), not dz_t = ŷ_t.',
   'gate-order':
     'The gates’ blocks are in another order than the case’s (tfjs: i, f, g, o for the LSTM, z, r, h for the GRU; ONNX and PyTorch order them differently): map each gate to its own U_*, W_*, b_*.',
 };
