@@ -6,7 +6,7 @@
  * one row into the next is right for row 0 alone; ∂L/∂s₋₁ left zero is right without an initial state.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -160,4 +160,25 @@ describe('compare --impl localises a failing module by experiment', () => {
     expect(report.cases[0]!.localisation).toBeUndefined();
     expect(existsSync(join(cwd, 'reports', 'minimal.case.json'))).toBe(false);
   }, 60_000);
+
+  it('quotes a module path for the shell and escapes it in each report: the pasted command still fails the minimal case', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'bptt-localise-quote-'));
+    const name = `it's <b>$HOME.mjs`;
+    copyFileSync(module('loc-student'), join(cwd, 'loc-student.mjs'));
+    copyFileSync(module('loc-no-derivative'), join(cwd, name));
+    const run = await cli(['compare', '--impl', name, ...SIZES], cwd);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(readFileSync(join(cwd, 'reports', 'report.json'), 'utf8')) as ReportJson;
+    const l = report.cases[0]!.localisation!;
+    expect(l.minimal!.command).toBe(
+      `bptt-check compare --case reports/minimal.case.json --impl 'it'\\''s <b>$HOME.mjs'`,
+    );
+    expect(readFileSync(join(cwd, 'reports', 'report.html'), 'utf8')).toContain(
+      `--impl &#39;it&#39;\\&#39;&#39;s &lt;b&gt;$HOME.mjs&#39;</pre>`,
+    );
+    expect(readFileSync(join(cwd, 'reports', 'report.md'), 'utf8')).toContain(`\n${l.minimal!.command}\n\`\`\``);
+    const again = await reproduce({ run, cwd, report, l });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe('');
+  }, 120_000);
 });
