@@ -5,7 +5,7 @@
  * f′ left out is wrong at every step; db of the last step only is right for T = 1; a state carried from
  * one row into the next is right for row 0 alone; ∂L/∂s₋₁ left zero is right without an initial state.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,5 +180,24 @@ describe('compare --impl localises a failing module by experiment', () => {
     const again = await reproduce({ run, cwd, report, l });
     expect(again.code).toBe(1);
     expect(again.stderr).toBe('');
+  }, 120_000);
+
+  it('a run interrupted while it localises leaves the report directory as the last run wrote it: its report, its minimal case', async () => {
+    const x = await localised('loc-w-not-transposed');
+    const before = ['report.json', 'minimal.case.json'].map((f) => readFileSync(join(x.cwd, 'reports', f), 'utf8'));
+    const calls = join(x.cwd, 'calls.txt');
+    const child = spawn(process.execPath, [BIN, 'compare', '--impl', module('loc-slow'), ...SIZES], {
+      cwd: x.cwd,
+      env: { ...process.env, LOC_CALLS: calls },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    // interrupted once the localisation has asked the module twice more (each call takes 300 ms)
+    while (!existsSync(calls) || readFileSync(calls, 'utf8').trim().split('\n').length < 3)
+      await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    await exited;
+    const after = ['report.json', 'minimal.case.json'].map((f) => readFileSync(join(x.cwd, 'reports', f), 'utf8'));
+    expect(after).toEqual(before);
   }, 120_000);
 });
