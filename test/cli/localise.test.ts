@@ -81,6 +81,13 @@ describe('compare --impl localises a failing module by experiment', () => {
     expect(html).toContain('id="reproduce-minimal"');
   }, 120_000);
 
+  it('a float32 subject (detected) is localised at the case’s tolerances: its float32 rounding passes at T′ = 1, the mistake fails from T′ = 2', async () => {
+    const x = await localised('loc-float32', ['--fd', 'full']);
+    expect(x.report.cases[0]!.dtype).toEqual({ dtype: 'float32', source: 'detected' });
+    expect(x.l.prefix).toEqual({ batch: 1, steps: 8, shortestFailing: 2, passesAt: 1 });
+    expect(x.l.minimal!.sizes).toMatchObject({ T: 2, H: 2 });
+  }, 60_000);
+
   it('f′ left out: wrong already at T′ = 1, in one step; the minimal case has one step', async () => {
     const x = await localised('loc-no-derivative');
     expect(x.l.prefix).toEqual({ batch: 1, steps: 8, shortestFailing: 1 });
