@@ -8,7 +8,8 @@ import { commandLine } from './options.js';
 import { flagOf, OPTIONS } from './table.js';
 import type { CliOptions } from './cli-options.js';
 import type { Tolerance } from '../check/metrics.js';
-import { caseToFile, type Case } from '../model/case.js';
+import type { Case } from '../model/case.js';
+import { caseJson } from '../model/io.js';
 import { buildReport, type Report } from '../report/model.js';
 import { kernelsInUse } from '../kernels/heap.js';
 import { withFlags } from './fields.js';
@@ -79,7 +80,7 @@ async function checkOne(c: Case, run: CheckRun, extra: RunFile[]): Promise<CaseR
   if (l.minimal) {
     const file = join(run.outDir, MINIMAL_CASE);
     l.minimal.reproduce = { file, command: run.localise.reproduce(file) };
-    extra.push({ name: MINIMAL_CASE, content: `${JSON.stringify(caseToFile(l.minimal.case), null, 2)}\n` });
+    extra.push({ name: MINIMAL_CASE, content: caseJson(l.minimal.case) }); // as the case command writes a case
   }
   return { ...result, localisation: l };
 }
