@@ -178,7 +178,7 @@ export function localisationLines(l: Omit<LocalisationJson, 'lines'>): string[] 
           ? `wrong already at T′ = 1 ${on}: the leak across rows shows from the first step`
           : l.initialState?.failsWithout === false
             ? `wrong already at T′ = 1 ${on}: the error is in the first step, back to s_{−1}`
-            : `wrong already at T′ = 1 ${on}: the error is in one step (the output layer, the activation's derivative, the input weights), not in the recurrence`,
+            : `wrong already at T′ = 1 ${on}: the error is in one step (the output layer, the activation's derivative, what a step adds to dU, dW, db), not in what the recursion carries back`,
       );
     else
       out.push(
