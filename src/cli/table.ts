@@ -173,7 +173,7 @@ export const OPTIONS: Table = {
   },
   shrink: {
     description:
-      'when your code fails, localise the error by experiment (prefixes of the steps, one row against two, without the initial state or biases) and write the smallest failing case as minimal.case.json (default)',
+      'when your code fails, localise the error by experiment (prefixes of the steps, one row against two, without the initial state or biases) and write the smallest failing case as minimal.case.json',
     negation: 'leave the localisation by experiment out: your code is asked about the case only',
     default: true,
   },
