@@ -8,6 +8,7 @@ import type { WDifference } from './heatmap.js';
 import type { Dtype } from './precision.js';
 import type { ImplName } from './sides.js';
 import type { Verdict } from './verdict.js';
+import type { Localisation } from './localise.js';
 
 export interface CaseConfig {
   cell: string;
@@ -55,6 +56,8 @@ export interface CaseResult {
   error?: string;
   /** |a − r| over the recurrent weights: W, or the gated cells' W_* one above the other (tensor "W_i; W_f; …") */
   heatmap?: WDifference;
+  /** where the error is, by experiment on cases built from this one (a subject that can be called again; localise.ts) */
+  localisation?: Localisation;
 }
 
 export function caseConfig(c: Case): CaseConfig {

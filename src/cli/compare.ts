@@ -12,7 +12,7 @@ import { checkOutputs, type Output } from '../model/outputs.js';
 import { STEPS_NOT_RUN_FILE, STEPS_NOT_RUN_IMPL } from '../report/text.js';
 import { defaultSuite } from '../runs/suite.js';
 import { generateCase } from '../model/generate.js';
-import { referencesFor, runCheck } from './check.js';
+import { referencesFor, reproduceCommand, runCheck, type CheckRun } from './check.js';
 import { withOptions } from './fields.js';
 import { openCliSubject, plannedSubject, subjectSpecOf } from './subject.js';
 import type { Session } from './io.js';
@@ -48,6 +48,7 @@ const run = (
   cases: () => Iterable<Case>,
   opts: RunOptions & Partial<CliOptions> & { heatmap?: boolean },
   extra: CheckOptions = {},
+  more: Pick<CheckRun, 'localise'> = {},
 ) =>
   runCheck(
     {
@@ -61,6 +62,7 @@ const run = (
       json: opts.json,
       command: commandLine(s.argv),
       ...(opts.junit ? { junit: opts.junit } : {}),
+      ...more,
     },
     s.io,
   );
@@ -78,6 +80,7 @@ const COMPARE = [
   'impl',
   'implCmd',
   'timeout',
+  'shrink',
   'dtype',
   'out',
   'junit',
@@ -108,7 +111,10 @@ export function compareCommand(program: Command, s: Session): void {
     const c = caseFromOptions(opts, cmd, (sz: Sizes, where: string) => checkWorkBudget(sz, references, options, where));
     planCheck(c, { ...options, references, tolerance: { atol: opts.atol, rtol: opts.rtol } }); // every refusal, before the subject starts
     if (spec) options.subject = await openCliSubject(spec, s);
-    s.setCode(await run(s, 'compare', () => [c], opts, options));
+    // a failure of your code is localised by experiment, and its smallest failing case written (unless --no-shrink)
+    const localise =
+      spec && opts.shrink !== false ? { reproduce: (file: string) => reproduceCommand(file, spec, opts) } : undefined;
+    s.setCode(await run(s, 'compare', () => [c], opts, options, localise ? { localise } : {}));
   });
 }
 

@@ -171,6 +171,12 @@ export const OPTIONS: Table = {
     description:
       'your gradient code in any language, as a command started once that answers one JSON line per request line (docs/formats.md, "Subject protocol"); e.g. "python3 my_bptt.py"',
   },
+  shrink: {
+    description:
+      'when your code fails, localise the error by experiment (prefixes of the steps, one row against two, without the initial state or biases) and write the smallest failing case as minimal.case.json',
+    negation: 'leave the localisation by experiment out: your code is asked about the case only',
+    default: true,
+  },
   timeout: {
     argument: '<seconds>',
     description: `how long --impl or --impl-cmd may take to start, and per case (at most ${MAX_TIMEOUT_SECONDS}); it is stopped then`,

@@ -56,6 +56,9 @@ function caseNotes(c: CaseJson): string[] {
   for (const note of c.notes ?? []) out.push(`note: ${note}`);
   if (c.clip) out.push(clipLine(c.clip));
   if (c.fd) out.push(`finite differences: ${fdModeText(c.fd.mode)}; ε ${epsText(c.fd.eps)}`);
+  for (const line of c.localisation?.lines ?? []) out.push(`localisation: ${line}`);
+  if (c.localisation?.minimal?.command)
+    out.push(`reproduce the smallest failing case: ${c.localisation.minimal.command}`);
   if (c.steps) {
     const s = c.steps;
     out.push(

@@ -3,6 +3,7 @@
  * charts inline as SVG. Every string from the user (case ids, the command line, notes) is HTML-escaped.
  */
 import type { VanishingResult } from '../vanishing/analyse.js';
+import type { LocalisationJson } from './json-types.js';
 import { vanishingAnswers } from './vanishing-answers.js';
 import { SERIES_HEADER, seriesRows, vanishingNotes, vanishingSetup, vanishingVerdict } from './vanishing-text.js';
 import type { RenderedChart } from './charts.js';
@@ -67,6 +68,20 @@ function footer(command: string, info: string): string[] {
   return ['<h2>Reproduce</h2>', `<pre>${escapeHtml(command)}</pre>`, `<p>${escapeHtml(info)}</p>`];
 }
 
+/** Where the error is, by experiment: the findings, then the command that checks the smallest failing case again. */
+function localisationHtml(l: LocalisationJson): string[] {
+  const out = [
+    '<h3>Localisation</h3>',
+    `<ul id="localisation">${l.lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`,
+  ];
+  if (l.minimal?.command)
+    out.push(
+      '<p>Reproduce the smallest failing case:</p>',
+      `<pre id="reproduce-minimal">${escapeHtml(l.minimal.command)}</pre>`,
+    );
+  return out;
+}
+
 export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
   const body = [`<h1>bptt-check ${escapeHtml(r.kind)}</h1>`, verdict(r.pass, verdictLine(r))];
   for (const c of r.cases) {
@@ -78,6 +93,7 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
         `<p class="diagnosis"><strong>${escapeHtml(`${d.tensor}: ${d.pattern}`)}</strong>: ${escapeHtml(diagnosisText(d))}</p>`,
       );
     body.push(table(ROW_HEADER, c.rows.map(rowCells), (n) => !c.rows[n]!.pass));
+    if (c.localisation) body.push(...localisationHtml(c.localisation));
   }
   const heat = charts.find((x) => x.name === 'heatmap-W');
   const h = r.cases[0]?.heatmap;

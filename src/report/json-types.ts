@@ -76,6 +76,42 @@ export interface CaseJson {
   error?: string;
   /** a sweep's case: its place in the matrix */
   index?: number;
+  /** where the error is, by experiment on cases built from this one (a module or a command subject that fails) */
+  localisation?: LocalisationJson;
+}
+
+/** The sizes of a case the localisation shrinks, and whether it has biases and an initial state. */
+export interface CaseShapeJson {
+  B: number;
+  T: number;
+  H: number;
+  I: number;
+  K: number;
+  bias: boolean;
+  initialState: boolean;
+}
+
+export interface LocalisationJson {
+  /** what the experiments checked the subject against: 'tfjs-ops', 'tfjs-layers' or 'fd' */
+  against: string;
+  checks: number;
+  ms: number;
+  /** nothing was localised: the failure is not the subject's, or the experiment's check alone does not see it */
+  skipped?: 'not-the-subject' | 'not-seen';
+  /** stopped before the end: at the budget of checks, or at the time cap */
+  cut?: 'checks' | 'time';
+  /** built cases whose check threw (left out of the findings), and the first one's message */
+  errors?: { count: number; first: string };
+  /** whether row 0 alone fails, and two rows together (row 1, or row 0 reversed in time when the case has one row) */
+  batch?: { second: 'row 1' | 'row 0 reversed'; alone: boolean; together: boolean };
+  initialState?: { failsWithout: boolean };
+  bias?: { failsWithout: boolean };
+  /** the shortest failing prefix T′ of the steps on a case of `batch` rows and `steps` steps; passesAt = T′ − 1, checked */
+  prefix?: { batch: number; steps: number; shortestFailing: number; passesAt?: number };
+  /** the smallest failing case found (written as `file`, checked again by `command`) and the case's own sizes */
+  minimal?: { sizes: CaseShapeJson; from: CaseShapeJson; file?: string; command?: string };
+  /** the findings in words (report/text.ts), as the console and the reports print them */
+  lines: string[];
 }
 
 export interface CaseConfigJson {

@@ -1,4 +1,4 @@
-import type { StepCompareJson, StepsJson } from './json-types.js';
+import type { LocalisationJson, StepCompareJson, StepsJson } from './json-types.js';
 import { verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, markdownTable, ROW_HEADER, rowCells } from './table.js';
 import {
@@ -39,6 +39,7 @@ export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
       out.push(`- **${d.tensor}: ${d.pattern}** (${mdText(c.id)}): ${names(diagnosisText(d))}`);
     out.push('');
   } else if (failed.length) out.push('No known bug pattern fits the failing tensors.', '');
+  for (const c of r.cases.filter((x) => x.localisation)) out.push(...localisationSection(c.localisation!, c.id, names));
   out.push('## Results', '');
   for (const c of r.cases) {
     out.push(`### ${c.pass ? '✓' : '✗'} ${caseTitle(c, mdText)}`, '');
@@ -77,6 +78,13 @@ export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
     '',
   );
   return out.join('\n');
+}
+
+/** Where the error is, by experiment: the findings, then the command that checks the smallest failing case again. */
+function localisationSection(l: LocalisationJson, id: string, names: Names): string[] {
+  const out = [`## Localisation (${mdText(id)})`, '', ...l.lines.map((line) => `- ${mdInline(names(line))}`), ''];
+  if (l.minimal?.command) out.push('Reproduce the smallest failing case:', '', ...mdFence(l.minimal.command, 'sh'), '');
+  return out;
 }
 
 function stepsSection(s: StepsJson): string[] {
