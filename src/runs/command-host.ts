@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 /**
  * - spawn: the shell itself cannot be started (detail: the OS error)
  * - exited: the command ended while a request waited for its answer, or before one was sent
- * - not-json: it printed a line that is not a JSON object (detail: the line)
+ * - not-json: it printed a line that is not a JSON answer object (detail: the line; found by the caller, which parses the lines)
  * - stray: it printed a line while no request waited for one (detail: the line)
  * - timeout: no answer within the timeout (the command was stopped)
  */

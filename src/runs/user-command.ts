@@ -20,7 +20,8 @@ const quoted = (text: string) =>
   jsonSafe(JSON.stringify(text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text));
 /** Exit codes of the shell for a command it could not run: 127 not found, 126 not executable. */
 const CANNOT_RUN = new Set([126, 127]);
-const STDOUT_EXPECTED = 'expected only answer lines on its stdout (anything else goes to stderr)';
+const STDOUT_EXPECTED =
+  'expected only answer lines on its stdout, { "loss", "gradients" } or { "error" } (anything else goes to stderr)';
 
 /** The one line the user reads for a fault of the command, on case `caseId`. */
 function faultMessage(where: string, f: CommandFault, caseId: string, timeoutSeconds: number): string {
@@ -33,7 +34,7 @@ function faultMessage(where: string, f: CommandFault, caseId: string, timeoutSec
         return `${where} cannot be started (exit code ${f.exitCode}: ${f.lastErr ?? 'no message'}), expected a command the shell can run from ${process.cwd()}`;
       return `${where} exited before answering case ${caseId} (${f.detail}${lastErr}), expected it to answer every request line until its stdin closes`;
     case 'not-json':
-      return `${where} printed a line that is not JSON on case ${caseId}: ${quoted(f.detail)}, ${STDOUT_EXPECTED}`;
+      return `${where} printed a line that is not a JSON answer on case ${caseId}: ${quoted(f.detail)}, ${STDOUT_EXPECTED}`;
     case 'stray':
       return `${where} printed a line before it was asked for case ${caseId}: ${quoted(f.detail)}, ${STDOUT_EXPECTED}`;
     case 'timeout':
