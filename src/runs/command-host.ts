@@ -1,7 +1,7 @@
 /**
  * The process of an `--impl-cmd` subject: the command, started once through the shell, told one JSON
- * request per line on its stdin and answering one JSON line per request on its stdout, in order
- * (docs/formats.md, "Subject protocol"). Its stderr goes to the tool's stderr line by line (the user sees
+ * request per line on its stdin and answering one JSON line per request on its stdout, in order, the next
+ * request written once the previous one is answered (docs/formats.md, "Subject protocol"). Its stderr goes to the tool's stderr line by line (the user sees
  * what their code prints there), its last line kept for the messages. The command runs in a process group
  * of its own, unref'd (it never keeps the tool alive) and killed whole (SIGKILL) at close and at timeout.
  * What goes wrong is a CommandFault; user-command.ts words it for the user.
@@ -45,6 +45,8 @@ export interface CommandHost {
 
 interface Waiter {
   id: number;
+  /** the request line, written once the requests before it are answered */
+  line: string;
   resolve(line: string): void;
   reject(e: CommandFault): void;
 }
@@ -98,11 +100,12 @@ export function startCommandHost(command: string, timeoutSeconds: number): Comma
     void stop();
     stopping = false; // a fault, not a close: later requests get `dead`
   };
-  /** Arms the timeout of the request at the head of the queue. */
-  const arm = () => {
+  /** Sends the request at the head of the queue and arms its timeout: one request at a time. */
+  const next = () => {
     clearTimeout(timer);
-    if (queue.length > 0)
-      timer = setTimeout(() => fail('timeout', `no answer within ${timeoutSeconds} s`), timeoutSeconds * 1000);
+    if (queue.length === 0) return;
+    child.stdin.write(queue[0]!.line);
+    timer = setTimeout(() => fail('timeout', `no answer within ${timeoutSeconds} s`), timeoutSeconds * 1000);
   };
 
   const stdout = lineSplitter((line) => {
@@ -110,7 +113,7 @@ export function startCommandHost(command: string, timeoutSeconds: number): Comma
     const w = queue.shift();
     if (!w) return fail('stray', line);
     answered++;
-    arm();
+    next();
     w.resolve(line);
   });
   const stderr = lineSplitter((line) => {
@@ -147,9 +150,8 @@ export function startCommandHost(command: string, timeoutSeconds: number): Comma
       if (dead) return Promise.reject(dead);
       if (stopping) return Promise.reject(new CommandFault('exited', 'closed by the tool', answered, id));
       return new Promise<string>((resolve, reject) => {
-        queue.push({ id, resolve, reject });
-        if (queue.length === 1) arm();
-        child.stdin.write(`${json}\n`);
+        queue.push({ id, line: `${json}\n`, resolve, reject });
+        if (queue.length === 1) next();
       });
     },
     close: () => (stopping ? Promise.resolve() : stop()),

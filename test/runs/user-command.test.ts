@@ -80,6 +80,34 @@ describe.skipIf(!python)('a command subject, from the library', () => {
     expect(new Set(errors.map((e) => /pid (\d+)/.exec(e)![1])).size).toBe(1);
   });
 
+  it('writes the next request only once the previous one is answered, even when asked for several at once', async () => {
+    const script = join(dir, 'one-at-a-time.py');
+    writeFileSync(
+      script,
+      [
+        'import json, os, select, time',
+        'def line():',
+        '    out = b""',
+        '    while not out.endswith(b"\\n"):',
+        '        ch = os.read(0, 1)',
+        '        if not ch: raise SystemExit(0)',
+        '        out += ch',
+        '    return json.loads(out)',
+        'while True:',
+        '    r = line()',
+        '    time.sleep(0.2)',
+        '    more = select.select([0], [], [], 0)[0]',
+        '    print(json.dumps({"id": r["id"], "error": "pipelined" if more else "alone"}), flush=True)',
+        '',
+      ].join('\n'),
+    );
+    const s = await open(`${python} ${script}`);
+    const said = await Promise.all(
+      [1, 2, 3].map((k) => s.gradients(small(k), {}).then(String, (e: Error) => e.message)),
+    );
+    expect(said.map((m) => /"(\w+)"$/.exec(m)?.[1])).toEqual(['alone', 'alone', 'alone']);
+  });
+
   it('refuses an answer to another request than the next one, naming both ids', async () => {
     const script = join(dir, 'wrong-id.py');
     writeFileSync(

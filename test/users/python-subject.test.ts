@@ -5,7 +5,7 @@
  * is exit 2 with one line of the tool's naming the command, the case and what happened (the user's own
  * stderr lines aside, passed through), while a NaN answer is a failing row (exit 1).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,6 +125,23 @@ describe.skipIf(!python)('a numpy BPTT through bptt-check compare --impl-cmd', (
     const run = await compare(`${python} prints.py`);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(new RegExp(`^computing ${CASE_ID} Case\\(`, 'm'));
+  });
+
+  it('the minimal server of docs/formats.md speaks the protocol: its zero gradients are failing rows, not a fault', async () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../docs/formats.md', import.meta.url)), 'utf8');
+    const block = /## Subject protocol\n[\s\S]*?```python\n([\s\S]*?)```/.exec(doc)![1]!;
+    const body = [
+      '    m = case["model"]',
+      '    z = lambda r, c: [[0.0] * c for _ in range(r)]',
+      '    H, I, K = m["hiddenSize"], m["inputSize"], m["outputSize"]',
+      '    return {"loss": 0.0, "gradients": {"U": z(H, I), "W": z(H, H), "V": z(K, H)}}',
+    ].join('\n');
+    expect(block).toContain('    raise NotImplementedError\n');
+    writeFileSync(join(dir, 'minimal_server.py'), block.replace('    raise NotImplementedError', body));
+    const run = await compare(`${python} minimal_server.py`);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 1, stderr: '' });
+    const failing = JSON.parse(run.stdout).cases[0].rows.filter((r: Row) => r.a === 'yours' && !r.pass);
+    expect(failing.map((r: Row) => r.tensor).sort()).toEqual(['U', 'V', 'W', 'W', 'loss', 'loss', 'U', 'V'].sort());
   });
 
   describe('faults: exit 2 and one line naming the command and what happened', () => {
