@@ -4,6 +4,7 @@
  * (examples/python/my_bptt.py, through python/bptt_check.py) against the PyTorch fixtures of full BPTT,
  * WildML's truncation, detaching and clipping by norm — an implementation bptt-check did not write.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +135,25 @@ describe.skipIf(!python)('a command subject, from the library', () => {
     }
     expect(alive).toBe(false);
     await expect(s.gradients(small(1), {})).rejects.toThrow(/exited before answering case .*closed by the tool/);
+  });
+
+  it('never keeps a program alive: one that opens a command subject, asks a case and never closes it exits at once', async () => {
+    const script = join(dir, 'forgets-close.mjs');
+    const dist = (f: string) => JSON.stringify(fileURLToPath(new URL(`../../dist/src/${f}`, import.meta.url)));
+    writeFileSync(
+      script,
+      [
+        `import { openCommandSubject } from ${dist('runs/user-command.js')};`,
+        `import { generateCase, GENERATE_DEFAULTS } from ${dist('model/generate.js')};`,
+        `const s = await openCommandSubject(${JSON.stringify(`${python} ${EXAMPLE}`)}, 30);`,
+        'const g = await s.gradients(generateCase({ ...GENERATE_DEFAULTS, steps: 3 }), {});',
+        "console.log('loss', g.loss > 0);",
+      ].join('\n'),
+    );
+    const t0 = Date.now();
+    const out = execFileSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
+    expect(out).toBe('loss true\n');
+    expect(Date.now() - t0).toBeLessThan(15_000); // not the 30 s of the timeout, nor forever
   });
 
   const variants = [
