@@ -85,9 +85,12 @@ export function startCommandHost(command: string, timeoutSeconds: number): Comma
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   };
+  // a tool that ends without closing it (process.exit) still kills it: its own group gets no signal of the tool's
+  process.once('exit', kill);
   const stop = () => {
     stopping = true;
     clearTimeout(timer);
+    process.off('exit', kill);
     kill();
     child.stdin.destroy();
     return Promise.resolve();

@@ -156,6 +156,30 @@ describe.skipIf(!python)('a command subject, from the library', () => {
     expect(Date.now() - t0).toBeLessThan(15_000); // not the 30 s of the timeout, nor forever
   });
 
+  it('is killed when the program ends by process.exit without closing it, whatever the command is doing', async () => {
+    const script = join(dir, 'exits-early.mjs');
+    const pidFile = join(dir, 'exits-early.pid');
+    const dist = JSON.stringify(fileURLToPath(new URL('../../dist/src/runs/user-command.js', import.meta.url)));
+    writeFileSync(
+      script,
+      [
+        `import { existsSync } from 'node:fs';`,
+        `import { openCommandSubject } from ${dist};`,
+        `await openCommandSubject(${JSON.stringify(`sleep 300 & echo $! > ${pidFile}; wait`)}, 30);`,
+        `while (!existsSync(${JSON.stringify(pidFile)})) await new Promise((r) => setTimeout(r, 20));`,
+        'process.exit(0);',
+      ].join('\n'),
+    );
+    execFileSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    let alive = true;
+    for (let i = 0; i < 100 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      alive = running(pid);
+    }
+    expect(alive).toBe(false);
+  });
+
   const variants = [
     { fixture: 'rnn-tanh', file: 'rnn-tanh.grads.json', options: {} },
     { fixture: 'rnn-linear-s0', file: 'rnn-linear-s0.grads.json', options: {} },
