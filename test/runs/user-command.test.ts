@@ -14,7 +14,8 @@ import { openCommandSubject } from '../../src/runs/user-command.js';
 import type { ModuleSubject } from '../../src/runs/user-module.js';
 import { caseToFile } from '../../src/model/case.js';
 import { generateCase, GENERATE_DEFAULTS } from '../../src/model/generate.js';
-import { fixtureCase, fixtureGrads, worstRelErr } from '../helpers/fixtures.js';
+import { handGradients } from '../../src/bptt/index.js';
+import { fixtureCase, fixtureGrads, relErr, worstRelErr } from '../helpers/fixtures.js';
 import { findPython } from '../helpers/python.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/python/my_bptt.py', import.meta.url));
@@ -178,6 +179,25 @@ describe.skipIf(!python)('a command subject, from the library', () => {
       alive = running(pid);
     }
     expect(alive).toBe(false);
+  });
+
+  it("the numpy example's adjoints are ∂L/∂s_t of every row and step, as the hand side keeps them (full BPTT and detaching)", () => {
+    const c = generateCase({ ...GENERATE_DEFAULTS, batch: 2, steps: 7, bias: true, initialState: true, seed: 5 });
+    const options = [{}, { detachEvery: 3 }];
+    const input = options.map((o, k) => JSON.stringify({ id: k + 1, case: caseToFile(c), options: o })).join('\n');
+    const answers = execFileSync(python!, [EXAMPLE], { input: `${input}\n`, encoding: 'utf8' })
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; adjoints: { s: number[][][] } });
+    expect(answers.map((a) => a.id)).toEqual([1, 2]);
+    for (const [k, o] of options.entries()) {
+      const s = answers[k]!.adjoints.s;
+      expect([s.length, s[0]!.length, s[0]![0]!.length]).toEqual([2, 7, c.model.hiddenSize]);
+      const kept = handGradients(c, { ...o, keepSteps: true }).steps!.ds;
+      expect(relErr(s.flat(2), kept)).toBeLessThan(1e-12);
+    }
+    // and detaching changes them: the check above can tell the two apart
+    expect(relErr(answers[1]!.adjoints.s.flat(2), answers[0]!.adjoints.s.flat(2))).toBeGreaterThan(1e-3);
   });
 
   const variants = [
