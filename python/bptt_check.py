@@ -124,11 +124,6 @@ def answer_of(result):
     return _plain(out)
 
 
-def _write(obj, out):
-    out.write(json.dumps(obj, allow_nan=False) + "\n")
-    out.flush()
-
-
 def serve(fn, stdin=None, stdout=None):
     """Answers bptt-check's requests with fn(case, options) until stdin closes."""
     stdin = stdin if stdin is not None else sys.stdin
@@ -142,10 +137,12 @@ def serve(fn, stdin=None, stdout=None):
             with contextlib.redirect_stdout(sys.stderr):  # the user's print() must not reach the protocol
                 case = Case(request["case"])
                 answer = answer_of(fn(case, dict(request.get("options") or {})))
+            if rid is not None:
+                answer["id"] = rid
+            text = json.dumps(answer, allow_nan=False)
         except Exception as e:  # noqa: BLE001 - any failure of the user's code is an answer
             traceback.print_exc(file=sys.stderr)
             sys.stderr.flush()
-            answer = {"error": "%s: %s" % (type(e).__name__, e)}
-        if rid is not None:
-            answer["id"] = rid
-        _write(answer, stdout)
+            text = json.dumps({"id": rid, "error": "%s: %s" % (type(e).__name__, e)})
+        stdout.write(text + "\n")
+        stdout.flush()

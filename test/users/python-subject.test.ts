@@ -169,7 +169,11 @@ describe.skipIf(!python)('a numpy BPTT through bptt-check compare --impl-cmd', (
     });
 
     it('a stray print on stdout, outside the function, is shown as what it printed', async () => {
-      const cmd = student('stray.py', ['raise NotImplementedError'], ['print("loading my model...")']);
+      const cmd = student(
+        'stray.py',
+        ['import time', 'time.sleep(30)  # killed here: the stray line was read as the answer'],
+        ['print("loading my model...")'],
+      );
       const run = await compare(cmd);
       expect(run.code).toBe(2);
       const { tool, user } = stderrOf(run.stderr);
