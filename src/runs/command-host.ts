@@ -51,18 +51,27 @@ interface Waiter {
   reject(e: CommandFault): void;
 }
 
-/** Splits a stream's text into lines (without their ends), holding back the unfinished one. */
+/**
+ * Splits a stream's text into lines (without their ends), holding back the unfinished one: its chunks are
+ * kept apart until its end arrives (an answer of a large case is megabytes on one line: no quadratic copying).
+ */
 function lineSplitter(onLine: (line: string) => void): { push(text: string): void; end(): void } {
-  let partial = '';
+  let parts: string[] = [];
+  const emit = (l: string) => onLine(l.endsWith('\r') ? l.slice(0, -1) : l);
   return {
     push(text) {
-      const lines = (partial + text).split('\n');
-      partial = lines.pop()!;
-      for (const l of lines) onLine(l.endsWith('\r') ? l.slice(0, -1) : l);
+      const lines = text.split('\n');
+      if (lines.length === 1) {
+        parts.push(text);
+        return;
+      }
+      emit(parts.join('') + lines[0]!);
+      for (let k = 1; k < lines.length - 1; k++) emit(lines[k]!);
+      parts = lines[lines.length - 1] ? [lines[lines.length - 1]!] : [];
     },
     end() {
-      if (partial) onLine(partial);
-      partial = '';
+      if (parts.length) emit(parts.join(''));
+      parts = [];
     },
   };
 }
