@@ -12,12 +12,16 @@ It does what `options` asks (bptt-check never changes the answer):
   detachEvery k  s_{k-1}, s_{2k-1}, ... enter the next step as constants: no gradient flows back across them
   clipValue v    every parameter gradient entry clipped to [-v, v] (the initial state's gradient is no parameter)
   clipNorm n     when the global norm over all parameter gradients is above n, all of them scaled by n/norm
-and returns the adjoints dL/ds_t (B x T x H) of full BPTT and detaching. The plain RNN only.
+and returns the adjoints dL/ds_t (B x T x H) of full BPTT and detaching. The LSTM and GRU cases go to
+gated_bptt.py beside it (the same loops for the gated cells), so that `suite --impl-cmd` runs every case.
 """
 import os
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gated_bptt  # noqa: E402
 
 
 def activation(name):
@@ -33,7 +37,9 @@ def activation(name):
 
 def gradients(case, options):
     if case.cell != "rnn":
-        raise ValueError("this example does the plain RNN only, not %s" % case.cell)
+        bptt = gated_bptt.lstm_bptt if case.cell == "lstm" else gated_bptt.gru_bptt
+        return bptt(case.params, case.x, case.targets, case.initial_state, case.activation,
+                    case.recurrent_activation, case.bias, options)
     H, K, T = case.H, case.K, case.T
     U, W, V = case.U, case.W, case.V
     b = case.b if case.bias else np.zeros(H)
