@@ -150,12 +150,12 @@ export async function subjectAdjoints(
   if (!g.adjoints) return undefined;
   if (truncated) {
     notes.push(
-      `${subject}'s adjoints not checked: a truncated or detached gradient is not the derivative of L, so it has no ∂L/∂s_t to compare`,
+      `adjoints of ${subject} not checked: a truncated or detached gradient is not the derivative of L, so it has no ∂L/∂s_t to compare`,
     );
     return undefined;
   }
   if (overflowed) {
-    notes.push(`${subject}'s adjoints not checked: their reference, tfjs-ops, overflows float32 on this case`);
+    notes.push(`adjoints of ${subject} not checked: their reference, tfjs-ops, overflows float32 on this case`);
     return undefined;
   }
   if (c.model.cell === 'lstm' && !g.adjoints.c)
