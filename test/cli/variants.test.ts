@@ -5,7 +5,7 @@
  * truncation matches PyTorch's rnn-linear-s0.truncate2 and detach2 fixtures: checked here first) and with
  * PyTorch's gradients files.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,5 +128,42 @@ describe('verify --truncate / --detach-every: PyTorch gradients files of the var
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/--reference is fd with --truncate, expected --reference ops or all/);
+  });
+});
+
+describe('a float32 gradients file keeps the --dtype rule (issue 16, item 6)', () => {
+  const name = 'rnn-sigmoid-bias-batch';
+  const float32File = async () => {
+    const { gradients } = (await import(mod('wildml-rnn.mjs'))) as { gradients: Student };
+    const g = gradients(JSON.parse(readFileSync(fixturePath(`${name}.case.json`), 'utf8')) as unknown);
+    const f32 = (v: number | number[]): number | number[] =>
+      Array.isArray(v) ? v.map((x) => Math.fround(x)) : Math.fround(v);
+    const grads = Object.fromEntries(
+      Object.entries(g.gradients).map(([k, v]) => [k, (v as (number | number[])[]).map(f32)]),
+    );
+    const path = join(dir, 'float32.grads.json');
+    writeFileSync(path, JSON.stringify({ schemaVersion: 1, loss: Math.fround(g.loss), gradients: grads }));
+    return path;
+  };
+  const verify = (grads: string, extra: string[], out: string) =>
+    cli(
+      ['verify', '--case', fixturePath(`${name}.case.json`), '--grads', grads, ...extra, '--json', '--out', out],
+      dir,
+    );
+
+  it('detected as float32, held to the float32 tolerances against fd; with --dtype float64, to the float64 ones', async () => {
+    const file = await float32File();
+    const [detected, as64] = await Promise.all([
+      verify(file, [], 'f32-detected'),
+      verify(file, ['--dtype', 'float64'], 'f32-as-64'),
+    ]);
+    expect(detected.code, detected.stderr).toBe(0);
+    const c = JSON.parse(detected.stdout).cases[0];
+    expect(c.dtype).toEqual({ dtype: 'float32', source: 'detected' });
+    expect(c.fd.tolerance).toEqual({ atol: 1e-4, rtol: 1e-3 }); // the tfjs pairs' (float32) tolerances
+    expect((c.rows as Row[]).some((r) => r.r === 'fd' && r.tensor === 'W' && r.pass)).toBe(true);
+    const c64 = JSON.parse(as64.stdout).cases[0];
+    expect(c64.dtype).toEqual({ dtype: 'float64', source: 'given' });
+    expect(c64.fd.tolerance).toEqual({ atol: 1e-8, rtol: 1e-6 }); // FLOAT64_TOLERANCE
   });
 });
