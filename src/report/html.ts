@@ -102,7 +102,7 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
   const steps = charts.find((x) => x.name === 'steps');
   if (steps)
     body.push(figure(steps, 'Relative error of each step’s adjoint and contributions (the data of steps.csv).'));
-  else {
+  else if (!adjoints) {
     // say why: the reason noted on the case (e.g. a module's), else the one that holds for a truncated run
     const why = r.cases[0]?.notes?.find((n) => n.startsWith('per-step check not run'));
     body.push(
