@@ -12,6 +12,8 @@ import { parseGradients } from '../../src/model/gradients.js';
 import { InputError } from '../../src/model/errors.js';
 import { referenceAdjoints } from '../../reference/steps.js';
 import { checkAdjoints } from '../../src/check/adjoints.js';
+import { checkCase } from '../../src/check/compare.js';
+import { userSide } from '../../src/check/sides.js';
 import { adjointsText } from '../../src/report/adjoints.js';
 import { DEFAULT_TOLERANCE } from '../../src/check/metrics.js';
 import { fixtureCase, fixtureGrads, fixturePath, relErr } from '../helpers/fixtures.js';
@@ -167,5 +169,29 @@ describe('checkAdjoints names the step where the error enters', () => {
     expect(adjointsText(last)).toBe(
       'wrong from t = 6 down (∂L/∂s_t at t = 6): the error enters at the last step, t = 6',
     );
+  });
+});
+
+describe('runPlan with a subject that gives adjoints', () => {
+  it('an LSTM subject without adjoints.c: ∂L/∂s_t checked, a note says ∂L/∂c_t is not', async () => {
+    const answer = (await student('adjoint-lstm.mjs')).gradients(caseFile('lstm-sigmoid-bias'));
+    const c = fixtureCase('lstm-sigmoid-bias');
+    const only = parseGradients({ ...answer, adjoints: { s: answer.adjoints.s } }, 'm', c, false);
+    const r = await checkCase(c, ['tfjs-ops'], DEFAULT_TOLERANCE, { subject: userSide('yours', () => only) });
+    expect(r.pass).toBe(true);
+    expect(r.rows.filter((x) => x.tensor.startsWith('adjoints.')).map((x) => x.tensor)).toEqual(['adjoints.s']);
+    expect(r.notes).toContain("yours gives no adjoints.c: the LSTM's ∂L/∂c_t is not checked, ∂L/∂s_t is");
+  });
+  it('a NaN adjoint fails its step and the case, with no diagnosis of it', async () => {
+    const answer = (await student('adjoint-rnn.mjs')).gradients(caseFile('rnn-tanh'));
+    const c = fixtureCase('rnn-tanh');
+    const g = parseGradients(answer, 'm', c, false);
+    g.adjoints!.s[3 * 6 + 2] = NaN; // step 3
+    const r = await checkCase(c, ['tfjs-ops'], DEFAULT_TOLERANCE, { subject: userSide('yours', () => g) });
+    expect(r.pass).toBe(false);
+    expect(r.adjoints).toMatchObject({ entry: 3, failing: [3] });
+    expect(r.rows.find((x) => x.tensor === 'adjoints.s')!.reason).toMatch(/non-finite values/);
+    expect(r.rows.filter((x) => x.tensor !== 'adjoints.s').every((x) => x.pass)).toBe(true);
+    expect(r.diagnosis).toBeUndefined();
   });
 });
