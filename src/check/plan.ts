@@ -143,7 +143,7 @@ function checkSubject(c: Case, o: CheckOptions, subject: Side): void {
     );
   if (subject.dtype !== undefined && o.dtype !== undefined)
     throw new InputError(
-      `${f('dtype')} is ${o.dtype} without ${f('impl')}, expected ${f('impl')} MODULE: the built-in hand-written side computes in ${subject.dtype}`,
+      `${f('dtype')} is ${o.dtype} for the subject ${subject.name}${subject.name === 'hand' ? ' (the built-in hand-written BPTT)' : ''}, which computes in ${subject.dtype}, expected no ${f('dtype')}: it says the precision of user code (${f('impl')}, ${f('implCmd')}, a gradients file)`,
       'dtype',
     );
 }
@@ -201,7 +201,9 @@ export function planCheck(c: Case, o: PlanOptions): CheckPlan {
   const refs = runnable(o.references, variant, c.model.cell);
   const notes = [...(o.notes ?? [])];
   for (const r of o.references.filter((x) => !refs.includes(x)))
-    notes.push(`${r} skipped: ${supports(r, variant, c.model.cell)}; the hand side is checked against tfjs-ops`);
+    notes.push(
+      `${r} skipped: ${supports(r, variant, c.model.cell)}; the ${subject.name === 'hand' ? 'hand side' : 'subject'} is checked against tfjs-ops`,
+    );
   if (isTruncated(variant) && !refs.length)
     throw new InputError(
       `${f('reference')} is "layers", but truncation is supported by the tfjs-ops reference only; expected ${f('reference')} ops or both`,

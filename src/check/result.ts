@@ -3,6 +3,7 @@ import type { Case } from '../model/case.js';
 import type { FdMode } from '../fd/oracle.js';
 import type { TensorMetrics, Tolerance } from './metrics.js';
 import type { StepsResult } from './steps.js';
+import type { AdjointsResult } from './adjoints.js';
 import type { Diagnosis } from './diagnose.js';
 import type { WDifference } from './heatmap.js';
 import type { Dtype } from './precision.js';
@@ -50,6 +51,8 @@ export interface CaseResult {
   /** when clipping: the global norm of the parameter gradients before and after, per implementation */
   clip?: Record<string, { normBefore: number; normAfter: number }>;
   steps?: StepsResult;
+  /** the subject's adjoints ∂L/∂s_t (and ∂L/∂c_t) checked step by step, when it gives them (adjoints.ts) */
+  adjoints?: AdjointsResult;
   /** the probable causes of failing tensors, when a known bug pattern fits */
   diagnosis?: Diagnosis[];
   /** why the case did not complete (a crashed worker, an error), when it did not */

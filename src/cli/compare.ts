@@ -18,6 +18,7 @@ import { openCliSubject, plannedSubject, subjectSpecOf } from './subject.js';
 import type { Session } from './io.js';
 import { caseFromOptions, checkOptionsFrom, commandLine, FD, GENERATION, RUN, TOLERANCE, VARIANT } from './options.js';
 import { parseFd, oneOf, positiveNumber } from './parsers.js';
+import { fieldName, InputError } from '../model/errors.js';
 import type { CliOptions } from './cli-options.js';
 
 /** The files a command reads, which no output may overwrite. */
@@ -124,6 +125,8 @@ const VERIFY = [
   'case',
   'grads',
   'reference',
+  'truncate',
+  'detachEvery',
   'clipValue',
   'clipNorm',
   'dtype',
@@ -146,6 +149,14 @@ export function verifyCommand(program: Command, s: Session): void {
       default: 'all',
       parse: (f: string) => oneOf(f, ['layers', 'ops', 'fast', 'fd', 'all'] as const),
     },
+    truncate: {
+      description:
+        'the references truncate: each output back-propagates through at most k recurrent steps; your gradients are compared as given, truncated by you',
+    },
+    detachEvery: {
+      description:
+        'the references detach the hidden state at steps k, 2k, …; your gradients are compared as given, detached by you',
+    },
     clipValue: {
       description: 'the references are clipped to [−v, v]: your gradients are compared as given, clipped by you',
       parse: positiveNumber,
@@ -164,7 +175,14 @@ export function verifyCommand(program: Command, s: Session): void {
       `gradients file ${JSON.stringify(opts.grads)}`,
       c,
     );
-    if (opts.reference === 'fd' || opts.reference === 'all') opts.fd ??= ['full'];
+    // fd checks the full gradient of L: a truncated or detached gradient is the derivative of no loss
+    const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
+    if (opts.reference === 'fd' && truncated)
+      throw new InputError(
+        `${fieldName('reference')} is fd with ${fieldName(opts.truncate !== undefined ? 'truncate' : 'detachEvery')}, expected ${fieldName('reference')} ops or all: a truncated gradient is not the derivative of any loss, so finite differences cannot check it`,
+        'reference',
+      );
+    if ((opts.reference === 'fd' || opts.reference === 'all') && !truncated) opts.fd ??= ['full'];
     opts.heatmap = true;
     s.setCode(
       await run(s, 'verify', () => [c], opts, {

@@ -164,7 +164,7 @@ export const OPTIONS: Table = {
   impl: {
     argument: '<module>',
     description:
-      'your gradient code (.js, .mjs or .ts exporting gradients(case, { clipValue, clipNorm })) in place of the built-in hand-written BPTT; its output is compared as given',
+      'your gradient code (.js, .mjs or .ts exporting gradients(case, { truncate, detachEvery, clipValue, clipNorm })) in place of the built-in hand-written BPTT; it does the variant itself and its output is compared as given',
   },
   implCmd: {
     argument: '<command>',

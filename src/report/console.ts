@@ -5,6 +5,7 @@ import { verdictLine, type Report } from './model.js';
 import { alignedTable, caseTitle, ROW_HEADER, rowCells } from './table.js';
 import { clipLine, diagnosisLine, epsText, fdModeText, FIELD_NAMES, toleranceRule, type Names } from './text.js';
 import { visible } from './escape.js';
+import { adjointsLine } from './adjoints.js';
 
 export function caseLine(c: Pick<CaseJson, 'id' | 'pass' | 'rows'>): string {
   const failed = c.rows.filter((r) => !r.pass);
@@ -69,5 +70,6 @@ function caseNotes(c: CaseJson): string[] {
         ' (steps.csv)',
     );
   }
+  if (c.adjoints) out.push(`${adjointsLine(c.adjoints, c.rows[0]?.a ?? 'yours')} (adjoints.csv)`);
   return out.map(visible); // on one line each, no control character from a user string
 }

@@ -12,6 +12,7 @@ import { verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, ROW_HEADER, rowCells } from './table.js';
 import { capitalize, clipLine, diagnosisText, toleranceRule } from './text.js';
 import { visible } from './escape.js';
+import { adjointsLine } from './adjoints.js';
 import { fieldName } from '../model/errors.js';
 
 /** Text or an attribute value: & < > " ' as entities, and control characters as visible escapes (no raw ESC or NUL in the page). */
@@ -105,10 +106,19 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
         `|${h.a} − ${h.r}| for every element of dW${stacked}${h.block > 1 ? `, in ${h.block}×${h.block} blocks (the largest in each)` : ''}.`,
       ),
     );
+  const adjoints = charts.find((x) => x.name === 'adjoints');
+  const a = r.cases[0]?.adjoints;
+  if (adjoints && a)
+    body.push(
+      figure(
+        adjoints,
+        `${adjointsLine(a, r.cases[0]!.rows[0]?.a ?? 'yours')}. ‖∂L/∂s_t‖ of the subject and the reference at each step (a cross where the step fails; the data of adjoints.csv).`,
+      ),
+    );
   const steps = charts.find((x) => x.name === 'steps');
   if (steps)
     body.push(figure(steps, 'Relative error of each step’s adjoint and contributions (the data of steps.csv).'));
-  else {
+  else if (!adjoints) {
     // say why: the reason noted on the case (e.g. a module's), else the one that holds for a truncated run
     const why = r.cases[0]?.notes?.find((n) => n.startsWith('per-step check not run'));
     body.push(

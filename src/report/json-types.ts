@@ -70,6 +70,8 @@ export interface CaseJson {
   /** when clipping: the global norm of the parameter gradients before and after, per side */
   clip?: Record<string, { normBefore: number; normAfter: number }>;
   steps?: StepsJson;
+  /** the subject's adjoints checked per step, when it gives them (optional: added in 0.x, JSON v1 unchanged otherwise) */
+  adjoints?: AdjointsJson;
   /** |a − r| over the recurrent weights (W, or the gated cells' W_* one above the other) */
   heatmap?: HeatmapJson;
   /** why the case did not complete, when it did not */
@@ -179,6 +181,28 @@ export interface StepsJson {
     pass: boolean;
   }[];
   firstDivergence: number | null;
+  pass: boolean;
+}
+
+export interface AdjointCompareJson {
+  /** ‖subject‖ and ‖reference‖ over the step's B rows */
+  subject: number;
+  reference: number;
+  relErrNorm: number;
+  maxAbsErr: number;
+  pass: boolean;
+  reason?: string;
+}
+
+/** The subject's ∂L/∂s_t (and the LSTM's ∂L/∂c_t) against tf.grad, step by step (check/adjoints.ts). */
+export interface AdjointsJson {
+  reference: string;
+  /** t = 0 … T−1 */
+  rows: { step: number; s: AdjointCompareJson; c?: AdjointCompareJson; pass: boolean }[];
+  /** where the error enters: the largest failing step (BPTT computes t = T−1 first), or null */
+  entry: number | null;
+  /** the failing steps, largest first */
+  failing: number[];
   pass: boolean;
 }
 

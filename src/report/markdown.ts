@@ -13,6 +13,7 @@ import {
   toleranceRule,
 } from './text.js';
 import { mdFence, mdInline, mdText, visible } from './escape.js';
+import { adjointsSection } from './adjoints.js';
 
 /**
  * report.md: the verdict first, then the tables, the tolerances and how to reproduce the run. `names`
@@ -61,6 +62,7 @@ export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
       );
     out.push(...markdownTable(ROW_HEADER, c.rows.map(rowCells)), '');
     if (c.steps) out.push(...stepsSection(c.steps), '');
+    if (c.adjoints) out.push(...adjointsSection(c.adjoints, c.rows[0]?.a ?? 'yours'), '');
   }
   out.push(
     '## Tolerances',

@@ -42,6 +42,7 @@ export function caseJson(c: CaseResult | CaseJson): CaseJson {
     ...(c.dtype ? { dtype: c.dtype } : {}),
     ...(c.clip ? { clip: c.clip } : {}),
     ...(c.steps ? { steps: c.steps } : {}),
+    ...(c.adjoints ? { adjoints: c.adjoints } : {}),
     ...(c.heatmap ? { heatmap: heatmapBlocks(c.heatmap) } : {}),
     ...(c.error !== undefined ? { error: c.error } : {}),
     ...(c.localisation ? { localisation: localisationJson(c.localisation) } : {}),
