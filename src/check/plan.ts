@@ -149,7 +149,8 @@ function checkSubject(c: Case, o: CheckOptions, subject: Side): void {
 }
 
 /** The reason a module cannot be checked per step (report/text.ts says it in the notes too). */
-export const STEPS_NEED_TERMS = 'the per-step check needs the per-step terms, which a module does not return yet';
+export const STEPS_NEED_TERMS =
+  'the per-step check needs the contribution of each step to dW, dU and db, which user code does not return (its adjoints, when it returns them, are checked step by step)';
 
 /** Bad combinations of options: one line each, exit 2. (`stepsDetail` as the check runs it.) */
 export function checkOptions(o: CheckOptions, steps = o.stepsDetail === true): void {

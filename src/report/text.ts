@@ -137,7 +137,7 @@ export function epsText(eps: Record<string, number>): string {
 }
 
 /** The note a report carries when a module (`impl`) left the per-step check out by default. */
-export const STEPS_NOT_RUN_IMPL = `per-step check not run: ${STEPS_NEED_TERMS} (${fieldName('impl')} gives the totals only)`;
+export const STEPS_NOT_RUN_IMPL = `per-step check not run: ${STEPS_NEED_TERMS}`;
 
 /** The note a `verify` report carries: a gradients file holds totals, not the per-step terms it needs. */
 export const STEPS_NOT_RUN_FILE =
