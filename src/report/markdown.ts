@@ -41,6 +41,11 @@ export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
   } else if (failed.length) out.push('No known bug pattern fits the failing tensors.', '');
   out.push('## Results', '');
   for (const c of r.cases) {
+    if (c.notRun !== undefined) {
+      // nothing compared: the case is listed, with why, and no table
+      out.push(`### – ${caseTitle(c, mdText)}`, '', `**Not run:** ${mdInline(names(c.notRun))}.`, '');
+      continue;
+    }
     out.push(`### ${c.pass ? '✓' : '✗'} ${caseTitle(c, mdText)}`, '');
     const losses = Object.entries(c.loss)
       .map(([k, v]) => `${k} ${v}`)
