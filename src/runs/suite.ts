@@ -69,6 +69,6 @@ export function notRunResult(c: Case, subject: Side): CaseResult | undefined {
     ms: {},
     rows: [],
     verdict: { ...NOT_RUN, subject: subject.name },
-    notRun: `the subject implements ${subject.cells.join(', ')} (${fieldName('cells')}), not ${c.model.cell}`,
+    notRun: `the subject implements ${subject.cells.join(', ')}, not ${c.model.cell}`,
   };
 }
