@@ -23,8 +23,11 @@ export function gradients(kase, options = {}) {
   const dS0 = [];
   let loss = 0;
   kase.targets.forEach((ys, n) => {
+    const xs = []; // x_t, built once per step (a one-hot for token ids)
     const x = (t) =>
-      kase.inputs ? Array.from({ length: I }, (_, j) => (j === kase.inputs[n][t] ? 1 : 0)) : kase.inputVectors[n][t];
+      (xs[t] ??= kase.inputs
+        ? Array.from({ length: I }, (_, j) => (j === kase.inputs[n][t] ? 1 : 0))
+        : kase.inputVectors[n][t]);
     const s = [kase.initialState ? kase.initialState[n] : new Array(H).fill(0)]; // s[t + 1] = s_t
     const p = [];
     ys.forEach((y, t) => {

@@ -1,11 +1,15 @@
 /** Typed functions for what the command line does, for use from code and tests. */
 import { checkCase, type CaseResult } from './check/compare.js';
-import { userSide } from './check/sides.js';
+import { isTruncated, userSide, variantOf, type Variant } from './check/sides.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from './check/metrics.js';
-import type { UserGradients } from './runs/user-module.js';
+import type { GradientsFunction, UserGradients } from './runs/user-module.js';
+import { openSubject, type OpenSubject } from './runs/subjects.js';
+import { defaultSuite, notRunResult } from './runs/suite.js';
+import { generateCase } from './model/generate.js';
+import type { Cell } from './model/spec.js';
 import { DTYPES, type Dtype } from './check/precision.js';
 import { InputError, shown } from './model/errors.js';
-import type { Case, CaseFile } from './model/case.js';
+import { caseToFile, type Case, type CaseFile } from './model/case.js';
 import { gradientsToFile, parseGradients, type Gradients } from './model/gradients.js';
 import { parseCase } from './model/validate.js';
 import { referenceGradients, useBackend, type Backend, type ReferenceName } from '../reference/index.js';
@@ -70,4 +74,109 @@ export async function referenceGradientsFile(
   await useBackend(backend);
   const { loss, gradients } = gradientsToFile(c, await referenceGradients(c, which), which);
   return { loss, gradients };
+}
+
+/** Your code as the library takes it: a function (called in this process), a module or a command (each in a process of its own). */
+export type SubjectInput =
+  GradientsFunction | { module: string; timeoutSeconds?: number } | { command: string; timeoutSeconds?: number };
+
+export interface CheckSubjectOptions extends Omit<CheckGradientsOptions, 'reference'>, Variant {
+  /** what to check against: layers|ops|both|fd|all (default: all on a case, both on the suite: fd there only when asked) */
+  reference?: 'layers' | 'ops' | 'both' | 'fd' | 'all';
+  /** the cells your code implements (default: every cell, or a module's `cells` export): the suite's other cases are not run */
+  cells?: readonly Cell[];
+  /** how long a module or command may take to start, and per case (default 60 s); a function runs unbounded */
+  timeoutSeconds?: number;
+}
+
+/** Your code opened as a Side, and how to stop it. */
+async function subjectSide(subject: SubjectInput, o: CheckSubjectOptions): Promise<OpenSubject> {
+  const timeoutSeconds = o.timeoutSeconds ?? 60;
+  const cells = o.cells ? { cells: o.cells } : {};
+  if (typeof subject === 'function') {
+    const side = userSide(
+      'yours',
+      async (c, options) =>
+        parseGradients(
+          await subject(caseToFile(c), options),
+          `the gradients your function returned for case ${c.id}`,
+          c,
+          false,
+        ),
+      { callable: true, ...cells },
+    );
+    return { side, close: () => Promise.resolve() };
+  }
+  if ('module' in subject && typeof subject.module === 'string')
+    return openSubject({
+      kind: 'module',
+      path: subject.module,
+      timeoutSeconds: subject.timeoutSeconds ?? timeoutSeconds,
+      ...cells,
+    });
+  if ('command' in subject && typeof subject.command === 'string')
+    return openSubject({
+      kind: 'command',
+      command: subject.command,
+      timeoutSeconds: subject.timeoutSeconds ?? timeoutSeconds,
+      ...cells,
+    });
+  throw new InputError(`subject is ${shown(subject)}, expected a function, { module: path } or { command: text }`);
+}
+
+/**
+ * Checks your code (a function, a module or a command) on a case, or on the default suite ('suite'): it is
+ * told the variant (truncate, detachEvery, clipValue, clipNorm) and must compute it itself; its output is
+ * compared as given, as `bptt-check compare --impl` and `suite --impl` do. On the suite, the cases of cells
+ * it does not implement (`cells`) come back not run (`notRun`, pass true). A module or command is started
+ * once and stopped at the end.
+ */
+export function checkSubject(
+  subject: SubjectInput,
+  kase: Case | CaseFile,
+  options?: CheckSubjectOptions,
+): Promise<CaseResult>;
+export function checkSubject(
+  subject: SubjectInput,
+  kase: 'suite',
+  options?: CheckSubjectOptions,
+): Promise<CaseResult[]>;
+export async function checkSubject(
+  subject: SubjectInput,
+  kase: Case | CaseFile | 'suite',
+  options: CheckSubjectOptions = {},
+): Promise<CaseResult | CaseResult[]> {
+  if (options.dtype !== undefined && !(DTYPES as readonly string[]).includes(options.dtype))
+    throw new InputError(`options.dtype is ${shown(options.dtype)}, expected one of ${DTYPES.join('|')}`);
+  const suite = kase === 'suite';
+  const cases = suite ? defaultSuite().map(generateCase) : [toCase(kase)];
+  const which = options.reference ?? (suite ? 'both' : 'all');
+  const refs: ReferenceName[] =
+    which === 'layers'
+      ? ['tfjs-layers']
+      : which === 'ops'
+        ? ['tfjs-ops']
+        : which === 'fd'
+          ? []
+          : ['tfjs-layers', 'tfjs-ops'];
+  const tol = { atol: options.atol ?? DEFAULT_TOLERANCE.atol, rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol };
+  await useBackend(options.backend ?? 'cpu');
+  const opened = await subjectSide(subject, options);
+  try {
+    const results: CaseResult[] = [];
+    for (const c of cases)
+      results.push(
+        (suite ? notRunResult(c, opened.side) : undefined) ??
+          (await checkCase(c, refs, tol, {
+            ...variantOf(options),
+            subject: opened.side,
+            ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
+            // finite differences measure the full gradient: with truncation, 'all' is the two references
+            ...(which === 'fd' || (which === 'all' && !isTruncated(options)) ? { fd: { kind: 'full' } } : {}),
+          })),
+      );
+    return suite ? results : results[0]!;
+  } finally {
+    await opened.close();
+  }
 }

@@ -45,7 +45,15 @@ export { buildReport, type Report } from './report/model.js';
 export { renderCsv } from './report/csv.js';
 export { renderMarkdown } from './report/markdown.js';
 export { reportJson, writeReports } from './report/write.js';
-export { checkGradients, referenceGradientsFile, toCase, type CheckGradientsOptions } from './api.js';
+export {
+  checkGradients,
+  checkSubject,
+  referenceGradientsFile,
+  toCase,
+  type CheckGradientsOptions,
+  type CheckSubjectOptions,
+  type SubjectInput,
+} from './api.js';
 export {
   loadGradientsModule,
   runGradientsModule,

@@ -57,6 +57,8 @@ export interface CaseResult {
   diagnosis?: Diagnosis[];
   /** why the case did not complete (a crashed worker, an error), when it did not */
   error?: string;
+  /** why the case was not run (the subject does not implement its cell): nothing was compared, and nothing failed */
+  notRun?: string;
   /** |a − r| over the recurrent weights: W, or the gated cells' W_* one above the other (tensor "W_i; W_f; …") */
   heatmap?: WDifference;
   /** where the error is, by experiment on cases built from this one (a subject that can be called again; localise.ts) */

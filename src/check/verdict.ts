@@ -22,7 +22,9 @@ export type VerdictKind =
   /** pairs fail, and no reading fits */
   | 'unexplained'
   /** the case did not complete (its `error` says why): nothing was compared */
-  | 'did-not-complete';
+  | 'did-not-complete'
+  /** the case was not run (its `notRun` says why: the subject does not implement its cell): nothing was compared, nothing failed */
+  | 'not-run';
 
 export interface Verdict {
   kind: VerdictKind;
@@ -48,6 +50,9 @@ export const DID_NOT_COMPLETE: Verdict = {
   subjectNonFinite: false,
   missing: [],
 };
+
+/** The verdict of a case that was not run. */
+export const NOT_RUN: Verdict = { ...DID_NOT_COMPLETE, kind: 'not-run' };
 
 export function verdictOf(rows: readonly PairRow[], subject: ImplName = 'hand'): Verdict {
   const failing: [ImplName, ImplName][] = [];

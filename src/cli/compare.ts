@@ -4,21 +4,22 @@ import type { Case } from '../model/case.js';
 import { checkFdMode } from '../fd/oracle.js';
 import type { CheckOptions } from '../check/compare.js';
 import { checkWorkBudget, planCheck } from '../check/plan.js';
+import type { Side } from '../check/sides.js';
+import { fieldName, InputError } from '../model/errors.js';
 import { readJsonFile } from '../model/files.js';
 import { parseGradients } from '../model/gradients.js';
 import { loadCase } from '../model/io.js';
 import type { Sizes } from '../model/limits.js';
 import { checkOutputs, type Output } from '../model/outputs.js';
 import { STEPS_NOT_RUN_FILE, STEPS_NOT_RUN_IMPL } from '../report/text.js';
-import { defaultSuite } from '../runs/suite.js';
+import { defaultSuite, notRunResult } from '../runs/suite.js';
 import { generateCase } from '../model/generate.js';
 import { referencesFor, reproduceCommand, runCheck, type CheckRun } from './check.js';
 import { withOptions } from './fields.js';
-import { openCliSubject, plannedSubject, subjectSpecOf } from './subject.js';
+import { manySubject, openCliSubject, plannedSubject, SUBJECT_OVERRIDES, subjectSpecOf } from './subject.js';
 import type { Session } from './io.js';
 import { caseFromOptions, checkOptionsFrom, commandLine, FD, GENERATION, RUN, TOLERANCE, VARIANT } from './options.js';
 import { parseFd, oneOf, positiveNumber } from './parsers.js';
-import { fieldName, InputError } from '../model/errors.js';
 import type { CliOptions } from './cli-options.js';
 
 /** The files a command reads, which no output may overwrite. */
@@ -49,7 +50,7 @@ const run = (
   cases: () => Iterable<Case>,
   opts: RunOptions & Partial<CliOptions> & { heatmap?: boolean },
   extra: CheckOptions = {},
-  more: Pick<CheckRun, 'localise'> = {},
+  more: Pick<CheckRun, 'localise' | 'notRun'> = {},
 ) =>
   runCheck(
     {
@@ -195,14 +196,55 @@ export function verifyCommand(program: Command, s: Session): void {
   });
 }
 
+const SUITE = [...TOLERANCE, ...FD, ...RUN, 'impl', 'implCmd', 'timeout', 'cells', 'dtype'] as const;
+
 export function suiteCommand(program: Command, s: Session): void {
   const cmd = program
     .command('suite')
     .description('run the default comparison suite (npm start) and write one combined report');
-  withOptions(cmd, [...TOLERANCE, ...FD, ...RUN] as const, {}, async (opts) => {
+  withOptions(cmd, SUITE, SUBJECT_OVERRIDES, async (opts) => {
     reportOutputs(opts);
+    // --impl or --impl-cmd: your code, started once for the whole suite, once every case's plan holds
+    const subjectSpec = manySubject(opts);
     const cases = defaultSuite().map(generateCase);
     if (opts.fd) for (const c of cases) checkFdMode(c, parseFd(opts.fd)!);
-    s.setCode(await run(s, 'suite', () => cases, opts));
+    const options: CheckOptions = {
+      ...(subjectSpec ? { subject: plannedSubject(subjectSpec) } : {}),
+      ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}),
+    };
+    const references = referencesFor(opts.reference, opts.backend);
+    const plan = { ...checkOptionsFrom(opts), ...options, references, tolerance: { atol: opts.atol, rtol: opts.rtol } };
+    for (const c of cases) if (!notRunResult(c, plannedSubject(subjectSpec ?? NO_SPEC))) planCheck(c, plan);
+    if (subjectSpec) {
+      const opened = await openCliSubject(subjectSpec, s);
+      options.subject = opened.cells ? opened : withCellsHint(opened);
+    }
+    const subject = options.subject;
+    const notRun = typeof subject === 'object' ? (c: Case) => notRunResult(c, subject) : undefined;
+    s.setCode(await run(s, 'suite', () => cases, opts, options, notRun ? { notRun } : {}));
   });
+}
+
+/** A stand-in spec for the hand side (no cells: every case runs). */
+const NO_SPEC = { kind: 'module', path: '', timeoutSeconds: 1 } as const;
+
+/**
+ * A subject that says no cells: when it fails on a gated case (throws, or answers the shape of another
+ * cell), the one line says how to name the cells it implements. The suite stops there (exit 2), as compare does.
+ */
+function withCellsHint(side: Side): Side {
+  return {
+    ...side,
+    async gradients(c, v) {
+      try {
+        return await side.gradients(c, v);
+      } catch (e) {
+        if (!(e instanceof InputError) || c.model.cell === 'rnn') throw e;
+        throw new InputError(
+          `${e.message}; if your code implements only some cells, say which: ${fieldName('cells')} rnn, or export const cells = ['rnn'] from a module`,
+          e.field,
+        );
+      }
+    },
+  };
 }

@@ -13,6 +13,7 @@ import type { CheckOptions } from '../check/compare.js';
 import type { Tolerance } from '../check/metrics.js';
 import { loadMatrix, parseShard, presetMatrix, PRESETS, shardIndices, type SweepMatrix } from '../runs/grid.js';
 import { runSweep } from '../runs/sweep.js';
+import type { SubjectSpec } from '../runs/subjects.js';
 import { InputError, visible } from '../model/errors.js';
 import { MANIFEST } from '../model/out-dir.js';
 import { buildReport } from '../report/model.js';
@@ -33,6 +34,8 @@ export interface SweepCommand {
   references: ReferenceName[];
   tolerance: Tolerance;
   options: CheckOptions;
+  /** your code (each worker opens its own) */
+  subject?: SubjectSpec;
   backend: string;
   outDir: string;
   json: boolean;
@@ -90,6 +93,7 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
     tolerance: o.tolerance,
     backend: o.backend,
     options: o.options,
+    ...(o.subject ? { subject: o.subject } : {}),
     onProgress: (done, failures, total) => {
       // fault injection for the tests of interrupted sweeps: BPTT_CHECK_FAULT=interrupt-after:<n> is a Ctrl-C after n cases
       if (process.env.BPTT_CHECK_FAULT === `interrupt-after:${done}`) stop.abort();

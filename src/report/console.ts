@@ -7,7 +7,8 @@ import { clipLine, diagnosisLine, epsText, fdModeText, FIELD_NAMES, toleranceRul
 import { visible } from './escape.js';
 import { adjointsLine } from './adjoints.js';
 
-export function caseLine(c: Pick<CaseJson, 'id' | 'pass' | 'rows'>): string {
+export function caseLine(c: Pick<CaseJson, 'id' | 'pass' | 'rows' | 'notRun'>): string {
+  if (c.notRun !== undefined) return `${pc.yellow('not run')}  ${visible(c.id)}  (${visible(c.notRun)})`;
   const failed = c.rows.filter((r) => !r.pass);
   const mark = c.pass ? pc.green('pass') : pc.red('FAIL');
   // rows with NaN or ±Inf, or a tensor not given, have no relErrNorm: they are counted, not maximised over

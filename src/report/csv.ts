@@ -74,6 +74,21 @@ export function renderCsv(report: Report): string {
           },
         ]
       : []),
+    // a case not run (a cell the subject does not implement): one row that says why, neither passing nor failing
+    ...(c.notRun !== undefined
+      ? [
+          {
+            case: csvText(c.id),
+            ...c.config,
+            failing: '',
+            count: '',
+            atol: report.tolerance.atol,
+            rtol: report.tolerance.rtol,
+            pass: '',
+            reason: csvText(`not run: ${c.notRun}`),
+          },
+        ]
+      : []),
   ]);
   return csv.getHeaderString()! + csv.stringifyRecords(records);
 }

@@ -86,6 +86,11 @@ function localisationHtml(l: LocalisationJson): string[] {
 export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
   const body = [`<h1>bptt-check ${escapeHtml(r.kind)}</h1>`, verdict(r.pass, verdictLine(r))];
   for (const c of r.cases) {
+    if (c.notRun !== undefined) {
+      // nothing compared: listed, with why, and no table
+      body.push(`<h2>${escapeHtml(caseTitle(c))}</h2>`, `<p class="notrun">Not run: ${escapeHtml(c.notRun)}.</p>`);
+      continue;
+    }
     body.push(`<h2>${escapeHtml(caseTitle(c))}</h2>`, `<p>Pairs: ${escapeHtml(c.disagreement)}.</p>`);
     for (const note of c.notes ?? []) body.push(`<p>Note: ${escapeHtml(note)}.</p>`);
     if (c.clip) body.push(`<p>${escapeHtml(capitalize(clipLine(c.clip)))}.</p>`);

@@ -31,7 +31,8 @@ export interface ReportJson {
   pass: boolean;
   /** a merge that lacks cases of its matrix: how many of how many, and the shards (i/n) that hold them; never passes */
   incomplete?: IncompleteJson;
-  counts: { cases: number; failedCases: number; rows: number; failedRows: number };
+  /** notRun: the cases not run (the subject does not implement their cell), when there are any; they count as cases, not as failed */
+  counts: { cases: number; failedCases: number; rows: number; failedRows: number; notRun?: number };
   cases: CaseJson[];
 }
 
@@ -76,6 +77,8 @@ export interface CaseJson {
   heatmap?: HeatmapJson;
   /** why the case did not complete, when it did not */
   error?: string;
+  /** why the case was not run (the subject does not implement its cell): no rows, and pass is true (nothing failed) */
+  notRun?: string;
   /** a sweep's case: its place in the matrix */
   index?: number;
   /** where the error is, by experiment on cases built from this one (a module or a command subject that fails) */

@@ -44,6 +44,9 @@ export function renderJunit(r: Report): string {
         };
       return tc;
     });
+    // a case not run (a cell the subject does not implement): one skipped testcase that says why
+    if (c.notRun !== undefined)
+      testcase.push({ '@_classname': c.id, '@_name': 'case', skipped: { '@_message': `not run: ${c.notRun}` } });
     // a case that did not complete (a crashed worker) has no rows: one failing testcase that says why, so CI does not read it as passed
     if (c.error !== undefined)
       testcase.push({
@@ -55,6 +58,7 @@ export function renderJunit(r: Report): string {
       '@_name': c.id,
       '@_tests': testcase.length,
       '@_failures': testcase.filter((t) => t.failure).length,
+      ...(c.notRun !== undefined ? { '@_skipped': 1 } : {}),
       testcase,
     };
   });
@@ -78,6 +82,7 @@ export function renderJunit(r: Report): string {
       '@_name': `bptt-check ${r.kind}`,
       '@_tests': suites.reduce((n, s) => n + s['@_tests'], 0),
       '@_failures': suites.reduce((n, s) => n + s['@_failures'], 0),
+      ...(r.counts.notRun ? { '@_skipped': r.counts.notRun } : {}),
       testsuite: suites,
     },
   };

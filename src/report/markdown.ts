@@ -43,6 +43,11 @@ export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
   for (const c of r.cases.filter((x) => x.localisation)) out.push(...localisationSection(c.localisation!, c.id, names));
   out.push('## Results', '');
   for (const c of r.cases) {
+    if (c.notRun !== undefined) {
+      // nothing compared: the case is listed, with why, and no table
+      out.push(`### – ${caseTitle(c, mdText)}`, '', `**Not run:** ${mdInline(names(c.notRun))}.`, '');
+      continue;
+    }
     out.push(`### ${c.pass ? '✓' : '✗'} ${caseTitle(c, mdText)}`, '');
     const losses = Object.entries(c.loss)
       .map(([k, v]) => `${k} ${v}`)

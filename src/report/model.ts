@@ -35,7 +35,7 @@ export function caseJson(c: CaseResult | CaseJson): CaseJson {
     loss: c.loss,
     ms: c.ms,
     rows: c.rows,
-    disagreement: pairsText(c.verdict, c.error),
+    disagreement: c.notRun !== undefined ? `not run: ${c.notRun}` : pairsText(c.verdict, c.error),
     ...(c.diagnosis ? { diagnosis: c.diagnosis } : {}),
     ...(c.notes ? { notes: c.notes } : {}),
     ...(c.fd ? { fd: c.fd } : {}),
@@ -46,6 +46,7 @@ export function caseJson(c: CaseResult | CaseJson): CaseJson {
     ...(c.heatmap ? { heatmap: heatmapBlocks(c.heatmap) } : {}),
     ...(c.error !== undefined ? { error: c.error } : {}),
     ...(c.localisation ? { localisation: localisationJson(c.localisation) } : {}),
+    ...(c.notRun !== undefined ? { notRun: c.notRun } : {}),
     ...(index !== undefined ? { index } : {}),
   };
 }
@@ -53,6 +54,7 @@ export function caseJson(c: CaseResult | CaseJson): CaseJson {
 export function buildReport(results: readonly (CaseResult | CaseJson)[], meta: ReportMeta): Report {
   const cases = results.map(caseJson);
   const rows = cases.flatMap((c) => c.rows);
+  const notRun = cases.filter((c) => c.notRun !== undefined).length;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -73,6 +75,7 @@ export function buildReport(results: readonly (CaseResult | CaseJson)[], meta: R
       failedCases: cases.filter((c) => !c.pass).length,
       rows: rows.length,
       failedRows: rows.filter((r) => !r.pass).length,
+      ...(notRun ? { notRun } : {}),
     },
     cases,
   };
@@ -99,9 +102,19 @@ export function verdictLine(r: Report): string {
     return `INCOMPLETE: ${gap.missing} of ${gap.total} cases missing${where}; ${merged}`;
   }
   const notDone = r.cases.filter((c) => c.error !== undefined).length; // crashed cases: no comparisons, so say so
+  const skipped = notRunText(r);
   if (notDone)
-    return `FAIL: ${notDone} of ${cases} case${cases === 1 ? '' : 's'} did not complete; ${failedRows} of ${rows} comparisons of the others disagree`;
+    return `FAIL: ${notDone} of ${cases} case${cases === 1 ? '' : 's'} did not complete; ${failedRows} of ${rows} comparisons of the others disagree${skipped}`;
+  const ran = cases - (r.counts.notRun ?? 0);
   return r.pass
-    ? `PASS: every gradient agrees (${cases} case${cases === 1 ? '' : 's'}, ${rows} comparisons)`
-    : `FAIL: ${failedRows} of ${rows} comparisons disagree, in ${failedCases} of ${cases} case${cases === 1 ? '' : 's'}`;
+    ? `PASS: every gradient agrees (${ran} case${ran === 1 ? '' : 's'}, ${rows} comparisons)${skipped}`
+    : `FAIL: ${failedRows} of ${rows} comparisons disagree, in ${failedCases} of ${ran} case${ran === 1 ? '' : 's'}${skipped}`;
+}
+
+/** "; 16 cases not run (lstm, gru: not implemented by the subject)", or '' when every case ran. */
+function notRunText(r: Report): string {
+  const n = r.counts.notRun ?? 0;
+  if (!n) return '';
+  const cells = [...new Set(r.cases.filter((c) => c.notRun !== undefined).map((c) => c.config.cell))];
+  return `; ${n} case${n === 1 ? '' : 's'} not run (${cells.join(', ')}: cells the subject does not implement)`;
 }

@@ -15,7 +15,11 @@ import { ACTIVATIONS, CELLS, gradientSpecs, RECURRENT_ACTIVATIONS } from '../mod
 
 export const GOLDEN_SCHEMA_VERSION = 1;
 export const SIDES = ['hand', 'tfjs-layers', 'tfjs-ops'] as const;
-export type Side = (typeof SIDES)[number];
+/** The side of a snapshot of your code (golden update with a subject): your gradients alone, the references being checked live. */
+export const SUBJECT_SIDE = 'yours';
+export type Side = (typeof SIDES)[number] | typeof SUBJECT_SIDE;
+/** The sides a golden file holds: the hand side and both references, or, for a snapshot of your code, yours. */
+export const sidesOf = (g: Pick<GoldenFile, 'subject'>): readonly Side[] => (g.subject ? [SUBJECT_SIDE] : SIDES);
 
 const size = z.number().int().positive();
 const generateSchema = z.strictObject({
@@ -53,7 +57,14 @@ const goldenSchema = z.strictObject({
   tfjsVersion: z.string(),
   backend: z.string(),
   case: z.strictObject({ id: z.string(), generate: generateSchema, sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
-  gradients: z.strictObject({ hand: sideSchema, 'tfjs-layers': sideSchema, 'tfjs-ops': sideSchema }),
+  /** a snapshot of your code: which (a module's path or a command, as given) */
+  subject: z.strictObject({ kind: z.enum(['module', 'command']), name: z.string() }).optional(),
+  gradients: z.strictObject({
+    hand: sideSchema.optional(),
+    'tfjs-layers': sideSchema.optional(),
+    'tfjs-ops': sideSchema.optional(),
+    yours: sideSchema.optional(),
+  }),
 });
 
 export type GoldenFile = z.infer<typeof goldenSchema>;
@@ -68,7 +79,9 @@ const MEANING: Record<string, string> = {
   'case.id': 'the case id',
   'case.generate': 'the generation recipe of the case',
   'case.sha256': 'the SHA-256 of the generated case file',
-  gradients: `the gradients of every side (${SIDES.join(', ')})`,
+  gradients: `the gradients of every side (${SIDES.join(', ')}; or yours)`,
+  subject: 'the subject the snapshot was taken of',
+  yours: "your code's loss and tensors",
   loss: 'the loss',
   tensors: 'the gradient tensors',
   shape: 'the tensor shape [rows, cols]',
@@ -163,8 +176,20 @@ export function readGoldenFile(path: string, where: string, maxMemory?: number):
   }
   const specs = gradientSpecs(modelOf(o), o.batch, o.initialState);
   const names = specs.map((s) => s.name).join(', ');
-  for (const side of SIDES) {
-    const tensors = g.gradients[side].tensors;
+  // exactly the sides of its kind: the hand side and both references, or (a snapshot of your code) yours
+  const sides = sidesOf(g);
+  for (const side of sides)
+    if (!g.gradients[side])
+      throw new InputError(`${where} has no field "gradients.${side}", expected ${MEANING[side]}`);
+  const extra = Object.keys(g.gradients).find((k) => !(sides as readonly string[]).includes(k));
+  if (extra !== undefined)
+    throw new InputError(
+      g.subject
+        ? `${where}: field gradients.${extra} is in a snapshot of your code (subject ${shown(g.subject.name)}), expected only gradients.yours`
+        : `${where}: field gradients.${extra} is in a snapshot of the built-in side, expected only ${SIDES.join(', ')} (a snapshot of your code has a subject field)`,
+    );
+  for (const side of sides) {
+    const tensors = g.gradients[side]!.tensors;
     for (const name of Object.keys(tensors))
       if (!specs.some((s) => s.name === name))
         throw new InputError(

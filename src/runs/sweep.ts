@@ -6,12 +6,15 @@ import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import type { ReferenceName } from '../../reference/index.js';
-import { caseConfig, checkCase, type CaseResult, type CheckOptions } from '../check/compare.js';
+import { caseConfig, type CaseResult, type CheckOptions } from '../check/compare.js';
 import { DID_NOT_COMPLETE } from '../check/verdict.js';
 import { entryCase, shardIndices, type SweepEntry, type SweepMatrix } from './grid.js';
 import type { Tolerance } from '../check/metrics.js';
 import { useBackend } from '../../reference/index.js';
 import { configId } from '../model/generate.js';
+import { InputError } from '../model/errors.js';
+import { openSubject, type SubjectSpec } from './subjects.js';
+import { runCase, type CloseTask, type SubjectFailure, type SweepTask } from './sweep-worker.js';
 
 export interface SweepRun {
   matrix: SweepMatrix;
@@ -20,7 +23,10 @@ export interface SweepRun {
   references: ReferenceName[];
   tolerance: Tolerance;
   backend: string;
+  /** without `subject`: your code is `subject` */
   options: CheckOptions;
+  /** your code: each worker thread opens its own, once, and stops it when the pool ends (in-thread: opened once) */
+  subject?: SubjectSpec;
   /** called after each case with the number done and the failures so far */
   onProgress?: (done: number, failures: number, total: number) => void;
   /** stops the sweep: no new case starts, running ones are abandoned, and the cases done are returned */
@@ -70,19 +76,41 @@ export async function runSweep(run: SweepRun): Promise<IndexedResult[]> {
     run.onProgress?.(results.length, failures, indices.length);
   };
   const file = workerFile();
+  const task = (entry: SweepEntry) => ({
+    entry,
+    references: run.references,
+    tolerance: run.tolerance,
+    options: run.options,
+  });
+  // your code failing on a case (a throw, its process gone, a wrong shape) stops the sweep: exit 2 naming the case
+  let failed: SubjectFailure | undefined;
+  const fail = (f: SubjectFailure) =>
+    new InputError(f.subjectError.message, ...(f.subjectError.field ? [f.subjectError.field] : []));
   if (run.workers < 1 || !file) {
     // in this thread (also where the compiled worker is not there, as when running from source)
     await useBackend(run.backend);
-    for (const i of indices) {
-      if (run.signal?.aborted) break;
-      const entry = run.matrix.entries[i]!;
-      try {
-        done({ ...(await checkCase(entryCase(entry), run.references, run.tolerance, run.options)), index: i });
-      } catch (e) {
-        done(crashed(entry, i, e));
+    const subject = run.subject ? await openSubject(run.subject) : undefined;
+    try {
+      for (const i of indices) {
+        if (run.signal?.aborted) break;
+        const entry = run.matrix.entries[i]!;
+        let r: CaseResult | SubjectFailure;
+        try {
+          r = await runCase(task(entry), subject?.side);
+        } catch (e) {
+          done(crashed(entry, i, e));
+          continue;
+        }
+        if ('subjectError' in r) throw fail(r);
+        done({ ...r, index: i });
       }
+    } finally {
+      await subject?.close();
     }
   } else {
+    // the first failure of your code stops the cases still queued: each sees the flag and returns at once
+    // (aborting them would drop the answers of running ones, which piscina then takes for a worker's error)
+    const halted = new Int32Array(new SharedArrayBuffer(4));
     if (run.signal) setMaxListeners(0, run.signal); // one listener per queued case
     const pool = new Piscina({
       filename: file.href,
@@ -94,28 +122,36 @@ export async function runSweep(run: SweepRun): Promise<IndexedResult[]> {
       await Promise.all(
         scheduleOrder(run.matrix.entries, indices).map((i) => {
           const entry = run.matrix.entries[i]!;
-          return pool
-            .run(
-              {
-                entry,
-                references: run.references,
-                tolerance: run.tolerance,
-                backend: run.backend,
-                options: run.options,
-              },
-              run.signal ? { signal: run.signal } : {},
-            )
-            .then(
-              (r: CaseResult) => done({ ...r, index: i }),
-              (e: unknown) => run.signal?.aborted || done(crashed(entry, i, e)), // an abandoned case is not a crash
-            );
+          const t: SweepTask = {
+            ...task(entry),
+            backend: run.backend,
+            ...(run.subject ? { subject: run.subject, halted } : {}),
+          };
+          return pool.run(t, run.signal ? { signal: run.signal } : {}).then(
+            (r: CaseResult | SubjectFailure | null) => {
+              if (r === null) return; // not run: the sweep stops
+              if (!('subjectError' in r)) return done({ ...r, index: i });
+              failed ??= r;
+              Atomics.store(halted, 0, 1);
+            },
+            (e: unknown) => run.signal?.aborted || done(crashed(entry, i, e)), // an abandoned case is not a crash
+          );
         }),
       );
+      if (run.subject) await closeSubjects(pool, run.workers);
     } finally {
       await pool.destroy();
     }
+    if (failed) throw fail(failed);
   }
   return results.sort((a, b) => a.index - b.index);
+}
+
+/** One close task per thread (each waits for the others, so no thread takes two): every thread's subject stops. */
+async function closeSubjects(pool: Piscina, threads: number): Promise<void> {
+  const arrived = new Int32Array(new SharedArrayBuffer(4));
+  const close: CloseTask = { close: true, arrived, threads };
+  await Promise.all(Array.from({ length: threads }, () => pool.run(close).catch(() => null)));
 }
 
 /**

@@ -29,8 +29,13 @@ export interface ModuleHostOptions {
 /** How often the resident memory is looked at while the module works. */
 const WATCH_MS = 100;
 
+/** The module's host: a SubjectHost that also says the module's `cells` export, as the module gave it (user-module.ts checks it). */
+export interface ModuleHost extends SubjectHost {
+  readonly cells?: unknown;
+}
+
 type Message =
-  | { type: 'ready' }
+  | { type: 'ready'; cells?: unknown }
   | { type: 'load'; detail: string }
   | { type: 'no-export' }
   | { type: 'answer'; id: number; value: unknown }
@@ -84,7 +89,7 @@ function wellFormed(m: unknown): m is Message {
 }
 
 /** Starts the module's child process; resolves once the module is loaded, or rejects with a SubjectFault. */
-export function startModuleHost(o: ModuleHostOptions): Promise<SubjectHost> {
+export function startModuleHost(o: ModuleHostOptions): Promise<ModuleHost> {
   const child = startChild(o.path, o.heapMb);
   let childErr = ''; // the tail of the child's stderr: how V8 says the heap is full
   child.stdout!.pipe(process.stderr, { end: false }); // the module's console.log never reaches stdout (--json)
@@ -153,7 +158,7 @@ export function startModuleHost(o: ModuleHostOptions): Promise<SubjectHost> {
   };
 
   let loader!: Waiter;
-  const loaded = new Promise<SubjectHost>(
+  const loaded = new Promise<ModuleHost>(
     (resolve, reject) => (loader = { resolve: resolve as Waiter['resolve'], reject }),
   );
   const loadTimer = setTimeout(() => fail('timeout', `loading took longer than ${o.timeoutSeconds} s`), ms);
@@ -164,7 +169,7 @@ export function startModuleHost(o: ModuleHostOptions): Promise<SubjectHost> {
     )
     .finally(() => clearTimeout(loadTimer));
 
-  const host: SubjectHost = {
+  const host: { -readonly [K in keyof ModuleHost]: ModuleHost[K] } = {
     request(c: CaseFile, options: SubjectOptions) {
       if (dead) return Promise.reject(dead);
       if (stopping) return Promise.reject(new SubjectFault('exited', 'closed by the tool', false, 0));
@@ -186,6 +191,7 @@ export function startModuleHost(o: ModuleHostOptions): Promise<SubjectHost> {
       );
     if (m.type === 'ready') {
       loading = false;
+      if ('cells' in m) host.cells = m.cells;
       loader.resolve(host);
     } else if (m.type === 'load') fail('load', m.detail);
     else if (m.type === 'no-export') fail('no-export', 'no function "gradients" (named or default)');

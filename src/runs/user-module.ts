@@ -13,12 +13,12 @@ import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { caseToFile, type Case, type CaseFile } from '../model/case.js';
-import type { Cell } from '../model/spec.js';
-import { fieldName, InputError } from '../model/errors.js';
+import { CELLS, type Cell } from '../model/spec.js';
+import { fieldName, InputError, jsonSafe, shown } from '../model/errors.js';
 import { parseGradients, type Dtype, type Gradients } from '../model/gradients.js';
 import type { SubjectOptions } from '../check/compare.js';
-import { SubjectFault, firstLine as oneLine, type SubjectHost } from './subject-host.js';
-import { startModuleHost } from './user-host.js';
+import { SubjectFault, firstLine as oneLine } from './subject-host.js';
+import { startModuleHost, type ModuleHost } from './user-host.js';
 
 /** What your module returns: the gradients-file shape without the header. */
 export interface UserGradients {
@@ -157,6 +157,28 @@ function faultMessage(where: string, f: SubjectFault, timeoutSeconds: number, ca
   }
 }
 
+/** The module's `cells` export, checked: a non-empty array of cells, each once; undefined when it exports none. */
+export function moduleCells(value: unknown, where: string): Cell[] | undefined {
+  if (value === undefined) return undefined;
+  const ok =
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((x) => (CELLS as readonly unknown[]).includes(x)) &&
+    new Set(value).size === value.length;
+  let said: string;
+  try {
+    said = JSON.stringify(value) ?? shown(value);
+  } catch {
+    said = shown(value);
+  }
+  if (!ok)
+    throw new InputError(
+      `${where} exports cells = ${said.length > 80 ? shown(value) : jsonSafe(said)}, expected an array of the cells it implements, each once, of ${CELLS.join('|')} (e.g. export const cells = ['rnn'])`,
+      'impl',
+    );
+  return value as Cell[];
+}
+
 /** Starts the module in a child process (limits MODULE_HEAP_MB and MODULE_MEMORY_MB, each step within timeoutSeconds). Throws InputError on any problem. */
 export async function openGradientsModule(path: string, timeoutSeconds: number): Promise<ModuleSubject> {
   const where = whereOf(path);
@@ -164,7 +186,7 @@ export async function openGradientsModule(path: string, timeoutSeconds: number):
     e instanceof SubjectFault
       ? new InputError(faultMessage(where, e, timeoutSeconds, caseId), e.kind === 'timeout' ? 'timeout' : 'impl')
       : e;
-  let host: SubjectHost;
+  let host: ModuleHost;
   try {
     host = await startModuleHost({
       path: modulePath(path),
@@ -175,7 +197,15 @@ export async function openGradientsModule(path: string, timeoutSeconds: number):
   } catch (e) {
     throw word(e);
   }
+  let cells: Cell[] | undefined;
+  try {
+    cells = moduleCells(host.cells, where);
+  } catch (e) {
+    await host.close();
+    throw e;
+  }
   return {
+    ...(cells ? { cells } : {}),
     async gradients(c, options) {
       let result: unknown;
       try {

@@ -5,7 +5,7 @@
  * process only, and whatever it writes to stdout (console.log, fs.writeSync(1, …)) goes to this process's
  * stdout, which the host passes to the tool's stderr.
  *
- * Messages to the host: { type: 'ready' } | { type: 'load', detail } | { type: 'no-export' }
+ * Messages to the host: { type: 'ready', cells? } | { type: 'load', detail } | { type: 'no-export' }
  *   | { type: 'answer', id, value } | { type: 'fail', id, kind: 'threw' | 'unreadable', detail }
  *   | { type: 'uncaught', detail }.
  */
@@ -59,6 +59,9 @@ function loadError(e: unknown): string {
   return `${withName(e)}${at ? ` at ${at}` : ''}`;
 }
 
+/** The module's `cells` export (the cells it implements), as given: the host checks it. */
+let cells: unknown;
+
 async function load(): Promise<Fn | undefined> {
   let mod: Record<string, unknown>;
   try {
@@ -77,6 +80,7 @@ async function load(): Promise<Fn | undefined> {
     port.postMessage({ type: 'no-export' });
     return undefined;
   }
+  cells = mod.cells ?? (typeof def === 'object' ? def?.cells : undefined);
   return fn as Fn;
 }
 
@@ -108,5 +112,12 @@ if (fn) {
       port.postMessage({ type: 'fail', id, kind: 'unreadable', detail: withName(e) });
     }
   });
-  port.postMessage({ type: 'ready' });
+  // the cells it says it implements, copied as plain data (a getter or a proxy runs here)
+  let said: unknown;
+  try {
+    said = cells === undefined ? undefined : structuredClone(cells);
+  } catch (e) {
+    said = `unreadable (${withName(e)})`;
+  }
+  port.postMessage(said === undefined ? { type: 'ready' } : { type: 'ready', cells: said });
 }
