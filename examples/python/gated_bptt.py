@@ -130,7 +130,8 @@ def output_layer(p, bias, s_t, y_t):
     yhat = softmax(z)
     dz = yhat.copy()
     dz[y_t] -= 1
-    return -np.log(yhat[y_t]), dz
+    m = np.max(z)
+    return np.log(np.sum(np.exp(z - m))) - (z[y_t] - m), dz  # -log yhat[y_t], without log(0) when it underflows
 
 
 def lstm_bptt(p, xs, ys, s0, act, rec_act, bias, options):
