@@ -53,6 +53,8 @@ export function float32Form(x: number): { exact: true; bits: number } | { exact:
   const f = Math.fround(x);
   if (f === x) return { exact: true, bits: significandBits(x) };
   if (!Number.isFinite(f)) return null;
+  // a decimal of p ≤ 9 digits reads back from its own 9 digits: one test turns away a float64 result (most values)
+  if (Number(x.toPrecision(9)) !== x) return null;
   for (let p = 1; p <= 9; p++) if (Number(f.toPrecision(p)) === x) return { exact: false, digits: p };
   return null;
 }

@@ -43,6 +43,11 @@ export interface Side {
   /** the cells it implements, when it says (a module's `cells` export, --cells); undefined: every cell */
   readonly cells?: readonly Cell[];
   gradients(c: Case, variant: Variant): Gradients | Promise<Gradients>;
+  /**
+   * asks ahead (a subject in a process of its own): the answer for (c, variant) is requested now, to work while
+   * the tool checks the case before it, and handed to the gradients call that asks for it
+   */
+  ask?(c: Case, variant: Variant): void;
 }
 
 /** The finite-difference oracle: probes of the full gradient of L (entries, or directions vᵀ∇L), float64. */

@@ -13,6 +13,7 @@ import { caseJson } from '../model/io.js';
 import { buildReport, type Report } from '../report/model.js';
 import { kernelsInUse } from '../kernels/heap.js';
 import { withFlags } from './fields.js';
+import { variantOf } from '../check/sides.js';
 import { appendFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { renderMarkdown } from '../report/markdown.js';
@@ -92,7 +93,12 @@ export async function runCheck(run: CheckRun, io: Io): Promise<number> {
   const results: CaseResult[] = [];
   const extra: RunFile[] = [];
   let n = 0;
-  for (const c of run.cases()) {
+  const cases = [...run.cases()];
+  const subject = typeof run.options.subject === 'object' ? run.options.subject : undefined;
+  for (const [i, c] of cases.entries()) {
+    // a subject in its own process works on the next case while this one is checked
+    const next = cases.slice(i + 1).find((x) => !run.notRun?.(x));
+    if (next) subject?.ask?.(next, variantOf(run.options));
     const result = run.notRun?.(c) ?? (await checkOne(c, run, extra));
     results.push(result);
     n++;

@@ -4,7 +4,9 @@
  * that can be asked again (the localisation by experiment calls it on other cases).
  */
 import type { Cell } from '../model/spec.js';
-import { userSide, type Side } from '../check/sides.js';
+import { userSide, type Side, type Variant } from '../check/sides.js';
+import type { Case } from '../model/case.js';
+import type { Gradients } from '../model/gradients.js';
 import { openGradientsModule, type ModuleSubject } from './user-module.js';
 import { openCommandSubject } from './user-command.js';
 
@@ -28,8 +30,32 @@ export async function openSubject(spec: SubjectSpec): Promise<OpenSubject> {
       ? await openGradientsModule(spec.path, spec.timeoutSeconds)
       : await openCommandSubject(spec.command, spec.timeoutSeconds);
   const cells = spec.cells ?? opened.cells;
+  // a command answers one request at a time, each timed from when it is sent: it can be asked ahead. (A module's
+  // requests are timed from when they are asked, so asking ahead would count the case before against the next.)
+  const ahead = spec.kind === 'command' ? askingAhead(opened.gradients) : undefined;
+  const side = userSide(SUBJECT_NAME, ahead?.gradients ?? ((c, v) => opened.gradients(c, v)), {
+    callable: true,
+    ...(cells ? { cells } : {}),
+  });
+  return { side: ahead ? { ...side, ask: ahead.ask } : side, close: () => opened.close() };
+}
+
+type Answer = (c: Case, v: Variant) => Promise<Gradients>;
+
+/** The answers asked for ahead, by case, each handed to the first call for that case and variant. */
+function askingAhead(f: Answer): { gradients: Answer; ask: (c: Case, v: Variant) => void } {
+  const ahead = new Map<Case, { variant: string; answer: Promise<Gradients> }>();
   return {
-    side: userSide(SUBJECT_NAME, (c, v) => opened.gradients(c, v), { callable: true, ...(cells ? { cells } : {}) }),
-    close: () => opened.close(),
+    gradients(c, v) {
+      const a = ahead.get(c);
+      ahead.delete(c);
+      return a && a.variant === JSON.stringify(v) ? a.answer : f(c, v);
+    },
+    ask(c, v) {
+      if (ahead.has(c)) return;
+      const answer = f(c, v);
+      answer.catch(() => {}); // a failure is thrown where the answer is awaited
+      ahead.set(c, { variant: JSON.stringify(v), answer });
+    },
   };
 }
