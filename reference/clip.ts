@@ -13,6 +13,8 @@ export interface ReferenceOptions {
   outputStep?: number;
   clipValue?: number;
   clipNorm?: number;
+  /** tfjs-ops, full BPTT: the adjoints ∂L/∂s_t (and the LSTM's ∂L/∂c_t) too, in Gradients.adjoints */
+  adjoints?: boolean;
 }
 
 export interface ClippedInTf {

@@ -15,7 +15,8 @@ import type { Case } from '../src/model/case.js';
 import type { Gradients } from '../src/model/gradients.js';
 import type { Matrix } from '../src/model/matrix.js';
 import { paramSpecs } from '../src/model/spec.js';
-import { cellOf, named, type CellState, type GateInput } from './cells/index.js';
+import { cellOf, named, type Cell, type CellState, type GateInput } from './cells/index.js';
+import { CELL_PROBE } from './cells/lstm.js';
 import { clipInTf, type ReferenceOptions } from './clip.js';
 import { inputTensor, matrixOf, targetTensor, tensorOf, variableOf, vectorOf } from './layout.js';
 import { tf } from './tf.js';
@@ -97,6 +98,43 @@ export async function readGradients(
   return { loss, tensors, ...(normBefore !== undefined ? { clip: { normBefore, normAfter: normAfter! } } : {}) };
 }
 
+/** Zero probes e_t on every state s_t (and, for the LSTM, p_t on c_t: cells/lstm.ts CELL_PROBE), as variables. */
+export interface StateProbes {
+  s: tf.Variable[];
+  c: tf.Variable[];
+  /** what step t's weights add: the LSTM's probe of c_t */
+  cell(t: number): Record<string, tf.Variable>;
+}
+
+export function stateProbes(c: Case, cell: Cell): StateProbes {
+  const { batch: B, steps: T } = c;
+  const H = c.model.hiddenSize;
+  const s = Array.from({ length: T }, (_, k) => variableOf(tf.zeros([B, H]), `probe${k}`));
+  const cs = cell.cellState ? Array.from({ length: T }, (_, k) => variableOf(tf.zeros([B, H]), `probeC${k}`)) : [];
+  const none: Record<string, tf.Variable> = {};
+  return { s, c: cs, cell: (t) => (cs.length ? { [CELL_PROBE]: cs[t]! } : none) };
+}
+
+/** ∂L/∂s_t (and ∂L/∂c_t) from the probes' gradients: row b, step t at [(b·T + t)·H, …). */
+export async function readProbes(
+  c: Case,
+  grads: tf.NamedTensorMap,
+  probes: StateProbes,
+): Promise<{ s: Float64Array; c?: Float64Array }> {
+  const { batch: B, steps: T } = c;
+  const H = c.model.hiddenSize;
+  const read = async (ps: tf.Variable[]) => {
+    const out = new Float64Array(B * T * H);
+    for (let k = 0; k < T; k++) {
+      const g = await grads[ps[k]!.name]!.data();
+      for (let b = 0; b < B; b++) out.set(g.subarray(b * H, (b + 1) * H), (b * T + k) * H);
+    }
+    return out;
+  };
+  const s = await read(probes.s);
+  return probes.c.length ? { s, c: await read(probes.c) } : { s };
+}
+
 export const detach = (s: tf.Tensor) => tf.tensor(s.dataSync(), s.shape); // a fresh tensor: no gradient flows through
 
 const detachState = (st: CellState): CellState => ({ s: detach(st.s), ...(st.c ? { c: detach(st.c) } : {}) });
@@ -107,6 +145,9 @@ export async function opsGradients(c: Case, opts: ReferenceOptions = {}): Promis
   const cell = cellOf(c.model);
   const inp = opsInputs(c);
   const { vars, xs } = inp;
+  // the adjoints too, from zero probes on the states (steps.ts says why ∂L/∂e_t is ∂L/∂s_t): full BPTT only
+  const probes =
+    opts.adjoints && opts.truncate === undefined && opts.detachEvery === undefined ? stateProbes(c, cell) : undefined;
   try {
     const { value, grads } = tf.variableGrads(() => {
       // x_t U_*ᵀ of every gate, all steps in one product each
@@ -123,7 +164,8 @@ export async function opsGradients(c: Case, opts: ReferenceOptions = {}): Promis
       let st = start;
       for (let t = 0; t < T; t++) {
         if (opts.detachEvery !== undefined && t > 0 && t % opts.detachEvery === 0) st = detachState(st);
-        st = cell.step(at(t), st, vars);
+        st = cell.step(at(t), st, probes ? { ...vars, ...probes.cell(t) } : vars);
+        if (probes) st = { ...st, s: tf.add(st.s, probes.s[t]!) }; //   s_t + e_t: ∂L/∂e_t = ∂L/∂s_t
         states.push(st);
       }
       if (opts.truncate === undefined)
@@ -141,9 +183,12 @@ export async function opsGradients(c: Case, opts: ReferenceOptions = {}): Promis
         return sw.s;
       });
       return outputLoss(c, inp, windowed, opts.outputStep);
-    }, Object.values(vars));
-    return await readGradients(vars, value, grads, opts);
+    }, [...Object.values(vars), ...(probes ? [...probes.s, ...probes.c] : [])]);
+    const adjoints = probes ? await readProbes(c, grads, probes) : undefined;
+    const g = await readGradients(vars, value, grads, opts);
+    return adjoints ? { ...g, adjoints } : g;
   } finally {
     disposeOpsInputs(inp);
+    if (probes) tf.dispose([...probes.s, ...probes.c]);
   }
 }

@@ -22,9 +22,8 @@
  */
 import type { Case } from '../src/model/case.js';
 import { cellOf, named, type Cell, type CellState } from './cells/index.js';
-import { CELL_PROBE } from './cells/lstm.js';
 import { matrixOf, tensorOf, variableOf, vectorOf } from './layout.js';
-import { disposeOpsInputs, inputAt, opsInputs, outputLoss } from './ops.js';
+import { disposeOpsInputs, inputAt, opsGradients, opsInputs, outputLoss } from './ops.js';
 import { tf } from './tf.js';
 
 export interface ReferenceSteps {
@@ -113,48 +112,11 @@ export interface ReferenceAdjoints {
   c?: Float64Array;
 }
 
-/** ∂L/∂s_t (and the LSTM's ∂L/∂c_t) of every row and step, by tf.grad with respect to zero probes: full BPTT, L = Σ_t L_t. */
+/**
+ * ∂L/∂s_t (and the LSTM's ∂L/∂c_t) of every row and step, by tf.grad with respect to zero probes: full BPTT,
+ * L = Σ_t L_t. The probes ride on the tfjs-ops model (ops.ts stateProbes), which gives the gradients alongside.
+ */
 export async function referenceAdjoints(c: Case): Promise<ReferenceAdjoints> {
-  const { batch: B, steps: T } = c;
-  const H = c.model.hiddenSize;
-  const cell = cellOf(c.model);
-  const inp = opsInputs(c);
-  const probes = Array.from({ length: T }, (_, k) => variableOf(tf.zeros([B, H]), `probe${k}`));
-  const cellProbes = cell.cellState
-    ? Array.from({ length: T }, (_, k) => variableOf(tf.zeros([B, H]), `probeC${k}`))
-    : [];
-  try {
-    const { value, grads } = tf.variableGrads(() => {
-      let st: CellState = {
-        s: inp.vars.initialState ?? tf.zeros([B, H]),
-        ...(cell.cellState ? { c: tf.zeros([B, H]) } : {}),
-      };
-      const states: tf.Tensor[] = [];
-      for (let k = 0; k < T; k++) {
-        const x = inputAt(c, inp.xs, k);
-        const xU = (g: string) => tf.matMul(x, inp.vars[named('U', g)]!, false, true);
-        const w = cellProbes.length ? { ...inp.vars, [CELL_PROBE]: cellProbes[k]! } : inp.vars;
-        const next = cell.step(xU, st, w);
-        st = { ...next, s: tf.add(next.s, probes[k]!) }; //   s_k + e_k
-        states.push(st.s);
-      }
-      return outputLoss(c, inp, states);
-    }, [...probes, ...cellProbes]);
-    const read = async (ps: tf.Variable[]) => {
-      const out = new Float64Array(B * T * H);
-      for (let k = 0; k < T; k++) {
-        const g = await grads[ps[k]!.name]!.data();
-        for (let b = 0; b < B; b++) out.set(g.subarray(b * H, (b + 1) * H), (b * T + k) * H);
-      }
-      return out;
-    };
-    const s = await read(probes);
-    const cs = cellProbes.length ? await read(cellProbes) : undefined;
-    const loss = (await value.data())[0]!;
-    tf.dispose([value, ...Object.values(grads)]);
-    return { loss, s, ...(cs ? { c: cs } : {}) };
-  } finally {
-    tf.dispose([...probes, ...cellProbes]);
-    disposeOpsInputs(inp);
-  }
+  const g = await opsGradients(c, { adjoints: true });
+  return { loss: g.loss, ...g.adjoints! };
 }

@@ -87,10 +87,12 @@ export async function checkAdjoints(
   adjoints: NonNullable<Gradients['adjoints']>,
   subject: ImplName,
   tol: Tolerance,
+  /** tfjs-ops's adjoints when its gradients already carry them (runPlan asks for them), else taken here */
+  given?: Gradients['adjoints'],
 ): Promise<{ result: AdjointsResult; rows: PairRow[] }> {
   const { batch: B, steps: T } = c;
   const H = c.model.hiddenSize;
-  const ref = await referenceAdjoints(c);
+  const ref = given ?? (await referenceAdjoints(c));
   const withC = adjoints.c !== undefined && ref.c !== undefined;
   const rows: AdjointRow[] = [];
   for (let t = 0; t < T; t++) {
@@ -146,6 +148,7 @@ export async function subjectAdjoints(
   overflowed: boolean,
   tol: Tolerance,
   notes: string[],
+  given?: Gradients['adjoints'],
 ): Promise<{ result: AdjointsResult; rows: PairRow[] } | undefined> {
   if (!g.adjoints) return undefined;
   if (truncated) {
@@ -160,5 +163,5 @@ export async function subjectAdjoints(
   }
   if (c.model.cell === 'lstm' && !g.adjoints.c)
     notes.push(`${subject} gives no adjoints.c: the LSTM's ∂L/∂c_t is not checked, ∂L/∂s_t is`);
-  return checkAdjoints(c, g.adjoints, subject, tol);
+  return checkAdjoints(c, g.adjoints, subject, tol, given);
 }

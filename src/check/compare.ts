@@ -59,7 +59,10 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
   // so its time overlaps theirs (its ms is then the time until its answer was read); the hand side answers at once
   const answer = timed(() => plan.subject.gradients(c, variant));
   answer.catch(() => {}); // a failure is thrown below, where it is awaited, not reported as unhandled meanwhile
-  for (const ref of plan.references) [grads[ref.name], ms[ref.name]] = await timed(() => ref.gradients(c, variant));
+  // user code may return its adjoints: tfjs-ops gives its own alongside its gradients (zero probes, full BPTT)
+  const also = { adjoints: !plan.subject.steps && !truncated };
+  for (const ref of plan.references)
+    [grads[ref.name], ms[ref.name]] = await timed(() => ref.gradients(c, variant, also));
   [grads[subject], ms[subject]] = await answer;
   // the precision of user code (a side of known precision is not reported): given, or detected, with a note saying which
   const dtype = plan.subject.dtype === undefined ? subjectDtype(grads[subject]!, plan.dtype, notes) : undefined;
@@ -136,7 +139,16 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
   if (plan.steps && overflowed.length)
     notes.push('per-step check left out: its reference, tfjs-ops, overflows float32 on this case');
   const steps = plan.steps && !overflowed.length ? await checkSteps(c, tol, plan.steps.outputStep) : undefined;
-  const adjoints = await subjectAdjoints(c, grads[subject]!, subject, truncated, overflowed.length > 0, tol, notes);
+  const adjoints = await subjectAdjoints(
+    c,
+    grads[subject]!,
+    subject,
+    truncated,
+    overflowed.length > 0,
+    tol,
+    notes,
+    grads['tfjs-ops']?.adjoints,
+  );
   if (adjoints) rows.push(...adjoints.rows);
   const pass = rows.every((row) => row.pass) && (steps?.pass ?? true) && (adjoints?.result.pass ?? true);
   const heatmap =

@@ -30,6 +30,11 @@ export interface Variant {
  */
 export type SubjectOptions = Variant;
 
+/** What a reference may give beside the gradients: tfjs-ops the adjoints ∂L/∂s_t of full BPTT (a user subject's check). */
+export interface Also {
+  adjoints?: boolean;
+}
+
 export interface Side {
   readonly name: ImplName;
   /** its precision when known (hand float64, tfjs float32); undefined for user code: given, or detected from its values */
@@ -42,7 +47,7 @@ export interface Side {
   readonly callable?: boolean;
   /** the cells it implements, when it says (a module's `cells` export, --cells); undefined: every cell */
   readonly cells?: readonly Cell[];
-  gradients(c: Case, variant: Variant): Gradients | Promise<Gradients>;
+  gradients(c: Case, variant: Variant, also?: Also): Gradients | Promise<Gradients>;
   /**
    * asks ahead (a subject in a process of its own): the answer for (c, variant) is requested now, to work while
    * the tool checks the case before it, and handed to the gradients call that asks for it
@@ -124,7 +129,13 @@ export function userSide(
 /** A tfjs reference (float32), computing the variant with tf ops; tf.layers cannot truncate (reference/'s supports()). */
 export function referenceSide(name: ReferenceName): Side {
   const truncates = supports(name, { truncate: 1 }, 'rnn') === true; // the cell only words supports()'s reason
-  return { name, dtype: 'float32', truncates, steps: false, gradients: (c, v) => referenceGradients(c, name, v) };
+  return {
+    name,
+    dtype: 'float32',
+    truncates,
+    steps: false,
+    gradients: (c, v, also) => referenceGradients(c, name, { ...v, ...(also?.adjoints ? { adjoints: true } : {}) }),
+  };
 }
 
 export const fdSide: FdSide = {
