@@ -14,6 +14,7 @@ import { compareArrays, FLOAT64_TOLERANCE, type Tolerance } from './metrics.js';
 import { checkSteps } from './steps.js';
 import { subjectAdjoints, isAdjointRow } from './adjoints.js';
 import { diagnose } from './diagnose.js';
+import { variantIgnored } from './diagnose-variant.js';
 import { wDifference } from './heatmap.js';
 import { subjectDtype } from './precision.js';
 import { verdictOf } from './verdict.js';
@@ -157,21 +158,26 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
       : undefined;
   // the patterns are mistakes against full BPTT, seen against a finite reference: a truncated run, or a tensor
   // whose only failures are a reference's NaN or ±Inf, says nothing about which mistake was made
-  const failing = truncated
-    ? []
-    : [
-        ...new Set(
-          rows
-            .filter((r) => r.a === subject && !r.pass && r.tensor !== 'loss' && !isAdjointRow(r) && !r.nonFinite?.r)
-            .map((r) => r.tensor),
-        ),
-      ];
+  // (a subject told a variant that gave the gradient without it is said so first: diagnose-variant.ts)
+  const failing = [
+    ...new Set(
+      rows
+        .filter((r) => r.a === subject && !r.pass && r.tensor !== 'loss' && !isAdjointRow(r) && !r.nonFinite?.r)
+        .map((r) => r.tensor),
+    ),
+  ];
   // each tensor is diagnosed to the precision of the pair that failed: float64 against fd, float32 against tfjs
   const failedAgainstFd = (name: string) =>
     rows.some((r) => r.a === subject && !r.pass && r.tensor === name && r.r.startsWith('fd'));
-  const diagnosis =
-    failing.length && grads[subject]
-      ? diagnose(c, grads[subject]!, failing, (name) => (fd && failedAgainstFd(name) ? fd.tolerance : tol))
+  const tolOf = (name: string) => (fd && failedAgainstFd(name) ? fd.tolerance : tol);
+  const ignored =
+    failing.length && grads[subject] && (truncated || clipping)
+      ? variantIgnored(c, grads[subject]!, failing, variant, tolOf)
+      : [];
+  const diagnosis = ignored.length
+    ? ignored
+    : failing.length && !truncated && grads[subject]
+      ? diagnose(c, grads[subject]!, failing, tolOf)
       : [];
   return {
     id: c.id,

@@ -131,11 +131,14 @@ export function diagnose(
     const found = ((): Omit<Diagnosis, 'tensor'> | null => {
       let tt = 0;
       let gt = 0;
+      let nonzero = 0;
       for (let k = 0; k < t.data.length; k++) {
         tt += t.data[k]! * t.data[k]!;
         gt += g.data[k]! * t.data[k]!;
+        if (t.data[k] !== 0) nonzero++;
       }
-      const alpha = tt > 0 ? gt / tt : NaN; // least-squares α in g ≈ α·truth
+      // least-squares α in g ≈ α·truth; a truth of one nonzero entry is fitted by any α (a shrunk case: H = 1): no pattern
+      const alpha = tt > 0 && nonzero > 1 ? gt / tt : NaN;
       if (Number.isFinite(alpha) && Math.abs(alpha - 1) > 1e-3 && is(t.data.map((x) => alpha * x))) {
         if (Math.abs(alpha + 1) < 1e-3) return { pattern: 'sign-flipped', detail: `${name} is −1 × the true gradient` };
         const near = (x: number) => Math.abs(alpha - x) <= 1e-3 * x;

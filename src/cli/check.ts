@@ -77,7 +77,15 @@ export function reproduceCommand(file: string, spec: SubjectSpec, o: Partial<Cli
 async function checkOne(c: Case, run: CheckRun, extra: RunFile[]): Promise<CaseResult> {
   const plan = planCheck(c, { ...run.options, references: run.references, tolerance: run.tolerance });
   const result = await runPlan(plan);
-  if (!run.localise || result.pass || !plan.subject.callable || extra.some((f) => f.name === MINIMAL_CASE))
+  // a subject that ignores the variant it is told is said so by the diagnosis: smaller cases would only blur that
+  const ignoresVariant = result.diagnosis?.some((d) => d.pattern === 'variant-ignored') === true;
+  if (
+    !run.localise ||
+    result.pass ||
+    ignoresVariant ||
+    !plan.subject.callable ||
+    extra.some((f) => f.name === MINIMAL_CASE)
+  )
     return result;
   const l = await localise(plan, result, run.localise.budget);
   if (l.minimal) {

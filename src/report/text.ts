@@ -68,6 +68,8 @@ export function pairsText(v: Verdict, error?: string): string {
 
 /** One sentence of advice per pattern, pointing at the formula of the model (README, "The model"). */
 export const ADVICE: Record<string, string> = {
+  'variant-ignored':
+    'The options a subject is given ({ truncate, detachEvery, clipValue, clipNorm }, keys present only when asked) are what it must compute: bptt-check never truncates or clips its answer.',
   transposed:
     'With a_t = W s_{t−1}, ∂L/∂W = Σ_t da_t s_{t−1}ᵀ (a column times a row), not its transpose s_{t−1} da_tᵀ.',
   scaled: 'The loss is a sum, L = Σ_t L_t (and over the batch); averaging divides every gradient by T, B or B·T.',
