@@ -6,9 +6,23 @@
  * With `outputStep` t the loss is L_t alone, giving the terms ∂L_t/∂W_k of the seed's formula.
  * Gated cells likewise, with a copy of every gate's U_*, W_*, b_* per step; the probe is added to s_k
  * alone (the LSTM's cell state c_k is not probed, so ∂L/∂e_k is the adjoint of s_k through s_k).
+ *
+ * What ∂L/∂e_k is: s_k + e_k is what the output z_k and step k+1 read, so ∂L/∂e_k is the total derivative of L
+ * with respect to s_k as a variable, everything after it depending on it and everything before held fixed:
+ *   ∂L/∂s_k = Vᵀ dz_k + (∂s_{k+1}/∂s_k)ᵀ ∂L/∂s_{k+1}
+ * which is what a student's backward pass calls ds_t (RNN: Vᵀ dz_t + Wᵀ da_{t+1}; LSTM: dh_t = Vᵀ dz_t + dh_next,
+ * dh_next = Σ_gates W_*ᵀ da_{*,t+1}) and what PyTorch gives as h_t.grad after retain_grad() on each step's
+ * output h_t. For the LSTM, c_k is not a function of s_k, so ∂L/∂s_k has no term through c_k.
+ *
+ * referenceAdjoints, the subject's adjoints' oracle: only the probes, no copies of the weights. For the LSTM
+ * a second zero probe p_k is added to c_k before s_k = o_k ⊙ act(c_k) reads it (cells/lstm.ts CELL_PROBE), so
+ *   ∂L/∂p_k = ∂L/∂c_k = ∂L/∂s_k ⊙ o_k ⊙ act′(c_k) + f_{k+1} ⊙ ∂L/∂c_{k+1}
+ * the total derivative with c_k a variable (s_k, c_{k+1} and everything after depending on it): a student's dc_t
+ * after adding dc_next ⊙ f_{t+1}, PyTorch's c_t.grad.
  */
 import type { Case } from '../src/model/case.js';
 import { cellOf, named, type Cell, type CellState } from './cells/index.js';
+import { CELL_PROBE } from './cells/lstm.js';
 import { matrixOf, tensorOf, variableOf, vectorOf } from './layout.js';
 import { disposeOpsInputs, inputAt, opsInputs, outputLoss } from './ops.js';
 import { tf } from './tf.js';
@@ -87,6 +101,60 @@ export async function referenceSteps(c: Case, outputStep?: number): Promise<Refe
     return { loss, ds, contributions };
   } finally {
     tf.dispose([...copies.flatMap((w) => Object.values(w)), ...probes]);
+    disposeOpsInputs(inp);
+  }
+}
+
+export interface ReferenceAdjoints {
+  loss: number;
+  /** ∂L/∂s_t of row b at [(b·T + t)·H, …) */
+  s: Float64Array;
+  /** the LSTM's ∂L/∂c_t, same layout */
+  c?: Float64Array;
+}
+
+/** ∂L/∂s_t (and the LSTM's ∂L/∂c_t) of every row and step, by tf.grad with respect to zero probes: full BPTT, L = Σ_t L_t. */
+export async function referenceAdjoints(c: Case): Promise<ReferenceAdjoints> {
+  const { batch: B, steps: T } = c;
+  const H = c.model.hiddenSize;
+  const cell = cellOf(c.model);
+  const inp = opsInputs(c);
+  const probes = Array.from({ length: T }, (_, k) => variableOf(tf.zeros([B, H]), `probe${k}`));
+  const cellProbes = cell.cellState
+    ? Array.from({ length: T }, (_, k) => variableOf(tf.zeros([B, H]), `probeC${k}`))
+    : [];
+  try {
+    const { value, grads } = tf.variableGrads(() => {
+      let st: CellState = {
+        s: inp.vars.initialState ?? tf.zeros([B, H]),
+        ...(cell.cellState ? { c: tf.zeros([B, H]) } : {}),
+      };
+      const states: tf.Tensor[] = [];
+      for (let k = 0; k < T; k++) {
+        const x = inputAt(c, inp.xs, k);
+        const xU = (g: string) => tf.matMul(x, inp.vars[named('U', g)]!, false, true);
+        const w = cellProbes.length ? { ...inp.vars, [CELL_PROBE]: cellProbes[k]! } : inp.vars;
+        const next = cell.step(xU, st, w);
+        st = { ...next, s: tf.add(next.s, probes[k]!) }; //   s_k + e_k
+        states.push(st.s);
+      }
+      return outputLoss(c, inp, states);
+    }, [...probes, ...cellProbes]);
+    const read = async (ps: tf.Variable[]) => {
+      const out = new Float64Array(B * T * H);
+      for (let k = 0; k < T; k++) {
+        const g = await grads[ps[k]!.name]!.data();
+        for (let b = 0; b < B; b++) out.set(g.subarray(b * H, (b + 1) * H), (b * T + k) * H);
+      }
+      return out;
+    };
+    const s = await read(probes);
+    const cs = cellProbes.length ? await read(cellProbes) : undefined;
+    const loss = (await value.data())[0]!;
+    tf.dispose([value, ...Object.values(grads)]);
+    return { loss, s, ...(cs ? { c: cs } : {}) };
+  } finally {
+    tf.dispose([...probes, ...cellProbes]);
     disposeOpsInputs(inp);
   }
 }

@@ -12,6 +12,7 @@ import type { FdProbe } from '../fd/oracle.js';
 import { MAX_FD_RERUN } from '../model/limits.js';
 import { compareArrays, FLOAT64_TOLERANCE, type Tolerance } from './metrics.js';
 import { checkSteps } from './steps.js';
+import { subjectAdjoints, isAdjointRow } from './adjoints.js';
 import { diagnose } from './diagnose.js';
 import { wDifference } from './heatmap.js';
 import { subjectDtype } from './precision.js';
@@ -131,7 +132,9 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
   if (plan.steps && overflowed.length)
     notes.push('per-step check left out: its reference, tfjs-ops, overflows float32 on this case');
   const steps = plan.steps && !overflowed.length ? await checkSteps(c, tol, plan.steps.outputStep) : undefined;
-  const pass = rows.every((row) => row.pass) && (steps?.pass ?? true);
+  const adjoints = await subjectAdjoints(c, grads[subject]!, subject, truncated, overflowed.length > 0, tol, notes);
+  if (adjoints) rows.push(...adjoints.rows);
+  const pass = rows.every((row) => row.pass) && (steps?.pass ?? true) && (adjoints?.result.pass ?? true);
   const heatmap =
     plan.heatmap && checked.length
       ? wDifference(grads[subject]!, grads[checked[0]!]!, subject, checked[0]!)
@@ -142,7 +145,9 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
     ? []
     : [
         ...new Set(
-          rows.filter((r) => r.a === subject && !r.pass && r.tensor !== 'loss' && !r.nonFinite?.r).map((r) => r.tensor),
+          rows
+            .filter((r) => r.a === subject && !r.pass && r.tensor !== 'loss' && !isAdjointRow(r) && !r.nonFinite?.r)
+            .map((r) => r.tensor),
         ),
       ];
   // each tensor is diagnosed to the precision of the pair that failed: float64 against fd, float32 against tfjs
@@ -166,6 +171,7 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
     ...(dtype ? { dtype } : {}),
     ...(clipNorms ? { clip: clipNorms } : {}),
     ...(steps ? { steps } : {}),
+    ...(adjoints ? { adjoints: adjoints.result } : {}),
     ...(heatmap ? { heatmap } : {}),
   };
 }

@@ -6,6 +6,10 @@
  *   W-not-transposed:      ds_{t−1} = Vᵀ dz_{t−1} + W da_t          (W where Wᵀ belongs)
  *   f′ at s_{t−1}:         da_t = ds_t ⊙ f′ computed from s_{t−1}   (the previous state where s_t belongs)
  *   f′ left out:           da_t = ds_t
+ *   f′ on the output path: da_t = Vᵀ dz_t ⊙ f′(a_t) + Wᵀ da_{t+1}    (the recurrent part of ds_t not multiplied:
+ *                          the student's delta_t = (Vᵀ dz_t) * f′ + Wᵀ delta_{t+1}; right is
+ *                          da_t = (Vᵀ dz_t + Wᵀ da_{t+1}) ⊙ f′(a_t), since both paths reach a_t through s_t = f(a_t))
+ *   softmax, no one-hot:   dz_t = ŷ_t                              (ŷ_t − onehot(y_t) without the subtraction)
  * The sums are the right ones: dW = Σ_t da_t s_{t−1}ᵀ, dU = Σ_t da_t x_tᵀ, db = Σ_t da_t, ∂L/∂s_{−1} = M da_0.
  * And one mistake of the sums alone (stateOffByOneDW): dW = Σ_t da_t s_tᵀ, from the right da_t.
  */
@@ -23,12 +27,17 @@ export interface RecursionMistake {
   fPrimeAtPrevious?: boolean;
   /** da_t = ds_t: f′ left out */
   withoutDerivative?: boolean;
+  /** da_t = Vᵀ dz_t ⊙ f′(a_t) + Wᵀ da_{t+1}: f′ on the output path only */
+  fPrimeOutputOnly?: boolean;
+  /** dz_t = ŷ_t: the one-hot target not subtracted */
+  withoutOneHot?: boolean;
 }
 
 export function mistakenGradients(c: Case, cache: ForwardCache, m: RecursionMistake): Gradients {
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, outputSize: K, activation, bias } = c.model;
   const W = c.params.W!;
+  const V = c.params.V!;
   const VT = transpose(c.params.V!);
   const dU = zeros(H, I);
   const dW = zeros(H, H);
@@ -43,12 +52,21 @@ export function mistakenGradients(c: Case, cache: ForwardCache, m: RecursionMist
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H; //   s_{t−1} of row b at cache.s[base + t·H …]
     outputAdjoints(c, cache.p, cache.stepLoss, b, {}, VT, DZ, G);
+    if (m.withoutOneHot)
+      for (let t = 0; t < T; t++) {
+        const y = c.targets[b * T + t]!;
+        DZ[t * K + y]! += 1; //                                                    dz_t = ŷ_t
+        for (let i = 0; i < H; i++) G[t * H + i]! += V.data[y * H + i]!; //        Vᵀ dz_t = Vᵀ(ŷ_t − onehot(y_t)) + V[y_t, :]
+      }
     ds.fill(0);
     for (let t = T - 1; t >= 0; t--) {
-      for (let i = 0; i < H; i++) ds[i]! += G[t * H + i]!; //                      ds_t = Vᵀ dz_t + (from step t + 1)
       const sAt = base + (m.fPrimeAtPrevious ? t : t + 1) * H; //                  s_t, or the mistaken s_{t−1}
       const f = m.withoutDerivative ? 'linear' : activation; //                    linear: f′ = 1, da_t = ds_t
-      for (let i = 0; i < H; i++) DA[t * H + i] = ds[i]! * derivativeFromOutput(f, cache.s[sAt + i]!); // da_t = ds_t ⊙ f′
+      for (let i = 0; i < H; i++) {
+        const d = derivativeFromOutput(f, cache.s[sAt + i]!);
+        const g = G[t * H + i]!; //                                                Vᵀ dz_t; ds holds Wᵀ da_{t+1}
+        DA[t * H + i] = m.fPrimeOutputOnly ? g * d + ds[i]! : (g + ds[i]!) * d; // da_t = ds_t ⊙ f′, or the mistake
+      }
       ds.fill(0);
       for (let i = 0; i < H; i++)
         for (let j = 0; j < H; j++) {

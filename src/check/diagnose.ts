@@ -10,12 +10,20 @@
  * No pattern is claimed when none fits.
  */
 import { fieldName } from '../model/errors.js';
-import { backward, forward, handGradients } from '../bptt/index.js';
+import { backward, forward, handGradients, type StepAdjoints } from '../bptt/index.js';
 import type { Case } from '../model/case.js';
+import { GATES } from '../model/spec.js';
 import type { Gradients } from '../model/gradients.js';
 import { transpose } from '../model/matrix.js';
 import { compareArrays, type Tolerance } from './metrics.js';
 import { mistakenGradients, stateOffByOneDW } from './diagnose-variants.js';
+import {
+  assignedDU,
+  assignedWhere,
+  carriedStateGradients,
+  type AssignOrder,
+  type AssignScope,
+} from './diagnose-mistakes.js';
 
 export interface Diagnosis {
   tensor: string;
@@ -27,6 +35,56 @@ const MAX_TRUNCATION_TRIED = 16;
 
 function fits(given: ArrayLike<number>, candidate: ArrayLike<number>, tol: Tolerance): boolean {
   return compareArrays(given, candidate, tol, () => []).pass;
+}
+
+const lazy = <V>(f: () => V) => {
+  let v: V | undefined;
+  return () => (v ??= f());
+};
+
+/** initialState left out, or all zeros where the true ∂L/∂s_{−1} is not: for every cell. */
+function initialStateDropped(
+  name: string,
+  g: Gradients['tensors'][string] | undefined,
+  t: Gradients['tensors'][string] | undefined,
+  tol: Tolerance,
+): Diagnosis | null {
+  if (name !== 'initialState' || !t) return null;
+  const none = new Float64Array(t.data.length);
+  if (g && (fits(t.data, none, tol) || !fits(g.data, none, tol))) return null;
+  return {
+    tensor: name,
+    pattern: 'initial-state-gradient-missing',
+    detail: `${name} ${g ? 'is all zeros, where ∂L/∂s_{−1} is not' : 'is not given: ∂L/∂s_{−1} is left out'}`,
+  };
+}
+
+/** The patterns of a student's loop (diagnose-mistakes.ts) that fit every cell's tensor `name`. */
+function loopMistake(
+  c: Case,
+  name: string,
+  is: (candidate: ArrayLike<number>) => boolean,
+  carried: () => Gradients | null,
+  steps: () => StepAdjoints | undefined,
+): Omit<Diagnosis, 'tensor'> | null {
+  const cs = carried()?.tensors[name];
+  if (cs && is(cs.data))
+    return {
+      pattern: 'state-carried-across-sequences',
+      detail: `${name} equals the gradient of a forward pass in which each batch row starts from the previous row’s final state s_{T−1}, not from its own s_{−1}`,
+    };
+  const gate =
+    c.model.cell === 'rnn' ? (name === 'U' ? 0 : -1) : GATES[c.model.cell].findIndex((x) => `U_${x}` === name);
+  const st = gate >= 0 && c.tokens ? steps() : undefined;
+  if (st)
+    for (const order of ['backward', 'forward'] as AssignOrder[])
+      for (const scope of (c.batch > 1 ? ['shared', 'per-row'] : ['shared']) as AssignScope[])
+        if (is(assignedDU(c, st, gate, order, scope)!))
+          return {
+            pattern: 'U-assigned-not-accumulated',
+            detail: `${name} equals the gradient with d${name}[:, x_t] = da_t assigned, not added: the column of a token id that occurs more than once keeps only ${assignedWhere(order, scope, c.batch)}`,
+          };
+  return null;
 }
 
 /** The tolerance a tensor's failing pair was held to: one for all, or per tensor. */
@@ -48,24 +106,25 @@ export function diagnose(
   const B = c.batch;
   const cache = forward(c);
   const truth = backward(c, cache, { keepSteps: true });
-  const lazy = <V>(f: () => V) => {
-    let v: V | undefined;
-    return () => (v ??= f());
-  };
   const noRecurrence = lazy(() => handGradients(c, { truncate: 0 }));
   const lastOnly = lazy(() => backward(c, cache, { outputStep: T - 1 }));
   const noDerivative = lazy(() => mistakenGradients(c, cache, { withoutDerivative: true }));
   const offByOne = lazy(() => stateOffByOneDW(c, cache, truth.steps!));
   const notTransposed = lazy(() => mistakenGradients(c, cache, { wNotTransposed: true }));
   const previousState = lazy(() => mistakenGradients(c, cache, { fPrimeAtPrevious: true }));
+  const outputPathOnly = lazy(() => mistakenGradients(c, cache, { fPrimeOutputOnly: true }));
+  const withoutOneHot = lazy(() => mistakenGradients(c, cache, { withoutOneHot: true }));
+  const carried = lazy(() => carriedStateGradients(c));
   const truncated = new Map<number, Gradients>();
 
   const out: Diagnosis[] = [];
   for (const name of tensors) {
     const g = given.tensors[name];
     const t = truth.tensors[name];
-    if (!g || !t) continue;
     const tol = tolOf(name);
+    const dropped = initialStateDropped(name, g, t, tol); // before scaled, which a zero tensor fits with α = 0
+    if (dropped) out.push(dropped);
+    if (dropped || !g || !t) continue;
     if (fits(g.data, t.data, tol)) continue; // the given tensor is the true one: the failure is the reference's
     // a pattern fits when it changes this tensor (its candidate is not the truth) and the given tensor matches it
     const is = (candidate: ArrayLike<number>) => !fits(candidate, t.data, tol) && fits(g.data, candidate, tol);
@@ -132,7 +191,17 @@ export function diagnose(
           pattern: 'last-step-only',
           detail: `${name} equals the gradient of the last output's loss L_${T - 1} alone`,
         };
-      return null;
+      if (c.model.activation !== 'linear' && is(outputPathOnly().tensors[name]!.data))
+        return {
+          pattern: 'derivative-on-output-path-only',
+          detail: `${name} equals the gradient with f′ applied to the output path only: da_t = Vᵀ dz_t ⊙ f′(a_t) + Wᵀ da_{t+1}`,
+        };
+      if (is(withoutOneHot().tensors[name]!.data))
+        return {
+          pattern: 'softmax-without-one-hot',
+          detail: `${name} equals the gradient with dz_t = ŷ_t, the one-hot target not subtracted`,
+        };
+      return loopMistake(c, name, is, carried, () => truth.steps);
     })();
     if (found) out.push({ tensor: name, ...found });
   }
@@ -140,8 +209,9 @@ export function diagnose(
 }
 
 /**
- * Gated cells: the whole-tensor patterns (sign, scale, transpose) and gate-order: the gradient given
- * for one gate's U_*, W_* or b_* is the true gradient of another gate's.
+ * Gated cells: the whole-tensor patterns (sign, transpose), gate-order (the gradient given for one gate's
+ * U_*, W_* or b_* is the true gradient of another gate's), and the mistakes of a student's loop that make
+ * sense for every cell: initialState dropped, the state carried across the batch (GRU), U_* assigned.
  */
 function diagnoseGated(
   c: Case,
@@ -149,13 +219,16 @@ function diagnoseGated(
   tensors: readonly string[],
   tolOf: (tensor: string) => Tolerance,
 ): Diagnosis[] {
-  const truth = handGradients(c);
+  const truth = handGradients(c, { keepSteps: true });
+  const carried = lazy(() => carriedStateGradients(c));
   const out: Diagnosis[] = [];
   for (const name of tensors) {
     const g = given.tensors[name];
     const t = truth.tensors[name];
-    if (!g || !t) continue;
     const tol = tolOf(name);
+    const dropped = initialStateDropped(name, g, t, tol);
+    if (dropped) out.push(dropped);
+    if (dropped || !g || !t) continue;
     if (fits(g.data, t.data, tol)) continue; // the given tensor is the true one: the failure is the reference's
     const is = (candidate: ArrayLike<number>) => !fits(candidate, t.data, tol) && fits(g.data, candidate, tol);
     const m = /^([UWb])_(\w)$/.exec(name);
@@ -176,6 +249,10 @@ function diagnoseGated(
       out.push({ tensor: name, pattern: 'sign-flipped', detail: `${name} is −1 × the true gradient` });
     else if (t.rows === t.cols && t.cols > 1 && is(transpose(t).data))
       out.push({ tensor: name, pattern: 'transposed', detail: `${name} equals the true gradient transposed` });
+    else {
+      const found = loopMistake(c, name, is, carried, () => truth.steps);
+      if (found) out.push({ tensor: name, ...found });
+    }
   }
   return out;
 }

@@ -143,13 +143,14 @@ function checkSubject(c: Case, o: CheckOptions, subject: Side): void {
     );
   if (subject.dtype !== undefined && o.dtype !== undefined)
     throw new InputError(
-      `${f('dtype')} is ${o.dtype} without ${f('impl')}, expected ${f('impl')} MODULE: the built-in hand-written side computes in ${subject.dtype}`,
+      `${f('dtype')} is ${o.dtype} for the subject ${subject.name}${subject.name === 'hand' ? ' (the built-in hand-written BPTT)' : ''}, which computes in ${subject.dtype}, expected no ${f('dtype')}: it says the precision of user code (${f('impl')}, ${f('implCmd')}, a gradients file)`,
       'dtype',
     );
 }
 
 /** The reason a module cannot be checked per step (report/text.ts says it in the notes too). */
-export const STEPS_NEED_TERMS = 'the per-step check needs the per-step terms, which a module does not return yet';
+export const STEPS_NEED_TERMS =
+  'the per-step check needs the contribution of each step to dW, dU and db, which user code does not return (its adjoints, when it returns them, are checked step by step)';
 
 /** Bad combinations of options: one line each, exit 2. (`stepsDetail` as the check runs it.) */
 export function checkOptions(o: CheckOptions, steps = o.stepsDetail === true): void {
@@ -201,7 +202,9 @@ export function planCheck(c: Case, o: PlanOptions): CheckPlan {
   const refs = runnable(o.references, variant, c.model.cell);
   const notes = [...(o.notes ?? [])];
   for (const r of o.references.filter((x) => !refs.includes(x)))
-    notes.push(`${r} skipped: ${supports(r, variant, c.model.cell)}; the hand side is checked against tfjs-ops`);
+    notes.push(
+      `${r} skipped: ${supports(r, variant, c.model.cell)}; the ${subject.name === 'hand' ? 'hand side' : 'subject'} is checked against tfjs-ops`,
+    );
   if (isTruncated(variant) && !refs.length)
     throw new InputError(
       `${f('reference')} is "layers", but truncation is supported by the tfjs-ops reference only; expected ${f('reference')} ops or both`,

@@ -3,11 +3,13 @@ import type { Case } from '../model/case.js';
 import type { FdMode } from '../fd/oracle.js';
 import type { TensorMetrics, Tolerance } from './metrics.js';
 import type { StepsResult } from './steps.js';
+import type { AdjointsResult } from './adjoints.js';
 import type { Diagnosis } from './diagnose.js';
 import type { WDifference } from './heatmap.js';
 import type { Dtype } from './precision.js';
 import type { ImplName } from './sides.js';
 import type { Verdict } from './verdict.js';
+import type { Localisation } from './localise.js';
 
 export interface CaseConfig {
   cell: string;
@@ -49,6 +51,8 @@ export interface CaseResult {
   /** when clipping: the global norm of the parameter gradients before and after, per implementation */
   clip?: Record<string, { normBefore: number; normAfter: number }>;
   steps?: StepsResult;
+  /** the subject's adjoints ∂L/∂s_t (and ∂L/∂c_t) checked step by step, when it gives them (adjoints.ts) */
+  adjoints?: AdjointsResult;
   /** the probable causes of failing tensors, when a known bug pattern fits */
   diagnosis?: Diagnosis[];
   /** why the case did not complete (a crashed worker, an error), when it did not */
@@ -57,6 +61,8 @@ export interface CaseResult {
   notRun?: string;
   /** |a − r| over the recurrent weights: W, or the gated cells' W_* one above the other (tensor "W_i; W_f; …") */
   heatmap?: WDifference;
+  /** where the error is, by experiment on cases built from this one (a subject that can be called again; localise.ts) */
+  localisation?: Localisation;
 }
 
 export function caseConfig(c: Case): CaseConfig {

@@ -4,7 +4,8 @@
  * contribution of step k to dW, dU and db (hand da_k s_{k−1}ᵀ … against tf.grad with respect to a
  * separate copy W_k of the weights at step k). With an output step t, L is L_t alone. Gated cells alike:
  * the adjoint of s_k (through s_k alone), and the contributions of step k to every gate's W_*, U_*, b_*
- * compared together (the gates' blocks one after another).
+ * compared together (the gates' blocks one after another). The hand side's check: a subject without per-step
+ * terms (user code) may give its adjoints ∂L/∂s_t instead, checked by adjoints.ts.
  */
 import { handBackward, handForward, stepContribution } from '../bptt/index.js';
 import { referenceSteps } from '../../reference/steps.js';

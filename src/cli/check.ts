@@ -1,12 +1,20 @@
 /** `compare` and `suite`: run cases through the harness, print the table, write the reports. */
-import { checkCase, type CaseResult, type CheckOptions } from '../check/compare.js';
+import { runPlan, type CaseResult, type CheckOptions } from '../check/compare.js';
+import { planCheck } from '../check/plan.js';
+import { localise, type LocaliseBudget } from '../check/localise.js';
+import type { RunFile } from '../model/out-dir.js';
+import type { SubjectSpec } from '../runs/subjects.js';
+import { commandLine } from './options.js';
+import { flagOf, OPTIONS } from './table.js';
+import type { CliOptions } from './cli-options.js';
 import type { Tolerance } from '../check/metrics.js';
 import type { Case } from '../model/case.js';
+import { caseJson } from '../model/io.js';
 import { buildReport, type Report } from '../report/model.js';
 import { kernelsInUse } from '../kernels/heap.js';
 import { withFlags } from './fields.js';
 import { appendFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderJunit } from '../report/junit.js';
 import { prepareFiles } from '../model/atomic.js';
@@ -38,16 +46,54 @@ export interface CheckRun {
   command: string;
   /** also write JUnit XML here */
   junit?: string;
+  /**
+   * localise a failing case of a subject that can be called again (localise.ts) and write the smallest
+   * failing case into the report directory as minimal.case.json, with the command that checks it again
+   */
+  localise?: { reproduce(file: string): string; budget?: LocaliseBudget };
   /** the result of a case that is not run (a suite's case of a cell the subject does not implement), else undefined */
   notRun?: (c: Case) => CaseResult | undefined;
+}
+
+/** The smallest failing case the localisation found, in the report directory. */
+export const MINIMAL_CASE = 'minimal.case.json';
+
+/** The options of a compare that a reproduce command repeats when they are not the defaults (the variant, the tolerance, the references). */
+const REPEATED = ['truncate', 'detachEvery', 'clipValue', 'clipNorm', 'dtype', 'atol', 'rtol', 'reference', 'backend', 'fdAtol', 'fdRtol', 'timeout'] as const; // prettier-ignore
+
+/** The one command that checks `file` (a minimal case) with the same subject, variant, tolerance and references. */
+export function reproduceCommand(file: string, spec: SubjectSpec, o: Partial<CliOptions>): string {
+  const argv = ['compare', '--case', file];
+  argv.push(...(spec.kind === 'module' ? [flagOf('impl'), spec.path] : [flagOf('implCmd'), spec.command]));
+  for (const k of REPEATED)
+    if (o[k] !== undefined && o[k] !== (OPTIONS[k] as { default?: unknown }).default)
+      argv.push(flagOf(k), String(o[k]));
+  if (o.fd) argv.push(flagOf('fd'), ...o.fd);
+  return commandLine(argv);
+}
+
+/** One case: planned, run, and when it fails and the run localises, localised (its minimal case added to `extra`). */
+async function checkOne(c: Case, run: CheckRun, extra: RunFile[]): Promise<CaseResult> {
+  const plan = planCheck(c, { ...run.options, references: run.references, tolerance: run.tolerance });
+  const result = await runPlan(plan);
+  if (!run.localise || result.pass || !plan.subject.callable || extra.some((f) => f.name === MINIMAL_CASE))
+    return result;
+  const l = await localise(plan, result, run.localise.budget);
+  if (l.minimal) {
+    const file = join(run.outDir, MINIMAL_CASE);
+    l.minimal.reproduce = { file, command: run.localise.reproduce(file) };
+    extra.push({ name: MINIMAL_CASE, content: caseJson(l.minimal.case) }); // as the case command writes a case
+  }
+  return { ...result, localisation: l };
 }
 
 export async function runCheck(run: CheckRun, io: Io): Promise<number> {
   const info = await useBackend(run.backend);
   const results: CaseResult[] = [];
+  const extra: RunFile[] = [];
   let n = 0;
   for (const c of run.cases()) {
-    const result = run.notRun?.(c) ?? (await checkCase(c, run.references, run.tolerance, run.options));
+    const result = run.notRun?.(c) ?? (await checkOne(c, run, extra));
     results.push(result);
     n++;
     if (io.errIsTty && run.kind === 'suite') io.err(`\r${caseLine(result).slice(0, 100).padEnd(100)} [${n}]`);
@@ -62,7 +108,7 @@ export async function runCheck(run: CheckRun, io: Io): Promise<number> {
     tolerance: run.tolerance,
     references: [...run.references],
   });
-  return publish(report, run, io);
+  return publish(report, run, io, extra);
 }
 
 /**
@@ -74,6 +120,7 @@ export async function publish(
   report: Report,
   run: Pick<CheckRun, 'outDir' | 'junit' | 'json'>,
   io: Io,
+  extra: readonly RunFile[] = [],
 ): Promise<number> {
   // a JUnit file inside the report directory is one of the run's files (so the next run does not keep it as the user's)
   const junitInside = run.junit !== undefined && resolve(dirname(run.junit)) === resolve(run.outDir);
@@ -86,7 +133,7 @@ export async function publish(
     written = await writeReports(
       run.outDir,
       report,
-      junitInside ? [{ name: basename(run.junit!), content: withFlags(renderJunit(report)) }] : [],
+      [...(junitInside ? [{ name: basename(run.junit!), content: withFlags(renderJunit(report)) }] : []), ...extra],
       withFlags,
     );
   } catch (e) {

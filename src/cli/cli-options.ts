@@ -36,6 +36,8 @@ export interface CliOptions
   impl?: string;
   /** your code as a command speaking the subject protocol */
   implCmd?: string;
+  /** compare: localise a failure of your code by experiment and write minimal.case.json (--no-shrink: false) */
+  shrink: boolean;
   timeout: number;
   reference: ReferenceChoice;
   backend: Backend;

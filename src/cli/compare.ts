@@ -5,7 +5,7 @@ import { checkFdMode } from '../fd/oracle.js';
 import type { CheckOptions } from '../check/compare.js';
 import { checkWorkBudget, planCheck } from '../check/plan.js';
 import type { Side } from '../check/sides.js';
-import { fieldName as f, InputError } from '../model/errors.js';
+import { fieldName, InputError } from '../model/errors.js';
 import { readJsonFile } from '../model/files.js';
 import { parseGradients } from '../model/gradients.js';
 import { loadCase } from '../model/io.js';
@@ -14,7 +14,7 @@ import { checkOutputs, type Output } from '../model/outputs.js';
 import { STEPS_NOT_RUN_FILE, STEPS_NOT_RUN_IMPL } from '../report/text.js';
 import { defaultSuite, notRunResult } from '../runs/suite.js';
 import { generateCase } from '../model/generate.js';
-import { referencesFor, runCheck, type CheckRun } from './check.js';
+import { referencesFor, reproduceCommand, runCheck, type CheckRun } from './check.js';
 import { withOptions } from './fields.js';
 import { manySubject, openCliSubject, plannedSubject, SUBJECT_OVERRIDES, subjectSpecOf } from './subject.js';
 import type { Session } from './io.js';
@@ -50,7 +50,7 @@ const run = (
   cases: () => Iterable<Case>,
   opts: RunOptions & Partial<CliOptions> & { heatmap?: boolean },
   extra: CheckOptions = {},
-  notRun?: CheckRun['notRun'],
+  more: Pick<CheckRun, 'localise' | 'notRun'> = {},
 ) =>
   runCheck(
     {
@@ -64,7 +64,7 @@ const run = (
       json: opts.json,
       command: commandLine(s.argv),
       ...(opts.junit ? { junit: opts.junit } : {}),
-      ...(notRun ? { notRun } : {}),
+      ...more,
     },
     s.io,
   );
@@ -82,6 +82,7 @@ const COMPARE = [
   'impl',
   'implCmd',
   'timeout',
+  'shrink',
   'dtype',
   'out',
   'junit',
@@ -112,7 +113,10 @@ export function compareCommand(program: Command, s: Session): void {
     const c = caseFromOptions(opts, cmd, (sz: Sizes, where: string) => checkWorkBudget(sz, references, options, where));
     planCheck(c, { ...options, references, tolerance: { atol: opts.atol, rtol: opts.rtol } }); // every refusal, before the subject starts
     if (spec) options.subject = await openCliSubject(spec, s);
-    s.setCode(await run(s, 'compare', () => [c], opts, options));
+    // a failure of your code is localised by experiment, and its smallest failing case written (unless --no-shrink)
+    const localise =
+      spec && opts.shrink !== false ? { reproduce: (file: string) => reproduceCommand(file, spec, opts) } : undefined;
+    s.setCode(await run(s, 'compare', () => [c], opts, options, localise ? { localise } : {}));
   });
 }
 
@@ -122,6 +126,8 @@ const VERIFY = [
   'case',
   'grads',
   'reference',
+  'truncate',
+  'detachEvery',
   'clipValue',
   'clipNorm',
   'dtype',
@@ -144,6 +150,14 @@ export function verifyCommand(program: Command, s: Session): void {
       default: 'all',
       parse: (f: string) => oneOf(f, ['layers', 'ops', 'fast', 'fd', 'all'] as const),
     },
+    truncate: {
+      description:
+        'the references truncate: each output back-propagates through at most k recurrent steps; your gradients are compared as given, truncated by you',
+    },
+    detachEvery: {
+      description:
+        'the references detach the hidden state at steps k, 2k, …; your gradients are compared as given, detached by you',
+    },
     clipValue: {
       description: 'the references are clipped to [−v, v]: your gradients are compared as given, clipped by you',
       parse: positiveNumber,
@@ -162,7 +176,14 @@ export function verifyCommand(program: Command, s: Session): void {
       `gradients file ${JSON.stringify(opts.grads)}`,
       c,
     );
-    if (opts.reference === 'fd' || opts.reference === 'all') opts.fd ??= ['full'];
+    // fd checks the full gradient of L: a truncated or detached gradient is the derivative of no loss
+    const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
+    if (opts.reference === 'fd' && truncated)
+      throw new InputError(
+        `${fieldName('reference')} is fd with ${fieldName(opts.truncate !== undefined ? 'truncate' : 'detachEvery')}, expected ${fieldName('reference')} ops or all: a truncated gradient is not the derivative of any loss, so finite differences cannot check it`,
+        'reference',
+      );
+    if ((opts.reference === 'fd' || opts.reference === 'all') && !truncated) opts.fd ??= ['full'];
     opts.heatmap = true;
     s.setCode(
       await run(s, 'verify', () => [c], opts, {
@@ -202,7 +223,7 @@ export function suiteCommand(program: Command, s: Session): void {
     }
     const subject = options.subject;
     const notRun = typeof subject === 'object' ? (c: Case) => notRunResult(c, subject) : undefined;
-    s.setCode(await run(s, 'suite', () => cases, opts, options, notRun));
+    s.setCode(await run(s, 'suite', () => cases, opts, options, notRun ? { notRun } : {}));
   });
 }
 
@@ -219,7 +240,7 @@ function withCellsHint(side: Side): Side {
       } catch (e) {
         if (!(e instanceof InputError) || c.model.cell === 'rnn') throw e;
         throw new InputError(
-          `${e.message}; if your code implements only some cells, say which: ${f('cells')} rnn, or export const cells = ['rnn'] from a module`,
+          `${e.message}; if your code implements only some cells, say which: ${fieldName('cells')} rnn, or export const cells = ['rnn'] from a module`,
           e.field,
         );
       }

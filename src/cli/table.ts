@@ -164,12 +164,18 @@ export const OPTIONS: Table = {
   impl: {
     argument: '<module>',
     description:
-      'your gradient code (.js, .mjs or .ts exporting gradients(case, { clipValue, clipNorm })) in place of the built-in hand-written BPTT; its output is compared as given',
+      'your gradient code (.js, .mjs or .ts exporting gradients(case, { truncate, detachEvery, clipValue, clipNorm })) in place of the built-in hand-written BPTT; it does the variant itself and its output is compared as given',
   },
   implCmd: {
     argument: '<command>',
     description:
       'your gradient code in any language, as a command started once that answers one JSON line per request line (docs/formats.md, "Subject protocol"); e.g. "python3 my_bptt.py"',
+  },
+  shrink: {
+    description:
+      'when your code fails, localise the error by experiment (prefixes of the steps, one row against two, without the initial state or biases) and write the smallest failing case as minimal.case.json',
+    negation: 'leave the localisation by experiment out: your code is asked about the case only',
+    default: true,
   },
   timeout: {
     argument: '<seconds>',

@@ -89,9 +89,9 @@ export function gradientsJson(c: Case, g: Gradients, source: string): string {
 }
 
 /**
- * Reads a gradients file (or a module's return value) for a case. A tensor the file lacks is left out,
+ * Reads a gradients file (or a module's or a command's answer) for a case. A tensor the file lacks is left out,
  * to be reported per tensor; an unknown tensor, a wrong shape or a non-number is bad input (InputError,
- * naming the tensor).
+ * naming the tensor). Optional `adjoints` (∂L/∂s_t, and ∂L/∂c_t for an LSTM, B×T×H) are read likewise.
  */
 export function parseGradients(raw: unknown, where: string, c: Case, requireHeader = true): Gradients {
   const obj = raw as Record<string, unknown> | null;
@@ -122,7 +122,77 @@ export function parseGradients(raw: unknown, where: string, c: Case, requireHead
       );
     tensors[name] = tensorValue(value, s, `${where}: gradients.${name}`);
   }
-  return { loss, tensors, ...(obj.dtype !== undefined ? { dtype: obj.dtype as Dtype } : {}) };
+  const adjoints = obj.adjoints === undefined ? undefined : adjointsValue(obj.adjoints, c, where);
+  return {
+    loss,
+    tensors,
+    ...(obj.dtype !== undefined ? { dtype: obj.dtype as Dtype } : {}),
+    ...(adjoints ? { adjoints } : {}),
+  };
+}
+
+/** The shape of a nested array as the messages say it (`2×8×16`; ragged axes as `8|7`). */
+function nestedShape(v: unknown): string {
+  if (!Array.isArray(v)) return shown(v);
+  const dims: string[] = [];
+  let level: unknown[] = [v];
+  while (level.length && level.every((x) => Array.isArray(x))) {
+    const lens = [...new Set(level.map((x) => (x as unknown[]).length))];
+    dims.push(lens.join('|'));
+    level = level.flatMap((x) => x as unknown[]);
+  }
+  return dims.join('×');
+}
+
+/**
+ * A subject's adjoints (docs/formats.md, "Gradients file"): `{ s, c? }` of B×T×H nested arrays, or a bare B×T×H
+ * array standing for s; c (∂L/∂c_t) for an LSTM only. Numbers as in the tensors ("NaN" and the rest allowed).
+ */
+function adjointsValue(raw: unknown, c: Case, where: string): NonNullable<Gradients['adjoints']> {
+  const obj = Array.isArray(raw) ? { s: raw } : (raw as Record<string, unknown> | null);
+  if (obj === null || typeof obj !== 'object')
+    throw new InputError(
+      `${where}: adjoints is ${shown(raw)}, expected { s, c? } of B×T×H arrays (or one B×T×H array: s)`,
+    );
+  const known = c.model.cell === 'lstm' ? ['s', 'c'] : ['s'];
+  for (const k of Object.keys(obj))
+    if (!known.includes(k))
+      throw new InputError(
+        k === 'c'
+          ? `${where}: adjoints.c is given for a ${c.model.cell} case, expected only adjoints.s: only the LSTM has a cell state`
+          : `${where}: adjoints.${k} is not an adjoint of this case, expected only ${known.map((x) => `adjoints.${x}`).join(', ')}`,
+      );
+  if (obj.s === undefined) throw new InputError(`${where}: adjoints has no s, expected adjoints.s = ∂L/∂s_t, B×T×H`);
+  return {
+    s: adjointValue(obj.s, c, `${where}: adjoints.s`),
+    ...(obj.c !== undefined ? { c: adjointValue(obj.c, c, `${where}: adjoints.c`) } : {}),
+  };
+}
+
+/** One adjoint, B×T×H nested, flattened with row b's step t at [(b·T + t)·H, …). */
+function adjointValue(v: unknown, c: Case, field: string): Float64Array {
+  const { batch: B, steps: T } = c;
+  const H = c.model.hiddenSize;
+  const ok =
+    Array.isArray(v) &&
+    v.length === B &&
+    v.every((row) => Array.isArray(row) && row.length === T && row.every((x) => Array.isArray(x) && x.length === H));
+  if (!ok) {
+    const shape = nestedShape(v);
+    const hint = B !== T && shape === `${T}×${B}×${H}` ? ' (that is T×B×H: the transpose of the first two axes)' : '';
+    throw new InputError(`${field} is ${shape}, expected B×T×H = ${B}×${T}×${H}${hint}`);
+  }
+  const flat = (v as unknown[][][]).flat(2);
+  const data = new Float64Array(flat.length);
+  flat.forEach((x, k) => {
+    const n = readJsonNumber(x);
+    if (n === undefined)
+      throw new InputError(
+        `${field} holds ${shown(x)} at [${[Math.floor(k / (T * H)), Math.floor(k / H) % T, k % H].join(', ')}], expected numbers (or "NaN", "Infinity", "-Infinity")`,
+      );
+    data[k] = n;
+  });
+  return data;
 }
 
 function tensorValue(value: unknown, s: TensorSpec, field: string): Matrix {

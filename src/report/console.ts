@@ -5,6 +5,7 @@ import { verdictLine, type Report } from './model.js';
 import { alignedTable, caseTitle, ROW_HEADER, rowCells } from './table.js';
 import { clipLine, diagnosisLine, epsText, fdModeText, FIELD_NAMES, toleranceRule, type Names } from './text.js';
 import { visible } from './escape.js';
+import { adjointsLine } from './adjoints.js';
 
 export function caseLine(c: Pick<CaseJson, 'id' | 'pass' | 'rows' | 'notRun'>): string {
   if (c.notRun !== undefined) return `${pc.yellow('not run')}  ${visible(c.id)}  (${visible(c.notRun)})`;
@@ -57,6 +58,9 @@ function caseNotes(c: CaseJson): string[] {
   for (const note of c.notes ?? []) out.push(`note: ${note}`);
   if (c.clip) out.push(clipLine(c.clip));
   if (c.fd) out.push(`finite differences: ${fdModeText(c.fd.mode)}; ε ${epsText(c.fd.eps)}`);
+  for (const line of c.localisation?.lines ?? []) out.push(`localisation: ${line}`);
+  if (c.localisation?.minimal?.command)
+    out.push(`reproduce the smallest failing case: ${c.localisation.minimal.command}`);
   if (c.steps) {
     const s = c.steps;
     out.push(
@@ -67,5 +71,6 @@ function caseNotes(c: CaseJson): string[] {
         ' (steps.csv)',
     );
   }
+  if (c.adjoints) out.push(`${adjointsLine(c.adjoints, c.rows[0]?.a ?? 'yours')} (adjoints.csv)`);
   return out.map(visible); // on one line each, no control character from a user string
 }

@@ -3,6 +3,7 @@
  * charts inline as SVG. Every string from the user (case ids, the command line, notes) is HTML-escaped.
  */
 import type { VanishingResult } from '../vanishing/analyse.js';
+import type { LocalisationJson } from './json-types.js';
 import { vanishingAnswers } from './vanishing-answers.js';
 import { SERIES_HEADER, seriesRows, vanishingNotes, vanishingSetup, vanishingVerdict } from './vanishing-text.js';
 import type { RenderedChart } from './charts.js';
@@ -11,6 +12,7 @@ import { verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, ROW_HEADER, rowCells } from './table.js';
 import { capitalize, clipLine, diagnosisText, toleranceRule } from './text.js';
 import { visible } from './escape.js';
+import { adjointsLine } from './adjoints.js';
 import { fieldName } from '../model/errors.js';
 
 /** Text or an attribute value: & < > " ' as entities, and control characters as visible escapes (no raw ESC or NUL in the page). */
@@ -67,6 +69,20 @@ function footer(command: string, info: string): string[] {
   return ['<h2>Reproduce</h2>', `<pre>${escapeHtml(command)}</pre>`, `<p>${escapeHtml(info)}</p>`];
 }
 
+/** Where the error is, by experiment: the findings, then the command that checks the smallest failing case again. */
+function localisationHtml(l: LocalisationJson): string[] {
+  const out = [
+    '<h3>Localisation</h3>',
+    `<ul id="localisation">${l.lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`,
+  ];
+  if (l.minimal?.command)
+    out.push(
+      '<p>Reproduce the smallest failing case:</p>',
+      `<pre id="reproduce-minimal">${escapeHtml(l.minimal.command)}</pre>`,
+    );
+  return out;
+}
+
 export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
   const body = [`<h1>bptt-check ${escapeHtml(r.kind)}</h1>`, verdict(r.pass, verdictLine(r))];
   for (const c of r.cases) {
@@ -83,6 +99,7 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
         `<p class="diagnosis"><strong>${escapeHtml(`${d.tensor}: ${d.pattern}`)}</strong>: ${escapeHtml(diagnosisText(d))}</p>`,
       );
     body.push(table(ROW_HEADER, c.rows.map(rowCells), (n) => !c.rows[n]!.pass));
+    if (c.localisation) body.push(...localisationHtml(c.localisation));
   }
   const heat = charts.find((x) => x.name === 'heatmap-W');
   const h = r.cases[0]?.heatmap;
@@ -94,10 +111,19 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
         `|${h.a} − ${h.r}| for every element of dW${stacked}${h.block > 1 ? `, in ${h.block}×${h.block} blocks (the largest in each)` : ''}.`,
       ),
     );
+  const adjoints = charts.find((x) => x.name === 'adjoints');
+  const a = r.cases[0]?.adjoints;
+  if (adjoints && a)
+    body.push(
+      figure(
+        adjoints,
+        `${adjointsLine(a, r.cases[0]!.rows[0]?.a ?? 'yours')}. ‖∂L/∂s_t‖ of the subject and the reference at each step (a cross where the step fails; the data of adjoints.csv).`,
+      ),
+    );
   const steps = charts.find((x) => x.name === 'steps');
   if (steps)
     body.push(figure(steps, 'Relative error of each step’s adjoint and contributions (the data of steps.csv).'));
-  else {
+  else if (!adjoints) {
     // say why: the reason noted on the case (e.g. a module's), else the one that holds for a truncated run
     const why = r.cases[0]?.notes?.find((n) => n.startsWith('per-step check not run'));
     body.push(

@@ -71,6 +71,8 @@ export interface CaseJson {
   /** when clipping: the global norm of the parameter gradients before and after, per side */
   clip?: Record<string, { normBefore: number; normAfter: number }>;
   steps?: StepsJson;
+  /** the subject's adjoints checked per step, when it gives them (optional: added in 0.x, JSON v1 unchanged otherwise) */
+  adjoints?: AdjointsJson;
   /** |a − r| over the recurrent weights (W, or the gated cells' W_* one above the other) */
   heatmap?: HeatmapJson;
   /** why the case did not complete, when it did not */
@@ -79,6 +81,42 @@ export interface CaseJson {
   notRun?: string;
   /** a sweep's case: its place in the matrix */
   index?: number;
+  /** where the error is, by experiment on cases built from this one (a module or a command subject that fails) */
+  localisation?: LocalisationJson;
+}
+
+/** The sizes of a case the localisation shrinks, and whether it has biases and an initial state. */
+export interface CaseShapeJson {
+  B: number;
+  T: number;
+  H: number;
+  I: number;
+  K: number;
+  bias: boolean;
+  initialState: boolean;
+}
+
+export interface LocalisationJson {
+  /** what the experiments checked the subject against: 'tfjs-ops', 'tfjs-layers' or 'fd' */
+  against: string;
+  checks: number;
+  ms: number;
+  /** nothing was localised: the failure is not the subject's, or the experiment's check alone does not see it */
+  skipped?: 'not-the-subject' | 'not-seen';
+  /** stopped before the end: at the budget of checks, or at the time cap */
+  cut?: 'checks' | 'time';
+  /** built cases whose check threw (left out of the findings), and the first one's message */
+  errors?: { count: number; first: string };
+  /** whether row 0 alone fails, and two rows together (row 1, or row 0 reversed in time when the case has one row) */
+  batch?: { second: 'row 1' | 'row 0 reversed'; alone: boolean; together: boolean };
+  initialState?: { failsWithout: boolean };
+  bias?: { failsWithout: boolean };
+  /** the shortest failing prefix T′ of the steps on a case of `batch` rows and `steps` steps; passesAt = T′ − 1, checked */
+  prefix?: { batch: number; steps: number; shortestFailing: number; passesAt?: number };
+  /** the smallest failing case found (written as `file`, checked again by `command`) and the case's own sizes */
+  minimal?: { sizes: CaseShapeJson; from: CaseShapeJson; file?: string; command?: string };
+  /** the findings in words (report/text.ts), as the console and the reports print them */
+  lines: string[];
 }
 
 export interface CaseConfigJson {
@@ -146,6 +184,28 @@ export interface StepsJson {
     pass: boolean;
   }[];
   firstDivergence: number | null;
+  pass: boolean;
+}
+
+export interface AdjointCompareJson {
+  /** ‖subject‖ and ‖reference‖ over the step's B rows */
+  subject: number;
+  reference: number;
+  relErrNorm: number;
+  maxAbsErr: number;
+  pass: boolean;
+  reason?: string;
+}
+
+/** The subject's ∂L/∂s_t (and the LSTM's ∂L/∂c_t) against tf.grad, step by step (check/adjoints.ts). */
+export interface AdjointsJson {
+  reference: string;
+  /** t = 0 … T−1 */
+  rows: { step: number; s: AdjointCompareJson; c?: AdjointCompareJson; pass: boolean }[];
+  /** where the error enters: the largest failing step (BPTT computes t = T−1 first), or null */
+  entry: number | null;
+  /** the failing steps, largest first */
+  failing: number[];
   pass: boolean;
 }
 

@@ -1,4 +1,4 @@
-import type { StepCompareJson, StepsJson } from './json-types.js';
+import type { LocalisationJson, StepCompareJson, StepsJson } from './json-types.js';
 import { verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, markdownTable, ROW_HEADER, rowCells } from './table.js';
 import {
@@ -13,6 +13,7 @@ import {
   toleranceRule,
 } from './text.js';
 import { mdFence, mdInline, mdText, visible } from './escape.js';
+import { adjointsSection } from './adjoints.js';
 
 /**
  * report.md: the verdict first, then the tables, the tolerances and how to reproduce the run. `names`
@@ -39,6 +40,7 @@ export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
       out.push(`- **${d.tensor}: ${d.pattern}** (${mdText(c.id)}): ${names(diagnosisText(d))}`);
     out.push('');
   } else if (failed.length) out.push('No known bug pattern fits the failing tensors.', '');
+  for (const c of r.cases.filter((x) => x.localisation)) out.push(...localisationSection(c.localisation!, c.id, names));
   out.push('## Results', '');
   for (const c of r.cases) {
     if (c.notRun !== undefined) {
@@ -65,6 +67,7 @@ export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
       );
     out.push(...markdownTable(ROW_HEADER, c.rows.map(rowCells)), '');
     if (c.steps) out.push(...stepsSection(c.steps), '');
+    if (c.adjoints) out.push(...adjointsSection(c.adjoints, c.rows[0]?.a ?? 'yours'), '');
   }
   out.push(
     '## Tolerances',
@@ -82,6 +85,13 @@ export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
     '',
   );
   return out.join('\n');
+}
+
+/** Where the error is, by experiment: the findings, then the command that checks the smallest failing case again. */
+function localisationSection(l: LocalisationJson, id: string, names: Names): string[] {
+  const out = [`## Localisation (${mdText(id)})`, '', ...l.lines.map((line) => `- ${mdInline(names(line))}`), ''];
+  if (l.minimal?.command) out.push('Reproduce the smallest failing case:', '', ...mdFence(l.minimal.command, 'sh'), '');
+  return out;
 }
 
 function stepsSection(s: StepsJson): string[] {

@@ -5,7 +5,7 @@
 import type { CaseResult } from '../check/compare.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { REPORT_SCHEMA_VERSION, type CaseJson, type IncompleteJson, type ReportJson } from './json-types.js';
-import { pairsText } from './text.js';
+import { localisationJson, pairsText } from './text.js';
 import { heatmapBlocks } from './heatmap.js';
 
 /** The report: report.json's content. */
@@ -42,8 +42,10 @@ export function caseJson(c: CaseResult | CaseJson): CaseJson {
     ...(c.dtype ? { dtype: c.dtype } : {}),
     ...(c.clip ? { clip: c.clip } : {}),
     ...(c.steps ? { steps: c.steps } : {}),
+    ...(c.adjoints ? { adjoints: c.adjoints } : {}),
     ...(c.heatmap ? { heatmap: heatmapBlocks(c.heatmap) } : {}),
     ...(c.error !== undefined ? { error: c.error } : {}),
+    ...(c.localisation ? { localisation: localisationJson(c.localisation) } : {}),
     ...(c.notRun !== undefined ? { notRun: c.notRun } : {}),
     ...(index !== undefined ? { index } : {}),
   };

@@ -5,7 +5,8 @@
 import { STEPS_NEED_TERMS } from '../check/plan.js';
 import type { Verdict } from '../check/verdict.js';
 import { fieldName } from '../model/errors.js';
-import type { DiagnosisJson, FdModeJson, ToleranceJson } from './json-types.js';
+import type { Localisation } from '../check/localise.js';
+import type { CaseShapeJson, DiagnosisJson, FdModeJson, LocalisationJson, ToleranceJson } from './json-types.js';
 
 /**
  * How a report writer shows the option fields its text names (`truncate`, written by fieldName): as they
@@ -83,6 +84,16 @@ export const ADVICE: Record<string, string> = {
     'ds_t must be multiplied by f′(a_t) (tanh 1 − s_t², sigmoid s_t(1 − s_t), relu 1 where s_t > 0) before it reaches W, U and earlier states.',
   'last-step-only':
     'L = Σ_t L_t: every step’s ŷ_t − y_t contributes, as in ∂L/∂W = Σ_t ∂L_t/∂W, not only the last output’s.',
+  'state-carried-across-sequences':
+    'Each sequence of a batch starts from its own initial state s_{−1} (zero, or the case’s): set h = s_{−1} before every sequence; carrying the previous sequence’s last h (min-char-rnn’s hprev) is for one long text, not for a batch; the forward pass changes with it, so the loss differs too.',
+  'initial-state-gradient-missing':
+    'With a given initial state, ∂L/∂s_{−1} is a gradient like the others: what the backward loop carries out of step 0 (Wᵀ da_0 for the RNN, the dh_next left after the loop), one row per sequence.',
+  'U-assigned-not-accumulated':
+    'x_t is one-hot, so dU += da_t x_tᵀ adds da_t into column x_t: dU[:, x_t] += da_t, summed over every step and sequence where the id occurs, not dU[:, x_t] = da_t.',
+  'derivative-on-output-path-only':
+    'Both paths reach a_t through s_t = f(a_t): da_t = (Vᵀ dz_t + Wᵀ da_{t+1}) ⊙ f′(a_t), the sum first, then f′; not Vᵀ dz_t ⊙ f′(a_t) + Wᵀ da_{t+1}.',
+  'softmax-without-one-hot':
+    'For softmax with cross-entropy ∂L_t/∂z_t = ŷ_t − onehot(y_t): subtract 1 at the target class (dz[y_t] −= 1), not dz_t = ŷ_t.',
   'gate-order':
     'The gates’ blocks are in another order than the case’s (tfjs: i, f, g, o for the LSTM, z, r, h for the GRU; ONNX and PyTorch order them differently): map each gate to its own U_*, W_*, b_*.',
 };
@@ -126,8 +137,93 @@ export function epsText(eps: Record<string, number>): string {
 }
 
 /** The note a report carries when a module (`impl`) left the per-step check out by default. */
-export const STEPS_NOT_RUN_IMPL = `per-step check not run: ${STEPS_NEED_TERMS} (${fieldName('impl')} gives the totals only)`;
+export const STEPS_NOT_RUN_IMPL = `per-step check not run: ${STEPS_NEED_TERMS}`;
 
 /** The note a `verify` report carries: a gradients file holds totals, not the per-step terms it needs. */
 export const STEPS_NOT_RUN_FILE =
   'per-step check not run: a gradients file holds the total gradients, not the per-step terms it needs';
+
+/** The sizes of a case as the localisation says them: "B = 1, T = 2, H = 1, I = 1, K = 2, with biases". */
+export function caseShapeText(s: CaseShapeJson): string {
+  const extra = [s.bias ? 'biases' : '', s.initialState ? 'an initial state' : ''].filter(Boolean).join(' and ');
+  return `B = ${s.B}, T = ${s.T}, H = ${s.H}, I = ${s.I}, K = ${s.K}${extra ? `, with ${extra}` : ''}`;
+}
+
+/** The localisation's findings, one sentence each (console, Markdown, HTML, report.json's `lines`). */
+export function localisationLines(l: Omit<LocalisationJson, 'lines'>): string[] {
+  if (l.skipped === 'not-the-subject')
+    return ['not localised: the failing pairs do not put the error in the gradient under test (see the pairs line)'];
+  const out = [
+    `${l.checks} checks of cases built from this one, against ${l.against}, in ${(l.ms / 1000).toFixed(1)} s`,
+  ];
+  if (l.skipped === 'not-seen')
+    out.push(`not localised: against ${l.against} alone the case passes, so the experiments cannot see the failure`);
+  const b = l.batch;
+  const leak = b !== undefined && !b.alone && b.together;
+  if (b) {
+    const two = b.second === 'row 1' ? 'rows 0 and 1 together' : 'row 0 with row 0 reversed in time as a second row';
+    if (leak)
+      out.push(
+        `row 0 alone passes, ${two} fail${b.second === 'row 1' ? '' : 's'}: a leak across the sequences of a batch (state or gradient carried from one row to the next)`,
+      );
+    else if (b.alone)
+      out.push(
+        `row 0 alone fails${b.together ? ` (and ${two})` : `, ${two} pass`}: the error is within one sequence, not a leak across the batch`,
+      );
+    else out.push(`row 0 alone and ${two} pass: the failure needs more rows of the batch`);
+  }
+  if (l.initialState)
+    out.push(
+      l.initialState.failsWithout
+        ? 'fails without the initial state too'
+        : 'fails only with an initial state: look at ∂L/∂s_{−1} and the first step',
+    );
+  if (l.bias) out.push(l.bias.failsWithout ? 'fails without biases too' : 'fails only with biases: look at db, dc');
+  const p = l.prefix;
+  if (p) {
+    const on = `(prefixes of ${p.steps} steps${p.batch > 1 ? `, ${p.batch} rows` : ''}, by bisection)`;
+    if (p.shortestFailing === 1)
+      out.push(
+        leak
+          ? `wrong already at T′ = 1 ${on}: the leak across rows shows from the first step`
+          : l.initialState?.failsWithout === false
+            ? `wrong already at T′ = 1 ${on}: the error is in the first step, back to s_{−1}`
+            : `wrong already at T′ = 1 ${on}: the error is in one step (the output layer, the activation's derivative, what a step adds to dU, dW, db), not in what the recursion carries back`,
+      );
+    else
+      out.push(
+        `correct for T′ = ${p.passesAt ?? p.shortestFailing - 1}, wrong from T′ = ${p.shortestFailing} ${on}: the error enters when steps combine, through the recurrence (ds_{t−1} from ds_t) or a sum over steps`,
+      );
+  }
+  if (l.minimal)
+    out.push(
+      `smallest failing case found: ${caseShapeText(l.minimal.sizes)} (the case: ${caseShapeText(l.minimal.from)})${l.minimal.file ? `, written to ${l.minimal.file}` : ''}`,
+    );
+  if (l.errors)
+    out.push(
+      `${l.errors.count} built case${l.errors.count === 1 ? '' : 's'} could not be checked and ${l.errors.count === 1 ? 'is' : 'are'} left out (${l.errors.first})`,
+    );
+  if (l.cut)
+    out.push(
+      `cut at the ${l.cut === 'checks' ? 'budget of' : 'time cap after'} ${l.checks} checks: the results above are those found so far`,
+    );
+  return out;
+}
+
+/** The localisation of report.json: its numbers (the minimal case as its sizes; the case itself is minimal.case.json) and its lines. */
+export function localisationJson(l: Localisation): LocalisationJson {
+  const { minimal, ...rest } = l;
+  const json: Omit<LocalisationJson, 'lines'> = {
+    ...rest,
+    ...(minimal
+      ? {
+          minimal: {
+            sizes: minimal.sizes,
+            from: minimal.from,
+            ...(minimal.reproduce ? { file: minimal.reproduce.file, command: minimal.reproduce.command } : {}),
+          },
+        }
+      : {}),
+  };
+  return { ...json, lines: localisationLines(json) };
+}

@@ -5,6 +5,7 @@ import type { Report } from './model.js';
 import { heatmapChart, renderChart, stepsChart, type ChartSpec, type RenderedChart } from './charts.js';
 import { renderCompareHtml } from './html.js';
 import { jsonSafe } from './escape.js';
+import { adjointsChart, renderAdjointsCsv } from './adjoints.js';
 import { FIELD_NAMES, type Names } from './text.js';
 
 export function reportJson(r: Report): string {
@@ -17,6 +18,7 @@ async function compareCharts(r: Report): Promise<RenderedChart[]> {
   const specs: ChartSpec[] = [];
   if (c?.heatmap) specs.push(heatmapChart(c.heatmap));
   if (c?.steps) specs.push(stepsChart(c.steps));
+  if (c?.adjoints) specs.push(adjointsChart(c.adjoints, c.rows[0]?.a ?? 'yours'));
   return Promise.all(specs.map(renderChart));
 }
 
@@ -38,6 +40,8 @@ export async function writeReports(
   ];
   const steps = renderStepsCsv(r);
   if (steps) files.push({ name: 'steps.csv', content: steps });
+  const adjoints = renderAdjointsCsv(r);
+  if (adjoints) files.push({ name: 'adjoints.csv', content: adjoints });
   if (r.kind !== 'suite') {
     const charts = await compareCharts(r);
     files.push({ name: 'report.html', content: names(renderCompareHtml(r, charts)) });

@@ -1,8 +1,9 @@
 /**
  * Your own gradient code as the side under test (`compare --impl MODULE`): a .js, .mjs or .ts file
  * exporting `gradients` (named or default), called with the case object exactly as in the case file and
- * the options it is to apply (`{ clipValue, clipNorm }`, each present only when clipping), returning (or
- * resolving to) `{ loss, gradients }` in the gradients-file shape. What it returns is compared as given.
+ * the variant it is to compute itself (`{ truncate, detachEvery, clipValue, clipNorm }`, each present only when
+ * asked for), returning (or resolving to) `{ loss, gradients, adjoints? }` in the gradients-file shape. What it
+ * returns is compared as given: bptt-check never truncates nor clips it.
  *
  * The command line runs the module isolated (openGradientsModule: a child process, user-host.ts) with a
  * heap limit and --timeout; the library functions (loadGradientsModule, runGradientsModule) call it in
@@ -23,11 +24,13 @@ import { startModuleHost, type ModuleHost } from './user-host.js';
 export interface UserGradients {
   loss: number;
   gradients: Record<string, number[] | number[][]>;
+  /** optional: ∂L/∂s_t (B×T×H; and ∂L/∂c_t for an LSTM), checked step by step (docs/formats.md, "Gradients file") */
+  adjoints?: { s: number[][][]; c?: number[][][] } | number[][][];
   /** optional: the precision your code computes in (detected from the values when absent) */
   dtype?: Dtype;
 }
 
-/** What your function is told to apply: clipping (each key present only when that clipping is asked for). */
+/** What your function is told to compute: the truncation or detaching and the clipping (each key present only when asked for). */
 export type GradientsOptions = SubjectOptions;
 
 /** The function your module exports. */

@@ -85,7 +85,7 @@ async function load(): Promise<Fn | undefined> {
 }
 
 /** The fields of an answer: a class instance's (its getters included) are read here, as a plain object. */
-const FIELDS = ['schemaVersion', 'source', 'loss', 'gradients', 'dtype'];
+const FIELDS = ['schemaVersion', 'source', 'loss', 'gradients', 'dtype', 'adjoints'];
 function plainTop(v: unknown): unknown {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
   const proto = Object.getPrototypeOf(v) as unknown;

@@ -15,7 +15,7 @@
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { matrixSchema } from '../../src/runs/grid.js';
 import type { Case } from '../../src/model/case.js';
@@ -29,6 +29,8 @@ const blocks = fencedBlocks(readDoc('README.md'));
 /** Fences whose blocks are shown, not run, and why. */
 const NOT_RUN: Record<string, string> = {
   text: 'not a program: formulas, layouts and output samples (a sample that starts with `$ npx bptt-check` is checked below)',
+  python:
+    'the three lines that make a numpy BPTT a subject (its gradients function elided); examples/python/my_bptt.py is a complete one, run by the sh block after it',
   yaml: 'a GitHub Actions workflow: it needs a CI runner, and its sweep runs the 96-case nightly matrix; sweep --shard and merge are tested in test/cli/sweep.test.ts',
 };
 
@@ -98,6 +100,10 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'examples')); // the README's `--impl examples/…` commands, as run from a clone
   for (const f of ['my-bptt.mjs', 'my-bptt-buggy.mjs'])
     copyFileSync(join(ROOT, 'examples', f), join(dir, 'examples', f));
+  for (const f of ['examples/python/my_bptt.py', 'examples/python/my_bptt_buggy.py', 'python/bptt_check.py']) {
+    mkdirSync(dirname(join(dir, f)), { recursive: true }); // the README's `--impl-cmd "python3 examples/python/…"`
+    copyFileSync(join(ROOT, f), join(dir, f));
+  }
   const made = await cli(['case', '--out', 'my.case.json'], dir); // as the README says: npx bptt-check case --out my.case.json
   expect(made.code).toBe(0);
 });
