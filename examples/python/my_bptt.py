@@ -67,7 +67,7 @@ def gradients(case, options):
             z = V.dot(s[t]) + c
             e = np.exp(z - np.max(z))
             o[t] = e / np.sum(e)
-            loss += -np.log(o[t][y[t]])
+            loss += np.log(np.sum(e)) - (z[y[t]] - np.max(z))  # -log o_t[y_t], never log 0
 
         dz = o.copy()
         for t in range(T):
