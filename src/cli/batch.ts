@@ -4,6 +4,7 @@ import { checkOptions } from '../check/compare.js';
 import { fieldName as f, jsonSafe, visible } from '../model/errors.js';
 import { manySubject, openCliSubject, SUBJECT_OVERRIDES } from './subject.js';
 import type { CliOptions } from './cli-options.js';
+import type { SubjectSpec } from '../runs/subjects.js';
 import { withFlags } from './fields.js';
 import { checkOutputs } from '../model/outputs.js';
 import { goldenUpdate, goldenVerify, type GoldenSubject } from '../runs/golden.js';
@@ -68,17 +69,18 @@ export const SUBJECT_GOLDEN_DIR = 'golden';
 
 const GOLDEN_SUBJECT = ['impl', 'implCmd', 'timeout', 'cells'] as const;
 
-/** The subject of a golden command, opened for the run, and the snapshot directory (its default: golden/ for your code). */
-async function goldenSubject(
-  opts: Partial<CliOptions>,
-  cmd: Command,
-  s: Session,
-): Promise<{ dir: string; subject?: GoldenSubject }> {
+/** The subject of a golden command, if any, and the snapshot directory (its default: golden/ for your code). */
+function goldenTarget(opts: Partial<CliOptions>, cmd: Command): { dir: string; spec?: SubjectSpec } {
   const spec = manySubject(opts);
   const dir = spec && cmd.getOptionValueSource('dir') === 'default' ? SUBJECT_GOLDEN_DIR : opts.dir!;
-  if (!spec) return { dir };
+  return spec ? { dir, spec } : { dir };
+}
+
+/** Your code opened for the run (it stops with it), and what its snapshots say it is. */
+async function goldenSubject(spec: SubjectSpec | undefined, s: Session): Promise<GoldenSubject | undefined> {
+  if (!spec) return undefined;
   const said = { kind: spec.kind, name: spec.kind === 'module' ? spec.path : spec.command };
-  return { dir, subject: { side: await openCliSubject(spec, s), said } };
+  return { side: await openCliSubject(spec, s), said };
 }
 
 export function goldenCommands(program: Command, s: Session): void {
@@ -96,10 +98,10 @@ export function goldenCommands(program: Command, s: Session): void {
     ['dir', 'backend', ...GOLDEN_SUBJECT] as const,
     { ...SUBJECT_OVERRIDES, dir: dirOver },
     async (opts, cmd) => {
-      const dir = manySubject(opts) && cmd.getOptionValueSource('dir') === 'default' ? SUBJECT_GOLDEN_DIR : opts.dir;
+      const { dir, spec } = goldenTarget(opts, cmd);
       checkOutputs({ dir: { field: 'dir', path: dir }, reads: opts.impl ? [{ field: 'impl', path: opts.impl }] : [] });
       await useBackend(opts.backend);
-      const { subject } = await goldenSubject(opts, cmd, s);
+      const subject = await goldenSubject(spec, s);
       const { written, skipped } = await goldenUpdate(dir, opts.backend, subject);
       const cells = [...new Set(skipped.map((c) => c.model.cell))];
       s.io.out(
@@ -123,7 +125,8 @@ export function goldenCommands(program: Command, s: Session): void {
   const over = { ...SUBJECT_OVERRIDES, dir: dirOver, json: { description: 'print the result as JSON' } };
   withOptions(verify, fields, over, async (opts, cmd) => {
     await useBackend(opts.backend);
-    const { dir, subject } = await goldenSubject(opts, cmd, s);
+    const { dir, spec } = goldenTarget(opts, cmd);
+    const subject = await goldenSubject(spec, s);
     const tol = { atol: opts.atol, rtol: opts.rtol };
     const check = opts.dtype !== undefined ? { dtype: opts.dtype } : {};
     const r = await goldenVerify(dir, tol, opts.maxMemory, subject, check);

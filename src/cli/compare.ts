@@ -214,7 +214,9 @@ export function suiteCommand(program: Command, s: Session): void {
     };
     const references = referencesFor(opts.reference, opts.backend);
     const plan = { ...checkOptionsFrom(opts), ...options, references, tolerance: { atol: opts.atol, rtol: opts.rtol } };
-    for (const c of cases) if (!notRunResult(c, plannedSubject(subjectSpec ?? NO_SPEC))) planCheck(c, plan);
+    // every refusal before your code starts: each case it will be asked (a cell given in --cells is not asked)
+    const planned = subjectSpec ? plannedSubject(subjectSpec) : undefined;
+    for (const c of cases) if (!planned || !notRunResult(c, planned)) planCheck(c, plan);
     if (subjectSpec) {
       const opened = await openCliSubject(subjectSpec, s);
       options.subject = opened.cells ? opened : withCellsHint(opened);
@@ -224,9 +226,6 @@ export function suiteCommand(program: Command, s: Session): void {
     s.setCode(await run(s, 'suite', () => cases, opts, options, notRun ? { notRun } : {}));
   });
 }
-
-/** A stand-in spec for the hand side (no cells: every case runs). */
-const NO_SPEC = { kind: 'module', path: '', timeoutSeconds: 1 } as const;
 
 /**
  * A subject that says no cells: when it fails on a gated case (throws, or answers the shape of another

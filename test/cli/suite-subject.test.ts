@@ -151,7 +151,7 @@ describe.concurrent('bptt-check suite --impl', () => {
     SLOW,
   );
 
-  it('refuses --cells that names no cell, and --cells or --dtype without a subject of yours (exit 2, one line)', async () => {
+  it("refuses --cells that names no cell, a module's cells export that is no list of cells, and --cells or --dtype without a subject of yours (exit 2, one line)", async () => {
     const bad = await cli(['suite', '--impl', example('my-bptt.mjs'), '--cells', 'rnn,lstms'], dir);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe(
@@ -161,6 +161,11 @@ describe.concurrent('bptt-check suite --impl', () => {
     expect(alone.code).toBe(2);
     expect(alone.stderr.trim()).toMatch(
       /^bptt-check: --cells is "rnn" without --impl or --impl-cmd, expected a subject/,
+    );
+    const exported = await cli(['suite', '--impl', mod('bad-cells.mjs')], dir);
+    expect(exported.code).toBe(2);
+    expect(exported.stderr.trim()).toMatch(
+      /^bptt-check: --impl module ".*bad-cells\.mjs" exports cells = "rnn", expected an array of the cells it implements, each once, of rnn\|lstm\|gru \(e\.g\. export const cells = \['rnn'\]\)$/,
     );
     const dtype = await cli(['suite', '--dtype', 'float32'], dir);
     expect(dtype.code).toBe(2);

@@ -100,7 +100,12 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'examples')); // the README's `--impl examples/…` commands, as run from a clone
   for (const f of ['my-bptt.mjs', 'my-bptt-buggy.mjs'])
     copyFileSync(join(ROOT, 'examples', f), join(dir, 'examples', f));
-  for (const f of ['examples/python/my_bptt.py', 'examples/python/my_bptt_buggy.py', 'python/bptt_check.py']) {
+  for (const f of [
+    'examples/python/my_bptt.py',
+    'examples/python/gated_bptt.py',
+    'examples/python/my_bptt_buggy.py',
+    'python/bptt_check.py',
+  ]) {
     mkdirSync(dirname(join(dir, f)), { recursive: true }); // the README's `--impl-cmd "python3 examples/python/…"`
     copyFileSync(join(ROOT, f), join(dir, f));
   }
