@@ -123,7 +123,7 @@ function checkSubject(c: Case, o: CheckOptions, subject: Side): void {
   const field = o.impl && typeof o.subject !== 'object' ? 'impl' : 'subject';
   if (subject.cells && !subject.cells.includes(c.model.cell))
     throw new InputError(
-      `${f('cells')} of the subject are ${subject.cells.join(',')}, and case ${c.id} is a ${c.model.cell} case, expected a case of a cell it implements`,
+      `${f('cells')} of the subject are ${subject.cells.join(',')}, and case ${c.id} is of cell ${c.model.cell}, expected a case of a cell it implements`,
       'cells',
     );
   if (!subject.truncates && isTruncated(o))

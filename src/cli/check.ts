@@ -70,6 +70,8 @@ export function reproduceCommand(file: string, spec: SubjectSpec, o: Partial<Cli
     if (o[k] !== undefined && o[k] !== (OPTIONS[k] as { default?: unknown }).default)
       argv.push(flagOf(k), String(o[k]));
   if (o.fd) argv.push(flagOf('fd'), ...o.fd);
+  // its own report directory beside the case: the default one is the report that holds the case, replaced whole
+  argv.push(flagOf('out'), join(dirname(file), 'minimal'));
   return commandLine(argv);
 }
 

@@ -3,7 +3,16 @@ import pc from 'picocolors';
 import type { CaseJson } from './json-types.js';
 import { verdictLine, type Report } from './model.js';
 import { alignedTable, caseTitle, ROW_HEADER, rowCells } from './table.js';
-import { clipLine, diagnosisLine, epsText, fdModeText, FIELD_NAMES, toleranceRule, type Names } from './text.js';
+import {
+  clipLine,
+  diagnosisLine,
+  epsText,
+  fdModeText,
+  FIELD_NAMES,
+  NO_PATTERN,
+  toleranceRule,
+  type Names,
+} from './text.js';
 import { visible } from './escape.js';
 import { adjointsLine } from './adjoints.js';
 
@@ -55,6 +64,7 @@ export function renderConsole(r: Report, written: string[], names: Names = FIELD
 function caseNotes(c: CaseJson): string[] {
   const out = [`pairs: ${c.disagreement}`];
   for (const d of c.diagnosis ?? []) out.push(`diagnosis: ${diagnosisLine(d)}`);
+  if (!c.diagnosis?.length && c.rows.some((r) => !r.pass)) out.push(`diagnosis: ${NO_PATTERN}`);
   for (const note of c.notes ?? []) out.push(`note: ${note}`);
   if (c.clip) out.push(clipLine(c.clip));
   if (c.fd) out.push(`finite differences: ${fdModeText(c.fd.mode)}; ε ${epsText(c.fd.eps)}`);

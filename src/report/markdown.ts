@@ -9,6 +9,7 @@ import {
   diagnosisText,
   epsText,
   fdModeText,
+  NO_PATTERN,
   num,
   toleranceRule,
 } from './text.js';
@@ -39,7 +40,7 @@ export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
     for (const { c, d } of diagnoses)
       out.push(`- **${d.tensor}: ${d.pattern}** (${mdText(c.id)}): ${names(diagnosisText(d))}`);
     out.push('');
-  } else if (failed.length) out.push('No known bug pattern fits the failing tensors.', '');
+  } else if (failed.length) out.push(NO_PATTERN, '');
   for (const c of r.cases.filter((x) => x.localisation)) out.push(...localisationSection(c.localisation!, c.id, names));
   out.push('## Results', '');
   for (const c of r.cases) {

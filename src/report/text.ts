@@ -67,6 +67,9 @@ export function pairsText(v: Verdict, error?: string): string {
 }
 
 /** One sentence of advice per pattern, pointing at the formula of the model (README, "The model"). */
+/** What a report says of failing tensors that no pattern fits. */
+export const NO_PATTERN = 'No known bug pattern fits the failing tensors.';
+
 export const ADVICE: Record<string, string> = {
   'variant-ignored':
     'The options a subject is given ({ truncate, detachEvery, clipValue, clipNorm }, keys present only when asked) are what it must compute: bptt-check never truncates or clips its answer.',

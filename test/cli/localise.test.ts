@@ -73,6 +73,10 @@ describe('compare --impl localises a failing module by experiment', () => {
     const again = await reproduce(x);
     expect(again.code).toBe(1);
     expect(again.stdout).toContain('FAIL');
+    // its report goes beside the case, not over the report that holds it: the command works again
+    expect(x.l.minimal!.command).toContain(' --out reports/minimal');
+    expect(existsSync(join(x.cwd, 'reports', 'minimal.case.json'))).toBe(true);
+    expect((await reproduce(x)).code).toBe(1);
     // the reports say it too: Markdown and HTML carry the lines and the command
     const md = readFileSync(join(x.cwd, 'reports', 'report.md'), 'utf8');
     expect(md).toContain('## Localisation');
@@ -178,10 +182,10 @@ describe('compare --impl localises a failing module by experiment', () => {
     const report = JSON.parse(readFileSync(join(cwd, 'reports', 'report.json'), 'utf8')) as ReportJson;
     const l = report.cases[0]!.localisation!;
     expect(l.minimal!.command).toBe(
-      `bptt-check compare --case reports/minimal.case.json --impl 'it'\\''s <b>$HOME.mjs'`,
+      `bptt-check compare --case reports/minimal.case.json --impl 'it'\\''s <b>$HOME.mjs' --out reports/minimal`,
     );
     expect(readFileSync(join(cwd, 'reports', 'report.html'), 'utf8')).toContain(
-      `--impl &#39;it&#39;\\&#39;&#39;s &lt;b&gt;$HOME.mjs&#39;</pre>`,
+      `--impl &#39;it&#39;\\&#39;&#39;s &lt;b&gt;$HOME.mjs&#39; --out reports/minimal</pre>`,
     );
     expect(readFileSync(join(cwd, 'reports', 'report.md'), 'utf8')).toContain(`\n${l.minimal!.command}\n\`\`\``);
     const again = await reproduce({ run, cwd, report, l });

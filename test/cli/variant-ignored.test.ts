@@ -74,3 +74,15 @@ describe('a subject that ignores the variant it is told', () => {
     expect([...patterns]).toEqual(['variant-ignored']);
   });
 });
+
+describe('a failing tensor that no pattern fits', () => {
+  it('is said so on the console too, not only in report.md', async () => {
+    const perturbed = fileURLToPath(new URL('../modules/perturbed-w.mjs', import.meta.url)); // one entry of dW off
+    const run = await cli(
+      ['compare', '--impl', perturbed, '--hidden-size', '128', '--no-shrink', '--out', join(dir, 'none')],
+      dir,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('\ndiagnosis: No known bug pattern fits the failing tensors.\n');
+  });
+});
