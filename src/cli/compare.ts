@@ -196,7 +196,7 @@ export function verifyCommand(program: Command, s: Session): void {
   });
 }
 
-const SUITE = [...TOLERANCE, ...FD, ...RUN, 'impl', 'implCmd', 'timeout', 'cells', 'dtype'] as const;
+const SUITE = [...TOLERANCE, ...VARIANT, ...FD, ...RUN, 'impl', 'implCmd', 'timeout', 'cells', 'dtype'] as const;
 
 export function suiteCommand(program: Command, s: Session): void {
   const cmd = program

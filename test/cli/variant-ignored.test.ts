@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
+import { findPython } from '../helpers/python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bptt-told-'));
 const ignoresAll = fileURLToPath(new URL('../modules/ignores-clip.mjs', import.meta.url));
@@ -85,4 +86,37 @@ describe('a failing tensor that no pattern fits', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('\ndiagnosis: No known bug pattern fits the failing tensors.\n');
   });
+});
+
+describe('suite with a variant', () => {
+  const numpy = fileURLToPath(new URL('../../examples/python/my_bptt.py', import.meta.url));
+  const python = findPython();
+  // the README's example module does full BPTT and reads no truncate option
+  const ignoresTruncate = fileURLToPath(new URL('../../examples/my-bptt.mjs', import.meta.url));
+  it.skipIf(!python)(
+    "suite --truncate 4: the numpy example (WildML's bptt_truncate) passes every case",
+    async () => {
+      const good = await cli(
+        ['suite', '--impl-cmd', `${python} ${numpy}`, '--truncate', '4', '--out', join(dir, 's1')],
+        dir,
+      );
+      expect(good.code).toBe(0);
+      expect(good.stdout).toContain('PASS: every gradient agrees (56 cases');
+    },
+    120_000,
+  );
+
+  it('suite --truncate 4: a module that ignores it fails, each failing case named variant-ignored', async () => {
+    const bad = await cli(
+      ['suite', '--impl', ignoresTruncate, '--cells', 'rnn', '--truncate', '4', '--json', '--out', join(dir, 's2')],
+      dir,
+    );
+    expect(bad.code).toBe(1);
+    const cases = JSON.parse(bad.stdout).cases as { pass: boolean; diagnosis?: Diagnosis[]; notRun?: unknown }[];
+    const failed = cases.filter((c) => !c.pass);
+    expect(failed.length).toBeGreaterThan(0);
+    // every failing case is told why: the full gradient where the truncated one was asked for
+    for (const c of failed)
+      expect(new Set((c.diagnosis ?? []).map((d) => d.pattern))).toEqual(new Set(['variant-ignored']));
+  }, 120_000);
 });
