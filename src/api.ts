@@ -28,6 +28,16 @@ export interface CheckGradientsOptions extends Partial<Tolerance> {
  */
 const isCase = (c: Case | CaseFile): c is Case => (c as Case).targets instanceof Int32Array;
 
+/** The references a library choice names: fd alone runs none of tfjs's. */
+const referencesOf = (which: 'layers' | 'ops' | 'fd' | 'all' | 'both'): ReferenceName[] =>
+  which === 'layers'
+    ? ['tfjs-layers']
+    : which === 'ops'
+      ? ['tfjs-ops']
+      : which === 'fd'
+        ? []
+        : ['tfjs-layers', 'tfjs-ops'];
+
 /** A case object as in a case file, validated, or a case already loaded. */
 export function toCase(c: Case | CaseFile, where = 'case'): Case {
   return isCase(c) ? c : parseCase(c, where, c.id ?? 'case');
@@ -46,14 +56,7 @@ export async function checkGradients(
   const given = 'tensors' in grads ? grads : parseGradients(grads, 'the gradients', c, false);
   await useBackend(options.backend ?? 'cpu');
   const which = options.reference ?? 'all';
-  const refs: ReferenceName[] =
-    which === 'layers'
-      ? ['tfjs-layers']
-      : which === 'ops'
-        ? ['tfjs-ops']
-        : which === 'fd'
-          ? []
-          : ['tfjs-layers', 'tfjs-ops'];
+  const refs = referencesOf(which);
   const tol = { atol: options.atol ?? DEFAULT_TOLERANCE.atol, rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol };
   if (options.dtype !== undefined && !(DTYPES as readonly string[]).includes(options.dtype))
     throw new InputError(`options.dtype is ${shown(options.dtype)}, expected one of ${DTYPES.join('|')}`);
@@ -151,14 +154,7 @@ export async function checkSubject(
   const suite = kase === 'suite';
   const cases = suite ? defaultSuite().map(generateCase) : [toCase(kase)];
   const which = options.reference ?? (suite ? 'both' : 'all');
-  const refs: ReferenceName[] =
-    which === 'layers'
-      ? ['tfjs-layers']
-      : which === 'ops'
-        ? ['tfjs-ops']
-        : which === 'fd'
-          ? []
-          : ['tfjs-layers', 'tfjs-ops'];
+  const refs = referencesOf(which);
   const tol = { atol: options.atol ?? DEFAULT_TOLERANCE.atol, rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol };
   await useBackend(options.backend ?? 'cpu');
   const opened = await subjectSide(subject, options);

@@ -26,9 +26,14 @@ describe.skipIf(!python)('compare --impl-cmd localises a failing numpy subject',
     const l = report.cases[0]!.localisation!;
     expect(l.prefix).toEqual({ batch: 1, steps: 10, shortestFailing: 1 });
     expect(l.minimal!.sizes).toMatchObject({ B: 1, T: 1 });
-    expect(l.minimal!.command).toBe(`bptt-check compare --case reports/minimal.case.json --impl-cmd '${command}'`);
+    expect(l.minimal!.command).toBe(
+      `bptt-check compare --case reports/minimal.case.json --impl-cmd '${command}' --out reports/minimal`,
+    );
     expect(existsSync(join(cwd, 'reports', 'minimal.case.json'))).toBe(true);
-    const again = await cli(['compare', '--case', 'reports/minimal.case.json', '--impl-cmd', command], cwd);
+    const again = await cli(
+      ['compare', '--case', 'reports/minimal.case.json', '--impl-cmd', command, '--out', 'reports/minimal'],
+      cwd,
+    );
     expect(again.code).toBe(1);
   }, 120_000);
 });
