@@ -59,6 +59,18 @@ export interface CliOptions
   shard?: string;
   /** the golden snapshots' directory */
   dir: string;
+  /** the subject's conventions (src/model/conventions.ts validates them all in one place: conventionsOf) */
+  conventions?: string;
+  layout?: string;
+  gateOrder?: string;
+  concatGates?: boolean;
+  gruReset?: string;
+  twoBiases?: boolean;
+  reduction?: string;
+  /** case: targets null except at the last step (a many-to-one model) */
+  lastStepOnly?: boolean;
+  /** case: each sequence's length, e.g. "7,4,5": targets null after it (padding) */
+  lengths?: string;
 }
 
 export type Field = keyof CliOptions;

@@ -17,6 +17,16 @@ export const GENERATION = [...RECIPE_FIELDS, 'seed', 'id'] as const satisfies re
 export const TOLERANCE = ['atol', 'rtol'] as const satisfies readonly Field[];
 /** Truncation and clipping, shared by compare and grads. */
 export const VARIANT = ['truncate', 'detachEvery', 'clipValue', 'clipNorm'] as const satisfies readonly Field[];
+/** The subject's conventions (validated together by conventionsOf). */
+export const CONVENTIONS = [
+  'conventions',
+  'layout',
+  'gateOrder',
+  'concatGates',
+  'gruReset',
+  'twoBiases',
+  'reduction',
+] as const satisfies readonly Field[];
 export const FD = ['fd', 'fdSeed', 'fdAtol', 'fdRtol'] as const satisfies readonly Field[];
 /** The options every checking command shares: which references, which backend, where the reports go. */
 export const RUN = ['reference', 'backend', 'out', 'junit', 'json', 'maxMemory'] as const satisfies readonly Field[];

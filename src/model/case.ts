@@ -5,6 +5,8 @@
 import type { Matrix } from './matrix.js';
 import { fromNested, fromVector, toNested, toVector } from './matrix.js';
 import { paramSpecs, type ModelConfig } from './spec.js';
+import { NO_TARGET, type Reduction } from './loss.js';
+import type { Conventions, ConventionsFile } from './conventions.js';
 
 export const CASE_SCHEMA_VERSION = 1;
 
@@ -16,8 +18,13 @@ export interface CaseFile {
   params: Record<string, number[][] | number[]>;
   inputs?: number[][];
   inputVectors?: number[][][];
-  targets: number[][];
+  /** null: no loss at that step */
+  targets: (number | null)[][];
   initialState?: number[][];
+  /** the loss's reduction; absent: sum */
+  reduction?: Reduction;
+  /** the conventions the case was declared in (bptt-check case --conventions X writes them) */
+  conventions?: ConventionsFile;
 }
 
 /** The case in memory: flat typed arrays, ready for computation. */
@@ -31,10 +38,17 @@ export interface Case {
   tokens: Int32Array | null;
   /** B·T·I numbers, x_t of row b at [(b·T + t)·I, …), when inputs are dense vectors */
   vectors: Float64Array | null;
-  /** B·T target ids */
+  /** B·T target ids; NO_TARGET (−1) where a step carries no loss (null in files) */
   targets: Int32Array;
   /** s_{-1}, B×H, or null for zeros */
   initialState: Matrix | null;
+  /** the loss's reduction (loss.ts); undefined: sum */
+  reduction?: Reduction;
+  /**
+   * the conventions of the subject's view of this case (layout, gate order, names, …; conventions.ts): the case
+   * is handed to user code, and user gradients are read, in them. undefined: ours (math layout, U, W, V, …).
+   */
+  conventions?: Conventions;
 }
 
 export function caseToFile(c: Case): CaseFile {
@@ -44,12 +58,13 @@ export function caseToFile(c: Case): CaseFile {
     params[s.name] = s.vector ? toVector(c.params[s.name]!) : toNested(c.params[s.name]!);
   const rows = <A extends Int32Array | Float64Array>(a: A, width: number) =>
     Array.from({ length: B }, (_, b) => Array.from(a.subarray(b * width, (b + 1) * width)));
+  const targets = rows(c.targets, T).map((row) => row.map((y) => (y === NO_TARGET ? null : y)));
   const file: CaseFile = {
     schemaVersion: CASE_SCHEMA_VERSION,
     id: c.id,
     model: { ...model },
     params,
-    targets: rows(c.targets, T),
+    targets,
   };
   if (c.tokens) file.inputs = rows(c.tokens, T);
   if (c.vectors) {
@@ -59,6 +74,7 @@ export function caseToFile(c: Case): CaseFile {
     );
   }
   if (c.initialState) file.initialState = toNested(c.initialState);
+  if (c.reduction && c.reduction !== 'sum') file.reduction = c.reduction;
   return file;
 }
 
@@ -79,7 +95,8 @@ export function caseFromValidFile(f: CaseFile, fallbackId: string): Case {
     params,
     tokens: f.inputs ? Int32Array.from(f.inputs.flat()) : null,
     vectors: f.inputVectors ? Float64Array.from(f.inputVectors.flat(2)) : null,
-    targets: Int32Array.from(f.targets.flat()),
+    targets: Int32Array.from(f.targets.flat(), (y) => y ?? NO_TARGET),
     initialState: f.initialState ? fromNested(f.initialState) : null,
+    ...(f.reduction && f.reduction !== 'sum' ? { reduction: f.reduction } : {}),
   };
 }

@@ -32,6 +32,20 @@ export interface GatedConfig extends ModelBase {
   cell: GatedCell;
   /** hardSigmoid = clip(0.2x + 0.5, 0, 1), tfjs's default, or sigmoid */
   recurrentActivation: RecurrentActivation;
+  /**
+   * GRU only: where the reset gate acts. Absent (or 'before', tfjs's): h̃ = act(U_h x + W_h (r ⊙ s_{t−1}) + b_h).
+   * 'after' (PyTorch's and Keras's default): h̃ = act(U_h x + b_h + r ⊙ (W_h s_{t−1} + b_Wh)), with its own
+   * bias b_Wh inside the reset when the model has biases.
+   */
+  gruReset?: GruReset;
+}
+
+export const GRU_RESETS = ['before', 'after'] as const;
+export type GruReset = (typeof GRU_RESETS)[number];
+
+/** Whether a model is the GRU with the reset applied after the recurrent product. */
+export function resetAfter(m: { cell: Cell; gruReset?: GruReset | undefined }): boolean {
+  return m.cell === 'gru' && m.gruReset === 'after';
 }
 
 export type GatedCell = Exclude<Cell, 'rnn'>;
@@ -41,7 +55,11 @@ export type ModelConfig = RnnConfig | GatedConfig;
 export const DEFAULT_RECURRENT_ACTIVATION: RecurrentActivation = 'hardSigmoid';
 
 /** A model's fields as read or generated, before the gated cells' σ is filled in. */
-export type ModelFields = ModelBase & { cell: Cell; recurrentActivation?: RecurrentActivation | undefined };
+export type ModelFields = ModelBase & {
+  cell: Cell;
+  recurrentActivation?: RecurrentActivation | undefined;
+  gruReset?: GruReset | undefined;
+};
 
 /** What decides a model's tensors and their shapes: any model's fields, σ filled in or not. */
 export type ModelShape = ModelFields;
@@ -51,9 +69,15 @@ export type ModelShape = ModelFields;
  * default (an RNN's recurrentActivation is refused by validation before this).
  */
 export function modelConfig(f: ModelFields): ModelConfig {
-  const { cell, recurrentActivation, ...base } = f;
+  const { cell, recurrentActivation, gruReset, ...base } = f;
   if (cell === 'rnn') return { cell, ...base };
-  return { cell, recurrentActivation: recurrentActivation ?? DEFAULT_RECURRENT_ACTIVATION, ...base };
+  const gated: GatedConfig = {
+    cell,
+    recurrentActivation: recurrentActivation ?? DEFAULT_RECURRENT_ACTIVATION,
+    ...base,
+  };
+  if (cell === 'gru' && gruReset === 'after') gated.gruReset = 'after';
+  return gated;
 }
 
 export interface TensorSpec {
@@ -76,6 +100,8 @@ export function paramSpecs(m: ModelShape): TensorSpec[] {
       { name: `W_${g}`, rows: H, cols: H, vector: false, formula: 'H×H' },
       ...(m.bias ? [{ name: `b_${g}`, rows: H, cols: 1, vector: true, formula: 'H' }] : []),
     ]);
+    // the GRU with the reset after: b_Wh inside the reset, h̃ = act(U_h x + b_h + r ⊙ (W_h s_{t−1} + b_Wh))
+    if (m.bias && resetAfter(m)) specs.push({ name: 'b_Wh', rows: H, cols: 1, vector: true, formula: 'H' });
     specs.push({ name: 'V', rows: K, cols: H, vector: false, formula: 'K×H' });
     if (m.bias) specs.push({ name: 'c', rows: K, cols: 1, vector: true, formula: 'K' });
     return specs;

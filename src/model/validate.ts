@@ -6,9 +6,11 @@ import { z } from 'zod';
 import { CASE_SCHEMA_VERSION, caseFromValidFile, type Case, type CaseFile } from './case.js';
 import { InputError, shown } from './errors.js';
 import { checkSizes, MAX_DIM } from './limits.js';
+import { REDUCTIONS } from './loss.js';
 import {
   ACTIVATIONS,
   CELLS,
+  GRU_RESETS,
   modelConfig,
   paramSpecs,
   RECURRENT_ACTIVATIONS,
@@ -21,6 +23,7 @@ const size = z.number().int().positive().max(MAX_DIM); // the cap on I, H, K (sr
 export const modelSchema = z.strictObject({
   cell: z.enum(CELLS),
   recurrentActivation: z.enum(RECURRENT_ACTIVATIONS).optional(),
+  gruReset: z.enum(GRU_RESETS).optional(),
   activation: z.enum(ACTIVATIONS),
   bias: z.boolean(),
   inputSize: size,
@@ -37,6 +40,8 @@ export const caseSchema = z.strictObject({
   inputVectors: z.unknown().optional(),
   targets: z.unknown(),
   initialState: z.unknown().optional(),
+  reduction: z.enum(REDUCTIONS).optional(),
+  conventions: z.unknown().optional(),
 });
 
 type Path = (string | number)[];

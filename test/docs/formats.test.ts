@@ -176,7 +176,7 @@ describe('the words a user reads', () => {
     expect(readDoc('README.md')).toContain('(docs/formats.md)');
     const kase = JSON.parse(examples().cases[0]!.text) as Record<string, unknown>;
     expect(() => parseCase({ ...kase, extra: 1 }, 'c.json')).toThrow(
-      'c.json: extra is not a known field, expected only schemaVersion, id, model, params, inputs, inputVectors, targets, initialState (docs/formats.md, "Case file")',
+      'c.json: extra is not a known field, expected only schemaVersion, id, model, params, inputs, inputVectors, targets, initialState, reduction, conventions (docs/formats.md, "Case file")',
     );
     expect(() => parseCase({ ...kase, model: { ...(kase.model as object), gates: 3 } }, 'c.json')).toThrow(
       /model\.gates is not a known field, expected only cell, recurrentActivation, activation, bias, .*"Case file"\)$/,
