@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { sizesOf, sizesOfRecipe, type Sizes } from '../model/limits.js';
 import type { CheckOptions } from '../check/compare.js';
 import { flagOf, type Values } from './fields.js';
+import { conventionsForOf, inConventions } from './conventions.js';
 import { parseFd } from './parsers.js';
 import type { CliOptions, Field } from './cli-options.js';
 
@@ -44,7 +45,7 @@ export function generationOptions(values: Partial<GenerateOptions>): GenerateOpt
  * (itself bounded, files.ts) is read.
  */
 export function caseFromOptions(
-  opts: Values<typeof GENERATION> & { case?: string },
+  opts: Values<typeof GENERATION> & { case?: string } & Partial<Pick<CliOptions, (typeof CONVENTIONS)[number]>>,
   cmd: Command,
   budget?: (s: Sizes, where: string) => void,
 ): Case {
@@ -54,14 +55,14 @@ export function caseFromOptions(
       throw new InputError(
         `${flagOf(given[0]!)} is given with --case, expected either --case FILE or generation options, not both`,
       );
-    const c = loadCase(opts.case);
+    const c = loadCase(opts.case, conventionsForOf(opts));
     budget?.(sizesOf(c), basename(opts.case));
     return c;
   }
   const recipe = generationOptions(opts);
   checkGenerateOptions(recipe);
   budget?.(sizesOfRecipe(recipe), '');
-  return generateCase(recipe);
+  return inConventions(generateCase(recipe), opts);
 }
 
 /** bash's $'…' quoting: \\ and \' escaped, \n \r \t named, other control characters as \xHH (C0, DEL) or \uHHHH. */
