@@ -106,10 +106,13 @@ export function parseGradients(raw: unknown, where: string, c: Case, requireHead
       `${where}: schemaVersion is ${shown(obj.schemaVersion)}, expected ${GRADIENTS_SCHEMA_VERSION}`,
     );
   // a non-finite loss is not refused: it is a failing loss row, as a non-finite tensor entry is
-  // PyTorch's fixtures name it loss_value
-  const loss = readJsonNumber(obj.loss ?? (conventions?.names === 'pytorch' ? obj.loss_value : undefined));
+  // PyTorch's fixtures name it loss_value (their loss is the loss's description)
+  const lossField = conventions?.names === 'pytorch' && obj.loss_value !== undefined ? 'loss_value' : 'loss';
+  const loss = readJsonNumber(obj[lossField]);
   if (loss === undefined)
-    throw new InputError(`${where}: loss is ${shown(obj.loss)}, expected a number (or "NaN", "Infinity", "-Infinity")`);
+    throw new InputError(
+      `${where}: ${lossField} is ${shown(obj[lossField])}, expected a number (or "NaN", "Infinity", "-Infinity")`,
+    );
   const grads = obj.gradients as Record<string, unknown> | undefined;
   if (grads === null || typeof grads !== 'object' || Array.isArray(grads))
     throw new InputError(`${where}: gradients is ${shown(grads)}, expected an object of tensors`);
