@@ -13,8 +13,13 @@ import { parseFd } from './parsers.js';
 import type { CliOptions, Field } from './cli-options.js';
 
 /** The generation options of `bptt-check case` (docs/formats.md): GenerateOptions' fields. */
-export const GENERATION = [...RECIPE_FIELDS, 'seed', 'id'] as const satisfies readonly (keyof GenerateOptions &
-  Field)[];
+export const GENERATION = [
+  ...RECIPE_FIELDS,
+  'lastStepOnly',
+  'lengths',
+  'seed',
+  'id',
+] as const satisfies readonly (keyof GenerateOptions & Field)[];
 export const TOLERANCE = ['atol', 'rtol'] as const satisfies readonly Field[];
 /** Truncation and clipping, shared by compare and grads. */
 export const VARIANT = ['truncate', 'detachEvery', 'clipValue', 'clipNorm'] as const satisfies readonly Field[];
@@ -59,10 +64,18 @@ export function caseFromOptions(
     budget?.(sizesOf(c), basename(opts.case));
     return c;
   }
-  const recipe = generationOptions(opts);
+  const recipe = withLengths(generationOptions(opts), (f) => cmd.getOptionValueSource(f) === 'cli');
   checkGenerateOptions(recipe);
   budget?.(sizesOfRecipe(recipe), '');
   return inConventions(generateCase(recipe), opts);
+}
+
+/** With lengths: B is their count unless batch is given, T their maximum unless steps is given (larger or not). */
+function withLengths(o: GenerateOptions, given: (f: 'batch' | 'steps') => boolean): GenerateOptions {
+  if (!o.lengths) return o;
+  const batch = given('batch') ? o.batch : o.lengths.length;
+  const steps = given('steps') ? o.steps : Math.max(...o.lengths);
+  return { ...o, batch, steps };
 }
 
 /** bash's $'…' quoting: \\ and \' escaped, \n \r \t named, other control characters as \xHH (C0, DEL) or \uHHHH. */
