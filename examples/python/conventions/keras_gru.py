@@ -73,7 +73,7 @@ def gru_cell_backward(dh_new, cache, recurrent_kernel, bug=None):
 def loss_and_grads(raw, bug=None):
     """The case file `raw` (Keras's names under params) -> (loss, {name: gradient}) in Keras's shapes."""
     model = raw["model"]
-    if model["cell"] != "gru" or model.get("gruReset", "after") != "after":
+    if model["cell"] != "gru" or model.get("gruReset") != "after":
         raise ValueError("this is Keras's GRU with the reset after only")
     if model.get("activation", "tanh") != "tanh" or model.get("recurrentActivation", "sigmoid") != "sigmoid":
         raise ValueError("this Keras GRU is tanh with sigmoid gates only")
