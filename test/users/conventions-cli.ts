@@ -24,6 +24,8 @@ export interface Checked extends Run {
   diagnosis: { tensor: string; pattern: string; detail: string }[];
   /** the tensors of the side under test that failed, sorted */
   failing: string[];
+  /** the console's diagnosis lines */
+  diagnosisLines: string[];
 }
 
 /** The convention options the CLI offers a user; a diagnosis that names a convention suggests one of them. */
@@ -44,7 +46,8 @@ export function session(python: string, script: string, preset: string) {
       /* no report: the run failed before writing it (its code and stderr say why) */
     }
     const failing = [...new Set(rows.filter((r) => r.a === 'yours' && !r.pass).map((r) => r.tensor))].sort();
-    return { ...run, rows, diagnosis, failing };
+    const diagnosisLines = run.stdout.split('\n').filter((l) => l.startsWith('diagnosis:'));
+    return { ...run, rows, diagnosis, failing, diagnosisLines };
   };
   return {
     dir,
