@@ -137,6 +137,12 @@ export function diagnose(
         gt += g.data[k]! * t.data[k]!;
         if (t.data[k] !== 0) nonzero++;
       }
+      // a zero tensor is fitted by α = 0: it is never accumulated, not scaled
+      if (nonzero > 0 && g.data.every((x) => x === 0))
+        return {
+          pattern: 'zero-gradient',
+          detail: `${name} is zero everywhere, where the true gradient is not: it is never accumulated`,
+        };
       // least-squares α in g ≈ α·truth; a truth of one nonzero entry is fitted by any α (a shrunk case: H = 1): no pattern
       const alpha = tt > 0 && nonzero > 1 ? gt / tt : NaN;
       if (Number.isFinite(alpha) && Math.abs(alpha - 1) > 1e-3 && is(t.data.map((x) => alpha * x))) {

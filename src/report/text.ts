@@ -75,7 +75,10 @@ export const ADVICE: Record<string, string> = {
     'The options a subject is given ({ truncate, detachEvery, clipValue, clipNorm }, keys present only when asked) are what it must compute: bptt-check never truncates or clips its answer.',
   transposed:
     'With a_t = W s_{t−1}, ∂L/∂W = Σ_t da_t s_{t−1}ᵀ (a column times a row), not its transpose s_{t−1} da_tᵀ.',
-  scaled: 'The loss is a sum, L = Σ_t L_t (and over the batch); averaging divides every gradient by T, B or B·T.',
+  scaled:
+    'The loss is a sum, L = Σ_t L_t (and over the batch), unless the conventions declare a reduction; averaging divides every gradient by T, B or B·T.',
+  'zero-gradient':
+    'Every parameter used in the forward pass has a gradient: its buffer is zeroed before the backward loop and accumulated in it (d· += …); a missing line, or a buffer zeroed again after the loop, leaves it 0.',
   'sign-flipped': 'For softmax with cross-entropy ∂L_t/∂z_t = ŷ_t − y_t (prediction minus target), not y_t − ŷ_t.',
   'no-recurrence':
     'ds_t must also receive Wᵀ da_{t+1} from the next step: the chain ∂s_t/∂s_k = ∏_j ∂s_j/∂s_{j−1} is missing.',

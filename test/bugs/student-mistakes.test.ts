@@ -56,6 +56,8 @@ describe('compare --impl on a student BPTT with one mistake', () => {
     ['initial-state-missing', 'initial-state-gradient-missing', ['initialState'], ['initialState']],
     ['initial-state-zero', 'initial-state-gradient-missing', ['initialState'], ['initialState']],
     ['dU-assigned', 'U-assigned-not-accumulated', ['U'], ['U']],
+    // a zero tensor is fitted by α = 0, but it is not scaled: it was never accumulated
+    ['db-missing', 'zero-gradient', ['b'], ['b']],
     // V and c do not go through f′: they stay right
     ['fprime-output-only', 'derivative-on-output-path-only', RECURRENT, RECURRENT],
     ['softmax-no-onehot', 'softmax-without-one-hot', ALL, ALL],
