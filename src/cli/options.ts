@@ -12,8 +12,12 @@ import { parseFd } from './parsers.js';
 import type { CliOptions, Field } from './cli-options.js';
 
 /** The generation options of `bptt-check case` (docs/formats.md): GenerateOptions' fields. */
-export const GENERATION = [...RECIPE_FIELDS, 'seed', 'id'] as const satisfies readonly (keyof GenerateOptions &
-  Field)[];
+export const GENERATION = [
+  ...RECIPE_FIELDS,
+  'gruReset',
+  'seed',
+  'id',
+] as const satisfies readonly (keyof GenerateOptions & Field)[];
 export const TOLERANCE = ['atol', 'rtol'] as const satisfies readonly Field[];
 /** Truncation and clipping, shared by compare and grads. */
 export const VARIANT = ['truncate', 'detachEvery', 'clipValue', 'clipNorm'] as const satisfies readonly Field[];

@@ -144,6 +144,7 @@ export const OPTIONS: Table = {
   gruReset: {
     argument: '<where>',
     description: `the GRU's reset gate before the recurrent product (tfjs) or after it (PyTorch, Keras): ${GRU_RESETS.join('|')}`,
+    parse: (f) => oneOf(f, GRU_RESETS),
   },
   twoBiases: { description: "two biases per gate, PyTorch's bias_ih and bias_hh, both checked" },
   reduction: {
