@@ -8,6 +8,7 @@ import { handGradients, jacobianNorms, handForward } from '../../src/bptt/index.
 import { fdOracle } from '../../src/fd/oracle.js';
 import type { Case } from '../../src/model/case.js';
 import { modelConfig } from '../../src/model/spec.js';
+import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';
 import { relErr } from '../helpers/fixtures.js';
 import { pytorchGruCase, pytorchGruExpected } from '../helpers/pytorch-gru.js';
 
@@ -41,6 +42,34 @@ describe('the GRU with the reset after, against PyTorch float64 autograd (nn.GRU
     expect(norms).toHaveLength(c.steps);
     expect(norms.every((x) => Number.isFinite(x) && x >= 0)).toBe(true);
     expect(norms[c.steps - 1]).toBeCloseTo(1, 12);
+  });
+});
+
+describe('the GRU with the reset after: hand side and finite differences on generated cases', () => {
+  it.each([
+    ['hardSigmoid', 'tanh', true, true],
+    ['sigmoid', 'relu', false, false],
+    ['hardSigmoid', 'sigmoid', true, false],
+  ] as const)('σ %s, act %s, dense %s, biases %s: every entry to 1e-10', (rec, activation, dense, bias) => {
+    const c = generateCase({
+      ...GENERATE_DEFAULTS,
+      cell: 'gru',
+      gruReset: 'after',
+      recurrentActivation: rec,
+      activation,
+      denseInputs: dense,
+      bias,
+      initialState: true,
+      inputSize: 3,
+      hiddenSize: 4,
+      steps: 6,
+      batch: 2,
+      seed: 9,
+    });
+    const g = handGradients(c);
+    expect('b_Wh' in g.tensors).toBe(bias);
+    for (const p of fdOracle(c, { kind: 'full' }))
+      expect(relErr(g.tensors[p.tensor]!.data, p.values), p.tensor).toBeLessThan(1e-10);
   });
 });
 
