@@ -1,7 +1,7 @@
 /** The oracle: TensorFlow.js gradients of a case, in math layout. Never imports the hand-written side. */
 import type { Case } from '../src/model/case.js';
 import type { Gradients } from '../src/model/gradients.js';
-import type { Cell } from '../src/model/spec.js';
+import { resetAfter, type Cell, type GruReset } from '../src/model/spec.js';
 import { layerNameOf } from './cells/index.js';
 import { layersGradients } from './layers.js';
 import { opsGradients } from './ops.js';
@@ -46,10 +46,19 @@ export interface ReferenceVariant {
 /**
  * Whether a reference computes a variant for a cell: true, or why not (words for a note or a refusal).
  * tf.layers' recurrent layers run the whole sequence with no hook to truncate or detach; clipping is done
- * on the gradients (clip.ts), so every reference clips. tfjs-ops does every variant.
+ * on the gradients (clip.ts), so every reference clips. tf.layers' GRU applies the reset before the recurrent
+ * product only (tfjs-layers' GRUCell has no resetAfter option), so the model's gruReset 'after' is tfjs-ops'
+ * alone. tfjs-ops does every variant and model.
  */
-export function supports(reference: ReferenceName, variant: ReferenceVariant, cell: Cell): true | string {
+export function supports(
+  reference: ReferenceName,
+  variant: ReferenceVariant,
+  model: Cell | { cell: Cell; gruReset?: GruReset | undefined },
+): true | string {
+  const m = typeof model === 'string' ? { cell: model } : model;
   if (reference === 'tfjs-layers' && (variant.truncate !== undefined || variant.detachEvery !== undefined))
-    return `tf.layers.${layerNameOf(cell)} cannot truncate or detach`;
+    return `tf.layers.${layerNameOf(m.cell)} cannot truncate or detach`;
+  if (reference === 'tfjs-layers' && resetAfter(m))
+    return "tf.layers' GRU has no reset after the recurrent product (resetAfter)";
   return true;
 }

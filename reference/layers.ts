@@ -8,6 +8,7 @@ import type { Case } from '../src/model/case.js';
 import type { Gradients } from '../src/model/gradients.js';
 import type { Matrix } from '../src/model/matrix.js';
 import { InputError, fieldName } from '../src/model/errors.js';
+import { resetAfter } from '../src/model/spec.js';
 import { cellOf } from './cells/index.js';
 import { clipInTf, type ReferenceOptions } from './clip.js';
 import {
@@ -45,6 +46,11 @@ export function layersRefuse(opts: ReferenceOptions): void {
 
 export async function layersGradients(c: Case, opts: ReferenceOptions = {}): Promise<Gradients> {
   layersRefuse(opts);
+  if (resetAfter(c.model))
+    throw new InputError(
+      `${fieldName('gruReset')} is after for the tfjs-layers reference, expected before: tf.layers' GRU has no reset after the recurrent product (resetAfter); tfjs-ops computes it`,
+      'gruReset',
+    );
   const { batch: B, steps: T } = c;
   const { inputSize: I, hiddenSize: H, outputSize: K, bias } = c.model;
   const cell = cellOf(c.model);

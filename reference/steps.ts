@@ -69,7 +69,7 @@ export async function referenceSteps(c: Case, outputStep?: number): Promise<Refe
         const w = copies[k]!; //                            s_k = (the cell's step with W_k, U_k, b_k) + e_k
         const x = inputAt(c, inp.xs, k);
         const xU = (g: string) => tf.matMul(x, w[named('U', g)]!, false, true); // x_k U_{*,k}ᵀ, step k's copy
-        const next = cell.step(xU, st, w);
+        const next = cell.step(xU, st, { ...inp.vars, ...w }); // step k's copies over the rest (b_Wh of the GRU with the reset after)
         st = { ...next, s: tf.add(next.s, probes[k]!) };
         states.push(st.s);
       }

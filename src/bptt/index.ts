@@ -3,7 +3,7 @@ import type { Case } from '../model/case.js';
 import type { Matrix } from '../model/matrix.js';
 import { heapBytesOf, PLAIN, withWorkspace, type Workspace } from '../kernels/heap.js';
 import { outerSumScratch } from '../kernels/kernels.js';
-import { CELL_IMPLS, type HandCache } from './cells/index.js';
+import { cellImpl, type HandCache } from './cells/index.js';
 import { gatedCache, type GatedCache } from './cells/gated.js';
 import type { BpttOptions } from './options.js';
 import type { BackwardResult, StepAdjoints } from './recursion.js';
@@ -21,7 +21,7 @@ export type { StepContribution } from './steps.js';
 
 /** The forward pass of the case's cell. */
 export function handForward(c: Case, ws: Workspace = PLAIN): HandCache {
-  return CELL_IMPLS[c.model.cell].forward(c, ws);
+  return cellImpl(c.model).forward(c, ws);
 }
 
 /** The forward pass of a gated cell (LSTM, GRU). */
@@ -31,17 +31,17 @@ export function gatedForward(c: Case, ws: Workspace = PLAIN): GatedCache {
 
 /** BPTT of the case's cell from its forward pass (handForward's, for the same case). */
 export function handBackward(c: Case, cache: HandCache, opts: BpttOptions = {}, ws: Workspace = PLAIN): BackwardResult {
-  return CELL_IMPLS[c.model.cell].backward(c, cache, opts, ws);
+  return cellImpl(c.model).backward(c, cache, opts, ws);
 }
 
 /** The contribution of step k to each recurrent gradient (steps.ts), from a backward pass's kept adjoints. */
 export function stepContribution(c: Case, cache: HandCache, steps: StepAdjoints, k: number): StepContribution {
-  return CELL_IMPLS[c.model.cell].stepContribution(c, cache, steps, k);
+  return cellImpl(c.model).stepContribution(c, cache, steps, k);
 }
 
 /** ‖∂s_{T−1}/∂s_k‖₂ at every k for batch row `row`, from the case's forward pass. */
 export function jacobianNorms(c: Case, cache: HandCache, row = 0): number[] {
-  return CELL_IMPLS[c.model.cell].jacobianNorms(c, cache, row);
+  return cellImpl(c.model).jacobianNorms(c, cache, row);
 }
 
 /**
@@ -50,7 +50,7 @@ export function jacobianNorms(c: Case, cache: HandCache, row = 0): number[] {
  * kernels (kernels.ts).
  */
 export function handGradients(c: Case, opts: BpttOptions = {}): BackwardResult {
-  const cell = CELL_IMPLS[c.model.cell];
+  const cell = cellImpl(c.model);
   const { inputSize: I, hiddenSize: H, outputSize: K } = c.model;
   const sumScratch = outerSumScratch(Math.max(H, K), Math.max(H, I), c.steps); // the largest of dW, dU, dV's sums over t
   const bytes = forwardBytes(c) + bytesOf([...cell.backwardSizes(c, opts), sumScratch]);
@@ -63,7 +63,7 @@ export function handGradients(c: Case, opts: BpttOptions = {}): BackwardResult {
 /** The bytes a forward pass takes in a workspace, with a copy of the case's parameters, inputs and initial state. */
 export function forwardBytes(c: Case): number {
   const copies = [...Object.values(c.params), ...(c.initialState ? [c.initialState] : [])].map((m) => m.data.length);
-  return bytesOf([...copies, c.vectors?.length ?? 0, ...CELL_IMPLS[c.model.cell].forwardSizes(c)]);
+  return bytesOf([...copies, c.vectors?.length ?? 0, ...cellImpl(c.model).forwardSizes(c)]);
 }
 
 const bytesOf = (sizes: number[]) => sizes.reduce((sum, n) => sum + heapBytesOf(n), 0);

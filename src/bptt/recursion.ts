@@ -135,15 +135,24 @@ export function addOutputSums(
  * For batch row b's pre-activation adjoints da_t (DA) and the vectors v_t they multiply (V: s_{t−1} for the
  * RNN and most gates):
  *   dW += Σ_t da_t v_tᵀ    dU += Σ_t da_t x_tᵀ    db += Σ_t da_t
+ * (a null dW or dU is left out: the GRU with the reset after sums W_h's adjoint r ⊙ da_h apart from U_h's da_h)
  */
-export function addStepSums(c: Case, b: number, DA: Steps, V: Steps, dW: Matrix, dU: Matrix, db: Matrix | null): void {
+export function addStepSums(
+  c: Case,
+  b: number,
+  DA: Steps,
+  V: Steps,
+  dW: Matrix | null,
+  dU: Matrix | null,
+  db: Matrix | null,
+): void {
   const T = c.steps;
   const { inputSize: I, hiddenSize: H } = c.model;
   const da = (t: number) => DA.offset + t * DA.stride; //                     da_t at DA.data[da(t) …]
-  addOuterSum(dW, DA, V, T); //                                               dW += Σ_t da_t v_tᵀ
-  if (c.vectors)
+  if (dW) addOuterSum(dW, DA, V, T); //                                       dW += Σ_t da_t v_tᵀ
+  if (dU && c.vectors)
     addOuterSum(dU, DA, { data: c.vectors, stride: I, offset: b * T * I }, T); // dU += Σ_t da_t x_tᵀ
-  else
+  else if (dU)
     for (let t = 0; t < T; t++) {
       const x = c.tokens![b * T + t]!; //                                     x_t one-hot: da_t into column x_t
       for (let i = 0; i < H; i++) dU.data[i * I + x]! += DA.data[da(t) + i]!;

@@ -4,7 +4,7 @@
  * is raised here (or by the functions it calls), as an InputError naming the option's field.
  */
 import { supports, type ReferenceName } from '../../reference/index.js';
-import type { Cell } from '../model/spec.js';
+import type { Cell, GruReset } from '../model/spec.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
 import { fieldName as f, InputError } from '../model/errors.js';
@@ -81,8 +81,11 @@ export interface CheckPlan {
 }
 
 /** The references of a choice that run the variant on a cell (reference/'s supports() says which). */
-export const runnable = (references: readonly ReferenceName[], v: Variant, cell: Cell): ReferenceName[] =>
-  references.filter((r) => supports(r, v, cell) === true);
+export const runnable = (
+  references: readonly ReferenceName[],
+  v: Variant,
+  model: Cell | { cell: Cell; gruReset?: GruReset | undefined },
+): ReferenceName[] => references.filter((r) => supports(r, v, model) === true);
 
 /** The subject of the options: a Side, user code (`impl`), or the built-in hand side. */
 export function subjectOf(o: CheckOptions): Side {
@@ -199,11 +202,11 @@ export function planCheck(c: Case, o: PlanOptions): CheckPlan {
   if (o.fd) checkFdMode(c, o.fd);
   if (steps) checkOutputStep(c, o.outputStep);
   const variant = variantOf(o);
-  const refs = runnable(o.references, variant, c.model.cell);
+  const refs = runnable(o.references, variant, c.model);
   const notes = [...(o.notes ?? [])];
   for (const r of o.references.filter((x) => !refs.includes(x)))
     notes.push(
-      `${r} skipped: ${supports(r, variant, c.model.cell)}; the ${subject.name === 'hand' ? 'hand side' : 'subject'} is checked against tfjs-ops`,
+      `${r} skipped: ${supports(r, variant, c.model)}; the ${subject.name === 'hand' ? 'hand side' : 'subject'} is checked against tfjs-ops`,
     );
   if (isTruncated(variant) && !refs.length)
     throw new InputError(

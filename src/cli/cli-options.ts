@@ -3,6 +3,7 @@ import type { Backend } from '../../reference/index.js';
 import type { CheckOptions } from '../check/compare.js';
 import type { Tolerance } from '../check/metrics.js';
 import type { GenerateOptions } from '../model/generate.js';
+import type { GruReset } from '../model/spec.js';
 
 /** The tfjs oracles each `--reference` choice of compare, suite and sweep names. */
 export const REFERENCE_CHOICES = {
@@ -64,7 +65,7 @@ export interface CliOptions
   layout?: string;
   gateOrder?: string;
   concatGates?: boolean;
-  gruReset?: string;
+  gruReset?: GruReset;
   twoBiases?: boolean;
   reduction?: string;
   /** case: targets null except at the last step (a many-to-one model) */

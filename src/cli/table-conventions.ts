@@ -3,7 +3,7 @@ import { LAYOUTS, PRESETS } from '../model/conventions.js';
 import { REDUCTIONS } from '../model/loss.js';
 import { GRU_RESETS } from '../model/spec.js';
 import type { Table } from './cli-options.js';
-import { integerList } from './parsers.js';
+import { integerList, oneOf } from './parsers.js';
 
 type ConventionFields =
   | 'conventions'
@@ -31,6 +31,7 @@ export const CONVENTION_OPTIONS: Pick<Table, ConventionFields> = {
   gruReset: {
     argument: '<where>',
     description: `the GRU's reset gate before the recurrent product (tfjs) or after it (PyTorch, Keras): ${GRU_RESETS.join('|')}`,
+    parse: (f) => oneOf(f, GRU_RESETS),
   },
   twoBiases: { description: "two biases per gate, PyTorch's bias_ih and bias_hh, both checked" },
   reduction: {

@@ -26,7 +26,7 @@ import { fieldName, InputError } from '../model/errors.js';
 import { MAX_FD_PERTURBATIONS } from '../model/limits.js';
 import type { Matrix } from '../model/matrix.js';
 import { gradientSpecs, type TensorSpec } from '../model/spec.js';
-import { FD_CELLS } from './cells/index.js';
+import { fdCell } from './cells/index.js';
 import type { Delta } from './difference.js';
 import { lossDifference, type LossDifference } from './trajectory.js';
 
@@ -214,7 +214,7 @@ export function fdMeasure(c: Case, probes: FdProbe[]): FdProbe[] {
   const differenceBytes = 32 * heapBytesOf(H) + 3 * heapBytesOf(K); // a loss difference's buffers: at most 21 of H (the LSTM's), 3 of K
   const measured = withWorkspace(forwardBytes(c) + differenceBytes, (ws) => {
     const w = caseWith(c, ws.copy);
-    const cell = FD_CELLS[w.model.cell](w, ws); // the forward pass at θ
+    const cell = fdCell(w.model)(w, ws); // the forward pass at θ
     const diff: LossDifference = (d, t0, rows) => ws.scoped(() => lossDifference(w, cell, d, t0, rows, ws));
     const specs = gradientSpecs(w.model, w.batch, w.initialState !== null);
     return probes.map((p) => {

@@ -24,11 +24,13 @@ import {
   ACTIVATIONS,
   CELLS,
   DEFAULT_RECURRENT_ACTIVATION,
+  GRU_RESETS,
   modelConfig,
   paramSpecs,
   RECURRENT_ACTIVATIONS,
   type Activation,
   type Cell,
+  type GruReset,
   type ModelConfig,
   type RecurrentActivation,
 } from './spec.js';
@@ -38,6 +40,8 @@ export interface GenerateOptions {
   cell?: Cell;
   /** the gated cells' σ (default hardSigmoid, as tfjs) */
   recurrentActivation?: RecurrentActivation;
+  /** the GRU's reset gate before the recurrent product (default, as tfjs) or after it (PyTorch, Keras: b_Wh too) */
+  gruReset?: GruReset;
   activation: Activation;
   bias: boolean;
   inputSize: number;
@@ -91,6 +95,7 @@ export function configId(o: GenerateOptions): string {
   const cell = o.cell ?? 'rnn';
   return [
     cell === 'rnn' ? 'rnn' : `${cell}-${o.recurrentActivation ?? DEFAULT_RECURRENT_ACTIVATION}`,
+    ...(cell === 'gru' && o.gruReset === 'after' ? ['resetafter'] : []),
     o.activation,
     o.bias ? 'bias' : 'nobias',
     o.denseInputs ? 'dense' : 'tok',
@@ -133,6 +138,16 @@ export function checkGenerateOptions(o: GenerateOptions): void {
       `${fieldName('recurrentActivation')} is ${shown(o.recurrentActivation)}, expected one of ${RECURRENT_ACTIVATIONS.join('|')}`,
       'recurrentActivation',
     );
+  if (o.gruReset !== undefined && !(GRU_RESETS as readonly string[]).includes(o.gruReset))
+    throw new InputError(
+      `${fieldName('gruReset')} is ${shown(o.gruReset)}, expected one of ${GRU_RESETS.join('|')}`,
+      'gruReset',
+    );
+  if (o.gruReset === 'after' && o.cell !== 'gru')
+    throw new InputError(
+      `${fieldName('gruReset')} is after for cell ${o.cell ?? 'rnn'}, expected it only with ${fieldName('cell')} gru (the reset gate is the GRU's)`,
+      'gruReset',
+    );
   if (!(ACTIVATIONS as readonly string[]).includes(o.activation))
     throw new InputError(
       `${fieldName('activation')} is ${shown(o.activation)}, expected one of ${ACTIVATIONS.join('|')}`,
@@ -161,6 +176,7 @@ export function modelOf(o: GenerateOptions): ModelConfig {
   return modelConfig({
     cell: o.cell ?? 'rnn',
     ...(o.recurrentActivation !== undefined ? { recurrentActivation: o.recurrentActivation } : {}),
+    ...(o.gruReset !== undefined ? { gruReset: o.gruReset } : {}),
     activation: o.activation,
     bias: o.bias,
     inputSize: o.inputSize,

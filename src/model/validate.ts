@@ -180,6 +180,12 @@ export function parseCase(raw: unknown, where: string, fallbackId = 'case'): Cas
       JSON.stringify(f.model.recurrentActivation),
       'no recurrentActivation for cell rnn (it has no gates)',
     );
+  if (f.model.cell !== 'gru' && f.model.gruReset !== undefined)
+    check.fail(
+      ['model', 'gruReset'],
+      JSON.stringify(f.model.gruReset),
+      `no gruReset for cell ${f.model.cell} (the reset gate is the GRU's)`,
+    );
   const model: ModelConfig = modelConfig(f.model); // a gated cell without recurrentActivation: tfjs's default
   const { inputSize: I, hiddenSize: H, outputSize: K } = model;
 

@@ -11,7 +11,7 @@ import { NON_FINITE_TEXT } from '../model/gradients.js';
 import { readJsonFile } from '../model/files.js';
 import { checkGenerateOptions, modelOf, type GenerateOptions } from '../model/generate.js';
 import { checkBudget, sizesOfRecipe } from '../model/limits.js';
-import { ACTIVATIONS, CELLS, gradientSpecs, RECURRENT_ACTIVATIONS } from '../model/spec.js';
+import { ACTIVATIONS, CELLS, gradientSpecs, GRU_RESETS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
 
 export const GOLDEN_SCHEMA_VERSION = 1;
 export const SIDES = ['hand', 'tfjs-layers', 'tfjs-ops'] as const;
@@ -39,6 +39,7 @@ const generateSchema = z.strictObject({
   id: z.string().optional(),
   lastStepOnly: z.boolean().optional(),
   lengths: z.array(size).optional(),
+  gruReset: z.enum(GRU_RESETS).optional(),
 });
 // every field of GenerateOptions has its schema above (tsc fails here when one is added to GenerateOptions only)
 type Unvalidated = Exclude<keyof GenerateOptions, keyof z.infer<typeof generateSchema>>;

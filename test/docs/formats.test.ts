@@ -179,7 +179,7 @@ describe('the words a user reads', () => {
       'c.json: extra is not a known field, expected only schemaVersion, id, model, params, inputs, inputVectors, targets, initialState, reduction, conventions (docs/formats.md, "Case file")',
     );
     expect(() => parseCase({ ...kase, model: { ...(kase.model as object), gates: 3 } }, 'c.json')).toThrow(
-      /model\.gates is not a known field, expected only cell, recurrentActivation, activation, bias, .*"Case file"\)$/,
+      /model\.gates is not a known field, expected only cell, recurrentActivation, gruReset, activation, bias, .*"Case file"\)$/,
     );
   });
 });

@@ -149,6 +149,8 @@ export function gatedBackward(
     tensors[`W_${g}`] = ws.matrix(H, H);
     if (bias) tensors[`b_${g}`] = ws.matrix(H, 1);
   }
+  const after = spec.reset?.after === true; // the GRU with the reset after: r ⊙ (W_h s_{t−1} + b_Wh)
+  if (bias && after) tensors.b_Wh = ws.matrix(H, 1);
   const dV = (tensors.V = ws.matrix(K, H));
   const dc = bias ? (tensors.c = ws.matrix(K, 1)) : null;
   const dS0 = ws.matrix(B, H);
@@ -156,7 +158,7 @@ export function gatedBackward(
   const Gz = ws.f64(T * H); //            Vᵀ dz_t as row t
   const DA = ws.f64(T * G * H); //        step t's da_* gate after gate: gate k's element i at (t·G + k)·H + i
   const { reset } = spec;
-  const RS = reset ? ws.f64(T * H) : null; // r_t ⊙ s_{t−1} at RS[t·H …], for dW_h
+  const RS = reset ? ws.f64(T * H) : null; // r_t ⊙ s_{t−1} (reset after: r_t ⊙ da_{h,t}) at RS[t·H …], for dW_h
   const steps: StepAdjoints | undefined = opts.keepSteps
     ? { ds: ws.f64(B * T * H), da: ws.f64(B * G * H * T) }
     : undefined;
@@ -174,12 +176,22 @@ export function gatedBackward(
 
     if (reset && RS)
       for (let t = 0; t < T; t++)
-        for (let i = 0; i < H; i++) RS[t * H + i] = y[((b * T + t) * G + reset.by) * H + i]! * s[base + t * H + i]!; // r_t ⊙ s_{t−1}
+        for (let i = 0; i < H; i++) {
+          const r = y[((b * T + t) * G + reset.by) * H + i]!;
+          RS[t * H + i] = r * (after ? DA[(t * G + reset.gate) * H + i]! : s[base + t * H + i]!); // r_t ⊙ da_{h,t} or r_t ⊙ s_{t−1}
+        }
+    const sv = { data: s, stride: H, offset: base }; // s_{t−1} as row t
     gates.forEach((g, k) => {
-      // what W_* multiplies: s_{t−1}, or r_t ⊙ s_{t−1} for h̃
-      const v = RS && k === reset?.gate ? { data: RS, stride: H, offset: 0 } : { data: s, stride: H, offset: base };
       const DAk = { data: DA, stride: G * H, offset: k * H };
-      addStepSums(c, b, DAk, v, tensors[`W_${g}`]!, tensors[`U_${g}`]!, tensors[`b_${g}`] ?? null); // dW_* += Σ_t da_* v_tᵀ, dU_*, db_*
+      const [dW, dU, db] = [tensors[`W_${g}`]!, tensors[`U_${g}`]!, tensors[`b_${g}`] ?? null];
+      if (RS && after && k === reset?.gate) {
+        addStepSums(c, b, DAk, sv, null, dU, db); //                           dU_h += Σ_t da_h x_tᵀ, db_h += Σ_t da_h
+        addStepSums(c, b, { data: RS, stride: H, offset: 0 }, sv, dW, null, tensors.b_Wh ?? null); // dW_h += Σ_t (r ⊙ da_h) s_{t−1}ᵀ, db_Wh += Σ_t r ⊙ da_h
+        return;
+      }
+      // what W_* multiplies: s_{t−1}, or r_t ⊙ s_{t−1} for h̃ (reset before)
+      const v = RS && k === reset?.gate ? { data: RS, stride: H, offset: 0 } : sv;
+      addStepSums(c, b, DAk, v, dW, dU, db); // dW_* += Σ_t da_* v_tᵀ, dU_*, db_*
     });
     addOutputSums(c, b, DZ, s, dV, dc); //                                        dV += Σ_t dz_t s_tᵀ, dc += Σ_t dz_t
   }
@@ -209,6 +221,7 @@ export function gatedCell(spec: GatedSpec): CellImpl {
       const perGate = [H * I, H * H, ...(bias ? [H] : [])]; // dU_*, dW_*, db_*
       return [
         ...[K * H, spec.direct * H * H, ...Array.from({ length: G }, () => perGate).flat()], // Vᵀ, W_*, the gates' gradients
+        ...(bias && spec.reset?.after ? [H] : []), // db_Wh
         ...[K * H, ...(bias ? [K] : []), B * H, T * K, T * H, T * G * H, spec.reset ? T * H : 0], // dV, dc, ∂L/∂s₋₁, DZ, Gz, DA, RS
         ...(opts.keepSteps ? [B * T * H, B * G * H * T] : []),
         ...Array.from({ length: B }, () => [

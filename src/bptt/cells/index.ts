@@ -4,12 +4,13 @@
  */
 import type { Workspace } from '../../kernels/heap.js';
 import type { Case } from '../../model/case.js';
-import type { Cell } from '../../model/spec.js';
+import { resetAfter, type Cell, type ModelConfig } from '../../model/spec.js';
 import type { BpttOptions } from '../options.js';
 import type { BackwardResult, StepAdjoints } from '../recursion.js';
 import type { StepContribution } from '../steps.js';
 import type { GatedCache } from './gated.js';
 import { gru } from './gru.js';
+import { gruAfter } from './gru-after.js';
 import { lstm } from './lstm.js';
 import { rnn, type ForwardCache } from './rnn.js';
 
@@ -32,3 +33,6 @@ export interface CellImpl {
 }
 
 export const CELL_IMPLS: Record<Cell, CellImpl> = { rnn, lstm, gru };
+
+/** The implementation of a model's cell: the GRU with the reset after (model.gruReset) is a cell of its own. */
+export const cellImpl = (m: ModelConfig): CellImpl => (resetAfter(m) ? gruAfter : CELL_IMPLS[m.cell]);
