@@ -31,6 +31,7 @@ import { REFERENCE_CHOICES, type Field, type Table } from './cli-options.js';
 import {
   finiteNumber,
   integer,
+  integerList,
   nonNegativeInteger,
   nonNegativeNumber,
   oneOf,
@@ -151,7 +152,7 @@ export const OPTIONS: Table = {
     description: `the loss: ${REDUCTIONS.join('|')} (÷ B, ÷ T, ÷ the steps with a target)`,
   },
   lastStepOnly: { description: 'a loss at the last step only (targets null before it): a many-to-one model' },
-  lengths: { argument: '<T,…>', description: "each sequence's length, e.g. 7,4,5: no loss after it (padding)" },
+  lengths: { argument: '<T,…>', description: "each sequence's length, e.g. 7,4,5 (padding)", parse: integerList },
 
   fd: {
     argument: '<mode...>',
