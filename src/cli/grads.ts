@@ -10,7 +10,10 @@ import { checkOutputs, type Output } from '../model/outputs.js';
 import { REFERENCES, useBackend } from '../../reference/index.js';
 import { withOptions } from './fields.js';
 import type { Session } from './io.js';
-import { caseFromOptions, checkOptionsFrom, GENERATION, VARIANT } from './options.js';
+import { caseFromOptions, checkOptionsFrom, CONVENTIONS, GENERATION, VARIANT } from './options.js';
+import { conventionsFrom } from './conventions.js';
+import { caseInConventions, presetHelp, withDrawnRecurrentBias } from '../model/conventions.js';
+import { jsonSafe } from '../model/errors.js';
 import { oneOf, path } from './parsers.js';
 
 const IMPLS = ['hand', ...REFERENCES, 'fd'] as const;
@@ -20,15 +23,26 @@ const fileOutput = (path: string | undefined): Output[] => (path !== undefined ?
 
 export function caseCommand(program: Command, s: Session): void {
   const cmd = program.command('case').description('write a generated case file');
+  cmd.addHelpText(
+    'after',
+    `\nPresets of --conventions (the case is written in their names and layouts):\n${presetHelp()}`,
+  );
   const over = {
     outFile: {
       description: 'where to write the case (default: stdout)',
       parse: (f: string) => path(f, 'a file path for the case (leave --out out to print it)'),
     },
   };
-  withOptions(cmd, [...GENERATION, 'outFile'] as const, over, (opts, cmd: Command) => {
+  withOptions(cmd, [...GENERATION, ...CONVENTIONS, 'outFile'] as const, over, (opts, cmd: Command) => {
     checkOutputs({ files: fileOutput(opts.outFile) });
-    const text = caseJson(caseFromOptions(opts, cmd, checkCaseFile));
+    // in conventions: the preset's σ unless given, the GRU's reset and the reduction (caseFromOptions), written in them
+    const conv = conventionsFrom(opts);
+    const gated = opts.cell !== undefined && opts.cell !== 'rnn';
+    const sigma = gated && opts.recurrentActivation === undefined ? conv?.recurrentActivation : undefined;
+    const c = caseFromOptions(sigma ? { ...opts, recurrentActivation: sigma } : opts, cmd, checkCaseFile);
+    const text = conv
+      ? `${jsonSafe(JSON.stringify(caseInConventions(withDrawnRecurrentBias(c, opts.seed ?? 1, opts.initScale), conv)))}\n`
+      : caseJson(c);
     if (opts.outFile) writeFileAtomic(opts.outFile, text);
     else s.io.out(text);
   });

@@ -91,10 +91,19 @@ export function presetHelp(): string {
 const CELL_NAME: Record<GatedCell, string> = { lstm: 'LSTM', gru: 'GRU' };
 const ALIASES: Record<string, string> = { c: 'g', n: 'h' }; // Keras's c is g, PyTorch's n is h
 
-/** Reads a field of the source: the command line's (where '') by field name, a file's as conventions.<key>. */
+/** The command line's options are named as fields (the CLI shows their flags); a file's as conventions.<key>. */
+const COMMAND_LINE = ['', 'the command line'];
+
+/** A setting's name in a message: the command line's as its field, a file's as conventions.<key>. */
+const named = (where: string, field: string) =>
+  COMMAND_LINE.includes(where)
+    ? fieldName(field)
+    : where.endsWith('conventions')
+      ? `${where}.${field}`
+      : `${where}: conventions.${field}`;
+
 function problem(where: string, field: string, value: unknown, expected: string): InputError {
-  const name = where ? `${where}: conventions.${field}` : fieldName(field);
-  return new InputError(`${name} is ${shown(value)}, expected ${expected}`, field);
+  return new InputError(`${named(where, field)} is ${shown(value)}, expected ${expected}`, field);
 }
 
 /** "i,f,o,g" (or "ifog"; two orders "i,f,o,g/r,z,h"): each order applies to the cell whose letters it uses. */
@@ -133,8 +142,8 @@ const FILE_KEYS = ['preset', 'layout', 'gateOrder', 'concatGates', 'gruReset', '
 
 /**
  * The conventions of a preset (default ours) with the given settings on top; `where` names the source in
- * errors ('' for the command line's options, whose fields are named as fields; a file: `case.json`, whose are
- * named conventions.<key>). Throws InputError for an unknown preset, a gate order that is not a permutation of
+ * errors ('' or 'the command line' for the command line's options, whose fields are named as fields; a file:
+ * `case.json` or `case.json: conventions`, whose are named conventions.<key>). Throws InputError for an unknown preset, a gate order that is not a permutation of
  * a cell's gates, an unknown layout, reduction or reset. Keys that are not conventions are ignored, except in
  * an object with `preset` (a file's), which has only those of ConventionsFile.
  */
@@ -148,7 +157,7 @@ export function conventionsOf(options: ConventionsOptions | ConventionsFile | un
     const unknown = Object.keys(o).find((k) => !FILE_KEYS.includes(k));
     if (unknown !== undefined)
       throw new InputError(
-        `${where ? `${where}: ` : ''}conventions.${unknown} is not a known field, expected only ${FILE_KEYS.join(', ')}`,
+        `${named(where, unknown)} is not a known field, expected only ${FILE_KEYS.join(', ')}`,
         'conventions',
       );
   }
