@@ -12,7 +12,7 @@ import { withOptions } from './fields.js';
 import type { Session } from './io.js';
 import { caseFromOptions, checkOptionsFrom, CONVENTIONS, GENERATION, VARIANT } from './options.js';
 import { conventionsFrom } from './conventions.js';
-import { caseInConventions, presetHelp, withDrawnRecurrentBias } from '../model/conventions.js';
+import { caseInConventions, oursView, presetHelp } from '../model/conventions.js';
 import { jsonSafe } from '../model/errors.js';
 import { oneOf, path } from './parsers.js';
 
@@ -40,9 +40,8 @@ export function caseCommand(program: Command, s: Session): void {
     const gated = opts.cell !== undefined && opts.cell !== 'rnn';
     const sigma = gated && opts.recurrentActivation === undefined ? conv?.recurrentActivation : undefined;
     const c = caseFromOptions(sigma ? { ...opts, recurrentActivation: sigma } : opts, cmd, checkCaseFile);
-    const text = conv
-      ? `${jsonSafe(JSON.stringify(caseInConventions(withDrawnRecurrentBias(c, opts.seed ?? 1, opts.initScale), conv)))}\n`
-      : caseJson(c);
+    // ours but for the model's reset or the reduction: our case file, which says both itself
+    const text = conv && !oursView(conv) ? `${jsonSafe(JSON.stringify(caseInConventions(c, conv)))}\n` : caseJson(c);
     if (opts.outFile) writeFileAtomic(opts.outFile, text);
     else s.io.out(text);
   });

@@ -191,6 +191,14 @@ export function isOurs(conv: Conventions): boolean {
   return conv.names === 'ours' && describeConventions(conv) === describeConventions(OURS);
 }
 
+/**
+ * Whether the conventions name and lay out the tensors as ours (they may still set the GRU's reset and the
+ * reduction, which our case file says itself: model.gruReset, reduction).
+ */
+export function oursView(conv: Conventions): boolean {
+  return isOurs({ ...conv, gruReset: OURS.gruReset, reduction: OURS.reduction });
+}
+
 /** The conventions as a file declares them: the preset's name, or {preset, the settings that differ}. */
 export function conventionsFile(conv: Conventions): ConventionsFile {
   const base = PRESET_CONVENTIONS[conv.names];
