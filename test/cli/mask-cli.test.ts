@@ -2,9 +2,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
+import { findPython } from '../helpers/python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bptt-mask-'));
 type CaseJson = { targets: (number | null)[][]; inputs: number[][]; reduction?: string };
@@ -77,4 +80,27 @@ describe('bptt-check case with a mask', () => {
       'bptt-check: none.json: targets: every target is null, expected at least one step with a loss (a null target has none)',
     );
   });
+});
+
+const python = findPython();
+if (!python) console.warn('test/cli/mask-cli.test.ts: the numpy subject skipped: no python3 that can import numpy');
+const SCRIPT = fileURLToPath(new URL('./masked_rnn.py', import.meta.url));
+
+describe.skipIf(!python)('a numpy padded-batch RNN (masked_rnn.py) through bptt-check verify', () => {
+  it.each(['sum', 'mean-batch', 'mean-time', 'mean'])(
+    'passes on a --lengths 7,4,5 case with reduction %s, and fails when it sums instead',
+    async (reduction) => {
+      const made = await cli(['case', '--lengths', '7,4,5', '--bias', '--input-size', '5', '--out', 'p.json'], dir);
+      expect(made.code, made.stderr).toBe(0);
+      const c = { ...read('p.json'), reduction };
+      writeFileSync(join(dir, `p-${reduction}.json`), JSON.stringify(c));
+      execFileSync(python!, [SCRIPT, `p-${reduction}.json`, `g-${reduction}.json`], { cwd: dir });
+      const ok = await cli(['verify', '--case', `p-${reduction}.json`, '--grads', `g-${reduction}.json`], dir);
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      if (reduction === 'sum') return;
+      execFileSync(python!, [SCRIPT, `p-${reduction}.json`, `s-${reduction}.json`, '--ignore-reduction'], { cwd: dir });
+      const bad = await cli(['verify', '--case', `p-${reduction}.json`, '--grads', `s-${reduction}.json`], dir);
+      expect(bad.code).toBe(1);
+    },
+  );
 });

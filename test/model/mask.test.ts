@@ -1,6 +1,7 @@
 /** Null targets in case files (a step with no loss) and the generation of masked cases (lastStepOnly, lengths). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { cutCase, prefixCase, shapeOf } from '../../src/check/localise-cases.js';
 import { caseToFile } from '../../src/model/case.js';
 import { InputError } from '../../src/model/errors.js';
 import { GENERATE_DEFAULTS, generateCase, type GenerateOptions } from '../../src/model/generate.js';
@@ -101,5 +102,19 @@ describe('generating masked cases', () => {
     [[8, 3, 2], '`lengths` is 8,3,2, expected 3 lengths (B = 3), each in [1, T = 7]'],
   ])('refuses lengths %j', (lengths, message) => {
     expect(refusal(() => generateCase({ ...o, lengths }))).toBe(message);
+  });
+});
+
+describe("the localisation's smaller cases", () => {
+  it('keep a null target null (not a class modulo K) and keep the reduction', () => {
+    const c = {
+      ...generateCase({ ...GENERATE_DEFAULTS, batch: 2, steps: 5, lengths: [5, 3] }),
+      reduction: 'mean' as const,
+    };
+    const small = cutCase(c, { ...shapeOf(c), K: 3 }, 'small');
+    expect(Array.from(small.targets.subarray(5 + 3))).toEqual([NO_TARGET, NO_TARGET]);
+    expect(Array.from(small.targets).every((y) => y === NO_TARGET || (y >= 0 && y < 3))).toBe(true);
+    expect(small.reduction).toBe('mean');
+    expect(prefixCase(c, 4).reduction).toBe('mean');
   });
 });
