@@ -79,6 +79,11 @@ export function caseInConventions(c: Case, conv: Conventions): Record<string, un
     model: ours.model,
     params,
   };
+  // our own names: the initial state where a case file has it, at the top level
+  if (conv.names === 'ours' && params.initialState) {
+    file.initialState = params.initialState;
+    delete params.initialState;
+  }
   if (ours.inputs) file.inputs = ours.inputs;
   if (ours.inputVectors) file.inputVectors = ours.inputVectors;
   file.targets = ours.targets;

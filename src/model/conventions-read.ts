@@ -47,7 +47,12 @@ export interface ReadContext {
  * A user tensor's value as its math-orientation stack: (blocks · blockRows) × cols row-major (a pair: row 0's
  * stack, then row 1's). Throws InputError naming the tensor, its shape and the shape expected.
  */
-export function readUser(value: unknown, ut: UserTensor, ctx: ReadContext): Float64Array {
+export function readUser(given: unknown, ut: UserTensor, ctx: ReadContext): Float64Array {
+  // PyTorch's h0 (and its gradient) is num_layers × B × H: one layer's B × H is read
+  const value =
+    ut.kind === 'state' && Array.isArray(given) && given.length === 1 && shapeOf(given[0])?.length === 2
+      ? given[0]
+      : given;
   const shapes = storedShapes(ut);
   const got = shapeOf(value);
   const name = `${ctx.where}: ${ctx.path}.${ut.name}`;

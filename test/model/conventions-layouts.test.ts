@@ -14,6 +14,7 @@ import {
   gradientsFromConventions,
   presetHelp,
   PRESETS,
+  userPlace,
   withConventions,
   type Conventions,
 } from '../../src/model/conventions.js';
@@ -165,5 +166,41 @@ describe('a case written with two biases', () => {
     });
     expect(file.conventions).toBe('pytorch');
     expect(file.model.recurrentActivation).toBe('hardSigmoid');
+  });
+});
+
+describe('details of the names', () => {
+  it("reads PyTorch's h0 as num_layers × B × H too (one layer)", () => {
+    const { f, c, ours } = fixtureIn('pytorch-gru-mean.json');
+    const torch = conventionsOf('pytorch', '');
+    const g = { ...f, h0: [f.h0], gradients: { ...f.gradients, h0: [f.gradients.h0] } };
+    const c3 = withConventions(caseFromValidFile(caseFileFromConventions(g, torch, 'g.json'), 'g'), torch);
+    expect(c3.initialState!.data).toEqual(c.initialState!.data);
+    expect(readIn(torch, c, g.gradients).initialState).toEqual(ours.initialState);
+  });
+
+  it('says where a tensor lives: rows, columns, a twin, the Keras bias rows', () => {
+    const { c } = fixtureIn('pytorch-lstm-mean.json');
+    const place = (conv: Conventions, name: string) => userPlace(name, { ...c, conventions: conv });
+    expect(place(conventionsOf('pytorch', ''), 'U_f')).toBe('U_f = weight_ih_l0 rows 4–7');
+    expect(place(conventionsOf('pytorch', ''), 'b_o')).toBe(
+      'b_o = bias_ih_l0 entries 12–15', // the row b_o compares the input bias's gradient, b_o~hh the recurrent one's
+    );
+    expect(place(conventionsOf('pytorch', ''), 'b_o~hh')).toBe('b_o~hh = bias_hh_l0 entries 12–15');
+    expect(place(conventionsOf('cs231n', ''), 'U_g')).toBe('U_g = Wx columns 12–15');
+    expect(place(conventionsOf('cs231n', ''), 'V')).toBe('V = W_vocab transposed');
+    expect(place(conventionsOf({ conventions: 'keras', twoBiases: true }, ''), 'b_i~hh')).toBe(
+      'b_i~hh = bias row 1 entries 0–3',
+    );
+    expect(userPlace('U_f', c.conventions ? { ...c, conventions: undefined } : c)).toBe('U_f');
+  });
+
+  it('a case in our names with a setting changed keeps initialState at the top level', () => {
+    const c = generateCase({ ...GENERATE_DEFAULTS, bias: true, inputSize: 2, hiddenSize: 2, initialState: true });
+    const conv = conventionsOf({ reduction: 'mean' }, '');
+    const file = caseInConventions(c, conv) as Fixture;
+    expect(Object.keys(file.params)).toEqual(['U', 'W', 'b', 'V', 'c']);
+    expect(file.initialState).toEqual([Array.from(c.initialState!.data)]);
+    expect(file.conventions).toEqual({ preset: 'ours', reduction: 'mean' });
   });
 });
