@@ -31,7 +31,7 @@ import {
   TOLERANCE,
   VARIANT,
 } from './options.js';
-import { conventionsFrom, inConventions } from './conventions.js';
+import { conventionsFrom, inConventions, withPresetHelp } from './conventions.js';
 import { parseFd, oneOf, positiveNumber } from './parsers.js';
 import type { CliOptions } from './cli-options.js';
 
@@ -108,6 +108,7 @@ export function compareCommand(program: Command, s: Session): void {
   const cmd = program
     .command('compare')
     .description('compare hand-written BPTT with tfjs (and finite differences) on one case');
+  withPresetHelp(cmd);
   withOptions(cmd, COMPARE, {}, async (given, cmd: Command) => {
     const opts = given;
     reportOutputs(opts);
@@ -157,6 +158,7 @@ export function verifyCommand(program: Command, s: Session): void {
   const cmd = program
     .command('verify')
     .description('check a gradients file computed anywhere against the references for its case');
+  withPresetHelp(cmd, 'your gradients file and its case are read');
   const over = {
     case: {
       description:
@@ -239,6 +241,7 @@ export function suiteCommand(program: Command, s: Session): void {
   const cmd = program
     .command('suite')
     .description('run the default comparison suite (npm start) and write one combined report');
+  withPresetHelp(cmd);
   withOptions(cmd, SUITE, SUBJECT_OVERRIDES, async (opts) => {
     reportOutputs(opts);
     // --impl or --impl-cmd: your code, started once for the whole suite, once every case's plan holds

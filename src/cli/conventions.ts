@@ -3,8 +3,10 @@
  * names a preset, and each single setting (--layout, --gate-order, …) goes on top of it, or on top of the file's
  * declaration when --conventions is not given. Nothing given and nothing declared: undefined, the case is ours.
  */
+import type { Command } from 'commander';
 import {
   conventionsOf,
+  presetHelp,
   withConventions,
   type Conventions,
   type ConventionsFile,
@@ -47,4 +49,9 @@ export const conventionsForOf =
 export function inConventions(c: Case, opts: Partial<CliOptions>): Case {
   const conv = conventionsFrom(opts);
   return conv ? withConventions(c, conv) : c;
+}
+
+/** A command's help ends with what each preset of --conventions sets. */
+export function withPresetHelp(cmd: Command, what = 'your code is handed the case, and read,'): Command {
+  return cmd.addHelpText('after', `\nPresets of --conventions (${what} in their names and layouts):\n${presetHelp()}`);
 }

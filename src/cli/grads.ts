@@ -11,8 +11,8 @@ import { REFERENCES, useBackend } from '../../reference/index.js';
 import { withOptions } from './fields.js';
 import type { Session } from './io.js';
 import { caseFromOptions, checkOptionsFrom, CONVENTIONS, GENERATION, VARIANT } from './options.js';
-import { conventionsFrom } from './conventions.js';
-import { caseInConventions, oursView, presetHelp } from '../model/conventions.js';
+import { conventionsFrom, withPresetHelp } from './conventions.js';
+import { caseInConventions, oursView } from '../model/conventions.js';
 import { jsonSafe } from '../model/errors.js';
 import { oneOf, path } from './parsers.js';
 
@@ -23,10 +23,7 @@ const fileOutput = (path: string | undefined): Output[] => (path !== undefined ?
 
 export function caseCommand(program: Command, s: Session): void {
   const cmd = program.command('case').description('write a generated case file');
-  cmd.addHelpText(
-    'after',
-    `\nPresets of --conventions (the case is written in their names and layouts):\n${presetHelp()}`,
-  );
+  withPresetHelp(cmd, 'the case is written');
   const over = {
     outFile: {
       description: 'where to write the case (default: stdout)',
