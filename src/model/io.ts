@@ -8,6 +8,7 @@ import { jsonSafe } from './errors.js';
 import {
   caseFileFromConventions,
   conventionsOf,
+  oursView,
   withConventions,
   type Conventions,
   type ConventionsFile,
@@ -40,6 +41,17 @@ export function caseIn(raw: unknown, where: string, fallbackId: string, conventi
   if (!conv || !obj) {
     if (obj) refuseForeignNames(obj.params, `${where}: params`);
     return parseCase(raw, where, fallbackId);
+  }
+  // a case in our own names and layouts (bptt-check case's file), for a subject in other conventions: read as ours
+  if (declared === undefined && obj.model !== undefined && !oursView(conv)) {
+    const ours = (() => {
+      try {
+        return parseCase(raw, where, fallbackId);
+      } catch {
+        return undefined; // not ours: read in the conventions, whose errors say why
+      }
+    })();
+    if (ours) return withConventions(ours, conv);
   }
   const { conventions: _declared, ...file } = obj;
   const c = parseCase(
