@@ -211,4 +211,11 @@ describe('compare --impl localises a failing module by experiment', () => {
     const after = ['report.json', 'minimal.case.json'].map((f) => readFileSync(join(x.cwd, 'reports', f), 'utf8'));
     expect(after).toEqual(before);
   }, 120_000);
+
+  it('a many-to-one case with a mean loss: the prefixes with no loss step are not failures (user code gives 0/0 there)', async () => {
+    const x = await localised('loc-many-to-one-mean', ['--last-step-only', '--reduction', 'mean']);
+    // only the whole sequence has a loss: the shortest failing prefix is all 8 steps, the 7 before it pass
+    expect(x.l.prefix).toEqual({ batch: 1, steps: 8, shortestFailing: 8, passesAt: 7 });
+    expect(x.report.cases[0]!.rows.find((r) => r.tensor === 'loss' && r.r === 'tfjs-ops')?.pass).toBe(true);
+  });
 });
