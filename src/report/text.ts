@@ -113,7 +113,7 @@ export const ADVICE: Record<string, string> = {
 
 /** A diagnosis's detail and the advice of its pattern: "detail. advice". */
 export function diagnosisText(d: DiagnosisJson): string {
-  return `${d.detail}. ${ADVICE[d.pattern] ?? ''}`;
+  return `${d.detail}${d.detail.endsWith('?') ? '' : '.'} ${ADVICE[d.pattern] ?? ''}`; // a question ends itself
 }
 
 /** The diagnosis line of the console and the vitest matcher: "T: pattern: detail. advice". */
