@@ -16,6 +16,9 @@
  *   GRU reset  the GRU with the other reset (h̃ = act(U_h x + b_h + r ⊙ (W_h s + b_Wh)) after, r ⊙ inside W_h's
  *              product before), tried only where the case has no biases or b_Wh = 0: a reset-after subject's
  *              own split of b_h is unknown
+ * And one bug pattern of padded code, said after the conventions (a mask is no convention):
+ *   mask ignored every null target given a loss as class k (the padding id, tried for each k): m_bt = 1 at every
+ *              step, the reduction's N then B·T
  * A candidate fits when every tensor the subject gives and its loss match it to the tolerance of the pair that
  * failed, every failing tensor has a candidate, and it differs from the truth in at least two entries.
  */
@@ -23,7 +26,7 @@ import { handGradients } from '../bptt/index.js';
 import type { Case } from '../model/case.js';
 import { fieldName } from '../model/errors.js';
 import type { Gradients } from '../model/gradients.js';
-import { lossScale, lossSteps, REDUCTIONS, type Reduction } from '../model/loss.js';
+import { lossScale, lossSteps, NO_TARGET, REDUCTIONS, type Reduction } from '../model/loss.js';
 import { transpose, zeros, type Matrix } from '../model/matrix.js';
 import { GATES, type GatedCell, type GruReset } from '../model/spec.js';
 import type { Diagnosis } from './diagnose.js';
@@ -217,6 +220,28 @@ export function conventionMismatch(
   for (const [pattern, fit] of tries) {
     const detail = fit();
     if (detail) return failing.map((tensor) => ({ tensor, pattern, detail }));
+  }
+  return [];
+}
+
+/**
+ * A subject that gives every null target a loss (padded code that ignores its mask), the padding read as class k:
+ * said for each failing tensor (empty when the case has no null target or no k fits).
+ */
+export function maskIgnored(
+  c: Case,
+  given: Gradients,
+  failing: readonly string[],
+  tolOf: (tensor: string) => Tolerance,
+): Diagnosis[] {
+  if (!failing.length || !c.targets.includes(NO_TARGET)) return [];
+  const s: Subject = { given, failing, tolOf, truth: handGradients(c) };
+  for (let k = 0; k < c.model.outputSize; k++) {
+    const targets = c.targets.map((y) => (y === NO_TARGET ? k : y)); // m_bt = 1 everywhere, y_bt = k on the padding
+    if (explains(s, handGradients({ ...c, targets }))) {
+      const detail = `your gradients and loss are those with every null target given a loss, as class ${k}: the ${c.targets.length - lossSteps(c)} padded steps carry a loss (dz_t = scale · (ŷ_t − onehot(${k})) where dz_t = 0 belongs)`;
+      return failing.map((tensor) => ({ tensor, pattern: 'mask-ignored', detail }));
+    }
   }
   return [];
 }

@@ -25,7 +25,7 @@ import {
   type AssignOrder,
   type AssignScope,
 } from './diagnose-mistakes.js';
-import { conventionMismatch } from './diagnose-conventions.js';
+import { conventionMismatch, maskIgnored } from './diagnose-conventions.js';
 
 export interface Diagnosis {
   tensor: string;
@@ -106,6 +106,8 @@ export function diagnose(
   // a subject written in another convention than it declared is said so before any bug pattern
   const convention = conventionMismatch(c, given, tensors, tolOf);
   if (convention.length) return convention;
+  const unmasked = maskIgnored(c, given, tensors, tolOf); // the first bug pattern: the loss itself is another
+  if (unmasked.length) return unmasked;
   if (c.model.cell !== 'rnn') return diagnoseGated(c, given, tensors, tolOf);
   const T = c.steps;
   const B = c.batch;

@@ -77,6 +77,8 @@ export const ADVICE: Record<string, string> = {
     'Not a bug: math layout is a_t = U x_t + W s_{t−1} + b (U H×I), row layout a_t = x_t U + s_{t−1} W + b (U I×H): declare the one your code uses.',
   'convention-gate-order':
     'Not a bug: the gates’ blocks of U, W and b are stacked in another order than declared: declare the order your code reads them in.',
+  'mask-ignored':
+    'A null target carries no loss: m_bt = 0 there, so dz_t = 0 at those steps (and the mean’s N counts only the steps with a target); skip them in the loss and in the backward pass.',
   'convention-gru-reset':
     'Not a bug: the GRU’s reset is applied on the other side of the recurrent product than declared (before: W_h (r ⊙ s_{t−1}); after: r ⊙ (W_h s_{t−1} + b_Wh), PyTorch’s and Keras’s).',
   'variant-ignored':
