@@ -23,9 +23,12 @@ What your function gets:
              case.inputs      B×T int array of token ids, or None when the inputs are dense
              case.x           B×T×I float64: the one-hot of the ids, or the dense input vectors
              case.dense       whether the inputs are dense vectors (then case.x is case.input_vectors)
-             case.targets     B×T int array of target ids
+             case.targets     B×T int array of target ids, -1 where the case's target is null (no loss there)
+             case.mask        B×T bool array: True where the step carries a loss
              case.initial_state  B×H float64 array, or None (zeros)
-           case.raw is the case as JSON (the case-file shape).
+           case.raw is the case as JSON (the case-file shape); a case exported in another codebase's
+           conventions (`bptt-check case --conventions cs231n`) keeps that codebase's tensor names in
+           case.params and case.raw["params"] (examples/python/conventions/).
   options  a dict of what to do beyond full BPTT, keys present only when asked: "truncate" (k),
            "detachEvery" (k), "clipValue" (v), "clipNorm" (n). Your code must do them itself.
 
@@ -60,7 +63,9 @@ class Case:
         self.recurrent_activation = model.get("recurrentActivation")
         self.bias = bool(model["bias"])
         self.I, self.H, self.K = model["inputSize"], model["hiddenSize"], model["outputSize"]
-        self.targets = np.array(raw["targets"], dtype=np.int64)
+        # a null target carries no loss (a many-to-one model, padding): -1 here, and case.mask is False there
+        self.targets = np.array([[-1 if y is None else y for y in row] for row in raw["targets"]], dtype=np.int64)
+        self.mask = self.targets >= 0
         self.B, self.T = self.targets.shape
         self.params = {name: np.array(value, dtype=np.float64) for name, value in raw["params"].items()}
         for name, value in self.params.items():

@@ -1,7 +1,8 @@
 /**
  * Oracle 1, "tfjs-layers": the cell's tf.layers layer (cells/*, returnSequences) followed by
  * tf.layers.dense, weights set from the case through layout.ts, loss tf.losses.softmaxCrossEntropy with
- * SUM reduction, and gradients from tf.variableGrads with respect to the layers' own variables.
+ * SUM reduction and weights w_bt = scale · m_bt (layout.ts lossWeights: the mask and the case's reduction),
+ * and gradients from tf.variableGrads with respect to the layers' own variables.
  */
 import type { Case } from '../src/model/case.js';
 import type { Gradients } from '../src/model/gradients.js';
@@ -15,6 +16,7 @@ import {
   inputTensor,
   layerGradientsToMath,
   layerWeights,
+  lossWeights,
   matrixOf,
   targetTensor,
   tensorOf,
@@ -50,6 +52,7 @@ export async function layersGradients(c: Case, opts: ReferenceOptions = {}): Pro
   const dense = tfl.layers.dense({ units: K, useBias: bias, kernelInitializer: 'zeros' });
   const x = inputTensor(c);
   const y = targetTensor(c);
+  const weights = tf.tensor1d(lossWeights(c)); // w_bt = scale · m_bt
   const s0 = c.initialState ? variableOf(tensorOf(c.initialState), 'initialState') : null;
   const c0 = cell.cellState && s0 ? tf.zeros([B, H]) : null; // a cell state starts at 0
   try {
@@ -65,8 +68,8 @@ export async function layersGradients(c: Case, opts: ReferenceOptions = {}): Pro
       const initialState = s0 ? (c0 ? [s0, c0] : [s0]) : undefined;
       const h = rnn.apply(x, initialState ? { initialState } : {}) as tf.Tensor3D; // B×T×H
       const z = dense.apply(h) as tf.Tensor3D; //                                     B×T×K
-      // softmaxCrossEntropy(labels, logits, weights, labelSmoothing, reduction): SUM is the 5th argument
-      return tf.losses.softmaxCrossEntropy(y, tf.reshape(z, [B * T, K]), undefined, 0, tf.Reduction.SUM) as tf.Scalar;
+      // softmaxCrossEntropy(labels, logits, weights, labelSmoothing, reduction): L = Σ_bt w_bt L_bt with SUM
+      return tf.losses.softmaxCrossEntropy(y, tf.reshape(z, [B * T, K]), weights, 0, tf.Reduction.SUM) as tf.Scalar;
     }, [...rnnVars, ...denseVars, ...(s0 ? [s0] : [])]);
     // trainableWeights order: kernel, recurrent kernel, bias?, then the Dense's kernel, bias?
     const names = ['kernel', 'recurrent', ...(bias ? ['bias'] : []), 'V', ...(bias ? ['c'] : [])];
@@ -100,6 +103,6 @@ export async function layersGradients(c: Case, opts: ReferenceOptions = {}): Pro
   } finally {
     // Layer.dispose() refuses layers that were only called eagerly; their variables are what hold memory.
     for (const w of [...rnn.weights, ...dense.weights]) w.dispose();
-    tf.dispose([x, y, ...(s0 ? [s0] : []), ...(c0 ? [c0] : [])]);
+    tf.dispose([x, y, weights, ...(s0 ? [s0] : []), ...(c0 ? [c0] : [])]);
   }
 }

@@ -2,10 +2,11 @@
  * The one place where math layout meets tfjs layout (DESIGN.md table):
  *   SimpleRNN kernel = Uᵀ (I×H), recurrent kernel = Wᵀ (H×H), bias = b;  Dense kernel = Vᵀ (H×K), bias = c;
  *   LSTM / GRU: the gates' blocks of those side by side (layerWeights).
- * Also: case inputs and targets as tensors, and tensors back to float64 matrices.
+ * Also: case inputs, targets and the loss's weights as tensors, and tensors back to float64 matrices.
  */
 import type { Case } from '../src/model/case.js';
 import type { Matrix } from '../src/model/matrix.js';
+import { lossScale, NO_TARGET } from '../src/model/loss.js';
 import { named } from './cells/cell.js';
 import { tf } from './tf.js';
 
@@ -52,10 +53,24 @@ export function inputTensor(c: Case): tf.Tensor3D {
   return tf.tidy(() => tf.reshape(tf.cast(tf.oneHot(tf.tensor1d(c.tokens!, 'int32'), I), 'float32'), [B, T, I]));
 }
 
-/** Targets as a (B·T)×K one-hot float tensor, rows in (b, t) order. */
+/**
+ * Targets as a (B·T)×K one-hot float tensor, rows in (b, t) order; a null target (NO_TARGET) as class 0, its
+ * step weighed 0 by lossWeights.
+ */
 export function targetTensor(c: Case): tf.Tensor2D {
-  return tf.tidy(
-    () => tf.cast(tf.oneHot(tf.tensor1d(c.targets, 'int32'), c.model.outputSize), 'float32') as tf.Tensor2D,
+  const ids = Int32Array.from(c.targets, (y) => (y === NO_TARGET ? 0 : y));
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(ids, 'int32'), c.model.outputSize), 'float32') as tf.Tensor2D);
+}
+
+/**
+ * The weight of each (b, t) row's cross-entropy, rows in (b, t) order: w_bt = scale · m_bt (m_bt = 0 for a null
+ * target, scale the reduction's: loss.ts), so that L = Σ_bt w_bt L_bt. `only`: the single output step t kept.
+ */
+export function lossWeights(c: Case, only?: number): Float32Array {
+  const scale = lossScale(c);
+  const T = c.steps;
+  return Float32Array.from(c.targets, (y, r) =>
+    y === NO_TARGET || (only !== undefined && r % T !== only) ? 0 : scale,
   );
 }
 

@@ -3,7 +3,7 @@
  * math layout, one per parameter (no layout conversion at all, so a transposition mistake in layout.ts
  * cannot hide here):
  *   s_t = the cell's step (RNN: f(x_t Uᵀ + s_{t−1} Wᵀ [+ b]), row vectors),  z_t = V s_t [+ c],
- *   L = −Σ onehot(y) ⊙ logSoftmax(z)
+ *   L = −Σ_bt w_bt onehot(y_bt) · logSoftmax(z_bt),  w_bt = scale · m_bt (layout.ts lossWeights: mask, reduction)
  * Gradients from tf.variableGrads. tfjs has no stopGradient: a detached state is a fresh tensor made
  * from the values, which the gradient tape does not connect to anything. The LSTM's cell state c is
  * treated like s:
@@ -18,7 +18,7 @@ import { paramSpecs } from '../src/model/spec.js';
 import { cellOf, named, type Cell, type CellState, type GateInput } from './cells/index.js';
 import { CELL_PROBE } from './cells/lstm.js';
 import { clipInTf, type ReferenceOptions } from './clip.js';
-import { inputTensor, matrixOf, targetTensor, tensorOf, variableOf, vectorOf } from './layout.js';
+import { inputTensor, lossWeights, matrixOf, targetTensor, tensorOf, variableOf, vectorOf } from './layout.js';
 import { tf } from './tf.js';
 
 /** The tensors of one case for the ops model. Dispose with disposeOpsInputs. */
@@ -65,19 +65,15 @@ export function inputTerms(c: Case, xs: tf.Tensor3D, U: tf.Tensor): tf.Tensor[] 
   return T === 1 ? [xU] : tf.unstack(tf.reshape(xU, [B, T, H]), 1);
 }
 
-/** Σ over the given (b, t) rows of −log softmax(V s_t [+ c])[y]; `states[t]` is B×H. */
+/** Σ over the (b, t) rows of w_bt (−log softmax(V s_t [+ c])[y]), w = lossWeights; `states[t]` is B×H. */
 export function outputLoss(c: Case, inp: OpsInputs, states: tf.Tensor[], only?: number): tf.Scalar {
   const { batch: B, steps: T } = c;
   const H = c.model.hiddenSize;
   const S = tf.reshape(tf.stack(states, 1), [B * T, H]); // rows in (b, t) order, to match the targets
   let z = tf.matMul(S, inp.vars.V!, false, true); //        s_t Vᵀ
   if (inp.vars.c) z = tf.add(z, inp.vars.c);
-  let perRow = tf.neg(tf.sum(tf.mul(inp.y, tf.logSoftmax(z)), 1)); // L_t of every (b, t)
-  if (only !== undefined) {
-    const mask = Float32Array.from({ length: B * T }, (_, r) => (r % T === only ? 1 : 0));
-    perRow = tf.mul(perRow, tf.tensor1d(mask));
-  }
-  return tf.sum(perRow) as tf.Scalar;
+  const perRow = tf.neg(tf.sum(tf.mul(inp.y, tf.logSoftmax(z)), 1)); // L_t of every (b, t)
+  return tf.sum(tf.mul(perRow, tf.tensor1d(lossWeights(c, only)))) as tf.Scalar; // Σ w_bt L_bt
 }
 
 /** The gradients of variables kept in math layout, clipped as asked, as float64 matrices; disposes the tensors. */

@@ -9,9 +9,11 @@ import { generateCase } from './model/generate.js';
 import type { Cell } from './model/spec.js';
 import { DTYPES, type Dtype } from './check/precision.js';
 import { InputError, shown } from './model/errors.js';
-import { caseToFile, type Case, type CaseFile } from './model/case.js';
+import type { Case, CaseFile } from './model/case.js';
+import { subjectCase } from './model/view.js';
 import { gradientsToFile, parseGradients, type Gradients } from './model/gradients.js';
-import { parseCase } from './model/validate.js';
+import { caseIn } from './model/io.js';
+import { conventionsOf, withConventions, type ConventionsFile } from './model/conventions.js';
 import { referenceGradients, useBackend, type Backend, type ReferenceName } from '../reference/index.js';
 
 export interface CheckGradientsOptions extends Partial<Tolerance> {
@@ -20,6 +22,12 @@ export interface CheckGradientsOptions extends Partial<Tolerance> {
   backend?: Backend;
   /** the precision the gradients were computed in (default: the gradients' dtype field, else detected from the values) */
   dtype?: Dtype;
+  /**
+   * your code's conventions (README, "Conventions"): a preset's name ('pytorch', 'keras', 'tfjs', 'cs231n', 'wildml',
+   * 'min-char-rnn') or { preset, layout, gateOrder, concatGates, gruReset, twoBiases, reduction }. The case is read and
+   * handed over, and the gradients read, in them. Default: a case file's own `conventions`, else ours.
+   */
+  conventions?: ConventionsFile;
 }
 
 /**
@@ -39,8 +47,10 @@ const referencesOf = (which: 'layers' | 'ops' | 'fd' | 'all' | 'both'): Referenc
         : ['tfjs-layers', 'tfjs-ops'];
 
 /** A case object as in a case file, validated, or a case already loaded. */
-export function toCase(c: Case | CaseFile, where = 'case'): Case {
-  return isCase(c) ? c : parseCase(c, where, c.id ?? 'case');
+export function toCase(c: Case | CaseFile, where = 'case', conventions?: ConventionsFile): Case {
+  const conv = conventions !== undefined ? conventionsOf(conventions, 'options.conventions') : undefined;
+  if (isCase(c)) return conv ? withConventions(c, conv) : c;
+  return caseIn(c, where, c.id ?? 'case', conv ? () => conv : undefined);
 }
 
 /**
@@ -52,7 +62,7 @@ export async function checkGradients(
   grads: UserGradients | Gradients,
   options: CheckGradientsOptions = {},
 ): Promise<CaseResult> {
-  const c = toCase(kase);
+  const c = toCase(kase, 'case', options.conventions);
   const given = 'tensors' in grads ? grads : parseGradients(grads, 'the gradients', c, false);
   await useBackend(options.backend ?? 'cpu');
   const which = options.reference ?? 'all';
@@ -101,7 +111,7 @@ async function subjectSide(subject: SubjectInput, o: CheckSubjectOptions): Promi
       'yours',
       async (c, options) =>
         parseGradients(
-          await subject(caseToFile(c), options),
+          await subject(subjectCase(c), options),
           `the gradients your function returned for case ${c.id}`,
           c,
           false,
@@ -152,7 +162,9 @@ export async function checkSubject(
   if (options.dtype !== undefined && !(DTYPES as readonly string[]).includes(options.dtype))
     throw new InputError(`options.dtype is ${shown(options.dtype)}, expected one of ${DTYPES.join('|')}`);
   const suite = kase === 'suite';
-  const cases = suite ? defaultSuite().map(generateCase) : [toCase(kase)];
+  const cases = suite
+    ? defaultSuite().map((r) => toCase(generateCase(r), 'case', options.conventions))
+    : [toCase(kase, 'case', options.conventions)];
   const which = options.reference ?? (suite ? 'both' : 'all');
   const refs = referencesOf(which);
   const tol = { atol: options.atol ?? DEFAULT_TOLERANCE.atol, rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol };

@@ -10,6 +10,7 @@
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
 import { zeros, type Matrix } from '../model/matrix.js';
+import { lossScale, NO_TARGET } from '../model/loss.js';
 import { PLAIN, type Workspace } from '../kernels/heap.js';
 import { addABt, addOuterSum, type Steps } from '../kernels/kernels.js';
 import { outputIncluded, type BpttOptions } from './options.js';
@@ -81,8 +82,9 @@ export function recurse(
 }
 
 /**
- * The output layer's adjoints for batch row b: row t of DZ = dz_t = ŷ_t − onehot(y_t) (zero for an output
- * left out of the loss), row t of G = Vᵀ dz_t (G = DZ V, all steps in one product). Returns Σ of the L_t kept.
+ * The output layer's adjoints for batch row b: row t of DZ = dz_t = scale · m_t (ŷ_t − onehot(y_t)) (zero for
+ * an output left out of the loss or a null target, m_t = 0; scale: the reduction, loss.ts), row t of G = Vᵀ dz_t
+ * (G = DZ V, all steps in one product). Returns Σ of the L_t kept.
  */
 export function outputAdjoints(
   c: Case,
@@ -96,15 +98,18 @@ export function outputAdjoints(
 ): number {
   const T = c.steps;
   const { hiddenSize: H, outputSize: K } = c.model;
+  const scale = lossScale(c);
   let loss = 0;
   DZ.set(p.subarray(b * T * K, (b + 1) * T * K));
   for (let t = 0; t < T; t++) {
-    if (!outputIncluded(opts, t)) {
-      DZ.fill(0, t * K, (t + 1) * K); //                          L_t is not part of the loss
+    const y = c.targets[b * T + t]!;
+    if (!outputIncluded(opts, t) || y === NO_TARGET) {
+      DZ.fill(0, t * K, (t + 1) * K); //                          L_t is not part of the loss (m_t = 0): dz_t = 0
       continue;
     }
     loss += stepLoss[b * T + t]!;
-    DZ[t * K + c.targets[b * T + t]!]! -= 1; //                  dz_t = ŷ_t − onehot(y_t)
+    DZ[t * K + y]! -= 1; //                                      ŷ_t − onehot(y_t)
+    if (scale !== 1) for (let k = t * K; k < (t + 1) * K; k++) DZ[k]! *= scale; // dz_t = scale · (ŷ_t − onehot(y_t))
   }
   G.fill(0);
   addABt({ rows: T, cols: H, data: G }, { data: DZ, stride: K, offset: 0 }, { data: VT.data, stride: K, offset: 0 }, K); // row t: Vᵀ dz_t

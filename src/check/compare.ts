@@ -2,6 +2,7 @@
  * The harness: runs a plan's sides on its case (the subject, the references, the finite differences) and
  * compares every tensor, for every pair. It knows the sides only through Side (sides.ts).
  */
+import { describeConventions, OURS } from '../model/conventions.js';
 import { fieldName } from '../model/errors.js';
 import { clipGradients, type ClipOptions } from '../bptt/index.js';
 import type { ReferenceName } from '../../reference/index.js';
@@ -182,6 +183,7 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
   return {
     id: c.id,
     config: caseConfig(c),
+    conventions: conventionsText(c),
     pass,
     loss,
     ms,
@@ -209,4 +211,10 @@ function clipFdProbes(c: Case, probes: FdProbe[], clip: ClipOptions): FdProbe[] 
   );
   const clipped = clipGradients({ loss: 0, tensors }, clip);
   return probes.map((p) => ({ ...p, values: clipped.tensors[p.tensor]!.data }));
+}
+
+/** The conventions of a case in words: those declared, or ours with the case's own reduction and reset. */
+export function conventionsText(c: Case): string {
+  const reset = c.model.cell === 'gru' ? (c.model.gruReset ?? 'before') : (c.conventions ?? OURS).gruReset;
+  return describeConventions({ ...(c.conventions ?? OURS), reduction: c.reduction ?? 'sum', gruReset: reset });
 }

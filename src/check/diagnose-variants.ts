@@ -9,7 +9,7 @@
  *   f′ on the output path: da_t = Vᵀ dz_t ⊙ f′(a_t) + Wᵀ da_{t+1}    (the recurrent part of ds_t not multiplied:
  *                          the student's delta_t = (Vᵀ dz_t) * f′ + Wᵀ delta_{t+1}; right is
  *                          da_t = (Vᵀ dz_t + Wᵀ da_{t+1}) ⊙ f′(a_t), since both paths reach a_t through s_t = f(a_t))
- *   softmax, no one-hot:   dz_t = ŷ_t                              (ŷ_t − onehot(y_t) without the subtraction)
+ *   softmax, no one-hot:   dz_t = scale · m_t ŷ_t                  (ŷ_t − onehot(y_t) without the subtraction)
  * The sums are the right ones: dW = Σ_t da_t s_{t−1}ᵀ, dU = Σ_t da_t x_tᵀ, db = Σ_t da_t, ∂L/∂s_{−1} = M da_0.
  * And one mistake of the sums alone (stateOffByOneDW): dW = Σ_t da_t s_tᵀ, from the right da_t.
  */
@@ -18,6 +18,7 @@ import type { ForwardCache, StepAdjoints } from '../bptt/index.js';
 import { addOutputSums, addStepSums, outputAdjoints } from '../bptt/recursion.js';
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
+import { lossScale, NO_TARGET } from '../model/loss.js';
 import { transpose, zeros, type Matrix } from '../model/matrix.js';
 
 export interface RecursionMistake {
@@ -49,14 +50,16 @@ export function mistakenGradients(c: Case, cache: ForwardCache, m: RecursionMist
   const G = new Float64Array(T * H); // row t: Vᵀ dz_t
   const DA = new Float64Array(T * H);
   const ds = new Float64Array(H);
+  const scale = lossScale(c);
   for (let b = 0; b < B; b++) {
     const base = b * (T + 1) * H; //   s_{t−1} of row b at cache.s[base + t·H …]
     outputAdjoints(c, cache.p, cache.stepLoss, b, {}, VT, DZ, G);
     if (m.withoutOneHot)
       for (let t = 0; t < T; t++) {
         const y = c.targets[b * T + t]!;
-        DZ[t * K + y]! += 1; //                                                    dz_t = ŷ_t
-        for (let i = 0; i < H; i++) G[t * H + i]! += V.data[y * H + i]!; //        Vᵀ dz_t = Vᵀ(ŷ_t − onehot(y_t)) + V[y_t, :]
+        if (y === NO_TARGET) continue; //                                          no loss: dz_t = 0 either way
+        DZ[t * K + y]! += scale; //                                                dz_t = scale · ŷ_t
+        for (let i = 0; i < H; i++) G[t * H + i]! += scale * V.data[y * H + i]!; // Vᵀ dz_t = Vᵀ dz_t(right) + scale · V[y_t, :]
       }
     ds.fill(0);
     for (let t = T - 1; t >= 0; t--) {

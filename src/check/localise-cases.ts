@@ -5,6 +5,7 @@
  * case's own (U, W, V, b, c, and for the gated cells every gate's U_*, W_*, b_* alike).
  */
 import type { Case } from '../model/case.js';
+import { NO_TARGET } from '../model/loss.js';
 import type { Matrix } from '../model/matrix.js';
 import { paramSpecs, type ModelConfig } from '../model/spec.js';
 
@@ -54,7 +55,8 @@ export function cutCase(c: Case, s: CaseShape, id: string, rows?: readonly numbe
   const targets = new Int32Array(B * s.T);
   picked.forEach((from, b) => {
     for (let t = 0; t < s.T; t++) {
-      targets[b * s.T + t] = c.targets[from * T0 + t]! % s.K;
+      const y = c.targets[from * T0 + t]!;
+      targets[b * s.T + t] = y === NO_TARGET ? NO_TARGET : y % s.K; // a null target stays null
       if (tokens) tokens[b * s.T + t] = c.tokens![from * T0 + t]! % s.I;
       if (vectors) {
         const at = (from * T0 + t) * I0;
@@ -69,7 +71,11 @@ export function cutCase(c: Case, s: CaseShape, id: string, rows?: readonly numbe
     picked.forEach((from, b) => data.set(c.initialState!.data.subarray(from * H0, from * H0 + s.H), b * s.H));
     initialState = { rows: B, cols: s.H, data };
   }
-  return { id, model, batch: B, steps: s.T, params, tokens, vectors, targets, initialState };
+  const kept = {
+    ...(c.reduction ? { reduction: c.reduction } : {}),
+    ...(c.conventions ? { conventions: c.conventions } : {}),
+  };
+  return { id, model, batch: B, steps: s.T, params, tokens, vectors, targets, initialState, ...kept };
 }
 
 /** The first T′ steps of every row's inputs and targets (1 ≤ T′ ≤ T), the rest of the case as it is. */

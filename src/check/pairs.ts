@@ -2,7 +2,8 @@
 import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
 import { indexOf } from '../model/matrix.js';
-import { gradientSpecs, shapeText } from '../model/spec.js';
+import { gradientSpecs, shapeText, type TensorSpec } from '../model/spec.js';
+import { withTwins } from '../model/conventions.js';
 import { project, type FdProbe } from '../fd/oracle.js';
 import { compareArrays, unmeasured, type Tolerance } from './metrics.js';
 import type { PairRow } from './result.js';
@@ -37,7 +38,38 @@ export function compareGradients(
     }
     rows.push({ ...base, ...compareArrays(ma.data, mr.data, tol, (k) => indexOf(ma, k, s.vector)) });
   }
+  // two biases (PyTorch's bias_ih, bias_hh): the subject's hh gradients against the reference's, which equal its b's
+  const twins = twinSpecs(c);
+  if (
+    twins.length &&
+    (an === 'yours' || twins.some((s) => a.tensors[s.name])) &&
+    !twins.some((s) => r.tensors[s.name])
+  ) {
+    const rt = withTwins(r.tensors, c);
+    for (const s of twins) {
+      const ma = a.tensors[s.name];
+      const mr = rt[s.name]!;
+      const base = { tensor: s.name, shape: shapeText(s), a: an, r: rn };
+      rows.push(
+        ma
+          ? { ...base, ...compareArrays(ma.data, mr.data, tol, (k) => indexOf(ma, k, true)) }
+          : { ...base, ...unmeasured(s.rows, `${an} gives no ${s.name}`) },
+      );
+    }
+  }
   return rows;
+}
+
+/** The tensors the two biases of a subject's conventions add: each hh bias's gradient, under its twin's name. */
+export function twinSpecs(c: Case): TensorSpec[] {
+  if (!c.conventions?.twoBiases) return [];
+  const specs = gradientSpecs(c.model, c.batch, c.initialState !== null);
+  const zeros = Object.fromEntries(
+    specs.map((s) => [s.name, { rows: s.rows, cols: s.cols, data: new Float64Array(s.rows * s.cols) }]),
+  );
+  return Object.entries(withTwins(zeros, c))
+    .filter(([name]) => !specs.some((s) => s.name === name))
+    .map(([name, m]) => ({ name, rows: m.rows, cols: m.cols, vector: true, formula: 'H' }));
 }
 
 /** Rows for one side against the finite-difference probes: entries, or directional derivatives vᵀ∇L. */

@@ -36,6 +36,8 @@ export interface PairRow extends TensorMetrics {
 export interface CaseResult {
   id: string;
   config: CaseConfig;
+  /** the conventions the subject was checked in, in words (describeConventions; ours when none were declared) */
+  conventions?: string;
   pass: boolean;
   loss: Partial<Record<ImplName, number>>;
   /** wall time of each implementation's gradient, in milliseconds */

@@ -1,4 +1,5 @@
 /** `sweep`, `merge` and `golden`: many cases at once, the shards of a sweep joined, the golden snapshots. */
+import { conventionsFrom } from './conventions.js';
 import type { Command } from 'commander';
 import { checkOptions } from '../check/compare.js';
 import { fieldName as f, jsonSafe, visible } from '../model/errors.js';
@@ -13,11 +14,22 @@ import { referencesFor } from './check.js';
 import { reportOutputs } from './compare.js';
 import { withOptions } from './fields.js';
 import type { Session } from './io.js';
-import { checkOptionsFrom, commandLine, FD, RUN, TOLERANCE, withoutOption } from './options.js';
+import { checkOptionsFrom, commandLine, CONVENTIONS, FD, RUN, TOLERANCE, withoutOption } from './options.js';
 import { mergeCommand, sweepCommand } from './sweep.js';
 
 const SUBJECT = ['impl', 'implCmd', 'timeout', 'cells', 'dtype'] as const;
-const SWEEP = [...TOLERANCE, ...FD, ...RUN, 'matrix', 'preset', 'workers', 'maxCases', 'shard', ...SUBJECT] as const;
+const SWEEP = [
+  ...TOLERANCE,
+  ...FD,
+  ...RUN,
+  'matrix',
+  'preset',
+  'workers',
+  'maxCases',
+  'shard',
+  ...SUBJECT,
+  ...CONVENTIONS,
+] as const;
 
 export function sweepCommands(program: Command, s: Session): void {
   const sweep = program
@@ -26,6 +38,7 @@ export function sweepCommands(program: Command, s: Session): void {
   withOptions(sweep, SWEEP, SUBJECT_OVERRIDES, async (opts) => {
     reportOutputs(opts);
     const subject = manySubject(opts);
+    const conventions = conventionsFrom(opts);
     const check = { ...checkOptionsFrom(opts), ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}) };
     checkOptions(check);
     // --workers does not change the results: the reproduce command leaves it out
@@ -42,6 +55,7 @@ export function sweepCommands(program: Command, s: Session): void {
           tolerance: { atol: opts.atol, rtol: opts.rtol },
           options: check,
           ...(subject ? { subject } : {}),
+          ...(conventions ? { conventions } : {}),
           backend: opts.backend,
           outDir: opts.out,
           json: opts.json,

@@ -70,7 +70,7 @@ export interface CliOptions
   /** case: targets null except at the last step (a many-to-one model) */
   lastStepOnly?: boolean;
   /** case: each sequence's length, e.g. "7,4,5": targets null after it (padding) */
-  lengths?: string;
+  lengths?: number[];
 }
 
 export type Field = keyof CliOptions;

@@ -8,7 +8,9 @@ import type { Side } from '../check/sides.js';
 import { fieldName, InputError } from '../model/errors.js';
 import { readJsonFile } from '../model/files.js';
 import { parseGradients } from '../model/gradients.js';
-import { loadCase } from '../model/io.js';
+import { caseIn } from '../model/io.js';
+import type { ConventionsFile } from '../model/conventions.js';
+import { basename } from 'node:path';
 import type { Sizes } from '../model/limits.js';
 import { checkOutputs, type Output } from '../model/outputs.js';
 import { STEPS_NOT_RUN_FILE, STEPS_NOT_RUN_IMPL } from '../report/text.js';
@@ -18,7 +20,18 @@ import { referencesFor, reproduceCommand, runCheck, type CheckRun } from './chec
 import { withOptions } from './fields.js';
 import { manySubject, openCliSubject, plannedSubject, SUBJECT_OVERRIDES, subjectSpecOf } from './subject.js';
 import type { Session } from './io.js';
-import { caseFromOptions, checkOptionsFrom, commandLine, FD, GENERATION, RUN, TOLERANCE, VARIANT } from './options.js';
+import {
+  caseFromOptions,
+  checkOptionsFrom,
+  commandLine,
+  CONVENTIONS,
+  FD,
+  GENERATION,
+  RUN,
+  TOLERANCE,
+  VARIANT,
+} from './options.js';
+import { conventionsFrom, inConventions } from './conventions.js';
 import { parseFd, oneOf, positiveNumber } from './parsers.js';
 import type { CliOptions } from './cli-options.js';
 
@@ -73,6 +86,7 @@ const COMPARE = [
   ...GENERATION,
   ...TOLERANCE,
   ...VARIANT,
+  ...CONVENTIONS,
   ...FD,
   'case',
   'reference',
@@ -125,6 +139,7 @@ const VERIFY = [
   ...FD,
   'case',
   'grads',
+  ...CONVENTIONS,
   'reference',
   'truncate',
   'detachEvery',
@@ -143,7 +158,10 @@ export function verifyCommand(program: Command, s: Session): void {
     .command('verify')
     .description('check a gradients file computed anywhere against the references for its case');
   const over = {
-    case: { description: 'the case file (from bptt-check case)', required: true },
+    case: {
+      description:
+        'the case file (from bptt-check case); default: the gradients file itself, when it holds its case (params, inputs, targets) as PyTorch fixtures do',
+    },
     grads: { required: true },
     reference: {
       description: 'what to check against: layers|ops|fast|fd|all',
@@ -170,12 +188,20 @@ export function verifyCommand(program: Command, s: Session): void {
   withOptions(cmd, VERIFY, over, async (given) => {
     const opts: typeof given & { heatmap?: boolean } = { ...given };
     reportOutputs(opts);
-    const c = loadCase(opts.case!);
-    const grads = parseGradients(
-      readJsonFile(opts.grads!, 'gradients file'),
-      `gradients file ${JSON.stringify(opts.grads)}`,
-      c,
+    // the conventions: the command line's over what the gradients file, else the case file, declares
+    const gradsRaw = readJsonFile(opts.grads!, 'gradients file');
+    const declared = (gradsRaw as { conventions?: ConventionsFile } | null)?.conventions;
+    if (opts.case === undefined && (gradsRaw as { params?: unknown } | null)?.params === undefined)
+      throw new InputError(
+        `${fieldName('case')} is not given and the gradients file holds no case (params, inputs, targets), expected ${fieldName('case')} FILE`,
+        'case',
+      );
+    const caseRaw = opts.case !== undefined ? readJsonFile(opts.case, 'case file') : gradsRaw;
+    const caseWhere = basename(opts.case ?? opts.grads!);
+    const c = caseIn(caseRaw, caseWhere, caseWhere.replace(/\.case\.json$|\.json$/, ''), (own) =>
+      conventionsFrom(opts, declared ?? own),
     );
+    const grads = parseGradients(gradsRaw, `gradients file ${JSON.stringify(opts.grads)}`, c);
     // fd checks the full gradient of L: a truncated or detached gradient is the derivative of no loss
     const truncated = opts.truncate !== undefined || opts.detachEvery !== undefined;
     if (opts.reference === 'fd' && truncated)
@@ -196,7 +222,18 @@ export function verifyCommand(program: Command, s: Session): void {
   });
 }
 
-const SUITE = [...TOLERANCE, ...VARIANT, ...FD, ...RUN, 'impl', 'implCmd', 'timeout', 'cells', 'dtype'] as const;
+const SUITE = [
+  ...TOLERANCE,
+  ...VARIANT,
+  ...CONVENTIONS,
+  ...FD,
+  ...RUN,
+  'impl',
+  'implCmd',
+  'timeout',
+  'cells',
+  'dtype',
+] as const;
 
 export function suiteCommand(program: Command, s: Session): void {
   const cmd = program
@@ -206,7 +243,8 @@ export function suiteCommand(program: Command, s: Session): void {
     reportOutputs(opts);
     // --impl or --impl-cmd: your code, started once for the whole suite, once every case's plan holds
     const subjectSpec = manySubject(opts);
-    const cases = defaultSuite().map(generateCase);
+    conventionsFrom(opts); // bad conventions: exit 2 before any work
+    const cases = defaultSuite().map((r) => inConventions(generateCase(r), opts));
     if (opts.fd) for (const c of cases) checkFdMode(c, parseFd(opts.fd)!);
     const options: CheckOptions = {
       ...(subjectSpec ? { subject: plannedSubject(subjectSpec) } : {}),

@@ -8,12 +8,18 @@ import { basename } from 'node:path';
 import { sizesOf, sizesOfRecipe, type Sizes } from '../model/limits.js';
 import type { CheckOptions } from '../check/compare.js';
 import { flagOf, type Values } from './fields.js';
+import { conventionsForOf, inConventions } from './conventions.js';
 import { parseFd } from './parsers.js';
 import type { CliOptions, Field } from './cli-options.js';
 
 /** The generation options of `bptt-check case` (docs/formats.md): GenerateOptions' fields. */
-export const GENERATION = [...RECIPE_FIELDS, 'seed', 'id'] as const satisfies readonly (keyof GenerateOptions &
-  Field)[];
+export const GENERATION = [
+  ...RECIPE_FIELDS,
+  'lastStepOnly',
+  'lengths',
+  'seed',
+  'id',
+] as const satisfies readonly (keyof GenerateOptions & Field)[];
 export const TOLERANCE = ['atol', 'rtol'] as const satisfies readonly Field[];
 /** Truncation and clipping, shared by compare and grads. */
 export const VARIANT = ['truncate', 'detachEvery', 'clipValue', 'clipNorm'] as const satisfies readonly Field[];
@@ -44,7 +50,7 @@ export function generationOptions(values: Partial<GenerateOptions>): GenerateOpt
  * (itself bounded, files.ts) is read.
  */
 export function caseFromOptions(
-  opts: Values<typeof GENERATION> & { case?: string },
+  opts: Values<typeof GENERATION> & { case?: string } & Partial<Pick<CliOptions, (typeof CONVENTIONS)[number]>>,
   cmd: Command,
   budget?: (s: Sizes, where: string) => void,
 ): Case {
@@ -54,14 +60,22 @@ export function caseFromOptions(
       throw new InputError(
         `${flagOf(given[0]!)} is given with --case, expected either --case FILE or generation options, not both`,
       );
-    const c = loadCase(opts.case);
+    const c = loadCase(opts.case, conventionsForOf(opts));
     budget?.(sizesOf(c), basename(opts.case));
     return c;
   }
-  const recipe = generationOptions(opts);
+  const recipe = withLengths(generationOptions(opts), (f) => cmd.getOptionValueSource(f) === 'cli');
   checkGenerateOptions(recipe);
   budget?.(sizesOfRecipe(recipe), '');
-  return generateCase(recipe);
+  return inConventions(generateCase(recipe), opts);
+}
+
+/** With lengths: B is their count unless batch is given, T their maximum unless steps is given (larger or not). */
+function withLengths(o: GenerateOptions, given: (f: 'batch' | 'steps') => boolean): GenerateOptions {
+  if (!o.lengths) return o;
+  const batch = given('batch') ? o.batch : o.lengths.length;
+  const steps = given('steps') ? o.steps : Math.max(...o.lengths);
+  return { ...o, batch, steps };
 }
 
 /** bash's $'…' quoting: \\ and \' escaped, \n \r \t named, other control characters as \xHH (C0, DEL) or \uHHHH. */

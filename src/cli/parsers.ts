@@ -30,6 +30,16 @@ export function positiveInteger(flag: string, max = Number.MAX_SAFE_INTEGER, wha
   return (v: string): number => boundedInteger(flag, v, 1, max, what, 'a positive integer');
 }
 
+/** A comma-separated list of integers, e.g. 7,4,5 (their range is the library's to check: GenerateOptions.lengths). */
+export function integerList(flag: string) {
+  return (v: string): number[] => {
+    const parts = v.split(',');
+    if (parts.some((p) => !/^\s*\d+\s*$/.test(p)))
+      throw new InputError(`${flag} is ${shown(v)}, expected comma-separated integers, e.g. 7,4,5`);
+    return parts.map(Number);
+  };
+}
+
 /** A parser for a numeric option: finite, and passing ok, else a one-line error naming the flag. */
 function numberOption(flag: string, ok: (n: number) => boolean, expected: string) {
   return (v: string): number => {

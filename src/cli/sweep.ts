@@ -14,6 +14,7 @@ import type { Tolerance } from '../check/metrics.js';
 import { loadMatrix, parseShard, presetMatrix, PRESETS, shardIndices, type SweepMatrix } from '../runs/grid.js';
 import { runSweep } from '../runs/sweep.js';
 import type { SubjectSpec } from '../runs/subjects.js';
+import type { Conventions } from '../model/conventions.js';
 import { InputError, visible } from '../model/errors.js';
 import { MANIFEST } from '../model/out-dir.js';
 import { buildReport } from '../report/model.js';
@@ -36,6 +37,8 @@ export interface SweepCommand {
   options: CheckOptions;
   /** your code (each worker opens its own) */
   subject?: SubjectSpec;
+  /** its conventions: every case is seen in them */
+  conventions?: Conventions;
   backend: string;
   outDir: string;
   json: boolean;
@@ -94,6 +97,7 @@ export async function sweepCommand(o: SweepCommand, io: Io): Promise<number> {
     backend: o.backend,
     options: o.options,
     ...(o.subject ? { subject: o.subject } : {}),
+    ...(o.conventions ? { conventions: o.conventions } : {}),
     onProgress: (done, failures, total) => {
       // fault injection for the tests of interrupted sweeps: BPTT_CHECK_FAULT=interrupt-after:<n> is a Ctrl-C after n cases
       if (process.env.BPTT_CHECK_FAULT === `interrupt-after:${done}`) stop.abort();

@@ -21,9 +21,8 @@ import {
   MAX_STEPS,
   parseMemory,
 } from '../model/limits.js';
-import { ACTIVATIONS, CELLS, GRU_RESETS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
-import { LAYOUTS, PRESETS } from '../model/conventions.js';
-import { REDUCTIONS } from '../model/loss.js';
+import { ACTIVATIONS, CELLS, RECURRENT_ACTIVATIONS } from '../model/spec.js';
+import { CONVENTION_OPTIONS } from './table-conventions.js';
 import { DEFAULT_MAX_CASES } from '../runs/grid.js';
 import { MAX_TIMEOUT_SECONDS } from '../runs/subject-host.js';
 import { REFERENCE_CHOICES, type Field, type Table } from './cli-options.js';
@@ -130,28 +129,7 @@ export const OPTIONS: Table = {
     parse: positiveNumber,
   },
 
-  // the subject's conventions: given as text, validated together by conventionsOf (src/model/conventions.ts)
-  conventions: {
-    argument: '<preset>',
-    description: `your code's conventions, as one codebase has them: ${PRESETS.join('|')} (the options below change single settings)`,
-  },
-  layout: { argument: '<layout>', description: `math (U x, U H×I) or row (x U, U I×H): ${LAYOUTS.join('|')}` },
-  gateOrder: {
-    argument: '<letters>',
-    description: 'the order of your gates, e.g. i,f,o,g (LSTM: i, f, g, o; GRU: z, r, h)',
-  },
-  concatGates: { description: "every gate's U, W and b stacked in one tensor, in the gate order" },
-  gruReset: {
-    argument: '<where>',
-    description: `the GRU's reset gate before the recurrent product (tfjs) or after it (PyTorch, Keras): ${GRU_RESETS.join('|')}`,
-  },
-  twoBiases: { description: "two biases per gate, PyTorch's bias_ih and bias_hh, both checked" },
-  reduction: {
-    argument: '<how>',
-    description: `the loss: ${REDUCTIONS.join('|')} (÷ B, ÷ T, ÷ the steps with a target)`,
-  },
-  lastStepOnly: { description: 'a loss at the last step only (targets null before it): a many-to-one model' },
-  lengths: { argument: '<T,…>', description: "each sequence's length, e.g. 7,4,5: no loss after it (padding)" },
+  ...CONVENTION_OPTIONS,
 
   fd: {
     argument: '<mode...>',

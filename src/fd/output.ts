@@ -3,10 +3,12 @@
  *   δz_t = V⁻ δs_t + Δ(V s⁺_t + c)
  *   L⁺_t − L⁻_t = [lse(z⁺) − lse(z⁻)] − δz_t[y] = −log1p(Σ_k ŷ⁺_k expm1(−δz_k) / Σ_k ŷ⁺_k) − δz_t[y]
  *                 (for max_k |δz_k| > 1, as in exploding cases: the two log-sum-exps, each shifted by its max)
+ *   0 where the target is null (m_t = 0: no loss at that step); the caller scales the sum (the reduction, loss.ts)
  */
 import type { Workspace } from '../kernels/heap.js';
 import { matVecAdd } from '../kernels/kernels.js';
 import type { Case } from '../model/case.js';
+import { NO_TARGET } from '../model/loss.js';
 import { deltaTimes, type Delta } from './difference.js';
 
 /** Buffers for stepLossDifference, one set per loss difference. */
@@ -17,7 +19,7 @@ export function outputScratch(c: Case, ws: Workspace) {
 
 /**
  * L⁺_t − L⁻_t of batch row b from s⁺_t and δs_t: z⁺ = V⁻ s⁺ + c⁻ + Δ(V s⁺ + c), δz = V⁻ δs + Δ(V s⁺ + c),
- * then −log1p(Σ_k ŷ⁺_k expm1(−δz_k) / Σ_k ŷ⁺_k) − δz[y].
+ * then −log1p(Σ_k ŷ⁺_k expm1(−δz_k) / Σ_k ŷ⁺_k) − δz[y]; 0 for a null target (no loss at that step).
  */
 export function stepLossDifference(
   c: Case,
@@ -28,6 +30,8 @@ export function stepLossDifference(
   ds: Float64Array,
   out: ReturnType<typeof outputScratch>,
 ): number {
+  const y = c.targets[b * c.steps + t]!;
+  if (y === NO_TARGET) return 0; //                      m_t = 0: L⁺_t − L⁻_t = 0
   const { hiddenSize: H, outputSize: K, bias } = c.model;
   const V = c.params.V!;
   const { z, dz, zc } = out;
@@ -47,7 +51,6 @@ export function stepLossDifference(
     if (z[k]! > max) max = z[k]!;
     dzMax = Math.max(dzMax, Math.abs(dz[k]!));
   }
-  const y = c.targets[b * c.steps + t]!;
   // Where the logits are huge (an exploding case), δz is not small: e^{−δz} overflows and ŷ⁺_k underflows, and
   // ŷ⁺_k·expm1(−δz_k) is 0·∞ = NaN. There each log-sum-exp is shifted by its own largest logit, z⁺_j and
   // z⁻_i, and the shifts' difference is taken without subtracting two logits of size |z|:

@@ -9,6 +9,7 @@
  */
 import type { Workspace } from '../kernels/heap.js';
 import type { Case } from '../model/case.js';
+import { lossScale } from '../model/loss.js';
 import type { Delta } from './difference.js';
 import { outputScratch, stepLossDifference } from './output.js';
 
@@ -35,7 +36,8 @@ export interface CellTrajectories {
 export type FdCell = (c: Case, ws: Workspace) => CellTrajectories;
 
 /**
- * Σ_{b in rows} Σ_{t ≥ t0} (L⁺_t − L⁻_t). The case holds θ⁻; `cell` ran its forward pass at parameters that
+ * scale · Σ_{b in rows} Σ_{t ≥ t0} m_bt (L⁺_t − L⁻_t), m_bt = 0 for a null target, scale the reduction's (loss.ts).
+ * The case holds θ⁻; `cell` ran its forward pass at parameters that
  * agree with θ± before step t0 (the states s_{t0−1} are taken from it, except for a perturbed s₋₁).
  */
 export function lossDifference(
@@ -66,7 +68,7 @@ export function lossDifference(
       [dsPrev, ds] = [ds, dsPrev];
     }
   }
-  return total;
+  return total === 0 ? 0 : lossScale(c) * total; // scale · Σ m_bt (L⁺_t − L⁻_t); no 0 · ∞ when no step has a loss
 }
 
 /** s⁺_{t0−1} and δs_{t0−1} of row b: s⁻₋₁ + Δ and Δ for a perturbed s₋₁, else the forward pass's s_{t0−1} and 0. */

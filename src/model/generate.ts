@@ -8,6 +8,9 @@
  *   fanIn = I for U (and every U_*), H for W, W_* and V, 1 for b, b_* and c; gated cells draw their
  *   parameters gate by gate (U_*, W_*, b_* per gate, in tfjs's gate order).
  * Dense inputs ~ Uniform(−√3, √3) (unit variance); initial state ~ Uniform(−1, 1).
+ * Masks (loss.ts): the targets are drawn for every step, then set to null (NO_TARGET) where a step carries no
+ * loss: at t ≥ lengths[b] (padding after row b's end; its inputs stay valid ids), and with lastStepOnly at every
+ * step but each row's last (t = T−1, or lengths[b] − 1).
  */
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
@@ -16,6 +19,7 @@ import type { Case } from './case.js';
 import { fieldName, InputError, shown } from './errors.js';
 import { checkSizes, MAX_BATCH, MAX_DIM, MAX_STEPS, sizesOfRecipe } from './limits.js';
 import type { Matrix } from './matrix.js';
+import { NO_TARGET } from './loss.js';
 import {
   ACTIVATIONS,
   CELLS,
@@ -46,6 +50,10 @@ export interface GenerateOptions {
   initScale: number;
   seed: number;
   id?: string;
+  /** a loss at each row's last step only (targets null before it): a many-to-one model */
+  lastStepOnly?: boolean;
+  /** each row's length (B of them, each in [1, T]): targets null at t ≥ lengths[b] (padding) */
+  lengths?: number[];
 }
 
 /** The fields of a recipe that shape the case, in the order of the help, of sweep matrices and of case ids. */
@@ -93,6 +101,8 @@ export function configId(o: GenerateOptions): string {
     `B${o.batch}`,
     ...(o.initialState ? ['s0'] : []),
     ...(o.initScale !== 1 ? [`scale${o.initScale}`] : []),
+    ...(o.lengths ? [`len${o.lengths.join('.')}`] : []),
+    ...(o.lastStepOnly ? ['last'] : []),
     `seed${o.seed}`,
   ].join('-');
 }
@@ -136,6 +146,12 @@ export function checkGenerateOptions(o: GenerateOptions): void {
   checkSizes(sizesOfRecipe(o)); // the parameter count and the dense inputs
   if (!Number.isFinite(o.initScale) || o.initScale <= 0)
     throw new InputError(`${fieldName('initScale')} is ${shown(o.initScale)}, expected a positive number`, 'initScale');
+  const L = o.lengths;
+  if (L !== undefined && (L.length !== o.batch || L.some((n) => !Number.isInteger(n) || n < 1 || n > o.steps)))
+    throw new InputError(
+      `${fieldName('lengths')} is ${L.join(',')}, expected ${o.batch} lengths (B = ${o.batch}), each in [1, T = ${o.steps}]`,
+      'lengths',
+    );
   if (!Number.isSafeInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
     throw new InputError(`${fieldName('seed')} is ${shown(o.seed)}, expected an integer in [0, 4294967295]`, 'seed');
 }
@@ -180,6 +196,7 @@ export function generateCase(o: GenerateOptions): Case {
   }
   const targets = new Int32Array(B * T);
   for (let k = 0; k < targets.length; k++) targets[k] = uniformInt(rng, 0, K - 1);
+  mask(o, targets);
   let initialState: Matrix | null = null;
   if (o.initialState) {
     const data = new Float64Array(B * H);
@@ -187,4 +204,16 @@ export function generateCase(o: GenerateOptions): Case {
     initialState = { rows: B, cols: H, data };
   }
   return { id: o.id ?? configId(o), model, batch: B, steps: T, params, tokens, vectors, targets, initialState };
+}
+
+/**
+ * Sets to NO_TARGET the targets of the steps that carry no loss: t ≥ lengths[b], and with lastStepOnly every
+ * t ≠ end_b − 1 (end_b = lengths[b], or T): each row keeps at least one step with a loss.
+ */
+function mask(o: GenerateOptions, targets: Int32Array): void {
+  const T = o.steps;
+  for (let b = 0; b < o.batch; b++) {
+    const end = o.lengths?.[b] ?? T;
+    for (let t = 0; t < T; t++) if (t >= end || (o.lastStepOnly && t !== end - 1)) targets[b * T + t] = NO_TARGET;
+  }
 }

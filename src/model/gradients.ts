@@ -8,6 +8,8 @@ import type { Matrix } from './matrix.js';
 import { toNested, toVector } from './matrix.js';
 import { InputError, shown } from './errors.js';
 import { gradientSpecs, shapeText, type TensorSpec } from './spec.js';
+import { gradientsFromConventions } from './conventions.js';
+import { answerConventions, refuseForeignNames } from './view.js';
 
 export const GRADIENTS_SCHEMA_VERSION = 1;
 
@@ -97,14 +99,20 @@ export function parseGradients(raw: unknown, where: string, c: Case, requireHead
   const obj = raw as Record<string, unknown> | null;
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
     throw new InputError(`${where} is ${shown(raw)}, expected a gradients object { loss, gradients }`);
-  if (requireHeader && obj.schemaVersion !== GRADIENTS_SCHEMA_VERSION)
+  // tensors in the case's conventions, or in those the answer declares (a gradients file in a convention needs no header)
+  const conventions = answerConventions(c, obj.conventions, where);
+  if (requireHeader && conventions === undefined && obj.schemaVersion !== GRADIENTS_SCHEMA_VERSION)
     throw new InputError(
       `${where}: schemaVersion is ${shown(obj.schemaVersion)}, expected ${GRADIENTS_SCHEMA_VERSION}`,
     );
   // a non-finite loss is not refused: it is a failing loss row, as a non-finite tensor entry is
-  const loss = readJsonNumber(obj.loss);
+  // PyTorch's fixtures name it loss_value (their loss is the loss's description)
+  const lossField = conventions?.names === 'pytorch' && obj.loss_value !== undefined ? 'loss_value' : 'loss';
+  const loss = readJsonNumber(obj[lossField]);
   if (loss === undefined)
-    throw new InputError(`${where}: loss is ${shown(obj.loss)}, expected a number (or "NaN", "Infinity", "-Infinity")`);
+    throw new InputError(
+      `${where}: ${lossField} is ${shown(obj[lossField])}, expected a number (or "NaN", "Infinity", "-Infinity")`,
+    );
   const grads = obj.gradients as Record<string, unknown> | undefined;
   if (grads === null || typeof grads !== 'object' || Array.isArray(grads))
     throw new InputError(`${where}: gradients is ${shown(grads)}, expected an object of tensors`);
@@ -112,6 +120,14 @@ export function parseGradients(raw: unknown, where: string, c: Case, requireHead
     throw new InputError(
       `${where}: dtype is ${shown(obj.dtype)}, expected "float32" or "float64" (or no dtype: it is detected from the values)`,
     );
+  const adjoints = obj.adjoints === undefined ? undefined : adjointsValue(obj.adjoints, c, where);
+  const rest = {
+    ...(obj.dtype !== undefined ? { dtype: obj.dtype as Dtype } : {}),
+    ...(adjoints ? { adjoints } : {}),
+  };
+  if (conventions)
+    return { loss, tensors: gradientsFromConventions(grads, { ...c, conventions }, `${where}: gradients`), ...rest };
+  refuseForeignNames(grads, `${where}: gradients`);
   const specs = gradientSpecs(c.model, c.batch, c.initialState !== null);
   const tensors: Record<string, Matrix> = {};
   for (const [name, value] of Object.entries(grads)) {
@@ -122,13 +138,7 @@ export function parseGradients(raw: unknown, where: string, c: Case, requireHead
       );
     tensors[name] = tensorValue(value, s, `${where}: gradients.${name}`);
   }
-  const adjoints = obj.adjoints === undefined ? undefined : adjointsValue(obj.adjoints, c, where);
-  return {
-    loss,
-    tensors,
-    ...(obj.dtype !== undefined ? { dtype: obj.dtype as Dtype } : {}),
-    ...(adjoints ? { adjoints } : {}),
-  };
+  return { loss, tensors, ...rest };
 }
 
 /** The shape of a nested array as the messages say it (`2×8×16`; ragged axes as `8|7`). */

@@ -137,7 +137,10 @@ class Checker {
     });
   }
 
-  /** B sequences of T integer ids in [0, limit); B and T are set by the targets (T by targets[0]). */
+  /**
+   * B sequences of T integer ids in [0, limit); B and T are set by the targets (T by targets[0]). A target may
+   * be null: no loss at that step (NO_TARGET in the case).
+   */
   ids(value: unknown, path: Path, B: number, T: number, limit: number, letter: string): void {
     const isTargets = path[0] === 'targets';
     if (!Array.isArray(value) || value.length !== B)
@@ -146,8 +149,13 @@ class Checker {
       if (!Array.isArray(row) || row.length !== T)
         this.fail([...path, b], shown(row), `T = ${T} ids, as many as ${isTargets ? 'targets[0]' : `targets[${b}]`}`);
       row.forEach((x: unknown, t) => {
+        if (isTargets && x === null) return; // no loss at this step
         if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= limit)
-          this.fail([...path, b, t], shown(x), `an integer token id in [0, ${letter}) = [0, ${limit})`);
+          this.fail(
+            [...path, b, t],
+            shown(x),
+            `an integer token id in [0, ${letter}) = [0, ${limit})${isTargets ? ' or null (no loss at that step)' : ''}`,
+          );
       });
     });
   }
@@ -209,6 +217,10 @@ export function parseCase(raw: unknown, where: string, fallbackId = 'case'): Cas
     where,
   );
   check.ids(f.targets, ['targets'], B, T, K, 'K');
+  if ((f.targets as unknown[][]).every((row) => row.every((y) => y === null)))
+    throw new InputError(
+      `${where}: targets: every target is null, expected at least one step with a loss (a null target has none)`,
+    );
 
   if ((f.inputs === undefined) === (f.inputVectors === undefined))
     throw new InputError(

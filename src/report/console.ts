@@ -52,6 +52,7 @@ export function renderConsole(r: Report, written: string[], names: Names = FIELD
       );
     }
   }
+  if (r.conventions) lines.push(`conventions: ${r.conventions.map(visible).join('; ')}`);
   lines.push(
     `tolerance: ${toleranceRule(r.tolerance)}; backend ${r.backend}, tfjs ${r.tfjsVersion}, hand kernels ${r.handKernels}`,
   );

@@ -130,6 +130,10 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
       `<p>No per-step detail in this run (${escapeHtml(why ?? `the per-step check is defined for full BPTT, and runs there unless ${fieldName('stepsDetail', false)} is given`)}): the error-against-step chart is left out.</p>`,
     );
   }
+  if (r.conventions)
+    body.push(
+      `<p id="conventions">Checked in the conventions ${r.conventions.map((x) => escapeHtml(x)).join('; ')}.</p>`,
+    );
   body.push(
     '<h2>Tolerances</h2>',
     `<p id="tolerance-rule">${escapeHtml(capitalize(toleranceRule(r.tolerance)))}.</p>`,

@@ -28,6 +28,8 @@ export interface ReportJson {
   command: string;
   tolerance: ToleranceJson;
   references: string[];
+  /** the conventions the cases were checked in, each once (added in 0.x) */
+  conventions?: string[];
   pass: boolean;
   /** a merge that lacks cases of its matrix: how many of how many, and the shards (i/n) that hold them; never passes */
   incomplete?: IncompleteJson;
@@ -53,6 +55,8 @@ export interface IncompleteJson {
 export interface CaseJson {
   id: string;
   config: CaseConfigJson;
+  /** the conventions the subject was checked in, in words (added in 0.x; JSON v1 unchanged otherwise) */
+  conventions?: string;
   pass: boolean;
   /** per side: 'hand' or 'yours', 'tfjs-layers', 'tfjs-ops', 'fd' */
   loss: Record<string, number>;

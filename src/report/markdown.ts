@@ -70,6 +70,7 @@ export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
     if (c.steps) out.push(...stepsSection(c.steps), '');
     if (c.adjoints) out.push(...adjointsSection(c.adjoints, c.rows[0]?.a ?? 'yours'), '');
   }
+  if (r.conventions) out.push('## Conventions', '', ...r.conventions.map((x) => `- ${mdText(x)}`), '');
   out.push(
     '## Tolerances',
     '',

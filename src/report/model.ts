@@ -31,6 +31,7 @@ export function caseJson(c: CaseResult | CaseJson): CaseJson {
   return {
     id: c.id,
     config: c.config,
+    ...(c.conventions !== undefined ? { conventions: c.conventions } : {}),
     pass: c.pass,
     loss: c.loss,
     ms: c.ms,
@@ -68,6 +69,7 @@ export function buildReport(results: readonly (CaseResult | CaseJson)[], meta: R
     command: meta.command,
     tolerance: meta.tolerance,
     references: meta.references,
+    ...conventionsOf(cases),
     pass: !meta.sweep?.interrupted && !meta.incomplete && cases.every((c) => c.pass),
     ...(meta.incomplete ? { incomplete: meta.incomplete } : {}),
     counts: {
@@ -117,4 +119,10 @@ function notRunText(r: Report): string {
   if (!n) return '';
   const cells = [...new Set(r.cases.filter((c) => c.notRun !== undefined).map((c) => c.config.cell))];
   return `; ${n} case${n === 1 ? '' : 's'} not run (${cells.join(', ')}: cells the subject does not implement)`;
+}
+
+/** The conventions of the cases, each once, when any says them. */
+function conventionsOf(cases: readonly CaseJson[]): { conventions?: string[] } {
+  const all = [...new Set(cases.flatMap((c) => (c.conventions !== undefined ? [c.conventions] : [])))];
+  return all.length ? { conventions: all } : {};
 }

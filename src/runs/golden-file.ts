@@ -37,6 +37,8 @@ const generateSchema = z.strictObject({
   initScale: z.number().positive(),
   seed: z.number().int().min(0).max(0xffffffff),
   id: z.string().optional(),
+  lastStepOnly: z.boolean().optional(),
+  lengths: z.array(size).optional(),
 });
 // every field of GenerateOptions has its schema above (tsc fails here when one is added to GenerateOptions only)
 type Unvalidated = Exclude<keyof GenerateOptions, keyof z.infer<typeof generateSchema>>;

@@ -3,6 +3,7 @@
  * subject of yours (a SweepTask's SubjectSpec: a Side cannot cross to a thread), the thread opens it once,
  * on its first case, and keeps it for every later one; a close task (sweep.ts) stops it when the pool ends.
  */
+import { withConventions, type Conventions } from '../model/conventions.js';
 import { useBackend } from '../../reference/index.js';
 import { checkCase, type CaseResult, type CheckOptions } from '../check/compare.js';
 import { entryCase, type SweepEntry } from './grid.js';
@@ -21,6 +22,8 @@ export interface SweepTask {
   options: CheckOptions;
   /** your code, opened in this thread (once) */
   subject?: SubjectSpec;
+  /** your code's conventions: the case is seen in them */
+  conventions?: Conventions;
   /** with a subject: Int32Array over a SharedArrayBuffer, [0] set once your code failed on a case (this one is then not run: null) */
   halted?: Int32Array;
 }
@@ -64,7 +67,7 @@ export async function runCase(
   task: Omit<SweepTask, 'subject' | 'backend'>,
   subject?: Side,
 ): Promise<CaseResult | SubjectFailure> {
-  const c = entryCase(task.entry);
+  const c = task.conventions ? withConventions(entryCase(task.entry), task.conventions) : entryCase(task.entry);
   if (subject) {
     const skipped = notRunResult(c, subject);
     if (skipped) return skipped;

@@ -2,6 +2,7 @@
  * Sweeps: many cases in worker threads (piscina), in a deterministic order whatever the number of
  * workers; a failing or crashing case never stops the others.
  */
+import type { Conventions } from '../model/conventions.js';
 import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { Piscina } from 'piscina';
@@ -27,6 +28,8 @@ export interface SweepRun {
   options: CheckOptions;
   /** your code: each worker thread opens its own, once, and stops it when the pool ends (in-thread: opened once) */
   subject?: SubjectSpec;
+  /** its conventions: every case is seen in them (withConventions) */
+  conventions?: Conventions;
   /** called after each case with the number done and the failures so far */
   onProgress?: (done: number, failures: number, total: number) => void;
   /** stops the sweep: no new case starts, running ones are abandoned, and the cases done are returned */
@@ -81,6 +84,7 @@ export async function runSweep(run: SweepRun): Promise<IndexedResult[]> {
     references: run.references,
     tolerance: run.tolerance,
     options: run.options,
+    ...(run.conventions ? { conventions: run.conventions } : {}),
   });
   // your code failing on a case (a throw, its process gone, a wrong shape) stops the sweep: exit 2 naming the case
   let failed: SubjectFailure | undefined;

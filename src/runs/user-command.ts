@@ -6,7 +6,8 @@
  * `{"id"?, "loss", "gradients", "adjoints"?, "dtype"?}` or `{"id"?, "error"}`, in the order of the requests.
  * Whatever goes wrong is one InputError naming the command and what happened (command-host.ts runs it).
  */
-import { caseToFile, type Case } from '../model/case.js';
+import type { Case } from '../model/case.js';
+import { subjectCase } from '../model/view.js';
 import { fieldName, InputError, jsonSafe, shown } from '../model/errors.js';
 import { parseJsonText } from '../model/files.js';
 import { parseGradients } from '../model/gradients.js';
@@ -54,7 +55,7 @@ export function openCommandSubject(command: string, timeoutSeconds: number): Pro
       caseOf.set(id, c.id);
       let line: string;
       try {
-        line = await host.request(id, JSON.stringify({ id, case: caseToFile(c), options: variantOf(options) }));
+        line = await host.request(id, JSON.stringify({ id, case: subjectCase(c), options: variantOf(options) }));
       } catch (e) {
         if (!(e instanceof CommandFault)) throw e;
         const caseId = (e.requestId !== undefined ? caseOf.get(e.requestId) : undefined) ?? c.id;

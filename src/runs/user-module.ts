@@ -12,7 +12,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { caseToFile, type Case, type CaseFile } from '../model/case.js';
+import type { Case, CaseFile } from '../model/case.js';
+import { subjectCase } from '../model/view.js';
 import { CELLS, type Cell } from '../model/spec.js';
 import { fieldName, InputError, jsonSafe, shown } from '../model/errors.js';
 import { parseGradients, type Dtype, type Gradients } from '../model/gradients.js';
@@ -113,7 +114,7 @@ export async function runGradientsModule(
   });
   let result: unknown;
   try {
-    result = await Promise.race([Promise.resolve().then(() => fn(caseToFile(c), { ...options })), timeout]);
+    result = await Promise.race([Promise.resolve().then(() => fn(subjectCase(c), { ...options })), timeout]);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`${where} threw on case ${c.id}: ${oneLine(e)}`);
@@ -209,7 +210,7 @@ export async function openGradientsModule(path: string, timeoutSeconds: number):
     async gradients(c, options) {
       let result: unknown;
       try {
-        result = await host.request(caseToFile(c), { ...options });
+        result = await host.request(subjectCase(c), { ...options });
       } catch (e) {
         throw word(e, c.id);
       }

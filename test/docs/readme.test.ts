@@ -104,6 +104,9 @@ beforeAll(async () => {
     'examples/python/my_bptt.py',
     'examples/python/gated_bptt.py',
     'examples/python/my_bptt_buggy.py',
+    'examples/python/conventions/cs231n_lstm.py',
+    'examples/python/conventions/min_char_rnn.py',
+    'examples/python/conventions/keras_gru.py',
     'python/bptt_check.py',
   ]) {
     mkdirSync(dirname(join(dir, f)), { recursive: true }); // the README's `--impl-cmd "python3 examples/python/…"`
