@@ -30,6 +30,7 @@ import { lossScale, lossSteps, NO_TARGET, REDUCTIONS, type Reduction } from '../
 import { transpose, zeros, type Matrix } from '../model/matrix.js';
 import { GATES, type GatedCell, type GruReset } from '../model/spec.js';
 import type { Diagnosis } from './diagnose.js';
+import { twinName } from '../model/conventions.js';
 import { compareArrays, type Tolerance } from './metrics.js';
 
 /** The patterns of this file: each names a convention, and a subject that fits one is not localised. */
@@ -182,20 +183,46 @@ function gateOrderFit(c: Case, cell: GatedCell, s: Subject): string | null {
   return null;
 }
 
-/** GRU reset: the hand side's gradients of the GRU with the other reset, where no bias split is unknown. */
+/**
+ * Whether two biases given for a reset-before GRU carry the reset-after's mark: each gate's b_ih and b_hh enter
+ * the model as one sum, so their gradients are one (∂L/∂b_hh = ∂L/∂b_ih = Σ_t da_t), except h̃'s with the reset
+ * after, where b_hh sits inside it: ∂L/∂b_hh = Σ_t r_t ⊙ dã_t ≠ Σ_t dã_t. The subject's twins equal their biases
+ * for z and r and differ for h in at least two entries, while some matrix fails too (the model is another).
+ */
+function resetAfterMark(s: Subject): boolean {
+  const { given, tolOf } = s;
+  const pair = (g: string) => [given.tensors[`b_${g}`], given.tensors[twinName(`b_${g}`)]] as const;
+  const [bh, bhTwin] = pair('h');
+  if (!bh || !bhTwin || !s.failing.some((n) => /^[UW]_/.test(n))) return false;
+  const same = ['z', 'r'].every((g) => {
+    const [b, twin] = pair(g);
+    return b !== undefined && twin !== undefined && fits(twin.data, b.data, tolOf(twinName(`b_${g}`)));
+  });
+  return same && differing(bhTwin.data, bh.data, tolOf(twinName('b_h'))) >= 2;
+}
+
+/**
+ * GRU reset: the hand side's gradients of the GRU with the other reset, where no bias split is unknown (no biases,
+ * or b_Wh = 0); declared before with two biases, the reset-after's mark on them (resetAfterMark).
+ */
 function gruResetFit(c: Case, s: Subject): string | null {
   if (c.model.cell !== 'gru') return null;
   const declared: GruReset = c.model.gruReset ?? 'before';
   const other: GruReset = declared === 'before' ? 'after' : 'before';
+  const says = (how: string) =>
+    `your gradients are those of the GRU with the reset ${other} the recurrent product (${other === 'after' ? 'h̃ = act(U_h x + b_h + r ⊙ (W_h s_{t−1} + b_Wh))' : 'h̃ = act(U_h x + W_h (r ⊙ s_{t−1}) + b_h)'})${how} where ${declared} is declared: ${fieldName('gruReset')} ${other}?`;
   const bWh = c.params.b_Wh;
-  if (c.model.bias && bWh && bWh.data.some((x) => x !== 0)) return null;
-  const params = { ...c.params };
-  if (c.model.bias && other === 'after') params.b_Wh = zeros(c.model.hiddenSize, 1);
-  if (other === 'before') delete params.b_Wh;
-  const flipped: Case = { ...c, model: { ...c.model, gruReset: other }, params };
-  return explains(s, handGradients(flipped))
-    ? `your gradients are those of the GRU with the reset ${other} the recurrent product (${other === 'after' ? 'h̃ = act(U_h x + b_h + r ⊙ (W_h s_{t−1}))' : 'h̃ = act(U_h x + W_h (r ⊙ s_{t−1}) + b_h)'}) where ${declared} is declared: ${fieldName('gruReset')} ${other}?`
-    : null;
+  if (!c.model.bias || !bWh || bWh.data.every((x) => x === 0)) {
+    const params = { ...c.params };
+    if (c.model.bias && other === 'after') params.b_Wh = zeros(c.model.hiddenSize, 1);
+    if (other === 'before') delete params.b_Wh;
+    if (explains(s, handGradients({ ...c, model: { ...c.model, gruReset: other }, params }))) return says('');
+  }
+  if (declared === 'before' && resetAfterMark(s))
+    return says(
+      `: your two biases of h̃ have gradients of their own (${twinName('b_h')} ≠ b_h: the hh one inside the reset, Σ_t r_t ⊙ dã_t), those of z and r one gradient`,
+    );
+  return null;
 }
 
 /**

@@ -40,19 +40,22 @@ const times = (m: Matrix, r: number): Matrix => ({ ...m, data: m.data.map((x) =>
  * c = linear.bias; ∂L/∂b = ∂L/∂bias_ih. `slots` are the gate letters the tool reads the stacked blocks as (the
  * declared order; PyTorch's is i, f, g, o, ours). The gradients as given (PyTorch's reduction) and as a sum (× N).
  */
-function fromPytorch(name: string, slots: readonly string[] = ['i', 'f', 'g', 'o']) {
+function fromPytorch(name: string, slots0?: readonly string[], twins = false) {
   const f = fixture(name);
   const p = f.params as Record<string, Nested>;
   const v = f.params as Record<string, number[]>;
   const gated = p.weight_ih_l0!.length !== p.weight_hh_l0![0]!.length;
   const H = p.weight_hh_l0![0]!.length;
+  const cell = p.weight_ih_l0!.length === 3 * H ? 'gru' : 'lstm';
+  // PyTorch's GRU blocks r, z, n: ours r, z, h (n is h̃)
+  const slots = slots0 ?? (cell === 'gru' ? ['r', 'z', 'h'] : ['i', 'f', 'g', 'o']);
   const N = f.targets.flat().filter((y) => y !== null).length;
   const file: CaseFile = {
     schemaVersion: 1,
     id: name,
     model: gated
       ? {
-          cell: 'lstm',
+          cell,
           activation: 'tanh',
           recurrentActivation: 'sigmoid',
           bias: true,
@@ -84,6 +87,7 @@ function fromPytorch(name: string, slots: readonly string[] = ['i', 'f', 'g', 'o
     tensors[`U${suffix}`] = fromNested(block(g.weight_ih_l0!, k, H));
     tensors[`W${suffix}`] = fromNested(block(g.weight_hh_l0!, k, H));
     tensors[`b${suffix}`] = fromVector(slice(gv.bias_ih_l0!, k, H));
+    if (twins) tensors[`b${suffix}~hh`] = fromVector(slice(gv.bias_hh_l0!, k, H)); // the hh bias's own gradient
   }
   file.params.V = p['linear.weight']!;
   file.params.c = v['linear.bias']!;
@@ -106,7 +110,9 @@ const fits = (a: ArrayLike<number>, r: ArrayLike<number>, tol: Tolerance = DEFAU
 /** The tensors of `given` that the hand side's (our reference's) gradients do not match: the failing ones. */
 function failingOf(c: Case, given: Gradients): string[] {
   const truth = handGradients(c);
-  return Object.keys(given.tensors).filter((n) => !fits(given.tensors[n]!.data, truth.tensors[n]!.data));
+  // a twin (b~hh, two biases) is compared with its bias's gradient, as the tool does for the reset before
+  const ref = (n: string) => truth.tensors[n] ?? truth.tensors[n.replace(/~hh$/, '')]!;
+  return Object.keys(given.tensors).filter((n) => !fits(given.tensors[n]!.data, ref(n).data));
 }
 
 /** Whether the hand side computes this case as PyTorch did (masks, reductions are helper B's, merged later). */
@@ -332,5 +338,21 @@ describe('mask-ignored: padded code that gives every null target a loss (a bug, 
   it('a case without null targets is never named mask-ignored', () => {
     const given = buggyGradients(square, 'last-step-only');
     expect(maskIgnored(square, given, failingOf(square, given), () => DEFAULT_TOLERANCE)).toEqual([]);
+  });
+});
+
+describe('convention-gru-reset on PyTorch’s nn.GRU (reset after) declared with the reset before', () => {
+  // read as the reset before with two biases: b = b_ih + b_hh per gate, each hh bias's gradient under b~hh
+  const { c, sum } = fromPytorch('pytorch-gru-mean', undefined, true);
+  it('names `gruReset` after: h̃’s two biases have gradients of their own, z’s and r’s one', () => {
+    const failing = failingOf(c, sum);
+    const d = diagnose(c, sum, failing, DEFAULT_TOLERANCE);
+    expect(patterns(d)).toEqual(['convention-gru-reset']);
+    expect(d[0]!.detail).toMatch(/b_h~hh ≠ b_h.*`gruReset` after\?$/);
+  });
+  it('the same gradients with z’s twin changed instead are no reset (names no convention)', () => {
+    const t = sum.tensors;
+    const given: Gradients = { ...sum, tensors: { ...t, 'b_h~hh': t.b_h!, 'b_z~hh': t['b_h~hh']! } };
+    expect(conventionMismatch(c, given, failingOf(c, given), () => DEFAULT_TOLERANCE)).toEqual([]);
   });
 });
