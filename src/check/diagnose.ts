@@ -25,7 +25,7 @@ import {
   type AssignOrder,
   type AssignScope,
 } from './diagnose-mistakes.js';
-import { conventionMismatch, maskIgnored } from './diagnose-conventions.js';
+import { conventionMismatch, lossScaleMismatch, maskIgnored } from './diagnose-conventions.js';
 
 export interface Diagnosis {
   tensor: string;
@@ -108,7 +108,9 @@ export function diagnose(
   if (convention.length) return convention;
   const unmasked = maskIgnored(c, given, tensors, tolOf); // the first bug pattern: the loss itself is another
   if (unmasked.length) return unmasked;
-  if (c.model.cell !== 'rnn') return diagnoseGated(c, given, tensors, tolOf);
+  // the gradients of another reduction than the loss's: when nothing else fits (the RNN's scaled says α first)
+  const orScale = (d: Diagnosis[]) => (d.length ? d : lossScaleMismatch(c, given, tensors, tolOf));
+  if (c.model.cell !== 'rnn') return orScale(diagnoseGated(c, given, tensors, tolOf));
   const T = c.steps;
   const B = c.batch;
   const cache = forward(c);
@@ -215,7 +217,7 @@ export function diagnose(
     })();
     if (found) out.push({ tensor: name, ...found });
   }
-  return out;
+  return orScale(out);
 }
 
 /**

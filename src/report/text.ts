@@ -77,6 +77,8 @@ export const ADVICE: Record<string, string> = {
     'Not a bug: math layout is a_t = U x_t + W s_{t−1} + b (U H×I), row layout a_t = x_t U + s_{t−1} W + b (U I×H): declare the one your code uses.',
   'convention-gate-order':
     'Not a bug: the gates’ blocks of U, W and b are stacked in another order than declared: declare the order your code reads them in.',
+  'loss-scale-mismatch':
+    'The loss and its gradients carry one scale: L = scale · Σ_b Σ_t L_bt gives dz_t = scale · (ŷ_t − onehot(y_t)); divide both, or neither.',
   'mask-ignored':
     'A null target carries no loss: m_bt = 0 there, so dz_t = 0 at those steps (and the mean’s N counts only the steps with a target); skip them in the loss and in the backward pass.',
   'convention-gru-reset':

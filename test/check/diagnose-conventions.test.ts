@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { handGradients } from '../../src/bptt/index.js';
-import { conventionMismatch, maskIgnored } from '../../src/check/diagnose-conventions.js';
+import { conventionMismatch, lossScaleMismatch, maskIgnored } from '../../src/check/diagnose-conventions.js';
 import { diagnose } from '../../src/check/diagnose.js';
 import { compareArrays, DEFAULT_TOLERANCE, type Tolerance } from '../../src/check/metrics.js';
 import { caseFromValidFile, type Case, type CaseFile } from '../../src/model/case.js';
@@ -205,6 +205,28 @@ describe('convention-reduction: the loss reduced another way than declared', () 
     const failing = failingOf(c, given);
     expect(conventionMismatch(c, given, failing, () => DEFAULT_TOLERANCE)).toEqual([]);
     expect(patterns(diagnose(c, given, failing, DEFAULT_TOLERANCE))).toEqual(['scaled']);
+  });
+});
+
+describe('loss-scale-mismatch: the gradients of another reduction than the loss’s (a bug: no option passes it)', () => {
+  it('an LSTM whose gradients are PyTorch’s summed ones ÷ B, its loss the sum: names mean-batch, after no pattern', () => {
+    const { c, sum } = fromPytorch('pytorch-lstm-mean');
+    const B = c.batch;
+    const given: Gradients = {
+      loss: sum.loss,
+      tensors: Object.fromEntries(Object.entries(sum.tensors).map(([n, m]) => [n, times(m, 1 / B)])),
+    };
+    const failing = failingOf(c, given);
+    expect(conventionMismatch(c, given, failing, () => DEFAULT_TOLERANCE)).toEqual([]);
+    const d = diagnose(c, given, failing, DEFAULT_TOLERANCE);
+    expect(patterns(d)).toEqual(['loss-scale-mismatch']);
+    expect(d[0]!.detail).toMatch(
+      /× 0\.5, those of a mean over the batch \(÷ B = 2\), but your loss is the sum one.*`reduction` mean-batch/,
+    );
+  });
+  it('the true gradients are no mismatch', () => {
+    const { c, sum } = fromPytorch('pytorch-lstm-mean');
+    expect(lossScaleMismatch(c, sum, ['U_i'], () => DEFAULT_TOLERANCE)).toEqual([]);
   });
 });
 
