@@ -16,11 +16,7 @@
  *   GRU reset  the GRU with the other reset (h̃ = act(U_h x + b_h + r ⊙ (W_h s + b_Wh)) after, r ⊙ inside W_h's
  *              product before), tried only where the case has no biases or b_Wh = 0: a reset-after subject's
  *              own split of b_h is unknown
- * And one bug pattern of padded code, said after the conventions (a mask is no convention):
- *   mask ignored every null target given a loss as class k (the padding id, tried for each k): m_bt = 1 at every
- *              step, the reduction's N then B·T
- *   loss scale the gradients r × the reference's for another reduction's r, the loss the declared one's (cs231n's
- *              dx /= N forgotten): a bug, tried when no other pattern fits
+ * (Two bug patterns of the loss use the same candidates: diagnose-loss.ts.)
  * A candidate fits when every tensor the subject gives and its loss match it to the tolerance of the pair that
  * failed, every failing tensor has a candidate, and it differs from the truth in at least two entries.
  */
@@ -28,7 +24,7 @@ import { handGradients } from '../bptt/index.js';
 import type { Case } from '../model/case.js';
 import { fieldName } from '../model/errors.js';
 import type { Gradients } from '../model/gradients.js';
-import { lossScale, lossSteps, NO_TARGET, REDUCTIONS, type Reduction } from '../model/loss.js';
+import { lossScale, lossSteps, REDUCTIONS, type Reduction } from '../model/loss.js';
 import { transpose, zeros, type Matrix } from '../model/matrix.js';
 import { GATES, type GatedCell, type GruReset } from '../model/spec.js';
 import type { Diagnosis } from './diagnose.js';
@@ -68,7 +64,7 @@ function differing(a: ArrayLike<number>, r: ArrayLike<number>, tol: Tolerance): 
 const fits = (a: ArrayLike<number>, r: ArrayLike<number>, tol: Tolerance) =>
   a.length === r.length && compareArrays(a, r, tol, () => []).pass;
 
-interface Subject {
+export interface Subject {
   given: Gradients;
   failing: readonly string[];
   tolOf: (tensor: string) => Tolerance;
@@ -76,7 +72,7 @@ interface Subject {
 }
 
 /** Whether the candidate explains the subject (see the header). */
-function explains(s: Subject, cand: Gradients): boolean {
+export function explains(s: Subject, cand: Gradients): boolean {
   const { given, failing, tolOf, truth } = s;
   for (const [name, g] of Object.entries(given.tensors)) {
     const m = pick(cand, name);
@@ -96,12 +92,12 @@ function explains(s: Subject, cand: Gradients): boolean {
   return evidence >= 2;
 }
 
-const scaled = (g: Gradients, r: number): Gradients => ({
+export const scaled = (g: Gradients, r: number): Gradients => ({
   loss: r * g.loss,
   tensors: Object.fromEntries(Object.entries(g.tensors).map(([n, m]) => [n, { ...m, data: m.data.map((x) => r * x) }])),
 });
 
-function describeReduction(c: Case, x: Reduction): string {
+export function describeReduction(c: Case, x: Reduction): string {
   switch (x) {
     case 'sum':
       return 'sum over the batch and the steps';
@@ -249,52 +245,6 @@ export function conventionMismatch(
   for (const [pattern, fit] of tries) {
     const detail = fit();
     if (detail) return failing.map((tensor) => ({ tensor, pattern, detail }));
-  }
-  return [];
-}
-
-/**
- * A subject that gives every null target a loss (padded code that ignores its mask), the padding read as class k:
- * said for each failing tensor (empty when the case has no null target or no k fits).
- */
-export function maskIgnored(
-  c: Case,
-  given: Gradients,
-  failing: readonly string[],
-  tolOf: (tensor: string) => Tolerance,
-): Diagnosis[] {
-  if (!failing.length || !c.targets.includes(NO_TARGET)) return [];
-  const s: Subject = { given, failing, tolOf, truth: handGradients(c) };
-  for (let k = 0; k < c.model.outputSize; k++) {
-    const targets = c.targets.map((y) => (y === NO_TARGET ? k : y)); // m_bt = 1 everywhere, y_bt = k on the padding
-    if (explains(s, handGradients({ ...c, targets }))) {
-      const detail = `your gradients and loss are those with every null target given a loss, as class ${k}: the ${c.targets.length - lossSteps(c)} padded steps carry a loss (dz_t = scale · (ŷ_t − onehot(${k})) where dz_t = 0 belongs)`;
-      return failing.map((tensor) => ({ tensor, pattern: 'mask-ignored', detail }));
-    }
-  }
-  return [];
-}
-
-/**
- * The gradients of another reduction with the loss of the declared one (the loss divided, its gradient not, or the
- * other way round): said for each failing tensor when no other pattern fits them (empty when none).
- */
-export function lossScaleMismatch(
-  c: Case,
-  given: Gradients,
-  failing: readonly string[],
-  tolOf: (tensor: string) => Tolerance,
-): Diagnosis[] {
-  if (!failing.length) return [];
-  const truth = handGradients(c);
-  const s: Subject = { given, failing, tolOf, truth };
-  const declared = c.reduction ?? 'sum';
-  for (const x of REDUCTIONS) {
-    const r = lossScale({ ...c, reduction: x }) / lossScale(c); // scale(x) / scale(declared)
-    if (x === declared || !Number.isFinite(r) || Math.abs(r - 1) < 1e-9) continue;
-    if (!explains(s, { ...scaled(truth, r), loss: truth.loss })) continue;
-    const detail = `your gradients are the reference's × ${Number(r.toPrecision(6))}, those of a ${describeReduction(c, x)}, but your loss is the ${declared} one: the backward pass misses the loss's scale (dz_t = scale · m_t (ŷ_t − onehot(y_t)), scale ${Number(lossScale(c).toPrecision(6))} here); or, if your loss is meant as ${fieldName('reduction')} ${x}, its value is divided`;
-    return failing.map((tensor) => ({ tensor, pattern: 'loss-scale-mismatch', detail }));
   }
   return [];
 }

@@ -25,7 +25,8 @@ import {
   type AssignOrder,
   type AssignScope,
 } from './diagnose-mistakes.js';
-import { conventionMismatch, lossScaleMismatch, maskIgnored } from './diagnose-conventions.js';
+import { conventionMismatch } from './diagnose-conventions.js';
+import { lossScaleMismatch, maskIgnored } from './diagnose-loss.js';
 
 export interface Diagnosis {
   tensor: string;

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { handGradients } from '../../src/bptt/index.js';
-import { conventionMismatch, lossScaleMismatch, maskIgnored } from '../../src/check/diagnose-conventions.js';
+import { conventionMismatch } from '../../src/check/diagnose-conventions.js';
+import { lossScaleMismatch, maskIgnored } from '../../src/check/diagnose-loss.js';
 import { diagnose } from '../../src/check/diagnose.js';
 import { compareArrays, DEFAULT_TOLERANCE, type Tolerance } from '../../src/check/metrics.js';
 import { caseFromValidFile, type Case, type CaseFile } from '../../src/model/case.js';
