@@ -7,7 +7,8 @@
  *     involve the recurrence, so no-recurrence can never be their pattern);
  *   - the given tensor matches the candidate to the precision of the pair that failed (the float64
  *     tolerance against finite differences, the float32 one against tfjs).
- * No pattern is claimed when none fits.
+ * No pattern is claimed when none fits. Before them all, a subject whose tensors fit another convention than
+ * the one it declared is told the option that would make it pass (diagnose-conventions.ts).
  */
 import { fieldName } from '../model/errors.js';
 import { backward, forward, handGradients, type StepAdjoints } from '../bptt/index.js';
@@ -24,6 +25,8 @@ import {
   type AssignOrder,
   type AssignScope,
 } from './diagnose-mistakes.js';
+import { conventionMismatch } from './diagnose-conventions.js';
+import { lossScaleMismatch, maskIgnored } from './diagnose-loss.js';
 
 export interface Diagnosis {
   tensor: string;
@@ -101,7 +104,14 @@ export function diagnose(
   tolerance: DiagnosisTolerance,
 ): Diagnosis[] {
   const tolOf = typeof tolerance === 'function' ? tolerance : () => tolerance;
-  if (c.model.cell !== 'rnn') return diagnoseGated(c, given, tensors, tolOf);
+  // a subject written in another convention than it declared is said so before any bug pattern
+  const convention = conventionMismatch(c, given, tensors, tolOf);
+  if (convention.length) return convention;
+  const unmasked = maskIgnored(c, given, tensors, tolOf); // the first bug pattern: the loss itself is another
+  if (unmasked.length) return unmasked;
+  // the gradients of another reduction than the loss's: when nothing else fits (the RNN's scaled says α first)
+  const orScale = (d: Diagnosis[]) => (d.length ? d : lossScaleMismatch(c, given, tensors, tolOf));
+  if (c.model.cell !== 'rnn') return orScale(diagnoseGated(c, given, tensors, tolOf));
   const T = c.steps;
   const B = c.batch;
   const cache = forward(c);
@@ -214,7 +224,7 @@ export function diagnose(
     })();
     if (found) out.push({ tensor: name, ...found });
   }
-  return out;
+  return orScale(out);
 }
 
 /**

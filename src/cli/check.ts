@@ -1,6 +1,7 @@
 /** `compare` and `suite`: run cases through the harness, print the table, write the reports. */
 import { runPlan, type CaseResult, type CheckOptions } from '../check/compare.js';
 import { planCheck } from '../check/plan.js';
+import { namesConvention } from '../check/diagnose-conventions.js';
 import { localise, type LocaliseBudget } from '../check/localise.js';
 import type { RunFile } from '../model/out-dir.js';
 import type { SubjectSpec } from '../runs/subjects.js';
@@ -80,7 +81,8 @@ async function checkOne(c: Case, run: CheckRun, extra: RunFile[]): Promise<CaseR
   const plan = planCheck(c, { ...run.options, references: run.references, tolerance: run.tolerance });
   const result = await runPlan(plan);
   // a subject that ignores the variant it is told is said so by the diagnosis: smaller cases would only blur that
-  const ignoresVariant = result.diagnosis?.some((d) => d.pattern === 'variant-ignored') === true;
+  // (as is one written in another convention than it declared: diagnose-conventions.ts)
+  const ignoresVariant = result.diagnosis?.some((d) => d.pattern === 'variant-ignored' || namesConvention(d)) === true;
   if (
     !run.localise ||
     result.pass ||

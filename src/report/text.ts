@@ -71,6 +71,18 @@ export function pairsText(v: Verdict, error?: string): string {
 export const NO_PATTERN = 'No known bug pattern fits the failing tensors.';
 
 export const ADVICE: Record<string, string> = {
+  'convention-reduction':
+    'Not a bug: the loss is reduced another way than declared; L = scale · Σ_b Σ_t L_bt, scale 1 (sum), 1/B (mean-batch), 1/T (mean-time), 1/N (mean), and every gradient carries the same scale.',
+  'convention-layout':
+    'Not a bug: math layout is a_t = U x_t + W s_{t−1} + b (U H×I), row layout a_t = x_t U + s_{t−1} W + b (U I×H): declare the one your code uses.',
+  'convention-gate-order':
+    'Not a bug: the gates’ blocks of U, W and b are stacked in another order than declared: declare the order your code reads them in.',
+  'loss-scale-mismatch':
+    'The loss and its gradients carry one scale: L = scale · Σ_b Σ_t L_bt gives dz_t = scale · (ŷ_t − onehot(y_t)); divide both, or neither.',
+  'mask-ignored':
+    'A null target carries no loss: m_bt = 0 there, so dz_t = 0 at those steps (and the mean’s N counts only the steps with a target); skip them in the loss and in the backward pass.',
+  'convention-gru-reset':
+    'Not a bug: the GRU’s reset is applied on the other side of the recurrent product than declared (before: W_h (r ⊙ s_{t−1}); after: r ⊙ (W_h s_{t−1} + b_Wh), PyTorch’s and Keras’s).',
   'variant-ignored':
     'The options a subject is given ({ truncate, detachEvery, clipValue, clipNorm }, keys present only when asked) are what it must compute: bptt-check never truncates or clips its answer.',
   transposed:
@@ -108,7 +120,7 @@ export const ADVICE: Record<string, string> = {
 
 /** A diagnosis's detail and the advice of its pattern: "detail. advice". */
 export function diagnosisText(d: DiagnosisJson): string {
-  return `${d.detail}. ${ADVICE[d.pattern] ?? ''}`;
+  return `${d.detail}${d.detail.endsWith('?') ? '' : '.'} ${ADVICE[d.pattern] ?? ''}`; // a question ends itself
 }
 
 /** The diagnosis line of the console and the vitest matcher: "T: pattern: detail. advice". */
