@@ -6,6 +6,7 @@ import { alignedTable, caseTitle, ROW_HEADER, rowCells } from './table.js';
 import {
   clipLine,
   diagnosisLine,
+  shownDiagnoses,
   epsText,
   fdModeText,
   FIELD_NAMES,
@@ -64,7 +65,7 @@ export function renderConsole(r: Report, written: string[], names: Names = FIELD
 /** What a case result says beyond its table: pairs, notes, clipping, finite differences, steps. */
 function caseNotes(c: CaseJson): string[] {
   const out = [`pairs: ${c.disagreement}`];
-  for (const d of c.diagnosis ?? []) out.push(`diagnosis: ${diagnosisLine(d)}`);
+  for (const d of shownDiagnoses(c.diagnosis ?? [])) out.push(`diagnosis: ${diagnosisLine(d)}`);
   if (!c.diagnosis?.length && c.rows.some((r) => !r.pass)) out.push(`diagnosis: ${NO_PATTERN}`);
   for (const note of c.notes ?? []) out.push(`note: ${note}`);
   if (c.clip) out.push(clipLine(c.clip));

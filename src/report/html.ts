@@ -10,7 +10,7 @@ import type { RenderedChart } from './charts.js';
 import { ADJOINT_BOUND, JACOBIAN_BOUND } from './vanishing-charts.js';
 import { verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, ROW_HEADER, rowCells } from './table.js';
-import { capitalize, clipLine, diagnosisText, toleranceRule } from './text.js';
+import { capitalize, clipLine, diagnosisText, shownDiagnoses, toleranceRule } from './text.js';
 import { visible } from './escape.js';
 import { adjointsLine } from './adjoints.js';
 import { fieldName } from '../model/errors.js';
@@ -94,7 +94,7 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
     body.push(`<h2>${escapeHtml(caseTitle(c))}</h2>`, `<p>Pairs: ${escapeHtml(c.disagreement)}.</p>`);
     for (const note of c.notes ?? []) body.push(`<p>Note: ${escapeHtml(note)}.</p>`);
     if (c.clip) body.push(`<p>${escapeHtml(capitalize(clipLine(c.clip)))}.</p>`);
-    for (const d of c.diagnosis ?? [])
+    for (const d of shownDiagnoses(c.diagnosis ?? []))
       body.push(
         `<p class="diagnosis"><strong>${escapeHtml(`${d.tensor}: ${d.pattern}`)}</strong>: ${escapeHtml(diagnosisText(d))}</p>`,
       );

@@ -7,6 +7,7 @@ import {
   FIELD_NAMES,
   type Names,
   diagnosisText,
+  shownDiagnoses,
   epsText,
   fdModeText,
   NO_PATTERN,
@@ -34,7 +35,7 @@ export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
       '',
     );
   }
-  const diagnoses = r.cases.flatMap((c) => (c.diagnosis ?? []).map((d) => ({ c, d })));
+  const diagnoses = r.cases.flatMap((c) => shownDiagnoses(c.diagnosis ?? []).map((d) => ({ c, d })));
   if (diagnoses.length) {
     out.push('## Diagnosis', '');
     for (const { c, d } of diagnoses)

@@ -123,6 +123,25 @@ export function diagnosisText(d: DiagnosisJson): string {
   return `${d.detail}${d.detail.endsWith('?') ? '' : '.'} ${ADVICE[d.pattern] ?? ''}`; // a question ends itself
 }
 
+/**
+ * The diagnoses as the reports print them: a convention's (convention-*), said of the whole case, once for every
+ * tensor it names ("U_i, W_i, b_i and 15 more: convention-gate-order: …"); the others one per tensor.
+ */
+export function shownDiagnoses(ds: readonly DiagnosisJson[]): DiagnosisJson[] {
+  const out: (DiagnosisJson & { names?: string[] })[] = [];
+  for (const d of ds) {
+    const same = d.pattern.startsWith('convention-')
+      ? out.find((o) => o.pattern === d.pattern && o.detail === d.detail)
+      : undefined;
+    if (same) same.names!.push(d.tensor);
+    else out.push({ ...d, names: [d.tensor] });
+  }
+  return out.map(({ names, ...d }) => ({
+    ...d,
+    tensor: names!.length > 4 ? `${names!.slice(0, 3).join(', ')} and ${names!.length - 3} more` : names!.join(', '),
+  }));
+}
+
 /** The diagnosis line of the console and the vitest matcher: "T: pattern: detail. advice". */
 export function diagnosisLine(d: DiagnosisJson): string {
   return `${d.tensor}: ${d.pattern}: ${diagnosisText(d)}`;
