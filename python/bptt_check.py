@@ -84,7 +84,11 @@ class Case:
             for b in range(self.B):
                 for t in range(self.T):
                     self.x[b, t, self.inputs[b, t]] = 1.0
+        # ours at the top level; in another codebase's conventions under params, in its own name and shape
         state = raw.get("initialState")
+        for name in ("h0", "initial_state", "hprev"):
+            if state is None and name in raw["params"]:
+                state = np.array(raw["params"][name], dtype=np.float64)  # H×1 (min-char-rnn), 1×B×H, B×H
         self.initial_state = None if state is None else np.array(state, dtype=np.float64).reshape(self.B, self.H)
 
     def __repr__(self):

@@ -2,7 +2,7 @@
  * The harness: runs a plan's sides on its case (the subject, the references, the finite differences) and
  * compares every tensor, for every pair. It knows the sides only through Side (sides.ts).
  */
-import { describeConventions, OURS } from '../model/conventions.js';
+import { describeConventions, OURS, oursView, userPlace } from '../model/conventions.js';
 import { fieldName } from '../model/errors.js';
 import { clipGradients, type ClipOptions } from '../bptt/index.js';
 import type { ReferenceName } from '../../reference/index.js';
@@ -112,8 +112,12 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
     if (fdMode.kind === 'fast') {
       // a failing direction says that something is wrong, not where: measure that tensor entry by entry
       // (a tensor the subject does not give has nothing to measure: its row already says so)
-      for (const row of fdRows.filter((r) => r.a === subject && !r.pass && grads[subject]!.tensors[r.tensor])) {
-        const entries = grads[subject]!.tensors[row.tensor]!.data.length;
+      // (a twin, the hh bias, is measured by its bias's rerun: the same ∂L/∂b)
+      const rerun = fdRows.filter((r) => r.a === subject && !r.pass && grads[subject]!.tensors[r.tensor]);
+      const measured = new Set(rerun.map((r) => r.tensor.replace(/~hh$/, '')));
+      for (const tensor of measured) {
+        const row = { tensor };
+        const entries = c.params[row.tensor]?.data.length ?? grads[subject]!.tensors[row.tensor]!.data.length;
         if (entries > MAX_FD_RERUN) {
           // 2 forward passes per entry: bounded, like every other size (the direction row already fails)
           notes.push(
@@ -184,6 +188,7 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
     id: c.id,
     config: caseConfig(c),
     conventions: conventionsText(c),
+    ...placesOf(c, failing),
     pass,
     loss,
     ms,
@@ -217,4 +222,10 @@ function clipFdProbes(c: Case, probes: FdProbe[], clip: ClipOptions): FdProbe[] 
 export function conventionsText(c: Case): string {
   const reset = c.model.cell === 'gru' ? (c.model.gruReset ?? 'before') : (c.conventions ?? OURS).gruReset;
   return describeConventions({ ...(c.conventions ?? OURS), reduction: c.reduction ?? 'sum', gruReset: reset });
+}
+
+/** Where the failing tensors are in the user's names, when the subject's conventions name them otherwise. */
+function placesOf(c: Case, failing: readonly string[]): { places?: Record<string, string> } {
+  if (!c.conventions || oursView(c.conventions) || !failing.length) return {};
+  return { places: Object.fromEntries(failing.map((t) => [t, userPlace(t, c)])) };
 }

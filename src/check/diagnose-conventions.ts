@@ -7,12 +7,14 @@
  *              reduction x (loss.ts: dz_t = scale · m_t (ŷ_t − onehot(y_t)), so ∇L scales with it)
  *   layout     the other layout read through the declared one: its code uses every matrix transposed
  *              (x U for U x), a model of its own: the gradients of the case with Pᵀ for every P, transposed
- *              back; or the true gradients written transposed (the loss the reference's). Every matrix must be
+ *              back. (The true gradients merely written transposed, the loss right, are a bug: declaring the other
+ *              layout would transpose the case the code reads too; diagnose.ts's transposed.) Every matrix must be
  *              square (or the shapes would not have passed), at least two: a transposed W among correct
  *              tensors is a bug (diagnose.ts's transposed), not a layout
  *   gate order its code reads the block the declared order puts at slot k as gate actual[k]: the gradients of
- *              the case with U_{actual[k]} = U_{declared[k]} (W, b alike), read back at slot k; or the true
- *              gradients with the blocks written in the actual order (the loss the reference's)
+ *              the case with U_{actual[k]} = U_{declared[k]} (W, b alike), read back at slot k. (The true
+ *              gradients written in another order, the loss right, are a bug of the backward pass: no order makes
+ *              both pass; diagnose.ts's gate-order.)
  *   GRU reset  the GRU with the other reset (h̃ = act(U_h x + b_h + r ⊙ (W_h s + b_Wh)) after, r ⊙ inside W_h's
  *              product before), tried only where the case has no biases or b_Wh = 0: a reset-after subject's
  *              own split of b_h is unknown
@@ -143,7 +145,6 @@ function layoutFit(c: Case, s: Subject): string | null {
     tensors: Object.fromEntries(Object.entries(g.tensors).map(([n, m]) => [n, square.includes(n) ? transpose(m) : m])),
   });
   const says = `your matrices (${square.join(', ')}) are the reference's in the ${other} layout (${other === 'row' ? 'x U, s W, s V' : 'U x, W s, V s'}) where ${declared} is declared: ${fieldName('layout')} ${other}?`;
-  if (explains(s, transposedBack(s.truth))) return says; // the true gradients, written transposed
   const params = Object.fromEntries(
     Object.entries(c.params).map(([n, m]) => [n, square.includes(n) ? transpose(m) : m]),
   );
@@ -173,7 +174,6 @@ function gateOrderFit(c: Case, cell: GatedCell, s: Subject): string | null {
       return { loss: g.loss, tensors };
     };
     const says = `your gate blocks are ${actual.join(', ')} where ${declared.join(', ')} is declared: ${fieldName('gateOrder')} ${actual.join(',')}?`;
-    if (explains(s, readBack(s.truth))) return says; // the true gradients, written in the actual order
     const params = { ...c.params };
     for (const p of prefixes) actual.forEach((a, k) => (params[`${p}_${a}`] = c.params[`${p}_${declared[k]}`]!));
     if (explains(s, readBack(handGradients({ ...c, params })))) return says;

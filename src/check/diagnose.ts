@@ -10,6 +10,7 @@
  * No pattern is claimed when none fits. Before them all, a subject whose tensors fit another convention than
  * the one it declared is told the option that would make it pass (diagnose-conventions.ts).
  */
+import { twinName, withTwins } from '../model/conventions.js';
 import { fieldName } from '../model/errors.js';
 import { backward, forward, handGradients, type StepAdjoints } from '../bptt/index.js';
 import type { Case } from '../model/case.js';
@@ -111,6 +112,13 @@ export function diagnose(
   if (unmasked.length) return unmasked;
   // the gradients of another reduction than the loss's: when nothing else fits (the RNN's scaled says α first)
   const orScale = (d: Diagnosis[]) => (d.length ? d : lossScaleMismatch(c, given, tensors, tolOf));
+  // a twin (the hh bias of two biases, ∂L/∂b_hh = ∂L/∂b) has one pattern of its own: left zero
+  const twins = tensors.filter((n) => n.endsWith(twinName('')));
+  if (twins.length) {
+    const zero = zeroTwins(c, given, twins);
+    const rest = tensors.filter((n) => !twins.includes(n));
+    return [...zero, ...(rest.length ? diagnose(c, given, rest, tolOf) : [])];
+  }
   if (c.model.cell !== 'rnn') return orScale(diagnoseGated(c, given, tensors, tolOf));
   const T = c.steps;
   const B = c.batch;
@@ -151,7 +159,7 @@ export function diagnose(
       if (nonzero > 0 && g.data.every((x) => x === 0))
         return {
           pattern: 'zero-gradient',
-          detail: `${name} is zero everywhere, where the true gradient is not: it is never accumulated`,
+          detail: zeroDetail(name),
         };
       // least-squares α in g ≈ α·truth; a truth of one nonzero entry is fitted by any α (a shrunk case: H = 1): no pattern
       const alpha = tt > 0 && nonzero > 1 ? gt / tt : NaN;
@@ -274,4 +282,19 @@ function diagnoseGated(
     }
   }
   return out;
+}
+
+const zeroDetail = (name: string) =>
+  `${name} is zero everywhere, where the true gradient is not: it is never accumulated`;
+
+/** The twins the subject left zero where the true gradient (its bias's) is not. */
+function zeroTwins(c: Case, given: Gradients, twins: readonly string[]): Diagnosis[] {
+  const truth = withTwins(handGradients(c).tensors, c);
+  return twins.flatMap((name) => {
+    const g = given.tensors[name];
+    const t = truth[name];
+    return g && t && t.data.some((x) => x !== 0) && g.data.every((x) => x === 0)
+      ? [{ tensor: name, pattern: 'zero-gradient', detail: zeroDetail(name) }]
+      : [];
+  });
 }

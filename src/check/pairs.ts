@@ -3,7 +3,7 @@ import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
 import { indexOf } from '../model/matrix.js';
 import { gradientSpecs, shapeText, type TensorSpec } from '../model/spec.js';
-import { withTwins } from '../model/conventions.js';
+import { twinName, withTwins } from '../model/conventions.js';
 import { project, type FdProbe } from '../fd/oracle.js';
 import { compareArrays, unmeasured, type Tolerance } from './metrics.js';
 import type { PairRow } from './result.js';
@@ -62,7 +62,7 @@ export function compareGradients(
 
 /** The tensors the two biases of a subject's conventions add: each hh bias's gradient, under its twin's name. */
 export function twinSpecs(c: Case): TensorSpec[] {
-  if (!c.conventions?.twoBiases) return [];
+  if (!c.conventions) return []; // two biases: --two-biases, or names that keep them (Keras's GRU 2×3H bias)
   const specs = gradientSpecs(c.model, c.batch, c.initialState !== null);
   const zeros = Object.fromEntries(
     specs.map((s) => [s.name, { rows: s.rows, cols: s.cols, data: new Float64Array(s.rows * s.cols) }]),
@@ -81,7 +81,7 @@ export function compareWithFd(
   fdName: 'fd' | 'fd (full rerun)',
   tol: Tolerance,
 ): PairRow[] {
-  return probes.map((p) => {
+  const rows: PairRow[] = probes.map((p) => {
     const s = gradientSpecs(c.model, c.batch, c.initialState !== null).find((x) => x.name === p.tensor)!;
     const m = g.tensors[p.tensor];
     if (!m)
@@ -101,4 +101,24 @@ export function compareWithFd(
     const at = p.mode === 'entries' ? (k: number) => indexOf(m, p.indices[k]!, s.vector) : (k: number) => [k];
     return { tensor: p.tensor, shape: what, a: name, r: fdName, ...compareArrays(project(m, p), p.values, tol, at) };
   });
+  // the subject's hh biases against the probes of their bias (∂L/∂b_hh = ∂L/∂b): both are checked against fd too
+  for (const t of name === 'yours' ? twinSpecs(c) : []) {
+    const base = t.name.slice(0, -twinName('').length);
+    const p = probes.find((x) => x.tensor === base);
+    const m = g.tensors[t.name];
+    if (!p) continue;
+    const base0 = {
+      tensor: t.name,
+      shape: rows.find((r) => r.tensor === base)?.shape ?? shapeText(t),
+      a: name,
+      r: fdName,
+    };
+    if (!m) {
+      rows.push({ ...base0, ...unmeasured(t.rows, `${name} gives no ${t.name}`) });
+      continue;
+    }
+    const at = p.mode === 'entries' ? (k: number) => indexOf(m, p.indices[k]!, true) : (k: number) => [k];
+    rows.push({ ...base0, ...compareArrays(project(m, p), p.values, tol, at) });
+  }
+  return rows;
 }

@@ -38,6 +38,8 @@ export interface CaseResult {
   config: CaseConfig;
   /** the conventions the subject was checked in, in words (describeConventions; ours when none were declared) */
   conventions?: string;
+  /** the failing tensors in the user's names, when its conventions name them otherwise: "U_f = weight_ih_l0 rows 4–7" */
+  places?: Record<string, string>;
   pass: boolean;
   loss: Partial<Record<ImplName, number>>;
   /** wall time of each implementation's gradient, in milliseconds */

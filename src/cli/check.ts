@@ -71,6 +71,10 @@ export function reproduceCommand(file: string, spec: SubjectSpec, o: Partial<Cli
     if (o[k] !== undefined && o[k] !== (OPTIONS[k] as { default?: unknown }).default)
       argv.push(flagOf(k), String(o[k]));
   if (o.fd) argv.push(flagOf('fd'), ...o.fd);
+  // the subject's conventions: the minimal case is written in ours, and read back as ours, then seen in them
+  for (const k of ['conventions', 'layout', 'gateOrder', 'gruReset', 'reduction'] as const)
+    if (o[k] !== undefined) argv.push(flagOf(k), String(o[k]));
+  for (const k of ['concatGates', 'twoBiases'] as const) if (o[k]) argv.push(flagOf(k));
   // its own report directory beside the case: the default one is the report that holds the case, replaced whole
   argv.push(flagOf('out'), join(dirname(file), 'minimal'));
   return commandLine(argv);

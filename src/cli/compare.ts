@@ -31,7 +31,7 @@ import {
   TOLERANCE,
   VARIANT,
 } from './options.js';
-import { conventionsFrom, inConventions, withPresetHelp } from './conventions.js';
+import { conventionsFrom, inConventions, recipeInConventions, withPresetHelp } from './conventions.js';
 import { parseFd, oneOf, positiveNumber } from './parsers.js';
 import type { CliOptions } from './cli-options.js';
 
@@ -247,7 +247,7 @@ export function suiteCommand(program: Command, s: Session): void {
     // --impl or --impl-cmd: your code, started once for the whole suite, once every case's plan holds
     const subjectSpec = manySubject(opts);
     conventionsFrom(opts); // bad conventions: exit 2 before any work
-    const cases = defaultSuite().map((r) => inConventions(generateCase(r), opts));
+    const cases = defaultSuite().map((r) => inConventions(generateCase(recipeInConventions(r, opts)), opts));
     if (opts.fd) for (const c of cases) checkFdMode(c, parseFd(opts.fd)!);
     const options: CheckOptions = {
       ...(subjectSpec ? { subject: plannedSubject(subjectSpec) } : {}),

@@ -15,6 +15,7 @@ import {
 import type { Case } from '../model/case.js';
 import type { ConventionsFor } from '../model/io.js';
 import type { CliOptions } from './cli-options.js';
+import type { GenerateOptions } from '../model/generate.js';
 
 const SETTINGS = ['layout', 'gateOrder', 'concatGates', 'gruReset', 'twoBiases', 'reduction'] as const;
 
@@ -44,6 +45,22 @@ export const conventionsForOf =
   (opts: Partial<CliOptions>): ConventionsFor =>
   (declared) =>
     conventionsFrom(opts, declared);
+
+/**
+ * A recipe generated as the conventions' model is: the GRU's reset given (refused for other cells by generation),
+ * or the preset's for a GRU, generated with the model (b_Wh drawn with the other biases); the preset's σ of the
+ * gates (PyTorch's and Keras's sigmoid) unless the recipe was given one.
+ */
+export function recipeInConventions<R extends GenerateOptions>(recipe: R, opts: Partial<CliOptions>): R {
+  const conv = conventionsFrom(opts);
+  const reset = opts.gruReset ?? (recipe.cell === 'gru' ? conv?.gruReset : undefined);
+  const sigma = recipe.cell !== 'rnn' && opts.recurrentActivation === undefined ? conv?.recurrentActivation : undefined;
+  return {
+    ...recipe,
+    ...(reset !== undefined ? { gruReset: reset } : {}),
+    ...(sigma !== undefined ? { recurrentActivation: sigma } : {}),
+  };
+}
 
 /** A generated case seen in the command line's conventions (the model's reset and the loss's reduction set). */
 export function inConventions(c: Case, opts: Partial<CliOptions>): Case {

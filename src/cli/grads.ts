@@ -34,9 +34,7 @@ export function caseCommand(program: Command, s: Session): void {
     checkOutputs({ files: fileOutput(opts.outFile) });
     // in conventions: the preset's σ unless given, the GRU's reset and the reduction (caseFromOptions), written in them
     const conv = conventionsFrom(opts);
-    const gated = opts.cell !== undefined && opts.cell !== 'rnn';
-    const sigma = gated && opts.recurrentActivation === undefined ? conv?.recurrentActivation : undefined;
-    const c = caseFromOptions(sigma ? { ...opts, recurrentActivation: sigma } : opts, cmd, checkCaseFile);
+    const c = caseFromOptions(opts, cmd, checkCaseFile); // generated as the conventions' model is
     // ours but for the model's reset or the reduction: our case file, which says both itself
     const text = conv && !oursView(conv) ? `${jsonSafe(JSON.stringify(caseInConventions(c, conv)))}\n` : caseJson(c);
     if (opts.outFile) writeFileAtomic(opts.outFile, text);

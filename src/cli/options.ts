@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { sizesOf, sizesOfRecipe, type Sizes } from '../model/limits.js';
 import type { CheckOptions } from '../check/compare.js';
 import { flagOf, type Values } from './fields.js';
-import { conventionsForOf, conventionsFrom, inConventions } from './conventions.js';
+import { conventionsForOf, inConventions, recipeInConventions } from './conventions.js';
 import { parseFd } from './parsers.js';
 import type { CliOptions, Field } from './cli-options.js';
 
@@ -64,11 +64,8 @@ export function caseFromOptions(
     budget?.(sizesOf(c), basename(opts.case));
     return c;
   }
-  // the GRU's reset is a convention: given (refused for other cells), or the preset's for a GRU, it is generated
-  // with the model (b_Wh drawn with the other biases)
-  const reset = opts.gruReset ?? (opts.cell === 'gru' ? conventionsFrom(opts)?.gruReset : undefined);
   const recipe = withLengths(
-    { ...generationOptions(opts), ...(reset !== undefined ? { gruReset: reset } : {}) },
+    recipeInConventions(generationOptions(opts), opts),
     (f) => cmd.getOptionValueSource(f) === 'cli',
   );
   checkGenerateOptions(recipe);

@@ -87,6 +87,7 @@ export function caseInConventions(c: Case, conv: Conventions): Record<string, un
   if (ours.inputs) file.inputs = ours.inputs;
   if (ours.inputVectors) file.inputVectors = ours.inputVectors;
   file.targets = ours.targets;
+  file.reduction = conv.reduction; // said outright for user code (the conventions say it too)
   return file;
 }
 
@@ -101,7 +102,7 @@ function blocksOf(stack: Float64Array, ut: UserTensor): [Block, Matrix][] {
 
 /** The top-level fields of a case file in a convention; other descriptive fields (the fixtures') are ignored. */
 const CASE_FIELDS = ['schemaVersion', 'id', 'model', 'params', 'inputs', 'inputVectors', 'targets', 'conventions'];
-const IGNORED = ['note', 'module', 'framework', 'layout', 'gateOrder', 'loss', 'inputsAre', 'loss_value', 'gradients'];
+const IGNORED = ['note', 'module', 'framework', 'layout', 'gateOrder', 'loss', 'inputsAre', 'loss_value', 'gradients', 'reduction']; // prettier-ignore
 
 /**
  * A case file written in the user's conventions (their names, layouts; `model` and `schemaVersion` may be

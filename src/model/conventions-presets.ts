@@ -220,6 +220,10 @@ export function conventionsFile(conv: Conventions): ConventionsFile {
 /** One line naming the conventions, for every report: "pytorch (math layout, gates i,f,g,o / r,z,h concatenated, …)". */
 export function describeConventions(conv: Conventions): string {
   const gates = `gates ${conv.gateOrder.lstm.join(',')} / ${conv.gateOrder.gru.join(',')} ${conv.concatGates ? 'concatenated' : 'separate'}`;
-  const biases = conv.twoBiases ? 'two biases' : 'one bias';
+  const biases = conv.twoBiases
+    ? 'two biases'
+    : conv.names === 'keras' && conv.gruReset === 'after'
+      ? "one bias (the GRU's 2×3H: input and recurrent, both checked)"
+      : 'one bias';
   return `${conv.names} (${conv.layout} layout, ${gates}, the GRU's reset ${conv.gruReset}, ${biases}, loss ${conv.reduction})`;
 }

@@ -6,6 +6,7 @@ import { alignedTable, caseTitle, ROW_HEADER, rowCells } from './table.js';
 import {
   clipLine,
   diagnosisLine,
+  placesText,
   shownDiagnoses,
   epsText,
   fdModeText,
@@ -65,6 +66,7 @@ export function renderConsole(r: Report, written: string[], names: Names = FIELD
 /** What a case result says beyond its table: pairs, notes, clipping, finite differences, steps. */
 function caseNotes(c: CaseJson): string[] {
   const out = [`pairs: ${c.disagreement}`];
+  if (c.places) out.push(`in your names: ${visible(placesText(c.places))}`);
   for (const d of shownDiagnoses(c.diagnosis ?? [])) out.push(`diagnosis: ${diagnosisLine(d)}`);
   if (!c.diagnosis?.length && c.rows.some((r) => !r.pass)) out.push(`diagnosis: ${NO_PATTERN}`);
   for (const note of c.notes ?? []) out.push(`note: ${note}`);

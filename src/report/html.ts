@@ -10,7 +10,7 @@ import type { RenderedChart } from './charts.js';
 import { ADJOINT_BOUND, JACOBIAN_BOUND } from './vanishing-charts.js';
 import { verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, ROW_HEADER, rowCells } from './table.js';
-import { capitalize, clipLine, diagnosisText, shownDiagnoses, toleranceRule } from './text.js';
+import { capitalize, clipLine, diagnosisText, placesText, shownDiagnoses, toleranceRule } from './text.js';
 import { visible } from './escape.js';
 import { adjointsLine } from './adjoints.js';
 import { fieldName } from '../model/errors.js';
@@ -92,6 +92,7 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
       continue;
     }
     body.push(`<h2>${escapeHtml(caseTitle(c))}</h2>`, `<p>Pairs: ${escapeHtml(c.disagreement)}.</p>`);
+    if (c.places) body.push(`<p class="places">In your names: ${escapeHtml(placesText(c.places))}.</p>`);
     for (const note of c.notes ?? []) body.push(`<p>Note: ${escapeHtml(note)}.</p>`);
     if (c.clip) body.push(`<p>${escapeHtml(capitalize(clipLine(c.clip)))}.</p>`);
     for (const d of shownDiagnoses(c.diagnosis ?? []))

@@ -57,6 +57,8 @@ export interface CaseJson {
   config: CaseConfigJson;
   /** the conventions the subject was checked in, in words (added in 0.x; JSON v1 unchanged otherwise) */
   conventions?: string;
+  /** the failing tensors in the user's names, when its conventions name them otherwise (added in 0.x) */
+  places?: Record<string, string>;
   pass: boolean;
   /** per side: 'hand' or 'yours', 'tfjs-layers', 'tfjs-ops', 'fd' */
   loss: Record<string, number>;

@@ -7,6 +7,7 @@ import {
   FIELD_NAMES,
   type Names,
   diagnosisText,
+  placesText,
   shownDiagnoses,
   epsText,
   fdModeText,
@@ -58,7 +59,8 @@ export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
       .map(([k, v]) => `${k} ${v!.toFixed(1)} ms`)
       .join(', ');
     if (c.error === undefined) out.push(`Loss: ${losses}. Time: ${times}.`, ''); // a case that did not complete has neither
-    out.push(`**Pairs:** ${mdInline(names(c.disagreement))}.`, ''); // it may quote a user string: the error of a case that did not complete
+    out.push(`**Pairs:** ${mdInline(names(c.disagreement))}.`, '');
+    if (c.places) out.push(`**In your names:** ${mdText(placesText(c.places))}.`, ''); // it may quote a user string: the error of a case that did not complete
     for (const note of c.notes ?? []) out.push(`Note: ${visible(names(note))}.`, '');
     if (c.clip) out.push(`Clipping: global norm of the parameter gradients ${clipNorms(c.clip)}.`, '');
     if (c.fd)

@@ -32,6 +32,7 @@ export function caseJson(c: CaseResult | CaseJson): CaseJson {
     id: c.id,
     config: c.config,
     ...(c.conventions !== undefined ? { conventions: c.conventions } : {}),
+    ...(c.places ? { places: c.places } : {}),
     pass: c.pass,
     loss: c.loss,
     ms: c.ms,

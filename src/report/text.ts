@@ -123,14 +123,17 @@ export function diagnosisText(d: DiagnosisJson): string {
   return `${d.detail}${d.detail.endsWith('?') ? '' : '.'} ${ADVICE[d.pattern] ?? ''}`; // a question ends itself
 }
 
+/** The patterns said of the whole case (the same sentence for each tensor): a convention, the loss's bugs. */
+const CASE_WIDE = /^convention-|^mask-ignored$|^loss-scale-mismatch$/;
+
 /**
- * The diagnoses as the reports print them: a convention's (convention-*), said of the whole case, once for every
+ * The diagnoses as the reports print them: a convention's (convention-*) or the loss's, said of the whole case, once for every
  * tensor it names ("U_i, W_i, b_i and 15 more: convention-gate-order: …"); the others one per tensor.
  */
 export function shownDiagnoses(ds: readonly DiagnosisJson[]): DiagnosisJson[] {
   const out: (DiagnosisJson & { names?: string[] })[] = [];
   for (const d of ds) {
-    const same = d.pattern.startsWith('convention-')
+    const same = CASE_WIDE.test(d.pattern)
       ? out.find((o) => o.pattern === d.pattern && o.detail === d.detail)
       : undefined;
     if (same) same.names!.push(d.tensor);
@@ -140,6 +143,11 @@ export function shownDiagnoses(ds: readonly DiagnosisJson[]): DiagnosisJson[] {
     ...d,
     tensor: names!.length > 4 ? `${names!.slice(0, 3).join(', ')} and ${names!.length - 3} more` : names!.join(', '),
   }));
+}
+
+/** The failing tensors in the user's names: "U_f = weight_ih_l0 rows 4–7; V = linear.weight". */
+export function placesText(places: Record<string, string>): string {
+  return Object.values(places).join('; ');
 }
 
 /** The diagnosis line of the console and the vitest matcher: "T: pattern: detail. advice". */

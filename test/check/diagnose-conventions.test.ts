@@ -285,10 +285,12 @@ describe('convention-layout: row-layout code where math is declared', () => {
     expect(d[0]!.detail).toMatch(/\(U, W, V\) are the reference's in the row layout.*`layout` row\?/);
   });
 
-  it('the true gradients written transposed name `layout` row', () => {
+  it('the true gradients merely written transposed (the loss right) are the transposed bug, not a layout', () => {
+    // declaring the row layout would transpose the case the code reads too: no layout makes both pass
     const given = transposeMatrices(buggyGradients(square, 'none'));
-    const d = conventionMismatch(square, given, failingOf(square, given), () => DEFAULT_TOLERANCE);
-    expect(patterns(d)).toEqual(['convention-layout']);
+    const failing = failingOf(square, given);
+    expect(conventionMismatch(square, given, failing, () => DEFAULT_TOLERANCE)).toEqual([]);
+    expect(patterns(diagnose(square, given, failing, DEFAULT_TOLERANCE))).toEqual(['transposed']);
   });
 
   it('a single transposed W among correct tensors is the transposed bug', () => {

@@ -70,4 +70,29 @@ describe('verify --conventions pytorch on real torch.nn models', () => {
     expect(run.stdout).toMatch(said);
     expect(report(out).pass).toBe(false);
   });
+
+  it('names the failing tensors in PyTorch’s names too, in the console and in report.md', async () => {
+    const out = 'places';
+    const run = await cli(
+      [
+        'verify',
+        '--conventions',
+        'pytorch',
+        '--gate-order',
+        'i,f,o,g',
+        '--grads',
+        fixture('pytorch-lstm-mean'),
+        '--out',
+        out,
+      ],
+      dir,
+    );
+    expect(run.code).toBe(1);
+    // H = 4: with the order i,f,o,g declared, U_o is read from rows 8–11 of weight_ih_l0 and U_g from 12–15
+    expect(run.stdout).toMatch(
+      /in your names: .*U_i = weight_ih_l0 rows 0–3; .*U_g = weight_ih_l0 rows 12–15; .*U_o = weight_ih_l0 rows 8–11/,
+    );
+    expect(run.stdout).toMatch(/b_i~hh = bias_hh_l0 entries 0–3/);
+    expect(readFileSync(join(dir, out, 'report.md'), 'utf8')).toMatch(/\*\*In your names:\*\* .*V = linear\.weight/);
+  });
 });

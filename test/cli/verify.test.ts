@@ -326,17 +326,16 @@ describe('gate-order diagnosis', () => {
     );
     expect(run.code).toBe(1);
     const d = JSON.parse(run.stdout).cases[0].diagnosis as { tensor: string; pattern: string; detail: string }[];
-    // every block of U, W and b in the other order, the loss right: a gate order, named as the option (issue 17)
     expect(d.map((x) => `${x.tensor}:${x.pattern}`).sort()).toEqual([
-      'U_r:convention-gate-order',
-      'U_z:convention-gate-order',
-      'W_r:convention-gate-order',
-      'W_z:convention-gate-order',
-      'b_r:convention-gate-order',
-      'b_z:convention-gate-order',
+      'U_r:gate-order',
+      'U_z:gate-order',
+      'W_r:gate-order',
+      'W_z:gate-order',
+      'b_r:gate-order',
+      'b_z:gate-order',
     ]);
     expect(d.find((x) => x.tensor === 'W_z')!.detail).toMatch(
-      /gate blocks are r, z, h where z, r, h is declared: --gate-order r,z,h\?/,
+      /W_z holds the gradient of W_r: gates z and r are swapped/,
     );
   });
 });
