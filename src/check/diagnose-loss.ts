@@ -3,6 +3,8 @@
  * (every tensor given and the loss match the candidate, which differs from the truth in at least two entries):
  *   mask ignored every null target given a loss as class k (the padding id, tried for each k): m_bt = 1 at every
  *              step, the reduction's N then B·T; said after the conventions (a mask is no convention)
+ *   padding    the masked sum divided by B·T, padding included ((loss · mask).mean()), where the mean over the N
+ *              steps with a loss is declared: loss and gradients N/(B·T) × the reference's
  *   loss scale the gradients r × the reference's for another reduction's r, the loss the declared one's (cs231n's
  *              dx /= N forgotten): tried when no other pattern fits; no option passes it
  */
@@ -33,6 +35,12 @@ export function maskIgnored(
       const detail = `your gradients and loss are those with every null target given a loss, as class ${k}: the ${c.targets.length - lossSteps(c)} padded steps carry a loss (dz_t = scale · (ŷ_t − onehot(${k})) where dz_t = 0 belongs)`;
       return failing.map((tensor) => ({ tensor, pattern: 'mask-ignored', detail }));
     }
+  }
+  // (loss · mask).mean(): the masked sum divided by every step, B·T, padding included, where N belongs
+  const [N, BT] = [lossSteps(c), c.batch * c.steps];
+  if ((c.reduction ?? 'sum') === 'mean' && explains(s, scaled(s.truth, N / BT))) {
+    const detail = `your gradients and loss are the reference's × ${Number((N / BT).toPrecision(6))}: the masked sum divided by all B·T = ${BT} steps, padding included, where the mean over the N = ${N} steps that carry a loss is declared (divide by the mask's sum, not by its size)`;
+    return failing.map((tensor) => ({ tensor, pattern: 'mean-over-padding', detail }));
   }
   return [];
 }

@@ -89,6 +89,8 @@ export const ADVICE: Record<string, string> = {
     'With a_t = W s_{t−1}, ∂L/∂W = Σ_t da_t s_{t−1}ᵀ (a column times a row), not its transpose s_{t−1} da_tᵀ.',
   scaled:
     'The loss is a sum, L = Σ_t L_t (and over the batch), unless the conventions declare a reduction; averaging divides every gradient by T, B or B·T.',
+  'mean-over-padding':
+    'A mean over the steps that carry a loss divides the masked sum by their number N = Σ m_bt (PyTorch’s ignore_index, Keras’s sample weights), not by B·T: the padded steps carry no loss and count for nothing.',
   'zero-gradient':
     'Every parameter used in the forward pass has a gradient: its buffer is zeroed before the backward loop and accumulated in it (d· += …); a missing line, or a buffer zeroed again after the loop, leaves it 0.',
   'sign-flipped': 'For softmax with cross-entropy ∂L_t/∂z_t = ŷ_t − y_t (prediction minus target), not y_t − ŷ_t.',
@@ -124,7 +126,7 @@ export function diagnosisText(d: DiagnosisJson): string {
 }
 
 /** The patterns said of the whole case (the same sentence for each tensor): a convention, the loss's bugs. */
-const CASE_WIDE = /^convention-|^mask-ignored$|^loss-scale-mismatch$/;
+const CASE_WIDE = /^convention-|^mask-ignored$|^loss-scale-mismatch$|^mean-over-padding$/;
 
 /**
  * The diagnoses as the reports print them: a convention's (convention-*) or the loss's, said of the whole case, once for every

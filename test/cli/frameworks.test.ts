@@ -4,7 +4,7 @@
  * without any conventions with the preset named, and fails with one setting of the preset changed, the diagnosis
  * naming the setting that makes it pass. Expected values: PyTorch's float64 autograd (the fixtures).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,5 +94,22 @@ describe('verify --conventions pytorch on real torch.nn models', () => {
     );
     expect(run.stdout).toMatch(/b_i~hh = bias_hh_l0 entries 0–3/);
     expect(readFileSync(join(dir, out, 'report.md'), 'utf8')).toMatch(/\*\*In your names:\*\* .*V = linear\.weight/);
+  });
+
+  it('a padded batch averaged over every step, padding included ((loss · mask).mean()), is named mean-over-padding', async () => {
+    // PyTorch's masked LSTM: the mean over the N = 16 steps with a loss; × 16/21 is the masked sum ÷ B·T = 3·7
+    const f = JSON.parse(readFileSync(fixture('pytorch-lstm-masked-lengths'), 'utf8'));
+    const times = (v: unknown): unknown => (Array.isArray(v) ? v.map(times) : (v as number) * (16 / 21));
+    f.loss_value = times(f.loss_value);
+    for (const k of Object.keys(f.gradients)) f.gradients[k] = times(f.gradients[k]);
+    writeFileSync(join(dir, 'padded-mean.json'), JSON.stringify(f));
+    const run = await cli(
+      ['verify', '--conventions', 'pytorch', '--grads', 'padded-mean.json', '--out', 'padded'],
+      dir,
+    );
+    expect(run.code).toBe(1);
+    const lines = run.stdout.split('\n').filter((l) => l.startsWith('diagnosis:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/mean-over-padding: .*× 0\.761905: the masked sum divided by all B·T = 21 steps.*N = 16/);
   });
 });
