@@ -10,7 +10,7 @@ import type { RenderedChart } from './charts.js';
 import { ADJOINT_BOUND, JACOBIAN_BOUND } from './vanishing-charts.js';
 import { verdictLine, verdictWord, type Report } from './model.js';
 import { caseTitle, ROW_HEADER, rowCells } from './table.js';
-import { capitalize, clipLine, diagnosisText, placesText, shownDiagnoses, toleranceRule } from './text.js';
+import { capitalize, clipLine, diagnosisText, NO_PATTERN, placesText, shownDiagnoses, toleranceRule } from './text.js';
 import { visible } from './escape.js';
 import { adjointsLine } from './adjoints.js';
 import { fieldName } from '../model/errors.js';
@@ -99,6 +99,8 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
       body.push(
         `<p class="diagnosis"><strong>${escapeHtml(`${d.tensor}: ${d.pattern}`)}</strong>: ${escapeHtml(diagnosisText(d))}</p>`,
       );
+    if (!c.diagnosis?.length && c.rows.some((x) => !x.pass))
+      body.push(`<p class="diagnosis">${escapeHtml(NO_PATTERN)}</p>`);
     body.push(table(ROW_HEADER, c.rows.map(rowCells), (n) => !c.rows[n]!.pass));
     if (c.localisation) body.push(...localisationHtml(c.localisation));
   }
