@@ -2,7 +2,7 @@
  * The harness: runs a plan's sides on its case (the subject, the references, the finite differences) and
  * compares every tensor, for every pair. It knows the sides only through Side (sides.ts).
  */
-import { describeConventions, OURS, oursView, userPlace } from '../model/conventions.js';
+import { describeConventions, OURS, oursView, twinOf, userPlace } from '../model/conventions.js';
 import { fieldName } from '../model/errors.js';
 import { clipGradients, type ClipOptions } from '../bptt/index.js';
 import type { ReferenceName } from '../../reference/index.js';
@@ -114,18 +114,16 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
       // (a tensor the subject does not give has nothing to measure: its row already says so)
       // (a twin, the hh bias, is measured by its bias's rerun: the same ∂L/∂b)
       const rerun = fdRows.filter((r) => r.a === subject && !r.pass && grads[subject]!.tensors[r.tensor]);
-      const measured = new Set(rerun.map((r) => r.tensor.replace(/~hh$/, '')));
-      for (const tensor of measured) {
-        const row = { tensor };
-        const entries = c.params[row.tensor]?.data.length ?? grads[subject]!.tensors[row.tensor]!.data.length;
+      for (const tensor of new Set(rerun.map((r) => twinOf(r.tensor) ?? r.tensor))) {
+        const entries = c.params[tensor]?.data.length ?? grads[subject]!.tensors[tensor]!.data.length;
         if (entries > MAX_FD_RERUN) {
           // 2 forward passes per entry: bounded, like every other size (the direction row already fails)
           notes.push(
-            `the entry-by-entry rerun of ${row.tensor} is left out: ${entries} entries, over the ${MAX_FD_RERUN} it measures (${fieldName('fd')} full measures every entry)`,
+            `the entry-by-entry rerun of ${tensor} is left out: ${entries} entries, over the ${MAX_FD_RERUN} it measures (${fieldName('fd')} full measures every entry)`,
           );
           continue;
         }
-        const full = await plan.fd.side.probes(c, { kind: 'full' }, plan.fd.seed, row.tensor);
+        const full = await plan.fd.side.probes(c, { kind: 'full' }, plan.fd.seed, tensor);
         rows.push(...compareWithFd(c, grads[subject]!, full, subject, 'fd (full rerun)', tolSubject));
       }
     }

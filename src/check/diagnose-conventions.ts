@@ -30,7 +30,7 @@ import { lossScale, lossSteps, REDUCTIONS, type Reduction } from '../model/loss.
 import { transpose, zeros, type Matrix } from '../model/matrix.js';
 import { GATES, type GatedCell, type GruReset } from '../model/spec.js';
 import type { Diagnosis } from './diagnose.js';
-import { twinName } from '../model/conventions.js';
+import { twinName, twinOf } from '../model/conventions.js';
 import { compareArrays, type Tolerance } from './metrics.js';
 
 /** The patterns of this file: each names a convention, and a subject that fits one is not localised. */
@@ -49,8 +49,8 @@ type Pattern = (typeof CONVENTION_PATTERNS)[number];
 /** A candidate's tensor for `name`; a two-bias twin (b~hh) is its bias's, the GRU-after h̃'s b_h~hh is b_Wh's. */
 function pick(g: Gradients, name: string): Matrix | undefined {
   if (g.tensors[name]) return g.tensors[name];
-  if (!name.endsWith('~hh')) return undefined;
-  const base = name.slice(0, -3);
+  const base = twinOf(name);
+  if (base === undefined) return undefined;
   return base === 'b_h' && g.tensors.b_Wh ? g.tensors.b_Wh : g.tensors[base];
 }
 

@@ -10,7 +10,7 @@
  * No pattern is claimed when none fits. Before them all, a subject whose tensors fit another convention than
  * the one it declared is told the option that would make it pass (diagnose-conventions.ts).
  */
-import { twinName, withTwins } from '../model/conventions.js';
+import { twinOf, withTwins } from '../model/conventions.js';
 import { fieldName } from '../model/errors.js';
 import { backward, forward, handGradients, type StepAdjoints } from '../bptt/index.js';
 import type { Case } from '../model/case.js';
@@ -113,7 +113,7 @@ export function diagnose(
   // the gradients of another reduction than the loss's: when nothing else fits (the RNN's scaled says α first)
   const orScale = (d: Diagnosis[]) => (d.length ? d : lossScaleMismatch(c, given, tensors, tolOf));
   // a twin (the hh bias of two biases, ∂L/∂b_hh = ∂L/∂b) has one pattern of its own: left zero
-  const twins = tensors.filter((n) => n.endsWith(twinName('')));
+  const twins = tensors.filter((n) => twinOf(n) !== undefined);
   if (twins.length) {
     const zero = zeroTwins(c, given, twins);
     const rest = tensors.filter((n) => !twins.includes(n));

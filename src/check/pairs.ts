@@ -3,7 +3,7 @@ import type { Case } from '../model/case.js';
 import type { Gradients } from '../model/gradients.js';
 import { indexOf } from '../model/matrix.js';
 import { gradientSpecs, shapeText, type TensorSpec } from '../model/spec.js';
-import { twinName, withTwins } from '../model/conventions.js';
+import { twinOf, withTwins } from '../model/conventions.js';
 import { project, type FdProbe } from '../fd/oracle.js';
 import { compareArrays, unmeasured, type Tolerance } from './metrics.js';
 import type { PairRow } from './result.js';
@@ -103,7 +103,7 @@ export function compareWithFd(
   });
   // the subject's hh biases against the probes of their bias (∂L/∂b_hh = ∂L/∂b): both are checked against fd too
   for (const t of name === 'yours' ? twinSpecs(c) : []) {
-    const base = t.name.slice(0, -twinName('').length);
+    const base = twinOf(t.name)!;
     const p = probes.find((x) => x.tensor === base);
     const m = g.tensors[t.name];
     if (!p) continue;

@@ -246,8 +246,8 @@ export function suiteCommand(program: Command, s: Session): void {
     reportOutputs(opts);
     // --impl or --impl-cmd: your code, started once for the whole suite, once every case's plan holds
     const subjectSpec = manySubject(opts);
-    conventionsFrom(opts); // bad conventions: exit 2 before any work
-    const cases = defaultSuite().map((r) => inConventions(generateCase(recipeInConventions(r, opts)), opts));
+    const conv = conventionsFrom(opts); // bad conventions: exit 2 before any work
+    const cases = defaultSuite().map((r) => inConventions(generateCase(recipeInConventions(r, opts, conv)), conv));
     if (opts.fd) for (const c of cases) checkFdMode(c, parseFd(opts.fd)!);
     const options: CheckOptions = {
       ...(subjectSpec ? { subject: plannedSubject(subjectSpec) } : {}),

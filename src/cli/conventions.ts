@@ -51,8 +51,11 @@ export const conventionsForOf =
  * or the preset's for a GRU, generated with the model (b_Wh drawn with the other biases); the preset's σ of the
  * gates (PyTorch's and Keras's sigmoid) unless the recipe was given one.
  */
-export function recipeInConventions<R extends GenerateOptions>(recipe: R, opts: Partial<CliOptions>): R {
-  const conv = conventionsFrom(opts);
+export function recipeInConventions<R extends GenerateOptions>(
+  recipe: R,
+  opts: Partial<CliOptions>,
+  conv: Conventions | undefined,
+): R {
   const reset = opts.gruReset ?? (recipe.cell === 'gru' ? conv?.gruReset : undefined);
   const sigma = recipe.cell !== 'rnn' && opts.recurrentActivation === undefined ? conv?.recurrentActivation : undefined;
   return {
@@ -63,10 +66,7 @@ export function recipeInConventions<R extends GenerateOptions>(recipe: R, opts: 
 }
 
 /** A generated case seen in the command line's conventions (the model's reset and the loss's reduction set). */
-export function inConventions(c: Case, opts: Partial<CliOptions>): Case {
-  const conv = conventionsFrom(opts);
-  return conv ? withConventions(c, conv) : c;
-}
+export const inConventions = (c: Case, conv: Conventions | undefined): Case => (conv ? withConventions(c, conv) : c);
 
 /** A command's help ends with what each preset of --conventions sets. */
 export function withPresetHelp(cmd: Command, what = 'your code is handed the case, and read,'): Command {

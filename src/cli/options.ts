@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { sizesOf, sizesOfRecipe, type Sizes } from '../model/limits.js';
 import type { CheckOptions } from '../check/compare.js';
 import { flagOf, type Values } from './fields.js';
-import { conventionsForOf, inConventions, recipeInConventions } from './conventions.js';
+import { conventionsForOf, conventionsFrom, inConventions, recipeInConventions } from './conventions.js';
 import { parseFd } from './parsers.js';
 import type { CliOptions, Field } from './cli-options.js';
 
@@ -64,13 +64,14 @@ export function caseFromOptions(
     budget?.(sizesOf(c), basename(opts.case));
     return c;
   }
+  const conv = conventionsFrom(opts);
   const recipe = withLengths(
-    recipeInConventions(generationOptions(opts), opts),
+    recipeInConventions(generationOptions(opts), opts, conv),
     (f) => cmd.getOptionValueSource(f) === 'cli',
   );
   checkGenerateOptions(recipe);
   budget?.(sizesOfRecipe(recipe), '');
-  return inConventions(generateCase(recipe), opts);
+  return inConventions(generateCase(recipe), conv);
 }
 
 /** With lengths: B is their count unless batch is given, T their maximum unless steps is given (larger or not). */

@@ -84,3 +84,8 @@ export const OURS: Conventions = {
 export function twinName(bias: string): string {
   return `${bias}~hh`;
 }
+
+/** The bias a twin's name is of (b_i~hh → b_i), or undefined for a name that is no twin. */
+export function twinOf(name: string): string | undefined {
+  return name.endsWith(twinName('')) ? name.slice(0, -twinName('').length) : undefined;
+}

@@ -24,9 +24,11 @@ export function answerConventions(c: Case, declared: unknown, where: string): Co
   const conv = conventionsOf(declared as Parameters<typeof conventionsOf>[0], `${where}: conventions`);
   const reduction = c.reduction ?? 'sum';
   const reset = c.model.cell === 'gru' ? (c.model.gruReset ?? 'before') : conv.gruReset;
-  if (conv.reduction !== reduction || conv.gruReset !== reset)
+  const [field, said, checked] =
+    conv.reduction !== reduction ? ['reduction', conv.reduction, reduction] : ['gruReset', conv.gruReset, reset];
+  if (said !== checked)
     throw new InputError(
-      `${where}: conventions declare ${conv.reduction !== reduction ? `reduction ${conv.reduction}` : `gruReset ${conv.gruReset}`}, but the case was checked with ${conv.reduction !== reduction ? `reduction ${reduction}` : `gruReset ${reset}`}: declare the conventions before the run (they change what the references compute), expected the same ${conv.reduction !== reduction ? 'reduction' : 'gruReset'} or no conventions in the answer`,
+      `${where}: conventions declare ${field} ${said}, but the case was checked with ${field} ${checked}: declare the conventions before the run (they change what the references compute), expected the same ${field} or no conventions in the answer`,
       'conventions',
     );
   return conv;
