@@ -3,6 +3,7 @@
  * Every chart has a title, axis titles with units and a legend. vega and resvg are loaded only when a
  * chart is drawn, so commands that draw none start faster.
  */
+import { createRequire } from 'node:module';
 import type { StepsJson } from './json-types.js';
 
 export interface ChartSpec {
@@ -19,13 +20,40 @@ export interface RenderedChart {
 
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
+/**
+ * The charts' one font: DejaVu Sans, from the project's own dependency dejavu-fonts-ttf, so a PNG looks the
+ * same on every machine (resvg loads only these files, never the system's fonts) and has every glyph the
+ * charts use (‖ ∂ σ γ ∏ − ₂ …). The SVG in report.html names it first, then the browser's sans-serif.
+ */
+export const CHART_FONT = 'DejaVu Sans';
+const require = createRequire(import.meta.url);
+const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf'].map((f) =>
+  require.resolve(`dejavu-fonts-ttf/ttf/${f}`),
+);
+
+/** The widest a chart may be, legend included, in CSS pixels: report.html's content column (1,100 px less padding). */
+export const MAX_CHART_WIDTH = 1040;
+
+/** The config every chart is drawn with: the font, and room for long legend labels and titles. */
+const CONFIG = {
+  font: `${CHART_FONT}, sans-serif`,
+  title: { fontSize: 14, anchor: 'start', limit: MAX_CHART_WIDTH - 20 },
+  legend: { labelLimit: 320, titleLimit: 320 },
+};
+
 export async function renderChart(c: ChartSpec): Promise<RenderedChart> {
   const [vega, vl, { Resvg }] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
-  const view = new vega.View(vega.parse(vl.compile(c.spec as never).spec), { renderer: 'none' });
+  const spec = { ...c.spec, config: { ...CONFIG, ...(c.spec.config as object | undefined) } };
+  const view = new vega.View(vega.parse(vl.compile(spec as never).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
   const png = new Resvg(svg, {
-    font: { loadSystemFonts: true },
+    font: {
+      loadSystemFonts: false,
+      fontFiles: FONT_FILES,
+      defaultFontFamily: CHART_FONT,
+      sansSerifFamily: CHART_FONT,
+    },
     fitTo: { mode: 'zoom', value: 2 },
     background: 'white',
   })

@@ -1,5 +1,5 @@
 /** The vanishing report's charts (vega-lite specs, drawn by charts.ts): the norms against lag with their bounds, and the decay factors. */
-import type { Series } from '../vanishing/analyse.js';
+import type { Series, VanishingResult } from '../vanishing/analyse.js';
 import { SCHEMA, type ChartSpec } from './charts.js';
 import { wText } from './vanishing-answers.js';
 
@@ -135,7 +135,8 @@ export function decayChart(series: Series[]): ChartSpec {
  *   jacobian: ‖J_k‖ ≤ (σ_max(W)·γ)^lag,  J_k = ∂s_{T−1}/∂s_k = ∏_{j=k+1}^{T−1} diag(f′(a_j)) W
  *   adjoints: ‖∂L_{T−1}/∂s_k‖ = ‖J_kᵀ ∂L_{T−1}/∂s_{T−1}‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag   (Series.adjointBound)
  */
-export function vanishingCharts(series: Series[]): ChartSpec[] {
+export function vanishingCharts(v: VanishingResult): ChartSpec[] {
+  const series = v.series;
   return [
     normChart(
       'adjoints',

@@ -5,7 +5,7 @@ import { writeRunDir, type RunFile } from '../model/out-dir.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { renderChart } from './charts.js';
 import { vanishingCharts } from './vanishing-charts.js';
-import { renderVanishingHtml, type VanishingMeta } from './html.js';
+import { renderVanishingHtml, type VanishingMeta } from './vanishing-html.js';
 import { SERIES_HEADER, seriesRows, vanishingNotes, vanishingSetup, vanishingVerdict } from './vanishing-text.js';
 import { vanishingAnswers } from './vanishing-answers.js';
 import { FIELD_NAMES, type Names } from './text.js';
@@ -107,7 +107,7 @@ export async function writeVanishingReports(
   meta: VanishingMeta,
   names: Names = FIELD_NAMES,
 ): Promise<string[]> {
-  const charts = await Promise.all(vanishingCharts(v.series).map(renderChart));
+  const charts = await Promise.all(vanishingCharts(v).map(renderChart));
   const files: RunFile[] = [
     { name: 'report.json', content: names(vanishingJson(v, meta)) },
     { name: 'report.md', content: vanishingMarkdown(v, meta, names) },

@@ -35,6 +35,7 @@ import { ACTIVATIONS, CELLS, type Activation, type Cell } from '../model/spec.js
 import type { Tolerance } from '../check/metrics.js';
 import { clipSummary, compareLags, type AdjointCheck, type ClipSummary, type LagStatus } from './lags.js';
 import { gatedVariant, variant } from './cases.js';
+import { checkBounds, fitDecay } from './fit.js';
 
 export const GAMMA: Record<Activation, number> = { tanh: 1, sigmoid: 0.25, relu: 1, linear: 1 };
 
@@ -74,6 +75,17 @@ export interface Series {
   lagStatus: LagStatus[];
   /** fitted per-step factor: log ‖∂L_{T−1}/∂s_k‖ ≈ a + lag·log(decay) */
   decay: number | null;
+  /** the lags the decay was fitted on (the finite positive values of dLlast_ds): first, last and how many; null without a fit */
+  fit: { fromLag: number; toLag: number; points: number } | null;
+  /** γ·σ_max(W), the bound's factor per step (the RNN's; null for gated cells) */
+  factor: number | null;
+  /**
+   * how many samples each per-lag value summarises: seeds × batch rows. dLlast_ds and jacobianNorm are the
+   * median over them, and these the least and the largest (equal to the median with one sample)
+   */
+  samples: number;
+  dLlast_dsRange: { min: (number | null)[]; max: (number | null)[] };
+  jacobianRange: { min: (number | null)[]; max: (number | null)[] };
   /** the first lag at which the adjoint is below 1e-6 of its value at lag 0, or null */
   lagTo1e6: number | null;
   exploding: boolean;
@@ -94,6 +106,9 @@ export interface VanishingResult {
   caseW: boolean;
   /** the cells analysed (a gated one among them: report/vanishing-answers.ts answers how much longer gradients survive) */
   cells: Cell[];
+  /** the seeds the series are drawn from (one: the case's; `seeds` n: n consecutive ones), and the batch rows per seed */
+  seeds: number[];
+  batch: number;
   series: Series[];
   pass: boolean;
 }
@@ -125,20 +140,6 @@ export function checkVanishingOptions(o: {
       throw new InputError(`${fieldName('wNorms')} has ${shown(s)}, expected positive numbers`, 'wNorms');
   if (!Number.isInteger(o.steps) || o.steps < 2)
     throw new InputError(`${fieldName('steps')} is ${shown(o.steps)}, expected T ≥ 2 (a lag needs two steps)`, 'steps');
-}
-
-/** Least-squares slope of log y against lag, over the finite positive values. */
-function fitDecay(values: (number | null)[], T: number): number | null {
-  const pts: [number, number][] = [];
-  values.forEach((y, k) => {
-    if (y !== null && y > 0 && Number.isFinite(y)) pts.push([T - 1 - k, Math.log(y)]);
-  });
-  if (pts.length < 2) return null;
-  const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length;
-  const my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
-  const sxx = pts.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
-  const sxy = pts.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0);
-  return Math.exp(sxy / sxx);
 }
 
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
@@ -204,7 +205,7 @@ async function analyse(
     o.tolerance,
   );
   const boundCheck = checkBounds(dLlast_ds, jacobianNorm, bound, adjointBound);
-  const decay = fitDecay(dLlast_ds, T);
+  const { decay, fit } = fitDecay(dLlast_ds, T);
   const lag0 = dLlast_ds[T - 1] ?? 0;
   let lagTo1e6: number | null = null;
   for (let lag = 1; lag < T; lag++) {
@@ -227,6 +228,11 @@ async function analyse(
     adjointBound,
     lagStatus,
     decay,
+    fit,
+    factor: cell === 'rnn' ? sigma * GAMMA[activation] : null,
+    samples: 1, // batch row 0 of one seed (issue 18: seeds × rows)
+    dLlast_dsRange: { min: [...dLlast_ds], max: [...dLlast_ds] },
+    jacobianRange: { min: [...jacobianNorm], max: [...jacobianNorm] },
     lagTo1e6,
     exploding: overflowAtLag !== null || (decay !== null && decay > 1),
     overflowAtLag,
@@ -234,33 +240,6 @@ async function analyse(
     boundCheck,
     clip: clipSummary(o.clipNorm, globalNorm(g), clipped.clip!.normAfter),
   };
-}
-
-/** jacobianNorm ≤ bound and dLlast_ds ≤ adjointBound at every lag (to 1e-9 for rounding), the first violation with its numbers. */
-function checkBounds(
-  dLlast_ds: (number | null)[],
-  jacobianNorm: (number | null)[],
-  bound: (number | null)[],
-  adjointBound: (number | null)[],
-): Series['boundCheck'] {
-  const T = bound.length;
-  for (let lag = 0; lag < T; lag++) {
-    const k = T - 1 - lag;
-    const [j, b, y, yb] = [jacobianNorm[k], bound[k], dLlast_ds[k], adjointBound[k]];
-    if (j != null && b != null && j > b * (1 + 1e-9))
-      return {
-        pass: false,
-        firstViolationLag: lag,
-        failure: `‖∂s_{T−1}/∂s_k‖ = ${j.toPrecision(4)} > (σ_max(W)·γ)^lag = ${b.toPrecision(4)} at lag ${lag}`,
-      };
-    if (y != null && yb != null && y > yb * (1 + 1e-9))
-      return {
-        pass: false,
-        firstViolationLag: lag,
-        failure: `‖∂L_{T−1}/∂s_k‖ = ${y.toPrecision(4)} > ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag = ${yb.toPrecision(4)} at lag ${lag}`,
-      };
-  }
-  return { pass: true, firstViolationLag: null, failure: null };
 }
 
 export async function analyseVanishing(c: Case, o: VanishingOptions): Promise<VanishingResult> {
@@ -279,6 +258,8 @@ export async function analyseVanishing(c: Case, o: VanishingOptions): Promise<Va
     H: c.model.hiddenSize,
     caseW: o.caseW ?? false,
     cells,
+    seeds: [o.seed ?? 1],
+    batch: 1,
     series,
     pass: series.every((s) => s.adjointCheck.pass && s.boundCheck.pass),
   };

@@ -153,7 +153,7 @@ describe('the vanishing analysis', () => {
       clipNorm: 1,
       tolerance: DEFAULT_TOLERANCE,
     });
-    const [adjoints, jacobian] = vanishingCharts(v.series);
+    const [adjoints, jacobian] = vanishingCharts(v);
     type Point = { lag: number; value: number; series: string; quantity: string };
     const points = (chart: typeof adjoints) => (chart!.spec.data as { values: Point[] }).values;
     for (const [chart, factor, name] of [
