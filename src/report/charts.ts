@@ -34,6 +34,19 @@ const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique
 /** The widest a chart may be, legend included, in CSS pixels: report.html's content column (1,100 px less padding). */
 export const MAX_CHART_WIDTH = 1040;
 
+/**
+ * The one number format of every log axis: powers of ten as 1e−10, 1e0, 1e20 (U+2212 minus, no "+", no
+ * thousands separators, no 0.00001), the ticks between them unlabelled. Use as `axis: logAxis()` (with extra axis
+ * properties as `logAxis({ grid: false })`) on every `scale: { type: 'log' }` channel, and `LOG_FORMAT` in legends.
+ */
+export const LOG_LABEL =
+  "abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) < 1e-6 ? '1e' + replace(format(round(log(datum.value) / LN10), 'd'), '-', '−') : ''";
+export const logAxis = (extra: Record<string, unknown> = {}) => ({
+  labelExpr: LOG_LABEL,
+  labelOverlap: true,
+  ...extra,
+});
+
 /** The config every chart is drawn with: the font, and room for long legend labels and titles. */
 const CONFIG = {
   font: `${CHART_FONT}, sans-serif`,

@@ -1,9 +1,19 @@
 /** The compare report's figures (one case: compare, verify): the dW heatmap, the subject's adjoints and the error against step. */
-import type { RenderedChart } from './charts.js';
+import { heatmapChart, renderChart, stepsChart, type ChartSpec, type RenderedChart } from './charts.js';
 import type { Report } from './model.js';
-import { adjointsLine } from './adjoints.js';
+import { adjointsChart, adjointsLine } from './adjoints.js';
 import { escapeHtml, figure } from './html-page.js';
 import { fieldName } from '../model/errors.js';
+
+/** The compare report's charts: the dW heatmap and the error against time step, when the data is there. */
+export async function compareCharts(r: Report): Promise<RenderedChart[]> {
+  const c = r.kind !== 'suite' ? r.cases[0] : undefined;
+  const specs: ChartSpec[] = [];
+  if (c?.heatmap) specs.push(heatmapChart(c.heatmap));
+  if (c?.steps) specs.push(stepsChart(c.steps));
+  if (c?.adjoints) specs.push(adjointsChart(c.adjoints, c.rows[0]?.a ?? 'yours'));
+  return Promise.all(specs.map(renderChart));
+}
 
 /** The figures of the report's first case, each with its caption; a sentence where a chart is left out and why. */
 export function compareFigures(r: Report, charts: RenderedChart[]): string[] {

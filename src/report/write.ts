@@ -2,24 +2,14 @@ import { writeRunDir, type RunFile } from '../model/out-dir.js';
 import { renderCsv, renderStepsCsv } from './csv.js';
 import { renderMarkdown } from './markdown.js';
 import type { Report } from './model.js';
-import { heatmapChart, renderChart, stepsChart, type ChartSpec, type RenderedChart } from './charts.js';
 import { renderCompareHtml } from './html.js';
 import { jsonSafe } from './escape.js';
-import { adjointsChart, renderAdjointsCsv } from './adjoints.js';
+import { renderAdjointsCsv } from './adjoints.js';
+import { compareCharts } from './compare-figures.js';
 import { FIELD_NAMES, type Names } from './text.js';
 
 export function reportJson(r: Report): string {
   return `${jsonSafe(JSON.stringify(r, null, 2))}\n`; // C1 and bidi controls as \u escapes: the same JSON, safe to print
-}
-
-/** The compare report's charts: the dW heatmap and the error against time step, when the data is there. */
-async function compareCharts(r: Report): Promise<RenderedChart[]> {
-  const c = r.kind !== 'suite' ? r.cases[0] : undefined;
-  const specs: ChartSpec[] = [];
-  if (c?.heatmap) specs.push(heatmapChart(c.heatmap));
-  if (c?.steps) specs.push(stepsChart(c.steps));
-  if (c?.adjoints) specs.push(adjointsChart(c.adjoints, c.rows[0]?.a ?? 'yours'));
-  return Promise.all(specs.map(renderChart));
 }
 
 /**
