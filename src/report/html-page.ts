@@ -20,6 +20,27 @@ th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; white-space
 tr.bad td { background: #fce8e6; }
 figure { margin: 1.5rem 0; } figcaption { color: #555; font-size: 12px; }
 code, pre { background: #f4f4f4; padding: 2px 4px; border-radius: 3px; white-space: pre-wrap; }
+.overview-wrap { max-width: 100%; overflow-x: auto; }
+#overview-grid { font-size: 10.5px; }
+#overview-grid th, #overview-grid td { padding: 1px 2px; }
+#overview-grid th.case { font-weight: 400; white-space: normal; overflow-wrap: anywhere; min-width: 11rem; max-width: 20rem; }
+#overview-grid tbody th.case { position: sticky; left: 0; background: #fff; z-index: 1; }
+#overview-grid th.tensor { vertical-align: bottom; padding: 3px 1px; }
+#overview-grid th.tensor span { writing-mode: vertical-rl; transform: rotate(180deg); }
+#overview-grid td.cell { text-align: right; min-width: 1.9rem; font-variant-numeric: tabular-nums; }
+#overview-grid td.none { background: #fafafa; }
+td.word, span.word { font-weight: 700; } .word.s-fail, .word.s-error { color: #a50e0e; } .word.s-pass { color: #1e6b34; }
+.word.s-notrun { color: #666; font-weight: 400; }
+.p3 { background: #1b7837; color: #fff; } .p2 { background: #5aae61; color: #fff; }
+.p1 { background: #a6dba0; } .p0 { background: #e4f4e1; }
+.f0 { background: #fddbc7; } .f1 { background: #f4a582; }
+.f2 { background: #d6604d; color: #fff; } .f3 { background: #8c1d18; color: #fff; }
+.legend { color: #555; font-size: 12px; }
+.swatch { display: inline-block; width: .9em; height: .9em; margin: 0 .25em 0 .6em; vertical-align: -.1em; border: 1px solid #ccc; }
+#worst-ten td.case, #diagnoses-counted td.detail { white-space: normal; overflow-wrap: anywhere; max-width: 28rem; }
+details.case { margin: .4rem 0; border: 1px solid #e3e3e3; border-radius: 4px; padding: .3rem .6rem; }
+details.case > summary { cursor: pointer; overflow-wrap: anywhere; }
+details.case.s-fail, details.case.s-error { border-color: #f0b4ae; }
 `;
 
 export function page(title: string, body: string[]): string {

@@ -17,14 +17,17 @@ import {
 } from './text.js';
 import { mdFence, mdInline, mdText, visible } from './escape.js';
 import { adjointsSection } from './adjoints.js';
+import { hasOverview } from './overview.js';
+import { overviewMarkdown } from './overview-md.js';
 
 /**
- * report.md: the verdict first, then the tables, the tolerances and how to reproduce the run. `names`
+ * report.md: the verdict first, then (many cases) the overview, then the tables, the tolerances and how to reproduce the run. `names`
  * shows the option fields our sentences name (text.ts): applied to each sentence that may name one (pairs,
  * diagnosis, notes) before it is escaped, never to the whole (Markdown's own code spans are backticked).
  */
 export function renderMarkdown(r: Report, names: Names = FIELD_NAMES): string {
   const out: string[] = [`# bptt-check ${r.kind}: ${verdictWord(r)}`, '', `**${verdictLine(r)}**`, ''];
+  if (hasOverview(r)) out.push(...overviewMarkdown(r, names)); // many cases: the overview first
   const failed = r.cases.flatMap((c) => c.rows.filter((row) => !row.pass).map((row) => ({ c, row })));
   if (failed.length) {
     out.push('## Failing comparisons', '');

@@ -13,7 +13,7 @@ export function reportJson(r: Report): string {
 }
 
 /**
- * Writes summary.csv, report.json, report.md (and steps.csv; for compare report.html and a PNG per chart)
+ * Writes summary.csv, report.json, report.md, report.html (and steps.csv, adjoints.csv; a PNG per chart of compare and verify)
  * (and `extra`, e.g. a JUnit file inside dir, written as given) as the new content of dir, swapped in as a whole (writeRunDir): dir then holds this run's files and the
  * user's own, never a file an earlier run left.
  */
@@ -32,10 +32,8 @@ export async function writeReports(
   if (steps) files.push({ name: 'steps.csv', content: steps });
   const adjoints = renderAdjointsCsv(r);
   if (adjoints) files.push({ name: 'adjoints.csv', content: adjoints });
-  if (r.kind !== 'suite') {
-    const charts = await compareCharts(r);
-    files.push({ name: 'report.html', content: names(renderCompareHtml(r, charts)) });
-    for (const c of charts) files.push({ name: `${c.name}.png`, content: c.png });
-  }
+  const charts = await compareCharts(r); // none for a suite (compare-figures.ts decides)
+  files.push({ name: 'report.html', content: names(renderCompareHtml(r, charts)) });
+  for (const c of charts) files.push({ name: `${c.name}.png`, content: c.png });
   return writeRunDir(dir, [...files, ...extra]);
 }
