@@ -21,13 +21,13 @@ tr.bad td { background: #fce8e6; }
 figure { margin: 1.5rem 0; } figcaption { color: #555; font-size: 12px; }
 code, pre { background: #f4f4f4; padding: 2px 4px; border-radius: 3px; white-space: pre-wrap; }
 .overview-wrap, .table-wrap { max-width: 100%; overflow-x: auto; }
-#overview-grid { font-size: 10.5px; }
-#overview-grid th, #overview-grid td { padding: 1px 2px; }
-#overview-grid th.case { font-weight: 400; white-space: normal; overflow-wrap: anywhere; min-width: 11rem; max-width: 20rem; }
+#overview-grid { font-size: 10px; }
+#overview-grid th, #overview-grid td { padding: 1px 1.5px; }
+#overview-grid th.case { font-weight: 400; white-space: normal; overflow-wrap: anywhere; min-width: 9.5rem; max-width: 20rem; }
 #overview-grid tbody th.case { position: sticky; left: 0; background: #fff; z-index: 1; }
 #overview-grid th.tensor { vertical-align: bottom; padding: 3px 1px; }
 #overview-grid th.tensor span { writing-mode: vertical-rl; transform: rotate(180deg); }
-#overview-grid td.cell { text-align: right; min-width: 1.9rem; font-variant-numeric: tabular-nums; }
+#overview-grid td.cell { text-align: right; min-width: 1.6rem; font-variant-numeric: tabular-nums; }
 #overview-grid td.none { background: #fafafa; }
 td.word, span.word { font-weight: 700; } .word.s-fail, .word.s-error { color: #a50e0e; } .word.s-pass { color: #1e6b34; }
 .word.s-notrun { color: #666; font-weight: 400; }
