@@ -26,7 +26,7 @@ export function rowExcess(row: RowJson): number {
 
 /** The state of a case in the overview, in the order the grid lists them. */
 export type CaseState = 'fail' | 'error' | 'notrun' | 'pass';
-const STATE_ORDER: Record<CaseState, number> = { fail: 0, error: 1, notrun: 1, pass: 2 };
+const STATE_ORDER: Record<CaseState, number> = { fail: 0, error: 1, notrun: 2, pass: 3 };
 
 export function caseState(c: CaseJson): CaseState {
   if (c.notRun !== undefined) return 'notrun';
@@ -34,9 +34,12 @@ export function caseState(c: CaseJson): CaseState {
   return c.pass ? 'pass' : 'fail';
 }
 
-/** The verdict word of a case: PASS, FAIL, or not run. */
+/**
+ * The verdict word of a case: FAIL, pass, or not run (as the tables' verdict column: "PASS" is the report's word alone,
+ * never said of a case in a report that does not pass, e.g. a merge with a shard missing).
+ */
 export function caseWord(c: CaseJson): string {
-  return c.notRun !== undefined ? 'not run' : c.pass ? 'PASS' : 'FAIL';
+  return c.notRun !== undefined ? 'not run' : c.pass ? 'pass' : 'FAIL';
 }
 
 export interface GridCell {
@@ -59,7 +62,7 @@ export interface GridRow {
 export interface Grid {
   /** the tensor names of every case's rows, in the order they first appear */
   tensors: string[];
-  /** failing cases first, then the errored and not run, then the passing; in each, the largest worst first */
+  /** failing cases first, then those that did not complete, then those not run, then the passing; in each, the largest worst first */
   rows: GridRow[];
 }
 

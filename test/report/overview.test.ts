@@ -68,6 +68,7 @@ const cases: CaseJson[] = [
     ],
   }),
   kase('ok-exact', [row('loss', 0), row('W', 0), row('b', 0)]),
+  kase('crashed', [], { pass: false, error: 'the worker stopped' }),
 ];
 const report: Report = buildReport(cases, meta);
 const html = renderCompareHtml(report, []);
@@ -82,13 +83,14 @@ function tableRows(id: string): string[] {
 }
 
 describe('the overview of a report of many cases', () => {
-  it('has one grid row per case, failing first, then not run, then passing by worst excess', () => {
+  it('has one grid row per case, failing first, then not completed, not run, and passing by worst excess', () => {
     const rows = tableRows('overview-grid');
     const ids = rows.map((r) => r.match(/data-case="([^"]*)"/)![1]);
     const esc = '&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;';
     // hostile (worst ∞, the unmeasured U_i) before fail-some (worst 3); ok-small (0.5) before ok-exact (0)
-    expect(ids).toEqual([esc, 'fail-some', 'not-run', 'ok-small', 'ok-exact']);
-    expect(rows.map((r) => r.match(/data-pass="(\w+)"/)![1])).toEqual(['false', 'false', 'true', 'true', 'true']);
+    expect(ids).toEqual([esc, 'fail-some', 'crashed', 'not-run', 'ok-small', 'ok-exact']);
+    const pass = rows.map((r) => r.match(/data-pass="(\w+)"/)![1]);
+    expect(pass).toEqual(['false', 'false', 'false', 'true', 'true', 'true']);
   });
 
   it('has a cell per case × tensor it has, its worst over every pair, and an empty td for the others', () => {
@@ -109,17 +111,18 @@ describe('the overview of a report of many cases', () => {
       null,
     ]);
     expect(cells(rows[2]!)).toEqual([null, null, null, null, null]);
+    expect(cells(rows[3]!)).toEqual([null, null, null, null, null]);
     // W of ok-small: the worse of its two pairs, 0.5 (hand vs tfjs-layers), not 0.02
-    expect(cells(rows[3]!)).toEqual([['loss', '0.001', 'cell p3'], ['W', '0.5', 'cell p0'], null, null, null]);
-    expect(cells(rows[4]!)).toEqual([
+    expect(cells(rows[4]!)).toEqual([['loss', '0.001', 'cell p3'], ['W', '0.5', 'cell p0'], null, null, null]);
+    expect(cells(rows[5]!)).toEqual([
       ['loss', '0', 'cell p3'],
       ['W', '0', 'cell p3'],
       null,
       null,
       ['b', '0', 'cell p3'],
     ]);
-    expect(rows[3]).toContain('title="W: error / bound 0.5 (hand vs tfjs-layers)"');
-    expect(rows[3]).toMatch(/>0\.5<\/td>/);
+    expect(rows[4]).toContain('title="W: error / bound 0.5 (hand vs tfjs-layers)"');
+    expect(rows[4]).toMatch(/>0\.5<\/td>/);
     expect(rows[0]).toMatch(/>∞<\/td>/);
     expect(html.match(/<td class="cell /g)).toHaveLength(10);
   });
@@ -130,7 +133,7 @@ describe('the overview of a report of many cases', () => {
         .join('')
         .matchAll(/href="#(case-\d+)"/g),
     ].map((m) => m[1]);
-    expect(links).toEqual(['case-4', 'case-2', 'case-3', 'case-1', 'case-5']);
+    expect(links).toEqual(['case-4', 'case-2', 'case-6', 'case-3', 'case-1', 'case-5']);
     for (const id of links) expect(html).toContain(`<details id="${id}" class="case`);
     expect(html).not.toMatch(/<details[^>]* open/);
     expect(html).toMatch(
@@ -139,7 +142,11 @@ describe('the overview of a report of many cases', () => {
     expect(html).toMatch(
       /<details id="case-3" class="case s-notrun">\n<summary><span class="word s-notrun">not run<\/span>/,
     );
-    expect(html).toMatch(/<summary><span class="word s-pass">PASS<\/span> ok-exact: /);
+    expect(html).toMatch(/<summary><span class="word s-pass">pass<\/span> ok-exact: /);
+    expect(html).toMatch(
+      /<details id="case-6" class="case s-error">\n<summary><span class="word s-error">FAIL<\/span> crashed: /,
+    );
+    expect(html).not.toMatch(/PASS/); // the report's word alone, and this report fails
   });
 
   it('lists the ten worst comparisons, largest first, and counts the diagnoses by pattern', () => {
