@@ -86,7 +86,7 @@ export function vanishingSetup(v: VanishingResult, idText: (id: string) => strin
   const caseW = v.series.find((s) => s.wSource === 'case');
   const rescaled = v.series.some((s) => s.wSource === 'rescaled');
   const gated = v.cells.some((c) => c !== 'rnn')
-    ? ` (for gated cells every gate’s W_* to the same spectral norm; their gate weights drawn from ${fieldName('seed')}, σ = sigmoid)`
+    ? ` (for gated cells every gate’s W_* to the same spectral norm; their gate weights drawn from ${v.seeds.length > 1 ? 'each seed' : fieldName('seed')}, σ = sigmoid)`
     : '';
   return [
     `Case ${idText(v.caseId)}: T = ${v.T}, H = ${v.H}; each per-lag value is the ${samplesText(v).replace(/^one sample/, 'value of one sample')}; ${v.seeds.length > 1 ? `each seed draws the case again (${fieldName('seeds')}), and the same inputs and other weights serve every series of a seed` : 'the same inputs and the other weights for every series'}.`,
