@@ -77,6 +77,46 @@ describe('a series over every batch row: the median, least and largest sample', 
     expect(v.pass).toBe(true);
   });
 
+  it('over seeds, a sample overflowed at a lag is left out of its median, and the series overflows at the smallest lag', async () => {
+    const draw = (seed: number) =>
+      generateCase({ ...GENERATE_DEFAULTS, activation: 'linear', steps: 400, hiddenSize: 8, seed });
+    const o = { activations: ['linear' as const], wNorms: [20], clipNorm: 1, tolerance: DEFAULT_TOLERANCE };
+    const one = await Promise.all(
+      [3, 4].map(async (seed) => (await analyseVanishing(draw(seed), { ...o, seed })).series[0]!),
+    );
+    const both = (
+      await analyseVanishing(
+        [3, 4].map((seed) => ({ seed, case: draw(seed) })),
+        o,
+      )
+    ).series[0]!;
+    expect(one.every((x) => x.overflowAtLag !== null)).toBe(true);
+    expect(both.overflowAtLag).toBe(Math.min(...one.map((x) => x.overflowAtLag!)));
+    for (let k = 0; k < 400; k++) {
+      const xs = one.map((x) => x.dLlast_ds[k]).filter((x): x is number => x !== null);
+      expect(both.dLlast_ds[k]).toBe(xs.length === 2 ? (xs[0]! + xs[1]!) / 2 : (xs[0] ?? null));
+    }
+    expect(both.clip.overflow).toBe(true);
+    expect(both.exploding).toBe(true);
+  });
+
+  it('a gated cell over two batch rows: every row’s ∂s_{T−1}/∂s_{T−1} = I, and both rows checked against tf.grad', async () => {
+    const c = generateCase({ ...GENERATE_DEFAULTS, steps: 8, batch: 2, seed: 2 });
+    const v = await analyseVanishing(c, {
+      activations: ['tanh'],
+      wNorms: [1],
+      cells: ['gru'],
+      clipNorm: 1,
+      tolerance: DEFAULT_TOLERANCE,
+    });
+    const x = v.series[0]!;
+    expect(x.samples).toBe(2);
+    expect(x.jacobianRange.min[7]).toBeCloseTo(1, 12);
+    expect(x.jacobianRange.max[7]).toBeCloseTo(1, 12);
+    expect(x.dLlast_dsRange.min[0]!).toBeLessThan(x.dLlast_dsRange.max[0]!); // two rows that differ
+    expect(x.adjointCheck).toMatchObject({ pass: true, comparedLags: 16 });
+  });
+
   it('the median of an odd count is its middle value, of an even count the mean of the middle two; nulls are left out', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);

@@ -130,6 +130,16 @@ describe('bptt-check vanishing --seeds', () => {
     },
   );
 
+  it('--max-memory counts every seed’s series: 12 series × 5 seeds', async () => {
+    const run = await cli(
+      ['vanishing', '--steps', '1000000', '--seeds', '5', '--max-memory', '2G', '--out', 'big'],
+      dir,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/60 series of T = 1000000 steps.*over --max-memory 2\.0 GB/);
+    expect(readdirSync(dir)).not.toContain('big');
+  });
+
   it('--case with --seeds 3: exit 2, one line, a case file is one draw', async () => {
     const caseFile = join(dir, 'one.case.json');
     const made = await cli(['case', '--steps', '4', '--out', caseFile], dir);
