@@ -1,7 +1,7 @@
 /** The vanishing report's sentences and table, shared by its console, Markdown and HTML (the answers: vanishing-answers.ts). */
 import type { Series, VanishingResult } from '../vanishing/analyse.js';
 import { FLOAT32_CEILING, FLOAT32_FLOOR, FLOAT32_MAX, type SkippedLags } from '../vanishing/lags.js';
-import { lagsText, wText } from './vanishing-answers.js';
+import { fitLagsText, lagsTo1e6, wText } from './vanishing-answers.js';
 import { num } from './text.js';
 import { fieldName } from '../model/errors.js';
 
@@ -96,13 +96,25 @@ export function vanishingSetup(v: VanishingResult, idText: (id: string) => strin
   ].join('');
 }
 
+/**
+ * The table's "lag to 1e-6": measured "10"; extrapolated "~88 (extrapolated, lags 0–39)", the factor it was
+ * extrapolated from being the next column's (the answers say it in full); "not within 39" without decay.
+ */
+function lagCell(s: Series, T: number): string {
+  const x = lagsTo1e6(s);
+  if (x.measured) return String(x.lags);
+  return Number.isFinite(x.lags)
+    ? `~${Math.round(x.lags)} (extrapolated, ${fitLagsText(x.fit!)})`
+    : `not within ${T - 1}`;
+}
+
 export function seriesRows(v: VanishingResult): string[][] {
   return v.series.map((s) => [
     s.cell,
     s.activation,
     s.wSource === 'case' ? `${s.wNorm.toPrecision(3)} (case W)` : String(s.wNorm),
     s.decay === null ? 'n/a' : s.decay.toPrecision(4),
-    lagsText(s, `not within ${v.T - 1}`),
+    lagCell(s, v.T),
     s.exploding ? `yes${s.overflowAtLag !== null ? ` (overflow at lag ${s.overflowAtLag})` : ''}` : 'no',
     !s.adjointCheck.pass
       ? `FAIL at lag ${s.adjointCheck.firstFailingLag}: ${s.adjointCheck.failure}`
@@ -123,11 +135,11 @@ export const SERIES_HEADER = [
   'cell',
   'activation',
   '‖W‖₂',
-  'decay per step',
+  'decay/step',
   'lag to 1e-6',
   'exploding',
   'adjoints vs tf.grad',
   'lags not compared',
   'bounds',
-  'clip-norm: ‖∇‖ before → after',
+  '‖∇‖ → clipped',
 ];

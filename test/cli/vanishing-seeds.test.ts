@@ -111,9 +111,16 @@ describe('bptt-check vanishing --seeds', () => {
     expect(large!.lagsTo1e6).toMatchObject({ measured: false, fit: { fromLag: 0, toLag: 39, points: 40 } });
     expect(Math.round(large!.lagsTo1e6.lags!)).toBe(lagLarge);
     const mark = `~${lagLarge} (extrapolated from the factor ${large!.decay!.toPrecision(3)} fitted on lags 0–39)`;
+    // the table: the number and its lags (the factor is the column beside it), in the console, Markdown and HTML
+    const cell = `~${lagLarge} (extrapolated, lags 0–39)`;
     expect(run.stdout).toMatch(
-      new RegExp(`^rnn\\s+tanh\\s+2\\s+\\S+\\s+${mark.replace(/[.()~]/g, '\\$&')}\\s+no\\s`, 'm'),
+      new RegExp(
+        `^rnn\\s+tanh\\s+2\\s+${large!.decay!.toPrecision(4)}\\s+${cell.replace(/[.()~]/g, '\\$&')}\\s+no\\s`,
+        'm',
+      ),
     );
+    expect(readFileSync(join(dir, 'marks/report.md'), 'utf8')).toContain(`| ${cell} |`);
+    expect(readFileSync(join(dir, 'marks/report.html'), 'utf8')).toContain(`<td>${cell}</td>`);
     expect(doc.cellsAnswer).toContain(`tanh, ‖W‖₂ = 2: RNN ${mark}`);
     expect(doc.cellsAnswer).toContain(`tanh, ‖W‖₂ = 0.5: RNN ${lagSmall} (factor `); // no ~, no mark
     for (const f of ['report.md', 'report.html']) expect(readFileSync(join(dir, 'marks', f), 'utf8')).toContain(mark);
