@@ -87,7 +87,10 @@ export interface Series {
   adjointCheck: AdjointCheck;
   /** jacobianNorm ≤ bound and dLlast_ds ≤ adjointBound, with the first violation's lag and why */
   boundCheck: { pass: boolean; firstViolationLag: number | null; failure: string | null };
-  /** the full-loss gradient's global norm, and after clipping to clipNorm (null for both when it overflows float64) */
+  /**
+   * the full-loss gradient's global norm, and after clipping to clipNorm (null for both when it overflows
+   * float64); over seeds, the seed whose norm is largest (an overflow the largest)
+   */
   clip: ClipSummary;
 }
 
@@ -160,13 +163,12 @@ async function analyse(
   o: VanishingOptions,
 ): Promise<Series> {
   const measured: Draw[] = [];
-  let sigmaCase = NaN;
+  const sigmaCase = spectralNorm(draws[0]!.case.params.W!); // the case's own W is shown as the first seed's
   for (const { seed, case: c } of draws) {
-    sigmaCase = spectralNorm(c.params.W!);
     const v =
       cell === 'rnn'
         ? variant(c, activation, wNorm)
-        : gatedVariant(c, cell, activation, wNorm ?? sigmaCase, seed, o.forgetBias ?? 1);
+        : gatedVariant(c, cell, activation, wNorm ?? spectralNorm(c.params.W!), seed, o.forgetBias ?? 1);
     measured.push(await measureDraw(v, seed, GAMMA[activation], o.clipNorm, o.tolerance));
   }
   const samples = measured.flatMap((d) => d.samples);
