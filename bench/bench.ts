@@ -25,6 +25,7 @@ import { defaultSuite } from '../src/runs/suite.js';
 import { tuneV8, V8_FLAGS } from '../src/tuning.js';
 import { benchSummary, type BenchRow } from './summary.js';
 import { subjectRows } from './subjects.js';
+import { vanishingRows } from './vanishing.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -229,6 +230,9 @@ add({
 
 // 5b. the user's code as the subject: the numpy example through --impl-cmd (bench/subjects.ts)
 await subjectRows(add, timeMs, bin, out);
+
+// 5c. vanishing --seeds 5 beside --seeds 1 (bench/vanishing.ts)
+vanishingRows(add, bin);
 
 // 6. sweep throughput: the default preset with 1 worker and with N, each a whole process, side by side;
 // and the machine's own ceiling: the same arithmetic loop on 1 thread and on N at once

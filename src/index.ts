@@ -70,6 +70,7 @@ export {
   type Series as VanishingSeries,
   type VanishingResult,
   type VanishingOptions,
+  type SeedCase as VanishingSeedCase,
 } from './vanishing/analyse.js';
 export { checkSteps, type StepsResult } from './check/steps.js';
 export { parseGradients } from './model/gradients.js';

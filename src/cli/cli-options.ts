@@ -53,6 +53,8 @@ export interface CliOptions
   cells: string;
   forgetBias: number;
   wNorm: string;
+  /** vanishing: how many consecutive seeds, from seed, to draw the case with */
+  seeds: number;
   matrix?: string;
   preset?: string;
   workers?: number;

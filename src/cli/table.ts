@@ -249,6 +249,13 @@ export const OPTIONS: Table = {
       "comma-separated spectral norms to rescale W to (with --case: only when given, after the case's own W)",
     default: '0.5,1,2,4',
   },
+  seeds: {
+    argument: '<n>',
+    description:
+      'draw the case with n consecutive seeds from --seed (gated weights too): each per-lag value is the median over seeds × batch rows, with its min–max band',
+    parse: (f) => positiveInteger(f),
+    default: 1,
+  },
 
   matrix: {
     argument: '<file>',

@@ -1,7 +1,8 @@
 /** `vanishing`: how gradients vanish or explode through time, per cell, activation and W scale. */
 import type { Command } from 'commander';
 import { checkOutputs } from '../model/outputs.js';
-import { checkBudget } from '../model/limits.js';
+import { checkBudget, type Sizes } from '../model/limits.js';
+import { fieldName, InputError } from '../model/errors.js';
 import { withFlags } from './fields.js';
 import type { Activation, Cell } from '../model/spec.js';
 import { vanishingConsole, vanishingJson, writeVanishingReports } from '../report/vanishing.js';
@@ -21,6 +22,7 @@ const VANISHING = [
   'cells',
   'forgetBias',
   'wNorm',
+  'seeds',
   'clipNorm',
   'backend',
   'out',
@@ -57,14 +59,25 @@ export function vanishingCommand(program: Command, s: Session): void {
       cells.length *
       (caseW && !isGiven('activations') ? 1 : activations.length) *
       ((caseW && !isGiven('wNorm') ? 0 : wNorms.length) + (caseW ? 1 : 0));
-    const c = caseFromOptions(opts, cmd, (sz, where) =>
-      checkBudget(sz, { command: 'vanishing', references: [], series }, opts.maxMemory, where),
-    ); // --case: the case's own W first, its own activation unless --activations; rescaled W only for an explicit --w-norm
+    const n = opts.seeds!; // defaulted
+    if (caseW && n > 1)
+      throw new InputError(
+        `${fieldName('seeds')} is ${n}, expected 1 with ${fieldName('case')}: a case file is one draw; leave ${fieldName('case')} out to draw ${n} cases`,
+        'seeds',
+      );
+    // every seed's series are measured, each keeping its steps' tensors and Jacobians: the budget counts series × seeds
+    const budget = (sz: Sizes, where: string) =>
+      checkBudget(sz, { command: 'vanishing', references: [], series: series * n }, opts.maxMemory, where);
+    const c = caseFromOptions(opts, cmd, budget); // --case: the case's own W first, its own activation unless --activations; rescaled W only for an explicit --w-norm
+    // the seeds seed, seed+1, …, seed+n−1: the case drawn again with each (as --seed would), the gated cells' weights too
+    const draws = [{ seed: opts.seed, case: c }];
+    for (let i = 1; i < n; i++)
+      draws.push({ seed: opts.seed + i, case: caseFromOptions({ ...opts, seed: opts.seed + i }, cmd) });
     if (caseW && !isGiven('activations')) activations = [c.model.activation];
     if (caseW && !isGiven('wNorm')) wNorms = [];
-    checkVanishingOptions({ activations, wNorms, steps: c.steps, cells });
+    checkVanishingOptions({ activations, wNorms, steps: c.steps, cells, seeds: n });
     const info = await useBackend(opts.backend);
-    const v = await analyseVanishing(c, {
+    const v = await analyseVanishing(draws, {
       activations: activations as Activation[],
       cells: cells as Cell[],
       seed: opts.seed,

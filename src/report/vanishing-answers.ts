@@ -9,11 +9,33 @@ export const wText = (s: Pick<Series, 'wNorm' | 'wSource'>) =>
 
 /**
  * Steps back until the adjoint falls to 1e-6 of its value at lag 0: measured when it does within T − 1,
- * else extrapolated from the fitted factor (ln 1e-6 / ln decay); Infinity when it does not decay.
+ * else extrapolated from the fitted factor (ln 1e-6 / ln decay), with the lags the factor was fitted on;
+ * Infinity when it does not decay.
  */
-export function lagsTo1e6(s: Series): { lags: number; measured: boolean } {
-  if (s.lagTo1e6 !== null) return { lags: s.lagTo1e6, measured: true };
-  return { lags: s.decay !== null && s.decay < 1 ? Math.log(1e-6) / Math.log(s.decay) : Infinity, measured: false };
+export function lagsTo1e6(s: Series): { lags: number; measured: boolean; fit: Series['fit'] } {
+  if (s.lagTo1e6 !== null) return { lags: s.lagTo1e6, measured: true, fit: null };
+  const lags = s.decay !== null && s.decay < 1 ? Math.log(1e-6) / Math.log(s.decay) : Infinity;
+  return { lags, measured: false, fit: s.fit };
+}
+
+/** "lags 0–39" (and how many of them when the fit skipped some: "lags 0–39, 31 points") */
+export function fitLagsText(fit: NonNullable<Series['fit']>): string {
+  const all = fit.toLag - fit.fromLag + 1;
+  return `lags ${fit.fromLag}–${fit.toLag}${fit.points < all ? `, ${fit.points} points` : ''}`;
+}
+
+/**
+ * The steps to 1e-6 as a reader sees them: "17" measured; "~6116 (extrapolated from the factor 0.998 fitted
+ * on lags 0–39)"; `never` (without decay) as given. `extra` goes inside the parentheses (a measured number:
+ * alone in them).
+ */
+export function lagsText(s: Series, never: string, extra = ''): string {
+  const x = lagsTo1e6(s);
+  const more = (t: string) => (extra ? (t ? `${t}; ${extra}` : extra) : t);
+  const paren = (t: string) => (t ? ` (${t})` : '');
+  if (x.measured) return `${x.lags}${paren(more(''))}`;
+  if (!Number.isFinite(x.lags)) return `${never}${paren(more(''))}`;
+  return `~${Math.round(x.lags)}${paren(more(`extrapolated from the factor ${f2(s.decay)} fitted on ${fitLagsText(x.fit!)}`))}`;
 }
 
 /** "How much longer do gradients survive in the gated cells?", answered per activation and W scale against the RNN. */
@@ -21,8 +43,8 @@ export function howMuchLonger(series: Series[], T: number): string {
   const groups = series.filter((s) => s.cell === 'rnn' && !s.exploding);
   const lines: string[] = [];
   const ratios: Record<string, number[]> = {};
-  const lagText = (x: { lags: number; measured: boolean }) =>
-    Number.isFinite(x.lags) ? `${x.measured ? '' : '~'}${Math.round(x.lags)}` : 'never';
+  const factor = (s: Series) =>
+    lagsTo1e6(s).measured || !Number.isFinite(lagsTo1e6(s).lags) ? `factor ${f2(s.decay)}` : '';
   for (const r of groups) {
     const rnn = lagsTo1e6(r);
     const others = series.filter(
@@ -33,9 +55,10 @@ export function howMuchLonger(series: Series[], T: number): string {
       const x = lagsTo1e6(g);
       const ratio = x.lags / rnn.lags;
       (ratios[g.cell] ??= []).push(ratio);
-      return `${g.cell.toUpperCase()} ${lagText(x)} (${Number.isFinite(ratio) ? `${ratio.toPrecision(3)}×` : 'no decay'}, factor ${f2(g.decay)})`;
+      const times = Number.isFinite(ratio) ? `${ratio.toPrecision(3)}× the RNN's` : 'no decay';
+      return `${g.cell.toUpperCase()} ${lagsText(g, 'never', [times, factor(g)].filter(Boolean).join(', '))}`;
     });
-    lines.push(`${r.activation}, ${wText(r)}: RNN ${lagText(rnn)} (factor ${f2(r.decay)}), ${parts.join(', ')}`);
+    lines.push(`${r.activation}, ${wText(r)}: RNN ${lagsText(r, 'never', factor(r))}, ${parts.join(', ')}`);
   }
   if (!lines.length)
     return `How much longer do gradients survive in gated cells? Run with rnn and a gated cell in ${fieldName('cells')}, at a W scale where the RNN does not explode, to answer from data.`;
@@ -48,7 +71,7 @@ export function howMuchLonger(series: Series[], T: number): string {
     .join(', ');
   return (
     `How much longer do gradients survive in gated cells? ${summary}. Measured as the steps back until ‖∂L_{T−1}/∂s_k‖ falls to 1e-6 of its value at lag 0 ` +
-    `(counted within T − 1 = ${T - 1} steps; ~ extrapolated from the fitted factor per step): ${lines.join('; ')}.`
+    `(counted within T − 1 = ${T - 1} steps; ~ marks a number extrapolated from the factor per step fitted on the lags named): ${lines.join('; ')}.`
   );
 }
 

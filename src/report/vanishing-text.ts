@@ -1,7 +1,7 @@
 /** The vanishing report's sentences and table, shared by its console, Markdown and HTML (the answers: vanishing-answers.ts). */
 import type { Series, VanishingResult } from '../vanishing/analyse.js';
 import { FLOAT32_CEILING, FLOAT32_FLOOR, FLOAT32_MAX, type SkippedLags } from '../vanishing/lags.js';
-import { wText } from './vanishing-answers.js';
+import { fitLagsText, lagsTo1e6, wText } from './vanishing-answers.js';
 import { num } from './text.js';
 import { fieldName } from '../model/errors.js';
 
@@ -36,15 +36,33 @@ export function vanishingVerdict(v: VanishingResult): string {
   const bnd = v.series.filter((s) => !s.boundCheck.pass);
   const skipped = skippedText(skippedTotal(v));
   const compared = v.series.reduce((n, s) => n + s.adjointCheck.comparedLags, 0);
+  const lags = v.series.reduce((n, s) => n + s.samples * v.T, 0); // every sample's lags
+  const n = sampleCount(v);
   if (v.pass)
     return (
-      `PASS: the hand adjoints agree with tf.grad at ${skipped === 'none' ? 'every lag' : `every lag float32 can hold (${compared} of ${v.series.length * v.T} compared; not compared: ${skipped})`}, ` +
-      `and ‖∂s_{T−1}/∂s_k‖ ≤ (σ_max(W)·γ)^lag and ‖∂L_{T−1}/∂s_k‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag at every lag, in all ${v.series.length} series`
+      `PASS: the hand adjoints agree with tf.grad at ${skipped === 'none' ? 'every lag' : `every lag float32 can hold (${compared} of ${lags} compared; not compared: ${skipped})`}, ` +
+      `and ‖∂s_{T−1}/∂s_k‖ ≤ (σ_max(W)·γ)^lag and ‖∂L_{T−1}/∂s_k‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag at every lag, in all ${v.series.length} series` +
+      (n > 1 ? `, each at every one of its ${n} samples (${v.seeds.length} seeds × ${v.batch} batch rows)` : '')
     );
   const first = adj[0]
     ? `${seriesName(adj[0])}: ${adj[0].adjointCheck.failure}`
     : `${seriesName(bnd[0]!)}: ${bnd[0]!.boundCheck.failure}`;
   return `FAIL: ${adj.length} series with adjoints that disagree with tf.grad, ${bnd.length} with a bound violated; first, ${first}`;
+}
+
+const sampleCount = (v: VanishingResult) => v.seeds.length * v.batch;
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/**
+ * What each per-lag value summarises: "one sample (seed 1, batch row 0)", or "median over 3 seeds (1–3) × 4
+ * batch rows (12 samples), band from min to max".
+ */
+export function samplesText(v: Pick<VanishingResult, 'seeds' | 'batch'>): string {
+  const n = v.seeds.length * v.batch;
+  if (n === 1) return `one sample (seed ${v.seeds[0]}, batch row 0)`;
+  const seeds =
+    v.seeds.length === 1 ? `1 seed (${v.seeds[0]})` : `${v.seeds.length} seeds (${v.seeds[0]}–${v.seeds.at(-1)})`;
+  return `median over ${seeds} × ${plural(v.batch, 'batch row')} (${n} samples), band from min to max`;
 }
 
 const seriesName = (s: Series) => `${s.cell} ${s.activation} ${wText(s)}`;
@@ -68,14 +86,26 @@ export function vanishingSetup(v: VanishingResult, idText: (id: string) => strin
   const caseW = v.series.find((s) => s.wSource === 'case');
   const rescaled = v.series.some((s) => s.wSource === 'rescaled');
   const gated = v.cells.some((c) => c !== 'rnn')
-    ? ` (for gated cells every gate’s W_* to the same spectral norm; their gate weights drawn from ${fieldName('seed')}, σ = sigmoid)`
+    ? ` (for gated cells every gate’s W_* to the same spectral norm; their gate weights drawn from ${v.seeds.length > 1 ? 'each seed' : fieldName('seed')}, σ = sigmoid)`
     : '';
   return [
-    `Case ${idText(v.caseId)}: T = ${v.T}, H = ${v.H}; batch row 0; the same inputs and the other weights for every series.`,
+    `Case ${idText(v.caseId)}: T = ${v.T}, H = ${v.H}; each per-lag value is the ${samplesText(v).replace(/^one sample/, 'value of one sample')}; ${v.seeds.length > 1 ? `each seed draws the case again (${fieldName('seeds')}), and the same inputs and other weights serve every series of a seed` : 'the same inputs and the other weights for every series'}.`,
     caseW
       ? ` The first series of each activation is on the case’s own W, unscaled (‖W‖₂ = ${caseW.wNorm.toPrecision(6)}, σ_max by power iteration)${rescaled ? `; the others have W rescaled to the ${fieldName('wNorms')} spectral norms${gated}` : gated}.`
       : ` W rescaled to each spectral norm${gated}.`,
   ].join('');
+}
+
+/**
+ * The table's "lag to 1e-6": measured "10"; extrapolated "~88 (extrapolated, lags 0–39)", the factor it was
+ * extrapolated from being the next column's (the answers say it in full); "not within 39" without decay.
+ */
+function lagCell(s: Series, T: number): string {
+  const x = lagsTo1e6(s);
+  if (x.measured) return String(x.lags);
+  return Number.isFinite(x.lags)
+    ? `~${Math.round(x.lags)} (extrapolated, ${fitLagsText(x.fit!)})`
+    : `not within ${T - 1}`;
 }
 
 export function seriesRows(v: VanishingResult): string[][] {
@@ -84,7 +114,7 @@ export function seriesRows(v: VanishingResult): string[][] {
     s.activation,
     s.wSource === 'case' ? `${s.wNorm.toPrecision(3)} (case W)` : String(s.wNorm),
     s.decay === null ? 'n/a' : s.decay.toPrecision(4),
-    s.lagTo1e6 === null ? `not within ${v.T - 1}` : String(s.lagTo1e6),
+    lagCell(s, v.T),
     s.exploding ? `yes${s.overflowAtLag !== null ? ` (overflow at lag ${s.overflowAtLag})` : ''}` : 'no',
     !s.adjointCheck.pass
       ? `FAIL at lag ${s.adjointCheck.firstFailingLag}: ${s.adjointCheck.failure}`
@@ -105,11 +135,11 @@ export const SERIES_HEADER = [
   'cell',
   'activation',
   '‖W‖₂',
-  'decay per step',
+  'decay/step',
   'lag to 1e-6',
   'exploding',
   'adjoints vs tf.grad',
   'lags not compared',
   'bounds',
-  'clip-norm: ‖∇‖ before → after',
+  '‖∇‖ → clipped',
 ];

@@ -6,8 +6,15 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { renderChart } from './charts.js';
 import { vanishingCharts } from './vanishing-charts.js';
 import { renderVanishingHtml, type VanishingMeta } from './vanishing-html.js';
-import { SERIES_HEADER, seriesRows, vanishingNotes, vanishingSetup, vanishingVerdict } from './vanishing-text.js';
-import { vanishingAnswers } from './vanishing-answers.js';
+import {
+  samplesText,
+  SERIES_HEADER,
+  seriesRows,
+  vanishingNotes,
+  vanishingSetup,
+  vanishingVerdict,
+} from './vanishing-text.js';
+import { lagsTo1e6, vanishingAnswers } from './vanishing-answers.js';
 import { FIELD_NAMES, type Names } from './text.js';
 import { REPORT_SCHEMA_VERSION } from './json-types.js';
 import { alignedTable, markdownTable } from './table.js';
@@ -26,7 +33,13 @@ export function vanishingJson(v: VanishingResult, meta: VanishingMeta): string {
     T: v.T,
     H: v.H,
     caseW: v.caseW,
-    series: v.series,
+    seeds: v.seeds,
+    batch: v.batch,
+    // lagsTo1e6: the steps to 1e-6, measured (fit null) or extrapolated from the factor fitted on fit's lags; lags null: no decay
+    series: v.series.map((s) => {
+      const x = lagsTo1e6(s);
+      return { ...s, lagsTo1e6: { lags: Number.isFinite(x.lags) ? x.lags : null, measured: x.measured, fit: x.fit } };
+    }),
     ...vanishingAnswers(v),
     pass: v.pass,
     notes: vanishingNotes(v),
@@ -54,7 +67,8 @@ export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta, names
     ...markdownTable(SERIES_HEADER, seriesRows(v)),
     '',
     ...vanishingNotes(v).flatMap((n) => [n, '']),
-    'dLlast_ds[k] = ‖∂L_{T−1}/∂s_k‖₂, jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂ (gated cells: through s_k alone), bound[k] = (σ_max(W)·γ)^{T−1−k} with γ = sup f′ (tanh 1, sigmoid 1/4, relu 1; the RNN only), ' +
+    `Each per-lag value is the ${samplesText(v).replace(/^one sample/, 'value of one sample')}. ` +
+      'dLlast_ds[k] = ‖∂L_{T−1}/∂s_k‖₂, jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂ (gated cells: through s_k alone), bound[k] = (σ_max(W)·γ)^{T−1−k} with γ = sup f′ (tanh 1, sigmoid 1/4, relu 1; the RNN only), ' +
       'adjointBound[k] = ‖∂L_{T−1}/∂s_{T−1}‖₂·bound[k] (∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1}). ' +
       'jacobianNorm ≤ bound at every lag is the sufficient condition for vanishing of Pascanu, Mikolov & Bengio (2013) when σ_max(W)·γ < 1; dLlast_ds ≤ adjointBound follows from it. ' +
       'The per-lag values are in vanishing.csv and report.json; the charts in report.html.',
@@ -66,7 +80,7 @@ export function vanishingMarkdown(v: VanishingResult, meta: VanishingMeta, names
   ].join('\n');
 }
 
-/** vanishing.csv: one row per series × k. */
+/** vanishing.csv: one row per series × k; dLlast_ds and jacobianNorm the median over the samples, beside their min and max. */
 export function vanishingCsv(v: VanishingResult): string {
   const header = [
     'cell',
@@ -80,6 +94,11 @@ export function vanishingCsv(v: VanishingResult): string {
     'wSource',
     'adjointBound',
     'tfGrad',
+    'dLlast_dsMin',
+    'dLlast_dsMax',
+    'jacobianNormMin',
+    'jacobianNormMax',
+    'samples',
   ];
   const csv = createObjectCsvStringifier({ header: header.map((id) => ({ id, title: id })) });
   const rows = v.series.flatMap((s) =>
@@ -94,7 +113,12 @@ export function vanishingCsv(v: VanishingResult): string {
       bound: b ?? '',
       wSource: s.wSource,
       adjointBound: s.adjointBound[k] ?? '',
-      tfGrad: s.lagStatus[k], // compared, or why not
+      tfGrad: s.lagStatus[k], // compared (in every sample), or why not
+      dLlast_dsMin: s.dLlast_dsRange.min[k] ?? '',
+      dLlast_dsMax: s.dLlast_dsRange.max[k] ?? '',
+      jacobianNormMin: s.jacobianRange.min[k] ?? '',
+      jacobianNormMax: s.jacobianRange.max[k] ?? '',
+      samples: s.samples,
     })),
   );
   return csv.getHeaderString()! + csv.stringifyRecords(rows);

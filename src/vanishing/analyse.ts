@@ -2,14 +2,15 @@
  * The seed's vanishing-gradient argument, measured: for each activation and W scale, the adjoint of the
  * last output's loss with respect to every earlier state, the Jacobian product's spectral norm, and the
  * sufficient bound of Pascanu, Mikolov & Bengio (2013):
- *   dLlast_ds[k]    = ‖∂L_{T−1}/∂s_k‖₂                    (batch row 0)
+ *   dLlast_ds[k]    = ‖∂L_{T−1}/∂s_k‖₂                    (per sample: one seed's case, one batch row)
  *   jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂ = ‖∏_{j=k+1}^{T−1} diag(f′(a_j)) W‖₂
  *   bound[k]        = (σ_max(W)·γ)^{T−1−k},  γ = sup f′ (tanh 1, sigmoid 1/4, relu 1, linear 1)
  *   adjointBound[k] = ‖∂L_{T−1}/∂s_{T−1}‖₂ · bound[k]
  * The adjoint's bound: ∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1} with J_k = ∂s_{T−1}/∂s_k, so
  *   ‖∂L_{T−1}/∂s_k‖ ≤ ‖J_k‖·‖∂L_{T−1}/∂s_{T−1}‖ ≤ ∏_j ‖diag(f′(a_j))‖·‖W‖ · ‖∂L_{T−1}/∂s_{T−1}‖ ≤ (σ_max(W)·γ)^lag · ‖∂L_{T−1}/∂s_{T−1}‖.
  * The hand adjoints are checked against tf.grad with respect to the states, at the lags float32 can hold
- * (vanishing-lags.ts); jacobianNorm ≤ bound and dLlast_ds ≤ adjointBound are checked at every lag.
+ * (vanishing-lags.ts); jacobianNorm ≤ bound and dLlast_ds ≤ adjointBound are checked at every lag, in every
+ * sample (measure.ts). A series' values are the median over its samples, seeds × batch rows (samples.ts).
  * W is the case's own (wSource 'case', wNorm its measured σ_max) or rescaled to a spectral norm ('rescaled')
  * (cases.ts builds each series' case). Numbers only: report/vanishing-answers.ts words the answers.
  * With `cells`, LSTM and GRU series sit beside the RNN's: the same inputs, targets, V, c and s₋₁, act = the
@@ -18,24 +19,16 @@
  * jacobianNorm[k] = ‖∂s_{T−1}/∂s_k‖₂, both through s_k alone (the LSTM's long path runs through
  * c_{k+1} … c_{T−1}); the bound is the RNN's only.
  */
-import {
-  clipGradients,
-  globalNorm,
-  handBackward,
-  handForward,
-  jacobianNorms,
-  type ForwardCache,
-  type GatedCache,
-} from '../bptt/index.js';
 import { spectralNorm } from '../bptt/spectral.js';
-import { referenceSteps } from '../../reference/steps.js';
 import type { Case } from '../model/case.js';
 import { fieldName, InputError, shown } from '../model/errors.js';
 import { ACTIVATIONS, CELLS, type Activation, type Cell } from '../model/spec.js';
 import type { Tolerance } from '../check/metrics.js';
-import { clipSummary, compareLags, type AdjointCheck, type ClipSummary, type LagStatus } from './lags.js';
+import type { AdjointCheck, ClipSummary, LagStatus } from './lags.js';
 import { gatedVariant, variant } from './cases.js';
-import { checkBounds, fitDecay } from './fit.js';
+import { fitDecay } from './fit.js';
+import { measureDraw, type Draw } from './measure.js';
+import { combineAdjointChecks, combineBoundChecks, summarise } from './samples.js';
 
 export const GAMMA: Record<Activation, number> = { tanh: 1, sigmoid: 0.25, relu: 1, linear: 1 };
 
@@ -43,7 +36,7 @@ export interface VanishingOptions {
   activations: Activation[];
   /** the cells to analyse, default ['rnn'] */
   cells?: Cell[];
-  /** the seed of the gated cells' weights */
+  /** the seed of the gated cells' weights, when one case is analysed (with a case per seed: each one's seed) */
   seed?: number;
   /** the LSTM's forget-gate bias, default 1 (tfjs's unitForgetBias) */
   forgetBias?: number;
@@ -94,7 +87,10 @@ export interface Series {
   adjointCheck: AdjointCheck;
   /** jacobianNorm ≤ bound and dLlast_ds ≤ adjointBound, with the first violation's lag and why */
   boundCheck: { pass: boolean; firstViolationLag: number | null; failure: string | null };
-  /** the full-loss gradient's global norm, and after clipping to clipNorm (null for both when it overflows float64) */
+  /**
+   * the full-loss gradient's global norm, and after clipping to clipNorm (null for both when it overflows
+   * float64); over seeds, the seed whose norm is largest (an overflow the largest)
+   */
   clip: ClipSummary;
 }
 
@@ -118,7 +114,10 @@ export function checkVanishingOptions(o: {
   wNorms: number[];
   steps: number;
   cells?: string[];
+  seeds?: number;
 }): void {
+  if (o.seeds !== undefined && (!Number.isInteger(o.seeds) || o.seeds < 1))
+    throw new InputError(`${fieldName('seeds')} is ${shown(o.seeds)}, expected a positive integer`, 'seeds');
   if (o.cells && !o.cells.length)
     throw new InputError(`${fieldName('cells')} is empty, expected a comma-separated list of rnn|lstm|gru`, 'cells');
   for (const c of o.cells ?? [])
@@ -142,69 +141,47 @@ export function checkVanishingOptions(o: {
     throw new InputError(`${fieldName('steps')} is ${shown(o.steps)}, expected T ≥ 2 (a lag needs two steps)`, 'steps');
 }
 
-const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
-
-/** max |x| over the float64 forward values every lag's adjoint depends on: the states s_t of all rows and steps, the LSTM's c_t. */
-function forwardMax(cache: ForwardCache | GatedCache): number {
-  let m = 0;
-  for (const x of cache.s) m = Math.max(m, Math.abs(x)); // a NaN (Inf − Inf) makes m NaN: read as beyond float64
-  if ('c' in cache) for (const x of cache.c) m = Math.max(m, Math.abs(x));
-  return m;
+/** Each seed's case; with one, the seed of its gated cells' weights is VanishingOptions.seed. */
+export interface SeedCase {
+  seed: number;
+  case: Case;
 }
 
-/** wNorm: the spectral norm to rescale W (the gates' W_*) to, or null for the case's own W (the gates' W_* to its σ_max). */
+/**
+ * One series over every seed's case and every batch row. Each per-lag value is the median over the samples'
+ * non-null values (samples.ts: an even count gives the mean of the two middle ones), with their least and
+ * largest; the series overflows at the smallest lag any sample overflows at; the decay is fitted on the median
+ * line. The bound of a rescaled W is the same for every seed ((s·γ)^lag): the first seed's is shown. Every
+ * sample is checked against its own bounds (its own ‖∂L_{T−1}/∂s_{T−1}‖); the adjointBound drawn is the
+ * median's lag-0 value × bound.
+ */
 async function analyse(
-  c: Case,
+  draws: readonly SeedCase[],
   cell: Cell,
   activation: Activation,
   wNorm: number | null,
   o: VanishingOptions,
 ): Promise<Series> {
-  const sigmaCase = spectralNorm(c.params.W!);
-  const v =
-    cell === 'rnn'
-      ? variant(c, activation, wNorm)
-      : gatedVariant(c, cell, activation, wNorm ?? sigmaCase, o.seed ?? 1, o.forgetBias ?? 1);
-  const T = v.steps;
-  const H = v.model.hiddenSize;
-  const cache = handForward(v); //                     one forward pass for the adjoints, the Jacobian and the clipping
-  const hand = handBackward(v, cache, { keepSteps: true, outputStep: T - 1 }).steps!.ds;
-  const norms = Array.from({ length: T }, (_, k) => Math.hypot(...hand.subarray(k * H, (k + 1) * H)));
-  // the Jacobian ∂s_{T−1}/∂s_k, and the bound of the RNN's (a gated cell's has no such bound)
-  const jac = jacobianNorms(v, cache, 0);
-  const sigma = cell === 'rnn' ? spectralNorm(v.params.W!) : NaN;
-  const bound = Array.from({ length: T }, (_, k) =>
-    cell === 'rnn' ? (sigma * GAMMA[activation]) ** (T - 1 - k) : null,
-  );
-
-  // overflow: keep the series up to the first non-finite value (counting from lag 0)
-  let overflowAtLag: number | null = null;
-  for (let lag = 0; lag < T; lag++) {
-    const k = T - 1 - lag;
-    if (!Number.isFinite(norms[k]!) || !Number.isFinite(jac[k]!)) {
-      overflowAtLag = lag;
-      break;
-    }
+  const measured: Draw[] = [];
+  const sigmaCase = spectralNorm(draws[0]!.case.params.W!); // the case's own W is shown as the first seed's
+  for (const { seed, case: c } of draws) {
+    const v =
+      cell === 'rnn'
+        ? variant(c, activation, wNorm)
+        : gatedVariant(c, cell, activation, wNorm ?? spectralNorm(c.params.W!), seed, o.forgetBias ?? 1);
+    measured.push(await measureDraw(v, seed, GAMMA[activation], o.clipNorm, o.tolerance));
   }
-  const cut = (xs: number[]) =>
-    xs.map((x, k) => (overflowAtLag !== null && T - 1 - k >= overflowAtLag ? null : finiteOrNull(x)));
-  const dLlast_ds = cut(norms);
-  const jacobianNorm = cut(jac);
-  // ‖∂L_{T−1}/∂s_k‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^{T−1−k}   (∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1}, ‖J_k‖ ≤ (σγ)^lag)
+  const samples = measured.flatMap((d) => d.samples);
+  const T = samples[0]!.dLlast_ds.length;
+  const adj = summarise(samples.map((s) => s.dLlast_ds));
+  const jac = summarise(samples.map((s) => s.jacobianNorm));
+  const dLlast_ds = adj.median;
+  const bound = measured[0]!.bound;
+  const overflows = samples.map((s) => s.overflowAtLag).filter((x): x is number => x !== null);
+  const overflowAtLag = overflows.length ? Math.min(...overflows) : null;
   const g0 = dLlast_ds[T - 1] ?? null;
-  const adjointBound = bound.map((b) => (b === null || g0 === null ? null : finiteOrNull(g0 * b)));
-
-  // the hand adjoints against tf.grad with respect to the states, lag by lag, where float32 can hold them
-  const ref = (await referenceSteps(v, T - 1)).ds;
-  const { check: adjointCheck, status: lagStatus } = compareLags(
-    hand,
-    ref,
-    dLlast_ds,
-    H,
-    forwardMax(cache),
-    o.tolerance,
-  );
-  const boundCheck = checkBounds(dLlast_ds, jacobianNorm, bound, adjointBound);
+  const adjointBound = bound.map((b) => (b === null || g0 === null || !Number.isFinite(g0 * b) ? null : g0 * b));
+  const { check: adjointCheck, status: lagStatus } = combineAdjointChecks(samples);
   const { decay, fit } = fitDecay(dLlast_ds, T);
   const lag0 = dLlast_ds[T - 1] ?? 0;
   let lagTo1e6: number | null = null;
@@ -215,51 +192,63 @@ async function analyse(
       break;
     }
   }
-  const g = handBackward(v, cache);
-  const clipped = clipGradients(g, { norm: o.clipNorm });
+  const sigma = measured[0]!.sigma;
   return {
     cell,
     activation,
     wNorm: wNorm ?? sigmaCase,
     wSource: wNorm === null ? 'case' : 'rescaled',
     dLlast_ds,
-    jacobianNorm,
+    jacobianNorm: jac.median,
     bound,
     adjointBound,
     lagStatus,
     decay,
     fit,
     factor: cell === 'rnn' ? sigma * GAMMA[activation] : null,
-    samples: 1, // batch row 0 of one seed (issue 18: seeds × rows)
-    dLlast_dsRange: { min: [...dLlast_ds], max: [...dLlast_ds] },
-    jacobianRange: { min: [...jacobianNorm], max: [...jacobianNorm] },
+    samples: samples.length,
+    dLlast_dsRange: { min: adj.min, max: adj.max },
+    jacobianRange: { min: jac.min, max: jac.max },
     lagTo1e6,
     exploding: overflowAtLag !== null || (decay !== null && decay > 1),
     overflowAtLag,
     adjointCheck,
-    boundCheck,
-    clip: clipSummary(o.clipNorm, globalNorm(g), clipped.clip!.normAfter),
+    boundCheck: combineBoundChecks(samples),
+    clip: largestClip(measured.map((d) => d.clip)),
   };
 }
 
-export async function analyseVanishing(c: Case, o: VanishingOptions): Promise<VanishingResult> {
-  if (c.model.cell !== 'rnn')
-    throw new InputError(
-      `model.cell is "${c.model.cell}", expected rnn: the vanishing analysis starts from a plain RNN case and derives the gated cells from it (${fieldName('cells')})`,
-    );
+/** The clipping of the seed whose full gradient is largest (an overflow the largest of all). */
+function largestClip(clips: ClipSummary[]): ClipSummary {
+  return clips.reduce((a, b) => (b.overflow || (!a.overflow && b.before! > a.before!) ? b : a));
+}
+
+/**
+ * c: one case (its gated cells' weights from VanishingOptions.seed), or one case per seed (each drawn with its
+ * seed, the gated cells' weights too): every series is then the median over seeds × batch rows.
+ */
+export async function analyseVanishing(c: Case | readonly SeedCase[], o: VanishingOptions): Promise<VanishingResult> {
+  const draws: readonly SeedCase[] = 'model' in c ? [{ seed: o.seed ?? 1, case: c }] : c;
+  if (!draws.length) throw new InputError(`${fieldName('seeds')} is 0, expected a positive integer`, 'seeds');
+  for (const { case: d } of draws)
+    if (d.model.cell !== 'rnn')
+      throw new InputError(
+        `model.cell is "${d.model.cell}", expected rnn: the vanishing analysis starts from a plain RNN case and derives the gated cells from it (${fieldName('cells')})`,
+      );
+  const first = draws[0]!.case;
   const cells = o.cells ?? ['rnn'];
   const scales: (number | null)[] = [...(o.caseW ? [null] : []), ...o.wNorms]; // null: the case's own W
   const series: Series[] = [];
   for (const cell of cells)
-    for (const a of o.activations) for (const s of scales) series.push(await analyse(c, cell, a, s, o));
+    for (const a of o.activations) for (const s of scales) series.push(await analyse(draws, cell, a, s, o));
   return {
-    caseId: c.id,
-    T: c.steps,
-    H: c.model.hiddenSize,
+    caseId: first.id,
+    T: first.steps,
+    H: first.model.hiddenSize,
     caseW: o.caseW ?? false,
     cells,
-    seeds: [o.seed ?? 1],
-    batch: 1,
+    seeds: draws.map((d) => d.seed),
+    batch: first.batch,
     series,
     pass: series.every((s) => s.adjointCheck.pass && s.boundCheck.pass),
   };
