@@ -83,9 +83,9 @@ function subjectCaption(c: CaseJson, source: SubjectStepsSource, tol: ToleranceJ
     const floor = c.steps
       ? ', beside the hand side’s own error against the same reference (the floor a correct BPTT reaches)'
       : '';
-    return `From ${subject}’s adjoints (adjoints.csv): the relErrNorm of each step’s ∂L/∂s_t${c.adjoints!.rows.some((x) => x.c) ? ' and ∂L/∂c_t' : ''} against ${c.adjoints!.reference.split(' ')[0]}${floor}, a cross where the step fails. Dashed: the pass bound √(B·H)·atol + rtol (atol = ${tol.atol}, rtol = ${tol.rtol}): above it a step fails.`;
+    return `From the adjoints of ${subject} (adjoints.csv): the relErrNorm of each step’s ∂L/∂s_t${c.adjoints!.rows.some((x) => x.c) ? ' and ∂L/∂c_t' : ''} against ${c.adjoints!.reference.split(' ')[0]}${floor}, a cross where the step fails. Dashed: the pass bound √(B·H)·atol + rtol (atol = ${tol.atol}, rtol = ${tol.rtol}): above it a step fails.`;
   }
   const l = c.localisation!;
   const p = l.prefix!;
-  return `From the localisation’s prefix experiment: the worst relErrNorm over ${subject}’s tensors against ${l.against} on the first T′ steps of a case of ${p.batch} row${p.batch === 1 ? '' : 's'} (of ${p.steps} steps), for each T′ it checked, a cross where the check fails. Dashed: T′ = ${p.shortestFailing}, the shortest prefix that fails.`;
+  return `From the localisation’s prefix experiment: the worst relErrNorm over the tensors of ${subject} against ${l.against} on the first T′ steps of a case of ${p.batch} row${p.batch === 1 ? '' : 's'} (of ${p.steps} steps), for each T′ it checked, a cross where the check fails. Dashed: T′ = ${p.shortestFailing}, the shortest prefix that fails.`;
 }
