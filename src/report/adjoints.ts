@@ -87,7 +87,7 @@ export function adjointsChart(a: AdjointsJson, subject: string, id?: string): Ch
         ...(id === undefined ? {} : { subtitle: `case ${id}` }),
       },
       width: 560,
-      height: 280,
+      height: 300,
       data: { values },
       encoding: {
         x: {
@@ -100,7 +100,7 @@ export function adjointsChart(a: AdjointsJson, subject: string, id?: string): Ch
           field: 'norm',
           type: 'quantitative',
           scale: { type: 'log', nice: true },
-          title: '‖∂L/∂state_t‖ over the batch (norm, log scale)',
+          title: `${a.rows.some((r) => r.c) ? '‖∂L/∂s_t‖, ‖∂L/∂c_t‖' : '‖∂L/∂s_t‖'} (norm, log scale)`,
           axis: logAxis(),
         },
         color: { field: 'series', type: 'nominal', title: 'adjoint, side' },

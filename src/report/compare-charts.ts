@@ -35,6 +35,15 @@ export function decades(values: readonly number[]): [number, number] | undefined
   return [10 ** lo, 10 ** hi];
 }
 
+/** The powers of ten of a decades() domain, every k-th so that labels 15 px apart fit along px, both ends kept. */
+function powers([lo, hi]: [number, number], px: number): number[] {
+  const [a, b] = [Math.round(Math.log10(lo)), Math.round(Math.log10(hi))];
+  const k = Math.max(1, Math.ceil((15 * (b - a)) / px));
+  const out: number[] = [];
+  for (let e = b; e >= a; e -= k) out.push(10 ** e);
+  return out;
+}
+
 /** The indices a cell covers, in W's own indices: "14" (block 1) or "14–15" (block 2). */
 const indexRange = (p: number, block: number, n: number) =>
   block === 1 ? String(p) : `${p * block}–${Math.min(n, (p + 1) * block) - 1}`;
@@ -79,6 +88,7 @@ export function heatmapChart(h: HeatmapJson, id?: string): ChartSpec {
   const rowPx = height / h.rows; // a band of the y scale (no padding)
   const per = n / gates.length; // H rows per gate
   const band = { paddingInner: 0, paddingOuter: 0 };
+  const legendPx = Math.max(120, Math.min(height, 320));
   const encoding = {
     x: {
       field: 'cols',
@@ -106,9 +116,9 @@ export function heatmapChart(h: HeatmapJson, id?: string): ChartSpec {
       title: [errTitle, `(log scale${h.values.some((v) => v === 0) ? ', 0 at the bottom' : ''})`],
       scale: domain ? { type: 'log', domain, scheme: 'viridis' } : { scheme: 'viridis' },
       legend: {
-        ...(domain ? { labelExpr: LOG_LABEL } : { format: '.1e' }),
+        ...(domain ? { labelExpr: LOG_LABEL, values: powers(domain, legendPx) } : { format: '.1e' }),
         labelOverlap: true,
-        gradientLength: Math.max(120, Math.min(height, 320)),
+        gradientLength: legendPx,
         titleLimit: 300,
         offset: gates.length > 1 ? 44 : 18,
       },
