@@ -78,7 +78,7 @@ export function heatmapChart(h: HeatmapJson, id?: string): ChartSpec {
         ? `rows ${rowLabels[p]}, columns ${colLabels[q]}: max |a − r| ${v.toExponential(2)} at ${entry}`
         : `${entry}: |a − r| ${v.toExponential(2)}`;
     // an exact 0 is drawn in the scale's lowest colour (a log scale has no 0); the tooltip keeps the value
-    return { rows: rowLabels[p], cols: colLabels[q], err: v, shown: v > 0 ? v : floor, entry, cell };
+    return { rows: rowLabels[p], cols: colLabels[q], err: v, shown: v === 0 ? floor : v, entry, cell };
   });
   const blocks = block > 1;
   const errTitle = blocks ? `max |a − r| in the ${block}×${block} block` : '|a − r|';

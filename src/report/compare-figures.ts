@@ -87,5 +87,6 @@ function subjectCaption(c: CaseJson, source: SubjectStepsSource, tol: ToleranceJ
   }
   const l = c.localisation!;
   const p = l.prefix!;
-  return `From the localisation’s prefix experiment: the worst relErrNorm over the tensors of ${subject} against ${l.against} on the first T′ steps of a case of ${p.batch} row${p.batch === 1 ? '' : 's'} (of ${p.steps} steps), for each T′ it checked, a cross where the check fails. Dashed: T′ = ${p.shortestFailing}, the shortest prefix that fails.`;
+  const agree = c.adjoints?.pass ? ' (its adjoints agree at every step: the adjoints chart)' : '';
+  return `From the localisation’s prefix experiment${agree}: the worst relErrNorm over the tensors of ${subject} against ${l.against} on the first T′ steps of a case of ${p.batch} row${p.batch === 1 ? '' : 's'} (of ${p.steps} steps), for each T′ it checked, a cross where the check fails. Dashed: T′ = ${p.shortestFailing}, the shortest prefix that fails.`;
 }

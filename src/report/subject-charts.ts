@@ -1,7 +1,8 @@
 /**
  * A failing subject's error per step (subject-steps.png): from its adjoints (the relErrNorm of ∂L/∂s_t, and
- * ∂L/∂c_t, per step, beside the hand side's own error against the same reference when the run has it), else from
- * the localisation's prefix experiment (its worst relErrNorm on the first T′ steps, for every T′ checked).
+ * ∂L/∂c_t, per step, beside the hand side's own error against the same reference when the run has it), else (or
+ * when its adjoints agree at every step) from the localisation's prefix experiment (its worst relErrNorm on the
+ * first T′ steps, for every T′ checked).
  */
 import { logAxis, SCHEMA, type ChartSpec } from './charts.js';
 import { BOUND_LABEL, decades, passBound, type ChartCase } from './compare-charts.js';
@@ -21,8 +22,9 @@ export function subjectStepsChart(
   k: ChartCase,
 ): { chart: ChartSpec; source: SubjectStepsSource } | undefined {
   if (!subjectFails(c)) return undefined;
-  if (c.adjoints) return { chart: fromAdjoints(c, k), source: 'adjoints' };
+  // adjoints that agree at every step say only that the error is not carried back: the prefixes then say more
   const errors = c.localisation?.prefix?.errors;
+  if (c.adjoints && (!c.adjoints.pass || !errors?.length)) return { chart: fromAdjoints(c, k), source: 'adjoints' };
   if (errors?.length) return { chart: fromPrefix(c, k), source: 'prefix' };
   return undefined;
 }

@@ -151,6 +151,16 @@ describe('a failing subject’s error per step (subject-steps.png)', () => {
     expect(x.html).toContain('From the localisation’s prefix experiment');
   });
 
+  it('from the prefixes when its adjoints agree at every step (a numpy BPTT wrong within one step)', async () => {
+    const buggy = fileURLToPath(new URL('../../examples/python/my_bptt_buggy.py', import.meta.url));
+    const x = await run('numpy', ['--impl-cmd', `python3 ${buggy}`], 1);
+    expect(x.c.adjoints?.pass).toBe(true);
+    const errors = x.c.localisation!.prefix!.errors!;
+    const pts = points(figureSvg(x.html, 'subject-steps'));
+    expect(pts.map((q) => q.x)).toEqual(errors.map((e) => e.steps));
+    expect(x.html).toContain('From the localisation’s prefix experiment (its adjoints agree at every step');
+  });
+
   it('is not drawn for a passing subject', async () => {
     const x = await run('passing', ['--impl', module('adjoint-rnn')], 0);
     expect(x.c.adjoints?.pass).toBe(true);
