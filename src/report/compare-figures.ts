@@ -4,7 +4,7 @@
  */
 import { renderChart, type ChartSpec, type RenderedChart } from './charts.js';
 import { heatmapChart, stepsChart, type ChartCase } from './compare-charts.js';
-import { subjectStepsChart, type SubjectStepsSource } from './subject-charts.js';
+import { subjectFails, subjectOf, subjectStepsChart, type SubjectStepsSource } from './subject-charts.js';
 import type { CaseJson, ToleranceJson } from './json-types.js';
 import type { Report } from './model.js';
 import { adjointsChart, adjointsLine } from './adjoints.js';
@@ -67,6 +67,10 @@ export function compareFigures(r: Report, charts: RenderedChart[]): string[] {
   const c = r.cases[0];
   const source = c && subjectStepsChart(c, { id: c.id, config: c.config, tolerance: tol })?.source;
   if (subject && c && source) body.push(figure(subject, subjectCaption(c, source, tol)));
+  else if (c && subjectFails(c) && c.rows[0]?.a !== 'hand')
+    body.push(
+      `<p>No chart of the error per step of ${escapeHtml(subjectOf(c))}: it gave no adjoints ∂L/∂s_t, and no localisation measured its prefixes.</p>`,
+    );
   return body;
 }
 

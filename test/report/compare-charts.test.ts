@@ -4,7 +4,7 @@
  * pass bounds (√n·atol + rtol from the case's sizes), and a failing subject's error per step, whose points are
  * report.json's numbers (its adjoints, or the localisation's prefixes); a passing subject has no such chart.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,6 +159,19 @@ describe('a failing subject’s error per step (subject-steps.png)', () => {
     const pts = points(figureSvg(x.html, 'subject-steps'));
     expect(pts.map((q) => q.x)).toEqual(errors.map((e) => e.steps));
     expect(x.html).toContain('From the localisation’s prefix experiment (its adjoints agree at every step');
+  });
+
+  it('is said to be left out for a failing gradients file (no adjoints, nothing to localise)', async () => {
+    expect((await cli(['case', ...SMALL, '--out', 'v.case.json'], root)).code).toBe(0);
+    expect((await cli(['grads', '--case', 'v.case.json', '--out', 'v.grads.json'], root)).code).toBe(0);
+    const g = JSON.parse(readFileSync(join(root, 'v.grads.json'), 'utf8')) as { gradients: { W: number[][] } };
+    g.gradients.W[0]![0]! += 0.5;
+    writeFileSync(join(root, 'v.bad.json'), JSON.stringify(g));
+    const r = await cli(['verify', '--case', 'v.case.json', '--grads', 'v.bad.json', '--out', 'verify'], root);
+    expect(r.code).toBe(1);
+    expect(existsSync(join(root, 'verify', 'subject-steps.png'))).toBe(false);
+    const html = readFileSync(join(root, 'verify', 'report.html'), 'utf8');
+    expect(html).toContain('No chart of the error per step of yours: it gave no adjoints');
   });
 
   it('is not drawn for a passing subject', async () => {
