@@ -215,7 +215,12 @@ export function stepsChart(s: StepsJson, k: ChartCase): ChartSpec {
         [6, 4],
       ],
     },
-    legend: { symbolType: 'stroke', symbolStrokeColor: '#444', symbolStrokeWidth: 2, symbolSize: 300 },
+    legend: {
+      symbolType: 'stroke',
+      symbolStrokeWidth: 2,
+      symbolSize: 300,
+      encode: { symbols: { update: { stroke: { value: '#444' } } } },
+    },
   };
   const y = {
     field: 'err',
