@@ -6,7 +6,7 @@
 import { createObjectCsvStringifier } from 'csv-writer';
 import type { ChartSpec } from './charts.js';
 import { logAxis, SCHEMA } from './charts.js';
-import { csvText } from './escape.js';
+import { csvText, visible } from './escape.js';
 import type { AdjointCompareJson, AdjointsJson } from './json-types.js';
 import type { Report } from './model.js';
 import { markdownTable } from './table.js';
@@ -84,7 +84,7 @@ export function adjointsChart(a: AdjointsJson, subject: string, id?: string): Ch
       $schema: SCHEMA,
       title: {
         text: `‖adjoint‖ per step, ${subject} against ${a.reference.split(' ')[0]}`,
-        ...(id === undefined ? {} : { subtitle: `case ${id}` }),
+        ...(id === undefined ? {} : { subtitle: `case ${visible(id)}` }),
       },
       width: 560,
       height: 300,

@@ -4,7 +4,11 @@
  * its title, has axis titles with units and a legend, and draws its log axes in the one format (logAxis).
  */
 import { entryName, LOG_LABEL, logAxis, SCHEMA, type ChartSpec } from './charts.js';
+import { visible } from './escape.js';
 import type { CaseConfigJson, HeatmapJson, StepsJson, ToleranceJson } from './json-types.js';
+
+/** A chart's subtitle: the case it is of, on one line with control characters as visible escapes (an SVG holds no ESC). */
+export const caseTitle = (id: string): string => `case ${visible(id)}`;
 
 /** What a compare chart knows of its case: its id (in the title), its sizes and the tolerance it was held to. */
 export interface ChartCase {
@@ -166,7 +170,7 @@ export function heatmapChart(h: HeatmapJson, id?: string): ChartSpec {
         text: blocks
           ? `|${h.a} − ${h.r}| for d${what}: the largest in each block of ${block}×${block} entries`
           : `|${h.a} − ${h.r}| for d${what}, element by element`,
-        ...(id === undefined ? {} : { subtitle: `case ${id}` }),
+        ...(id === undefined ? {} : { subtitle: caseTitle(id) }),
       },
       width,
       height,
@@ -235,7 +239,7 @@ export function stepsChart(s: StepsJson, k: ChartCase): ChartSpec {
       $schema: SCHEMA,
       title: {
         text: `Relative error of each step’s term, hand vs ${s.reference.split(' ')[0]}`,
-        subtitle: `case ${k.id}`,
+        subtitle: caseTitle(k.id),
       },
       width: 560,
       height: 300,

@@ -5,7 +5,7 @@
  * first T′ steps, for every T′ checked).
  */
 import { logAxis, SCHEMA, type ChartSpec } from './charts.js';
-import { BOUND_LABEL, decades, passBound, type ChartCase } from './compare-charts.js';
+import { BOUND_LABEL, caseTitle, decades, passBound, type ChartCase } from './compare-charts.js';
 import type { CaseJson } from './json-types.js';
 
 /** Where a subject-steps chart's points come from, as its caption says. */
@@ -54,7 +54,7 @@ function fromAdjoints(c: CaseJson, k: ChartCase): ChartSpec {
       });
   const bound = passBound(k.tolerance, k.config.B * k.config.H);
   return chart(
-    { text: `Error of the adjoints of ${subject} per step, against ${ref}`, subtitle: `case ${k.id}` },
+    { text: `Error of the adjoints of ${subject} per step, against ${ref}`, subtitle: caseTitle(k.id) },
     'time step t (steps)',
     values,
     [{ y: bound, line: BOUND_LABEL.replace('a step', 'a step’s adjoint') }],
@@ -76,7 +76,7 @@ function fromPrefix(c: CaseJson, k: ChartCase): ChartSpec {
   return chart(
     {
       text: `Error of ${subject} on the first T′ steps (the localisation’s prefixes, B = ${p.batch})`,
-      subtitle: `case ${k.id}`,
+      subtitle: caseTitle(k.id),
     },
     'prefix length T′ (steps)',
     values,
