@@ -16,7 +16,7 @@ import { checkSteps } from './steps.js';
 import { subjectAdjoints, isAdjointRow } from './adjoints.js';
 import { diagnose } from './diagnose.js';
 import { variantIgnored } from './diagnose-variant.js';
-import { wDifference } from './heatmap.js';
+import { heatmapOf } from './heatmap.js';
 import { subjectDtype } from './precision.js';
 import { verdictOf } from './verdict.js';
 import { autoFdMode, float64Loss, nonFinite, overflowNote } from './overflow.js';
@@ -84,10 +84,12 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
   const rows = pairsFor(checked, subject).flatMap(([a, r]) => compareGradients(c, grads[a]!, grads[r]!, [a, r], tol));
 
   let fd: CaseResult['fd'];
+  const measured: FdProbe[] = []; // every probe of fd, reruns included: the heatmap's float64 reference
   if (fdMode) {
     const t0 = performance.now();
     let probes = await plan.fd.side.probes(c, fdMode, plan.fd.seed);
     if (clipping) probes = clipFdProbes(c, probes, clipOf(variant));
+    measured.push(...probes);
     ms.fd = performance.now() - t0;
     // the subject against fd: float64 tolerances for a float64 subject, the tfjs ones for a float32 subject
     // (an explicit fdTolerance holds either)
@@ -125,6 +127,7 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
         }
         const full = await plan.fd.side.probes(c, { kind: 'full' }, plan.fd.seed, tensor);
         rows.push(...compareWithFd(c, grads[subject]!, full, subject, 'fd (full rerun)', tolSubject));
+        measured.push(...full);
       }
     }
     fd = { mode: fdMode, eps: Object.fromEntries(probes.map((p) => [p.tensor, p.eps])), tolerance: tolSubject };
@@ -155,10 +158,8 @@ export async function runPlan(plan: CheckPlan): Promise<CaseResult> {
   );
   if (adjoints) rows.push(...adjoints.rows);
   const pass = rows.every((row) => row.pass) && (steps?.pass ?? true) && (adjoints?.result.pass ?? true);
-  const heatmap =
-    plan.heatmap && checked.length
-      ? wDifference(grads[subject]!, grads[checked[0]!]!, subject, checked[0]!)
-      : undefined;
+  // against the most precise reference that ran: fd when it measured every entry of W, else tfjs-ops, else tfjs-layers
+  const heatmap = plan.heatmap ? heatmapOf(grads[subject]!, subject, measured, checked, grads) : undefined;
   // the patterns are mistakes against full BPTT, seen against a finite reference: a truncated run, or a tensor
   // whose only failures are a reference's NaN or ±Inf, says nothing about which mistake was made
   // (a subject told a variant that gave the gradient without it is said so first: diagnose-variant.ts)

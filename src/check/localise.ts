@@ -45,7 +45,14 @@ export interface Localisation {
   /** the case without its biases (b and c, or every gate's b_* and c): still fails, or not */
   bias?: { failsWithout: boolean };
   /** the shortest failing prefix T′ of the steps (by bisection), on a case of `batch` rows; passesAt: T′ − 1, checked */
-  prefix?: { batch: number; steps: number; shortestFailing: number; passesAt?: number };
+  prefix?: {
+    batch: number;
+    steps: number;
+    shortestFailing: number;
+    passesAt?: number;
+    /** each prefix checked (T′ = steps included, the case the bisection cut): the subject's largest relErrNorm there */
+    errors?: { steps: number; relErrNorm: number; pass: boolean }[];
+  };
   /**
    * the smallest case found that still fails, and the case it was shrunk from; `reproduce`: where the
    * caller wrote it and the command that checks it again (the command line knows both)
@@ -70,6 +77,8 @@ class Experiments {
   cut: Localisation['cut'];
   errors: Localisation['errors'];
   private readonly memo = new Map<string, boolean>();
+  /** the largest relErrNorm of the subject's rows in each check, by the case's key */
+  readonly worst = new Map<string, number>();
 
   constructor(
     private readonly plan: CheckPlan,
@@ -91,8 +100,13 @@ class Experiments {
     this.checks++;
     try {
       const r = await runPlan(planCheck(c, this.options));
-      const failing = r.rows.some((x) => x.a === this.plan.subject.name && !x.pass);
+      const mine = r.rows.filter((x) => x.a === this.plan.subject.name);
+      const failing = mine.some((x) => !x.pass);
       this.memo.set(key, failing);
+      this.worst.set(
+        key,
+        mine.reduce((w, x) => (Number.isNaN(x.relErrNorm) ? NaN : Math.max(w, x.relErrNorm)), 0),
+      );
       return failing;
     } catch (e) {
       this.errors = { count: (this.errors?.count ?? 0) + 1, first: this.errors?.first ?? `${c.id}: ${message(e)}` };
@@ -153,6 +167,7 @@ export async function localise(
   const out: Omit<Localisation, 'against' | 'checks' | 'ms'> = {};
   // one sequence against two: a state or gradient carried from one row to the next fails only together
   let base = c;
+  let baseKey = keyOf(shape);
   const one = rowsCase(c, [0]);
   const alone = c.batch === 1 ? true : await x.fails(one, keyOf(shapeOf(one)));
   const two = c.batch === 1 ? withReversedRow(c) : c.batch === 2 ? c : rowsCase(c, [0, 1]);
@@ -160,6 +175,7 @@ export async function localise(
   if (alone !== undefined && together !== undefined) {
     out.batch = { second: c.batch === 1 ? 'row 0 reversed' : 'row 1', alone, together };
     base = alone ? one : together && c.batch > 1 ? two : c;
+    baseKey = alone ? keyOf(shapeOf(one)) : together && c.batch > 1 ? keyOf(shapeOf(two)) : keyOf(shape);
   }
   const s = shapeOf(base);
   if (s.initialState) {
@@ -180,17 +196,23 @@ export async function localise(
   let lo = 0;
   let hi = s.T;
   let pinned = true;
+  const seen = (steps: number, key: string, pass: boolean) => ({ steps, relErrNorm: x.worst.get(key) ?? NaN, pass });
+  const errors = x.worst.has(baseKey) ? [seen(s.T, baseKey, false)] : [];
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
-    const f = await x.fails(prefixCase(base, mid), keyOf({ ...s, T: mid }));
+    const key = keyOf({ ...s, T: mid });
+    const f = await x.fails(prefixCase(base, mid), key);
     if (f === undefined) {
       pinned = false;
       break;
     }
+    errors.push(seen(mid, key, !f));
     if (f) hi = mid;
     else lo = mid;
   }
-  if (pinned) out.prefix = { batch: s.B, steps: s.T, shortestFailing: hi, ...(lo >= 1 ? { passesAt: lo } : {}) };
+  errors.sort((a, b) => a.steps - b.steps);
+  if (pinned)
+    out.prefix = { batch: s.B, steps: s.T, shortestFailing: hi, ...(lo >= 1 ? { passesAt: lo } : {}), errors };
   // then the smallest case that still fails: from the shortest prefix, without what is not needed to fail
   let cur: CaseShape = {
     ...s,

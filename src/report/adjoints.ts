@@ -5,8 +5,8 @@
  */
 import { createObjectCsvStringifier } from 'csv-writer';
 import type { ChartSpec } from './charts.js';
-import { SCHEMA } from './charts.js';
-import { csvText } from './escape.js';
+import { logAxis, SCHEMA } from './charts.js';
+import { csvText, visible } from './escape.js';
 import type { AdjointCompareJson, AdjointsJson } from './json-types.js';
 import type { Report } from './model.js';
 import { markdownTable } from './table.js';
@@ -64,7 +64,7 @@ function num(x: number): string {
 }
 
 /** The subject's ‖∂L/∂s_t‖ (and ‖∂L/∂c_t‖) against the reference's, per step, log scale. */
-export function adjointsChart(a: AdjointsJson, subject: string): ChartSpec {
+export function adjointsChart(a: AdjointsJson, subject: string, id?: string): ChartSpec {
   const values: Record<string, unknown>[] = [];
   for (const r of a.rows)
     for (const [q, v] of [
@@ -82,17 +82,26 @@ export function adjointsChart(a: AdjointsJson, subject: string): ChartSpec {
     name: 'adjoints',
     spec: {
       $schema: SCHEMA,
-      title: `‖adjoint‖ per step, ${subject} against ${a.reference.split(' ')[0]}`,
+      title: {
+        text: `‖adjoint‖ per step, ${subject} against ${a.reference.split(' ')[0]}`,
+        ...(id === undefined ? {} : { subtitle: `case ${visible(id)}` }),
+      },
       width: 560,
-      height: 280,
+      height: 300,
       data: { values },
       encoding: {
-        x: { field: 'step', type: 'quantitative', title: 'time step t', axis: { format: 'd', tickMinStep: 1 } },
+        x: {
+          field: 'step',
+          type: 'quantitative',
+          title: 'time step t (steps)',
+          axis: { format: 'd', tickMinStep: 1 },
+        },
         y: {
           field: 'norm',
           type: 'quantitative',
-          scale: { type: 'log' },
-          title: '‖∂L/∂state_t‖ over the batch (log scale)',
+          scale: { type: 'log', nice: true },
+          title: `${a.rows.some((r) => r.c) ? '‖∂L/∂s_t‖, ‖∂L/∂c_t‖' : '‖∂L/∂s_t‖'} (norm, log scale)`,
+          axis: logAxis(),
         },
         color: { field: 'series', type: 'nominal', title: 'adjoint, side' },
       },

@@ -117,12 +117,28 @@ export interface LocalisationJson {
   batch?: { second: 'row 1' | 'row 0 reversed'; alone: boolean; together: boolean };
   initialState?: { failsWithout: boolean };
   bias?: { failsWithout: boolean };
-  /** the shortest failing prefix T′ of the steps on a case of `batch` rows and `steps` steps; passesAt = T′ − 1, checked */
-  prefix?: { batch: number; steps: number; shortestFailing: number; passesAt?: number };
+  /**
+   * the shortest failing prefix T′ of the steps on a case of `batch` rows and `steps` steps; passesAt = T′ − 1,
+   * checked; errors: each prefix checked (T′ = steps included), the subject's worst relErrNorm there (added in 0.x)
+   */
+  prefix?: {
+    batch: number;
+    steps: number;
+    shortestFailing: number;
+    passesAt?: number;
+    errors?: PrefixErrorJson[];
+  };
   /** the smallest failing case found (written as `file`, checked again by `command`) and the case's own sizes */
   minimal?: { sizes: CaseShapeJson; from: CaseShapeJson; file?: string; command?: string };
   /** the findings in words (report/text.ts), as the console and the reports print them */
   lines: string[];
+}
+
+/** A prefix the localisation checked: T′ steps, the largest relErrNorm of the subject's rows there, and whether it passed. */
+export interface PrefixErrorJson {
+  steps: number;
+  relErrNorm: number;
+  pass: boolean;
 }
 
 export interface CaseConfigJson {

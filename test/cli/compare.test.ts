@@ -135,14 +135,14 @@ describe('bptt-check compare', () => {
     expect(c.heatmap).toMatchObject({
       tensor: 'W_z; W_r; W_h',
       a: 'hand',
-      r: 'tfjs-layers',
+      r: 'tfjs-ops',
       rows: 18,
       cols: 6,
       block: 1,
     });
     const worst = Math.max(
       ...c.rows
-        .filter((r: { tensor: string; r: string }) => r.tensor.startsWith('W_') && r.r === 'tfjs-layers')
+        .filter((r: { tensor: string; r: string }) => r.tensor.startsWith('W_') && r.r === 'tfjs-ops')
         .map((r: { maxAbsErr: number }) => r.maxAbsErr),
     );
     expect(Math.max(...c.heatmap.values)).toBe(worst);

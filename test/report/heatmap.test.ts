@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { heatmapChart, renderChart } from '../../src/report/charts.js';
+import { renderChart } from '../../src/report/charts.js';
+import { heatmapChart } from '../../src/report/compare-charts.js';
 import { cli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bptt-heatmap-'));
@@ -40,15 +41,15 @@ describe('the dW heatmap at H = 128 (cells of 2×2 entries)', () => {
     const h = JSON.parse(run.stdout).cases[0].heatmap;
     expect(h).toMatchObject({ tensor: 'W', rows: 64, cols: 64, block: 2, size: [128, 128] });
     const spec = heatmapChart(h).spec as {
-      title: string;
+      title: { text: string };
       data: { values: Cell[] };
-      encoding: Record<string, { title: string; sort: string[] }>;
+      encoding: Record<string, { title: string | string[]; sort: string[] }>;
     };
     const { x, y, color } = spec.encoding;
     expect(y!.title).toBe('rows i of W, 2 per block (0–1, 2–3, …)');
     expect(x!.title).toBe('columns j of W, 2 per block (0–1, 2–3, …)');
-    expect(color!.title).toBe('max |a − r| in the 2×2 block');
-    expect(spec.title).toMatch(/the largest in each block of 2×2 entries/);
+    expect(color!.title[0]).toBe('max |a − r| in the 2×2 block');
+    expect(spec.title.text).toMatch(/the largest in each block of 2×2 entries/);
     expect(y!.sort.slice(0, 3)).toEqual(['0–1', '2–3', '4–5']);
     expect(y!.sort.at(-1)).toBe('126–127');
     // the module's only wrong entry is dW[7][101] (+0.5); every other error is float32 rounding
