@@ -21,6 +21,7 @@ tr.bad td { background: #fce8e6; }
 figure { margin: 1.5rem 0; } figcaption { color: #555; font-size: 12px; }
 code, pre { background: #f4f4f4; padding: 2px 4px; border-radius: 3px; white-space: pre-wrap; }
 .overview-wrap, .table-wrap { max-width: 100%; overflow-x: auto; }
+.rows td:nth-child(n+8) { white-space: normal; overflow-wrap: anywhere; min-width: 11rem; }
 #overview-grid { font-size: 10px; }
 #overview-grid th, #overview-grid td { padding: 1px 1.5px; }
 #overview-grid th.case { font-weight: 400; white-space: normal; overflow-wrap: anywhere; min-width: 9.5rem; max-width: 20rem; }

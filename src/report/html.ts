@@ -29,7 +29,7 @@ function localisationHtml(l: LocalisationJson): string[] {
 }
 
 /** A case's content: its pairs, places, notes, clipping, diagnoses, table and localisation (or why it did not run). */
-function caseBody(c: CaseJson, wrap = false): string[] {
+function caseBody(c: CaseJson): string[] {
   // nothing compared: listed, with why, and no table
   if (c.notRun !== undefined) return [`<p class="notrun">Not run: ${escapeHtml(c.notRun)}.</p>`];
   const body = [`<p>Pairs: ${escapeHtml(c.disagreement)}.</p>`];
@@ -43,7 +43,7 @@ function caseBody(c: CaseJson, wrap = false): string[] {
   if (!c.diagnosis?.length && c.rows.some((x) => !x.pass))
     body.push(`<p class="diagnosis">${escapeHtml(NO_PATTERN)}</p>`);
   const t = table(ROW_HEADER, c.rows.map(rowCells), (n) => !c.rows[n]!.pass);
-  body.push(wrap ? `<div class="table-wrap">${t}</div>` : t); // in a <details>: scrolls inside its box
+  body.push(`<div class="table-wrap rows">${t}</div>`); // its long cells wrap; what is still wider scrolls inside its box
   if (c.localisation) body.push(...localisationHtml(c.localisation));
   return body;
 }
@@ -57,7 +57,7 @@ function caseDetails(c: CaseJson, index: number): string[] {
   return [
     `<details id="${caseAnchor(index)}" class="case s-${state}">`,
     `<summary><span class="word s-${state}">${escapeHtml(caseWord(c))}</span> ${escapeHtml(caseTitle(c))}</summary>`,
-    ...caseBody(c, true),
+    ...caseBody(c),
     '</details>',
   ];
 }
