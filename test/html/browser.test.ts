@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, type Run } from '../helpers/cli.js';
 import {
@@ -28,6 +28,7 @@ import {
   textOverlapProblems,
   type OpenedPage,
   type ReportCases,
+  VIEWPORT,
 } from '../helpers/html-checks.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -86,7 +87,7 @@ const REPORTS: Report[] = [
     multi: false,
   },
   { name: 'suite', code: 1, verdict: /^FAIL: /, charts: [], multi: true },
-  { name: 'merged', code: 1, verdict: /^(FAIL|INCOMPLETE): /, charts: [], multi: true },
+  { name: 'merged', code: 1, verdict: /^FAIL: /, charts: [], multi: true },
   {
     name: 'vanishing',
     code: 0,
@@ -223,5 +224,106 @@ describe.skipIf(!available)('HTML reports in headless Chromium at 1,280 px', () 
         const { page: p } = await page(r.name);
         expect(await p.locator('body').textContent()).toContain(r.caseId);
       });
+  });
+});
+
+/** The checks themselves, on hand-made pages whose answer is known: each finds what it looks for, and only that. */
+describe.skipIf(!available)('the page checks (test/helpers/html-checks.ts) on hand-made pages', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  const withPage = async <T>(html: string, f: (p: Page) => Promise<T>): Promise<T> => {
+    const p = await browser.newPage({ viewport: VIEWPORT });
+    try {
+      await p.setContent(`<!doctype html><html><body style="margin:0">${html}</body></html>`);
+      return await f(p);
+    } finally {
+      await p.close();
+    }
+  };
+  const svg = (body: string, width = 600) =>
+    `<figure id="chart-t" style="margin:0"><svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="300" font-family="DejaVu Sans, sans-serif">${body}</svg></figure>`;
+
+  it('text overlaps: two boxes sharing area are found, a hidden one and rotated neighbours whose upright boxes meet are not', async () => {
+    const rotated = (x: number, t: string) =>
+      `<text transform="translate(${x},200) rotate(-45)" font-size="10">${t}</text>`;
+    const html = svg(
+      '<text x="10" y="20" font-size="12">overlapping one</text><text x="30" y="24" font-size="12">overlapping two</text>' +
+        '<g opacity="0"><text x="12" y="22" font-size="12">hidden</text></g>' +
+        rotated(100, '1e−10') + // 20 px apart along x: 14 px apart across the slant, the text 12 px high
+        rotated(120, '1e−11') +
+        rotated(300, '1e−12') + // 4 px apart: the slanted boxes overlap
+        rotated(304, '1e−13'),
+    );
+    const [problems, uprightMeet] = await withPage(html, async (p) => [
+      await textOverlapProblems(p),
+      await p.evaluate(() => {
+        const [a, b] = Array.from(document.querySelectorAll('text'))
+          .filter((t) => t.textContent === '1e−10' || t.textContent === '1e−11')
+          .map((t) => t.getBoundingClientRect());
+        return a!.right > b!.left && a!.bottom > b!.top && b!.bottom > a!.top;
+      }),
+    ]);
+    expect(uprightMeet).toBe(true); // so the slanted boxes, not the upright ones, are what the check compares
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^chart-t: "overlapping one" overlaps "overlapping two" \(\d+\.\d px²\)$/);
+    expect(problems[1]).toMatch(/^chart-t: "1e−12" overlaps "1e−13"/);
+  });
+
+  it('log axes: labels other than 1e−10, 1e0, 1e20 or empty are named', async () => {
+    const axis = (scale: string, labels: string[]) =>
+      `<g class="mark-group role-axis" aria-label="Y-axis titled 'y' for a ${scale} scale with values from 1 to 2">` +
+      labels.map((l, k) => `<g class="role-axis-label"><text x="5" y="${20 + 15 * k}">${l}</text></g>`).join('') +
+      '</g>';
+    const html = svg(
+      axis('log', ['1e−10', '', '1e0', '1e20', '1e-20', '100,000', '0.00001']) + axis('linear', ['0.5']),
+    );
+    expect(await withPage(html, logAxisProblems)).toEqual([
+      `chart-t Y-axis titled 'y': tick labels not in the 1e−10 format: ["1e-20","100,000","0.00001"]`,
+    ]);
+  });
+
+  it('anatomy: a chart without title, axis titles and legend, too wide, is told so', async () => {
+    expect(await withPage(svg('<text x="5" y="5">x</text>', 1100), (p) => chartAnatomyProblems(p, 'case-1'))).toEqual([
+      'chart-t: no title',
+      'chart-t: no x-axis title',
+      'chart-t: no y-axis title',
+      'chart-t: no legend',
+      'chart-t: 1100 px wide, over 1040',
+    ]);
+  });
+
+  it('horizontal scroll: a 1,500 px table scrolls the page, the same table in an overflow-x: auto box does not', async () => {
+    const wide = '<table style="width:1500px"><tr><td>wide</td></tr></table>';
+    expect(await withPage(wide, horizontalScrollProblems)).toEqual([
+      'page scrolls sideways: scrollWidth 1500 > clientWidth 1280; too wide: table (1500 px wide)',
+    ]);
+    expect(await withPage(`<div style="overflow-x:auto">${wide}</div>`, horizontalScrollProblems)).toEqual([]);
+  });
+
+  it('overview: cells counted per case × tensor, a failing row after a passing one and a dangling link are found', async () => {
+    const report: ReportCases = {
+      cases: [
+        { id: 'a', pass: false, rows: [{ tensor: 'U' }, { tensor: 'W' }, { tensor: 'W' }] }, // two tensors
+        { id: 'b', pass: true, rows: [{ tensor: 'U' }] },
+        { id: 'c', pass: false, rows: [] }, // not run: no cell
+      ],
+    };
+    const row = (pass: boolean, n: number, cells: number) =>
+      `<tr data-pass="${pass}"><th><a href="#case-${n}">case ${n}</a></th>${'<td class="cell">1</td>'.repeat(cells)}</tr>`;
+    const sections = '<details id="case-1"></details><details id="case-2"></details><details id="case-3"></details>';
+    const good = `<table id="overview-grid">${row(false, 1, 2) + row(false, 3, 0) + row(true, 2, 1)}</table>${sections}`;
+    expect(await withPage(good, (p) => overviewProblems(p, report))).toEqual([]);
+    const bad = `<table id="overview-grid">${row(false, 1, 2) + row(true, 2, 1) + row(false, 4, 1)}</table>${sections}`;
+    expect(await withPage(bad, (p) => overviewProblems(p, report))).toEqual([
+      '4 td.cell in the grid, expected 3 (one per case × tensor of report.json)',
+      'a failing row (row 3) comes after a passing one (row 2)',
+      'row 3: #case-4 resolves to no element',
+    ]);
+    expect(await withPage('<table></table>', (p) => overviewProblems(p, report))).toEqual(['no #overview-grid']);
   });
 });
