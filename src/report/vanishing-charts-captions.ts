@@ -1,0 +1,48 @@
+/** The captions of the vanishing report's charts (report.html): what each shows, over how many samples, and what it leaves out. */
+import type { Series, VanishingResult } from '../vanishing/analyse.js';
+import { ADJOINT_BOUND, JACOBIAN_BOUND, samplesOf } from './vanishing-charts.js';
+import { panelName } from './vanishing-charts-palette.js';
+
+const GATED = (v: VanishingResult) => v.series.some((s) => s.cell !== 'rnn');
+
+/** "median over 6 samples (3 seeds × 2 batch rows), band min–max" or "one sample (seed 1, batch row 0), no band". */
+export function samplesText(v: VanishingResult): string {
+  const n = samplesOf(v.series);
+  const seeds = v.seeds.length;
+  const rows = `${v.batch} batch row${v.batch === 1 ? '' : 's'}`;
+  return n > 1
+    ? `the solid line is the median over ${n} samples (${seeds} seed${seeds === 1 ? '' : 's'} × ${rows}), the band from their min to max`
+    : `one sample (seed ${v.seeds.join(', ')}, batch row 0), so no band`;
+}
+
+/** "lags 0–39 (40 points) for 10 series; lags 0–12 (13 points) for rnn · sigmoid, ‖W‖₂ = 0.5" */
+export function fitText(series: Series[]): string {
+  const groups = new Map<string, Series[]>();
+  for (const s of series) {
+    if (!s.fit) continue;
+    const key = `lags ${s.fit.fromLag}–${s.fit.toLag} (${s.fit.points} points)`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  const sorted = [...groups].sort((a, b) => b[1].length - a[1].length);
+  return sorted
+    .map(([key, ss], i) =>
+      i === 0 && sorted.length > 1
+        ? `${key} for the other ${ss.length} series`
+        : i === 0
+          ? `${key} for every series`
+          : `${key} for ${ss.map((s) => `${panelName(s)}, ${s.wSource === 'case' ? 'case W' : `‖W‖₂ = ${s.wNorm}`}`).join('; ')}`,
+    )
+    .join('; ');
+}
+
+export function vanishingCaptions(v: VanishingResult): Record<string, string> {
+  const samples = samplesText(v);
+  const gated = GATED(v) ? ' Gated cells (LSTM, GRU) have no such bound: their panels show no dashed line.' : '';
+  const panels = 'One panel per cell · activation, each with its own y range; one colour per W scale in every chart.';
+  return {
+    adjoints: `‖∂L_{T−1}/∂s_k‖₂ against lag: ${samples}; dashed in the same colour, its bound ${ADJOINT_BOUND} (∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1} and ‖J_k‖ ≤ (σ_max(W)·γ)^lag). ${panels}${gated}`,
+    jacobian: `‖∂s_{T−1}/∂s_k‖₂ (spectral norm of the Jacobian product J_k) against lag: ${samples}; dashed in the same colour, its bound ${JACOBIAN_BOUND}, the sufficient condition of Pascanu et al. (2013). ${panels}${gated}`,
+    decay: `The factor per step back fitted to the median ‖∂L_{T−1}/∂s_k‖ (least squares of its log against lag, on ${fitText(v.series)}): below the dashed line 1 the gradient vanishes, above it it explodes. A number of steps derived from it beyond T − 1 = ${v.T - 1} is an extrapolation.`,
+    factor: `Each point an RNN series: the bound’s factor per step γ·σ_max(W) against the measured (fitted) decay per step, colour by W scale, shape by activation. The bound says ‖∂L_{T−1}/∂s_k‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(γ·σ_max(W))^lag, so every point lies on or below the line y = x; the further below, the looser the bound.${GATED(v) ? ' Gated cells have no such factor and are left out.' : ''}`,
+  };
+}
