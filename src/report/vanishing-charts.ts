@@ -56,6 +56,9 @@ export interface NormPick {
   bound: (s: Series) => (number | null)[];
 }
 
+/** the colour legend's swatch: a short line (every layer names the same legend, or vega-lite drops it) */
+const LINE_SWATCH = { symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 };
+
 const positive = (x: number | null | undefined): x is number =>
   x !== null && x !== undefined && x > 0 && Number.isFinite(x);
 
@@ -86,8 +89,8 @@ export function normChart(
     pick.value(s).forEach((y, k) => {
       if (!positive(y)) return;
       const [lo, hi] = [r.min[k], r.max[k]];
-      const band = positive(lo) && positive(hi) ? { lo, hi } : { lo: y, hi: y };
-      values.push({ ...base, lag: T - 1 - k, value: y, quantity: 'measured', line: measured, ...band });
+      const range = positive(lo) && positive(hi) ? { lo, hi } : { lo: y, hi: y };
+      values.push({ ...base, lag: T - 1 - k, value: y, quantity: 'measured', line: measured, ...range });
     });
     pick.bound(s).forEach((b, k) => {
       if (positive(b)) values.push({ ...base, lag: T - 1 - k, value: b, quantity: bound, line: bound });
@@ -121,19 +124,13 @@ export function normChart(
         ...(samples > 1
           ? [
               {
-                mark: { type: 'area', opacity: 0.18 },
+                mark: { type: 'area', fillOpacity: 0.2 },
                 transform: [{ filter: { field: 'quantity', equal: 'measured' } }],
                 encoding: {
                   x: { ...x, title: null },
                   y: { ...y, field: 'lo' },
                   y2: { field: 'hi' },
-                  color: wColour(palette, null),
-                  fillOpacity: {
-                    datum: `band: min–max over ${samples} samples`,
-                    type: 'nominal',
-                    scale: { range: [0.6] },
-                    legend: { title: null, symbolType: 'square', labelLimit: 280 },
-                  },
+                  color: wColour(palette, LINE_SWATCH),
                 },
               },
             ]
@@ -143,11 +140,11 @@ export function normChart(
           encoding: {
             x: { ...x, title: i === lastRowStart ? X_LAG : null },
             y,
-            color: wColour(palette, { symbolType: 'stroke', symbolStrokeWidth: 3 }),
+            color: wColour(palette, LINE_SWATCH),
             strokeDash: {
               field: 'line',
               type: 'nominal',
-              title: 'line',
+              title: samples > 1 ? `line (band: min–max over ${samples} samples)` : 'line',
               scale: {
                 domain: lines,
                 range: [
