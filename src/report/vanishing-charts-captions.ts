@@ -3,7 +3,9 @@ import type { Series, VanishingResult } from '../vanishing/analyse.js';
 import { ADJOINT_BOUND, JACOBIAN_BOUND, samplesOf } from './vanishing-charts.js';
 import { panelName } from './vanishing-charts-palette.js';
 
-const GATED = (v: VanishingResult) => v.series.some((s) => s.cell !== 'rnn');
+/** the gated cells of the result by name: "LSTM, GRU", or '' */
+const gatedOf = (v: VanishingResult) =>
+  [...new Set(v.series.filter((s) => s.cell !== 'rnn').map((s) => s.cell.toUpperCase()))].join(', ');
 
 /** "median over 6 samples (3 seeds × 2 batch rows), band min–max" or "one sample (seed 1, batch row 0), no band". */
 export function samplesText(v: VanishingResult): string {
@@ -37,12 +39,13 @@ export function fitText(series: Series[]): string {
 
 export function vanishingCaptions(v: VanishingResult): Record<string, string> {
   const samples = samplesText(v);
-  const gated = GATED(v) ? ' Gated cells (LSTM, GRU) have no such bound: their panels show no dashed line.' : '';
+  const gatedCells = gatedOf(v);
+  const gated = gatedCells ? ` Gated cells (${gatedCells}) have no such bound: their panels show no dashed line.` : '';
   const panels = 'One panel per cell · activation, each with its own y range; one colour per W scale in every chart.';
   return {
-    adjoints: `‖∂L_{T−1}/∂s_k‖₂ against lag: ${samples}; dashed in the same colour, its bound ${ADJOINT_BOUND} (∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1} and ‖J_k‖ ≤ (σ_max(W)·γ)^lag). ${panels}${gated}`,
-    jacobian: `‖∂s_{T−1}/∂s_k‖₂ (spectral norm of the Jacobian product J_k) against lag: ${samples}; dashed in the same colour, its bound ${JACOBIAN_BOUND}, the sufficient condition of Pascanu et al. (2013). ${panels}${gated}`,
-    decay: `The factor per step back fitted to the median ‖∂L_{T−1}/∂s_k‖ (least squares of its log against lag, on ${fitText(v.series)}): below the dashed line 1 the gradient vanishes, above it it explodes. A number of steps derived from it beyond T − 1 = ${v.T - 1} is an extrapolation.`,
-    factor: `Each point an RNN series: the bound’s factor per step γ·σ_max(W) against the measured (fitted) decay per step, colour by W scale, shape by activation. The bound says ‖∂L_{T−1}/∂s_k‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(γ·σ_max(W))^lag, so every point lies on or below the line y = x; the further below, the looser the bound.${GATED(v) ? ' Gated cells have no such factor and are left out.' : ''}`,
+    adjoints: `‖∂L_{T−1}/∂s_k‖₂ against lag: ${samples}; dashed: its bound ${ADJOINT_BOUND}, in the same colour (∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1} and ‖J_k‖ ≤ (σ_max(W)·γ)^lag). ${panels}${gated}`,
+    jacobian: `‖∂s_{T−1}/∂s_k‖₂ (spectral norm of the Jacobian product J_k) against lag: ${samples}; dashed: its bound ${JACOBIAN_BOUND}, in the same colour, the sufficient condition of Pascanu et al. (2013). ${panels}${gated}`,
+    decay: `The factor per step back fitted to the median ‖∂L_{T−1}/∂s_k‖ (least squares of its log against lag, on ${fitText(v.series)}): below 1 (the dashed line) the gradient vanishes, above 1 it explodes. A number of steps derived from it beyond T − 1 = ${v.T - 1} is an extrapolation.`,
+    factor: `Each point an RNN series: the bound’s factor per step γ·σ_max(W) against the measured (fitted) decay per step, colour by W scale, shape by activation. The bound says ‖∂L_{T−1}/∂s_k‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(γ·σ_max(W))^lag, so every point lies on or below the line y = x; the further below, the looser the bound.${gatedCells ? ` Gated cells (${gatedCells}) have no such factor and are left out.` : ''}`,
   };
 }

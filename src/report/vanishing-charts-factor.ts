@@ -40,7 +40,7 @@ export function decayChart(v: VanishingResult, palette: WPalette): ChartSpec {
           mark: { type: 'point', filled: true, size: 80, opacity: 1 },
           encoding: {
             y: { field: 'panel', type: 'nominal', title: 'cell · activation', sort: rows, axis: { labelLimit: 200 } },
-            yOffset: { field: 'w', type: 'nominal', sort: palette.domain, scale: { paddingInner: 0.1 } },
+            yOffset: { field: 'w', type: 'nominal', sort: palette.domain },
             x: {
               field: 'decay',
               type: 'quantitative',
