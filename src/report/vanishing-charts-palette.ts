@@ -95,18 +95,21 @@ export const panelName = (s: Pick<Series, 'cell' | 'activation'>) => `${s.cell} 
 export const panelsOf = (series: Series[]) => [...new Set(series.map(panelName))];
 
 /**
- * A log axis's domain and ticks for values from min to max: the domain from 10^lo to 10^hi (whole decades around
- * the values, within float64: 1e−320 to 1e308, or the values themselves past them), ticks at the powers of ten
- * inside it, every step-th (1, 2, 5, 10, 20, 50 or 100 decades) so that at most 8 are labelled.
+ * A log axis's domain and ticks for values from min to max: powers of ten, every step-th (1, 2, 5, 10, 20, 50 or
+ * 100 decades) so that at most 10 are labelled, the domain from the tick below the values to the tick above them
+ * (so every panel's top and bottom are labelled, and its title sits at the same height), within float64 (1e−320
+ * to 1e308; values past them widen the domain to themselves).
  */
 export function logTicks(xs: number[]): { domain: [number, number]; values: number[] } {
   const pos = xs.filter((x) => x > 0 && Number.isFinite(x));
   const [min, max] = pos.length ? [Math.min(...pos), Math.max(...pos)] : [1, 10];
-  let lo = Math.max(-320, Math.floor(Math.log10(min) + 1e-9));
-  let hi = Math.min(308, Math.ceil(Math.log10(max) - 1e-9));
-  if (hi <= lo) [lo, hi] = hi < 308 ? [lo, lo + 1] : [hi - 1, hi];
-  const step = [1, 2, 5, 10, 20, 50].find((d) => Math.floor(hi / d) - Math.ceil(lo / d) + 1 <= 8) ?? 100;
+  let lo = Math.floor(Math.log10(min) + 1e-9);
+  let hi = Math.ceil(Math.log10(max) - 1e-9);
+  if (hi <= lo) hi = lo + 1;
+  const step = [1, 2, 5, 10, 20, 50].find((d) => Math.ceil(hi / d) - Math.floor(lo / d) + 1 <= 10) ?? 100;
+  lo = Math.max(Math.floor(lo / step), Math.ceil(-320 / step)) * step;
+  hi = Math.min(Math.ceil(hi / step), Math.floor(308 / step)) * step;
   const values: number[] = [];
-  for (let e = Math.ceil(lo / step) * step; e <= hi; e += step) values.push(Number(`1e${e}`));
-  return { domain: [Math.min(Number(`1e${lo}`), min), Math.max(Number(`1e${hi}`), max)], values };
+  for (let e = lo; e <= hi; e += step) values.push(Number(`1e${e}`));
+  return { domain: [Math.min(values[0]!, min), Math.max(values[values.length - 1]!, max)], values };
 }
