@@ -7,6 +7,7 @@
  */
 import type { Series, VanishingResult } from '../vanishing/analyse.js';
 import { logAxis, MAX_CHART_WIDTH, SCHEMA, type ChartSpec } from './charts.js';
+import { xmlText } from './escape.js';
 import {
   logTicks,
   panelName,
@@ -184,7 +185,7 @@ export function normChart(
 export function vanishingCharts(v: VanishingResult): ChartSpec[] {
   const series = v.series;
   const palette = wPalette(v);
-  const of = ` (case ${v.caseId})`;
+  const of = ` (case ${xmlText(v.caseId)})`; // vega escapes < & >; no control character may reach the SVG
   const factor = factorChart(v, palette);
   return [
     normChart(

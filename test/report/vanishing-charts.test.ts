@@ -83,6 +83,13 @@ describe('the vanishing charts', () => {
     expect(texts(svgs.factor!, 'role-title-text').at(-1)).toMatch(/^Does the bound’s factor γ·σ_max\(W\) predict/);
   });
 
+  it('show a control character of the case id visibly (\\x1b), never raw in the SVG that resvg parses', async () => {
+    const charts = vanishingCharts({ ...v, caseId: 'a\x1bb' });
+    const factor = await renderChart(charts.find((c) => c.name === 'factor')!);
+    expect(factor.svg).not.toContain('\x1b');
+    expect(texts(factor.svg, 'role-title-text').at(-1)).toContain('(case a\\x1bb)');
+  });
+
   it('draw one panel per cell × activation, titled by both, the gated ones saying they have no bound', () => {
     const expected = CELLS.flatMap((c) => ACTIVATIONS.map((a) => `${c} · ${a}${c === 'rnn' ? '' : ' (no bound)'}`));
     for (const name of ['adjoints', 'jacobian']) {
