@@ -29,7 +29,7 @@ export function fitText(series: Series[]): string {
   return sorted
     .map(([key, ss], i) =>
       i === 0 && sorted.length > 1
-        ? `${key} for the other ${ss.length} series`
+        ? `${key} for ${ss.length} series`
         : i === 0
           ? `${key} for every series`
           : `${key} for ${ss.map((s) => `${panelName(s)}, ${s.wSource === 'case' ? 'case W' : `‖W‖₂ = ${s.wNorm}`}`).join('; ')}`,
@@ -46,6 +46,6 @@ export function vanishingCaptions(v: VanishingResult): Record<string, string> {
     adjoints: `‖∂L_{T−1}/∂s_k‖₂ against lag: ${samples}; dashed: its bound ${ADJOINT_BOUND}, in the same colour (∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1} and ‖J_k‖ ≤ (σ_max(W)·γ)^lag). ${panels}${gated}`,
     jacobian: `‖∂s_{T−1}/∂s_k‖₂ (spectral norm of the Jacobian product J_k) against lag: ${samples}; dashed: its bound ${JACOBIAN_BOUND}, in the same colour, the sufficient condition of Pascanu et al. (2013). ${panels}${gated}`,
     decay: `The factor per step back fitted to the median ‖∂L_{T−1}/∂s_k‖ (least squares of its log against lag, on ${fitText(v.series)}): below 1 (the dashed line) the gradient vanishes, above 1 it explodes. A number of steps derived from it beyond T − 1 = ${v.T - 1} is an extrapolation.`,
-    factor: `Each point an RNN series: the bound’s factor per step γ·σ_max(W) against the measured (fitted) decay per step, colour by W scale, shape by activation. The bound says ‖∂L_{T−1}/∂s_k‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(γ·σ_max(W))^lag, so every point lies on or below the line y = x; the further below, the looser the bound.${gatedCells ? ` Gated cells (${gatedCells}) have no such factor and are left out.` : ''}`,
+    factor: `Each point an RNN series: the bound’s factor per step γ·σ_max(W) against the measured (fitted) decay per step, colour by W scale, shape by activation. The bound says ‖∂L_{T−1}/∂s_k‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(γ·σ_max(W))^lag, with equality at lag 0, so the points lie on or below the line y = x (a fitted factor above it would need the early lags far below the bound and the late ones at it); the further below, the looser the bound.${gatedCells ? ` Gated cells (${gatedCells}) have no such factor and are left out.` : ''}`,
   };
 }

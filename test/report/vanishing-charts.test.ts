@@ -9,7 +9,7 @@ import { DEFAULT_TOLERANCE } from '../../src/check/metrics.js';
 import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';
 import { MAX_CHART_WIDTH, renderChart } from '../../src/report/charts.js';
 import { vanishingCharts } from '../../src/report/vanishing-charts.js';
-import { vanishingCaptions } from '../../src/report/vanishing-charts-captions.js';
+import { fitText, vanishingCaptions } from '../../src/report/vanishing-charts-captions.js';
 import { logTicks } from '../../src/report/vanishing-charts-palette.js';
 import { analyseVanishing, type VanishingResult } from '../../src/vanishing/analyse.js';
 import { useBackend } from '../../reference/index.js';
@@ -240,5 +240,20 @@ describe('logTicks', () => {
     const top = logTicks([1, 1.7e308]);
     expect(top.values.every(Number.isFinite)).toBe(true);
     expect(top.domain[1]).toBe(1.7e308);
+  });
+});
+
+describe('the decay caption', () => {
+  it('names the lags each factor was fitted on, the most common first, then each other series by name', () => {
+    const [a, b, c] = v.series;
+    const series = [
+      { ...a!, fit: { fromLag: 0, toLag: 11, points: 12 } },
+      { ...b!, fit: { fromLag: 0, toLag: 11, points: 12 } },
+      { ...c!, fit: { fromLag: 0, toLag: 5, points: 6 } },
+    ];
+    expect(fitText(series)).toBe(
+      `lags 0–11 (12 points) for 2 series; lags 0–5 (6 points) for ${c!.cell} · ${c!.activation}, ‖W‖₂ = ${c!.wNorm}`,
+    );
+    expect(fitText(series.slice(0, 2))).toBe('lags 0–11 (12 points) for every series');
   });
 });
