@@ -3,7 +3,7 @@ import type { VanishingResult } from '../vanishing/analyse.js';
 import { vanishingAnswers } from './vanishing-answers.js';
 import { SERIES_HEADER, seriesRows, vanishingNotes, vanishingSetup, vanishingVerdict } from './vanishing-text.js';
 import type { RenderedChart } from './charts.js';
-import { ADJOINT_BOUND, JACOBIAN_BOUND } from './vanishing-charts.js';
+import { vanishingCaptions } from './vanishing-charts-captions.js';
 import { escapeHtml, figure, footer, page, table, verdict } from './html-page.js';
 
 export interface VanishingMeta {
@@ -15,11 +15,7 @@ export interface VanishingMeta {
 }
 
 export function renderVanishingHtml(v: VanishingResult, meta: VanishingMeta, charts: RenderedChart[]): string {
-  const captions: Record<string, string> = {
-    adjoints: `‖∂L_{T−1}/∂s_k‖₂ against lag, batch row 0; dashed: its bound ${ADJOINT_BOUND} (∂L_{T−1}/∂s_k = J_kᵀ ∂L_{T−1}/∂s_{T−1} and ‖J_k‖ ≤ (σ_max(W)·γ)^lag).`,
-    jacobian: `‖∂s_{T−1}/∂s_k‖₂ (spectral norm of the Jacobian product J_k) against lag; dashed: its bound ${JACOBIAN_BOUND}, the sufficient condition of Pascanu et al. (2013).`,
-    decay: 'Fitted factor per step back: below 1 the gradient vanishes, above 1 it explodes.',
-  };
+  const captions = vanishingCaptions(v);
   const { answer, cellsAnswer } = vanishingAnswers(v);
   const body = [
     '<h1>bptt-check vanishing</h1>',

@@ -14,6 +14,7 @@ const TRUNCATED = ['heatmap-W.png', 'report.html', 'report.json', 'report.md', '
 const VANISHING = [
   'adjoints.png',
   'decay.png',
+  'factor.png',
   'jacobian.png',
   'report.html',
   'report.json',

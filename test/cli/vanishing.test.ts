@@ -27,6 +27,7 @@ describe('bptt-check vanishing', () => {
       '.bptt-check-manifest.json',
       'adjoints.png',
       'decay.png',
+      'factor.png',
       'jacobian.png',
       'report.html',
       'report.json',
@@ -142,7 +143,7 @@ describe('bptt-check vanishing', () => {
     await cli(['vanishing', '--activations', 'tanh', '--w-norm', '1', '--steps', '8', '--out', 'captions'], dir);
     const html = readFileSync(join(dir, 'captions/report.html'), 'utf8');
     const captions = [...html.matchAll(/<figcaption>(.*?)<\/figcaption>/g)].map((m) => m[1]!);
-    expect(captions).toHaveLength(3);
+    expect(captions).toHaveLength(4); // adjoints, jacobian, decay, factor
     for (const c of captions) {
       const w = c.split(/\s+/);
       for (let n = 1; n <= 6; n++)
