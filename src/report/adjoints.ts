@@ -4,9 +4,8 @@
  * BPTT computes the adjoints from t = T−1 down, so the line names the largest failing step: where the error enters.
  */
 import { createObjectCsvStringifier } from 'csv-writer';
-import type { ChartSpec } from './charts.js';
-import { logAxis, SCHEMA } from './charts.js';
-import { csvText, visible } from './escape.js';
+import { chartTitle, logAxis, SCHEMA, type ChartSpec } from './charts.js';
+import { csvText } from './escape.js';
 import type { AdjointCompareJson, AdjointsJson } from './json-types.js';
 import type { Report } from './model.js';
 import { markdownTable } from './table.js';
@@ -82,10 +81,7 @@ export function adjointsChart(a: AdjointsJson, subject: string, id?: string): Ch
     name: 'adjoints',
     spec: {
       $schema: SCHEMA,
-      title: {
-        text: `‖adjoint‖ per step, ${subject} against ${a.reference.split(' ')[0]}`,
-        ...(id === undefined ? {} : { subtitle: `case ${visible(id)}` }),
-      },
+      title: chartTitle(`‖adjoint‖ per step, ${subject} against ${a.reference.split(' ')[0]}`, id),
       width: 560,
       height: 300,
       data: { values },

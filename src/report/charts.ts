@@ -4,6 +4,7 @@
  * chart is drawn, so commands that draw none start faster.
  */
 import { createRequire } from 'node:module';
+import { visible } from './escape.js';
 
 export interface ChartSpec {
   /** file-name stem of the PNG */
@@ -44,6 +45,15 @@ export const logAxis = (extra: Record<string, unknown> = {}) => ({
   labelExpr: LOG_LABEL,
   labelOverlap: true,
   ...extra,
+});
+
+/**
+ * A chart's title: what it shows, and beneath it the case it is of (on one line, control characters as visible
+ * escapes: an SVG holds no ESC; vega escapes < & > itself). A title and a subtitle, so that neither is cut.
+ */
+export const chartTitle = (text: string, caseId?: string) => ({
+  text,
+  ...(caseId === undefined ? {} : { subtitle: `case ${visible(caseId)}` }),
 });
 
 /** The config every chart is drawn with: the font, and room for long legend labels and titles. */

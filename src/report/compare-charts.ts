@@ -3,12 +3,8 @@
  * per-step check), and a failing subject's error per step (subject-charts.ts). Every one names its case in
  * its title, has axis titles with units and a legend, and draws its log axes in the one format (logAxis).
  */
-import { entryName, LOG_LABEL, logAxis, SCHEMA, type ChartSpec } from './charts.js';
-import { visible } from './escape.js';
+import { chartTitle, entryName, LOG_LABEL, logAxis, SCHEMA, type ChartSpec } from './charts.js';
 import type { CaseConfigJson, HeatmapJson, StepsJson, ToleranceJson } from './json-types.js';
-
-/** A chart's subtitle: the case it is of, on one line with control characters as visible escapes (an SVG holds no ESC). */
-export const caseTitle = (id: string): string => `case ${visible(id)}`;
 
 /** What a compare chart knows of its case: its id (in the title), its sizes and the tolerance it was held to. */
 export interface ChartCase {
@@ -166,12 +162,12 @@ export function heatmapChart(h: HeatmapJson, id?: string): ChartSpec {
     name: 'heatmap-W',
     spec: {
       $schema: SCHEMA,
-      title: {
-        text: blocks
+      title: chartTitle(
+        blocks
           ? `|${h.a} − ${h.r}| for d${what}: the largest in each block of ${block}×${block} entries`
           : `|${h.a} − ${h.r}| for d${what}, element by element`,
-        ...(id === undefined ? {} : { subtitle: caseTitle(id) }),
-      },
+        id,
+      ),
       width,
       height,
       data: { values },
@@ -237,10 +233,7 @@ export function stepsChart(s: StepsJson, k: ChartCase): ChartSpec {
     name: 'steps',
     spec: {
       $schema: SCHEMA,
-      title: {
-        text: `Relative error of each step’s term, hand vs ${s.reference.split(' ')[0]}`,
-        subtitle: caseTitle(k.id),
-      },
+      title: chartTitle(`Relative error of each step’s term, hand vs ${s.reference.split(' ')[0]}`, k.id),
       width: 560,
       height: 300,
       layer: [

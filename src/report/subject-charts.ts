@@ -4,8 +4,8 @@
  * when its adjoints agree at every step) from the localisation's prefix experiment (its worst relErrNorm on the
  * first T′ steps, for every T′ checked).
  */
-import { logAxis, SCHEMA, type ChartSpec } from './charts.js';
-import { BOUND_LABEL, caseTitle, decades, passBound, type ChartCase } from './compare-charts.js';
+import { chartTitle, logAxis, SCHEMA, type ChartSpec } from './charts.js';
+import { BOUND_LABEL, decades, passBound, type ChartCase } from './compare-charts.js';
 import type { CaseJson } from './json-types.js';
 
 /** Where a subject-steps chart's points come from, as its caption says. */
@@ -54,7 +54,7 @@ function fromAdjoints(c: CaseJson, k: ChartCase): ChartSpec {
       });
   const bound = passBound(k.tolerance, k.config.B * k.config.H);
   return chart(
-    { text: `Error of the adjoints of ${subject} per step, against ${ref}`, subtitle: caseTitle(k.id) },
+    chartTitle(`Error of the adjoints of ${subject} per step, against ${ref}`, k.id),
     'time step t (steps)',
     values,
     [{ y: bound, line: BOUND_LABEL.replace('a step', 'a step’s adjoint') }],
@@ -74,10 +74,7 @@ function fromPrefix(c: CaseJson, k: ChartCase): ChartSpec {
       pass: e.pass,
     }));
   return chart(
-    {
-      text: `Error of ${subject} on the first T′ steps (the localisation’s prefixes, B = ${p.batch})`,
-      subtitle: caseTitle(k.id),
-    },
+    chartTitle(`Error of ${subject} on the first T′ steps (the localisation’s prefixes, B = ${p.batch})`, k.id),
     'prefix length T′ (steps)',
     values,
     [],
@@ -87,7 +84,7 @@ function fromPrefix(c: CaseJson, k: ChartCase): ChartSpec {
 
 /** Error against step on a log axis, a cross where it fails; dashed: a horizontal bound or the step where failing starts. */
 function chart(
-  title: { text: string; subtitle: string },
+  title: ReturnType<typeof chartTitle>,
   xTitle: string,
   values: Record<string, unknown>[],
   rules: { y: number; line: string }[],

@@ -1,7 +1,6 @@
 /** The vanishing report's per-step charts: the fitted decay of every series, and the bound's factor γ·σ_max(W) against it. */
 import type { VanishingResult } from '../vanishing/analyse.js';
-import { logAxis, SCHEMA, type ChartSpec } from './charts.js';
-import { xmlText } from './escape.js';
+import { chartTitle, logAxis, SCHEMA, type ChartSpec } from './charts.js';
 import {
   logTicks,
   panelName,
@@ -32,7 +31,7 @@ export function decayChart(v: VanishingResult, palette: WPalette): ChartSpec {
     name: 'decay',
     spec: {
       $schema: SCHEMA,
-      title: `Fitted per-step factor of ‖∂L_{T−1}/∂s_k‖, below 1 vanishes, above 1 explodes (case ${xmlText(v.caseId)})`,
+      title: chartTitle('Fitted per-step factor of ‖∂L_{T−1}/∂s_k‖, below 1 vanishes, above 1 explodes', v.caseId),
       width: 560,
       height: { step: 14, for: 'offset' },
       data: { values },
@@ -89,7 +88,7 @@ export function factorChart(v: VanishingResult, palette: WPalette): ChartSpec | 
     name: 'factor',
     spec: {
       $schema: SCHEMA,
-      title: `Does the bound’s factor γ·σ_max(W) predict the measured decay? (case ${xmlText(v.caseId)})`,
+      title: chartTitle('Does the bound’s factor γ·σ_max(W) predict the measured decay?', v.caseId),
       width: 480,
       height: 400,
       layer: [

@@ -6,8 +6,7 @@
  * (vanishing-charts-factor.ts).
  */
 import type { Series, VanishingResult } from '../vanishing/analyse.js';
-import { logAxis, MAX_CHART_WIDTH, SCHEMA, type ChartSpec } from './charts.js';
-import { xmlText } from './escape.js';
+import { chartTitle, logAxis, MAX_CHART_WIDTH, SCHEMA, type ChartSpec } from './charts.js';
 import {
   logTicks,
   panelName,
@@ -72,7 +71,7 @@ const positive = (x: number | null | undefined): x is number =>
  */
 export function normChart(
   name: string,
-  title: string,
+  title: ReturnType<typeof chartTitle>,
   yTitle: string | string[],
   series: Series[],
   pick: NormPick,
@@ -128,7 +127,7 @@ export function normChart(
                 mark: { type: 'area', fillOpacity: 0.2 },
                 transform: [{ filter: { field: 'quantity', equal: 'measured' } }],
                 encoding: {
-                  x: { ...x, title: null },
+                  x: { ...x, title: i === lastRowStart ? X_LAG : null }, // the same in both layers, or vega-lite drops it
                   y: { ...y, field: 'lo' },
                   y2: { field: 'hi' },
                   color: wColour(palette, LINE_SWATCH),
@@ -185,12 +184,11 @@ export function normChart(
 export function vanishingCharts(v: VanishingResult): ChartSpec[] {
   const series = v.series;
   const palette = wPalette(v);
-  const of = ` (case ${xmlText(v.caseId)})`; // vega escapes < & >; no control character may reach the SVG
   const factor = factorChart(v, palette);
   return [
     normChart(
       'adjoints',
-      `How far back the last output’s gradient reaches: ‖∂L_{T−1}/∂s_k‖${of}`,
+      chartTitle('How far back the last output’s gradient reaches: ‖∂L_{T−1}/∂s_k‖', v.caseId),
       ['‖∂L_{T−1}/∂s_k‖₂', '(log scale)'],
       series,
       { value: (s) => s.dLlast_ds, range: (s) => s.dLlast_dsRange, bound: (s) => s.adjointBound },
@@ -199,7 +197,7 @@ export function vanishingCharts(v: VanishingResult): ChartSpec[] {
     ),
     normChart(
       'jacobian',
-      `The Jacobian product and its bound: ‖∂s_{T−1}/∂s_k‖${of}`,
+      chartTitle('The Jacobian product and its bound: ‖∂s_{T−1}/∂s_k‖', v.caseId),
       ['‖∂s_{T−1}/∂s_k‖₂', '(ratio, log scale)'],
       series,
       { value: (s) => s.jacobianNorm, range: (s) => s.jacobianRange, bound: (s) => s.bound },
