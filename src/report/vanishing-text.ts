@@ -42,7 +42,9 @@ export function vanishingVerdict(v: VanishingResult): string {
     return (
       `PASS: the hand adjoints agree with tf.grad at ${skipped === 'none' ? 'every lag' : `every lag float32 can hold (${compared} of ${lags} compared; not compared: ${skipped})`}, ` +
       `and ‖∂s_{T−1}/∂s_k‖ ≤ (σ_max(W)·γ)^lag and ‖∂L_{T−1}/∂s_k‖ ≤ ‖∂L_{T−1}/∂s_{T−1}‖·(σ_max(W)·γ)^lag at every lag, in all ${v.series.length} series` +
-      (n > 1 ? `, each at every one of its ${n} samples (${plural(v.seeds.length, 'seed')} × ${plural(v.batch, 'batch row')})` : '')
+      (n > 1
+        ? `, each at every one of its ${n} samples (${plural(v.seeds.length, 'seed')} × ${plural(v.batch, 'batch row')})`
+        : '')
     );
   const first = adj[0]
     ? `${seriesName(adj[0])}: ${adj[0].adjointCheck.failure}`
