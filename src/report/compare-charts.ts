@@ -13,6 +13,15 @@ export interface ChartCase {
   tolerance: ToleranceJson;
 }
 
+/** The y channel of a relErrNorm chart (field err): a log axis in the one format, over `domain` when given. */
+export const relErrAxis = (domain?: number[]) => ({
+  field: 'err',
+  type: 'quantitative',
+  scale: { type: 'log', ...(domain ? { domain } : {}) },
+  title: 'relErrNorm (ratio, log scale)',
+  axis: logAxis(),
+});
+
 /** The gates stacked in the gated cells' W_*, U_*, b_*: 1 for the RNN. */
 export const gatesOf = (cell: string): number => ({ lstm: 4, gru: 3 })[cell] ?? 1;
 
@@ -222,13 +231,7 @@ export function stepsChart(s: StepsJson, k: ChartCase): ChartSpec {
       encode: { symbols: { update: { stroke: { value: '#444' } } } },
     },
   };
-  const y = {
-    field: 'err',
-    type: 'quantitative',
-    scale: { type: 'log', ...(domain ? { domain } : {}) },
-    title: 'relErrNorm (ratio, log scale)',
-    axis: logAxis(),
-  };
+  const y = relErrAxis(domain);
   return {
     name: 'steps',
     spec: {

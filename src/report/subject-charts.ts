@@ -4,8 +4,8 @@
  * when its adjoints agree at every step) from the localisation's prefix experiment (its worst relErrNorm on the
  * first T′ steps, for every T′ checked).
  */
-import { chartTitle, logAxis, SCHEMA, type ChartSpec } from './charts.js';
-import { BOUND_LABEL, decades, passBound, type ChartCase } from './compare-charts.js';
+import { chartTitle, SCHEMA, type ChartSpec } from './charts.js';
+import { BOUND_LABEL, relErrAxis, decades, passBound, type ChartCase } from './compare-charts.js';
 import type { CaseJson } from './json-types.js';
 
 /** Where a subject-steps chart's points come from, as its caption says. */
@@ -99,13 +99,7 @@ function chart(
     scale: { domain: lines, range: [[6, 4]] },
     legend: { symbolType: 'stroke', symbolStrokeColor: '#444', symbolStrokeWidth: 2, symbolSize: 300 },
   };
-  const y = {
-    field: 'err',
-    type: 'quantitative',
-    scale: { type: 'log', ...(domain ? { domain } : {}) },
-    title: 'relErrNorm (ratio, log scale)',
-    axis: logAxis(),
-  };
+  const y = relErrAxis(domain);
   const x = { field: 'step', type: 'quantitative', title: xTitle, axis: { format: 'd', tickMinStep: 1 } };
   return {
     name: 'subject-steps',
