@@ -10,10 +10,15 @@ import type { Report } from './model.js';
 import { adjointsChart, adjointsLine } from './adjoints.js';
 import { escapeHtml, figure } from './html-page.js';
 import { fieldName } from '../model/errors.js';
+import { hasOverview } from './overview.js';
 
-/** The compare report's charts: the dW heatmap and the error against time step, when the data is there. */
+/**
+ * The compare report's charts (compare, verify: one case): the dW heatmap and the error against time step, when
+ * the data is there. A report of many cases (suite, sweep, merge) has none: its overview is its picture, and
+ * its first case's charts would stand for cases they are not.
+ */
 export async function compareCharts(r: Report): Promise<RenderedChart[]> {
-  const c = r.kind !== 'suite' ? r.cases[0] : undefined;
+  const c = hasOverview(r) ? undefined : r.cases[0];
   const specs: ChartSpec[] = [];
   if (!c) return [];
   const k: ChartCase = { id: c.id, config: c.config, tolerance: r.tolerance };

@@ -69,7 +69,7 @@ export function renderCompareHtml(r: Report, charts: RenderedChart[]): string {
     body.push(...overviewHtml(r), '<h2>Cases</h2>');
     r.cases.forEach((c, i) => body.push(...caseDetails(c, i)));
   } else for (const c of r.cases) body.push(`<h2>${escapeHtml(caseTitle(c))}</h2>`, ...caseBody(c));
-  if (!overview || charts.length) body.push(...compareFigures(r, charts)); // a many-case report: no "no per-step" note
+  if (!overview) body.push(...compareFigures(r, charts));
   if (r.conventions)
     body.push(
       `<p id="conventions">Checked in the conventions ${r.conventions.map((x) => escapeHtml(x)).join('; ')}.</p>`,

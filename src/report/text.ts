@@ -15,8 +15,12 @@ import type { CaseShapeJson, DiagnosisJson, FdModeJson, LocalisationJson, Tolera
 export type Names = (text: string) => string;
 export const FIELD_NAMES: Names = (text) => text;
 
-/** Numbers as reports show them: 3 significant digits, exponent form for the small and the large. */
-export function num(x: number): string {
+/**
+ * Numbers as reports show them: 3 significant digits, exponent form for the small and the large. A null is a
+ * NaN or ±Inf read back from report.json (merge), which keeps no sign: "non-finite", never a guessed -Inf.
+ */
+export function num(x: number | null): string {
+  if (x === null) return 'non-finite';
   if (Number.isNaN(x)) return 'NaN';
   if (!Number.isFinite(x)) return x > 0 ? 'Inf' : '-Inf';
   if (x === 0) return '0';

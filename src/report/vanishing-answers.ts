@@ -1,6 +1,7 @@
 /** The vanishing report's two answers, from the measured series: "would sigmoid help?" and "how much longer in gated cells?". */
 import type { Series, VanishingResult } from '../vanishing/analyse.js';
 import { fieldName } from '../model/errors.js';
+import { median } from '../vanishing/samples.js'; // the seeds' rule: an even count gives the mean of the two middle values
 
 /** The W of a series, as a grouping key and as text: the case's own, or rescaled to a spectral norm. */
 export const wKey = (s: Pick<Series, 'wNorm' | 'wSource'>) => (s.wSource === 'case' ? 'case' : String(s.wNorm));
@@ -62,7 +63,6 @@ export function howMuchLonger(series: Series[], T: number): string {
   }
   if (!lines.length)
     return `How much longer do gradients survive in gated cells? Run with rnn and a gated cell in ${fieldName('cells')}, at a W scale where the RNN does not explode, to answer from data.`;
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const summary = Object.entries(ratios)
     .map(
       ([cell, rs]) =>

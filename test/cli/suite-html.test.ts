@@ -4,7 +4,7 @@
  * counted), all checked against report.json of the same run; and a merged sweep whose case file has a
  * hostile id shows it escaped. report.md opens with the overview too.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -154,6 +154,10 @@ describe.concurrent('the overview of a many-case report, through the CLI', () =>
       expect(html).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
       expect(html).toContain('<p id="diagnoses-counted">none</p>');
       expect(read(out, 'report.md')).toContain('\\<script\\>alert\\(1\\)');
+      // no chart of one case stands for the three: neither a PNG nor an inline SVG
+      for (const d of ['h1', 'h2', 'hm'])
+        expect(readdirSync(join(dir, d)).filter((f) => f.endsWith('.png'))).toEqual([]);
+      expect(html).not.toContain('<svg');
     },
     SLOW,
   );
