@@ -114,7 +114,9 @@ export function factorChart(v: VanishingResult, palette: WPalette): ChartSpec | 
         },
         {
           data: { values },
-          mark: { type: 'point', filled: true, size: 90, opacity: 1 },
+          // hollow, and smaller for each next activation: two series at the same point (tanh at ‖W‖₂ = 0.5 and
+          // sigmoid at 2 share γ·σ_max(W) = 0.5, and often nearly their decay) are both seen, one inside the other
+          mark: { type: 'point', filled: false, strokeWidth: 2, opacity: 1 },
           encoding: {
             x: {
               field: 'factor',
@@ -128,6 +130,13 @@ export function factorChart(v: VanishingResult, palette: WPalette): ChartSpec | 
             },
             color: wColour(palette),
             shape: { field: 'activation', type: 'nominal', title: 'activation', sort: activations },
+            size: {
+              field: 'activation',
+              type: 'nominal',
+              title: 'activation',
+              sort: activations,
+              scale: { domain: activations, range: activations.map((_, i) => 300 / (i + 1) ** 1.5) },
+            },
             tooltip: [
               { field: 'series', type: 'nominal' },
               { field: 'factor', type: 'quantitative', format: '.4f' },

@@ -198,6 +198,24 @@ describe('the vanishing charts', () => {
     expect(vanishingCaptions(v).factor).toMatch(/Gated cells \(LSTM, GRU\) have no such factor and are left out/);
   });
 
+  it('draw the factor chart’s points hollow, each activation smaller than the one before, so coinciding points both show', () => {
+    // tanh at ‖W‖₂ = 0.5 and sigmoid at 2 share γ·σ_max(W) = 0.5: one filled mark would hide the other
+    const points = [...svgs.factor!.matchAll(/<path aria-label="([^"]*series: [^"]*)"[^>]*>/g)];
+    const area = new Map<string, number>(); // activation → its symbol's area in px² (vega's size)
+    for (const [tag, label] of points) {
+      expect(tag).not.toMatch(/\sfill="#/); // no fill colour: only the outline is drawn
+      expect(tag).toMatch(/\sstroke="#[0-9a-f]{6}"/);
+      const d = /\sd="([^"]*)"/.exec(tag)![1]!;
+      // a circle "M r,0 A r,r …" has area π r²; a square "M −a,−a h 2a v 2a …" has area (2a)²
+      const circle = /^M(-?[\d.]+),0A/.exec(d);
+      const square = /h(-?[\d.]+)v/.exec(d);
+      const px = circle ? Math.PI * Number(circle[1]) ** 2 : Number(square![1]) ** 2;
+      area.set(/activation: (\w+)/.exec(unescape(label!))![1]!, px);
+    }
+    const sizes = ACTIVATIONS.map((a) => area.get(a)!);
+    for (let i = 1; i < sizes.length; i++) expect(sizes[i]!).toBeLessThan(sizes[i - 1]! * 0.8);
+  });
+
   it('with several samples, draw the band from min to max in the colour of its setting, and say so', async () => {
     const spread: VanishingResult = {
       ...v,
