@@ -92,7 +92,7 @@ function subjectCaption(c: CaseJson, source: SubjectStepsSource, tol: ToleranceJ
     const floor = c.steps
       ? ', beside the hand side’s own error against the same reference (the floor a correct BPTT reaches)'
       : '';
-    return `From the adjoints of ${subject} (adjoints.csv): the relErrNorm of each step’s ∂L/∂s_t${c.adjoints!.rows.some((x) => x.c) ? ' and ∂L/∂c_t' : ''} against ${c.adjoints!.reference.split(' ')[0]}${floor}, a cross where the step fails. Dashed: the pass bound √(B·H)·atol + rtol (atol = ${tol.atol}, rtol = ${tol.rtol}): above it a step fails.`;
+    return `From the adjoints of ${subject} (adjoints.csv): the relErrNorm of each step’s ∂L/∂s_t${c.adjoints!.rows.some((x) => x.c) ? ' and ∂L/∂c_t' : ''} against ${c.adjoints!.reference.split(' ')[0]}${floor}, a cross where the step fails. Dashed: the pass bound √(B·H)·atol + rtol (atol = ${tol.atol}, rtol = ${tol.rtol}): above it a step fails; below it a step can still fail at one entry (the pass rule is entry by entry, |a − r| ≤ atol·S + rtol·|r|), as its cross says.`;
   }
   const l = c.localisation!;
   const p = l.prefix!;

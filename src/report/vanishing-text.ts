@@ -80,7 +80,13 @@ export function vanishingNotes(v: VanishingResult): string[] {
         'clip-norm overflow: the full gradient’s norm is beyond float64’s largest value (1.80e308), so float64 holds it as Inf; the clipped gradient g·n/‖g‖ is then undefined (float64 gives 0 or NaN), and none is reported',
       ]
     : [];
-  return [...(reasons.length ? [`Lags not compared with tf.grad — ${reasons.join('; ')}.`] : []), ...clip];
+  const seeds =
+    v.seeds.length > 1
+      ? [
+          `The ‖∇‖ → clipped column is not a median: it is the full-loss gradient of the seed with the largest ‖∇‖ (of ${v.seeds.length}), before and after clipping.`,
+        ]
+      : [];
+  return [...(reasons.length ? [`Lags not compared with tf.grad — ${reasons.join('; ')}.`] : []), ...clip, ...seeds];
 }
 
 /** How each series' W was chosen; `idText` escapes the case id for the format (mdText for Markdown). */
