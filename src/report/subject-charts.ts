@@ -79,6 +79,7 @@ function fromPrefix(c: CaseJson, k: ChartCase): ChartSpec {
     values,
     [],
     { x: p.shortestFailing, line: `fails from T′ = ${p.shortestFailing}` },
+    false, // only the prefixes the bisection checked: no line through the ones it did not
   );
 }
 
@@ -89,6 +90,7 @@ function chart(
   values: Record<string, unknown>[],
   rules: { y: number; line: string }[],
   from?: { x: number; line: string },
+  connect = true,
 ): ChartSpec {
   const domain = decades([...values.map((v) => v.err as number), ...rules.map((r) => r.y)]);
   const lines = [...rules.map((r) => r.line), ...(from ? [from.line] : [])];
@@ -109,11 +111,15 @@ function chart(
       width: 560,
       height: 300,
       layer: [
-        {
-          data: { values },
-          mark: { type: 'line', point: false },
-          encoding: { x, y, color: { field: 'series', type: 'nominal', title: 'error' } },
-        },
+        ...(connect
+          ? [
+              {
+                data: { values },
+                mark: { type: 'line', point: false },
+                encoding: { x, y, color: { field: 'series', type: 'nominal', title: 'error' } },
+              },
+            ]
+          : []),
         {
           data: { values },
           mark: { type: 'point', filled: true, size: 60 },
