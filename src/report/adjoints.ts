@@ -62,9 +62,14 @@ function num(x: number): string {
   return Number.isFinite(x) ? x.toPrecision(4) : String(x);
 }
 
+/** The colours of the subject and of the reference in the adjoint chart. */
+const SUBJECT_COLOUR = '#d6604d';
+const REFERENCE_COLOUR = '#4c78a8';
+
 /** The subject's ‖∂L/∂s_t‖ (and ‖∂L/∂c_t‖) against the reference's, per step, log scale. */
 export function adjointsChart(a: AdjointsJson, subject: string, id?: string): ChartSpec {
   const values: Record<string, unknown>[] = [];
+  const withC = a.rows.some((r) => r.c);
   for (const r of a.rows)
     for (const [q, v] of [
       ['∂L/∂s_t', r.s],
@@ -75,7 +80,8 @@ export function adjointsChart(a: AdjointsJson, subject: string, id?: string): Ch
         [subject, v.subject],
         ['reference', v.reference],
       ] as const)
-        if (n > 0 && Number.isFinite(n)) values.push({ step: r.step, norm: n, series: `${q}, ${side}`, pass: v.pass });
+        if (n > 0 && Number.isFinite(n))
+          values.push({ step: r.step, norm: n, side, adjoint: q, series: `${q}, ${side}`, pass: v.pass });
     }
   return {
     name: 'adjoints',
@@ -96,13 +102,40 @@ export function adjointsChart(a: AdjointsJson, subject: string, id?: string): Ch
           field: 'norm',
           type: 'quantitative',
           scale: { type: 'log', nice: true },
-          title: `${a.rows.some((r) => r.c) ? '‖∂L/∂s_t‖, ‖∂L/∂c_t‖' : '‖∂L/∂s_t‖'} (norm, log scale)`,
+          title: `${withC ? '‖∂L/∂s_t‖, ‖∂L/∂c_t‖' : '‖∂L/∂s_t‖'} (norm, log scale)`,
           axis: logAxis(),
         },
-        color: { field: 'series', type: 'nominal', title: 'adjoint, side' },
+        // one colour per side in every chart of the report, one dash per adjoint: the subject drawn thin over the
+        // reference's broad pale line, so that where the two agree both are still seen
+        color: {
+          field: 'side',
+          type: 'nominal',
+          title: 'side',
+          scale: { domain: [subject, 'reference'], range: [SUBJECT_COLOUR, REFERENCE_COLOUR] },
+        },
+        strokeDash: {
+          field: 'adjoint',
+          type: 'nominal',
+          title: 'adjoint',
+          scale: {
+            domain: ['∂L/∂s_t', '∂L/∂c_t'],
+            range: [
+              [1, 0],
+              [6, 3],
+            ],
+          },
+          legend: { symbolType: 'stroke', symbolStrokeColor: '#444', symbolStrokeWidth: 2, symbolSize: 300 },
+        },
+        detail: { field: 'series' },
       },
       layer: [
-        { mark: { type: 'line' } },
+        {
+          mark: { type: 'line' },
+          encoding: {
+            strokeWidth: { condition: { test: "datum.side === 'reference'", value: 5 }, value: 1.6 },
+            opacity: { condition: { test: "datum.side === 'reference'", value: 0.45 }, value: 1 },
+          },
+        },
         {
           mark: { type: 'point', filled: true, size: 60 },
           encoding: {
