@@ -103,11 +103,18 @@ export function normChart(
   const x = { field: 'lag', type: 'quantitative', axis: { format: 'd', tickMinStep: 1 } };
   const panel = (p: string, i: number) => {
     const lastRowStart = panels.length - 1 - ((panels.length - 1) % columns);
-    const ticks = logTicks(
-      values
-        .filter((v) => v.panel === p)
-        .flatMap((v) => [v.value, v.lo, v.hi].filter((x): x is number => typeof x === 'number')),
-    );
+    // the panel's range is the measured one (median and band), widened for the bound by at most BOUND_ROOM decades
+    // each way: a bound of 1e23 over medians near 1e0 would squash them into a band; the bound runs off the panel
+    const mine = values.filter((v) => v.panel === p);
+    const seen = mine
+      .filter((v) => v.quantity === 'measured')
+      .flatMap((v) => [v.value, v.lo, v.hi].filter((x): x is number => typeof x === 'number'));
+    const [least, most] = [Math.min(...seen), Math.max(...seen)];
+    const room = 10 ** BOUND_ROOM;
+    const bounds = mine
+      .filter((v) => v.quantity === bound)
+      .map((v) => Math.min(most * room, Math.max(least / room, v.value as number)));
+    const ticks = logTicks([...seen, ...bounds]);
     const y = {
       field: 'value',
       type: 'quantitative',
@@ -136,7 +143,7 @@ export function normChart(
             ]
           : []),
         {
-          mark: { type: 'line', strokeWidth: 1.8 },
+          mark: { type: 'line', strokeWidth: 1.8, clip: true },
           encoding: {
             x: { ...x, title: i === lastRowStart ? X_LAG : null },
             y,
@@ -173,6 +180,9 @@ export function normChart(
     },
   };
 }
+
+/** How many decades beyond the measured values a panel's y range may reach to show more of the bound. */
+export const BOUND_ROOM = 4;
 
 /**
  * The four charts of a vanishing report, every one with the same colour per W setting. Each norm chart draws the

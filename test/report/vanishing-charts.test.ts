@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TOLERANCE } from '../../src/check/metrics.js';
 import { GENERATE_DEFAULTS, generateCase } from '../../src/model/generate.js';
 import { MAX_CHART_WIDTH, renderChart } from '../../src/report/charts.js';
-import { vanishingCharts } from '../../src/report/vanishing-charts.js';
+import { BOUND_ROOM, vanishingCharts } from '../../src/report/vanishing-charts.js';
 import { fitText, vanishingCaptions } from '../../src/report/vanishing-charts-captions.js';
 import { logTicks } from '../../src/report/vanishing-charts-palette.js';
 import { analyseVanishing, type VanishingResult } from '../../src/vanishing/analyse.js';
@@ -118,13 +118,42 @@ describe('the vanishing charts', () => {
       [rnnTanh, 'rnn'],
       [lstmTanh, 'lstm'],
     ] as const) {
-      const ys = v.series
-        .filter((s) => s.cell === cell && s.activation === 'tanh')
-        .flatMap((s) => [...s.dLlast_ds, ...s.adjointBound])
-        .filter((y): y is number => y !== null && y > 0);
-      expect(lo!).toBeLessThanOrEqual(Math.min(...ys));
-      expect(hi!).toBeGreaterThanOrEqual(Math.max(...ys));
+      const mine = v.series.filter((s) => s.cell === cell && s.activation === 'tanh');
+      const pos = (xs: (number | null)[]) => xs.filter((y): y is number => y !== null && y > 0);
+      const ys = pos(mine.flatMap((s) => [...s.dLlast_ds, ...s.dLlast_dsRange.min, ...s.dLlast_dsRange.max]));
+      const [least, most] = [Math.min(...ys), Math.max(...ys)];
+      expect(lo!).toBeLessThanOrEqual(least);
+      expect(hi!).toBeGreaterThanOrEqual(most);
+      // the bound widens the range by at most BOUND_ROOM decades each way (and up to two more to reach a labelled
+      // tick): rnn · tanh's bound at ‖W‖₂ = 4 reaches 4^39 ≈ 3e23, which would squash the medians near 1e0
+      expect(Math.log10(hi! / most)).toBeLessThanOrEqual(BOUND_ROOM + 2);
+      expect(Math.log10(least / lo!)).toBeLessThanOrEqual(BOUND_ROOM + 2);
     }
+  });
+
+  it('let a bound far above the measured norms run off the panel rather than squash them', async () => {
+    // tanh at ‖W‖₂ = 4 over T = 40: the bound ‖∂L_{T−1}/∂s_{T−1}‖·4^lag reaches ~3e23, the measured norms stay near 1e0
+    const c = generateCase({ ...GENERATE_DEFAULTS, steps: 40, hiddenSize: 6, seed: 4 });
+    const one = await analyseVanishing(c, {
+      activations: ['tanh'],
+      wNorms: [4],
+      clipNorm: 1,
+      tolerance: DEFAULT_TOLERANCE,
+    });
+    const { svg } = await renderChart(vanishingCharts(one)[0]!);
+    const y = axes(svg).find((a) => a.label.startsWith('Y-axis'))!;
+    const [lo, hi] = /values from (\S+) to (\S+)$/
+      .exec(y.label)!
+      .slice(1)
+      .map((x) => Number(x.replace(/,/g, '')));
+    const s = one.series[0]!;
+    const ys = [...s.dLlast_ds, ...s.dLlast_dsRange.max].filter((x): x is number => x !== null && x > 0);
+    const top = Math.max(...s.adjointBound.filter((x): x is number => x !== null));
+    expect(top).toBeGreaterThan(1e20);
+    expect(hi!).toBeGreaterThanOrEqual(Math.max(...ys));
+    expect(Math.log10(hi! / Math.max(...ys))).toBeLessThanOrEqual(BOUND_ROOM + 2); // not up to the bound's 1e23
+    expect(hi!).toBeLessThan(top);
+    expect(lo!).toBeLessThanOrEqual(Math.min(...ys));
   });
 
   it('draw each W setting in one colour in all four charts, the ramp light to dark by ‖W‖₂, the case W outside it', () => {
