@@ -146,6 +146,12 @@ export function excessShort(x: number): string {
   if (x === 0) return '0';
   if (x >= 0.01 && x < 99.5) return String(Number(x.toPrecision(2)));
   if (x >= 99.5 && x < 999.5) return String(Math.round(x));
+  if (x < 0.01) {
+    // rounded down, so that no label crosses a colour's bin edge (powers of ten): 9.7e−4 is 9e−4, 1.3e−3 is 1e−3
+    const e = Math.floor(Math.log10(x));
+    const m = Math.floor(x / 10 ** e + 1e-9);
+    return `${m}e${String(e).replace('-', '−')}`;
+  }
   const [m, e] = x.toExponential(0).split('e');
   return `${m}e${e!.replace('+', '').replace('-', '−')}`;
 }

@@ -9,6 +9,7 @@ import { buildReport, type Report } from '../../src/report/model.js';
 import { renderCompareHtml } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { excessShort } from '../../src/report/overview.js';
+import { excessClass } from '../../src/report/overview-html.js';
 
 const config = { cell: 'rnn', activation: 'tanh', bias: true, inputs: 'dense' as const, I: 2, H: 2, K: 2, T: 3, B: 1 };
 
@@ -227,5 +228,15 @@ describe('the overview of a report of many cases', () => {
       '2e3',
       '∞',
     ]);
+  });
+
+  it('never labels two cells of different colours alike: small values are rounded down to their bin', () => {
+    // 0.00097 is in the bin up to 1e−3 and 0.00128 in the next: rounded, both would read 1e−3
+    const [a, b] = [0.00097, 0.00128];
+    expect(excessClass(a)).not.toBe(excessClass(b));
+    expect(excessShort(a)).toBe('9e−4');
+    expect(excessShort(b)).toBe('1e−3');
+    expect(excessShort(0.001)).toBe('1e−3');
+    expect(excessShort(0.0099)).toBe('9e−3');
   });
 });
