@@ -58,7 +58,7 @@ export function compareFigures(r: Report, charts: RenderedChart[]): string[] {
     body.push(
       figure(
         steps,
-        `relErrNorm = ‖a − r‖ / max(‖a‖, ‖r‖) of each step’s adjoint and contributions (the data of steps.csv). Dashed, in each term’s colour: its pass bound √n·atol + rtol (atol = ${tol.atol}, rtol = ${tol.rtol}, n the term’s entries). A step passes when every entry has |a − r| ≤ atol·S + rtol·|r|, which keeps relErrNorm under the bound: a point above it fails, one below may still fail at one entry.`,
+        `relErrNorm = ‖a − r‖ / max(‖a‖, ‖r‖) of each step’s adjoint and contributions (the data of steps.csv). Dashed, in each term’s colour: its pass bound √n·atol + rtol (atol = ${tol.atol}, rtol = ${tol.rtol}, n the term’s entries). A step passes when every entry has |a − r| ≤ atol·S + rtol·|r|, which keeps relErrNorm under the bound: a point above it fails, one below may still fail at one entry.${r.cases[0]?.config.inputs === 'tokens' && r.cases[0].steps?.rows.some((x) => x.b) ? ' With token inputs dU_k = da_k x_kᵀ is da_k in one column, so its error is db_k’s and the two lines lie on each other.' : ''}`,
       ),
     );
   else if (!adjoints) {
