@@ -83,7 +83,7 @@ export function vanishingNotes(v: VanishingResult): string[] {
   const seeds =
     v.seeds.length > 1
       ? [
-          `The ‖∇‖ → clipped column is not a median: it is the full-loss gradient of the seed with the largest ‖∇‖ (of ${v.seeds.length}), before and after clipping.`,
+          `The ‖∇‖ → clipped column is not a median: it is the full-loss gradient of whichever of the ${v.seeds.length} seeds has the largest ‖∇‖, before and after clipping.`,
         ]
       : [];
   return [...(reasons.length ? [`Lags not compared with tf.grad — ${reasons.join('; ')}.`] : []), ...clip, ...seeds];
