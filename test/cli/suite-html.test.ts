@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
+import { unescapeMarkup } from '../helpers/markup.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SLOW = 900_000;
@@ -41,13 +42,7 @@ function bodyRows(html: string, id: string): string[] {
   return body.match(/<tr[\s\S]*?<\/tr>/g) ?? [];
 }
 const attr = (tr: string, name: string) => tr.match(new RegExp(`${name}="([^"]*)"`))![1]!;
-const unescape = (s: string) =>
-  s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&');
+const unescape = unescapeMarkup;
 
 describe.concurrent('the overview of a many-case report, through the CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bptt-suite-html-'));

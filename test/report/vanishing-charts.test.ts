@@ -13,6 +13,7 @@ import { fitText, vanishingCaptions } from '../../src/report/vanishing-charts-ca
 import { logTicks } from '../../src/report/vanishing-charts-palette.js';
 import { analyseVanishing, type VanishingResult } from '../../src/vanishing/analyse.js';
 import { useBackend } from '../../reference/index.js';
+import { unescapeMarkup } from '../helpers/markup.js';
 
 const ID = 'v<&>1';
 const CELLS = ['rnn', 'lstm', 'gru'] as const;
@@ -20,13 +21,7 @@ const ACTIVATIONS = ['tanh', 'sigmoid'] as const;
 let v: VanishingResult;
 let svgs: Record<string, string>;
 
-const unescape = (s: string) =>
-  s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&');
+const unescape = unescapeMarkup;
 /** every `<text>` inside the SVG's groups of a role (role-title-text, role-axis-label, …), unescaped */
 function texts(svg: string, role: string): string[] {
   const out: string[] = [];
