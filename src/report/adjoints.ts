@@ -118,11 +118,11 @@ export function adjointsChart(a: AdjointsJson, subject: string, id?: string): Ch
           type: 'nominal',
           title: 'adjoint',
           scale: {
-            domain: ['∂L/∂s_t', '∂L/∂c_t'],
+            domain: withC ? ['∂L/∂s_t', '∂L/∂c_t'] : ['∂L/∂s_t'], // the legend names only the adjoints drawn
             range: [
               [1, 0],
               [6, 3],
-            ],
+            ].slice(0, withC ? 2 : 1),
           },
           legend: { symbolType: 'stroke', symbolStrokeColor: '#444', symbolStrokeWidth: 2, symbolSize: 300 },
         },

@@ -43,4 +43,11 @@ describe('the adjoint chart', () => {
     expect([...colourOf('yours')][0]).not.toBe([...colourOf('reference')][0]);
     for (const l of ls) expect(l.dashed).toBe(l.label.includes('adjoint: ∂L/∂c_t'));
   });
+
+  it('names in its legend only the adjoints it draws: an RNN subject has no ∂L/∂c_t', async () => {
+    const rnn: AdjointsJson = { ...a, rows: a.rows.map(({ c: _c, ...r }) => r) };
+    const legend = (svg: string) => svg.split('role-legend').slice(1).join('');
+    expect(legend((await renderChart(adjointsChart(a, 'yours', 'x'))).svg)).toContain('∂L/∂c_t');
+    expect(legend((await renderChart(adjointsChart(rnn, 'yours', 'x'))).svg)).not.toContain('∂L/∂c_t');
+  });
 });
