@@ -2,6 +2,7 @@
 import type { Series, VanishingResult } from '../vanishing/analyse.js';
 import { ADJOINT_BOUND, JACOBIAN_BOUND, samplesOf } from './vanishing-charts.js';
 import { panelName } from './vanishing-charts-palette.js';
+import { plural } from './vanishing-text.js';
 
 /** the gated cells of the result by name: "LSTM, GRU", or '' */
 const gatedOf = (v: VanishingResult) =>
@@ -10,10 +11,8 @@ const gatedOf = (v: VanishingResult) =>
 /** "median over 6 samples (3 seeds × 2 batch rows), band min–max" or "one sample (seed 1, batch row 0), no band". */
 export function samplesText(v: VanishingResult): string {
   const n = samplesOf(v.series);
-  const seeds = v.seeds.length;
-  const rows = `${v.batch} batch row${v.batch === 1 ? '' : 's'}`;
   return n > 1
-    ? `the solid line is the median over ${n} samples (${seeds} seed${seeds === 1 ? '' : 's'} × ${rows}), the band from their min to max`
+    ? `the solid line is the median over ${n} samples (${plural(v.seeds.length, 'seed')} × ${plural(v.batch, 'batch row')}), the band from their min to max`
     : `one sample (seed ${v.seeds.join(', ')}, batch row 0), so no band`;
 }
 

@@ -53,7 +53,8 @@ export function vanishingVerdict(v: VanishingResult): string {
 }
 
 const sampleCount = (v: VanishingResult) => v.seeds.length * v.batch;
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+/** "1 seed", "3 seeds". */
+export const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 /**
  * What each per-lag value summarises: "one sample (seed 1, batch row 0)", or "median over 3 seeds (1–3) × 4
